@@ -1,0 +1,58 @@
+"""``intake``: the command line for everything the core does.
+
+Passphrases are prompted for, or read from ``--passphrase-file`` in scripts; never
+taken on the command line. Errors are worded in Spanish (``--lang en`` for English)
+and never contain personal data.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import i18n
+from ..errors import IntakeError
+from ..logsetup import setup_logging
+from .common import Context
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="INTAKE_HOME",
+              help="Carpeta de datos / data folder (INTAKE_HOME).")
+@click.option("--passphrase-file", type=click.Path(dir_okay=False, exists=True),
+              help="Archivo con la frase de paso (scripts) / passphrase file (scripts).")
+@click.option("--officer", envvar="INTAKE_OFFICER", help="Oficial que desbloquea / officer who unlocks.")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, help="es | en")
+@click.pass_context
+def cli(ctx: click.Context, home, passphrase_file, officer, lang) -> None:
+    """Registro de casos sin conexión / offline case intake."""
+    if lang:
+        i18n.set_language(lang)
+    setup_logging()
+    ctx.obj = Context(home=home, passphrase_file=passphrase_file, officer=officer)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import audit_cmds, case_cmds, demo_cmds, vault_cmds  # noqa: F401  (register commands)
+
+    try:
+        cli.main(args=argv, prog_name="intake", standalone_mode=False)
+    except IntakeError as err:
+        click.echo(i18n.t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo(i18n.t("cli.aborted"), err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo(i18n.t("cli.aborted"), err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""``intake audit verify`` and ``intake audit show``."""
+
+from __future__ import annotations
+
+import click
+
+from .. import i18n
+from . import cli
+from .common import Context, pass_ctx
+
+
+@cli.group()
+def audit() -> None:
+    """Bitácora de auditoría / audit log."""
+
+
+@audit.command("verify")
+@pass_ctx
+def audit_verify(ctx: Context) -> None:
+    """Comprueba la cadena de la bitácora / verify the audit chain."""
+    count = ctx.vault().audit.verify()
+    click.echo(i18n.t("cli.audit_ok", count=count))
+
+
+@audit.command("show")
+@click.option("--case", "case_id", default=None)
+@click.option("--limit", default=50)
+@pass_ctx
+def audit_show(ctx: Context, case_id: str | None, limit: int) -> None:
+    """Muestra las últimas entradas / show entries."""
+    v = ctx.vault()
+    entries = v.audit.entries(case_id=case_id)
+    for e in entries[-limit:]:
+        click.echo(f"{e.seq:>6}  {e.at[:19]}  {e.officer_id}  {i18n.t('audit.' + e.action)}  {e.case_id or ''}")

@@ -1,0 +1,119 @@
+"""``intake case add|show|list|search``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .. import i18n
+from ..codebook.present import present
+from ..screening import describe, screen
+from . import cli
+from .common import Context, pass_ctx
+
+
+@cli.group()
+def case() -> None:
+    """Casos / cases."""
+
+
+def _load_json(path: str) -> dict:
+    try:
+        with (sys.stdin if path == "-" else open(path, encoding="utf-8")) as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        raise click.UsageError(i18n.t("cli.bad_json")) from None
+    if not isinstance(data, dict):
+        raise click.UsageError(i18n.t("cli.bad_json"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}  # "_comment" keys in samples
+
+
+@case.command("add")
+@click.option("--json", "json_file", required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@pass_ctx
+def case_add(ctx: Context, json_file: str) -> None:
+    """Registra un caso desde JSON e imprime su identificador / add a case, print its id."""
+    v = ctx.vault()
+    result = v.save_case(_load_json(json_file))
+    click.echo(result.case_id)
+    for hint in result.duplicates:
+        reasons = ", ".join(i18n.t("duplicate." + r) for r in hint.reasons)
+        click.echo(i18n.t("cli.duplicate_hint", case=hint.case_id, reasons=reasons), err=True)
+
+
+@case.command("edit")
+@click.argument("case_id")
+@click.option("--json", "json_file", required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--parent", default=None, help="Revisión que se editó / revision edited (detects concurrent edits).")
+@pass_ctx
+def case_edit(ctx: Context, case_id: str, json_file: str, parent: str | None) -> None:
+    """Guarda una nueva revisión de un caso / save a new revision of a case."""
+    result = ctx.vault().save_case(_load_json(json_file), case_id=case_id, parent_revision=parent)
+    click.echo(result.revision_id)
+
+
+@case.command("show")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True, help="Respuestas en JSON / answers as JSON.")
+@pass_ctx
+def case_show(ctx: Context, case_id: str, as_json: bool) -> None:
+    """Muestra el registro actual de un caso / show a case's current record."""
+    v = ctx.vault()
+    rec = v.view_case(case_id)
+    if as_json:
+        click.echo(json.dumps({"case_id": rec.case_id, "revision_id": rec.revision_id, "content": rec.content,
+                               "derived": rec.derived}, ensure_ascii=False, indent=2))
+        return
+    lang = i18n.language()
+    cb = v.codebook_for(rec.codebook_version)
+    click.echo(i18n.t("cli.case_header", case=rec.case_id, revision=rec.revision_id[:12],
+                      count=rec.revision_count, version=rec.codebook_version))
+    for section, rows in present(cb, rec.content, lang):
+        click.echo(f"\n== {section} ==")
+        for label, value in rows:
+            click.echo(f"  {label}: {value}")
+    click.echo(f"\n== {i18n.t('screening.title', lang)} ==")
+    described = describe(cb, screen(cb, rec.content), lang)
+    if not described:
+        click.echo("  " + i18n.t("screening.none", lang))
+    for text, reasons in described:
+        click.echo(f"  • {text}")
+        for line in reasons:
+            click.echo(f"      - {line}")
+    click.echo("  " + i18n.t("screening.disclaimer", lang))
+
+
+def _print_rows(v, rows) -> None:
+    cb, lang = v.codebook, i18n.language()
+    for r in rows:
+        flags = "".join(ch for bit, ch in ((1, "T"), (2, "M"), (4, "A"), (8, "U"), (16, "<18")) if r.flags & bit)
+        post = cb.vocab("border_posts").label(r.border_post, lang) if r.border_post else ""
+        gender = cb.vocab("genders").label(r.gender, lang) if r.gender else ""
+        click.echo(f"{r.case_id}  {r.record_date or '':10}  {post[:28]:28}  {gender[:14]:14}  "
+                   f"{r.age_band or '':6}  {r.citizenship or '':2}  {flags:7}  {i18n.t('sync.' + r.sync_state)}")
+
+
+@case.command("list")
+@click.option("--limit", default=50)
+@click.option("--offset", default=0)
+@click.option("--filter", "filter_", type=click.Choice(["", "pending", "review", "conflict"]), default="")
+@pass_ctx
+def case_list(ctx: Context, limit: int, offset: int, filter_: str) -> None:
+    """Lista casos, los más recientes primero (sin nombres) / list cases (no names)."""
+    v = ctx.vault()
+    _print_rows(v, v.list_cases(offset=offset, limit=limit, filter=filter_))
+    click.echo(i18n.t("cli.case_count", count=v.count_cases()), err=True)
+
+
+@case.command("search")
+@click.argument("text")
+@click.option("--limit", default=50)
+@pass_ctx
+def case_search(ctx: Context, text: str, limit: int) -> None:
+    """Busca por nombres o número de documento / search names and document numbers."""
+    v = ctx.vault()
+    rows = v.search(text, limit=limit)
+    _print_rows(v, rows)
+    v.record("case_search", results=len(rows))

@@ -1,0 +1,158 @@
+"""Check a record against the codebook: types, vocabularies, required-ness, skip logic
+and validation rules. Returns the record in canonical form or raises InvalidRecord
+naming each field and rule; nothing is stored from an invalid record."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Mapping
+
+from ..errors import FieldProblem, InvalidRecord
+from . import conditions
+from .derive import derive_demographics
+from .model import Codebook, Field
+
+
+def _is_empty(v: Any) -> bool:
+    return v is None or v == "" or v == [] or v == {}
+
+
+def _check_type(cb: Codebook, f: Field, value: Any, where: str, problems: list[FieldProblem]) -> Any:
+    """Return the canonical value, or None after adding a problem."""
+    t = f.type
+    if t in ("text", "longtext"):
+        if not isinstance(value, str):
+            problems.append(FieldProblem(where, "type_text"))
+            return None
+        value = value.strip()
+        if t == "text":
+            value = " ".join(value.split())
+        if "\x00" in value:
+            problems.append(FieldProblem(where, "type_text"))
+            return None
+        return value
+    if t == "date":
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            date.fromisoformat(value)
+        except ValueError:
+            problems.append(FieldProblem(where, "type_date"))
+            return None
+        return value
+    if t == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(FieldProblem(where, "type_integer"))
+            return None
+        return value
+    if t == "boolean":
+        if not isinstance(value, bool):
+            problems.append(FieldProblem(where, "type_boolean"))
+            return None
+        return value
+    if t == "choice":
+        if not isinstance(value, str) or value not in cb.vocab(f):
+            problems.append(FieldProblem(where, "choice_unknown"))
+            return None
+        return value
+    if t == "multi":
+        vocab = cb.vocab(f)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in vocab for v in value):
+            problems.append(FieldProblem(where, "choice_unknown"))
+            return None
+        if len(set(value)) != len(value):
+            problems.append(FieldProblem(where, "choice_repeated"))
+            return None
+        order = {c: i for i, c in enumerate(vocab.codes)}
+        return sorted(value, key=order.__getitem__)
+    if t == "repeat":
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            problems.append(FieldProblem(where, "type_list"))
+            return None
+        items = []
+        for i, item in enumerate(value):
+            items.append(_check_group(cb, f.subfields, item, {}, f"{where}[{i}]", problems))
+        return items
+    raise AssertionError(t)
+
+
+def _check_rules(f: Field, value: Any, values: Mapping[str, Any], where: str, today: date,
+                 problems: list[FieldProblem]) -> None:
+    rules = f.validation
+    if "max_length" in rules and isinstance(value, str) and len(value) > rules["max_length"]:
+        problems.append(FieldProblem(where, "max_length", {"max": rules["max_length"]}))
+    if "pattern" in rules and isinstance(value, str) and not re.fullmatch(rules["pattern"], value):
+        problems.append(FieldProblem(where, "pattern"))
+    if "min" in rules and isinstance(value, int) and value < rules["min"]:
+        problems.append(FieldProblem(where, "min", {"min": rules["min"]}))
+    if "max" in rules and isinstance(value, int) and value > rules["max"]:
+        problems.append(FieldProblem(where, "max", {"max": rules["max"]}))
+    if f.type == "date" and isinstance(value, str):
+        d = date.fromisoformat(value)
+        if rules.get("not_future") and d > today:
+            problems.append(FieldProblem(where, "not_future"))
+        if "not_before" in rules and d < date.fromisoformat(str(rules["not_before"])):
+            problems.append(FieldProblem(where, "not_before", {"date": str(rules["not_before"])}))
+    if "max_items" in rules and isinstance(value, list) and len(value) > rules["max_items"]:
+        problems.append(FieldProblem(where, "max_items", {"max": rules["max_items"]}))
+    allowed = rules.get("allowed_if") or {}
+    if isinstance(value, str) and value in allowed and not conditions.evaluate(allowed[value], values):
+        problems.append(FieldProblem(where, "choice_not_allowed_here"))
+
+
+def _check_group(cb: Codebook, fields, content: Mapping[str, Any], derived: Mapping[str, Any],
+                 prefix: str, problems: list[FieldProblem], today: date | None = None) -> dict[str, Any]:
+    today = today or date.today()
+    by_key = {f.key: f for f in fields}
+    clean: dict[str, Any] = {}
+    for key, value in content.items():
+        where = f"{prefix}.{key}" if prefix else key
+        if key not in by_key:
+            problems.append(FieldProblem(where, "unknown_field"))
+            continue
+        if _is_empty(value):
+            continue
+        v = _check_type(cb, by_key[key], value, where, problems)
+        if v is not None and not _is_empty(v):
+            clean[key] = v
+    values = {**clean, **derived}
+    for f in fields:
+        where = f"{prefix}.{f.key}" if prefix else f.key
+        visible = conditions.evaluate(f.show_if, values)
+        present = f.key in clean
+        if present and not visible:
+            problems.append(FieldProblem(where, "not_applicable"))
+            continue
+        if not present:
+            required = f.required if isinstance(f.required, bool) else conditions.evaluate(f.required, values)
+            if visible and required:
+                problems.append(FieldProblem(where, "required"))
+            continue
+        _check_rules(f, clean[f.key], values, where, today, problems)
+    return clean
+
+
+def validate_record(cb: Codebook, content: Mapping[str, Any], today: date | None = None) -> dict[str, Any]:
+    """The record in canonical form (empty answers dropped, multi-selects in vocabulary order)."""
+    if not isinstance(content, Mapping):
+        raise InvalidRecord([FieldProblem("record", "type_object")])
+    problems: list[FieldProblem] = []
+    fields = [f for s in cb.sections for f in s.fields]
+    # derived values (minor, post_country, ...) take part in skip logic
+    pre = {k: v for k, v in content.items() if k in cb.fields}
+    derived = derive_demographics(cb, pre)
+    for k in content:
+        if k in cb.derived_fields:
+            problems.append(FieldProblem(k, "derived_not_typed"))
+    content = {k: v for k, v in content.items() if k not in cb.derived_fields}
+    clean = _check_group(cb, fields, content, derived, "", problems, today)
+    if problems:
+        raise InvalidRecord(problems)
+    return clean
+
+
+def visible_fields(cb: Codebook, content: Mapping[str, Any]) -> set[str]:
+    """Keys of the fields a form should show for these answers (live skip logic)."""
+    values = {**content, **derive_demographics(cb, content)}
+    return {f.key for f in cb.fields.values() if conditions.evaluate(f.show_if, values)}

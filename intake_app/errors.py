@@ -1,0 +1,124 @@
+"""Typed errors raised by the core.
+
+Errors carry data (field keys, counts, seconds), never sentences and never personal
+data. Front ends (CLI, desktop, server) word them through :mod:`intake_app.i18n`
+using the message key in ``code``: ``t("error." + err.code, **err.params)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class IntakeError(Exception):
+    """Base class. ``code`` names a catalog message ``error.<code>``."""
+
+    code = "internal"
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+        # The exception text is the code and the params' keys only: an
+        # exception that reaches a crash log can never carry a value typed by a person.
+        super().__init__(f"{self.code}({', '.join(sorted(params))})")
+
+
+# --- vault -----------------------------------------------------------------
+class VaultNotFound(IntakeError):
+    code = "vault_not_found"
+
+
+class VaultExists(IntakeError):
+    code = "vault_exists"
+
+
+class VaultLocked(IntakeError):
+    code = "vault_locked"
+
+
+class VaultCorrupt(IntakeError):
+    code = "vault_corrupt"
+
+
+class VaultTooNew(IntakeError):
+    """params: found (schema version in the file), supported."""
+
+    code = "vault_too_new"
+
+
+class VaultBusy(IntakeError):
+    code = "vault_busy"
+
+
+class WrongPassphrase(IntakeError):
+    """params: failures (consecutive), retry_after (seconds before the next try)."""
+
+    code = "wrong_passphrase"
+
+
+class UnlockThrottled(IntakeError):
+    """params: retry_after (seconds)."""
+
+    code = "unlock_throttled"
+
+
+class UnknownOfficer(IntakeError):
+    code = "unknown_officer"
+
+
+class OfficerExists(IntakeError):
+    code = "officer_exists"
+
+
+class WeakPassphrase(IntakeError):
+    """params: min_length."""
+
+    code = "weak_passphrase"
+
+
+class CaseNotFound(IntakeError):
+    code = "case_not_found"
+
+
+class StaleRevision(IntakeError):
+    """The case changed since the form was opened (params: expected, current)."""
+
+    code = "stale_revision"
+
+
+class AuditBroken(IntakeError):
+    """params: seq (first entry that does not verify), reason."""
+
+    code = "audit_broken"
+
+
+# --- codebook and records ----------------------------------------------------
+class CodebookError(IntakeError):
+    """A malformed codebook. params: field (key or path), problem (a short code)."""
+
+    code = "codebook_malformed"
+
+
+class UnknownCodebookVersion(IntakeError):
+    code = "codebook_unknown_version"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid value: the field key and the rule it broke (with the rule's args)."""
+
+    field: str
+    rule: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+class InvalidRecord(IntakeError):
+    """params: problems (list of FieldProblem). Nothing is stored."""
+
+    code = "invalid_record"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__(problems=problems)
+        # name the fields and rules, never the values
+        self.args = ("invalid_record: " + ", ".join(f"{p.field}:{p.rule}" for p in problems),)

@@ -1,0 +1,55 @@
+"""Safe file writing for files that hold secrets or must never be half-written.
+
+Folders are created 0700, files 0600; a file is written to a temporary name in the
+same folder, fsynced, renamed over the target, and the folder is fsynced, so a power
+cut or a pulled USB stick leaves either the old file, the new file, or a temporary
+``.part`` name that nothing reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+PART_SUFFIX = ".part"
+
+
+def restrict_umask() -> None:
+    """Files this process creates are readable by its user only."""
+    os.umask(0o077)
+
+
+def secure_mkdir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):
+        os.chmod(path, 0o700)
+    return path
+
+
+def fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so readers see the old or the new content only."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)

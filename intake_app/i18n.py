@@ -1,0 +1,83 @@
+"""The project's one translation mechanism: core, CLI, PDF, server and ``ui/``.
+
+Catalogs are flat JSON files ``resources/i18n/<lang>.json`` mapping a message key to
+a text with named placeholders (``{name}``). Spanish is the first language and the
+default. ``tests/test_i18n.py`` fails when a key used in code is missing, when a key
+is unused, or when a translation drops or adds a placeholder.
+
+Codebook labels (fields, values, help) are not here: they live in the codebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from functools import cache
+from typing import Any
+
+from .paths import resource
+
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+_current = os.environ.get("INTAKE_LANG", DEFAULT_LANGUAGE)
+if _current not in LANGUAGES:
+    _current = DEFAULT_LANGUAGE
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    with open(resource("i18n", f"{lang}.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def set_language(lang: str) -> None:
+    global _current
+    if lang not in LANGUAGES:
+        raise ValueError(lang)
+    _current = lang
+
+
+def language() -> str:
+    return _current
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def t(key: str, lang: str | None = None, **params: Any) -> str:
+    """Translate ``key``; falls back to Spanish, then to the key itself."""
+    lang = lang or _current
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
+    return string.Formatter().vformat(text, (), _Lenient(params))
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def describe_error(err: Exception, lang: str | None = None) -> str:
+    """Word a core error for a person (used by the CLI, the desktop app and the server)."""
+    from .errors import IntakeError, InvalidRecord
+
+    if isinstance(err, InvalidRecord):
+        lines = [t("error.invalid_record", lang)]
+        for p in err.problems:
+            lines.append("  - " + describe_problem(p, lang))
+        return "\n".join(lines)
+    if isinstance(err, IntakeError):
+        return t("error." + err.code, lang, **err.params)
+    return t("error.internal", lang)
+
+
+def describe_problem(problem, lang: str | None = None) -> str:
+    """``<field label>: <rule text>`` for one FieldProblem."""
+    from .codebook import load_codebook
+
+    lang = lang or _current
+    cb = load_codebook()
+    fdef = cb.fields.get(problem.field)
+    label = fdef.label(lang) if fdef else problem.field
+    return t("rule." + problem.rule, lang, field=label, **problem.args)

@@ -1,0 +1,174 @@
+"""Screening indications computed from the answers. The app flags; people decide.
+
+Each flag carries the answers that produced it (field key and the values that
+counted), so the desktop app and the PDF can show *why*. Wording lives in the
+catalogs (``screening.*``) and is always an indication for the ERI (Costa Rica) or
+the UIA (Panama) to assess, never a verdict.
+
+- possible trafficking victim (Palermo Protocol art. 3): act AND purpose AND (means OR child);
+- smuggled migrant (Smuggling Protocol art. 3): irregular entry AND a benefit paid or
+  promised AND the person is not a national of the post's country; aggravating
+  circumstances (art. 6): life or safety endangered, inhuman or degrading treatment;
+- urgent protection needs: any immediate need, or an unaccompanied/separated child;
+- ILO forced-labour indicator count (0–11).
+The trafficking and smuggling flags are independent: a person can have both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .codebook.model import Codebook
+
+# methods of control that are Palermo "means" in themselves
+CONTROL_AS_MEANS = {
+    "physical_threats": "threat", "threats_law_enforcement": "threat", "threatens_family": "threat",
+    "debt_bondage": "coercion", "false_promises": "deception", "physical_abuse": "force",
+    "sexual_abuse": "force", "psychoactive_substances": "coercion", "withholds_documents": "coercion",
+    "restricts_movement": "coercion",
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One answer that counted: a field and the values of it that counted."""
+
+    field: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Flag:
+    key: str  # trafficking, smuggling, aggravated_smuggling, urgent
+    raised: bool
+    reasons: tuple[Reason, ...] = ()
+    missing: tuple[str, ...] = ()  # elements not found (act, means, purpose, ...)
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    flags: dict[str, Flag]
+    ilo_count: int
+    ilo_reasons: tuple[Reason, ...] = field(default=())
+
+    def raised(self, key: str) -> bool:
+        return self.flags[key].raised
+
+    @property
+    def summary(self) -> str:
+        """both / trafficking / smuggling / neither (the combined indication)."""
+        t, s = self.raised("trafficking"), self.raised("smuggling")
+        return "both" if t and s else "trafficking" if t else "smuggling" if s else "neither"
+
+    def as_derived(self) -> dict[str, Any]:
+        return {
+            "flag_trafficking": self.raised("trafficking"),
+            "flag_smuggling": self.raised("smuggling"),
+            "flag_aggravated_smuggling": self.raised("aggravated_smuggling"),
+            "flag_urgent": self.raised("urgent"),
+            "ilo_count": self.ilo_count,
+        }
+
+
+def _list(content: Mapping[str, Any], key: str) -> list:
+    v = content.get(key)
+    return list(v) if isinstance(v, list) else []
+
+
+def _trafficking(content: Mapping[str, Any], derived: Mapping[str, Any]) -> Flag:
+    acts = _list(content, "tr_acts")
+    purposes = _list(content, "tr_purposes")
+    means = _list(content, "tr_means")
+    control = [c for c in _list(content, "tr_control_methods") if c in CONTROL_AS_MEANS]
+    minor = derived.get("minor") is True
+    reasons, missing = [], []
+    if acts:
+        reasons.append(Reason("tr_acts", tuple(acts)))
+    else:
+        missing.append("act")
+    if purposes:
+        reasons.append(Reason("tr_purposes", tuple(purposes)))
+    else:
+        missing.append("purpose")
+    if means:
+        reasons.append(Reason("tr_means", tuple(means)))
+    if control:
+        reasons.append(Reason("tr_control_methods", tuple(control)))
+    if minor:
+        reasons.append(Reason("minor", (True,)))
+    if not (means or control or minor):
+        missing.append("means")
+    return Flag("trafficking", not missing, tuple(reasons), tuple(missing))
+
+
+def _smuggling(content: Mapping[str, Any], derived: Mapping[str, Any]) -> tuple[Flag, Flag]:
+    reasons, missing = [], []
+    for key, element in (("sm_irregular_entry", "irregular_entry"), ("sm_paid_facilitator", "benefit")):
+        if content.get(key) is True:
+            reasons.append(Reason(key, (True,)))
+        else:
+            missing.append(element)
+    if derived.get("foreign_national") is True:
+        reasons.append(Reason("foreign_national", (True,)))
+    else:
+        missing.append("foreign_national")
+    smuggled = Flag("smuggling", not missing, tuple(reasons), tuple(missing))
+    aggr = [Reason(k, (True,)) for k in ("sm_life_endangered", "sm_inhuman_treatment") if content.get(k) is True]
+    aggravated = Flag("aggravated_smuggling", smuggled.raised and bool(aggr), tuple(aggr))
+    return smuggled, aggravated
+
+
+def _urgent(content: Mapping[str, Any], derived: Mapping[str, Any]) -> Flag:
+    reasons = [Reason(k, (True,)) for k in ("pn_medical_urgent", "pn_immediate_danger", "pn_no_shelter", "pn_pregnant")
+               if content.get(k) is True]
+    if derived.get("unaccompanied_minor") is True:
+        reasons.append(Reason("accompaniment", (content.get("accompaniment"),)))
+    return Flag("urgent", bool(reasons), tuple(reasons))
+
+
+def screen(cb: Codebook, content: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> ScreeningResult:
+    if derived is None:
+        from .codebook.derive import derive_demographics
+
+        derived = derive_demographics(cb, content)
+    smuggled, aggravated = _smuggling(content, derived)
+    flags = {
+        "trafficking": _trafficking(content, derived),
+        "smuggling": smuggled,
+        "aggravated_smuggling": aggravated,
+        "urgent": _urgent(content, derived),
+    }
+    ilo = _list(content, "tr_ilo_indicators")
+    return ScreeningResult(flags, len(ilo), (Reason("tr_ilo_indicators", tuple(ilo)),) if ilo else ())
+
+
+def suggested_referrals(cb: Codebook, content: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
+    """Institutions whose codebook ``suggest_if`` holds for this person (a suggestion only)."""
+    from .codebook.conditions import evaluate
+
+    values = {**content, **derived}
+    return [t.code for t in cb.vocab("institutions").terms
+            if "suggest_if" in t.attrs and evaluate(t.attrs["suggest_if"], values)]
+
+
+def describe(cb: Codebook, result: ScreeningResult, lang: str) -> list[tuple[str, list[str]]]:
+    """Each raised flag as (indication text, [reason lines]) in ``lang``: for the UI and the PDF."""
+    from . import i18n
+
+    out = []
+    for key, flag in result.flags.items():
+        if not flag.raised:
+            continue
+        lines = []
+        for r in flag.reasons:
+            fdef = cb.field(r.field)
+            value = list(r.values) if fdef.type == "multi" else r.values[0]
+            lines.append(f"{fdef.label(lang)}: {cb.value_label(fdef, value, lang)}")
+        out.append((i18n.t(f"screening.{key}", lang), lines))
+    if result.ilo_count:
+        fdef = cb.field("tr_ilo_indicators")
+        vals = list(result.ilo_reasons[0].values)
+        out.append((i18n.t("screening.ilo_count", lang, count=result.ilo_count),
+                    [cb.value_label(fdef, vals, lang)]))
+    return out

@@ -1,0 +1,268 @@
+"""Cases in the vault: append-only revisions, the derived current view, search,
+duplicate hints and drafts. The functions here are methods of :class:`Vault`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..codebook import derive, validate_record
+from ..errors import CaseNotFound, StaleRevision
+from . import search as s
+from .audit import now_iso
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+FLAG_BITS = {"flag_trafficking": 1, "flag_smuggling": 2, "flag_aggravated_smuggling": 4, "flag_urgent": 8,
+             "minor": 16, "unaccompanied_minor": 32}
+
+
+def new_case_id() -> str:
+    """12 Crockford base32 characters (60 random bits) in groups of four: ``7KQ3-MX2D-9FAP``."""
+    raw = "".join(secrets.choice(CROCKFORD) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def revision_hash(case_id: str, parent_id: str | None, codebook_version: str, content: Mapping[str, Any]) -> str:
+    blob = canonical_json({"case_id": case_id, "parent_id": parent_id, "codebook": codebook_version,
+                           "content": content})
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def flags_of(derived: Mapping[str, Any]) -> int:
+    return sum(bit for key, bit in FLAG_BITS.items() if derived.get(key) is True)
+
+
+@dataclass(frozen=True)
+class DuplicateHint:
+    case_id: str
+    reasons: tuple[str, ...]  # document, name, birth_date, nationality, age_band
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    case_id: str
+    revision_id: str
+    content_hash: str
+    duplicates: tuple[DuplicateHint, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    case_id: str
+    revision_id: str
+    parent_id: str | None
+    officer_id: str
+    created_at: str
+    codebook_version: str
+    content: dict[str, Any]
+    content_hash: str
+    revision_count: int = 1
+    sync_state: str = "pending"
+    derived: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list: never a name, never a document."""
+
+    case_id: str
+    updated_at: str
+    record_date: str | None
+    border_post: str | None
+    gender: str | None
+    age_band: str | None
+    citizenship: str | None
+    flags: int
+    sync_state: str
+    review_state: str
+
+
+ROW_COLUMNS = ("case_id, updated_at, record_date, border_post, gender, age_band, citizenship, flags, "
+               "sync_state, review_state")
+
+
+def save_case(self, content: Mapping[str, Any], case_id: str | None = None, parent_revision: str | None = None,
+              today=None) -> SaveResult:
+    """Validate and store a new revision. A new case when ``case_id`` is None; otherwise
+    ``parent_revision`` (when given) must be the case's current head."""
+    cb = self.codebook
+    clean = validate_record(cb, content, today)
+    derived = derive(cb, clean)
+    names, docs = s.index_texts(clean, ["given_names", "surnames", "other_names", "guardian_name"],
+                                ["document_number"])
+    keys = s.person_keys(clean, derived)
+    at = now_iso()
+    revision_id = uuid.uuid4().hex
+    with self.transaction() as conn:
+        if case_id is None:
+            case_id = new_case_id()
+            parent = None
+            row = None
+        else:
+            row = conn.execute("SELECT rowid, head_revision, revision_count, created_at FROM cases WHERE case_id = ?",
+                               (case_id,)).fetchone()
+            if row is None:
+                raise CaseNotFound()
+            parent = row[1]
+            if parent_revision is not None and parent_revision != parent:
+                raise StaleRevision(expected=parent_revision, current=parent)
+        content_hash = revision_hash(case_id, parent, cb.version, clean)
+        conn.execute(
+            "INSERT INTO revisions (revision_id, case_id, parent_id, officer_id, created_at, codebook_version,"
+            " content, content_hash) VALUES (?,?,?,?,?,?,?,?)",
+            (revision_id, case_id, parent, self.officer.id, at, cb.version, canonical_json(clean), content_hash))
+        dims = (clean.get("record_date"), clean.get("border_post"), clean.get("gender"), derived.get("age_band"),
+                clean.get("citizenship"), flags_of(derived))
+        if row is None:
+            cur = conn.execute(
+                "INSERT INTO cases (case_id, head_revision, revision_count, created_at, updated_at, record_date,"
+                " border_post, gender, age_band, citizenship, flags) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (case_id, revision_id, 1, at, at, *dims))
+            rowid = cur.lastrowid
+        else:
+            rowid = row[0]
+            conn.execute(
+                "UPDATE cases SET head_revision=?, revision_count=revision_count+1, updated_at=?, record_date=?,"
+                " border_post=?, gender=?, age_band=?, citizenship=?, flags=?, sync_state='pending' WHERE rowid=?",
+                (revision_id, at, *dims, rowid))
+            conn.execute("DELETE FROM name_index WHERE rowid = ?", (rowid,))
+            conn.execute("DELETE FROM person_keys WHERE case_rowid = ?", (rowid,))
+        conn.execute("INSERT INTO name_index (rowid, names, documents) VALUES (?,?,?)", (rowid, names, docs))
+        conn.executemany("INSERT INTO person_keys (case_rowid, kind, key) VALUES (?,?,?)",
+                         [(rowid, kind, key) for kind, key in keys])
+        duplicates = _duplicates(conn, keys, clean, derived, exclude=rowid)
+        self.audit.append(self.officer.id, "case_create" if parent is None else "case_edit", case_id, revision_id,
+                          duplicates=len(duplicates))
+    return SaveResult(case_id, revision_id, content_hash, tuple(duplicates))
+
+
+def _duplicates(conn, keys, content, derived, exclude: int | None) -> list[DuplicateHint]:
+    strong = [(k, v) for k, v in keys if k in ("document", "name", "birth")]
+    if not strong:
+        return []
+    where = " OR ".join("(kind = ? AND key = ?)" for _ in strong)
+    args = [x for pair in strong for x in pair]
+    matches: dict[int, set[str]] = {}
+    for rowid, kind in conn.execute(f"SELECT case_rowid, kind FROM person_keys WHERE {where} LIMIT 500", args):
+        if rowid != exclude:
+            matches.setdefault(rowid, set()).add(kind)
+    hints = []
+    for rowid, kinds in matches.items():
+        case = conn.execute("SELECT case_id, citizenship, age_band FROM cases WHERE rowid = ?", (rowid,)).fetchone()
+        reasons = set()
+        if "document" in kinds:
+            reasons.add("document")
+        if "name" in kinds:
+            reasons.add("name")
+        if "birth" in kinds:
+            reasons.add("birth_date")
+        if case[1] and case[1] == content.get("citizenship"):
+            reasons.add("nationality")
+        if case[2] and case[2] == derived.get("age_band"):
+            reasons.add("age_band")
+        # a hint needs a document match, or a name plus one more signal
+        if "document" in reasons or ("name" in reasons and len(reasons) >= 2):
+            hints.append(DuplicateHint(case[0], tuple(sorted(reasons))))
+    hints.sort(key=lambda h: (-len(h.reasons), h.case_id))
+    return hints[:10]
+
+
+def find_duplicates(self, content: Mapping[str, Any], exclude_case: str | None = None) -> list[DuplicateHint]:
+    """Hints for an unsaved record (the form asks before saving)."""
+    cb = self.codebook
+    clean = {k: v for k, v in content.items() if k in cb.fields and v not in (None, "", [])}
+    derived = derive(cb, clean)
+    exclude = None
+    if exclude_case:
+        r = self.conn.execute("SELECT rowid FROM cases WHERE case_id = ?", (exclude_case,)).fetchone()
+        exclude = r[0] if r else None
+    return _duplicates(self.conn, s.person_keys(clean, derived), clean, derived, exclude)
+
+
+def _record(self, row, revision_count=1, sync_state="pending") -> CaseRecord:
+    content = json.loads(row[6])
+    return CaseRecord(row[0], row[1], row[2], row[3], row[4], row[5], content, row[7], revision_count, sync_state,
+                      derive(self.codebook_for(row[5]), content))
+
+
+REV_COLUMNS = "case_id, revision_id, parent_id, officer_id, created_at, codebook_version, content, content_hash"
+
+
+def get_case(self, case_id: str) -> CaseRecord:
+    head = self.conn.execute("SELECT head_revision, revision_count, sync_state FROM cases WHERE case_id = ?",
+                             (case_id,)).fetchone()
+    if head is None:
+        raise CaseNotFound()
+    row = self.conn.execute(f"SELECT {REV_COLUMNS} FROM revisions WHERE revision_id = ?", (head[0],)).fetchone()
+    return _record(self, row, head[1], head[2])
+
+
+def view_case(self, case_id: str) -> CaseRecord:
+    """``get_case`` for a person's eyes: the view is audited."""
+    rec = get_case(self, case_id)
+    self.record("case_view", case_id, rec.revision_id)
+    return rec
+
+
+def case_history(self, case_id: str) -> list[CaseRecord]:
+    rows = self.conn.execute(f"SELECT {REV_COLUMNS} FROM revisions WHERE case_id = ? ORDER BY seq",
+                             (case_id,)).fetchall()
+    if not rows:
+        raise CaseNotFound()
+    return [_record(self, r) for r in rows]
+
+
+def count_cases(self, where: str = "", args: tuple = ()) -> int:
+    return self.conn.execute(f"SELECT count(*) FROM cases {where}", args).fetchone()[0]
+
+
+LIST_FILTERS = {
+    "": ("", ()),
+    "pending": ("WHERE sync_state = 'pending'", ()),
+    "review": ("WHERE review_state = 'review'", ()),
+    "conflict": ("WHERE review_state = 'conflict'", ()),
+}
+
+
+def list_cases(self, offset: int = 0, limit: int = 100, filter: str = "") -> list[CaseRow]:
+    where, args = LIST_FILTERS[filter]
+    rows = self.conn.execute(f"SELECT {ROW_COLUMNS} FROM cases {where} ORDER BY rowid DESC LIMIT ? OFFSET ?",
+                             (*args, limit, offset))
+    return [CaseRow(*r) for r in rows]
+
+
+def search(self, text: str, limit: int = 50) -> list[CaseRow]:
+    """Cases whose names or document numbers match every word of ``text`` (prefixes, accents folded)."""
+    q = s.fts_query(text)
+    if q is None:
+        return []
+    rows = self.conn.execute(
+        f"SELECT {', '.join('c.' + c.strip() for c in ROW_COLUMNS.split(','))} FROM name_index"
+        " JOIN cases c ON c.rowid = name_index.rowid WHERE name_index MATCH ? ORDER BY rank LIMIT ?", (q, limit))
+    return [CaseRow(*r) for r in rows]
+
+
+# --- drafts -------------------------------------------------------------------------
+def save_draft(self, draft_id: str, content: Mapping[str, Any], case_id: str | None = None) -> None:
+    with self.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO drafts (draft_id, officer_id, case_id, updated_at, content)"
+                     " VALUES (?,?,?,?,?)", (draft_id, self.officer.id, case_id, now_iso(), canonical_json(content)))
+
+
+def load_drafts(self) -> list[tuple[str, str | None, str, dict]]:
+    rows = self.conn.execute("SELECT draft_id, case_id, updated_at, content FROM drafts WHERE officer_id = ?"
+                             " ORDER BY updated_at DESC", (self.officer.id,))
+    return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+
+def delete_draft(self, draft_id: str) -> None:
+    with self.transaction() as conn:
+        conn.execute("DELETE FROM drafts WHERE draft_id = ? AND officer_id = ?", (draft_id, self.officer.id))

@@ -1,0 +1,1 @@
+"""The PySide6 desktop front end. It uses ``intake_app``; nothing imports it."""
