@@ -1,7 +1,8 @@
 """The project's one translation mechanism: core, CLI, PDF, server and ``ui/``.
 
-Catalogs are flat JSON files ``resources/i18n/<lang>.json`` mapping a message key to
-a text with named placeholders (``{name}``). Spanish is the first language and the
+Catalogs are flat JSON files ``resources/i18n/<lang>.json`` plus one per part of the
+product (``<part>.<lang>.json``: ui, bundle, server, printing, ...), merged; each maps a
+message key to a text with named placeholders (``{name}``). Spanish is the first language and the
 default. ``tests/test_i18n.py`` fails when a key used in code is missing, when a key
 is unused, or when a translation drops or adds a placeholder.
 
@@ -25,10 +26,22 @@ if _current not in LANGUAGES:
     _current = DEFAULT_LANGUAGE
 
 
+def catalog_files(lang: str) -> list:
+    folder = resource("i18n")
+    return [folder / f"{lang}.json"] + sorted(folder.glob(f"*.{lang}.json"))
+
+
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    with open(resource("i18n", f"{lang}.json"), encoding="utf-8") as fh:
-        return json.load(fh)
+    merged: dict[str, str] = {}
+    for path in catalog_files(lang):
+        with open(path, encoding="utf-8") as fh:
+            part = json.load(fh)
+        duplicated = set(part) & set(merged)
+        if duplicated:
+            raise ValueError(f"{path.name}: keys defined twice: {sorted(duplicated)[:3]}")
+        merged.update(part)
+    return merged
 
 
 def set_language(lang: str) -> None:
