@@ -31,10 +31,10 @@ class Vocabulary:
         object.__setattr__(self, "_by_code", {t.code: t for t in self.terms})
 
     def __contains__(self, code: object) -> bool:
-        return code in self._by_code  # type: ignore[attr-defined]
+        return isinstance(code, str) and code in self._by_code  # type: ignore[attr-defined]
 
     def get(self, code: str) -> Term | None:
-        return self._by_code.get(code)  # type: ignore[attr-defined]
+        return self._by_code.get(code) if isinstance(code, str) else None  # type: ignore[attr-defined]
 
     def label(self, code: str, lang: str) -> str:
         term = self.get(code)

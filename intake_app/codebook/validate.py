@@ -140,7 +140,16 @@ def validate_record(cb: Codebook, content: Mapping[str, Any], today: date | None
     problems: list[FieldProblem] = []
     fields = [f for s in cb.sections for f in s.fields]
     # derived values (minor, post_country, ...) take part in skip logic
-    pre = {k: v for k, v in content.items() if k in cb.fields}
+    # first the form of each value; rules and skip logic only make sense on well-formed answers
+    pre: dict[str, Any] = {}
+    type_problems: list[FieldProblem] = []
+    for k, v in content.items():
+        if k in cb.fields and not _is_empty(v):
+            typed = _check_type(cb, cb.fields[k], v, k, type_problems)
+            if typed is not None:
+                pre[k] = typed
+    if type_problems:
+        raise InvalidRecord(type_problems)
     derived = derive_demographics(cb, pre)
     for k in content:
         if k in cb.derived_fields:

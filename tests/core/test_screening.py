@@ -1,0 +1,83 @@
+"""Screening flags follow the Palermo and Smuggling Protocol rules and explain themselves."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings, strategies as st
+
+from intake_app import i18n
+from intake_app.codebook import derive, load_codebook
+from intake_app.screening import describe, screen, suggested_referrals
+
+CB = load_codebook()
+BASE = {"record_date": "2026-01-05", "border_post": "cr_paso_canoas", "gender": "female", "citizenship": "VE"}
+subset = lambda vocab: st.lists(st.sampled_from(CB.vocab(vocab).codes), unique=True, max_size=4)  # noqa: E731
+
+
+@settings(max_examples=400, deadline=None)
+@given(acts=subset("acts"), means=subset("means"), purposes=subset("exploitation_types"),
+       control=subset("control_methods"), age=st.integers(0, 90),
+       irregular=st.booleans(), paid=st.booleans(), endangered=st.booleans(), citizenship=st.sampled_from(["CR", "VE"]))
+def test_flags_follow_the_protocols(acts, means, purposes, control, age, irregular, paid, endangered, citizenship):
+    rec = {**BASE, "age_estimate": age, "citizenship": citizenship, "tr_acts": acts, "tr_means": means,
+           "tr_purposes": purposes, "tr_control_methods": control, "sm_irregular_entry": irregular,
+           "sm_paid_facilitator": paid, "sm_life_endangered": endangered}
+    result = screen(CB, rec)
+    from intake_app.screening import CONTROL_AS_MEANS
+
+    any_means = bool(means) or any(c in CONTROL_AS_MEANS for c in control)
+    expected = bool(acts) and bool(purposes) and (any_means or age < 18)
+    assert result.raised("trafficking") == expected
+    smuggled = irregular and paid and citizenship != "CR"
+    assert result.raised("smuggling") == smuggled
+    assert result.raised("aggravated_smuggling") == (smuggled and endangered)
+    # the flags are independent: both can hold
+    if expected and smuggled:
+        assert result.summary == "both"
+    # every raised flag says why, with answers that were really given
+    for flag in result.flags.values():
+        if flag.raised:
+            assert flag.reasons
+            for r in flag.reasons:
+                if r.field in rec and isinstance(rec[r.field], list):
+                    assert set(r.values) <= set(rec[r.field])
+        else:
+            assert flag.key in ("aggravated_smuggling", "urgent") or flag.missing
+
+
+def test_minor_needs_no_means():
+    rec = {**BASE, "age_estimate": 15, "tr_acts": ["recruitment"], "tr_purposes": ["forced_begging"]}
+    result = screen(CB, rec)
+    assert result.raised("trafficking")
+    assert ("minor", (True,)) in [(r.field, r.values) for r in result.flags["trafficking"].reasons]
+    adult = screen(CB, {**rec, "age_estimate": 30})
+    assert not adult.raised("trafficking") and adult.flags["trafficking"].missing == ("means",)
+
+
+def test_urgent_and_ilo(sample):
+    rec = sample("intake-unaccompanied-boy")
+    d = derive(CB, rec)
+    assert d["flag_urgent"] and d["unaccompanied_minor"]
+    woman = sample("intake-adult-woman")
+    assert derive(CB, woman)["ilo_count"] == 4
+
+
+def test_worded_as_indications_never_verdicts(sample):
+    verdicts = ["es víctima", "es una víctima", "is a victim", "culpable", "guilty", "confirmad", "confirmed"]
+    for lang in ("es", "en"):
+        lines = describe(CB, screen(CB, sample("intake-adult-woman")), lang)
+        assert len(lines) >= 4
+        text = json.dumps(lines, ensure_ascii=False).lower() + i18n.t("screening.disclaimer", lang).lower()
+        for word in verdicts:
+            assert word not in text, (lang, word)
+        # reasons are labels, never codes
+        assert "sexual_exploitation" not in text
+
+
+def test_referral_suggestions_come_from_the_codebook(sample):
+    boy = sample("intake-unaccompanied-boy")
+    assert "senniaf" in suggested_referrals(CB, boy, derive(CB, boy))
+    woman = sample("intake-adult-woman")
+    s = suggested_referrals(CB, woman, derive(CB, woman))
+    assert "inamu" in s and "shelter" in s and "consulate" in s and "pani" not in s
