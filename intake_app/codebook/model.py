@@ -29,6 +29,7 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_code", {t.code: t for t in self.terms})
+        object.__setattr__(self, "order", {t.code: i for i, t in enumerate(self.terms)})
 
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str) and code in self._by_code  # type: ignore[attr-defined]

@@ -64,8 +64,7 @@ def _check_type(cb: Codebook, f: Field, value: Any, where: str, problems: list[F
         if len(set(value)) != len(value):
             problems.append(FieldProblem(where, "choice_repeated"))
             return None
-        order = {c: i for i, c in enumerate(vocab.codes)}
-        return sorted(value, key=order.__getitem__)
+        return sorted(value, key=vocab.order.__getitem__)
     if t == "repeat":
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             problems.append(FieldProblem(where, "type_list"))
@@ -102,11 +101,15 @@ def _check_rules(f: Field, value: Any, values: Mapping[str, Any], where: str, to
 
 
 def _check_group(cb: Codebook, fields, content: Mapping[str, Any], derived: Mapping[str, Any],
-                 prefix: str, problems: list[FieldProblem], today: date | None = None) -> dict[str, Any]:
+                 prefix: str, problems: list[FieldProblem], today: date | None = None,
+                 typed: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``typed``: values already type-checked by the caller (only unknown keys are left to find)."""
     today = today or date.today()
     by_key = {f.key: f for f in fields}
-    clean: dict[str, Any] = {}
+    clean: dict[str, Any] = dict(typed) if typed is not None else {}
     for key, value in content.items():
+        if typed is not None and key in by_key:
+            continue
         where = f"{prefix}.{key}" if prefix else key
         if key not in by_key:
             problems.append(FieldProblem(where, "unknown_field"))
@@ -155,7 +158,7 @@ def validate_record(cb: Codebook, content: Mapping[str, Any], today: date | None
         if k in cb.derived_fields:
             problems.append(FieldProblem(k, "derived_not_typed"))
     content = {k: v for k, v in content.items() if k not in cb.derived_fields}
-    clean = _check_group(cb, fields, content, derived, "", problems, today)
+    clean = _check_group(cb, fields, content, derived, "", problems, today, typed=pre)
     if problems:
         raise InvalidRecord(problems)
     return clean

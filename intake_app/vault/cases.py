@@ -22,7 +22,8 @@ FLAG_BITS = {"flag_trafficking": 1, "flag_smuggling": 2, "flag_aggravated_smuggl
 
 def new_case_id() -> str:
     """12 Crockford base32 characters (60 random bits) in groups of four: ``7KQ3-MX2D-9FAP``."""
-    raw = "".join(secrets.choice(CROCKFORD) for _ in range(12))
+    n = int.from_bytes(secrets.token_bytes(8), "big") >> 4  # 60 bits
+    raw = "".join(CROCKFORD[(n >> (5 * i)) & 31] for i in range(11, -1, -1))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 

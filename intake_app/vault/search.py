@@ -46,15 +46,17 @@ def phonetic(word: str) -> str:
     w = re.sub(r"[^a-z]", "", w)
     if not w:
         return ""
-    rules = [
-        (r"ph", "f"), (r"ch", "X"), (r"ll", "y"), (r"qu", "k"), (r"gu(?=[ei])", "g"),
-        (r"c(?=[ei])", "s"), (r"g(?=[ei])", "j"), (r"c", "k"), (r"q", "k"), (r"z", "s"),
-        (r"x", "ks"), (r"v", "b"), (r"w", "u"), (r"h", ""), (r"i", "y"),
-    ]
-    for pat, rep in rules:
-        w = re.sub(pat, rep, w)
-    w = re.sub(r"(.)\1+", r"\1", w)
-    return w.lower()
+    for pat, rep in _PHONETIC_RULES:
+        w = pat.sub(rep, w)
+    return _DOUBLED.sub(r"\1", w).lower()
+
+
+_PHONETIC_RULES = [(re.compile(p), r) for p, r in [
+    (r"ph", "f"), (r"ch", "X"), (r"ll", "y"), (r"qu", "k"), (r"gu(?=[ei])", "g"),
+    (r"c(?=[ei])", "s"), (r"g(?=[ei])", "j"), (r"c", "k"), (r"q", "k"), (r"z", "s"),
+    (r"x", "ks"), (r"v", "b"), (r"w", "u"), (r"h", ""), (r"i", "y"),
+]]
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 def index_texts(content: Mapping[str, Any], name_fields: list[str], doc_fields: list[str]) -> tuple[str, str]:
