@@ -1,0 +1,287 @@
+"""The case list: a table model over case rows fetched page by page from the worker.
+
+``rowCount`` is the vault's count, so the scroll bar is true for 100,000 cases; a row
+the view asks for and that is not loaded yet shows "…" while its page (200 rows) is
+fetched; pages far from view are dropped. The search box asks the vault's full-text
+search as you type (names and document numbers); rows never show a name.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+)
+
+from .text import lang, tr
+from .widgets import heading, primary
+
+PAGE = 200
+KEEP_PAGES = 40
+FILTERS = ("", "pending", "review", "conflict")
+FLAG_KEYS = ((1, "ui.flag.trafficking"), (2, "ui.flag.smuggling"), (8, "ui.flag.urgent"),
+             (32, "ui.flag.unaccompanied"))
+
+
+class Column(IntEnum):
+    CASE = 0
+    DATE = 1
+    POST = 2
+    SEX = 3
+    AGE = 4
+    NATIONALITY = 5
+    FLAGS = 6
+    SYNC = 7
+
+
+HEADERS = {Column.CASE: "ui.col.case", Column.DATE: "ui.col.date", Column.POST: "ui.col.post",
+           Column.SEX: "ui.col.sex", Column.AGE: "ui.col.age", Column.NATIONALITY: "ui.col.nationality",
+           Column.FLAGS: "ui.col.flags", Column.SYNC: "ui.col.sync"}
+
+
+def _fetch_page(filter_key: str, offset: int):
+    return lambda s: s.require().list_cases(offset, PAGE, filter_key)
+
+
+def _count(filter_key: str):
+    def job(s):
+        from intake_app.vault.cases import LIST_FILTERS
+
+        where, args = LIST_FILTERS[filter_key]
+        return s.require().count_cases(where, args)
+    return job
+
+
+class CaseTableModel(QAbstractTableModel):
+    """Rows are ``intake_app.vault.cases.CaseRow``; never a name or a document."""
+
+    loaded = Signal()  # a page or search result arrived (tests wait on this)
+
+    def __init__(self, backend, codebook, parent=None) -> None:
+        super().__init__(parent)
+        self.backend, self.cb = backend, codebook
+        self._filter = ""
+        self._search = ""
+        self._count = 0
+        self._pages: OrderedDict[int, list] = OrderedDict()
+        self._pending: set[int] = set()
+        self._search_rows: list | None = None
+        self._gen = 0
+
+    # --- what to show ---------------------------------------------------------
+    def set_filter(self, key: str) -> None:
+        self._filter = key
+        self.refresh()
+
+    def set_search(self, text: str) -> None:
+        self._search = text.strip()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._gen += 1
+        gen = self._gen
+        if self._search:
+            text = self._search
+            self.backend.op(lambda s: s.require().search(text, 200)).quiet().success(
+                lambda rows: self._search_done(gen, rows)).failure(lambda e: None).run()
+        else:
+            self.backend.op(_count(self._filter)).quiet().success(
+                lambda n: self._count_done(gen, n)).failure(lambda e: None).run()
+
+    def clear(self) -> None:
+        """Forget every row (on lock)."""
+        self._gen += 1
+        self.beginResetModel()
+        self._pages.clear()
+        self._pending.clear()
+        self._search_rows = None
+        self._count = 0
+        self.endResetModel()
+
+    def _search_done(self, gen: int, rows: list) -> None:
+        if gen != self._gen:
+            return
+        self.beginResetModel()
+        self._search_rows = rows
+        self._pages.clear()
+        self._pending.clear()
+        self.endResetModel()
+        self.loaded.emit()
+
+    def _count_done(self, gen: int, n: int) -> None:
+        if gen != self._gen:
+            return
+        self.beginResetModel()
+        self._search_rows = None
+        self._count = n
+        self._pages.clear()
+        self._pending.clear()
+        self.endResetModel()
+        self.loaded.emit()
+
+    def _page_done(self, gen: int, page: int, rows: list) -> None:
+        self._pending.discard(page)
+        if gen != self._gen:
+            return
+        self._pages[page] = rows
+        while len(self._pages) > KEEP_PAGES:
+            self._pages.popitem(last=False)
+        first = page * PAGE
+        last = min(first + PAGE, self._count) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+        self.loaded.emit()
+
+    # --- rows -----------------------------------------------------------------
+    def row_at(self, row: int):
+        if self._search_rows is not None:
+            return self._search_rows[row] if 0 <= row < len(self._search_rows) else None
+        page = row // PAGE
+        rows = self._pages.get(page)
+        if rows is None:
+            if page not in self._pending:
+                self._pending.add(page)
+                gen = self._gen
+                self.backend.op(_fetch_page(self._filter, page * PAGE)).quiet().success(
+                    lambda r: self._page_done(gen, page, r)).failure(lambda e: self._pending.discard(page)).run()
+            return None
+        self._pages.move_to_end(page)
+        i = row - page * PAGE
+        return rows[i] if i < len(rows) else None
+
+    def case_id(self, row: int) -> str | None:
+        r = self.row_at(row)
+        return r.case_id if r else None
+
+    # --- Qt model -------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        if parent.isValid():
+            return 0
+        return len(self._search_rows) if self._search_rows is not None else self._count
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(HEADERS[Column(section)])
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.row_at(index.row())
+        col = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "…" if r is None else self._text(r, col)
+        if role == Qt.ItemDataRole.ForegroundRole and r is not None and col == Column.FLAGS and r.flags & 8:
+            return QColor("#a61b1b")
+        return None
+
+    def _label(self, vocab: str, code: str | None) -> str:
+        return self.cb.vocab(vocab).label(code, lang()) if code else ""
+
+    def _text(self, r, col: Column) -> str:
+        if col == Column.CASE:
+            return r.case_id
+        if col == Column.DATE:
+            d = r.record_date or ""
+            return f"{d[8:10]}/{d[5:7]}/{d[:4]}" if len(d) == 10 else d
+        if col == Column.POST:
+            return self._label("border_posts", r.border_post)
+        if col == Column.SEX:
+            return self._label("genders", r.gender)
+        if col == Column.AGE:
+            return self._label("age_bands", r.age_band)
+        if col == Column.NATIONALITY:
+            return self._label("countries", r.citizenship)
+        if col == Column.FLAGS:
+            return ", ".join(tr(key) for bit, key in FLAG_KEYS if r.flags & bit)
+        if col == Column.SYNC:
+            text = tr("sync." + r.sync_state) if r.sync_state else ""
+            if r.review_state:
+                text += " · " + tr("ui.review." + r.review_state)
+            return text
+        return ""
+
+
+class CaseListPage(QWidget):
+    """The list with its search box and filter. Emits ``open_case(case_id)`` and ``new_intake``."""
+
+    open_case = Signal(str)
+    new_intake = Signal()
+
+    def __init__(self, backend, codebook) -> None:
+        super().__init__()
+        self.model = CaseTableModel(backend, codebook, self)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(heading(tr("ui.cases.title")))
+        top.addStretch(1)
+        self.new_button = primary(tr("ui.cases.new"))
+        self.new_button.clicked.connect(self.new_intake.emit)
+        top.addWidget(self.new_button)
+        layout.addLayout(top)
+        self.draft_banner = QPushButton()
+        self.draft_banner.setObjectName("draft_banner")
+        self.draft_banner.hide()
+        layout.addWidget(self.draft_banner)
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(tr("ui.cases.search"))
+        self.search.setClearButtonEnabled(True)
+        bar.addWidget(self.search, 3)
+        bar.addWidget(QLabel(tr("ui.cases.show")))
+        self.filter = QComboBox()
+        self.filter.setObjectName("filter")
+        for key in FILTERS:
+            self.filter.addItem(tr("ui.filter." + (key or "all")), key)
+        bar.addWidget(self.filter, 1)
+        layout.addLayout(bar)
+        self.table = QTableView()
+        self.table.setObjectName("cases")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in ((Column.CASE, 150), (Column.DATE, 105), (Column.POST, 210), (Column.SEX, 120),
+                           (Column.AGE, 80), (Column.NATIONALITY, 150), (Column.FLAGS, 200)):
+            self.table.setColumnWidth(col, width)
+        self.table.activated.connect(lambda idx: self._open(idx.row()))
+        layout.addWidget(self.table, 1)
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        layout.addWidget(self.count)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(lambda: self.model.set_search(self.search.text()))
+        self.search.textChanged.connect(lambda _: self._debounce.start())
+        self.filter.currentIndexChanged.connect(lambda _: self._filter_changed())
+        self.model.loaded.connect(self._update_count)
+        backend.cases_changed.connect(self.model.refresh)
+
+    def _filter_changed(self) -> None:
+        if self.search.text():
+            self.search.clear()
+        self.model.set_filter(self.filter.currentData())
+
+    def _open(self, row: int) -> None:
+        case_id = self.model.case_id(row)
+        if case_id:
+            self.open_case.emit(case_id)
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        key = "ui.cases.found" if self.model._search_rows is not None else "ui.cases.count"
+        self.count.setText(tr(key, count=n))

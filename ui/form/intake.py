@@ -1,0 +1,296 @@
+"""The intake form, generated from the codebook: consent first, one step per section,
+live skip logic, inline problems in the officer's language, the screening panel
+beside it, and a draft autosaved in the vault every few seconds."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+    QVBoxLayout, QWidget,
+)
+
+from intake_app import i18n
+from intake_app.codebook import validate_record, visible_fields
+from intake_app.codebook.conditions import evaluate
+from intake_app.codebook.derive import derive_demographics
+from intake_app.errors import InvalidRecord
+
+from ..text import lang, tr
+from ..widgets import heading, message_label, muted, primary, show_message
+from .fields import FieldRow, make_editor
+from .screening_panel import ScreeningPanel
+
+AUTOSAVE_MS = 4000
+FIRST_SECTIONS = ("consent",)
+
+
+def ordered_sections(cb) -> list:
+    first = [s for key in FIRST_SECTIONS for s in cb.sections if s.key == key]
+    return first + [s for s in cb.sections if s.key not in FIRST_SECTIONS]
+
+
+def problem_key(problem) -> str:
+    return problem.field.split("[")[0].split(".")[0]
+
+
+class IntakeForm(QWidget):
+    """Emits ``save_requested(answers)`` (the window checks duplicates and saves),
+    ``draft_saved`` and ``cancelled``."""
+
+    save_requested = Signal(dict)
+    draft_saved = Signal()
+    cancelled = Signal()
+
+    def __init__(self, backend, cb, answers: dict | None = None, draft_id: str | None = None,
+                 case_id: str | None = None, parent_revision: str | None = None, defaults: dict | None = None) -> None:
+        super().__init__()
+        self.backend, self.cb = backend, cb
+        self.draft_id = draft_id or uuid.uuid4().hex
+        self.case_id, self.parent_revision = case_id, parent_revision
+        self.sections = ordered_sections(cb)
+        self.rows: dict[str, FieldRow] = {}
+        self.section_of: dict[str, int] = {}
+        self.touched: set[str] = set()
+        self.checked_steps: set[int] = set()
+        self.problems: dict[str, str] = {}
+        self._dirty = False
+        self._loading = True
+
+        root = QHBoxLayout(self)
+        left = QVBoxLayout()
+        left.addWidget(heading(tr("ui.form.edit_title" if case_id else "ui.form.title"), 2))
+        self.steps = QListWidget()
+        self.steps.setObjectName("steps")
+        self.steps.setMaximumWidth(270)
+        self.steps.setMinimumWidth(220)
+        left.addWidget(self.steps, 1)
+        self.progress = QProgressBar()
+        self.progress.setFormat(tr("ui.form.progress"))
+        left.addWidget(self.progress)
+        self.autosave_label = muted()
+        left.addWidget(self.autosave_label)
+        left_box = QWidget()
+        left_box.setLayout(left)
+        left_box.setMaximumWidth(290)
+
+        center = QVBoxLayout()
+        self.stack = QStackedWidget()
+        for i, section in enumerate(self.sections):
+            self.stack.addWidget(self._build_section(i, section))
+            self.steps.addItem(f"{i + 1}. {section.label(lang())}")
+        center.addWidget(self.stack, 1)
+        self.message = message_label()
+        center.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.cancel_button = QPushButton(tr("ui.form.close"))
+        self.back_button = QPushButton(tr("ui.form.back"))
+        self.next_button = QPushButton(tr("ui.form.next"))
+        self.save_button = primary(tr("ui.form.save"))
+        self.save_button.setObjectName("save")
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        for b in (self.back_button, self.next_button, self.save_button):
+            buttons.addWidget(b)
+        center.addLayout(buttons)
+        center_box = QWidget()
+        center_box.setLayout(center)
+
+        self.screening = ScreeningPanel(cb)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(center_box)
+        split.addWidget(self.screening)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        root.addWidget(left_box)
+        root.addWidget(split, 1)
+
+        self.steps.currentRowChanged.connect(self._show_step)
+        self.back_button.clicked.connect(lambda: self.go(self.stack.currentIndex() - 1))
+        self.next_button.clicked.connect(self._next)
+        self.save_button.clicked.connect(self.request_save)
+        self.cancel_button.clicked.connect(self._close)
+        self.screening.refer.connect(self._refer)
+        for keys, slot in (("Ctrl+S", self.request_save), ("Alt+Right", self._next),
+                           ("Ctrl+PgDown", self._next), ("Alt+Left", lambda: self.go(self.stack.currentIndex() - 1)),
+                           ("Ctrl+PgUp", lambda: self.go(self.stack.currentIndex() - 1))):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+
+        self._live = QTimer(self)
+        self._live.setSingleShot(True)
+        self._live.setInterval(150)
+        self._live.timeout.connect(self.refresh)
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_draft)
+        self._autosave.start()
+
+        for key, value in {**(defaults or {}), **(answers or {})}.items():
+            if key in self.rows:
+                self.rows[key].editor.set_value(value)
+        self._loading = False
+        self.steps.setCurrentRow(0)
+        self.refresh()
+
+    # --- building ----------------------------------------------------------------
+    def _build_section(self, index: int, section) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 4, 16, 12)
+        layout.addWidget(heading(section.label(lang())))
+        if section.key == "consent":
+            layout.addWidget(muted(tr("ui.form.consent_intro")))
+        for fdef in section.fields:
+            row = FieldRow(fdef, make_editor(self.cb, fdef))
+            row.editor.changed.connect(lambda k=fdef.key: self._changed(k))
+            self.rows[fdef.key] = row
+            self.section_of[fdef.key] = index
+            layout.addWidget(row)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        return scroll
+
+    # --- answers and skip logic ----------------------------------------------------
+    def raw_answers(self) -> dict:
+        return {k: v for k, r in self.rows.items() if (v := r.editor.value()) is not None}
+
+    def answers(self) -> dict:
+        """The answers of visible fields only (hiding cascades: a hidden field's
+        dependants are hidden too)."""
+        values = self.raw_answers()
+        while True:
+            visible = visible_fields(self.cb, values)
+            kept = {k: v for k, v in values.items() if k in visible}
+            if kept == values:
+                return kept
+            values = kept
+
+    def _changed(self, key: str) -> None:
+        if self._loading:
+            return
+        self.touched.add(key)
+        self._dirty = True
+        self._live.start()
+
+    def refresh(self) -> None:
+        answers = self.answers()
+        visible = visible_fields(self.cb, answers)
+        values = {**answers, **derive_demographics(self.cb, answers)}
+        for key, row in self.rows.items():
+            row.setVisible(key in visible)
+            req = row.fdef.required
+            row.set_required(req if isinstance(req, bool) else evaluate(req, values))
+        self.screening.update_answers(answers)
+        self._check(answers)
+
+    def _check(self, answers: dict) -> None:
+        try:
+            validate_record(self.cb, answers)
+            problems = []
+        except InvalidRecord as err:
+            problems = err.problems
+        self.problems = {}
+        for p in problems:
+            self.problems.setdefault(problem_key(p), self._word(p))
+        self._all_problems = problems
+        done = 0
+        for key, row in self.rows.items():
+            text = self.problems.get(key, "")
+            show = key in self.touched or self.section_of[key] in self.checked_steps
+            rule_required = any(problem_key(p) == key and p.rule == "required" for p in problems)
+            if rule_required and self.section_of[key] not in self.checked_steps:
+                show = False
+            row.set_problem(text if show and row.isVisibleTo(self) else "")
+        for i, section in enumerate(self.sections):
+            bad = any(self.section_of.get(problem_key(p)) == i for p in problems)
+            mark = "  ⚠" if bad and i in self.checked_steps else "  ✓" if not bad and i in self.checked_steps else ""
+            self.steps.item(i).setText(f"{i + 1}. {section.label(lang())}{mark}")
+            done += 0 if bad else 1
+        self.progress.setMaximum(len(self.sections))
+        self.progress.setValue(len(self.checked_steps | {self.stack.currentIndex()}))
+
+    def _word(self, p) -> str:
+        if "[" in p.field:  # a referral line: "Institución 2: es obligatorio."
+            top, _, rest = p.field.partition("[")
+            index, _, sub = rest.partition("].")
+            fdef = self.cb.fields[top]
+            sublabel = next((s.label(lang()) for s in fdef.subfields if s.key == sub), sub)
+            return tr("rule." + p.rule, field=f"{sublabel} ({int(index) + 1})", **p.args)
+        return i18n.describe_problem(p, lang())
+
+    # --- steps -------------------------------------------------------------------------
+    def go(self, index: int) -> None:
+        if 0 <= index < len(self.sections):
+            self.steps.setCurrentRow(index)
+
+    def _show_step(self, index: int) -> None:
+        if index < 0:
+            return
+        self.stack.setCurrentIndex(index)
+        self.back_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < len(self.sections) - 1)
+        self.refresh()
+        first = next((r for k, r in self.rows.items() if self.section_of[k] == index and r.isVisibleTo(self)), None)
+        if first is not None:
+            first.editor.setFocus()
+
+    def _next(self) -> None:
+        self.checked_steps.add(self.stack.currentIndex())
+        self.go(self.stack.currentIndex() + 1)
+
+    @property
+    def step(self) -> int:
+        return self.stack.currentIndex()
+
+    # --- referrals -----------------------------------------------------------------------
+    def _refer(self, code: str) -> None:
+        self.rows["referrals"].editor.add_institution(code)
+
+    # --- saving -------------------------------------------------------------------------
+    def request_save(self) -> None:
+        """Check everything; on problems go to the first one, else ask the window to save."""
+        self.checked_steps.update(range(len(self.sections)))
+        self.refresh()
+        if self._all_problems:
+            first = min(self.section_of.get(problem_key(p), 0) for p in self._all_problems)
+            self.go(first)
+            show_message(self.message, tr("ui.form.has_problems", count=len(self._all_problems)))
+            return
+        show_message(self.message, "")
+        self.save_requested.emit(self.answers())
+
+    def save_draft(self, then=None) -> None:
+        """Store the answers as an encrypted draft in the vault (quietly)."""
+        if not self._dirty:
+            if then:
+                then()
+            return
+        self._dirty = False
+        content, draft_id, case_id = self.raw_answers(), self.draft_id, self.case_id
+
+        def done(_):
+            self.autosave_label.setText(tr("ui.form.draft_saved", time=QTime.currentTime().toString("HH:mm")))
+            self.draft_saved.emit()
+            if then:
+                then()
+
+        def failed(err):
+            self._dirty = True
+            if then:
+                then()
+
+        self.backend.op(lambda s: s.require().save_draft(draft_id, content, case_id)).quiet() \
+            .success(done).failure(failed).run()
+
+    def stop(self) -> None:
+        self._autosave.stop()
+        self._live.stop()
+
+    def _close(self) -> None:
+        self.save_draft(then=self.cancelled.emit)

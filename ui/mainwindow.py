@@ -1,0 +1,300 @@
+"""The window: a start page, the first-run wizard, the unlock page and the workspace,
+the sync status always visible at the bottom, auto-lock and Ctrl+L.
+
+The window title never names a person or a case."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from . import prefs as prefs_mod
+from .idle import IdleWatch
+from .sync_status import SyncStatus
+from .text import error_text, set_language, tr
+from .unlock import UnlockPage
+from .widgets import busy_bar, heading, muted
+from .worker import Backend
+
+log = logging.getLogger(__name__)
+
+
+def _startup(demo: dict | None):
+    """Worker job at launch: the codebook, preferences, and whether a vault exists."""
+    def job(s):
+        from intake_app.codebook import load_codebook
+        from intake_app.vault.store import officer_names, vault_exists
+
+        cb = load_codebook()
+        prefs = prefs_mod.load(s.home)
+        if demo is not None:
+            from intake_app.demo import fictional_intakes
+
+            s.create(demo["officer"], demo["passphrase"])
+            s.vault.save_cases_bulk(fictional_intakes(demo["cases"], 2026, cb))
+            return cb, prefs, [demo["officer"]], True
+        exists = vault_exists(s.home)
+        return cb, prefs, officer_names(s.home) if exists else [], False
+    return job
+
+
+class MainWindow(QMainWindow):
+    unlocked = Signal()  # the workspace is shown (tests wait on this)
+    locked = Signal()  # the unlock page is shown after a lock
+    ready = Signal()  # startup finished: wizard or unlock shown
+
+    def __init__(self, home, demo: dict | None = None, language: str | None = None) -> None:
+        super().__init__()
+        self.forced_language = language
+        self.setWindowTitle(tr("ui.app.title"))
+        self.resize(1280, 820)
+        self.backend = Backend(home, self)
+        self.demo = demo
+        self.cb = None
+        self.prefs = prefs_mod.Prefs()
+        self.officers: list[str] = []
+        self.last_officer = ""
+        self.workspace = None
+        self.wizard = None
+        self.unlock_page: UnlockPage | None = None
+        self._place: dict = {}
+        self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        self.start_page = self._start_page()
+        self.pages.addWidget(self.start_page)
+
+        self.sync_status = SyncStatus(self.backend)
+        self.statusBar().addWidget(self.sync_status)
+        self.officer_label = QLabel()
+        self.statusBar().addPermanentWidget(self.officer_label)
+        if demo is not None:
+            tag = QLabel(tr("ui.demo.tag"))
+            tag.setObjectName("demo")
+            self.statusBar().addPermanentWidget(tag)
+        self.busy = busy_bar()
+        self.busy.setMaximumWidth(120)
+        self.statusBar().addPermanentWidget(self.busy)
+        self.backend.busy_changed.connect(self.busy.setVisible)
+        self.backend.failed.connect(lambda err: self.statusBar().showMessage(error_text(err), 10_000))
+
+        self.idle = IdleWatch(self.prefs.auto_lock_minutes, self)
+        self.idle.timed_out.connect(self.lock)
+        QApplication.instance().installEventFilter(self.idle)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock, context=Qt.ShortcutContext.ApplicationShortcut)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_intake)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
+
+        self.backend.op(_startup(demo)).success(self._started).failure(self._fatal).run()
+
+    # --- pages ---------------------------------------------------------------------------
+    def _start_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        title = heading(tr("ui.app.title"))
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        self.start_text = muted(tr("ui.app.opening"))
+        self.start_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.start_text)
+        bar = busy_bar()
+        bar.show()
+        bar.setMaximumWidth(300)
+        layout.addWidget(bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        return page
+
+    def _replace(self, attr: str, widget: QWidget | None) -> None:
+        old = getattr(self, attr)
+        if old is not None:
+            self.pages.removeWidget(old)
+            old.deleteLater()
+        setattr(self, attr, widget)
+        if widget is not None:
+            self.pages.addWidget(widget)
+            self.pages.setCurrentWidget(widget)
+
+    def _fatal(self, err: BaseException) -> None:
+        self.start_text.setText(error_text(err))
+        self.start_text.setObjectName("error")
+
+    def _started(self, result) -> None:
+        self.cb, self.prefs, self.officers, opened = result
+        if self.forced_language:
+            self.prefs = self.prefs.with_(language=self.forced_language)
+        set_language(self.prefs.language)
+        self.idle.set_minutes(self.prefs.auto_lock_minutes)
+        if opened:
+            self.last_officer = self.officers[0]
+            self._show_workspace()
+        elif self.officers:
+            self.show_unlock()
+        else:
+            self.show_wizard()
+        self.ready.emit()
+
+    def show_wizard(self) -> None:
+        from .wizard import SetupWizard
+
+        posts = [(t.code, t.label(self.prefs.language)) for t in self.cb.vocab("border_posts").terms]
+        wizard = SetupWizard(posts, self.prefs.language, self.prefs.post)
+        wizard.language_chosen.connect(self._wizard_language)
+        wizard.completed.connect(self._create_vault)
+        self._replace("wizard", wizard)
+
+    def _wizard_language(self, code: str) -> None:
+        self.prefs = self.prefs.with_(language=code)
+        set_language(code)
+        self._retitle()
+        self.show_wizard()
+
+    def _create_vault(self, officer: str, passphrase: str, post: str) -> None:
+        self.prefs = self.prefs.with_(post=post)
+        prefs, wizard = self.prefs, self.wizard
+        wizard.setEnabled(False)
+
+        def job(s):
+            s.create(officer, passphrase)
+            prefs_mod.save(s.home, prefs)
+            return officer
+
+        def failed(err):
+            wizard.setEnabled(True)
+            wizard.fail(error_text(err))
+
+        def created(name):
+            self.officers, self.last_officer = [name], name
+            self._replace("wizard", None)
+            self._show_workspace()
+
+        self.backend.op(job).success(created).failure(failed).run()
+
+    def show_unlock(self) -> None:
+        hint = tr("ui.demo.unlock_hint", passphrase=self.demo["passphrase"]) if self.demo else ""
+        page = UnlockPage(self.officers, self.last_officer, hint)
+        page.unlock_requested.connect(self._unlock)
+        page.language_chosen.connect(self._unlock_language)
+        self._replace("unlock_page", page)
+        page.focus()
+
+    def _unlock_language(self, code: str) -> None:
+        self._save_prefs(self.prefs.with_(language=code))
+        self._retitle()
+        self.show_unlock()
+
+    def _unlock(self, officer: str, passphrase: str) -> None:
+        page = self.unlock_page
+
+        def opened(o):
+            self.last_officer = o.name
+            self._show_workspace()
+
+        self.backend.op(lambda s: s.open(officer, passphrase)).success(opened).failure(page.failed).run()
+
+    def _show_workspace(self) -> None:
+        from .workspace import Workspace
+
+        ws = Workspace(self.backend, self.cb, self.prefs, can_print=_printing_available())
+        ws.lock_requested.connect(self.lock)
+        ws.settings_requested.connect(self.open_settings)
+        ws.print_requested.connect(self.print_case)
+        self._replace("unlock_page", None)
+        self._replace("workspace", ws)
+        self.officer_label.setText(tr("ui.status.officer", name=self.last_officer))
+        self.sync_status.refresh()
+        self.idle.start()
+        place, self._place = self._place, {}
+        if place:
+            ws.open_draft(place["draft_id"], place["case_id"], place["content"], place["step"])
+        self.unlocked.emit()
+
+    # --- lock ------------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Hide every personal field at once, keep the draft, then close the vault."""
+        if self.workspace is None:
+            return
+        self.idle.stop()
+        place = self.workspace.place()
+        self._place = place
+        self._replace("workspace", None)  # widgets with personal values go now
+        self.officer_label.clear()
+        self.sync_status.show_locked()
+        self.show_unlock()
+
+        def job(s):
+            if place and s.vault is not None:
+                s.vault.save_draft(place["draft_id"], place["content"], place["case_id"])
+            s.close()
+
+        self.backend.generation += 1  # late results of the unlocked session are dropped
+        self.backend.op(job).quiet().success(lambda _: self.locked.emit()).failure(
+            lambda e: self.locked.emit()).run()
+
+    # --- settings ---------------------------------------------------------------------------
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.backend, self.cb, self.prefs, self)
+        dialog.prefs_changed.connect(self._prefs_changed)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _prefs_changed(self, prefs) -> None:
+        relabel = prefs.language != self.prefs.language
+        self._save_prefs(prefs)
+        if relabel and self.workspace is not None:  # rebuild in the new language, same place
+            self._place = self.workspace.place()
+            if self._place:
+                place = self._place
+                self.backend.op(lambda s: s.require().save_draft(place["draft_id"], place["content"],
+                                                                 place["case_id"])).quiet().run()
+            self._retitle()
+            self._show_workspace()
+
+    def _save_prefs(self, prefs) -> None:
+        self.prefs = prefs
+        set_language(prefs.language)
+        self.idle.set_minutes(prefs.auto_lock_minutes)
+        self.backend.op(lambda s: prefs_mod.save(s.home, prefs)).quiet().failure(lambda e: None).run()
+
+    def _retitle(self) -> None:
+        self.setWindowTitle(tr("ui.app.title"))
+        old = self.sync_status
+        self.sync_status = SyncStatus(self.backend)
+        self.statusBar().removeWidget(old)
+        old.deleteLater()
+        self.statusBar().insertWidget(0, self.sync_status)
+        self.sync_status.show()
+
+    # --- printing ---------------------------------------------------------------------------
+    def print_case(self, record) -> None:
+        from .printing import PrintDialog
+
+        dialog = PrintDialog(self.backend, self.cb, record, self)
+        self.print_dialog = dialog
+        dialog.open()
+
+    # --- shortcuts ----------------------------------------------------------------------------
+    def _new_intake(self) -> None:
+        if self.workspace is not None:
+            self.workspace.new_intake()
+
+    def _focus_search(self) -> None:
+        if self.workspace is not None:
+            self.workspace.show_list()
+            self.workspace.list_page.search.setFocus()
+
+    def closeEvent(self, event) -> None:
+        place = self.workspace.place() if self.workspace is not None else {}
+        self.backend.shutdown(
+            (lambda s: s.vault.save_draft(place["draft_id"], place["content"], place["case_id"])) if place else None)
+        super().closeEvent(event)
+
+
+def _printing_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("intake_app.printing") is not None

@@ -1,0 +1,53 @@
+"""One calm look: large type, soft contrast, clear focus for keyboard use."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+BASE_POINT_SIZE = 11
+
+SHEET = """
+QWidget { color: #1f2933; }
+QMainWindow, QDialog, QWizard { background: #f6f7f9; }
+QLabel#heading { font-size: 17pt; font-weight: 600; color: #102a43; }
+QLabel#subheading { font-size: 13pt; font-weight: 600; color: #243b53; }
+QLabel#muted, QLabel.help { color: #52606d; }
+QLabel#error, QLabel[role="error"] { color: #a61b1b; font-weight: 600; }
+QLabel#ok { color: #1d6b3a; font-weight: 600; }
+QLabel#banner { background: #fff4d6; border: 1px solid #e8c66a; border-radius: 6px; padding: 8px; }
+QLabel#demo { background: #ffe3e3; color: #8a1c1c; border-radius: 4px; padding: 2px 8px; font-weight: 700; }
+QFrame#card { background: white; border: 1px solid #d9e2ec; border-radius: 8px; }
+QFrame#flag { background: #fff8e6; border-left: 4px solid #d69e2e; border-radius: 4px; }
+QFrame#flag[urgent="true"] { background: #fdecec; border-left: 4px solid #c53030; }
+QPushButton { padding: 6px 14px; border-radius: 6px; border: 1px solid #9fb3c8; background: white; }
+QPushButton:hover { background: #eef2f7; }
+QPushButton:focus { border: 2px solid #2b6cb0; }
+QPushButton:disabled { color: #9aa5b1; border-color: #d9e2ec; }
+QPushButton#primary { background: #2b6cb0; color: white; border: 1px solid #2b6cb0; font-weight: 600; }
+QPushButton#primary:hover { background: #2c5282; }
+QPushButton#primary:disabled { background: #a3bfdc; border-color: #a3bfdc; }
+QLineEdit, QPlainTextEdit, QComboBox, QSpinBox { padding: 4px 6px; border: 1px solid #9fb3c8;
+    border-radius: 5px; background: white; min-height: 24px; }
+QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QSpinBox:focus { border: 2px solid #2b6cb0; }
+QLineEdit[invalid="true"], QComboBox[invalid="true"], QPlainTextEdit[invalid="true"] { border: 2px solid #c53030; }
+QListWidget#steps { background: white; border: 1px solid #d9e2ec; border-radius: 8px; padding: 4px; }
+QListWidget#steps::item { padding: 8px 6px; }
+QListWidget#steps::item:selected { background: #dbeafe; color: #102a43; }
+QTableView { background: white; gridline-color: #e4e7eb; selection-background-color: #dbeafe;
+    selection-color: #102a43; }
+QHeaderView::section { background: #eef2f7; padding: 6px; border: none; border-bottom: 1px solid #d9e2ec;
+    font-weight: 600; }
+QStatusBar { background: #e9eef5; }
+QTabWidget::pane { border: 1px solid #d9e2ec; background: white; border-radius: 6px; }
+QTabBar::tab { padding: 8px 16px; }
+QCheckBox, QRadioButton { spacing: 8px; padding: 2px 0; }
+"""
+
+
+def apply(app: QApplication) -> None:
+    font = QFont(app.font())
+    font.setPointSize(BASE_POINT_SIZE)
+    app.setFont(font)
+    app.setStyle("Fusion")
+    app.setStyleSheet(SHEET)

@@ -1,0 +1,124 @@
+"""Unlock: choose the officer, type the passphrase. The key derivation runs on the
+worker with a busy bar; a wrong passphrase shows the reason and a countdown."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from .text import error_text, tr
+from .widgets import busy_bar, card, heading, message_label, muted, primary, show_message
+
+
+class UnlockPage(QWidget):
+    """Emits ``unlock_requested(officer, passphrase)``; the window runs the job and calls
+    :meth:`failed` or :meth:`reset`. ``countdown_finished`` fires when trying is allowed again."""
+
+    unlock_requested = Signal(str, str)
+    language_chosen = Signal(str)
+    countdown_finished = Signal()
+
+    def __init__(self, officers: list[str], last: str = "", hint: str = "") -> None:
+        super().__init__()
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        box = card()
+        box.setMaximumWidth(560)
+        box.setMinimumWidth(480)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(32, 28, 32, 28)
+        layout.setSpacing(10)
+        layout.addWidget(heading(tr("ui.unlock.title")))
+        layout.addWidget(muted(tr("ui.unlock.text")))
+        layout.addWidget(QLabel(tr("ui.unlock.officer")))
+        self.officer = QComboBox()
+        self.officer.setObjectName("officer")
+        self.officer.addItems(officers)
+        if last in officers:
+            self.officer.setCurrentText(last)
+        layout.addWidget(self.officer)
+        layout.addWidget(QLabel(tr("ui.unlock.passphrase")))
+        self.passphrase = QLineEdit()
+        self.passphrase.setObjectName("passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.returnPressed.connect(self._submit)
+        layout.addWidget(self.passphrase)
+        if hint:
+            layout.addWidget(muted(hint))
+        self.busy = busy_bar()
+        layout.addWidget(self.busy)
+        self.message = message_label()
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        for code, key in (("es", "ui.lang.es"), ("en", "ui.lang.en")):
+            button = QPushButton(tr(key))
+            button.setFlat(True)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
+            row.addWidget(button)
+        row.addStretch(1)
+        self.button = primary(tr("ui.unlock.button"))
+        self.button.setObjectName("primary")
+        self.button.clicked.connect(self._submit)
+        row.addWidget(self.button)
+        layout.addLayout(row)
+        center = QHBoxLayout()
+        center.addStretch(1)
+        center.addWidget(box)
+        center.addStretch(1)
+        outer.addLayout(center)
+        outer.addStretch(2)
+        self._until = 0.0
+        self._clock = QElapsedTimer()
+        self._clock.start()
+        self._tick = QTimer(self)
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._countdown)
+
+    def focus(self) -> None:
+        self.passphrase.setFocus()
+
+    def _submit(self) -> None:
+        if not self.button.isEnabled() or not self.passphrase.text():
+            return
+        show_message(self.message, "")
+        self.button.setEnabled(False)
+        self.passphrase.setEnabled(False)
+        self.busy.show()
+        self.unlock_requested.emit(self.officer.currentText(), self.passphrase.text())
+
+    def failed(self, err: BaseException) -> None:
+        self.busy.hide()
+        self.passphrase.setEnabled(True)
+        self.passphrase.clear()
+        self.passphrase.setFocus()
+        show_message(self.message, error_text(err))
+        wait = float(getattr(err, "params", {}).get("retry_after", 0) or 0)
+        if wait > 0:
+            self._until = self._clock.elapsed() / 1000 + wait
+            self._countdown()
+            self._tick.start()
+        else:
+            self.button.setEnabled(True)
+
+    @property
+    def seconds_left(self) -> int:
+        return max(0, math.ceil(self._until - self._clock.elapsed() / 1000))
+
+    def _countdown(self) -> None:
+        left = self.seconds_left
+        if left > 0:
+            self.button.setText(tr("ui.unlock.wait", seconds=left))
+            return
+        self._tick.stop()
+        self.button.setText(tr("ui.unlock.button"))
+        self.button.setEnabled(True)
+        self.countdown_finished.emit()
+
+    def reset(self) -> None:
+        self.busy.hide()
+        self.passphrase.clear()
+        self.passphrase.setEnabled(True)
+        self.button.setEnabled(True)
