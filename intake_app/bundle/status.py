@@ -1,0 +1,107 @@
+"""The device status object: the server's signed answer to "may I keep working?".
+
+A device asks ``GET /api/v1/devices/{device_id}/status`` at each contact. The answer is
+a signed envelope (the same framing as receipts: ``magic | u16 version | u32 length |
+canonical msgpack body | u16+Ed25519 | u16+ML-DSA-65``) whose body is::
+
+    {"device_id": str, "revoked": bool, "lease_until": UTC ISO, "server_time": UTC ISO,
+     "server": ServerPublicInfo wire map (signing keys + current endorsed HPKE key)}
+
+The device verifies it against the signing keys it pinned at enrollment: a status not
+signed by them is refused (even over plain HTTP), one made for another device is
+refused, and the embedded server info is accepted only through
+:func:`~intake_app.bundle.serverkeys.verify_rotation` (key rotation). Owned by the server
+side; the device side (``intake_app/sync``) imports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import BundleError, ServerKeyUntrusted
+from .format import FieldError, check_id, check_map, check_utc, open_envelope, seal_envelope
+from .keys import SigningPublicKeys
+from .serverkeys import ServerKeys, ServerPublicInfo, verify_rotation
+
+MAGIC_STATUS = b"\x89ITKD\r\n\x1a"
+STATUS_VERSION = 1
+_FIELDS = {"device_id", "revoked", "lease_until", "server_time", "server"}
+
+
+class StatusMalformed(BundleError):
+    """params: part."""
+
+    code = "status_malformed"
+
+
+class StatusNotFromServer(BundleError):
+    """The status is not signed by the pinned server keys."""
+
+    code = "status_not_signed_by_server"
+
+
+class StatusWrongDevice(BundleError):
+    """The status was made for another device. params: device_id (the one it names)."""
+
+    code = "status_not_for_this_device"
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    device_id: str
+    revoked: bool
+    lease_until: str
+    server_time: str
+    server: ServerPublicInfo
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+    def to_wire(self) -> dict:
+        return {"device_id": self.device_id, "revoked": self.revoked, "lease_until": self.lease_until,
+                "server_time": self.server_time, "server": self.server.to_wire()}
+
+    @classmethod
+    def from_wire(cls, value: object, raw: bytes = b"") -> "DeviceStatus":
+        d = check_map(value, "status", _FIELDS)
+        if type(d["revoked"]) is not bool:
+            raise FieldError("revoked")
+        return cls(check_id(d["device_id"], "device_id"), d["revoked"], check_utc(d["lease_until"], "lease_until"),
+                   check_utc(d["server_time"], "server_time"), ServerPublicInfo.from_wire(d["server"]), raw)
+
+
+def make_status(*, server_keys: ServerKeys, device_id: str, revoked: bool, lease_until: str,
+                server_time: str) -> bytes:
+    status = DeviceStatus(device_id, revoked, lease_until, server_time, server_keys.public_info())
+    DeviceStatus.from_wire(status.to_wire())  # the reader's checks: never sign what we refuse
+    return seal_envelope(MAGIC_STATUS, STATUS_VERSION, status.to_wire(), server_keys.signing)
+
+
+def _open(data: bytes):
+    env = open_envelope(data, magic=MAGIC_STATUS, max_version=STATUS_VERSION, error=StatusMalformed,
+                        max_body=64 * 1024)
+    try:
+        return env, DeviceStatus.from_wire(env.body, bytes(data))
+    except FieldError as exc:
+        raise StatusMalformed(part=exc.args[0]) from None
+
+
+def read_status(data: bytes) -> DeviceStatus:
+    """Parse without checking any signature (diagnostics only)."""
+    return _open(data)[1]
+
+
+def parse_and_verify_status(data: bytes, pinned_signing: SigningPublicKeys, *, device_id: str,
+                            current: ServerPublicInfo | None = None) -> DeviceStatus:
+    """Verify both signatures under the pinned server keys, that the status names this
+    device, and that its server info is endorsed by the pinned keys (no rollback when
+    ``current`` is given). Raises StatusMalformed, StatusNotFromServer, StatusWrongDevice
+    or ServerKeyUntrusted."""
+    env, status = _open(data)
+    if not env.verified_by(pinned_signing):
+        raise StatusNotFromServer()
+    if status.device_id != device_id:
+        raise StatusWrongDevice(device_id=status.device_id)
+    try:
+        verify_rotation(pinned_signing, status.server, current=current)
+    except ServerKeyUntrusted:
+        raise
+    return status

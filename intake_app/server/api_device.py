@@ -1,0 +1,93 @@
+"""The device protocol (docs/sync-protocol.md): enrollment, bundles, status, receipts.
+
+Devices are not users: they prove themselves by signing (bundles, enrollment requests)
+and the server answers with signed objects (receipts, status, enrollment responses)
+that a device verifies against the keys it pinned. Nothing here returns personal data.
+"""
+
+from __future__ import annotations
+
+import msgpack
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from ..bundle.errors import UnknownDevice
+from . import devices
+from .app import OCTET, read_upload
+from .models import Bundle
+
+router = APIRouter(prefix="/api/v1", tags=["devices"])
+ENROLL_LIMIT = 64 * 1024
+_OCTET_BODY = {"requestBody": {"required": True, "content": {OCTET: {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}}}
+_ERR = {"description": "error", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"code": {"type": "string"}, "params": {"type": "object"}}}}}}
+_BYTES = {"description": "signed bytes", "content": {OCTET: {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@router.post("/enroll", status_code=202, openapi_extra=_OCTET_BODY,
+             responses={202: {"description": "pending"}, 400: _ERR, 409: _ERR, 413: _ERR, 415: _ERR})
+async def enroll(request: Request):
+    """Register an enrollment request; an administrator approves it after the fingerprint check."""
+    data = await read_upload(request, ENROLL_LIMIT)
+    st = request.app.state
+    _, status = await run_in_threadpool(devices.register_request, st.engine, data, source="http")
+    return JSONResponse({"status": status}, status_code=202)
+
+
+@router.get("/enroll/{device_id}", responses={200: _BYTES, 202: {"description": "pending"}, 403: _ERR, 404: _ERR})
+async def enroll_response(device_id: str, request: Request):
+    st = request.app.state
+    data = await run_in_threadpool(devices.enrollment_response, st.engine, device_id)
+    if data is None:
+        return JSONResponse({"status": "pending"}, status_code=202)
+    return Response(data, media_type=OCTET)
+
+
+@router.post("/bundles", openapi_extra=_OCTET_BODY,
+             responses={200: _BYTES, 400: _ERR, 403: _ERR, 409: _ERR, 413: _ERR, 415: _ERR, 422: _ERR, 503: _ERR})
+async def post_bundle(request: Request):
+    """Ingest one bundle; answer with its signed receipt (the same receipt when sent again)."""
+    st = request.app.state
+    data = await read_upload(request, st.settings.max_upload_bytes)
+    result = await run_in_threadpool(st.ingestor.ingest, data, source="http")
+    return Response(result.receipt, media_type=OCTET)
+
+
+@router.get("/devices/{device_id}/status", responses={200: _BYTES, 403: _ERR, 404: _ERR})
+async def device_status(device_id: str, request: Request):
+    """Signed: revoked or not, lease end, server time and the current server keys."""
+    st = request.app.state
+    data = await run_in_threadpool(devices.status_bytes, st.engine, st.keystore, device_id,
+                                   lease_days=st.settings.lease_days)
+    return Response(data, media_type=OCTET)
+
+
+def _receipts(engine, device_id: str, after: int, limit: int) -> bytes:
+    bundles_t = Bundle.__table__
+    with engine.connect() as conn:
+        if devices.get_device(conn, device_id) is None:
+            raise UnknownDevice(device_id=device_id)
+        rows = conn.execute(select(bundles_t.c.receipt).where(
+            bundles_t.c.device_id == device_id, bundles_t.c.sequence > after, bundles_t.c.receipt.is_not(None))
+            .order_by(bundles_t.c.sequence).limit(limit)).scalars().all()
+    return msgpack.packb([bytes(r) for r in rows], use_bin_type=True)
+
+
+@router.get("/devices/{device_id}/receipts", responses={200: _BYTES, 403: _ERR, 404: _ERR})
+async def device_receipts(device_id: str, request: Request, after: int = Query(0, ge=0, le=2**62),
+                          limit: int = Query(1000, ge=1, le=10000)):
+    """msgpack list of the receipts (bytes) for this device's bundles after sequence ``after``."""
+    st = request.app.state
+    data = await run_in_threadpool(_receipts, st.engine, device_id, after, limit)
+    return Response(data, media_type=OCTET)
+
+
+@router.get("/health")
+async def health(request: Request):
+    from .db import check_database
+
+    await run_in_threadpool(check_database, request.app.state.engine)
+    return {"status": "ok"}

@@ -1,0 +1,139 @@
+"""The FastAPI application: device protocol, operators' API, error mapping, limits.
+
+Errors reach clients as ``{"code": <typed error code>, "params": {...}}`` with a 4xx or
+503 status; never personal data, never a stack trace (an unexpected exception answers
+``{"code": "internal"}`` with 500 and is logged by type only). Uploads must be
+``application/octet-stream`` (415 otherwise) and no larger than the configured limit
+(413). Start with :func:`create_app`, or under uvicorn with the factory
+``intake_app.server.app:app_from_env``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..bundle.errors import BundleError, BundlePayloadMalformed, BundleTooLarge, UnknownDevice
+from ..errors import IntakeError, UnknownCodebookVersion
+from .config import Settings, load_settings, server_home
+from .db import check_database, make_engine
+from .errors import DatabaseNotInitialized, DatabaseUnavailable, ServerError, UnsupportedContentType, UploadTooLarge
+from .ingest import Ingestor
+from .keys import KeyStore
+from .migrate import current_revision, head_revision
+
+log = logging.getLogger(__name__)
+OCTET = "application/octet-stream"
+
+
+def status_of(err: IntakeError) -> int:
+    if isinstance(err, ServerError):
+        return err.status
+    if isinstance(err, UnknownDevice):
+        return 403
+    if isinstance(err, BundleTooLarge):
+        return 413
+    if isinstance(err, (BundlePayloadMalformed, UnknownCodebookVersion)):
+        return 422
+    return 400
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def error_body(err: IntakeError) -> dict:
+    return {"code": err.code, "params": {k: _plain(v) for k, v in err.params.items()}}
+
+
+def check_schema(engine: Engine) -> None:
+    check_database(engine)
+    found, expected = current_revision(engine), head_revision()
+    if found != expected:
+        raise DatabaseNotInitialized(found=found or "none", expected=expected)
+
+
+async def read_upload(request: Request, limit: int) -> bytes:
+    """The raw body, refusing the wrong content type (415) or more than ``limit`` bytes (413)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != OCTET:
+        raise UnsupportedContentType(expected=OCTET)
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise UploadTooLarge(limit=limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise UploadTooLarge(limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = None) -> FastAPI:
+    engine = engine or make_engine(settings.db_url)
+    app = FastAPI(title="Intake central server", version="1.0",
+                  description="Receives field bundles, answers with signed receipts, and serves operators.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.keystore = keystore
+    app.state.ingestor = Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes)
+
+    @app.exception_handler(IntakeError)
+    async def _typed(request: Request, err: IntakeError):
+        return JSONResponse(error_body(err), status_code=status_of(err))
+
+    @app.exception_handler(DBAPIError)
+    async def _db(request: Request, err: DBAPIError):
+        log.warning("database error: %s", type(err.orig).__name__ if err.orig else type(err).__name__)
+        return JSONResponse(error_body(DatabaseUnavailable()), status_code=503)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, err: RequestValidationError):
+        # FastAPI's default answer echoes the input, which may hold personal data: name the place only
+        first = err.errors()[0] if err.errors() else {}
+        part = ".".join(str(x) for x in first.get("loc", ())) or "body"
+        return JSONResponse({"code": "request_malformed", "params": {"part": part[:80]}}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, err: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "request_malformed")
+        return JSONResponse({"code": code, "params": {}}, status_code=err.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, err: Exception):
+        log.error("unexpected error in %s: %s", request.url.path, type(err).__name__)
+        return JSONResponse({"code": "internal", "params": {}}, status_code=500)
+
+    from . import api_admin, api_cases, api_device
+
+    app.include_router(api_device.router)
+    app.include_router(api_admin.router)
+    app.include_router(api_cases.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory (``--factory``): home from INTAKE_SERVER_HOME, database from
+    INTAKE_SERVER_DB or server.json, key file opened with INTAKE_SERVER_KEY."""
+    from ..logsetup import setup_logging
+
+    setup_logging()
+    settings = load_settings(server_home(), os.environ.get("INTAKE_SERVER_DB"))
+    engine = make_engine(settings.db_url)
+    check_schema(engine)
+    keystore = KeyStore.open(Path(settings.key_path))
+    return create_app(settings, keystore, engine)

@@ -1,0 +1,209 @@
+"""Users, roles, passwords (Argon2id), sessions that expire, and lockout.
+
+Roles: ``administrator`` (users, devices, keys), ``supervisor`` (incoming cases of their
+institution, review, conflicts), ``analyst`` (aggregates and exports only, never
+identity fields) and ``auditor`` (read-only: the audit log). Every endpoint names the
+roles it allows and the check runs on the server (:func:`require_role`).
+
+Sessions: a random bearer token; only its SHA-256 is stored. A session ends after
+``session_idle_minutes`` without use or ``session_max_hours`` after login. After
+``lockout_failures`` wrong passwords in a row the account is locked for
+``lockout_minutes``. All of it lives in the database, so every server process agrees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+
+from ..codebook import load_codebook
+from . import audit
+from .config import Settings
+from .db import transaction
+from .errors import (
+    AccountDisabled,
+    AccountLocked,
+    LoginFailed,
+    NotAuthenticated,
+    RoleForbidden,
+    SessionExpired,
+    UnknownInstitution,
+    UnknownRole,
+    UnknownUser,
+    UserExists,
+    WeakPassword,
+)
+from .models import User, UserSession
+
+ROLES = ("administrator", "supervisor", "analyst", "auditor")
+users_t = User.__table__
+sessions_t = UserSession.__table__
+
+
+def _hasher() -> PasswordHasher:
+    if os.environ.get("INTAKE_TEST_FAST_KDF") == "1":  # the test suite only
+        return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    return PasswordHasher(time_cost=2, memory_cost=65536, parallelism=1)  # ~50 ms: logins stay cheap to serve
+
+
+_DUMMY = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = _hasher().hash("intake-dummy-password")
+    return _DUMMY
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    role: str
+    institution: str | None
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.username}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UnknownRole(role=role, allowed=", ".join(ROLES))
+
+
+def check_institution(code: str | None) -> None:
+    if code is not None and load_codebook().vocab("institutions").get(code) is None:
+        raise UnknownInstitution(institution=code)
+
+
+def add_user(engine: Engine, settings: Settings, username: str, password: str, role: str,
+             institution: str | None = None, *, actor: str = "operator") -> int:
+    check_role(role)
+    check_institution(institution)
+    if len(password) < settings.min_password_length:
+        raise WeakPassword(min_length=settings.min_password_length)
+    pw_hash = _hasher().hash(password)
+    with transaction(engine) as conn:
+        if conn.execute(select(users_t.c.id).where(users_t.c.username == username)).first():
+            raise UserExists()
+        user_id = conn.execute(users_t.insert().values(
+            username=username, password_hash=pw_hash, role=role, institution=institution, disabled=False,
+            failed_logins=0, created_at=utcnow()).returning(users_t.c.id)).scalar_one()
+        audit.append(conn, actor, "user_add", username, role=role, institution=institution)
+    return user_id
+
+
+def set_disabled(engine: Engine, username: str, disabled: bool = True, *, actor: str = "operator") -> None:
+    with transaction(engine) as conn:
+        row = conn.execute(select(users_t.c.id).where(users_t.c.username == username)).first()
+        if row is None:
+            raise UnknownUser()
+        conn.execute(update(users_t).where(users_t.c.id == row.id).values(disabled=disabled))
+        if disabled:
+            conn.execute(update(sessions_t).where(sessions_t.c.user_id == row.id).values(ended=True))
+        audit.append(conn, actor, "user_disable" if disabled else "user_enable", username)
+
+
+def list_users(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(users_t.c.username, users_t.c.role, users_t.c.institution, users_t.c.disabled,
+                                   users_t.c.locked_until, users_t.c.created_at).order_by(users_t.c.username))
+        return [dict(r._mapping) for r in rows]
+
+
+def count_users(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(users_t)).scalar_one()
+
+
+def login(engine: Engine, settings: Settings, username: str, password: str) -> tuple[str, datetime]:
+    """A new session token and its idle deadline. Raises LoginFailed, AccountLocked, AccountDisabled."""
+    now = utcnow()
+    with engine.connect() as conn:
+        row = conn.execute(select(users_t).where(users_t.c.username == username)).first()
+    if row is None:
+        try:  # the same work as for a real user, so timing does not tell names apart
+            _hasher().verify(_dummy_hash(), password)
+        except VerificationError:
+            pass
+        raise LoginFailed()
+    if row.locked_until is not None and row.locked_until > now:
+        raise AccountLocked(retry_after=int((row.locked_until - now).total_seconds()) + 1)
+    try:
+        _hasher().verify(row.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        with transaction(engine) as conn:
+            failures = conn.execute(update(users_t).where(users_t.c.id == row.id)
+                                    .values(failed_logins=users_t.c.failed_logins + 1)
+                                    .returning(users_t.c.failed_logins)).scalar_one()
+            locked = failures >= settings.lockout_failures
+            if locked:
+                conn.execute(update(users_t).where(users_t.c.id == row.id).values(
+                    locked_until=now + timedelta(minutes=settings.lockout_minutes), failed_logins=0))
+            audit.append(conn, f"user:{username}", "login_failed", username, locked=locked)
+        if locked:
+            raise AccountLocked(retry_after=settings.lockout_minutes * 60)
+        raise LoginFailed() from None
+    if row.disabled:
+        raise AccountDisabled()
+    token = secrets.token_urlsafe(32)
+    idle_until = now + timedelta(minutes=settings.session_idle_minutes)
+    with transaction(engine) as conn:
+        conn.execute(update(users_t).where(users_t.c.id == row.id).values(failed_logins=0, locked_until=None))
+        conn.execute(sessions_t.insert().values(token_hash=token_hash(token), user_id=row.id, created_at=now,
+                                                expires_at=now + timedelta(hours=settings.session_max_hours),
+                                                idle_until=idle_until, ended=False))
+        audit.append(conn, f"user:{username}", "login", username)
+    return token, idle_until
+
+
+def authenticate(engine: Engine, settings: Settings, token: str | None) -> Principal:
+    """The user behind a bearer token; slides the idle deadline. Raises NotAuthenticated or SessionExpired."""
+    if not token:
+        raise NotAuthenticated()
+    now = utcnow()
+    th = token_hash(token)
+    with engine.connect() as conn:
+        row = conn.execute(select(sessions_t.c.user_id, sessions_t.c.expires_at, sessions_t.c.idle_until,
+                                  sessions_t.c.ended, users_t.c.username, users_t.c.role, users_t.c.institution,
+                                  users_t.c.disabled)
+                           .join(users_t, users_t.c.id == sessions_t.c.user_id)
+                           .where(sessions_t.c.token_hash == th)).first()
+    if row is None:
+        raise NotAuthenticated()
+    if row.ended or row.disabled or row.expires_at <= now or row.idle_until <= now:
+        raise SessionExpired()
+    if (row.idle_until - now) < timedelta(minutes=settings.session_idle_minutes) - timedelta(seconds=30):
+        with transaction(engine) as conn:  # slide, at most twice a minute
+            conn.execute(update(sessions_t).where(sessions_t.c.token_hash == th).values(
+                idle_until=now + timedelta(minutes=settings.session_idle_minutes)))
+    return Principal(row.user_id, row.username, row.role, row.institution)
+
+
+def logout(engine: Engine, token: str) -> None:
+    with transaction(engine) as conn:
+        conn.execute(update(sessions_t).where(sessions_t.c.token_hash == token_hash(token)).values(ended=True))
+
+
+def require_role(principal: Principal, *allowed: str) -> Principal:
+    if principal.role not in allowed:
+        raise RoleForbidden(role=principal.role, allowed=", ".join(allowed))
+    return principal

@@ -1,0 +1,81 @@
+"""The server's settings: one JSON file in the server's home folder.
+
+``intake-server --home DIR init`` writes ``DIR/server.json`` (database URL, key file
+name, limits) and ``DIR/server.keys`` (the encrypted key file). The home comes from
+``--home``, else ``INTAKE_SERVER_HOME``, else the per-OS data folder. The database URL
+may be overridden by ``--db`` or ``INTAKE_SERVER_DB`` (so a password need not be
+written to the file). Nothing secret is stored in ``server.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+
+from ..fsutil import atomic_write, secure_mkdir
+from .errors import ServerNotInitialized
+
+HOME_ENV = "INTAKE_SERVER_HOME"
+DB_ENV = "INTAKE_SERVER_DB"
+CONFIG_NAME = "server.json"
+KEY_FILE_NAME = "server.keys"
+
+
+def server_home(override: str | os.PathLike[str] | None = None) -> Path:
+    if override:
+        return Path(override).expanduser().resolve()
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_data_dir("intake-server", appauthor=False))
+
+
+def sqlite_url(home: Path) -> str:
+    return f"sqlite:///{home / 'server.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    db_url: str
+    key_file: str = KEY_FILE_NAME
+    max_upload_bytes: int = 64 * 1024 * 1024
+    max_payload_bytes: int = 256 * 1024 * 1024
+    lease_days: int = 30
+    session_idle_minutes: int = 30
+    session_max_hours: int = 10
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    min_password_length: int = 12
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def key_path(self) -> Path:
+        return self.home / self.key_file
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        data.pop("home")
+        return json.dumps(data, indent=2, sort_keys=True).encode()
+
+    def save(self) -> None:
+        secure_mkdir(self.home)
+        atomic_write(self.home / CONFIG_NAME, self.to_json())
+
+    def with_db(self, db_url: str | None) -> "Settings":
+        return replace(self, db_url=db_url) if db_url else self
+
+
+def load_settings(home: Path, db_url: str | None = None) -> Settings:
+    path = home / CONFIG_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ServerNotInitialized(home=str(home)) from None
+    known = {f for f in Settings.__dataclass_fields__ if f != "home"}
+    settings = Settings(home=home, **{k: v for k, v in data.items() if k in known})
+    return settings.with_db(db_url or os.environ.get(DB_ENV))

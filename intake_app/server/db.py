@@ -1,0 +1,90 @@
+"""Database engines for SQLite (the embedded default) and PostgreSQL (psycopg 3).
+
+Correctness never depends on in-process state: every exactly-once guarantee comes from
+unique constraints and one transaction per bundle, so several processes may share one
+PostgreSQL. On SQLite, writers take the lock up front (``BEGIN IMMEDIATE``) and wait for
+each other (``busy_timeout``), with WAL so readers never block.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .errors import DatabaseUnavailable, ServerBusy
+
+log = logging.getLogger(__name__)
+
+
+def is_sqlite(engine_or_conn) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - trivial
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql:") or url.startswith("postgres:"):
+        url = "postgresql+psycopg:" + url.split(":", 1)[1]
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         connect_args={"connect_timeout": 10, "application_name": "intake-server"})
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    """Deadlock or serialization failure: the caller may simply retry."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01")
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction; database faults become typed errors (the transaction rolled back)."""
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except DBAPIError as exc:
+        if _is_transient(exc):
+            raise ServerBusy() from None
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.warning("database unavailable: %s", type(exc.orig).__name__)
+            raise DatabaseUnavailable() from None
+        raise
+
+
+def check_database(engine: Engine) -> None:
+    """Raise DatabaseUnavailable if the database cannot be reached now."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError:
+        raise DatabaseUnavailable() from None
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database>"

@@ -1,0 +1,184 @@
+"""Devices: enrollment (online or by USB), approval, refusal, revocation, lease and status.
+
+A device is ``pending`` from its first request until an administrator compares the
+fingerprint and approves it (``active``) or refuses it (``refused``). ``revoked`` is
+final: its bundles are refused from that moment (what it sent before stays), and its
+next status says so, which locks its vault. The lease (default 30 days) runs from the
+device's last contact; a device learns it in every status and enrollment response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ..bundle.enrollment import EnrollmentRequest, make_enrollment_response, parse_and_verify_request
+from ..bundle.errors import UnknownDevice
+from ..bundle.keys import SigningPublicKeys
+from ..bundle.status import make_status
+from . import audit
+from .db import transaction
+from .errors import DeviceAlreadyEnrolled, DevicePending, DeviceRefused, DeviceRevokedError
+from .keys import KeyStore
+from .models import Device
+
+devices_t = Device.__table__
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    device_id: str
+    status: str
+    fingerprint: str
+    post: str
+    requested_at: datetime
+    approved_at: datetime | None
+    revoked_at: datetime | None
+    last_contact_at: datetime | None
+
+    def lease_until(self, lease_days: int) -> datetime | None:
+        start = self.last_contact_at or self.approved_at
+        return start + timedelta(days=lease_days) if start else None
+
+
+def _info(row) -> DeviceInfo:
+    return DeviceInfo(row.device_id, row.status, row.fingerprint, row.post, row.requested_at, row.approved_at,
+                      row.revoked_at, row.last_contact_at)
+
+
+def public_keys(row) -> SigningPublicKeys:
+    return SigningPublicKeys(bytes(row.ed25519), bytes(row.mldsa65))
+
+
+def get_device(conn: Connection, device_id: str):
+    return conn.execute(select(devices_t).where(devices_t.c.device_id == device_id)).first()
+
+
+def require_active(row, device_id: str) -> None:
+    """Raise the typed error that says why this device may not send data now."""
+    if row is None:
+        raise UnknownDevice(device_id=device_id)
+    if row.status == "revoked":
+        raise DeviceRevokedError(device_id=device_id)
+    if row.status == "pending":
+        raise DevicePending(device_id=device_id)
+    if row.status == "refused":
+        raise DeviceRefused(device_id=device_id)
+
+
+def register_request(engine: Engine, data: bytes, *, source: str) -> tuple[EnrollmentRequest, str]:
+    """Store a verified enrollment request as pending. Returns (request, device status).
+    Sending the same request again (or after approval) is harmless."""
+    request = parse_and_verify_request(data)
+    now = utcnow()
+    with transaction(engine) as conn:
+        row = get_device(conn, request.device_id)
+        if row is not None:
+            same_keys = public_keys(row) == request.device_public
+            if not same_keys or row.status == "revoked":
+                raise DeviceAlreadyEnrolled(device_id=request.device_id)
+            return request, row.status
+        conn.execute(devices_t.insert().values(
+            device_id=request.device_id, status="pending", ed25519=request.device_public.ed25519,
+            mldsa65=request.device_public.mldsa65, fingerprint=request.fingerprint, post=request.post,
+            request=bytes(data), requested_at=now))
+        audit.append(conn, f"device:{request.device_id}", "device_enroll_request", request.device_id,
+                     source=source, post=request.post)
+    return request, "pending"
+
+
+def approve(engine: Engine, keystore: KeyStore, device_id: str, *, actor: str, lease_days: int) -> bytes:
+    """Approve a pending device (after the fingerprint check) and return the signed response.
+    Approving an active device again returns its stored response."""
+    now = utcnow()
+    with transaction(engine) as conn:
+        row = conn.execute(select(devices_t).where(devices_t.c.device_id == device_id).with_for_update()).first()
+        if row is None:
+            raise UnknownDevice(device_id=device_id)
+        if row.status == "active" and row.response:
+            return bytes(row.response)
+        if row.status == "revoked":
+            raise DeviceRevokedError(device_id=device_id)
+        request = parse_and_verify_request(bytes(row.request))
+        response = make_enrollment_response(request, server_keys=keystore.keys(), approved_at=iso(now),
+                                             lease_until=iso(now + timedelta(days=lease_days)))
+        conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(
+            status="active", response=response, approved_at=now, approved_by=actor, last_contact_at=now))
+        audit.append(conn, actor, "device_approve", device_id)
+    return response
+
+
+def refuse(engine: Engine, device_id: str, *, actor: str) -> None:
+    with transaction(engine) as conn:
+        row = get_device(conn, device_id)
+        if row is None:
+            raise UnknownDevice(device_id=device_id)
+        if row.status != "pending":
+            return
+        conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(status="refused"))
+        audit.append(conn, actor, "device_refuse", device_id)
+
+
+def revoke(engine: Engine, device_id: str, *, actor: str) -> bool:
+    """Revoke now; True if this call changed anything. Takes the device row's lock, so an
+    ingest of this device that already started finishes first and any later one is refused."""
+    with transaction(engine) as conn:
+        row = conn.execute(select(devices_t).where(devices_t.c.device_id == device_id).with_for_update()).first()
+        if row is None:
+            raise UnknownDevice(device_id=device_id)
+        if row.status == "revoked":
+            return False
+        conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(
+            status="revoked", revoked_at=utcnow(), revoked_by=actor))
+        audit.append(conn, actor, "device_revoke", device_id)
+    return True
+
+
+def enrollment_response(engine: Engine, device_id: str) -> bytes | None:
+    """The signed response once approved; None while pending. Raises for refused/revoked/unknown."""
+    with engine.connect() as conn:
+        row = get_device(conn, device_id)
+    if row is None:
+        raise UnknownDevice(device_id=device_id)
+    if row.status == "active":
+        return bytes(row.response)
+    if row.status == "pending":
+        return None
+    require_active(row, device_id)
+    return None
+
+
+def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_days: int) -> bytes:
+    """The signed status (revoked flag, lease, current server keys); counts as a contact."""
+    now = utcnow()
+    with transaction(engine) as conn:
+        row = get_device(conn, device_id)
+        if row is None:
+            raise UnknownDevice(device_id=device_id)
+        if row.status in ("pending", "refused"):
+            require_active(row, device_id)
+        revoked = row.status == "revoked"
+        if revoked:
+            lease_until = row.revoked_at
+        else:
+            conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(last_contact_at=now))
+            lease_until = now + timedelta(days=lease_days)
+    return make_status(server_keys=keystore.keys(), device_id=device_id, revoked=revoked,
+                       lease_until=iso(lease_until), server_time=iso(now))
+
+
+def list_devices(engine: Engine) -> list[DeviceInfo]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(devices_t).order_by(devices_t.c.device_id)).all()
+    return [_info(r) for r in rows]

@@ -1,0 +1,247 @@
+"""Typed errors of the central server.
+
+Like every core error they carry a ``code`` (catalog message ``error.<code>`` in
+``resources/i18n/server.<lang>.json``) and parameters that are never personal data:
+device ids, sequence numbers, revision ids, field keys, rule names, limits. The HTTP
+layer maps each to a status code and answers ``{"code": ..., "params": {...}}``.
+"""
+
+from __future__ import annotations
+
+from ..errors import IntakeError
+
+
+class ServerError(IntakeError):
+    code = "server_error"
+    status = 400
+
+
+# --- devices and bundles ------------------------------------------------------------
+class DeviceRevokedError(ServerError):
+    """Bundles from a revoked device are refused from the moment of revocation. params: device_id."""
+
+    code = "device_revoked"
+    status = 403
+
+
+class DevicePending(ServerError):
+    """The device asked to enroll but no administrator approved it yet. params: device_id."""
+
+    code = "device_pending"
+    status = 403
+
+
+class DeviceRefused(ServerError):
+    """An administrator refused this device's enrollment. params: device_id."""
+
+    code = "device_refused"
+    status = 403
+
+
+class DeviceAlreadyEnrolled(ServerError):
+    """Another enrollment request for a device id that is already enrolled with other keys.
+    params: device_id."""
+
+    code = "device_already_enrolled"
+    status = 409
+
+
+class BundleFork(ServerError):
+    """Same device and sequence as a stored bundle, different content. params: device_id, sequence."""
+
+    code = "bundle_fork"
+    status = 409
+
+
+class RevisionInvalid(ServerError):
+    """A revision does not validate against the codebook version it names.
+    params: revision_id, problems (list of "field:rule", never values)."""
+
+    code = "bundle_revision_invalid"
+    status = 422
+
+
+class RevisionHashMismatch(ServerError):
+    """A revision's content does not match its content_hash. params: revision_id."""
+
+    code = "bundle_revision_hash_mismatch"
+    status = 422
+
+
+class RevisionConflictingCopy(ServerError):
+    """A revision id the server already holds, sent again with other content. params: revision_id."""
+
+    code = "bundle_revision_reused"
+    status = 409
+
+
+# --- HTTP ---------------------------------------------------------------------------
+class UploadTooLarge(ServerError):
+    """params: limit (bytes)."""
+
+    code = "upload_too_large"
+    status = 413
+
+
+class UnsupportedContentType(ServerError):
+    """params: expected."""
+
+    code = "unsupported_content_type"
+    status = 415
+
+
+class RequestMalformed(ServerError):
+    """params: part."""
+
+    code = "request_malformed"
+    status = 400
+
+
+class NotFound(ServerError):
+    code = "not_found"
+    status = 404
+
+
+class DatabaseUnavailable(ServerError):
+    """The database cannot be reached or failed mid-transaction; nothing was half-stored."""
+
+    code = "database_unavailable"
+    status = 503
+
+
+class DatabaseNotInitialized(ServerError):
+    """The database has no schema, or an older one. params: found, expected."""
+
+    code = "database_not_initialized"
+    status = 503
+
+
+class ServerBusy(ServerError):
+    """A concurrent transaction got in the way (deadlock, serialization); retry."""
+
+    code = "server_busy"
+    status = 503
+
+
+# --- users, sessions and roles -------------------------------------------------------
+class NotAuthenticated(ServerError):
+    code = "not_authenticated"
+    status = 401
+
+
+class SessionExpired(ServerError):
+    code = "session_expired"
+    status = 401
+
+
+class LoginFailed(ServerError):
+    """Wrong user name or password (which one is never said)."""
+
+    code = "login_failed"
+    status = 401
+
+
+class AccountLocked(ServerError):
+    """params: retry_after (seconds)."""
+
+    code = "account_locked"
+    status = 403
+
+
+class AccountDisabled(ServerError):
+    code = "account_disabled"
+    status = 403
+
+
+class RoleForbidden(ServerError):
+    """params: role (the user's), allowed (the roles the action needs)."""
+
+    code = "role_forbidden"
+    status = 403
+
+
+class UnknownRole(ServerError):
+    """params: role, allowed."""
+
+    code = "role_unknown"
+    status = 400
+
+
+class UserExists(ServerError):
+    code = "user_exists"
+    status = 409
+
+
+class UnknownUser(ServerError):
+    code = "user_unknown"
+    status = 404
+
+
+class WeakPassword(ServerError):
+    """params: min_length."""
+
+    code = "password_weak"
+    status = 400
+
+
+class UnknownInstitution(ServerError):
+    """params: institution (a code)."""
+
+    code = "institution_unknown"
+    status = 400
+
+
+# --- operator commands ---------------------------------------------------------------
+class ServerNotInitialized(ServerError):
+    """No server configuration in the home folder. params: home."""
+
+    code = "server_not_initialized"
+
+
+class ServerAlreadyInitialized(ServerError):
+    """params: home."""
+
+    code = "server_already_initialized"
+
+
+class ImportDirMissing(ServerError):
+    """params: path."""
+
+    code = "import_dir_missing"
+
+
+class ImportDirEmpty(ServerError):
+    """No bundles and no enrollment requests in the folder. params: path."""
+
+    code = "import_dir_empty"
+
+
+class ImportDirReadOnly(ServerError):
+    """Receipts cannot be written there, so nothing was imported. params: path."""
+
+    code = "import_dir_read_only"
+
+
+class ServerAuditBroken(ServerError):
+    """params: seq, reason."""
+
+    code = "server_audit_broken"
+
+
+class BackupFailed(ServerError):
+    """params: reason."""
+
+    code = "backup_failed"
+
+
+class ConflictNotFound(ServerError):
+    code = "conflict_not_found"
+    status = 404
+
+
+class BundleChainBroken(ServerError):
+    """The bundle's prev_hash does not match the stored neighbour in the device's chain.
+    params: device_id, sequence."""
+
+    code = "bundle_chain_broken"
+    status = 409

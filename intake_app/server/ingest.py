@@ -1,0 +1,346 @@
+"""Ingest: one bundle's bytes in, one signed receipt out, exactly once.
+
+1. Read the cleartext header, find the device (unknown, pending, refused or revoked
+   devices are refused with their own error before any cryptography).
+2. Verify both signatures, decrypt, decompress (bounded), parse (``open_bundle``).
+3. Check every revision: its fields, its content hash, and its content against the
+   codebook version it names (the date rules use the later of the device's and the
+   server's day, plus one, so clock skew never rejects data).
+4. One database transaction: the bundle row (unique on device+sequence and on hash),
+   the revisions (``ON CONFLICT DO NOTHING`` on revision_id), the device audit entries,
+   the case heads (row-locked, in case-id order), conflicts, the non-identifying case
+   facts, the receipt and a server audit entry. Either all of it commits or none.
+
+The same bundle sent twice, or by two processes at once, meets the unique constraint:
+the second finds the first's row and answers with the very same stored receipt. The
+same device and sequence with other bytes is a fork and is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ..bundle.errors import BundlePayloadMalformed, BundleWrongServer
+from ..bundle.format import FieldError, OpenedBundle, bundle_hash, check_utc, open_bundle, read_header
+from ..bundle.receipt import make_receipt
+from ..codebook import load_codebook, validate_record
+from ..errors import InvalidRecord
+from ..vault.cases import revision_hash
+from . import audit
+from .db import transaction
+from .devices import get_device, iso, public_keys, require_active, utcnow
+from .errors import BundleChainBroken, BundleFork, DeviceRevokedError, RevisionConflictingCopy, RevisionHashMismatch, \
+    RevisionInvalid
+from .facts import facts_of
+from .keys import KeyStore
+from .models import Bundle, Case, CaseFactExploitation, CaseFacts, Conflict, DeviceAudit, Device, Revision
+
+log = logging.getLogger(__name__)
+
+bundles_t = Bundle.__table__
+revisions_t = Revision.__table__
+cases_t = Case.__table__
+conflicts_t = Conflict.__table__
+facts_t = CaseFacts.__table__
+exploit_t = CaseFactExploitation.__table__
+devaudit_t = DeviceAudit.__table__
+devices_t = Device.__table__
+
+REVISION_KEYS = {"revision_id", "case_id", "parent_id", "officer_id", "created_at", "codebook_version", "content",
+                 "content_hash"}
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", re.ASCII)
+_HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
+CHUNK = 2000
+# test hook: after the rows are written and before commit, create this file and wait
+# for it to disappear (lets a test kill the process or the database mid-ingest)
+HOLD_ENV = "INTAKE_SERVER_TEST_HOLD_DIR"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: str  # "stored" (new bundle) or "already_had" (this very bundle was stored before)
+    device_id: str
+    sequence: int
+    receipt: bytes
+    revisions: int
+    new_revisions: int
+    conflicts: int
+
+
+def dialect_insert(conn: Connection, table):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# --- step 3: revisions ---------------------------------------------------------------
+def _is_id(value: Any) -> bool:
+    return type(value) is str and _ID.fullmatch(value) is not None
+
+
+def check_revision(rev: dict, server_today: date) -> None:
+    """Raise the typed error for the first problem of one revision (never its values)."""
+    if set(rev) != REVISION_KEYS:
+        raise BundlePayloadMalformed(problem="revision_fields")
+    rid = rev["revision_id"]
+    if not _is_id(rid):
+        raise BundlePayloadMalformed(problem="revision_id")
+    if not _is_id(rev["case_id"]) or not _is_id(rev["officer_id"]) or not _is_id(rev["codebook_version"]) \
+            or not (rev["parent_id"] is None or _is_id(rev["parent_id"])):
+        raise BundlePayloadMalformed(problem="revision_ids")
+    if type(rev["content"]) is not dict or type(rev["content_hash"]) is not str \
+            or not _HEX64.fullmatch(rev["content_hash"]):
+        raise BundlePayloadMalformed(problem="revision_content")
+    try:
+        created = datetime.fromisoformat(check_utc(rev["created_at"], "created_at").replace("Z", "+00:00"))
+    except (FieldError, ValueError):
+        raise BundlePayloadMalformed(problem="revision_created_at") from None
+    if revision_hash(rev["case_id"], rev["parent_id"], rev["codebook_version"], rev["content"]) != rev["content_hash"]:
+        raise RevisionHashMismatch(revision_id=rid)
+    cb = load_codebook(rev["codebook_version"])  # UnknownCodebookVersion names the version
+    # "not in the future" is judged by the later of the two clocks, plus a day for time zones
+    today = max(created.date(), server_today) + timedelta(days=1)
+    try:
+        validate_record(cb, rev["content"], today=today)
+    except InvalidRecord as exc:
+        raise RevisionInvalid(revision_id=rid, problems=[f"{p.field}:{p.rule}" for p in exc.problems][:50]) from None
+
+
+# --- the ingestor --------------------------------------------------------------------
+class Ingestor:
+    def __init__(self, engine: Engine, keystore: KeyStore, *, max_payload_bytes: int = 256 * 1024 * 1024) -> None:
+        self.engine = engine
+        self.keystore = keystore
+        self.max_payload_bytes = max_payload_bytes
+
+    def _device_row(self, device_id: str):
+        with self.engine.connect() as conn:
+            return get_device(conn, device_id)
+
+    def _stored(self, device_id: str, sequence: int):
+        with self.engine.connect() as conn:
+            return conn.execute(select(bundles_t.c.bundle_hash, bundles_t.c.receipt, bundles_t.c.revision_count)
+                                .where(bundles_t.c.device_id == device_id, bundles_t.c.sequence == sequence)).first()
+
+    def open(self, data: bytes, device_row) -> OpenedBundle:
+        try:
+            return open_bundle(data, device_public=public_keys(device_row), server_keys=self.keystore.keys(),
+                               max_payload_size=self.max_payload_bytes)
+        except BundleWrongServer:
+            # another process may have rotated the keys a moment ago: keys() re-reads the file
+            return open_bundle(data, device_public=public_keys(device_row), server_keys=self.keystore.keys(),
+                               max_payload_size=self.max_payload_bytes)
+
+    def ingest(self, data: bytes, *, source: str = "http") -> IngestResult:
+        data = bytes(data)
+        header = read_header(data)
+        device_id, sequence = header.device_id, header.sequence
+        require_active(self._device_row(device_id), device_id)
+        digest = bundle_hash(data)
+        stored = self._stored(device_id, sequence)
+        if stored is not None and stored.receipt is not None:  # a resend: no need to decrypt again
+            if bytes(stored.bundle_hash) != digest:
+                raise BundleFork(device_id=device_id, sequence=sequence)
+            # the device could have been revoked since the pre-check: the write path re-checks under lock
+            self._touch(device_id)
+            return IngestResult("already_had", device_id, sequence, bytes(stored.receipt), stored.revision_count, 0, 0)
+        opened = self.open(data, self._device_row(device_id))
+        server_today = datetime.now(timezone.utc).date()
+        for rev in opened.revisions:
+            check_revision(rev, server_today)
+        return self._store(opened, digest, source)
+
+    def _touch(self, device_id: str) -> None:
+        with transaction(self.engine) as conn:
+            self._lock_device(conn, device_id, utcnow())
+
+    def _lock_device(self, conn: Connection, device_id: str, now: datetime) -> None:
+        """Record the contact and hold the device row until commit; a revocation waits for
+        us, and we see one that committed before."""
+        done = conn.execute(update(devices_t).where(devices_t.c.device_id == device_id,
+                                                    devices_t.c.status == "active")
+                            .values(last_contact_at=now)).rowcount
+        if not done:
+            require_active(get_device(conn, device_id), device_id)
+            raise DeviceRevokedError(device_id=device_id)
+
+    # --- step 4: one transaction ---------------------------------------------------------
+    def _store(self, opened: OpenedBundle, digest: bytes, source: str) -> IngestResult:
+        h = opened.header
+        now = utcnow()
+        with transaction(self.engine) as conn:
+            self._lock_device(conn, h.device_id, now)
+            bundle_id = conn.execute(
+                dialect_insert(conn, bundles_t).values(
+                    device_id=h.device_id, sequence=h.sequence, bundle_hash=digest, prev_hash=h.prev_hash,
+                    payload_sha256=opened.payload_sha256, created_at=h.created_at, received_at=now, source=source,
+                    revision_count=h.revision_count, audit_count=h.audit_count, new_revisions=0, receipt=None)
+                .on_conflict_do_nothing().returning(bundles_t.c.id)).scalar()
+            if bundle_id is None:  # stored by someone else (maybe this very moment, in another process)
+                row = conn.execute(select(bundles_t.c.bundle_hash, bundles_t.c.receipt).where(
+                    bundles_t.c.device_id == h.device_id, bundles_t.c.sequence == h.sequence)).first()
+                if row is None or bytes(row.bundle_hash) != digest:
+                    raise BundleFork(device_id=h.device_id, sequence=h.sequence)
+                return IngestResult("already_had", h.device_id, h.sequence, bytes(row.receipt), h.revision_count,
+                                    0, 0)
+            self._check_chain(conn, h.device_id, h.sequence, h.prev_hash, digest)
+            new_ids = self._insert_revisions(conn, opened, bundle_id)
+            self._insert_audit(conn, opened, bundle_id)
+            conflicts = self._update_cases(conn, [r for r in opened.revisions if r["revision_id"] in new_ids], now)
+            status = "stored" if new_ids or not opened.revisions else "already_had"
+            receipt = make_receipt(server_signing=self.keystore.keys().signing, bundle_hash=digest,
+                                   device_id=h.device_id, sequence=h.sequence, revision_ids=opened.revision_ids,
+                                   audit_seqs=opened.audit_seqs, received_at=iso(now), status=status)
+            conn.execute(update(bundles_t).where(bundles_t.c.id == bundle_id).values(
+                receipt=receipt, new_revisions=len(new_ids)))
+            audit.append(conn, f"device:{h.device_id}", "bundle_ingest", f"{h.device_id}/{h.sequence}",
+                         source=source, revisions=len(opened.revisions), new=len(new_ids), conflicts=conflicts,
+                         audit_entries=len(opened.audit))
+            _hold_for_tests()
+        return IngestResult("stored", h.device_id, h.sequence, receipt, len(opened.revisions), len(new_ids),
+                            conflicts)
+
+    def _check_chain(self, conn: Connection, device_id: str, sequence: int, prev_hash: bytes, digest: bytes) -> None:
+        rows = conn.execute(select(bundles_t.c.sequence, bundles_t.c.bundle_hash, bundles_t.c.prev_hash).where(
+            bundles_t.c.device_id == device_id, bundles_t.c.sequence.in_([sequence - 1, sequence + 1]))).all()
+        for seq, bhash, bprev in rows:
+            if (seq == sequence - 1 and bytes(bhash) != prev_hash) or (seq == sequence + 1 and bytes(bprev) != digest):
+                raise BundleChainBroken(device_id=device_id, sequence=sequence)
+        if sequence == 1 and prev_hash != bytes(32):
+            raise BundleChainBroken(device_id=device_id, sequence=sequence)
+
+    def _insert_revisions(self, conn: Connection, opened: OpenedBundle, bundle_id: int) -> set[str]:
+        device_id = opened.header.device_id
+        rows = [{"revision_id": r["revision_id"], "case_id": r["case_id"], "parent_id": r["parent_id"],
+                 "officer_id": r["officer_id"], "device_id": device_id, "bundle_id": bundle_id,
+                 "created_at": r["created_at"], "codebook_version": r["codebook_version"],
+                 "content_hash": r["content_hash"], "content": r["content"]} for r in opened.revisions]
+        if not rows:
+            return set()
+        stmt = dialect_insert(conn, revisions_t).on_conflict_do_nothing(index_elements=["revision_id"]) \
+            .returning(revisions_t.c.revision_id)
+        new_ids: set[str] = set()
+        for part in chunks(rows):
+            new_ids.update(conn.execute(stmt, part).scalars().all())
+        old = [r for r in rows if r["revision_id"] not in new_ids]
+        for part in chunks(old):  # already held (sent in another bundle): must be the same revision
+            held = dict(conn.execute(select(revisions_t.c.revision_id, revisions_t.c.content_hash).where(
+                revisions_t.c.revision_id.in_([r["revision_id"] for r in part]))).all())
+            for r in part:
+                if held.get(r["revision_id"]) != r["content_hash"]:
+                    raise RevisionConflictingCopy(revision_id=r["revision_id"])
+        return new_ids
+
+    def _insert_audit(self, conn: Connection, opened: OpenedBundle, bundle_id: int) -> None:
+        rows = [{"device_id": opened.header.device_id, "seq": a["seq"], "bundle_id": bundle_id, "entry": a}
+                for a in opened.audit]
+        for part in chunks(rows):
+            conn.execute(dialect_insert(conn, devaudit_t).on_conflict_do_nothing(), part)
+
+    def _update_cases(self, conn: Connection, revs: list[dict], now: datetime) -> int:
+        """Move case heads, queue conflicts, refresh facts. Returns the number of conflicts."""
+        if not revs:
+            return 0
+        case_ids = sorted({r["case_id"] for r in revs})
+        for part in chunks(case_ids):  # placeholders for new cases, in key order (no deadlocks)
+            conn.execute(dialect_insert(conn, cases_t).on_conflict_do_nothing(index_elements=["case_id"]),
+                         [{"case_id": c, "head_revision_id": None, "revision_count": 0, "open_conflicts": 0,
+                           "review_state": "new", "first_received_at": now, "updated_at": now} for c in part])
+        heads: dict[str, str | None] = {}
+        for part in chunks(case_ids):
+            heads.update(conn.execute(select(cases_t.c.case_id, cases_t.c.head_revision_id)
+                                      .where(cases_t.c.case_id.in_(part)).order_by(cases_t.c.case_id)
+                                      .with_for_update()).all())
+        changed: dict[str, dict] = {}
+        pending: list[dict] = []
+        counts: dict[str, int] = defaultdict(int)
+        for rev in revs:
+            c = rev["case_id"]
+            counts[c] += 1
+            if heads[c] is None or heads[c] == rev["parent_id"]:
+                heads[c] = rev["revision_id"]
+                changed[c] = rev
+            else:
+                pending.append(rev)
+        conflict_rows = []
+        if pending:
+            ids = [r["revision_id"] for r in pending]
+            with_children: set[str] = set()
+            for part in chunks(ids):
+                with_children.update(conn.execute(select(revisions_t.c.parent_id).where(
+                    revisions_t.c.parent_id.in_(part))).scalars().all())
+            for rev in pending:
+                if rev["revision_id"] in with_children:
+                    continue  # an older revision arriving late (bundles in any order): history, not a conflict
+                conflict_rows.append({"case_id": rev["case_id"], "head_revision_id": heads[rev["case_id"]],
+                                      "revision_id": rev["revision_id"], "detected_at": now, "status": "open"})
+            if conflict_rows:
+                conn.execute(dialect_insert(conn, conflicts_t).on_conflict_do_nothing(), conflict_rows)
+        per_case_conflicts: dict[str, int] = defaultdict(int)
+        for row in conflict_rows:
+            per_case_conflicts[row["case_id"]] += 1
+        conn.execute(update(cases_t).where(cases_t.c.case_id == bindparam("c_id")).values(
+            head_revision_id=bindparam("c_head"), revision_count=cases_t.c.revision_count + bindparam("c_n"),
+            open_conflicts=cases_t.c.open_conflicts + bindparam("c_conf"), updated_at=now),
+            [{"c_id": c, "c_head": heads[c], "c_n": counts[c], "c_conf": per_case_conflicts[c]} for c in case_ids])
+        write_facts(conn, [changed[c] for c in sorted(changed)], now)
+        return len(conflict_rows)
+
+
+def write_facts(conn: Connection, heads: list[dict], now: datetime) -> None:
+    """Upsert the non-identifying facts of these head revisions (same transaction)."""
+    if not heads:
+        return
+    facts, kinds = [], []
+    for rev in heads:
+        row, k = facts_of(rev["case_id"], rev["revision_id"], rev["codebook_version"], rev["content"], now)
+        facts.append(row)
+        kinds.extend(k)
+    stmt = dialect_insert(conn, facts_t)
+    stmt = stmt.on_conflict_do_update(index_elements=["case_id"],
+                                      set_={c.name: stmt.excluded[c.name] for c in facts_t.columns if c.name != "case_id"})
+    for part in chunks(facts):
+        conn.execute(stmt, part)
+    ids = [r["case_id"] for r in heads]
+    for part in chunks(ids):
+        conn.execute(exploit_t.delete().where(exploit_t.c.case_id.in_(part)))
+    for part in chunks(kinds):
+        conn.execute(exploit_t.insert(), part)
+
+
+def _hold_for_tests() -> None:
+    folder = os.environ.get(HOLD_ENV)
+    if not folder:
+        return
+    import time
+
+    marker = Path(folder) / f"holding-{os.getpid()}"
+    marker.write_bytes(b"")
+    while marker.exists():  # the test removes it (or kills us)
+        time.sleep(0.01)
+
+
+def missing_sequences(conn: Connection, device_id: str) -> list[int]:
+    """Gaps in a device's chain: sequences below the highest stored that never arrived."""
+    seqs = sorted(conn.execute(select(bundles_t.c.sequence).where(bundles_t.c.device_id == device_id)).scalars())
+    if not seqs:
+        return []
+    have = set(seqs)
+    return [s for s in range(1, seqs[-1]) if s not in have]

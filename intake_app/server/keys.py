@@ -1,0 +1,65 @@
+"""The server's keys in memory, read from the encrypted key file.
+
+The file is opened once with the operator's passphrase (Argon2id) or the raw file key
+from ``INTAKE_SERVER_KEY``; the derived file key stays in memory so the file can be
+re-read without the passphrase when another process rotated the keys (every process
+notices the file changed and reloads). Keys never go to the database or to a log.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from ..bundle.serverkeys import KeyFileKey, ServerKeys, read_key_file, read_key_file_from_env, write_key_file
+
+
+class KeyStore:
+    def __init__(self, path: Path, keys: ServerKeys, file_key: KeyFileKey) -> None:
+        self.path = Path(path)
+        self._keys = keys
+        self._file_key = file_key
+        self._stamp = self._stat()
+        self._lock = threading.Lock()
+
+    def _stat(self) -> tuple | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    @classmethod
+    def open(cls, path: Path, *, passphrase: str | None = None) -> "KeyStore":
+        if passphrase is None:
+            keys, fkey = read_key_file_from_env(path)
+        else:
+            keys, fkey = read_key_file(path, passphrase=passphrase)
+        return cls(path, keys, fkey)
+
+    @property
+    def file_key(self) -> KeyFileKey:
+        return self._file_key
+
+    def keys(self) -> ServerKeys:
+        """The current keys, re-read if the file changed since (cheap: one stat)."""
+        stamp = self._stat()
+        if stamp is not None and stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    self._keys, _ = read_key_file(self.path, raw_key=self._file_key.key)
+                    self._stamp = stamp
+        return self._keys
+
+    def rotate(self) -> ServerKeys:
+        """A new current HPKE key (old ones kept, so old bundles stay readable)."""
+        with self._lock:
+            keys, _ = read_key_file(self.path, raw_key=self._file_key.key)
+            keys = keys.rotate()
+            write_key_file(self.path, keys, self._file_key)
+            self._keys, self._stamp = keys, self._stat()
+        return keys
+
+    def __repr__(self) -> str:
+        return f"KeyStore({self.path.name})"

@@ -1,0 +1,146 @@
+"""Server fixtures, run on SQLite and on PostgreSQL.
+
+PostgreSQL: one uniquely named database per test session on 127.0.0.1:5432 (trust auth,
+user postgres), migrated once, emptied before each test, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from intake_app.bundle.serverkeys import KdfParams  # noqa: E402
+from intake_app.server import devices  # noqa: E402
+from intake_app.server.auth import add_user  # noqa: E402
+from intake_app.server.db import make_engine  # noqa: E402
+from intake_app.server.keys import KeyStore  # noqa: E402
+from intake_app.server.models import Base  # noqa: E402
+from intake_app.server.setup import init_server  # noqa: E402
+
+from .devicesim import SimDevice  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
+KEY_PASSPHRASE = "frase del operador ficticia"
+ADMIN_PASSWORD = "clave-admin-ficticia-1"
+PASSWORD = "clave-ficticia-larga-1"
+
+
+def _pg_available() -> bool:
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect():
+            pass
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    if not _pg_available():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    name = f"intake_srv_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    from intake_app.server.migrate import upgrade
+
+    eng = make_engine(url)
+    upgrade(eng)
+    eng.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def empty_pg(url: str) -> None:
+    eng = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != "alembic_version")
+    with eng.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    url = request.getfixturevalue("pg_url")
+    empty_pg(url)
+    return url
+
+
+@dataclass
+class Srv:
+    home: Path
+    settings: object
+    keystore: KeyStore
+    engine: object
+    db_url: str
+
+    @property
+    def kind(self) -> str:
+        return self.engine.dialect.name
+
+    def app(self):
+        from intake_app.server.app import create_app
+
+        return create_app(self.settings, self.keystore, self.engine)
+
+    def client(self):
+        from fastapi.testclient import TestClient
+
+        return TestClient(self.app(), raise_server_exceptions=False)
+
+    def enroll(self, device: SimDevice) -> SimDevice:
+        devices.register_request(self.engine, device.enrollment_request(), source="test")
+        device.accept_response(devices.approve(self.engine, self.keystore, device.device_id, actor="test",
+                                               lease_days=self.settings.lease_days))
+        return device
+
+    def add_user(self, username: str, role: str, institution: str | None = None) -> str:
+        add_user(self.engine, self.settings, username, PASSWORD, role, institution, actor="test")
+        return PASSWORD
+
+    def ingestor(self):
+        from intake_app.server.ingest import Ingestor
+
+        return Ingestor(self.engine, self.keystore)
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+@pytest.fixture
+def srv(db_url, tmp_path):
+    home = tmp_path / "srvhome"
+    settings, keystore = init_server(home, db_url=db_url, passphrase=KEY_PASSPHRASE, admin_username="admin",
+                                     admin_password=ADMIN_PASSWORD, kdf=FAST_KDF)
+    engine = make_engine(settings.db_url)
+    s = Srv(home, settings, keystore, engine, db_url)
+    yield s
+    engine.dispose()
+
+
+@pytest.fixture
+def device_factory():
+    counter = iter(range(1, 10_000))
+
+    def make(prefix: str = "lap-demo") -> SimDevice:
+        return SimDevice(f"{prefix}-{next(counter):03d}")
+
+    return make
