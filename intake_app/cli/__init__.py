@@ -35,7 +35,7 @@ def cli(ctx: click.Context, home, passphrase_file, officer, lang) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import audit_cmds, case_cmds, demo_cmds, vault_cmds  # noqa: F401  (register commands)
+    from . import audit_cmds, case_cmds, demo_cmds, print_cmds, sync_cmds, vault_cmds  # noqa: F401  (register commands)
 
     try:
         cli.main(args=argv, prog_name="intake", standalone_mode=False)

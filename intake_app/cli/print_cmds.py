@@ -1,0 +1,75 @@
+"""``intake case print`` and ``intake verify-print``."""
+
+from __future__ import annotations
+
+import click
+
+from .. import i18n
+from ..printing import PrintError, describe_print_error, print_summary, verify_print
+from ..printing.summary import COPIES, DEFAULT_PURPOSE
+from . import cli
+from .case_cmds import case
+from .common import Context, pass_ctx
+
+
+class PrintFailed(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(i18n.t("cli.error_prefix") + " " + self.message, err=True)
+
+
+def _fail(err: PrintError) -> None:
+    """Word a printing error with institution labels (not codes); exit status 2."""
+    raise PrintFailed(describe_print_error(err)) from None
+
+
+def _copy_label(copy: str, recipient: str | None, lang: str) -> str:
+    if copy == "official":
+        return i18n.t("print.header.official", lang)
+    from ..codebook import load_codebook
+
+    label = load_codebook().vocab("institutions").label(recipient or "", lang).split(" – ")[0]
+    return i18n.t("print.header.redacted", lang, recipient=label)
+
+
+@case.command("print")
+@click.argument("case_id")
+@click.option("--copy", "copy", type=click.Choice(COPIES), default="official", show_default=True,
+              help="official: registro completo / whole record; redacted: para una institución / for an institution.")
+@click.option("--recipient", default=None, help="Institución destinataria (inamu, pani, shelter, consulate, uia, ...).")
+@click.option("--purpose", default=DEFAULT_PURPOSE, show_default=True,
+              help="Propósito del consentimiento / consent purpose (services, prosecution, ...).")
+@click.option("--lang", "doc_lang", type=click.Choice(i18n.LANGUAGES), default=None,
+              help="Idioma del documento / document language (es | en).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Archivo PDF que se escribe / PDF file to write.")
+@pass_ctx
+def case_print(ctx: Context, case_id: str, copy: str, recipient: str | None, purpose: str, doc_lang: str | None,
+               out: str) -> None:
+    """Imprime el resumen de un caso en PDF / print a case summary to PDF."""
+    lang = doc_lang or i18n.language()
+    try:
+        result = print_summary(ctx.vault(), case_id, out, copy=copy, recipient=recipient, lang=lang, purpose=purpose)
+    except PrintError as err:
+        _fail(err)
+        return
+    click.echo(i18n.t("print.cli.written", path=out, copy=_copy_label(copy, recipient, i18n.language()),
+                      code=result.code))
+
+
+@cli.command("verify-print")
+@click.argument("code", nargs=-1, required=True)
+@pass_ctx
+def verify_print_cmd(ctx: Context, code: tuple[str, ...]) -> None:
+    """Comprueba el código de un resumen impreso / check a printed summary's code."""
+    try:
+        check = verify_print(ctx.vault(), " ".join(code))
+    except PrintError as err:
+        ctx.vault().record("print_verify", ok=False, problem=err.code)
+        _fail(err)
+        return
+    ctx.vault().record("print_verify", check.case_id, check.revision_id, detail_ok=True)
+    lang = i18n.language()
+    click.echo(i18n.t("print.cli.verified", case=check.case_id, revision=check.revision_id[:12],
+                      number=check.revision_number, copy=_copy_label(check.copy, check.recipient, lang)))

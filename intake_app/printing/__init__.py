@@ -1,0 +1,121 @@
+"""Printed intake summaries: official and redacted copies, verification codes, audit.
+
+Public API (core code, no Qt: the CLI, the desktop app and the server call the same)::
+
+    render_summary(vault, case_id, copy="official", recipient=None, lang="es",
+                   purpose="services", destination="printer") -> bytes
+    print_summary(vault, case_id, out, copy=..., recipient=..., lang=..., purpose=...) -> PrintResult
+    verify_print(vault, code_or_qr_text) -> PrintCheck
+    describe_print_error(err, lang) -> str
+
+Every successful print adds one audit entry ``case_print`` (copy, lang, recipient, purpose,
+basis, destination, code); a redacted copy refused for lack of consent adds
+``case_print_refused`` (recipient, purpose, reason) and raises a PrintRefused subclass.
+The PDF exists only in memory until it is written to ``out`` (atomically) or handed back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .. import i18n
+from ..fsutil import atomic_write
+from .errors import PrintCodeMalformed, PrintError, PrintRefused
+from .summary import DEFAULT_PURPOSE, Summary, build_summary, check_options, decide
+from .verify import PrintCheck, PrintCode, make_code, verify_print
+
+__all__ = [
+    "PrintCheck", "PrintCode", "PrintError", "PrintRefused", "PrintResult", "Summary", "describe_print_error",
+    "prepare", "print_summary", "render_summary", "verify_print",
+]
+
+
+CODE_PROBLEMS = {  # literal keys, so the catalog check sees them
+    "length": "print.code_problem.length",
+    "characters": "print.code_problem.characters",
+    "check": "print.code_problem.check",
+}
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    case_id: str
+    revision_id: str
+    copy: str
+    lang: str
+    recipient: str | None
+    basis: str | None  # "consent" or a legal_basis code (redacted copies)
+    code: str  # the short verification code printed
+    pdf: bytes
+
+
+def prepare(vault, case_id: str, copy: str = "official", recipient: str | None = None, lang: str = "es",
+            purpose: str = DEFAULT_PURPOSE, printed_at: datetime | None = None) -> PrintResult:
+    """Render without writing an audit entry (benchmarks, previews never shown as paper).
+
+    Raises the same typed errors as :func:`render_summary`, records refusals too."""
+    from .layout import render_pdf
+
+    rec = vault.get_case(case_id)
+    cb = vault.codebook_for(rec.codebook_version)
+    check_options(cb, copy, recipient, lang, purpose)
+    decision = None
+    if copy == "redacted":
+        try:
+            decision = decide(cb, rec, recipient, purpose)
+        except PrintRefused as err:
+            vault.record("case_print_refused", rec.case_id, rec.revision_id, copy=copy, lang=lang,
+                         recipient=recipient, purpose=purpose, reason=err.params["reason"])
+            raise
+    summary = build_summary(vault, rec, copy, lang, recipient, purpose, decision, printed_at)
+    code = make_code(vault.device_keys().ed25519_seed, rec.case_id, rec.content_hash, copy, recipient)
+    pdf = render_pdf(summary, code)
+    return PrintResult(rec.case_id, rec.revision_id, copy, lang, recipient, summary.basis, code.short, pdf)
+
+
+def _audit(vault, result: PrintResult, purpose: str, destination: str) -> None:
+    vault.record("case_print", result.case_id, result.revision_id, copy=result.copy, lang=result.lang,
+                 recipient=result.recipient, purpose=purpose if result.copy == "redacted" else None,
+                 basis=result.basis, destination=destination, code=result.code)
+
+
+def render_summary(vault, case_id: str, copy: str = "official", recipient: str | None = None, lang: str = "es",
+                   purpose: str = DEFAULT_PURPOSE, destination: str = "printer") -> bytes:
+    """The PDF of a case's current revision, as bytes, audited as a print.
+
+    For the desktop app: hand the bytes to the printer. ``copy``: "official" (whole record,
+    no recipient) or "redacted" (``recipient``: an institution code such as "inamu", "pani",
+    "shelter", "consulate", "uia"). ``lang``: "es" or "en". ``purpose``: a consent purpose.
+    """
+    result = prepare(vault, case_id, copy, recipient, lang, purpose)
+    _audit(vault, result, purpose, destination)
+    return result.pdf
+
+
+def print_summary(vault, case_id: str, out: str | Path, copy: str = "official", recipient: str | None = None,
+                  lang: str = "es", purpose: str = DEFAULT_PURPOSE) -> PrintResult:
+    """Write the PDF to ``out`` (atomically, 0600) and audit it; nothing else touches disk."""
+    result = prepare(vault, case_id, copy, recipient, lang, purpose)
+    atomic_write(Path(out), result.pdf)
+    _audit(vault, result, purpose, "file")
+    return result
+
+
+def describe_print_error(err: Exception, lang: str | None = None) -> str:
+    """Word an error for a person, with institution and purpose labels instead of codes."""
+    if not isinstance(err, PrintError):
+        return i18n.describe_error(err, lang)
+    from ..codebook import load_codebook
+
+    lang = lang or i18n.language()
+    cb = load_codebook()
+    params = dict(err.params)
+    if params.get("recipient") in cb.vocab("institutions"):
+        params["recipient"] = cb.vocab("institutions").label(params["recipient"], lang)
+    if params.get("purpose") in cb.vocab("consent_purposes"):
+        params["purpose"] = cb.vocab("consent_purposes").label(params["purpose"], lang)
+    if isinstance(err, PrintCodeMalformed):
+        params["problem"] = i18n.t(CODE_PROBLEMS.get(params.get("problem"), "print.code_problem.format"), lang)
+    return i18n.t("error." + err.code, lang, **params)
