@@ -154,6 +154,9 @@ class Vault:
         if applied:
             log.info("vault upgraded to schema %s", applied[-1])
             vault._audited("schema_upgrade", to=applied[-1])
+        from ..sync.state import refuse_if_revoked  # a revoked device stays locked (sync contract)
+
+        refuse_if_revoked(vault)
         vault._audited("unlock")
         return vault
 

@@ -1,0 +1,148 @@
+"""``intake sync export|receipts|purge|push|status`` and ``intake device enroll-request|enroll-import|show``."""
+
+from __future__ import annotations
+
+import click
+
+from .. import i18n
+from . import cli
+from .common import Context, pass_ctx
+
+
+@cli.group()
+def sync() -> None:
+    """Sincronización con el servidor central / sync with the central server."""
+
+
+@sync.command("export")
+@click.option("--to", "target", required=True, type=click.Path(file_okay=False),
+              help="Carpeta destino (memoria USB) / target folder (USB stick).")
+@pass_ctx
+def sync_export(ctx: Context, target: str) -> None:
+    """Escribe los paquetes pendientes y su manifiesto firmado / write pending bundles and a signed manifest."""
+    from ..sync import export_to
+
+    report = export_to(ctx.vault(), target)
+    if not report.written:
+        click.echo(i18n.t("sync_cli.export_nothing"))
+        return
+    click.echo(i18n.t("sync_cli.exported", bundles=len(report.written), new=len(report.new),
+                      revisions=report.revisions, first=report.written[0], last=report.written[-1]))
+
+
+@sync.command("receipts")
+@click.option("--from", "source", required=True, type=click.Path(file_okay=False),
+              help="Carpeta con los recibos del servidor / folder with the server's receipts.")
+@pass_ctx
+def sync_receipts(ctx: Context, source: str) -> None:
+    """Verifica los recibos y marca lo entregado / verify receipts, mark what was delivered."""
+    from ..sync import import_receipts
+
+    report = import_receipts(ctx.vault(), source)
+    click.echo(i18n.t("sync_cli.receipts", delivered=len(report.delivered), revisions=report.revisions,
+                      already=len(report.already), refused=len(report.refused)))
+    for name, err in report.refused:
+        click.echo(f"  {name}: {i18n.describe_error(err)}", err=True)
+    if report.refused:
+        raise SystemExit(2)
+
+
+@sync.command("purge")
+@click.option("--yes", is_flag=True, help="No preguntar / do not ask.")
+@pass_ctx
+def sync_purge(ctx: Context, yes: bool) -> None:
+    """Borra los datos de identidad de los casos ya entregados / remove identity data of delivered cases."""
+    from ..sync.purge import purge, purgeable_cases
+
+    v = ctx.vault()
+    n = len(purgeable_cases(v))
+    if n == 0:
+        click.echo(i18n.t("sync_cli.purge_nothing"))
+        return
+    if not yes and not click.confirm(i18n.t("sync_cli.purge_confirm", count=n)):
+        click.echo(i18n.t("cli.aborted"))
+        return
+    report = purge(v)
+    click.echo(i18n.t("sync_cli.purged", cases=report.cases, revisions=report.revisions,
+                      kept=report.kept_unacknowledged))
+
+
+@sync.command("push")
+@click.option("--server", "server_url", required=True, help="URL del servidor / server URL.")
+@pass_ctx
+def sync_push(ctx: Context, server_url: str) -> None:
+    """Envía los paquetes por la red y recibe los recibos / upload bundles, fetch receipts."""
+    from ..sync import push
+
+    report = push(ctx.vault(), server_url)
+    click.echo(i18n.t("sync_cli.pushed", delivered=len(report.delivered), revisions=report.revisions,
+                      already=len(report.already), lease=i18n.t("sync_cli.lease_" + report.lease_state)))
+
+
+@sync.command("status")
+@pass_ctx
+def sync_status(ctx: Context) -> None:
+    """Qué falta por enviar y hasta cuándo vale la licencia / what is pending, lease."""
+    from ..sync import identity, pending
+
+    v = ctx.vault()
+    p = pending(v)
+    ident = identity(v)
+    counts = dict(v.conn.execute("SELECT sync_state, count(*) FROM cases GROUP BY sync_state").fetchall())
+    click.echo(i18n.t("sync_cli.status_cases", pending=counts.get("pending", 0), sent=counts.get("sent", 0),
+                      delivered=counts.get("delivered", 0)))
+    click.echo(i18n.t("sync_cli.status_outbox", revisions=p.revisions, bundles=p.outstanding,
+                      in_bundles=p.outstanding_revisions))
+    if ident.enrolled:
+        click.echo(i18n.t("sync_cli.status_lease", until=ident.lease_until or "-",
+                          state=i18n.t("sync_cli.lease_" + ident.lease_state)))
+    else:
+        click.echo(i18n.t("sync_cli.not_enrolled"))
+
+
+@cli.group()
+def device() -> None:
+    """Este equipo ante el servidor / this laptop and the server."""
+
+
+@device.command("enroll-request")
+@click.option("--to", "target", required=True, type=click.Path(file_okay=False))
+@click.option("--post", required=True, help="Código del puesto fronterizo / border post code.")
+@click.option("--label", "labels", multiple=True, help="Etiqueta de rol, nunca un nombre / role label, never a name.")
+@pass_ctx
+def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[str, ...]) -> None:
+    """Escribe la solicitud de registro del equipo / write this laptop's enrollment request."""
+    from ..sync import identity, write_enrollment_request
+
+    v = ctx.vault()
+    path = write_enrollment_request(v, target, post, list(labels))
+    click.echo(i18n.t("sync_cli.request_written", file=path.name, fingerprint=identity(v).fingerprint))
+
+
+@device.command("enroll-import")
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--server-fingerprint", default=None, help="La huella leída por el administrador / as read aloud.")
+@pass_ctx
+def device_enroll_import(ctx: Context, source: str, server_fingerprint: str | None) -> None:
+    """Importa la respuesta firmada del servidor / import the server's signed response."""
+    from ..sync import import_enrollment_response
+
+    response = import_enrollment_response(ctx.vault(), source, server_fingerprint)
+    click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=response.lease_until))
+
+
+@device.command("show")
+@pass_ctx
+def device_show(ctx: Context) -> None:
+    """Identificador y huella de este equipo / this laptop's id and fingerprint."""
+    from ..sync import identity
+
+    ident = identity(ctx.vault())
+    click.echo(i18n.t("sync_cli.device_id", device=ident.device_id))
+    click.echo(i18n.t("sync_cli.fingerprint", fingerprint=ident.fingerprint))
+    if ident.enrolled:
+        click.echo(i18n.t("sync_cli.server", server=ident.server_fingerprint, key=ident.server_key_id))
+        click.echo(i18n.t("sync_cli.status_lease", until=ident.lease_until or "-",
+                          state=i18n.t("sync_cli.lease_" + ident.lease_state)))
+    else:
+        click.echo(i18n.t("sync_cli.not_enrolled"))

@@ -1,0 +1,245 @@
+"""The online path: the same bundles, receipts and status objects over HTTP (httpx).
+
+``push(vault, url)`` does one whole exchange on the calling thread: status (lease,
+revocation, key rotation), receipts the server already has for us, then every bundle
+without a receipt, each answered by its receipt. Everything the server says is verified
+against the keys pinned at enrollment, so a wrong server is refused even over plain
+HTTP. An upload cut mid-way is retried with the very same bytes; the server answers a
+bundle it already holds with the same receipt, so nothing is ever stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import msgpack
+
+from ..bundle.status import parse_and_verify_status
+from . import outbox, state
+from .errors import (
+    DeviceRevoked,
+    EnrollmentPending,
+    EnrollmentRefused,
+    ServerProtocolError,
+    ServerBusy,
+    ServerRefused,
+    ServerUnreachable,
+)
+from .receipts import Applied, apply_receipt
+
+log = logging.getLogger(__name__)
+
+OCTET = "application/octet-stream"
+API = "/api/v1"
+
+
+RETRYABLE = (ServerUnreachable,)  # ServerBusy included
+
+
+def backoff_delay(attempt: int, base: float = 1.0, cap: float = 300.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: attempt 1 → up to ``base`` s, doubling, at most ``cap``."""
+    top = min(cap, base * (2 ** max(0, attempt - 1)))
+    return (rng or random).uniform(top / 2, top)
+
+
+class SyncClient:
+    """Thin HTTP client for the device endpoints of the sync contract."""
+
+    def __init__(self, server_url: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None):
+        self.base = server_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base, timeout=timeout, transport=transport,
+                                 headers={"User-Agent": "intake-device/1"}, follow_redirects=False)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> "SyncClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _request(self, method: str, path: str, **kw) -> httpx.Response:
+        try:
+            resp = self.http.request(method, API + path, **kw)
+        except httpx.TimeoutException:
+            raise ServerUnreachable(reason="timeout") from None
+        except httpx.TransportError as exc:
+            reason = "dropped" if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)) \
+                else "connect"
+            raise ServerUnreachable(reason=reason) from None
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise ServerBusy(status=resp.status_code, reason="busy")
+        return resp
+
+    @staticmethod
+    def _refusal(resp: httpx.Response) -> Exception:
+        code, params = "unknown", {}
+        try:
+            body = resp.json()
+            code = str(body.get("code", "unknown"))[:64]
+            params = body.get("params") or {}
+        except Exception:
+            pass
+        if code == "device_revoked":
+            return DeviceRevoked(device_id=str(params.get("device_id", "")))
+        return ServerRefused(status=resp.status_code, reason=code)
+
+    def _bytes(self, resp: httpx.Response) -> bytes:
+        if resp.status_code != 200:
+            raise self._refusal(resp)
+        return resp.content
+
+    def status(self, device_id: str) -> bytes:
+        return self._bytes(self._request("GET", f"/devices/{device_id}/status"))
+
+    def post_bundle(self, data: bytes) -> bytes:
+        return self._bytes(self._request("POST", "/bundles", content=data, headers={"Content-Type": OCTET}))
+
+    def receipts(self, device_id: str, after: int) -> list[bytes]:
+        data = self._bytes(self._request("GET", f"/devices/{device_id}/receipts", params={"after": after}))
+        try:
+            items = msgpack.unpackb(data, raw=False)
+        except Exception:
+            raise ServerProtocolError(part="receipts") from None
+        if not isinstance(items, list) or not all(isinstance(i, bytes) for i in items):
+            raise ServerProtocolError(part="receipts")
+        return items
+
+    def enroll(self, request: bytes) -> None:
+        resp = self._request("POST", "/enroll", content=request, headers={"Content-Type": OCTET})
+        if resp.status_code not in (200, 202):
+            raise self._refusal(resp)
+
+    def enrollment_response(self, device_id: str) -> bytes:
+        resp = self._request("GET", f"/enroll/{device_id}")
+        if resp.status_code == 202:
+            raise EnrollmentPending()
+        if resp.status_code == 403:
+            raise EnrollmentRefused()
+        return self._bytes(resp)
+
+
+# --- steps that touch the vault (the service runs them on the vault's thread) ----------------
+def apply_status(vault, data: bytes) -> str:
+    """Verify a status object, then learn lease, server time, key rotation and revocation.
+    Returns the lease state; raises DeviceRevoked (after locking) when revoked."""
+    current = state.require_server_info(vault)
+    status = parse_and_verify_status(data, current.signing, device_id=vault.device_id, current=current)
+    if status.revoked:
+        state.mark_revoked(vault)
+        raise DeviceRevoked(device_id=vault.device_id)
+    if status.server.key_id != current.key_id:
+        state.accept_server_info(vault, status.server)
+    with vault.transaction():
+        state.record_contact(vault, status.server_time, live=True)
+        state.set_lease(vault, status.lease_until)
+    return state.lease_state(vault)
+
+
+def first_unacknowledged(vault) -> int:
+    """Receipts are asked for from just before the oldest bundle without one."""
+    oldest = vault.conn.execute("SELECT min(sequence) FROM sync_outbox WHERE state != 'delivered'").fetchone()[0]
+    if oldest is not None:
+        return oldest - 1
+    return vault.conn.execute("SELECT coalesce(max(sequence), 0) FROM sync_outbox").fetchone()[0]
+
+
+def apply_receipt_list(vault, receipts: list[bytes]) -> list[Applied]:
+    out = []
+    for data in receipts:
+        out.append(apply_receipt(vault, data, via="online"))
+    return out
+
+
+def handle_revoked(vault, exc: DeviceRevoked) -> DeviceRevoked:
+    state.mark_revoked(vault)
+    return DeviceRevoked(device_id=vault.device_id)
+
+
+@dataclass
+class PushReport:
+    lease_state: str = "ok"
+    delivered: list[int] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+    revisions: int = 0
+    uploads: int = 0  # POSTs that got an answer (retries not counted)
+    retries: int = 0
+
+
+def push(vault, server_url: str, *, client: SyncClient | None = None, attempts: int = 4,
+         on_progress: Callable[[int, int], None] | None = None,
+         sleep: Callable[[float], None] = time.sleep, backoff_base: float = 0.5) -> PushReport:
+    """One whole online exchange on this thread. Retries a dropped upload ``attempts`` times
+    (same bytes), then raises ServerUnreachable; what was delivered stays delivered."""
+    state.check_not_revoked(vault)
+    state.require_server_info(vault)
+    own = client is None
+    client = client or SyncClient(server_url)
+    report = PushReport()
+    try:
+        def call(fn, *args):
+            for attempt in range(1, attempts + 1):
+                try:
+                    return fn(*args)
+                except RETRYABLE:
+                    if attempt == attempts:
+                        raise
+                    report.retries += 1
+                    sleep(backoff_delay(attempt, backoff_base, 30.0))
+
+        try:
+            report.lease_state = apply_status(vault, call(client.status, vault.device_id))
+            for applied in apply_receipt_list(vault, call(client.receipts, vault.device_id,
+                                                          first_unacknowledged(vault))):
+                _count(report, applied)
+            outbox.prepare(vault)
+            items = outbox.outstanding(vault)
+            outbox.mark_sent(vault, [i.sequence for i in items if i.state == "built"], via="online")
+            for n, item in enumerate(items, 1):
+                receipt = call(client.post_bundle, item.bundle)
+                report.uploads += 1
+                _count(report, apply_receipt(vault, receipt, via="online"))
+                if on_progress:
+                    on_progress(n, len(items))
+        except DeviceRevoked as exc:
+            raise handle_revoked(vault, exc) from None
+        vault.record("sync_push", delivered=len(report.delivered), retries=report.retries)
+        report.lease_state = state.lease_state(vault)
+        return report
+    finally:
+        if own:
+            client.close()
+
+
+def _count(report: PushReport, applied: Applied) -> None:
+    if applied.status == "delivered":
+        report.delivered.append(applied.sequence)
+        report.revisions += applied.revisions
+    else:
+        report.already.append(applied.sequence)
+
+
+def enroll_online(vault, server_url: str, post: str, officer_labels: list[str] | None = None, *,
+                  client: SyncClient | None = None, expected_server_fingerprint: str | None = None):
+    """POST the request; if the administrator has approved it already, import the response.
+    Raises EnrollmentPending while waiting (call again later), EnrollmentRefused if refused."""
+    from .enroll import apply_enrollment_response, enrollment_request
+
+    own = client is None
+    client = client or SyncClient(server_url)
+    try:
+        if vault.meta("sync.enroll_posted") is None:
+            client.enroll(enrollment_request(vault, post, officer_labels))
+            with vault.transaction():
+                vault.set_meta("sync.enroll_posted", state.iso(state.utc_now()))
+        return apply_enrollment_response(vault, client.enrollment_response(vault.device_id),
+                                         expected_server_fingerprint)
+    finally:
+        if own:
+            client.close()

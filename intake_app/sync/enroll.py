@@ -1,0 +1,135 @@
+"""Enrollment on the device: the request file, the server's response, the pinned keys.
+
+Offline: ``write_enrollment_request`` puts ``intake-enroll/<device_id>.request`` on a
+stick; the administrator approves it at the server (comparing the fingerprint read
+aloud); the server writes ``intake-enroll/<device_id>.response``, which
+``import_enrollment_response`` verifies and pins. Online, the same bytes travel by HTTP
+(:mod:`intake_app.sync.client`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..bundle import EnrollmentResponse, make_enrollment_request, parse_and_verify_response, verify_rotation
+from ..bundle.errors import ServerKeyUntrusted
+from ..fsutil import atomic_write, fsync_dir
+from . import state
+from .errors import NoEnrollmentResponse, UnknownPost
+from .usb import _os_error, check_dir
+
+ENROLL_DIR = "intake-enroll"
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    device_id: str
+    fingerprint: str  # the device's signing-key fingerprint, to read aloud
+    enrolled: bool
+    server_fingerprint: str | None
+    server_key_id: str | None
+    lease_until: str | None
+    lease_state: str
+    revoked: bool
+
+
+def identity(vault) -> DeviceIdentity:
+    info = state.server_info(vault)
+    until = state.lease_until(vault)
+    return DeviceIdentity(vault.device_id, vault.device_keys().public().fingerprint(), info is not None,
+                          info.fingerprint() if info else None, info.key_id if info else None,
+                          state.iso(until) if until else None, state.lease_state(vault), state.is_revoked(vault))
+
+
+def enrollment_request(vault, post: str, officer_labels: list[str] | None = None) -> bytes:
+    state.check_not_revoked(vault)
+    if post not in vault.codebook.vocab("border_posts"):
+        raise UnknownPost()
+    data = make_enrollment_request(device_id=vault.device_id, device_keys=vault.device_keys(), post=post,
+                                   officer_labels=list(officer_labels or []),
+                                   created_at=state.iso(state.utc_now()))
+    with vault.transaction():
+        vault.set_meta(state.K_POST, post)
+        vault.audit.append(vault.officer.id, "enroll_request", post=post)
+    return data
+
+
+def write_enrollment_request(vault, target: str | os.PathLike, post: str,
+                             officer_labels: list[str] | None = None) -> Path:
+    """Write ``intake-enroll/<device_id>.request`` under ``target``; returns its path."""
+    root = check_dir(target, write=True)
+    data = enrollment_request(vault, post, officer_labels)
+    folder = root / ENROLL_DIR
+    try:
+        if not folder.is_dir():
+            folder.mkdir(mode=0o700)
+            fsync_dir(root)
+        path = folder / f"{vault.device_id}.request"
+        atomic_write(path, data)
+    except OSError as exc:
+        raise _os_error(exc, len(data)) from None
+    return path
+
+
+def find_response(vault, source: str | os.PathLike) -> bytes:
+    """The response bytes from a file, or from ``intake-enroll/<device_id>.response`` in a folder."""
+    p = Path(source)
+    if p.is_dir():
+        p = p / ENROLL_DIR / f"{vault.device_id}.response"
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise NoEnrollmentResponse() from None
+    except IsADirectoryError:
+        raise NoEnrollmentResponse() from None
+    except OSError as exc:
+        raise _os_error(exc) from None
+
+
+def apply_enrollment_response(vault, data: bytes, expected_server_fingerprint: str | None = None
+                              ) -> EnrollmentResponse:
+    """Verify the response was made by the server keys it carries, for this device's id
+    and keys, and pin those keys. A device already enrolled accepts a response only from
+    the same server signing keys (a new HPKE key must be endorsed by them)."""
+    state.check_not_revoked(vault)
+    response = parse_and_verify_response(data, device_id=vault.device_id, device_public=vault.device_keys().public(),
+                                         expected_server_fingerprint=expected_server_fingerprint)
+    current = state.server_info(vault)
+    if current is not None:
+        if response.server.signing != current.signing:
+            raise ServerKeyUntrusted(reason="signing_key")
+        if response.server.key_id != current.key_id:
+            verify_rotation(current.signing, response.server, current=current)
+    with vault.transaction():
+        if current is None or response.server.key_id != current.key_id:
+            state.pin_server_info(vault, response.server)
+        if vault.meta(state.K_ENROLLED_AT) is None:
+            vault.set_meta(state.K_ENROLLED_AT, response.approved_at)
+        state.record_contact(vault, response.approved_at, response.lease_until)
+        vault.audit.append(vault.officer.id, "enroll_import", server=response.server.fingerprint(),
+                           key_id=response.server.key_id)
+    return response
+
+
+def import_enrollment_response(vault, source: str | os.PathLike,
+                               expected_server_fingerprint: str | None = None) -> EnrollmentResponse:
+    return apply_enrollment_response(vault, find_response(vault, source), expected_server_fingerprint)
+
+
+def accept_server_key_file(vault, path: str | os.PathLike) -> bool:
+    """A published ``*.intake-server`` file (HPKE key rotation), accepted only when endorsed
+    by the pinned signing keys. Returns True when the pinned key changed."""
+    from ..bundle import ServerPublicInfo
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise _os_error(exc) from None
+    return state.accept_server_info(vault, ServerPublicInfo.from_bytes(data))
+
+
+__all__ = ["ENROLL_DIR", "DeviceIdentity", "identity", "enrollment_request", "write_enrollment_request",
+           "find_response", "apply_enrollment_response", "import_enrollment_response", "accept_server_key_file",
+           "check_dir"]

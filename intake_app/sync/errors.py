@@ -1,0 +1,117 @@
+"""Typed errors of the device side of sync (USB export, receipts, enrollment, online push).
+
+Each names a catalog message ``error.<code>`` in ``resources/i18n/sync.<lang>.json``.
+Parameters are device ids, sequence numbers, counts, HTTP statuses and short reason
+codes: never personal data, never a path the officer typed beyond a folder's problem.
+"""
+
+from __future__ import annotations
+
+from ..errors import IntakeError
+
+
+class SyncError(IntakeError):
+    """Base of every device-side sync error."""
+
+    code = "sync_failed"
+
+
+class DeviceRevoked(SyncError):
+    """The server revoked this device: the vault stays locked. params: device_id.
+    Same code as the server's HTTP error for a revoked device (sync contract)."""
+
+    code = "device_revoked"
+
+
+class NotEnrolled(SyncError):
+    """The device has no pinned server keys yet: enroll first."""
+
+    code = "sync_not_enrolled"
+
+
+class SyncDirMissing(SyncError):
+    """The folder (a USB stick) does not exist or is not mounted."""
+
+    code = "sync_dir_missing"
+
+
+class SyncDirNotFolder(SyncError):
+    code = "sync_dir_not_folder"
+
+
+class SyncDirReadOnly(SyncError):
+    """The folder cannot be written (a locked stick, a read-only mount)."""
+
+    code = "sync_dir_read_only"
+
+
+class SyncDirFull(SyncError):
+    """No space left on the stick. params: needed (bytes, approximate)."""
+
+    code = "sync_dir_full"
+
+
+class NoReceipts(SyncError):
+    """The folder holds no receipt for this device. params: device_id."""
+
+    code = "sync_no_receipts"
+
+
+class NoEnrollmentResponse(SyncError):
+    """No enrollment response for this device in the file or folder given."""
+
+    code = "sync_no_enrollment_response"
+
+
+class ReceiptOtherDevice(SyncError):
+    """A receipt made for another device. params: device_id (the receipt's)."""
+
+    code = "sync_receipt_other_device"
+
+
+class ReceiptBundleMismatch(SyncError):
+    """A receipt for a sequence this device built, but for other bytes. params: sequence."""
+
+    code = "sync_receipt_bundle_mismatch"
+
+
+class ServerUnreachable(SyncError):
+    """No answer from the server (network down, wrong address). Retry later. params: reason."""
+
+    code = "sync_server_unreachable"
+
+
+class ServerBusy(ServerUnreachable):
+    """5xx or 429: the server is there but cannot take the request now. params: status, reason."""
+
+    code = "sync_server_busy"
+
+
+class ServerRefused(SyncError):
+    """The server answered with an error. params: status (HTTP), reason (the server's code)."""
+
+    code = "sync_server_refused"
+
+
+class ServerProtocolError(SyncError):
+    """The server's answer is not what the protocol says. params: part."""
+
+    code = "sync_server_protocol"
+
+
+class EnrollmentPending(SyncError):
+    """The administrator has not approved this device yet."""
+
+    code = "sync_enrollment_pending"
+
+
+class EnrollmentRefused(SyncError):
+    """The administrator refused this device's enrollment."""
+
+    code = "sync_enrollment_refused"
+
+
+class UnknownPost(SyncError):
+    """The border post given for enrollment is not in the codebook."""
+
+    code = "sync_unknown_post"

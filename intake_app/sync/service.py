@@ -1,0 +1,241 @@
+"""Background online sync: a job queue with retries, backoff, pause and resume.
+
+No Qt here: the desktop app wraps the callbacks into signals (STYLE rules 1 and 5).
+The vault's connection has one owner (STYLE rule 3), so every vault step runs through
+``vault_call(fn)``, which must run ``fn(vault)`` on the owner thread and return its
+result; the HTTP calls run on the service's own thread. Jobs are uploads keyed by bundle
+sequence (a sequence already queued is not queued again); a cycle first asks the
+server's status (lease, revocation, key rotation) and the receipts it already holds.
+
+States reported through ``on_status(state, info)``:
+``idle`` (up to date), ``syncing``, ``offline`` (no network or server: retrying with
+exponential backoff; ``info["retry_in"]`` seconds), ``paused``, ``revoked`` (stops for
+good), ``error`` (the server refused something: ``info["code"]``; retried at the normal
+interval), ``stopped``. Progress: ``on_progress(done, total)`` per bundle delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import IntakeError
+from . import outbox, state
+from .client import SyncClient, apply_receipt_list, apply_status, backoff_delay, first_unacknowledged
+from .errors import DeviceRevoked, ServerUnreachable
+from .receipts import apply_receipt
+
+log = logging.getLogger(__name__)
+
+VaultCall = Callable[[Callable[[Any], Any]], Any]
+
+
+class DirectVaultCall:
+    """``vault_call`` for a vault no other thread uses at the same time (CLI, tests)."""
+
+    def __init__(self, vault) -> None:
+        self.vault = vault
+        self.lock = threading.Lock()
+
+    def __call__(self, fn):
+        with self.lock:
+            return fn(self.vault)
+
+
+class SyncService:
+    def __init__(self, vault_call: VaultCall, server_url: str, *,
+                 on_status: Callable[[str, dict], None] | None = None,
+                 on_progress: Callable[[int, int], None] | None = None,
+                 on_receipt: Callable[[int], None] | None = None,
+                 on_error: Callable[[IntakeError], None] | None = None,
+                 interval: float = 300.0, backoff_base: float = 2.0, backoff_max: float = 300.0,
+                 client_factory: Callable[[str], SyncClient] | None = None, rng: random.Random | None = None):
+        self.vault_call = vault_call
+        self.server_url = server_url
+        self.on_status = on_status or (lambda s, i: None)
+        self.on_progress = on_progress or (lambda d, t: None)
+        self.on_receipt = on_receipt or (lambda s: None)
+        self.on_error = on_error or (lambda e: None)
+        self.interval = interval
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.client_factory = client_factory or (lambda url: SyncClient(url))
+        self.rng = rng or random.Random()
+        self._queue: OrderedDict[int, bytes] = OrderedDict()  # sequence -> bundle bytes
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._paused = False
+        self._thread: threading.Thread | None = None
+        self.state = "stopped"
+        self.failures = 0
+        self.delivered_total = 0
+
+    # --- control (any thread) ---------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="intake-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def sync_now(self) -> None:
+        """A new save, or the officer pressed "sync": run a cycle as soon as possible."""
+        self._wake.set()
+
+    def pause(self) -> None:
+        self._paused = True
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._paused = False
+        self.failures = 0
+        self._wake.set()
+
+    def network_changed(self, online: bool) -> None:
+        """From the platform's network monitor: offline pauses the attempts; online
+        retries at once instead of waiting out the backoff."""
+        if online:
+            self.failures = 0
+            self._paused_offline = False
+            self._wake.set()
+        else:
+            self._paused_offline = True
+            self._set_state("offline", retry_in=None)
+
+    _paused_offline = False
+
+    def queued(self) -> list[int]:
+        with self._lock:
+            return list(self._queue)
+
+    def enqueue(self, sequence: int, data: bytes) -> bool:
+        """Queue an upload; False when that sequence is queued already (dedup)."""
+        with self._lock:
+            if sequence in self._queue:
+                return False
+            self._queue[sequence] = data
+            return True
+
+    # --- the worker ---------------------------------------------------------------------
+    def _set_state(self, new: str, **info) -> None:
+        self.state = new
+        try:
+            self.on_status(new, info)
+        except Exception:  # a callback's bug must not kill the sync thread
+            log.exception("sync status callback failed")
+
+    def _run(self) -> None:
+        delay = 0.0
+        while not self._stop.is_set():
+            if delay:
+                self._wake.wait(delay)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            if self._paused or self._paused_offline:
+                self._set_state("paused" if self._paused else "offline", retry_in=None)
+                self._wake.wait()
+                delay = 0.0
+                continue
+            try:
+                self._cycle()
+            except ServerUnreachable as exc:
+                self.failures += 1
+                delay = backoff_delay(self.failures, self.backoff_base, self.backoff_max, self.rng)
+                self._set_state("offline", retry_in=round(delay, 3), reason=exc.params.get("reason"))
+                continue
+            except DeviceRevoked as exc:
+                self._set_state("revoked", device_id=exc.params.get("device_id"))
+                self._safe_error(exc)
+                return
+            except IntakeError as exc:
+                self._set_state("error", code=exc.code)
+                self._safe_error(exc)
+                delay = self.interval
+                continue
+            except Exception:  # pragma: no cover - a bug: report, keep the thread alive
+                log.exception("sync cycle failed")
+                self._set_state("error", code="internal")
+                delay = self.interval
+                continue
+            self.failures = 0
+            self._set_state("idle", lease=self.vault_call(state.lease_state))
+            delay = self.interval
+        self._set_state("stopped")
+
+    def _safe_error(self, exc: IntakeError) -> None:
+        try:
+            self.on_error(exc)
+        except Exception:
+            log.exception("sync error callback failed")
+
+    def _cycle(self) -> None:
+        self._set_state("syncing")
+        call = self.vault_call
+        device_id, after = call(_start_cycle)
+        client = self.client_factory(self.server_url)
+        try:
+            try:
+                status = client.status(device_id)
+                call(lambda v: apply_status(v, status))
+                receipts = client.receipts(device_id, after)
+                for applied in call(lambda v: apply_receipt_list(v, receipts)):
+                    self._drop(applied.sequence)
+            except DeviceRevoked:
+                call(lambda v: state.mark_revoked(v))
+                raise
+            items = call(_prepare_uploads)
+            for seq, data in items:
+                self.enqueue(seq, data)
+            total = len(self.queued())
+            done = 0
+            while True:
+                with self._lock:
+                    if not self._queue:
+                        break
+                    seq, data = next(iter(self._queue.items()))
+                if self._stop.is_set() or self._paused:
+                    return
+                try:
+                    receipt = client.post_bundle(data)
+                except DeviceRevoked:
+                    call(lambda v: state.mark_revoked(v))
+                    raise
+                applied = call(lambda v: apply_receipt(v, receipt, via="online"))
+                self._drop(seq)
+                done += 1
+                if applied.status == "delivered":
+                    self.delivered_total += 1
+                    self.on_receipt(seq)
+                self.on_progress(done, total)
+        finally:
+            client.close()
+
+    def _drop(self, sequence: int) -> None:
+        with self._lock:
+            self._queue.pop(sequence, None)
+
+
+def _start_cycle(vault) -> tuple[str, int]:
+    state.check_not_revoked(vault)
+    state.require_server_info(vault)
+    return vault.device_id, first_unacknowledged(vault)
+
+
+def _prepare_uploads(vault) -> list[tuple[int, bytes]]:
+    outbox.prepare(vault)
+    items = outbox.outstanding(vault)
+    outbox.mark_sent(vault, [i.sequence for i in items if i.state == "built"], via="online")
+    return [(i.sequence, i.bundle) for i in items]

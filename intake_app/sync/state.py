@@ -1,0 +1,167 @@
+"""What the device knows about its server, kept in the vault's ``meta`` table.
+
+- the pinned :class:`ServerPublicInfo` (signing keys + current HPKE key), from the
+  enrollment response; replaced only by a newer HPKE key endorsed by the pinned
+  signing keys (:func:`accept_server_info`);
+- the lease (until when the device may keep working offline), the last contact and the
+  clock offset to the server, learned from enrollment, receipts and status objects;
+- revocation: once the server says this device is revoked, the vault stays locked
+  (:func:`refuse_if_revoked`, called by ``Vault.open``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from ..bundle import ServerPublicInfo, verify_rotation
+from ..bundle.errors import ServerKeyUntrusted
+from .errors import DeviceRevoked, NotEnrolled
+
+log = logging.getLogger(__name__)
+
+K_SERVER_INFO = "sync.server_info"
+K_ENROLLED_AT = "sync.enrolled_at"
+K_LEASE_UNTIL = "sync.lease_until"
+K_LAST_CONTACT = "sync.last_contact"
+K_CLOCK_OFFSET = "sync.clock_offset"
+K_REVOKED = "sync.revoked"
+K_POST = "sync.post"
+
+DEFAULT_LEASE = timedelta(days=30)
+EXPIRING_WITHIN = timedelta(days=7)
+LEASE_STATES = ("ok", "expiring", "expired")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_time(value: str) -> datetime:
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+# --- pinned server keys -------------------------------------------------------------
+def server_info(vault) -> ServerPublicInfo | None:
+    value = vault.meta(K_SERVER_INFO)
+    if value is None:
+        return None
+    info = ServerPublicInfo.from_bytes(bytes.fromhex(value))
+    if not info.endorsed_by(info.signing):  # the vault is encrypted, but check anyway
+        raise ServerKeyUntrusted(reason="signature")
+    return info
+
+
+def require_server_info(vault) -> ServerPublicInfo:
+    info = server_info(vault)
+    if info is None:
+        raise NotEnrolled()
+    return info
+
+
+def is_enrolled(vault) -> bool:
+    return vault.meta(K_SERVER_INFO) is not None
+
+
+def pin_server_info(vault, info: ServerPublicInfo) -> None:
+    """Store ``info`` as the pinned server (caller holds the transaction and has verified it)."""
+    vault.set_meta(K_SERVER_INFO, info.to_bytes().hex())
+
+
+def accept_server_info(vault, new_info: ServerPublicInfo) -> bool:
+    """A server HPKE key rotation: accepted only when endorsed by the pinned signing keys
+    and not older than the pinned key. Returns True when the pinned key changed."""
+    current = require_server_info(vault)
+    verify_rotation(current.signing, new_info, current=current)
+    if new_info.key_id == current.key_id:
+        return False
+    with vault.transaction():
+        pin_server_info(vault, new_info)
+        vault.audit.append(vault.officer.id, "sync_server_key", key_id=new_info.key_id)
+    log.info("server HPKE key rotated to %s", new_info.key_id)
+    return True
+
+
+# --- lease and contact ------------------------------------------------------------------
+def record_contact(vault, server_time: str, lease_until: str | None = None, live: bool = False) -> None:
+    """Note a verified contact with the server (caller holds the transaction). ``live``:
+    the time was just read from the server (status, upload), so it also sets the clock
+    offset; a receipt carried on a stick may be days old. The lease only grows here
+    (default: 30 days from the contact); :func:`set_lease` applies the server's word."""
+    at = parse_time(server_time)
+    last = vault.meta(K_LAST_CONTACT)
+    if last is None or parse_time(last) < at:
+        vault.set_meta(K_LAST_CONTACT, iso(at))
+    if live:
+        vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
+    until = parse_time(lease_until) if lease_until else at + DEFAULT_LEASE
+    old = vault.meta(K_LEASE_UNTIL)
+    if old is None or parse_time(old) < until:
+        vault.set_meta(K_LEASE_UNTIL, iso(until))
+
+
+def set_lease(vault, lease_until: str) -> None:
+    vault.set_meta(K_LEASE_UNTIL, iso(parse_time(lease_until)))
+
+
+def server_now(vault) -> datetime:
+    """This device's clock corrected by the offset seen at the last contact."""
+    offset = vault.meta(K_CLOCK_OFFSET)
+    return utc_now() + timedelta(seconds=int(offset or 0))
+
+
+def lease_until(vault) -> datetime | None:
+    value = vault.meta(K_LEASE_UNTIL)
+    return parse_time(value) if value else None
+
+
+def lease_state(vault, now: datetime | None = None) -> str:
+    """``ok``, ``expiring`` (less than 7 days left) or ``expired``. Past the lease the app
+    still opens, but new intakes ask to sync first. A device never enrolled is ``ok``
+    (offline first: it works from the first run)."""
+    until = lease_until(vault)
+    if until is None:
+        return "ok"
+    now = now or server_now(vault)
+    if now >= until:
+        return "expired"
+    if until - now <= EXPIRING_WITHIN:
+        return "expiring"
+    return "ok"
+
+
+# --- revocation ----------------------------------------------------------------------------
+def is_revoked(vault) -> bool:
+    return vault.meta(K_REVOKED) is not None
+
+
+def mark_revoked(vault, at: str | None = None) -> None:
+    """The server said so: remember it (the vault refuses to open from now on)."""
+    if is_revoked(vault):
+        return
+    with vault.transaction():
+        vault.set_meta(K_REVOKED, at or iso(utc_now()))
+        vault.audit.append(vault.officer.id, "device_revoked", device=vault.device_id)
+    log.warning("this device was revoked by the server; the vault is locked")
+
+
+def check_not_revoked(vault) -> None:
+    if is_revoked(vault):
+        raise DeviceRevoked(device_id=vault.device_id)
+
+
+def refuse_if_revoked(vault) -> None:
+    """Called when a vault opens: a revoked device's vault is closed again at once."""
+    try:
+        revoked = vault.conn.execute("SELECT 1 FROM meta WHERE key = ?", (K_REVOKED,)).fetchone() is not None
+    except Exception:  # a vault older than the sync schema cannot be revoked
+        return
+    if revoked:
+        device_id = vault.device_id
+        vault.close()
+        raise DeviceRevoked(device_id=device_id)

@@ -1,0 +1,179 @@
+"""Batch sync by USB stick: ``export_to`` writes the pending bundles and a signed manifest,
+``import_receipts`` reads the server's receipts back.
+
+Stick layout (sync contract)::
+
+    intake-bundles/<device_id>/<seq:08d>.bundle
+    intake-bundles/<device_id>/manifest.msgpack      signed by the device
+    intake-receipts/<device_id>/<seq:08d>.receipt    written by the server
+
+Every file is written to a hidden ``.part`` name, fsynced and renamed
+(:func:`intake_app.fsutil.atomic_write`), so a stick pulled out at any moment holds whole
+files or ``.part`` leftovers that no reader looks at (and the next export removes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..bundle import ManifestEntry, build_manifest
+from ..bundle.errors import BundleError
+from ..errors import IntakeError
+from ..fsutil import PART_SUFFIX, atomic_write, fsync_dir
+from . import outbox, state
+from .errors import NoReceipts, SyncDirFull, SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly
+from .receipts import Applied, apply_receipt
+
+log = logging.getLogger(__name__)
+
+BUNDLES_DIR = "intake-bundles"
+RECEIPTS_DIR = "intake-receipts"
+MANIFEST_NAME = "manifest.msgpack"
+BUNDLE_RE = re.compile(r"^([0-9]{8})\.bundle$")
+RECEIPT_RE = re.compile(r"^([0-9]{8})\.receipt$")
+
+
+def bundle_name(sequence: int) -> str:
+    return f"{sequence:08d}.bundle"
+
+
+def receipt_name(sequence: int) -> str:
+    return f"{sequence:08d}.receipt"
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    device_id: str
+    written: tuple[int, ...]  # sequences on the stick after the export (all without a receipt)
+    new: tuple[int, ...]  # sequences built by this export
+    removed: int  # files of bundles the server already acknowledged, removed from the stick
+    revisions: int  # revisions in the bundles on the stick
+
+
+@dataclass
+class ReceiptReport:
+    device_id: str
+    delivered: list[Applied] = field(default_factory=list)
+    already: list[Applied] = field(default_factory=list)
+    refused: list[tuple[str, IntakeError]] = field(default_factory=list)  # (file name, typed error)
+
+    @property
+    def revisions(self) -> int:
+        return sum(a.revisions for a in self.delivered)
+
+
+def _os_error(exc: OSError, needed: int = 0) -> IntakeError:
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return SyncDirReadOnly()
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return SyncDirFull(needed=needed)
+    if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO):
+        return SyncDirMissing()
+    return SyncDirMissing()
+
+
+def check_dir(path: str | os.PathLike | None, write: bool) -> Path:
+    """The folder, checked: it exists, is a folder and (``write``) takes a file."""
+    if path is None or not str(path).strip():
+        raise SyncDirMissing()
+    root = Path(path)
+    if not root.exists():
+        raise SyncDirMissing()
+    if not root.is_dir():
+        raise SyncDirNotFolder()
+    if write:
+        probe = root / f".intake-probe.{os.getpid()}{PART_SUFFIX}"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.close(fd)
+            probe.unlink()
+        except OSError as exc:
+            raise _os_error(exc) from None
+    return root
+
+
+def _is_leftover(name: str) -> bool:
+    return name.startswith(".") and name.endswith(PART_SUFFIX)
+
+
+def export_to(vault, target: str | os.PathLike) -> ExportReport:
+    """Build what is pending and write every bundle without a receipt, then the manifest."""
+    state.check_not_revoked(vault)
+    state.require_server_info(vault)
+    root = check_dir(target, write=True)
+    new = outbox.prepare(vault)
+    items = outbox.outstanding(vault)
+    wanted = {bundle_name(i.sequence): i for i in items}
+    dev_dir = root / BUNDLES_DIR / vault.device_id
+    removed = 0
+    needed = sum(len(i.bundle) for i in items)
+    try:
+        if not items and not dev_dir.is_dir():
+            return ExportReport(vault.device_id, (), tuple(new), 0, 0)
+        for d in (root / BUNDLES_DIR, dev_dir):
+            if not d.is_dir():
+                d.mkdir(mode=0o700)
+                fsync_dir(d.parent)
+        delivered = {r[0] for r in vault.conn.execute("SELECT sequence FROM sync_outbox WHERE state = 'delivered'")}
+        for entry in os.scandir(dev_dir):
+            m = BUNDLE_RE.match(entry.name)
+            if _is_leftover(entry.name) or (m and int(m.group(1)) in delivered):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                removed += 0 if _is_leftover(entry.name) else 1
+        for name, item in wanted.items():
+            path = dev_dir / name
+            if path.is_file() and path.stat().st_size == len(item.bundle) and path.read_bytes() == item.bundle:
+                continue  # already there, whole
+            atomic_write(path, item.bundle)
+        manifest = build_manifest(device_id=vault.device_id, created_at=state.iso(state.utc_now()),
+                                  entries=[ManifestEntry.for_file(n, i.bundle, i.sequence) for n, i in wanted.items()],
+                                  device_keys=vault.device_keys())
+        atomic_write(dev_dir / MANIFEST_NAME, manifest)
+    except OSError as exc:
+        raise _os_error(exc, needed) from None
+    sequences = [i.sequence for i in items]
+    outbox.mark_sent(vault, sequences, via="usb")
+    vault.record("sync_export", bundles=len(items), new=len(new), removed=removed)
+    log.info("exported %d bundles (%d new)", len(items), len(new))
+    return ExportReport(vault.device_id, tuple(sequences), tuple(new), removed,
+                        sum(i.revision_count for i in items))
+
+
+def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
+    """Verify and apply every receipt for this device found under ``source``.
+
+    A refused receipt (not signed by the pinned server, for revisions never sent, ...)
+    is reported with its typed error and changes nothing; the good ones still apply.
+    """
+    state.check_not_revoked(vault)
+    state.require_server_info(vault)
+    root = check_dir(source, write=False)
+    rdir = root / RECEIPTS_DIR / vault.device_id
+    try:
+        files = sorted(p for p in rdir.iterdir() if RECEIPT_RE.match(p.name)) if rdir.is_dir() else []
+    except OSError as exc:
+        raise _os_error(exc) from None
+    if not files:
+        raise NoReceipts(device_id=vault.device_id)
+    report = ReceiptReport(vault.device_id)
+    for path in files:
+        try:
+            applied = apply_receipt(vault, path.read_bytes(), via="usb")
+        except (BundleError, IntakeError) as err:
+            log.warning("receipt %s refused: %s", path.name, err.code)
+            report.refused.append((path.name, err))
+            continue
+        except OSError as exc:
+            report.refused.append((path.name, _os_error(exc)))
+            continue
+        (report.delivered if applied.status == "delivered" else report.already).append(applied)
+    vault.record("sync_receipts_import", delivered=len(report.delivered), already=len(report.already),
+                 refused=len(report.refused))
+    return report
