@@ -11,7 +11,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa
+from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa, mlkem, x25519
+
+ED25519_SIG_LEN = 64
+MLDSA65_SIG_LEN = 3309
+HPKE_PUBLIC_LEN = 1184 + 32  # ML-KEM-768 encapsulation key || X25519 public key
+HPKE_SEED_LEN = 64 + 32  # ML-KEM-768 seed (d || z) || X25519 private key
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,26 @@ class SigningPublicKeys:
         except (InvalidSignature, ValueError):
             return False
         return True
+
+    def verify_each(self, signature_ed25519: bytes, signature_mldsa: bytes,
+                    message: bytes) -> tuple[bool, bool]:
+        """Check the two signatures separately: (ed25519 ok, ml-dsa-65 ok).
+
+        Lets a reader tell a bundle signed by only one of the two keys from one whose
+        signed bytes were changed (then both fail).
+        """
+        from cryptography.exceptions import InvalidSignature
+
+        results = []
+        for cls, raw, sig in ((ed25519.Ed25519PublicKey, self.ed25519, signature_ed25519),
+                              (mldsa.MLDSA65PublicKey, self.mldsa65, signature_mldsa)):
+            try:
+                cls.from_public_bytes(raw).verify(sig, message)
+            except (InvalidSignature, ValueError, TypeError):
+                results.append(False)
+            else:
+                results.append(True)
+        return results[0], results[1]
 
 
 @dataclass(frozen=True)
@@ -65,3 +91,46 @@ class SigningKeys:
 
     def __repr__(self) -> str:  # never print a private key
         return "SigningKeys(<secret>)"
+
+
+def hpke_key_id(public: bytes) -> str:
+    """A short stable name for an HPKE public key, carried in bundle headers."""
+    return "hk-" + hashlib.sha256(b"intake-hpke-key-id-v1" + public).hexdigest()[:16]
+
+
+def hpke_public_key(public: bytes) -> hpke.MLKEM768X25519PublicKey:
+    """The ``cryptography`` key object from the 1,216 raw bytes. Raises ValueError."""
+    if len(public) != HPKE_PUBLIC_LEN:
+        raise ValueError("hpke public key length")
+    return hpke.MLKEM768X25519PublicKey(
+        mlkem.MLKEM768PublicKey.from_public_bytes(public[:1184]),
+        x25519.X25519PublicKey.from_public_bytes(public[1184:]),
+    )
+
+
+@dataclass(frozen=True)
+class HpkeKeyPair:
+    """The server's ML-KEM-768+X25519 key pair, kept as a 96-byte seed."""
+
+    seed: bytes
+
+    @classmethod
+    def generate(cls) -> "HpkeKeyPair":
+        return cls(mlkem.MLKEM768PrivateKey.generate().private_bytes_raw()
+                   + x25519.X25519PrivateKey.generate().private_bytes_raw())
+
+    def private_key(self) -> hpke.MLKEM768X25519PrivateKey:
+        if len(self.seed) != HPKE_SEED_LEN:
+            raise ValueError("hpke seed length")
+        return hpke.MLKEM768X25519PrivateKey(
+            mlkem.MLKEM768PrivateKey.from_seed_bytes(self.seed[:64]),
+            x25519.X25519PrivateKey.from_private_bytes(self.seed[64:]),
+        )
+
+    def public_bytes(self) -> bytes:
+        ml = mlkem.MLKEM768PrivateKey.from_seed_bytes(self.seed[:64]).public_key()
+        xk = x25519.X25519PrivateKey.from_private_bytes(self.seed[64:]).public_key()
+        return ml.public_bytes_raw() + xk.public_bytes_raw()
+
+    def __repr__(self) -> str:  # never print a private key
+        return "HpkeKeyPair(<secret>)"

@@ -94,3 +94,17 @@ def make_audit(count: int, seed: int = 11) -> list[dict]:
     return [{"seq": i + 1, "at": f"2026-11-02T10:{i % 60:02d}:00Z", "officer_id": f"off-{i % 3:04d}",
              "action": rng.choice(["case.save", "case.view", "pdf.print", "unlock"]),
              "case_id": fake_uuid(rng), "hash": rng.randbytes(32)} for i in range(count)]
+
+
+CREATED_AT = "2026-11-02T10:00:00Z"
+
+
+def bundle_kwargs(device_keys, server_keys, revisions, audit=(), **overrides) -> dict:
+    """Arguments for ``build_bundle`` with a device and the server's current HPKE key."""
+    info = server_keys.public_info()
+    kwargs = dict(device_id="dev-0001", officer_ids=["off-0000", "off-0001", "off-0002"], sequence=1,
+                  prev_hash=bytes(32), created_at=CREATED_AT, codebook_versions=["1.0"],
+                  revisions=list(revisions), audit=list(audit), device_keys=device_keys,
+                  server_hpke_public=info.hpke_public, server_key_id=info.key_id)
+    kwargs.update(overrides)
+    return kwargs

@@ -1,0 +1,532 @@
+"""The bundle wire format: canonical msgpack, signed envelopes, and the bundle itself.
+
+A bundle carries a device's new case revisions and audit entries to the server. The
+payload is canonical msgpack, compressed with zstd, encrypted to the server with HPKE
+(ML-KEM-768+X25519, HKDF-SHA256, AES-256-GCM) with the cleartext header bound as HPKE
+``info``, and signed by the device with Ed25519 **and** ML-DSA-65 over header and
+ciphertext. Byte-by-byte layout: ``docs/bundle-format.md``.
+
+The same canonical encoding and the same signed-envelope framing serve receipts,
+manifests, enrollment files and the server's public key info (other modules).
+Parsers raise only the typed errors of :mod:`intake_app.bundle.errors`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import re
+import struct
+from dataclasses import dataclass
+from datetime import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+import zstandard
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hpke
+
+from .errors import (
+    BundleError,
+    BundleMalformed,
+    BundlePayloadMalformed,
+    BundleSignatureIncomplete,
+    BundleTampered,
+    BundleTooLarge,
+    BundleTruncated,
+    BundleVersionTooNew,
+    BundleWrongServer,
+    NotABundle,
+    UnknownDevice,
+)
+from .keys import SigningKeys, SigningPublicKeys, hpke_key_id, hpke_public_key
+
+try:  # a Rust encoder with sorted keys; same bytes as the pure-Python path below
+    import ormsgpack
+except ImportError:  # pragma: no cover - exercised when ormsgpack is absent
+    ormsgpack = None
+
+if TYPE_CHECKING:
+    from .serverkeys import ServerKeys
+
+MAGIC = b"\x89ITKB\r\n\x1a"
+FORMAT_VERSION = 1
+ZSTD_LEVEL = 3
+MAX_HEADER_LEN = 64 * 1024
+DEFAULT_MAX_PAYLOAD = 256 * 1024 * 1024
+SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+HPKE_OVERHEAD = hpke.KEM.MLKEM768_X25519.enc_length() + 16  # enc || ... || GCM tag
+ZERO_HASH = bytes(32)
+
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", re.ASCII)
+_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|\+00:00)",
+                  re.ASCII)
+_MAX_INT = 2**63 - 1
+
+
+# --- canonical msgpack -----------------------------------------------------------
+_CONTAINERS = (dict, list, tuple)
+_ORM_OPTIONS = 0 if ormsgpack is None else (
+    ormsgpack.OPT_SORT_KEYS | ormsgpack.OPT_PASSTHROUGH_DATACLASS | ormsgpack.OPT_PASSTHROUGH_DATETIME
+    | ormsgpack.OPT_PASSTHROUGH_UUID | ormsgpack.OPT_PASSTHROUGH_ENUM | ormsgpack.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def _sorted_copy(obj: Any) -> Any:
+    if type(obj) is dict:
+        out = {}
+        for key in sorted(obj):
+            if type(key) is not str:
+                raise TypeError("map keys must be str")
+            value = obj[key]
+            out[key] = _sorted_copy(value) if type(value) in _CONTAINERS else value
+        return out
+    return [_sorted_copy(v) if type(v) in _CONTAINERS else v for v in obj]
+
+
+def canonical_packb(obj: Any) -> bytes:
+    """msgpack with map keys sorted (str keys only), smallest int/str/bin forms, float64.
+
+    Raises TypeError for anything that is not nil, bool, int, float, str, bytes, list,
+    tuple or dict. Both encoders below give identical bytes (tested).
+    """
+    if ormsgpack is not None:
+        return ormsgpack.packb(obj, option=_ORM_OPTIONS)
+    with _gc_paused():
+        return msgpack.packb(_sorted_copy(obj) if type(obj) in _CONTAINERS else obj,
+                             use_bin_type=True, strict_types=True)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Decoding a payload makes ~100k containers; the cyclic GC would rescan them all
+    several times over (it doubles the parse time). Nothing decoded here has cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _no_ext(code: int, data: bytes) -> Any:
+    raise ValueError("ext types are not allowed")
+
+
+def unpackb(data: bytes) -> Any:
+    """Decode one msgpack object, no trailing bytes, no ext types. Raises ValueError."""
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=True, ext_hook=_no_ext,
+                               use_list=True, timestamp=0)
+    except Exception as exc:  # msgpack raises a zoo of ValueError/TypeError/StackError
+        raise ValueError("msgpack") from exc
+
+
+def canonical_unpackb(data: bytes) -> Any:
+    """Decode and insist the bytes are exactly the canonical encoding (no malleability)."""
+    obj = unpackb(data)
+    try:
+        again = canonical_packb(obj)
+    except Exception as exc:
+        raise ValueError("not canonical") from exc
+    if again != data:
+        raise ValueError("not canonical")
+    return obj
+
+
+# --- field checks shared by every format ---------------------------------------------
+class FieldError(ValueError):
+    """A field that a correct writer never produces (args[0] is a short problem code)."""
+
+
+def check_id(value: Any, name: str) -> str:
+    """Identifiers (device, officer, key, codebook version): ASCII, no spaces, ≤ 64 chars,
+    so nothing like a person's name can ride in a cleartext header."""
+    if type(value) is not str or not _ID.fullmatch(value):
+        raise FieldError(name)
+    return value
+
+
+def check_utc(value: Any, name: str) -> str:
+    if type(value) is not str or not _UTC.fullmatch(value):
+        raise FieldError(name)
+    try:
+        datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise FieldError(name) from exc
+    return value
+
+
+def check_int(value: Any, name: str, lo: int = 0, hi: int = _MAX_INT) -> int:
+    if type(value) is not int or not lo <= value <= hi:
+        raise FieldError(name)
+    return value
+
+
+def check_bytes(value: Any, name: str, length: int | None = None) -> bytes:
+    if type(value) is not bytes or (length is not None and len(value) != length):
+        raise FieldError(name)
+    return value
+
+
+def check_map(value: Any, name: str, keys: set[str]) -> dict:
+    if type(value) is not dict or set(value) != keys:
+        raise FieldError(name)
+    return value
+
+
+def check_list(value: Any, name: str, max_len: int) -> list:
+    if type(value) is not list or len(value) > max_len:
+        raise FieldError(name)
+    return value
+
+
+def public_keys_to_wire(keys: SigningPublicKeys) -> dict:
+    return {"ed25519": keys.ed25519, "mldsa65": keys.mldsa65}
+
+
+def public_keys_from_wire(value: Any, name: str) -> SigningPublicKeys:
+    d = check_map(value, name, {"ed25519", "mldsa65"})
+    return SigningPublicKeys(check_bytes(d["ed25519"], name, 32), check_bytes(d["mldsa65"], name, 1952))
+
+
+# --- signed envelope: receipts, manifests, enrollment, server info ---------------------
+@dataclass(frozen=True)
+class SignedEnvelope:
+    version: int
+    body: Any
+    signed: bytes  # the bytes both signatures cover: magic .. end of body
+    sig_ed25519: bytes
+    sig_mldsa65: bytes
+
+    def verify_each(self, public: SigningPublicKeys) -> tuple[bool, bool]:
+        return public.verify_each(self.sig_ed25519, self.sig_mldsa65, self.signed)
+
+    def verified_by(self, public: SigningPublicKeys) -> bool:
+        return all(self.verify_each(public))
+
+
+def envelope_signed_part(magic: bytes, version: int, body: Any) -> bytes:
+    encoded = canonical_packb(body)
+    return magic + _U16.pack(version) + _U32.pack(len(encoded)) + encoded
+
+
+def _signatures(sig_ed: bytes, sig_ml: bytes) -> bytes:
+    return _U16.pack(len(sig_ed)) + sig_ed + _U16.pack(len(sig_ml)) + sig_ml
+
+
+def seal_envelope(magic: bytes, version: int, body: Any, keys: SigningKeys) -> bytes:
+    """``magic | u16 version | u32 length | canonical body | u16+Ed25519 | u16+ML-DSA-65``."""
+    signed = envelope_signed_part(magic, version, body)
+    return signed + _signatures(*keys.sign(signed))
+
+
+def _read(data: bytes, pos: int, length: int, short: Callable[[int], BundleError]) -> int:
+    """The end of a field of ``length`` bytes at ``pos``; ``short(needed)`` if the data ends first."""
+    if len(data) < pos + length:
+        raise short(pos + length)
+    return pos + length
+
+
+def _read_signatures(data: bytes, pos: int, short: Callable[[int], BundleError]) -> tuple[bytes, bytes, int]:
+    sigs = []
+    for _ in range(2):
+        end = _read(data, pos, 2, short)
+        (length,) = _U16.unpack_from(data, pos)
+        sig_end = _read(data, end, length, short)
+        sigs.append(data[end:sig_end])
+        pos = sig_end
+    return sigs[0], sigs[1], pos
+
+
+def open_envelope(data: bytes, *, magic: bytes, max_version: int, error: type[BundleError],
+                  max_body: int = 16 * 1024 * 1024) -> SignedEnvelope:
+    """Framing and canonical body only (no signature check). Raises ``error(part=...)``."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise error(part="type")
+    data = bytes(data)
+    def short(needed: int) -> BundleError:
+        return error(part="truncated")
+
+    if data[:len(magic)] != magic:
+        raise error(part="truncated" if magic.startswith(data) else "magic")
+    pos = _read(data, len(magic), 6, short)
+    (version,) = _U16.unpack_from(data, len(magic))
+    (length,) = _U32.unpack_from(data, len(magic) + 2)
+    if not 1 <= version <= max_version:
+        raise error(part="version", found=version, supported=max_version)
+    if length > max_body:
+        raise error(part="length")
+    body_end = _read(data, pos, length, short)
+    sig_ed, sig_ml, end = _read_signatures(data, body_end, short)
+    if end != len(data):
+        raise error(part="trailing")
+    try:
+        body = canonical_unpackb(data[pos:body_end])
+    except ValueError:
+        raise error(part="body") from None
+    return SignedEnvelope(version, body, data[:body_end], sig_ed, sig_ml)
+
+
+# --- the bundle ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BundleHeader:
+    """The cleartext header: identifiers, counts and chain links only, no personal data."""
+
+    format_version: int
+    device_id: str
+    officer_ids: tuple[str, ...]
+    sequence: int
+    prev_hash: bytes
+    created_at: str
+    revision_count: int
+    audit_count: int
+    codebook_versions: tuple[str, ...]
+    server_key_id: str
+
+    def to_wire(self) -> dict:
+        return {
+            "device_id": self.device_id,
+            "officer_ids": list(self.officer_ids),
+            "sequence": self.sequence,
+            "prev_hash": self.prev_hash,
+            "created_at": self.created_at,
+            "counts": {"revisions": self.revision_count, "audit": self.audit_count},
+            "codebook_versions": list(self.codebook_versions),
+            "server_key_id": self.server_key_id,
+        }
+
+    @classmethod
+    def from_wire(cls, version: int, d: Any) -> "BundleHeader":
+        """Raises FieldError (a ValueError) naming the first bad field."""
+        d = check_map(d, "header", {"device_id", "officer_ids", "sequence", "prev_hash", "created_at",
+                                    "counts", "codebook_versions", "server_key_id"})
+        counts = check_map(d["counts"], "counts", {"revisions", "audit"})
+        officers = tuple(check_id(o, "officer_ids") for o in check_list(d["officer_ids"], "officer_ids", 1000))
+        books = tuple(check_id(v, "codebook_versions")
+                      for v in check_list(d["codebook_versions"], "codebook_versions", 100))
+        if len(set(officers)) != len(officers) or len(set(books)) != len(books):
+            raise FieldError("duplicates")
+        return cls(
+            format_version=version,
+            device_id=check_id(d["device_id"], "device_id"),
+            officer_ids=officers,
+            sequence=check_int(d["sequence"], "sequence", lo=1),
+            prev_hash=check_bytes(d["prev_hash"], "prev_hash", 32),
+            created_at=check_utc(d["created_at"], "created_at"),
+            revision_count=check_int(counts["revisions"], "counts"),
+            audit_count=check_int(counts["audit"], "counts"),
+            codebook_versions=books,
+            server_key_id=check_id(d["server_key_id"], "server_key_id"),
+        )
+
+
+@dataclass(frozen=True)
+class OpenedBundle:
+    header: BundleHeader
+    revisions: list[dict]
+    audit: list[dict]
+    bundle_hash: bytes  # sha256 of the whole bundle file: what the next bundle chains to
+    payload_sha256: bytes  # sha256 of the canonical payload: same content => same digest
+
+    @property
+    def revision_ids(self) -> list[str]:
+        return [r["revision_id"] for r in self.revisions]
+
+    @property
+    def audit_seqs(self) -> list[int]:
+        return [a["seq"] for a in self.audit]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    version: int
+    header_bytes: bytes
+    info: bytes  # magic .. end of header: the HPKE info
+    ciphertext: bytes
+    signed: bytes  # magic .. end of ciphertext: what both signatures cover
+    sig_ed25519: bytes
+    sig_mldsa65: bytes
+
+
+def bundle_hash(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def suggested_filename(header: BundleHeader) -> str:
+    """``<device_id>-<sequence, 8 digits>.intake-bundle``: sorts by sequence, no personal data."""
+    return f"{header.device_id}-{header.sequence:08d}.intake-bundle"
+
+
+def _frame(data: Any) -> _Frame:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise NotABundle()
+    data = bytes(data)
+    n = len(data)
+    if data[:8] != MAGIC:
+        if MAGIC.startswith(data):
+            raise BundleTruncated(size=n, needed=8)
+        raise NotABundle()
+
+    def short(needed: int) -> BundleError:
+        return BundleTruncated(size=n, needed=needed)
+
+    def need(end: int) -> int:
+        return _read(data, 0, end, short)
+
+    need(10)
+    (version,) = _U16.unpack_from(data, 8)
+    if version > FORMAT_VERSION:
+        raise BundleVersionTooNew(found=version, supported=FORMAT_VERSION)
+    if version < 1:
+        raise BundleMalformed(part="version")
+    need(14)
+    (header_len,) = _U32.unpack_from(data, 10)
+    if not 0 < header_len <= MAX_HEADER_LEN:
+        raise BundleMalformed(part="header_length")
+    header_end = 14 + header_len
+    need(header_end + 4)
+    (ct_len,) = _U32.unpack_from(data, header_end)
+    if ct_len < HPKE_OVERHEAD:
+        raise BundleMalformed(part="ciphertext_length")
+    ct_end = need(header_end + 4 + ct_len)
+    sig_ed, sig_ml, end = _read_signatures(data, ct_end, short)
+    if end != n:
+        raise BundleTampered(part="trailing")
+    return _Frame(version, data[14:header_end], data[:header_end], data[header_end + 4:ct_end],
+                  data[:ct_end], sig_ed, sig_ml)
+
+
+def _parse_header(frame: _Frame) -> BundleHeader:
+    try:
+        return BundleHeader.from_wire(frame.version, canonical_unpackb(frame.header_bytes))
+    except ValueError:
+        raise BundleMalformed(part="header") from None
+
+
+def read_header(data: bytes) -> BundleHeader:
+    """Parse the framing and the cleartext header. No cryptography: nothing here is
+    trusted until :func:`open_bundle` has verified both signatures."""
+    return _parse_header(_frame(data))
+
+
+def _check_records(revisions: Any, audit: Any, codebook_versions: tuple[str, ...]) -> None:
+    """Raises FieldError. Each revision: a map with str ``revision_id`` (unique in the
+    bundle) and ``codebook_version`` (one of the header's); each audit entry: int ``seq``."""
+    books = set(codebook_versions)
+    if type(revisions) is not list or type(audit) is not list:
+        raise FieldError("payload")
+    ids = set()
+    for rev in revisions:
+        if type(rev) is not dict or type(rev.get("revision_id")) is not str:
+            raise FieldError("revision_id")
+        if rev.get("codebook_version") not in books:
+            raise FieldError("codebook_version")
+        ids.add(rev["revision_id"])
+    if len(ids) != len(revisions):
+        raise FieldError("duplicate_revision")
+    for entry in audit:
+        if type(entry) is not dict or type(entry.get("seq")) is not int:
+            raise FieldError("audit_seq")
+
+
+def build_bundle(*, device_id: str, officer_ids: list[str], sequence: int, prev_hash: bytes,
+                 created_at: str, codebook_versions: list[str], revisions: list[dict],
+                 audit: list[dict], device_keys: SigningKeys, server_hpke_public: bytes,
+                 server_key_id: str) -> bytes:
+    """Serialize, compress, encrypt to the server and sign. Raises ValueError or TypeError
+    for arguments a correct caller never passes (nothing here parses foreign input)."""
+    if server_key_id != hpke_key_id(server_hpke_public):
+        raise ValueError("server_key_id does not name server_hpke_public")
+    header = BundleHeader(FORMAT_VERSION, device_id, tuple(officer_ids), sequence, prev_hash, created_at,
+                          len(revisions), len(audit), tuple(codebook_versions), server_key_id)
+    BundleHeader.from_wire(FORMAT_VERSION, header.to_wire())  # same checks as the reader
+    _check_records(revisions, audit, header.codebook_versions)
+    payload = canonical_packb({"v": FORMAT_VERSION, "revisions": revisions, "audit": audit})
+    compressed = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_content_size=True).compress(payload)
+    return _seal(header, compressed, device_keys, server_hpke_public)
+
+
+def _seal(header: BundleHeader, compressed: bytes, device_keys: SigningKeys, server_hpke_public: bytes,
+          version: int = FORMAT_VERSION) -> bytes:
+    header_bytes = canonical_packb(header.to_wire())
+    info = MAGIC + _U16.pack(version) + _U32.pack(len(header_bytes)) + header_bytes
+    ciphertext = SUITE.encrypt(compressed, hpke_public_key(server_hpke_public), info=info)
+    signed = info + _U32.pack(len(ciphertext)) + ciphertext
+    return signed + _signatures(*device_keys.sign(signed))
+
+
+def _verify(frame: _Frame, device_public: SigningPublicKeys) -> None:
+    ed_ok, ml_ok = device_public.verify_each(frame.sig_ed25519, frame.sig_mldsa65, frame.signed)
+    if not ed_ok and not ml_ok:
+        raise BundleTampered(part="signature")
+    if not (ed_ok and ml_ok):
+        raise BundleSignatureIncomplete(valid="ed25519" if ed_ok else "ml-dsa-65",
+                                        missing="ml-dsa-65" if ed_ok else "ed25519")
+
+
+def _decompress(compressed: bytes, limit: int) -> bytes:
+    try:
+        size = zstandard.frame_content_size(compressed)
+    except zstandard.ZstdError:
+        raise BundlePayloadMalformed(problem="compression") from None
+    if size < 0:  # a correct writer always records the size, so the limit holds before any work
+        raise BundlePayloadMalformed(problem="compression")
+    if size > limit:
+        raise BundleTooLarge(limit=limit)
+    try:
+        out = zstandard.ZstdDecompressor().decompress(compressed, allow_extra_data=False)
+    except zstandard.ZstdError:
+        raise BundlePayloadMalformed(problem="compression") from None
+    if len(out) != size:
+        raise BundlePayloadMalformed(problem="compression")
+    return out
+
+
+def open_bundle(data: bytes, *, device_public: SigningPublicKeys, server_keys: "ServerKeys",
+                max_payload_size: int = DEFAULT_MAX_PAYLOAD) -> OpenedBundle:
+    """Verify both signatures, then decrypt, decompress (bounded) and parse.
+
+    The caller picks ``device_public`` by ``read_header(data).device_id`` among enrolled,
+    non-revoked devices; a header naming another device then fails the signature check.
+    """
+    frame = _frame(data)
+    _verify(frame, device_public)
+    header = _parse_header(frame)
+    private = server_keys.hpke_private(header.server_key_id)
+    if private is None:
+        raise BundleWrongServer(key_id=header.server_key_id)
+    try:
+        compressed = SUITE.decrypt(frame.ciphertext, private, info=frame.info)
+    except (InvalidTag, ValueError):
+        raise BundleWrongServer(key_id=header.server_key_id) from None
+    payload = _decompress(compressed, max_payload_size)
+    try:
+        with _gc_paused():
+            body = unpackb(payload)
+        check_map(body, "payload", {"v", "revisions", "audit"})
+        if body["v"] != header.format_version:
+            raise FieldError("payload_version")
+        _check_records(body["revisions"], body["audit"], header.codebook_versions)
+        if len(body["revisions"]) != header.revision_count or len(body["audit"]) != header.audit_count:
+            raise FieldError("counts")
+    except ValueError as exc:
+        problem = exc.args[0] if isinstance(exc, FieldError) else "encoding"
+        raise BundlePayloadMalformed(problem=problem) from None
+    return OpenedBundle(header, body["revisions"], body["audit"], bundle_hash(bytes(data)),
+                        hashlib.sha256(payload).digest())
+
+
+def open_bundle_for(data: bytes, *, devices: Callable[[str], SigningPublicKeys | None],
+                    server_keys: "ServerKeys", max_payload_size: int = DEFAULT_MAX_PAYLOAD) -> OpenedBundle:
+    """:func:`open_bundle` with the device keys looked up by the header's device id;
+    ``devices`` returns None for a device that is not enrolled (or no longer trusted)."""
+    header = read_header(data)
+    public = devices(header.device_id)
+    if public is None:
+        raise UnknownDevice(device_id=header.device_id)
+    return open_bundle(data, device_public=public, server_keys=server_keys, max_payload_size=max_payload_size)
