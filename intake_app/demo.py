@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any, Iterator
 
 from .codebook import Codebook
+from .codebook.derive import age_on
 
 NATIONALITIES = [("VE", 34), ("HT", 12), ("CO", 9), ("EC", 10), ("CU", 5), ("CN", 4), ("NI", 6), ("PA", 3),
                  ("CR", 3), ("IN", 2), ("AF", 1), ("BD", 1), ("CM", 1), ("SN", 1), ("PE", 2), ("DO", 2),
@@ -63,8 +64,7 @@ def fictional_intake(rng: random.Random, cb: Codebook, today: date | None = None
         rec["birth_date"] = (record_date - timedelta(days=age * 365 + rng.randint(0, 364))).isoformat()
     else:
         rec["age_estimate"] = age
-    minor = (age if "age_estimate" in rec else
-             (record_date - date.fromisoformat(rec["birth_date"])).days // 365.25) < 18
+    minor = (age if "age_estimate" in rec else age_on(date.fromisoformat(rec["birth_date"]), record_date)) < 18
     if rng.random() < 0.7:
         rec["document_type"] = rng.choice(["passport", "national_id"])
         rec["document_number"] = f"DEMO-{rng.randint(100000, 9999999)}"
