@@ -1,0 +1,347 @@
+"""``intake-server``: the central server's command line.
+
+Secrets are prompted for, or read from files in scripts (``--passphrase-file`` for the
+key file's passphrase, ``--password-file`` for a user's password), or, for unattended
+starts, the key file's raw key in ``INTAKE_SERVER_KEY``; never taken on the command
+line. Messages are Spanish first (``--lang en`` for English), never with personal data.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from .. import i18n
+from ..errors import IntakeError
+from ..logsetup import setup_logging
+
+
+@dataclass
+class Ctx:
+    home: Path
+    db: str | None
+    passphrase_file: str | None
+    password_file: str | None
+
+    def settings(self):
+        from .config import load_settings
+
+        return load_settings(self.home, self.db)
+
+    def engine(self, check: bool = True):
+        from .app import check_schema
+        from .db import make_engine
+
+        engine = make_engine(self.settings().db_url)
+        if check:
+            check_schema(engine)
+        return engine
+
+    def passphrase(self, confirm: bool = False) -> str:
+        if self.passphrase_file:
+            return Path(self.passphrase_file).read_text(encoding="utf-8").splitlines()[0]
+        return click.prompt(i18n.t("server.prompt_key_passphrase"), hide_input=True,
+                            confirmation_prompt=confirm and i18n.t("server.prompt_repeat"))
+
+    def password(self, confirm: bool = True) -> str:
+        if self.password_file:
+            return Path(self.password_file).read_text(encoding="utf-8").splitlines()[0]
+        return click.prompt(i18n.t("server.prompt_password"), hide_input=True,
+                            confirmation_prompt=confirm and i18n.t("server.prompt_repeat"))
+
+    def keystore(self):
+        from ..bundle.serverkeys import KEY_ENV
+        from .keys import KeyStore
+
+        path = self.settings().key_path
+        if os.environ.get(KEY_ENV):
+            return KeyStore.open(path)
+        return KeyStore.open(path, passphrase=self.passphrase())
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="INTAKE_SERVER_HOME",
+              help="Carpeta del servidor / server folder (INTAKE_SERVER_HOME).")
+@click.option("--db", envvar="INTAKE_SERVER_DB",
+              help="URL de la base de datos / database URL (sqlite:///… o postgresql+psycopg://…).")
+@click.option("--passphrase-file", type=click.Path(dir_okay=False, exists=True),
+              help="Frase de paso del archivo de llaves / key file passphrase (scripts).")
+@click.option("--password-file", type=click.Path(dir_okay=False, exists=True),
+              help="Contraseña de usuario / user password (scripts).")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, help="es | en")
+@click.pass_context
+def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
+    """Servidor central / central server."""
+    from .config import server_home
+
+    if lang:
+        i18n.set_language(lang)
+    setup_logging()
+    ctx.obj = Ctx(server_home(home), db, passphrase_file, password_file)
+
+
+@cli.command()
+@click.option("--admin", "admin_name", default="admin", show_default=True, help="Primer administrador / first administrator.")
+@pass_ctx
+def init(c: Ctx, admin_name: str) -> None:
+    """Crear base de datos, llaves y primer administrador / create database, keys, first administrator."""
+    from .db import redact_url
+    from .setup import init_server
+
+    passphrase = c.passphrase(confirm=True)
+    password = c.password()
+    settings, keystore = init_server(c.home, db_url=c.db, passphrase=passphrase, admin_username=admin_name,
+                                     admin_password=password)
+    click.echo(i18n.t("server.initialized", home=str(c.home), db=redact_url(settings.db_url),
+                      fingerprint=keystore.keys().signing_public.fingerprint()))
+
+
+@cli.command()
+@pass_ctx
+def migrate(c: Ctx) -> None:
+    """Actualizar el esquema de la base de datos / upgrade the database schema."""
+    from .migrate import current_revision, head_revision, upgrade
+
+    engine = c.engine(check=False)
+    upgrade(engine)
+    click.echo(i18n.t("server.migrated", revision=current_revision(engine) or head_revision()))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@pass_ctx
+def serve(c: Ctx, host: str, port: int, workers: int) -> None:
+    """Servir la API / serve the API (uvicorn)."""
+    import uvicorn
+
+    from ..bundle.serverkeys import KEY_ENV
+    from .config import DB_ENV, HOME_ENV
+    from .db import redact_url
+
+    settings = c.settings()
+    c.engine().dispose()  # database reachable and at the current schema, or a clear error now
+    keystore = c.keystore()  # the passphrase is asked once; workers get the derived key
+    os.environ[KEY_ENV] = keystore.file_key.hex()
+    os.environ[HOME_ENV] = str(c.home)
+    if c.db:
+        os.environ[DB_ENV] = c.db
+    click.echo(i18n.t("server.serving", host=host, port=port, workers=workers, db=redact_url(settings.db_url)))
+    uvicorn.run("intake_app.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", proxy_headers=True)
+
+
+@cli.command(name="import")
+@click.argument("directory", type=click.Path(file_okay=False))
+@pass_ctx
+def import_cmd(c: Ctx, directory: str) -> None:
+    """Importar lotes de una memoria USB / import bundles from a USB stick."""
+    from .ingest import Ingestor
+    from .usb import import_dir, preflight
+
+    settings = c.settings()
+    engine = c.engine()
+    stick = preflight(Path(directory))  # missing, empty or read-only: say so before asking for the passphrase
+    keystore = c.keystore()
+    summary = import_dir(engine, Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes), keystore,
+                         stick, lease_days=settings.lease_days)
+    print_summary(summary)
+    if summary.count("refused"):
+        sys.exit(1)
+
+
+def print_summary(summary) -> None:
+    t = i18n.t
+    click.echo(t("server.import_totals", accepted=summary.count("accepted"), already=summary.count("already_had"),
+                 refused=summary.count("refused")))
+    for item in summary.items:
+        if item.outcome == "refused":
+            reason = t("error." + item.code, **item.params) if item.code else ""
+            click.echo(t("server.import_refused", file=item.file, code=item.code, reason=reason))
+        else:
+            click.echo(t("server.import_" + item.outcome, file=item.file, device=item.device_id, sequence=item.sequence,
+                         revisions=item.revisions, conflicts=item.conflicts))
+    for device_id, gaps in summary.gaps.items():
+        click.echo(t("server.import_gap", device=device_id, sequences=", ".join(map(str, gaps[:50]))))
+    for device_id, fingerprint, status in summary.enrollments:
+        click.echo(t("server.import_enrollment", device=device_id, fingerprint=fingerprint, status=status))
+
+
+# --- users ------------------------------------------------------------------------------
+@cli.group()
+def user() -> None:
+    """Usuarios / users."""
+
+
+@user.command(name="add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(("administrator", "supervisor", "analyst", "auditor")))
+@click.option("--institution", default=None, help="Código de institución / institution code (eri, uia, …).")
+@pass_ctx
+def user_add(c: Ctx, username: str, role: str, institution: str | None) -> None:
+    from .auth import add_user
+
+    add_user(c.engine(), c.settings(), username, c.password(), role, institution, actor="operator")
+    click.echo(i18n.t("server.user_added", username=username, role=role))
+
+
+@user.command(name="list")
+@pass_ctx
+def user_list(c: Ctx) -> None:
+    from .auth import list_users
+
+    for u in list_users(c.engine()):
+        state = i18n.t("server.state_disabled") if u["disabled"] else i18n.t("server.state_enabled")
+        click.echo(f"{u['username']}\t{u['role']}\t{u['institution'] or '-'}\t{state}")
+
+
+@user.command(name="disable")
+@click.argument("username")
+@pass_ctx
+def user_disable(c: Ctx, username: str) -> None:
+    from .auth import set_disabled
+
+    set_disabled(c.engine(), username, True, actor="operator")
+    click.echo(i18n.t("server.user_disabled", username=username))
+
+
+# --- devices ----------------------------------------------------------------------------
+@cli.group()
+def device() -> None:
+    """Equipos de campo / field laptops."""
+
+
+@device.command(name="list")
+@pass_ctx
+def device_list(c: Ctx) -> None:
+    from .devices import iso, list_devices
+
+    settings = c.settings()
+    for d in list_devices(c.engine()):
+        lease = d.lease_until(settings.lease_days)
+        click.echo(f"{d.device_id}\t{d.status}\t{d.fingerprint}\t{d.post}\t{iso(lease) if lease else '-'}")
+
+
+@device.command(name="approve")
+@click.argument("device_id")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
+              help="Escribir la respuesta en esta memoria / write the response to this stick.")
+@pass_ctx
+def device_approve(c: Ctx, device_id: str, directory: str | None) -> None:
+    """Aprobar tras comparar la huella / approve after comparing the fingerprint."""
+    from .devices import approve
+    from .usb import write_enrollment_response
+
+    settings = c.settings()
+    response = approve(c.engine(), c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
+    click.echo(i18n.t("server.device_approved", device=device_id))
+    if directory:
+        path = write_enrollment_response(Path(directory), device_id, response)
+        click.echo(i18n.t("server.response_written", path=str(path)))
+
+
+@device.command(name="refuse")
+@click.argument("device_id")
+@pass_ctx
+def device_refuse(c: Ctx, device_id: str) -> None:
+    from .devices import refuse
+
+    refuse(c.engine(), device_id, actor="operator")
+    click.echo(i18n.t("server.device_refused", device=device_id))
+
+
+@device.command(name="revoke")
+@click.argument("device_id")
+@pass_ctx
+def device_revoke(c: Ctx, device_id: str) -> None:
+    """Revocar un equipo perdido / revoke a lost laptop."""
+    from .devices import revoke
+
+    revoke(c.engine(), device_id, actor="operator")
+    click.echo(i18n.t("server.device_revoked", device=device_id))
+
+
+# --- keys, backup, audit -------------------------------------------------------------------
+@cli.group()
+def keys() -> None:
+    """Llaves del servidor / server keys."""
+
+
+@keys.command(name="rotate")
+@pass_ctx
+def keys_rotate(c: Ctx) -> None:
+    """Nueva llave de cifrado; las anteriores se conservan / new encryption key; old ones kept."""
+    from . import audit
+    from .db import transaction
+
+    engine = c.engine()
+    new = c.keystore().rotate()
+    with transaction(engine) as conn:
+        audit.append(conn, "operator", "keys_rotate", new.current.key_id)
+    click.echo(i18n.t("server.keys_rotated", key_id=new.current.key_id, count=len(new.key_ids)))
+
+
+@keys.command(name="show")
+@pass_ctx
+def keys_show(c: Ctx) -> None:
+    k = c.keystore().keys()
+    click.echo(i18n.t("server.keys_show", fingerprint=k.signing_public.fingerprint(), key_id=k.current.key_id,
+                      count=len(k.key_ids)))
+
+
+@cli.command(name="backup")
+@click.argument("out", type=click.Path(file_okay=False))
+@pass_ctx
+def backup_cmd(c: Ctx, out: str) -> None:
+    """Copia consistente mientras el servidor funciona / consistent copy while running."""
+    from .backup import backup
+    from .migrate import current_revision
+
+    engine = c.engine()
+    files = backup(c.settings(), Path(out), current_revision(engine))
+    click.echo(i18n.t("server.backup_done", path=out, count=len(files)))
+
+
+@cli.group(name="audit")
+def audit_group() -> None:
+    """Bitácora del servidor / server audit log."""
+
+
+@audit_group.command(name="verify")
+@pass_ctx
+def audit_verify(c: Ctx) -> None:
+    from .audit import verify
+
+    click.echo(i18n.t("server.audit_ok", count=verify(c.engine())))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="intake-server", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except IntakeError as err:
+        click.echo(i18n.t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo(i18n.t("cli.aborted"), err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo(i18n.t("cli.aborted"), err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

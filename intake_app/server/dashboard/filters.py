@@ -1,0 +1,130 @@
+"""The dashboard's filters: parsed from the address (so every view is bookmarkable),
+checked against the codebook, and turned back into an address.
+
+``from``/``to`` are quarters (``2026-Q1``); the default period is the four quarters up to
+the latest with data, and the *previous period* is as many quarters just before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Mapping
+from urllib.parse import urlencode
+
+from ...codebook import load_codebook
+from ...i18n import LANGUAGES
+from .errors import DashboardFilterInvalid
+
+QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+COUNTRIES = ("CR", "PA")
+PARAMS = {"from": "period_from", "to": "period_to", "country": "country", "post": "post",
+          "institution": "institution", "sex": "sex", "age": "age", "lang": "lang"}
+DEFAULT_SPAN = 4
+
+
+def q_index(q: str) -> int:
+    m = QUARTER.match(q)
+    return int(m.group(1)) * 4 + int(m.group(2)) - 1
+
+
+def q_name(i: int) -> str:
+    return f"{i // 4}-Q{i % 4 + 1}"
+
+
+def q_range(a: str, b: str) -> list[str]:
+    return [q_name(i) for i in range(q_index(a), q_index(b) + 1)]
+
+
+@dataclass(frozen=True)
+class Filters:
+    period_from: str | None = None
+    period_to: str | None = None
+    country: str | None = None
+    post: str | None = None
+    institution: str | None = None
+    sex: str | None = None
+    age: str | None = None
+    lang: str = "es"
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> "Filters":
+        cb = load_codebook()
+        values: dict[str, str | None] = {}
+        for name, attr in PARAMS.items():
+            raw = params.get(name)
+            values[attr] = raw.strip() if isinstance(raw, str) and raw.strip() else None
+        checks = {
+            "from": lambda v: QUARTER.match(v) is not None,
+            "to": lambda v: QUARTER.match(v) is not None,
+            "country": lambda v: v in COUNTRIES,
+            "post": lambda v: v in cb.vocab("border_posts"),
+            "institution": lambda v: v in cb.vocab("institutions"),
+            "sex": lambda v: v in cb.vocab("sex_age_groups"),
+            "age": lambda v: v in cb.vocab("age_bands"),
+            "lang": lambda v: v in LANGUAGES,
+        }
+        for name, ok in checks.items():
+            v = values[PARAMS[name]]
+            if v is not None and (len(v) > 64 or not ok(v)):
+                raise DashboardFilterInvalid(param=name)
+        f, t = values["period_from"], values["period_to"]
+        if f and t and q_index(f) > q_index(t):
+            raise DashboardFilterInvalid(param="to")
+        return cls(**{k: v for k, v in values.items() if k != "lang"}, lang=values["lang"] or "es")
+
+    def params(self, **override) -> dict[str, str]:
+        merged = replace(self, **override) if override else self
+        out = {}
+        for name, attr in PARAMS.items():
+            v = getattr(merged, attr)
+            if v and not (name == "lang" and v == "es"):
+                out[name] = v
+        return out
+
+    def query(self, **override) -> str:
+        p = self.params(**override)
+        return ("?" + urlencode(p)) if p else ""
+
+    def active(self) -> dict[str, str]:
+        """The filters that narrow the cases (not the language), for audit entries and CSV headers."""
+        return {k: v for k, v in self.params().items() if k != "lang"}
+
+    def posts(self) -> list[str] | None:
+        """The posts the filters allow, or None for all."""
+        if not self.country and not self.post:
+            return None
+        vocab = load_codebook().vocab("border_posts")
+        allowed = [t.code for t in vocab.terms if not self.country or t.attrs["country"] == self.country]
+        if self.post:
+            allowed = [p for p in allowed if p == self.post]
+        return allowed
+
+
+@dataclass(frozen=True)
+class Period:
+    quarters: list[str]
+    previous: list[str]
+
+    @property
+    def first(self) -> str:
+        return self.quarters[0]
+
+    @property
+    def last(self) -> str:
+        return self.quarters[-1]
+
+
+def resolve_period(f: Filters, available: list[str], today_quarter: str) -> Period:
+    latest = available[-1] if available else today_quarter
+    to = f.period_to or (latest if not f.period_from or q_index(f.period_from) <= q_index(latest)
+                         else f.period_from)
+    start = f.period_from or q_name(q_index(to) - DEFAULT_SPAN + 1)
+    quarters = q_range(start, to)
+    span = len(quarters)
+    previous = [q_name(q_index(start) - span + i) for i in range(span)]
+    return Period(quarters, previous)
+
+
+def field_names() -> list[str]:
+    return [f.name for f in fields(Filters)]

@@ -1,0 +1,216 @@
+"""The exchange package on the wire: a cleartext manifest, an HPKE-sealed payload, and
+the sending server's hybrid signature. Built only from :mod:`intake_app.bundle`'s
+primitives (the bundle suite, canonical msgpack, the signing keys); nothing home-made.
+
+Layout (all integers big-endian)::
+
+    magic "\\x89ITKX\\r\\n\\x1a" | u16 version | u32 len | manifest (canonical msgpack)
+    | u32 len | ciphertext (HPKE ML-KEM-768+X25519 / HKDF-SHA256 / AES-256-GCM,
+      info = magic .. end of manifest; plaintext = zstd(canonical msgpack payload))
+    | u16 len | Ed25519 signature | u16 len | ML-DSA-65 signature
+
+Both signatures cover magic .. end of ciphertext. The manifest names the package id,
+kind, sender, recipient, purpose, the recipient's HPKE key id, the codebook version,
+counts and the field keys carried: a recipient can read it before importing, and it
+never holds personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import zstandard
+from cryptography.exceptions import InvalidTag
+
+from ...bundle.format import (
+    SUITE,
+    FieldError,
+    canonical_packb,
+    canonical_unpackb,
+    check_id,
+    check_int,
+    check_list,
+    check_map,
+    check_utc,
+    unpackb,
+)
+from ...bundle.keys import SigningKeys, SigningPublicKeys, hpke_key_id, hpke_public_key
+from .errors import NotAPackage, PackageMalformed, PackageNotForUs, PackageTampered, PackageVersionTooNew
+
+MAGIC = b"\x89ITKX\r\n\x1a"
+VERSION = 1
+MAX_MANIFEST = 256 * 1024
+MAX_PAYLOAD = 64 * 1024 * 1024
+KINDS = ("referral", "aggregate", "withdrawal")
+MANIFEST_KEYS = {"package_id", "kind", "sender", "recipient", "purpose", "recipient_key_id", "created_at",
+                 "codebook_version", "cases", "fields", "payload_sha256"}
+_U16, _U32 = struct.Struct(">H"), struct.Struct(">I")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    package_id: str
+    kind: str
+    sender: str
+    recipient: str
+    purpose: str
+    recipient_key_id: str
+    created_at: str
+    codebook_version: str
+    cases: int
+    fields: tuple[str, ...]
+    payload_sha256: bytes
+
+    def to_wire(self) -> dict:
+        return {"package_id": self.package_id, "kind": self.kind, "sender": self.sender,
+                "recipient": self.recipient, "purpose": self.purpose, "recipient_key_id": self.recipient_key_id,
+                "created_at": self.created_at, "codebook_version": self.codebook_version, "cases": self.cases,
+                "fields": list(self.fields), "payload_sha256": self.payload_sha256}
+
+    def to_json(self) -> dict:
+        """For storage and display (bytes as hex)."""
+        return {**self.to_wire(), "payload_sha256": self.payload_sha256.hex()}
+
+    @classmethod
+    def from_wire(cls, d: Any) -> "Manifest":
+        d = check_map(d, "manifest", MANIFEST_KEYS)
+        kind = d["kind"]
+        if kind not in KINDS:
+            raise FieldError("kind")
+        fields = tuple(check_id(f, "fields") for f in check_list(d["fields"], "fields", 1000))
+        sha = d["payload_sha256"]
+        if type(sha) is not bytes or len(sha) != 32:
+            raise FieldError("payload_sha256")
+        return cls(check_id(d["package_id"], "package_id"), kind, check_id(d["sender"], "sender"),
+                   check_id(d["recipient"], "recipient"), check_id(d["purpose"], "purpose"),
+                   check_id(d["recipient_key_id"], "recipient_key_id"), check_utc(d["created_at"], "created_at"),
+                   check_id(d["codebook_version"], "codebook_version"), check_int(d["cases"], "cases", 0, 10**7),
+                   fields, sha)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    manifest_bytes: bytes
+    info: bytes
+    ciphertext: bytes
+    signed: bytes
+    sig_ed25519: bytes
+    sig_mldsa65: bytes
+
+
+def seal(manifest_fields: dict, payload: dict, *, sender_keys: SigningKeys, recipient_hpke_public: bytes) -> tuple[bytes, Manifest]:
+    """Encrypt ``payload`` to the recipient and sign; returns (package bytes, manifest).
+    ``manifest_fields``: every manifest key except ``recipient_key_id`` and ``payload_sha256``."""
+    plain = canonical_packb({"v": VERSION, **payload})
+    manifest = Manifest.from_wire({**manifest_fields, "recipient_key_id": hpke_key_id(recipient_hpke_public),
+                                   "payload_sha256": hashlib.sha256(plain).digest()})
+    mbytes = canonical_packb(manifest.to_wire())
+    info = MAGIC + _U16.pack(VERSION) + _U32.pack(len(mbytes)) + mbytes
+    compressed = zstandard.ZstdCompressor(level=3, write_content_size=True).compress(plain)
+    ciphertext = SUITE.encrypt(compressed, hpke_public_key(recipient_hpke_public), info=info)
+    signed = info + _U32.pack(len(ciphertext)) + ciphertext
+    sig_ed, sig_ml = sender_keys.sign(signed)
+    return signed + _U16.pack(len(sig_ed)) + sig_ed + _U16.pack(len(sig_ml)) + sig_ml, manifest
+
+
+def _frame(data: Any) -> _Frame:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise NotAPackage()
+    data = bytes(data)
+    if data[:len(MAGIC)] != MAGIC:
+        if len(data) < len(MAGIC) and MAGIC.startswith(data) and data:
+            raise PackageMalformed(part="truncated")
+        raise NotAPackage()
+    pos = len(MAGIC)
+
+    def take(n: int) -> int:
+        nonlocal pos
+        if len(data) < pos + n:
+            raise PackageMalformed(part="truncated")
+        start, pos = pos, pos + n
+        return start
+
+    take(2)
+    (version,) = _U16.unpack_from(data, pos - 2)
+    if version > VERSION:
+        raise PackageVersionTooNew(found=version, supported=VERSION)
+    if version < 1:
+        raise PackageMalformed(part="version")
+    take(4)
+    (mlen,) = _U32.unpack_from(data, pos - 4)
+    if not 0 < mlen <= MAX_MANIFEST:
+        raise PackageMalformed(part="manifest_length")
+    m0 = take(mlen)
+    info_end = pos
+    take(4)
+    (clen,) = _U32.unpack_from(data, pos - 4)
+    c0 = take(clen)
+    signed_end = pos
+    sigs = []
+    for _ in range(2):
+        take(2)
+        (slen,) = _U16.unpack_from(data, pos - 2)
+        s0 = take(slen)
+        sigs.append(data[s0:pos])
+    if pos != len(data):
+        raise PackageTampered(sender="?", part="trailing")
+    return _Frame(data[m0:info_end], data[:info_end], data[c0:signed_end], data[:signed_end], sigs[0], sigs[1])
+
+
+def _manifest(frame: _Frame) -> Manifest:
+    try:
+        return Manifest.from_wire(canonical_unpackb(frame.manifest_bytes))
+    except ValueError:
+        raise PackageMalformed(part="manifest") from None
+
+
+def read_manifest(data: bytes) -> Manifest:
+    """The cleartext manifest, without any cryptography: for a person to read before
+    importing. Nothing in it is trusted until :func:`open_package` verified the signatures."""
+    return _manifest(_frame(data))
+
+
+def verify(data: bytes, sender_public: SigningPublicKeys) -> Manifest:
+    """Check both signatures under the sender's registered keys; returns the manifest."""
+    frame = _frame(data)
+    manifest = _manifest(frame)
+    ed_ok, ml_ok = sender_public.verify_each(frame.sig_ed25519, frame.sig_mldsa65, frame.signed)
+    if not (ed_ok and ml_ok):
+        part = "signature" if not ed_ok and not ml_ok else ("ml-dsa-65" if ed_ok else "ed25519")
+        raise PackageTampered(sender=manifest.sender, part=part)
+    return manifest
+
+
+def open_payload(data: bytes, manifest: Manifest, hpke_private) -> dict:
+    """Decrypt, decompress (bounded) and parse; the payload must match the manifest's digest.
+    ``hpke_private`` is None when this server does not hold the key the package names."""
+    frame = _frame(data)
+    if hpke_private is None:
+        raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id)
+    try:
+        compressed = SUITE.decrypt(frame.ciphertext, hpke_private, info=frame.info)
+    except (InvalidTag, ValueError):
+        raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id) from None
+    try:
+        size = zstandard.frame_content_size(compressed)
+        if size < 0 or size > MAX_PAYLOAD:
+            raise PackageMalformed(part="payload_size")
+        plain = zstandard.ZstdDecompressor().decompress(compressed, allow_extra_data=False)
+    except zstandard.ZstdError:
+        raise PackageMalformed(part="compression") from None
+    if hashlib.sha256(plain).digest() != manifest.payload_sha256:
+        raise PackageMalformed(part="payload_digest")
+    try:
+        body = unpackb(plain)
+    except ValueError:
+        raise PackageMalformed(part="payload") from None
+    if type(body) is not dict or body.get("v") != VERSION:
+        raise PackageMalformed(part="payload")
+    return body
+
+
+def package_sha256(data: bytes) -> str:
+    return hashlib.sha256(bytes(data)).hexdigest()

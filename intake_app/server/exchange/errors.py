@@ -1,0 +1,198 @@
+"""Typed errors of the exchange between institutions and countries.
+
+Each names a catalog message ``error.<code>`` (``resources/i18n/exchange.<lang>.json``)
+and carries parameters that are never personal data: registry keys, purposes, package
+ids, case ids (random identifiers), field keys, reason codes.
+"""
+
+from __future__ import annotations
+
+from ..errors import ServerError
+
+
+class ExchangeError(ServerError):
+    code = "exchange_error"
+    status = 400
+
+
+# --- registry and keys -----------------------------------------------------------------
+class RegistryMalformed(ExchangeError):
+    """resources/exchange/recipients.yaml is wrong. params: where, problem."""
+
+    code = "exchange_registry_malformed"
+
+
+class UnknownRecipient(ExchangeError):
+    """params: recipient (a registry key)."""
+
+    code = "exchange_recipient_unknown"
+    status = 404
+
+
+class PurposeNotAllowed(ExchangeError):
+    """The registry does not let this recipient receive data for this purpose. params: recipient, purpose."""
+
+    code = "exchange_purpose_not_allowed"
+    status = 403
+
+
+class RecipientHasNoKeys(ExchangeError):
+    """No public keys were imported for this recipient yet. params: recipient."""
+
+    code = "exchange_recipient_no_keys"
+    status = 409
+
+
+class KeyFingerprintMismatch(ExchangeError):
+    """The key file's fingerprint is not the one given in person. params: recipient, found."""
+
+    code = "exchange_key_fingerprint_mismatch"
+
+
+class KeyFileInvalid(ExchangeError):
+    """The public key file is not a valid, self-endorsed server key file. params: reason."""
+
+    code = "exchange_key_file_invalid"
+
+
+class IdentityNotSet(ExchangeError):
+    """This server has not said which registry entry it is. params: none."""
+
+    code = "exchange_identity_not_set"
+    status = 409
+
+
+# --- preparing, approving, sending -----------------------------------------------------
+class ConsentDoesNotCover(ExchangeError):
+    """A case may not go to this recipient for this purpose. params: case_id, recipient,
+    purpose, reason (a sharing-profile reason code: consent_missing, recipient_not_covered, ...)."""
+
+    code = "exchange_consent_does_not_cover"
+    status = 403
+
+
+class CaseUnknown(ExchangeError):
+    """The server holds no case with this id (received cases are never re-shared). params: case_id."""
+
+    code = "exchange_case_unknown"
+    status = 404
+
+
+class NoCases(ExchangeError):
+    code = "exchange_no_cases"
+
+
+class PackageUnknown(ExchangeError):
+    """params: package_id."""
+
+    code = "exchange_package_unknown"
+    status = 404
+
+
+class PackageWrongState(ExchangeError):
+    """params: package_id, state (the package's), needed."""
+
+    code = "exchange_package_wrong_state"
+    status = 409
+
+
+class SelfApproval(ExchangeError):
+    """The supervisor who prepared a package cannot approve it. params: package_id."""
+
+    code = "exchange_self_approval"
+    status = 403
+
+
+class ApproverNotSupervisor(ExchangeError):
+    """params: role."""
+
+    code = "exchange_approver_not_supervisor"
+    status = 403
+
+
+class KindNotAllowed(ExchangeError):
+    """The registry does not let this recipient receive this kind of package. params: recipient, kind."""
+
+    code = "exchange_kind_not_allowed"
+    status = 403
+
+
+class AggregatePeriodInvalid(ExchangeError):
+    """params: period."""
+
+    code = "exchange_period_invalid"
+
+
+# --- receiving ---------------------------------------------------------------------------
+class NotAPackage(ExchangeError):
+    """Not an exchange package file at all."""
+
+    code = "exchange_not_a_package"
+    status = 422
+
+
+class PackageMalformed(ExchangeError):
+    """Framing, manifest or payload that a correct sender never writes. params: part."""
+
+    code = "exchange_package_malformed"
+    status = 422
+
+
+class PackageVersionTooNew(ExchangeError):
+    """params: found, supported."""
+
+    code = "exchange_package_version_too_new"
+    status = 422
+
+
+class PackageNotForUs(ExchangeError):
+    """Encrypted to another recipient, or to a key this server does not hold.
+    params: recipient (the manifest's), key_id."""
+
+    code = "exchange_package_not_for_us"
+    status = 403
+
+
+class PackageUnknownSender(ExchangeError):
+    """Signed by a sender this server has no keys for. params: sender."""
+
+    code = "exchange_package_unknown_sender"
+    status = 403
+
+
+class PackageTampered(ExchangeError):
+    """The signatures do not verify under the sender's registered keys (the bytes were
+    changed, or someone else signed it). params: sender, part."""
+
+    code = "exchange_package_tampered"
+    status = 422
+
+
+class PackageAlreadyReceived(ExchangeError):
+    """A replay: this package was received before; nothing was stored again.
+    params: package_id, received_at."""
+
+    code = "exchange_package_already_received"
+    status = 409
+
+
+class PackageInvalidContent(ExchangeError):
+    """A record does not validate against the codebook version it names, or carries
+    fields the manifest does not list. params: case_id, problems ("field:rule", never values)."""
+
+    code = "exchange_package_invalid_content"
+    status = 422
+
+
+class ReceivedCaseUnknown(ExchangeError):
+    """params: record_id."""
+
+    code = "exchange_received_case_unknown"
+    status = 404
+
+
+class ReceivedCaseWithdrawn(ExchangeError):
+    """The person withdrew consent at the sender: the data was erased here. params: record_id."""
+
+    code = "exchange_received_case_withdrawn"
+    status = 410

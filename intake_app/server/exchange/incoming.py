@@ -1,0 +1,272 @@
+"""The receiving side: verify the sender, decrypt, validate, store once; honour withdrawals.
+
+Order of checks (each refusal is typed, audited, and stores nothing):
+1. the framing and the cleartext manifest (``NotAPackage``, ``PackageMalformed``);
+2. addressed to this server (``PackageNotForUs``: another recipient, or a key we do not hold);
+3. a sender whose keys were imported here (``PackageUnknownSender``), and both of its
+   signatures (``PackageTampered``);
+4. never received before (``PackageAlreadyReceived``: a replay stores nothing again);
+5. decrypt, then the content: every record validates against the codebook version it
+   names and carries only fields that the manifest lists *and* that the sharing profile
+   for this recipient and purpose allows (``PackageInvalidContent``).
+
+Received records are kept apart from the server's own cases (``exchange_received_cases``),
+so they are never put into a package again. A withdrawal notice marks the sender's cases
+withdrawn here and erases their content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ...bundle.format import FieldError, check_id, check_list, check_map
+from ...codebook import load_codebook, validate_record
+from ...codebook.sharing import sharing_policy
+from ...errors import IntakeError, InvalidRecord
+from .. import audit
+from ..db import transaction
+from ..keys import KeyStore
+from . import envelope
+from .errors import (
+    PackageAlreadyReceived,
+    PackageInvalidContent,
+    PackageMalformed,
+    PackageNotForUs,
+    PackageUnknownSender,
+    ReceivedCaseUnknown,
+    ReceivedCaseWithdrawn,
+    UnknownRecipient,
+)
+from .models import ExchangeReceived, ExchangeReceivedCase
+from .registry import get_peer, load_registry, self_key
+
+received_t = ExchangeReceived.__table__
+rcases_t = ExchangeReceivedCase.__table__
+TOLERATED = {"required", "not_applicable", "choice_not_allowed_here"}  # minimized records lack the other answers
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    package_id: str
+    kind: str
+    sender: str
+    purpose: str
+    cases: int
+    withdrawn: int
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def inspect(data: bytes) -> envelope.Manifest:
+    """The manifest a person reads before importing (nothing verified yet)."""
+    return envelope.read_manifest(data)
+
+
+def _audit_refused(engine: Engine, actor: str, err: IntakeError, manifest: envelope.Manifest | None) -> None:
+    try:
+        with transaction(engine) as conn:
+            audit.append(conn, actor, "exchange_import_refused", manifest.package_id if manifest else None,
+                         code=err.code, sender=manifest.sender if manifest else None)
+    except Exception:  # the refusal stands even if it cannot be logged now
+        pass
+
+
+def import_package(engine: Engine, keystore: KeyStore, data: bytes, *, actor: str) -> ImportResult:
+    manifest = None
+    try:
+        manifest = envelope.read_manifest(data)
+        result = _import(engine, keystore, bytes(data), manifest, actor)
+    except IntakeError as err:
+        _audit_refused(engine, actor, err, manifest)
+        raise
+    return result
+
+
+def _import(engine: Engine, keystore: KeyStore, data: bytes, manifest: envelope.Manifest, actor: str) -> ImportResult:
+    with engine.connect() as conn:
+        me = self_key(conn)
+        if manifest.recipient != me:
+            raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id)
+        try:
+            sender = load_registry().get(manifest.sender)
+        except UnknownRecipient:
+            raise PackageUnknownSender(sender=manifest.sender) from None
+        peer = get_peer(conn, sender.key)
+        if peer is None:
+            raise PackageUnknownSender(sender=manifest.sender)
+        envelope.verify(data, peer.signing)
+        _check_not_received(conn, manifest.package_id)
+    body = envelope.open_payload(data, manifest, keystore.keys().hpke_private(manifest.recipient_key_id))
+    now = utcnow()
+    if manifest.kind == "referral":
+        rows = _referral_rows(body, manifest, sender.country, me, now)
+        return _store(engine, data, manifest, actor, now, rows=rows)
+    if manifest.kind == "aggregate":
+        return _store(engine, data, manifest, actor, now, tables=_aggregate_tables(body))
+    return _store(engine, data, manifest, actor, now, withdrawals=_withdrawals(body, manifest))
+
+
+def _check_not_received(conn: Connection, package_id: str) -> None:
+    row = conn.execute(select(received_t.c.received_at).where(received_t.c.package_id == package_id)).first()
+    if row is not None:
+        raise PackageAlreadyReceived(package_id=package_id,
+                                     received_at=row.received_at.replace(microsecond=0).isoformat())
+
+
+# --- content checks ---------------------------------------------------------------------------------
+def _profile_fields(me: str, sender_country: str, purpose: str, version: str) -> set[str]:
+    rec = load_registry().get(me)
+    if purpose not in rec.purposes or rec.institution is None:
+        return set()
+    cb = load_codebook(version)
+    profile = sharing_policy(cb).profile(rec.category_for(sender_country) or "", purpose, rec.institution)
+    if profile is None:
+        return set()
+    return {k for k, f in {**cb.fields, **cb.derived_fields}.items() if profile.allows(f)}
+
+
+def check_content(version: str, content: dict, allowed: set[str]) -> list[str]:
+    """Problems ("field:rule") of one minimized record; never its values."""
+    cb = load_codebook(version)
+    problems = [f"{k}:not_in_profile" for k in sorted(content) if k not in allowed]
+    answers = {k: v for k, v in content.items() if k in cb.fields}
+    derived = {k: v for k, v in content.items() if k in cb.derived_fields}
+    try:
+        validate_record(cb, answers, today=date.today() + timedelta(days=1))
+    except InvalidRecord as exc:
+        problems += [f"{p.field}:{p.rule}" for p in exc.problems if p.rule not in TOLERATED]
+    for key, value in derived.items():
+        f = cb.derived_fields[key]
+        ok = ((f.type == "integer" and type(value) is int) or (f.type == "boolean" and type(value) is bool)
+              or (f.type == "choice" and type(value) is str and value in cb.vocab(f)))
+        if not ok:
+            problems.append(f"{key}:type")
+    return problems
+
+
+def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str, me: str, now: datetime) -> list[dict]:
+    try:
+        check_map(body, "payload", {"v", "cases"})
+        cases = check_list(body["cases"], "cases", 100_000)
+        if len(cases) != manifest.cases:
+            raise FieldError("counts")
+    except FieldError as exc:
+        raise PackageMalformed(part=exc.args[0]) from None
+    rows, seen = [], set()
+    listed = set(manifest.fields)
+    for item in cases:
+        try:
+            check_map(item, "case", {"case_id", "revision_id", "codebook_version", "basis", "content"})
+            cid, rid = check_id(item["case_id"], "case_id"), check_id(item["revision_id"], "revision_id")
+            version, basis = check_id(item["codebook_version"], "codebook_version"), check_id(item["basis"], "basis")
+            if type(item["content"]) is not dict or cid in seen:
+                raise FieldError("content")
+        except FieldError as exc:
+            raise PackageMalformed(part=exc.args[0]) from None
+        seen.add(cid)
+        allowed = _profile_fields(me, sender_country, manifest.purpose, version) & listed
+        problems = check_content(version, item["content"], allowed)
+        if problems:
+            raise PackageInvalidContent(case_id=cid, problems=problems[:50])
+        rows.append({"package_id": manifest.package_id, "sender_key": manifest.sender, "sender_case_id": cid,
+                     "revision_id": rid, "codebook_version": version, "purpose": manifest.purpose, "basis": basis,
+                     "content": item["content"], "received_at": now, "withdrawn": False})
+    return rows
+
+
+def _aggregate_tables(body: dict) -> dict:
+    try:
+        check_map(body, "payload", {"v", "tables"})
+        tables = check_map(body["tables"], "tables", {"period", "from", "to", "k", "persons", "tables"})
+        for table in tables["tables"].values():
+            for n in table["cells"].values():
+                if n is not None and (type(n) is not int or 0 < n < tables["k"]):
+                    raise FieldError("small_cell")  # an aggregate never carries a cell under k
+    except (FieldError, AttributeError, KeyError, TypeError) as exc:
+        raise PackageMalformed(part=exc.args[0] if isinstance(exc, FieldError) else "tables") from None
+    return tables
+
+
+def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[str]:
+    try:
+        check_map(body, "payload", {"v", "withdrawals"})
+        items = check_list(body["withdrawals"], "withdrawals", 100_000)
+        ids = [check_id(check_map(i, "withdrawal", {"case_id", "packages"})["case_id"], "case_id") for i in items]
+        if len(ids) != manifest.cases:
+            raise FieldError("counts")
+    except FieldError as exc:
+        raise PackageMalformed(part=exc.args[0]) from None
+    return ids
+
+
+# --- storing -------------------------------------------------------------------------------------------
+def _store(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str, now: datetime, *,
+           rows: list[dict] | None = None, tables: dict | None = None,
+           withdrawals: list[str] | None = None) -> ImportResult:
+    withdrawn = 0
+    with transaction(engine) as conn:
+        _check_not_received(conn, manifest.package_id)  # a concurrent import of the same package
+        conn.execute(received_t.insert().values(
+            package_id=manifest.package_id, kind=manifest.kind, sender_key=manifest.sender, purpose=manifest.purpose,
+            sha256=envelope.package_sha256(data), manifest=manifest.to_json(), tables=tables,
+            case_count=manifest.cases, received_at=now, received_by=actor))
+        if rows:
+            conn.execute(rcases_t.insert(), rows)
+        if withdrawals:
+            withdrawn = conn.execute(update(rcases_t).where(
+                rcases_t.c.sender_key == manifest.sender, rcases_t.c.sender_case_id.in_(withdrawals),
+                rcases_t.c.withdrawn.is_(False)).values(
+                withdrawn=True, withdrawn_at=now, withdrawn_by_notice=manifest.package_id, content={})).rowcount
+        audit.append(conn, actor, "exchange_received", manifest.package_id, kind=manifest.kind,
+                     sender=manifest.sender, purpose=manifest.purpose, cases=manifest.cases, withdrawn=withdrawn)
+    return ImportResult(manifest.package_id, manifest.kind, manifest.sender, manifest.purpose, manifest.cases,
+                        withdrawn)
+
+
+# --- reading what was received ---------------------------------------------------------------------
+def list_received(engine: Engine, limit: int = 500) -> list[dict]:
+    """Packages received (manifests only)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(received_t.c.package_id, received_t.c.kind, received_t.c.sender_key,
+                                   received_t.c.purpose, received_t.c.case_count, received_t.c.received_at,
+                                   received_t.c.received_by).order_by(received_t.c.received_at.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
+
+def list_received_cases(engine: Engine, include_withdrawn: bool = False, limit: int = 1000) -> list[dict]:
+    """Received records without their content (ids, sender, purpose, state)."""
+    q = select(rcases_t.c.id, rcases_t.c.package_id, rcases_t.c.sender_key, rcases_t.c.sender_case_id,
+               rcases_t.c.purpose, rcases_t.c.basis, rcases_t.c.received_at, rcases_t.c.withdrawn) \
+        .order_by(rcases_t.c.id.desc()).limit(limit)
+    if not include_withdrawn:
+        q = q.where(rcases_t.c.withdrawn.is_(False))
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def open_received_case(engine: Engine, record_id: int, *, actor: str) -> dict:
+    """One received record with its content; audited as opened. Withdrawn ones are gone."""
+    with transaction(engine) as conn:
+        row = conn.execute(select(rcases_t).where(rcases_t.c.id == record_id)).first()
+        if row is None:
+            raise ReceivedCaseUnknown(record_id=record_id)
+        if row.withdrawn:
+            audit.append(conn, actor, "exchange_open_refused", str(record_id), reason="withdrawn")
+        else:
+            audit.append(conn, actor, "exchange_opened", str(record_id), package_id=row.package_id,
+                         sender=row.sender_key)
+    if row.withdrawn:  # raised after the commit, so the refused attempt stays in the log
+        raise ReceivedCaseWithdrawn(record_id=record_id)
+    return dict(row._mapping)
+
+
+def received_tables(engine: Engine, package_id: str) -> dict | None:
+    with engine.connect() as conn:
+        return conn.execute(select(received_t.c.tables).where(received_t.c.package_id == package_id)).scalar()

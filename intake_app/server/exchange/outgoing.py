@@ -1,0 +1,402 @@
+"""Outgoing packages: prepare → a supervisor approves (the package is sealed then) →
+export (sent). Every step is in the server's audit log.
+
+- **Referral**: cases for one recipient and purpose. Each case's head revision must be
+  allowed by the sharing policy (the person's consent covers the recipient's category
+  and the purpose, or a legal basis recorded in the case that the profile accepts);
+  otherwise :class:`ConsentDoesNotCover` names the case and the reason. Each record is
+  minimized to exactly the profile's fields (answers and derived fields).
+- **Aggregate**: suppressed tables for a period; no individual record (see aggregate.py).
+- **Withdrawal notice**: when a case already sent is no longer covered (the person
+  withdrew consent, or it no longer names the recipient or the purpose), a signed notice
+  naming only case ids goes to the recipient, which erases what it holds. Notices need
+  no approval: they release nothing.
+
+A package is checked again at export: a referral whose person withdrew consent after
+approval does not leave.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ...codebook import derive, load_codebook
+from ...codebook.sharing import Decision, sharing_policy
+from .. import audit
+from ..db import transaction
+from ..keys import KeyStore
+from ..models import Case, CaseFacts, Revision
+from . import envelope
+from .errors import (
+    ApproverNotSupervisor,
+    CaseUnknown,
+    ConsentDoesNotCover,
+    NoCases,
+    PackageUnknown,
+    PackageWrongState,
+    SelfApproval,
+)
+from .models import ExchangePackage, ExchangePackageCase
+from .registry import Recipient, load_registry, require_peer, self_key
+
+packages_t = ExchangePackage.__table__
+pcases_t = ExchangePackageCase.__table__
+cases_t, revisions_t, facts_t = Case.__table__, Revision.__table__, CaseFacts.__table__
+MAX_CASES = 5000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def new_package_id() -> str:
+    return "xp-" + uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    package_id: str
+    kind: str
+    recipient_key: str
+    purpose: str
+    status: str
+    case_count: int
+    fields: list
+    spec: dict
+    prepared_by: str
+    prepared_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    sent_by: str | None
+    sent_at: datetime | None
+    sha256: str | None
+
+
+def _info(row) -> PackageInfo:
+    return PackageInfo(row.package_id, row.kind, row.recipient_key, row.purpose, row.status, row.case_count,
+                       list(row.fields or []), dict(row.spec or {}), row.prepared_by, row.prepared_at,
+                       row.approved_by, row.approved_at, row.sent_by, row.sent_at, row.sha256)
+
+
+def sender_country(conn: Connection) -> tuple[str, str]:
+    """(this server's registry key, its country)."""
+    me = self_key(conn)
+    return me, load_registry().get(me).country
+
+
+# --- the sharing decision for one case ----------------------------------------------------------
+def head_revisions(conn: Connection, case_ids: Iterable[str], institution: str | None = None) -> dict[str, Any]:
+    """case_id -> head revision row (case_id, revision_id, codebook_version, content)."""
+    ids = list(dict.fromkeys(case_ids))
+    q = (select(cases_t.c.case_id, revisions_t.c.revision_id, revisions_t.c.codebook_version, revisions_t.c.content)
+         .join(revisions_t, revisions_t.c.revision_id == cases_t.c.head_revision_id)
+         .where(cases_t.c.case_id.in_(ids)))
+    if institution is not None:  # a supervisor sees the cases of their own institution only
+        q = q.join(facts_t, facts_t.c.case_id == cases_t.c.case_id).where(facts_t.c.institution == institution)
+    rows = {r.case_id: r for r in conn.execute(q)}
+    for cid in ids:
+        if cid not in rows:
+            raise CaseUnknown(case_id=cid)
+    return rows
+
+
+def revision_row(conn: Connection, revision_id: str):
+    return conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id, revisions_t.c.codebook_version,
+                               revisions_t.c.content).where(revisions_t.c.revision_id == revision_id)).one()
+
+
+def decide(rec: Recipient, purpose: str, country: str, version: str, content: dict) -> tuple[Decision, dict]:
+    """(the sharing decision, the derived fields) for one record and recipient."""
+    cb = load_codebook(version)
+    derived = derive(cb, content)
+    category = rec.category_for(country)
+    decision = sharing_policy(cb).decide(content, derived, purpose, institution=rec.institution, recipient=category)
+    return decision, derived
+
+
+def minimized(decision: Decision, version: str, content: dict, derived: dict) -> dict:
+    """Exactly the profile's fields: answers and derived values it lets through."""
+    return decision.profile.filter(load_codebook(version), {**content, **derived})
+
+
+def _check_case(rec: Recipient, purpose: str, country: str, row) -> Decision:
+    decision, _ = decide(rec, purpose, country, row.codebook_version, row.content)
+    if not decision.allowed:
+        raise ConsentDoesNotCover(case_id=row.case_id, recipient=rec.key, purpose=purpose, reason=decision.reason)
+    return decision
+
+
+def profile_fields(rec: Recipient, purpose: str, country: str, version: str) -> list[str]:
+    """Every field key the profile for this recipient and purpose lets through."""
+    cb = load_codebook(version)
+    profile = sharing_policy(cb).profile(rec.category_for(country) or "", purpose, rec.institution)
+    if profile is None:
+        return []
+    return sorted(k for k, f in {**cb.fields, **cb.derived_fields}.items() if profile.allows(f))
+
+
+# --- prepare --------------------------------------------------------------------------------------
+def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: list[str], *, actor: str,
+                     institution: str | None = None) -> PackageInfo:
+    """Check every case (all or nothing) and record a prepared package."""
+    rec = load_registry().check_purpose(recipient, purpose, "referral")
+    case_ids = list(dict.fromkeys(case_ids))
+    if not case_ids:
+        raise NoCases()
+    if len(case_ids) > MAX_CASES:
+        raise PackageWrongState(package_id="-", state="too_many_cases", needed=str(MAX_CASES))
+    now = utcnow()
+    pid = new_package_id()
+    rows, fields, versions = [], set(), set()
+    with engine.connect() as conn:  # check first, outside the write transaction
+        _, country = sender_country(conn)
+        heads = head_revisions(conn, case_ids, institution)
+        for cid in case_ids:
+            row = heads[cid]
+            try:
+                decision = _check_case(rec, purpose, country, row)
+            except ConsentDoesNotCover as err:
+                _audit_refusal(engine, actor, rec.key, purpose, err)  # case id and reason code only
+                raise
+            rows.append({"package_id": pid, "case_id": cid, "revision_id": row.revision_id, "basis": decision.basis})
+            versions.add(row.codebook_version)
+    for v in versions:
+        fields.update(profile_fields(rec, purpose, country, v))
+    with transaction(engine) as conn:
+        conn.execute(packages_t.insert().values(
+            package_id=pid, kind="referral", recipient_key=rec.key, purpose=purpose, status="prepared",
+            fields=sorted(fields), spec={"codebook_versions": sorted(versions)}, case_count=len(rows),
+            prepared_by=actor, prepared_at=now))
+        conn.execute(pcases_t.insert(), rows)
+        audit.append(conn, actor, "exchange_prepared", pid, kind="referral", recipient=rec.key, purpose=purpose,
+                     cases=len(rows), bases=sorted({r["basis"] for r in rows}))
+    return get_package(engine, pid)
+
+
+def _audit_refusal(engine: Engine, actor: str, recipient: str, purpose: str, err: ConsentDoesNotCover) -> None:
+    try:
+        with transaction(engine) as conn:
+            audit.append(conn, actor, "exchange_refused", err.params["case_id"], recipient=recipient,
+                         purpose=purpose, reason=err.params["reason"])
+    except Exception:  # the refusal stands even if it could not be logged now
+        pass
+
+
+def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str) -> PackageInfo:
+    from .aggregate import parse_period
+
+    rec = load_registry().check_purpose(recipient, "reporting", "aggregate")
+    start, end = parse_period(period)
+    pid = new_package_id()
+    with transaction(engine) as conn:
+        self_key(conn)
+        conn.execute(packages_t.insert().values(
+            package_id=pid, kind="aggregate", recipient_key=rec.key, purpose="reporting", status="prepared",
+            fields=[], spec={"period": period, "from": start.isoformat(), "to": end.isoformat()}, case_count=0,
+            prepared_by=actor, prepared_at=utcnow()))
+        audit.append(conn, actor, "exchange_prepared", pid, kind="aggregate", recipient=rec.key, period=period)
+    return get_package(engine, pid)
+
+
+# --- approve (seal) -----------------------------------------------------------------------------------
+def _referral_payload(conn: Connection, rec: Recipient, purpose: str, country: str, pid: str,
+                      recheck_head: bool) -> tuple[list[dict], set[str]]:
+    items, versions = [], set()
+    for pc in conn.execute(select(pcases_t).where(pcases_t.c.package_id == pid).order_by(pcases_t.c.case_id)):
+        row = revision_row(conn, pc.revision_id)
+        decision = _check_case(rec, purpose, country, row)
+        if recheck_head:  # a later revision may have withdrawn consent
+            head = head_revisions(conn, [pc.case_id])[pc.case_id]
+            if head.revision_id != row.revision_id:
+                _check_case(rec, purpose, country, head)
+        _, derived = decide(rec, purpose, country, row.codebook_version, row.content)
+        items.append({"case_id": pc.case_id, "revision_id": pc.revision_id, "codebook_version": row.codebook_version,
+                      "basis": decision.basis, "content": minimized(decision, row.codebook_version, row.content,
+                                                                     derived)})
+        versions.add(row.codebook_version)
+    return items, versions
+
+
+def _seal(conn: Connection, keystore: KeyStore, pkg, payload: dict, fields: list[str], cases: int,
+          version: str) -> tuple[bytes, envelope.Manifest]:
+    me = self_key(conn)
+    peer = require_peer(conn, pkg.recipient_key)
+    return envelope.seal({"package_id": pkg.package_id, "kind": pkg.kind, "sender": me,
+                          "recipient": pkg.recipient_key, "purpose": pkg.purpose, "created_at": iso(utcnow()),
+                          "codebook_version": version, "cases": cases, "fields": fields},
+                         payload, sender_keys=keystore.keys().signing, recipient_hpke_public=peer.hpke_public)
+
+
+def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: str, approver_role: str) -> PackageInfo:
+    """A supervisor's approval: the package is built, encrypted to the recipient and signed now."""
+    if approver_role != "supervisor":
+        raise ApproverNotSupervisor(role=approver_role)
+    with transaction(engine) as conn:
+        pkg = _locked(conn, package_id)
+        if pkg.status != "prepared":
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared")
+        if pkg.prepared_by == approver:
+            raise SelfApproval(package_id=package_id)
+        rec = load_registry().get(pkg.recipient_key)
+        _, country = sender_country(conn)
+        if pkg.kind == "referral":
+            items, versions = _referral_payload(conn, rec, pkg.purpose, country, package_id, recheck_head=True)
+            payload = {"cases": items}
+            version = max(versions)
+            fields = sorted({k for it in items for k in it["content"]})
+            cases = len(items)
+        else:
+            from .aggregate import aggregate_tables
+
+            payload = {"tables": aggregate_tables(conn, pkg.spec)}
+            version, fields, cases = load_codebook().version, [], 0
+        data, manifest = _seal(conn, keystore, pkg, payload, fields, cases, version)
+        now = utcnow()
+        conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(
+            status="approved", approved_by=approver, approved_at=now, data=data, sha256=envelope.package_sha256(data),
+            fields=fields))
+        audit.append(conn, approver, "exchange_approved", package_id, kind=pkg.kind, recipient=pkg.recipient_key,
+                     purpose=pkg.purpose, cases=cases, sha256=envelope.package_sha256(data))
+    return get_package(engine, package_id)
+
+
+def cancel(engine: Engine, package_id: str, *, actor: str) -> PackageInfo:
+    with transaction(engine) as conn:
+        pkg = _locked(conn, package_id)
+        if pkg.status not in ("prepared", "approved"):
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared")
+        conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(status="cancelled",
+                                                                                          data=None))
+        audit.append(conn, actor, "exchange_cancelled", package_id)
+    return get_package(engine, package_id)
+
+
+# --- export (send) ------------------------------------------------------------------------------------
+def export(engine: Engine, package_id: str, *, actor: str) -> bytes:
+    """The sealed bytes of an approved (or already sent) package; marks it sent. A referral
+    is re-checked against each case's current head first."""
+    with engine.connect() as conn:  # check first, outside the write transaction
+        pkg = _locked(conn, package_id)
+        if pkg.status not in ("approved", "sent"):
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved")
+        if pkg.kind == "referral":
+            rec = load_registry().get(pkg.recipient_key)
+            _, country = sender_country(conn)
+            for pc in conn.execute(select(pcases_t).where(pcases_t.c.package_id == package_id)).all():
+                head = head_revisions(conn, [pc.case_id])[pc.case_id]
+                try:
+                    _check_case(rec, pkg.purpose, country, head)
+                except ConsentDoesNotCover as err:
+                    _audit_refusal(engine, actor, rec.key, pkg.purpose, err)
+                    raise
+    with transaction(engine) as conn:
+        pkg = _locked(conn, package_id)
+        if pkg.status not in ("approved", "sent"):
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved")
+        now = utcnow()
+        conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(
+            status="sent", sent_by=pkg.sent_by or actor, sent_at=pkg.sent_at or now))
+        audit.append(conn, actor, "exchange_sent", package_id, kind=pkg.kind, recipient=pkg.recipient_key,
+                     sha256=pkg.sha256, again=pkg.status == "sent")
+        return bytes(pkg.data)
+
+
+# --- withdrawals ---------------------------------------------------------------------------------------
+def due_withdrawals(engine: Engine) -> dict[str, list[tuple[str, str]]]:
+    """recipient -> [(case_id, package_id)] for cases sent whose current head no longer
+    allows that recipient and purpose, and for which no notice was made yet."""
+    reg = load_registry()
+    due: dict[str, list[tuple[str, str]]] = {}
+    with engine.connect() as conn:
+        _, country = sender_country(conn)
+        sent = conn.execute(select(pcases_t.c.case_id, pcases_t.c.package_id, packages_t.c.recipient_key,
+                                   packages_t.c.purpose)
+                            .join(packages_t, packages_t.c.package_id == pcases_t.c.package_id)
+                            .where(packages_t.c.kind == "referral", packages_t.c.status == "sent")).all()
+        notified = {(r.recipient_key, r.case_id) for r in conn.execute(
+            select(packages_t.c.recipient_key, pcases_t.c.case_id)
+            .join(pcases_t, pcases_t.c.package_id == packages_t.c.package_id)
+            .where(packages_t.c.kind == "withdrawal", packages_t.c.status != "cancelled"))}
+        for case_id, package_id, recipient, purpose in sent:
+            if (recipient, case_id) in notified:
+                continue
+            head = head_revisions(conn, [case_id])[case_id]
+            decision, _ = decide(reg.get(recipient), purpose, country, head.codebook_version, head.content)
+            if not decision.allowed:
+                due.setdefault(recipient, []).append((case_id, package_id))
+    return due
+
+
+def prepare_withdrawals(engine: Engine, keystore: KeyStore, *, actor: str) -> list[PackageInfo]:
+    """One sealed notice per recipient for every withdrawal due (ready to export)."""
+    made = []
+    for recipient, items in sorted(due_withdrawals(engine).items()):
+        made.append(make_withdrawal(engine, keystore, recipient, items, actor=actor))
+    return made
+
+
+def make_withdrawal(engine: Engine, keystore: KeyStore, recipient: str, items: list[tuple[str, str]], *,
+                    actor: str) -> PackageInfo:
+    pid = new_package_id()
+    case_ids = sorted({c for c, _ in items})
+    refs = sorted({p for _, p in items})
+    now = utcnow()
+    with transaction(engine) as conn:
+        conn.execute(packages_t.insert().values(
+            package_id=pid, kind="withdrawal", recipient_key=recipient, purpose="withdrawal", status="prepared",
+            fields=[], spec={"packages": refs}, case_count=len(case_ids), prepared_by=actor, prepared_at=now))
+        conn.execute(pcases_t.insert(), [{"package_id": pid, "case_id": c, "revision_id": None, "basis": None}
+                                         for c in case_ids])
+        pkg = _locked(conn, pid)
+        payload = {"withdrawals": [{"case_id": c, "packages": sorted({p for cc, p in items if cc == c})}
+                                   for c in case_ids]}
+        data, _ = _seal(conn, keystore, pkg, payload, [], len(case_ids), load_codebook().version)
+        conn.execute(update(packages_t).where(packages_t.c.package_id == pid).values(
+            status="approved", approved_by=actor, approved_at=now, data=data, sha256=envelope.package_sha256(data)))
+        audit.append(conn, actor, "exchange_withdrawal_prepared", pid, recipient=recipient, cases=len(case_ids))
+    return get_package(engine, pid)
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+def _locked(conn: Connection, package_id: str):
+    q = select(packages_t).where(packages_t.c.package_id == package_id)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None:
+        raise PackageUnknown(package_id=package_id)
+    return row
+
+
+def get_package(engine: Engine, package_id: str) -> PackageInfo:
+    with engine.connect() as conn:
+        row = conn.execute(select(packages_t).where(packages_t.c.package_id == package_id)).first()
+    if row is None:
+        raise PackageUnknown(package_id=package_id)
+    return _info(row)
+
+
+def list_packages(engine: Engine, status: str | None = None, limit: int = 200) -> list[PackageInfo]:
+    q = select(packages_t).order_by(packages_t.c.prepared_at.desc()).limit(limit)
+    if status:
+        q = q.where(packages_t.c.status == status)
+    with engine.connect() as conn:
+        return [_info(r) for r in conn.execute(q)]
+
+
+def package_cases(engine: Engine, package_id: str) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(pcases_t.c.case_id, pcases_t.c.revision_id,
+                                                              pcases_t.c.basis)
+                                                       .where(pcases_t.c.package_id == package_id)
+                                                       .order_by(pcases_t.c.case_id))]

@@ -1,0 +1,235 @@
+"""The recipient registry (``resources/exchange/recipients.yaml``), this server's own
+place in it, and the public keys imported for the other institutions' servers.
+
+A recipient's consent category (vocabulary ``consent_recipients``) depends on who sends:
+an institution of the other country (CR ↔ PA) is ``other_country``; IOM and UNHCR are
+their own categories; an institution of the sender's own country is the category the
+codebook lists it under (``services``, ``national_authorities``, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from ...bundle.keys import SigningPublicKeys
+from ...bundle.serverkeys import ServerPublicInfo
+from ...bundle.errors import ServerKeyUntrusted
+from ...codebook import load_codebook
+from ...codebook.sharing import sharing_policy
+from ...paths import resource
+from .. import audit
+from ..db import transaction
+from ..models import Meta
+from .errors import (
+    IdentityNotSet,
+    KeyFileInvalid,
+    KeyFingerprintMismatch,
+    PurposeNotAllowed,
+    RecipientHasNoKeys,
+    RegistryMalformed,
+    UnknownRecipient,
+)
+from .models import ExchangePeer
+
+KINDS = ("referral", "aggregate")
+COUNTRIES = ("CR", "PA", "INT")
+SELF_META_KEY = "exchange_self"
+_KEY = re.compile(r"[a-z][a-z0-9_]{1,47}", re.ASCII)
+peers_t = ExchangePeer.__table__
+meta_t = Meta.__table__
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str
+    es: str
+    en: str
+    country: str
+    institution: str | None
+    purposes: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+    def label(self, lang: str) -> str:
+        return self.es if lang == "es" else self.en
+
+    def category_for(self, sender_country: str) -> str | None:
+        """The consent_recipients category this recipient falls in, seen from a sender in
+        ``sender_country`` (None for a coalition: it receives aggregates only)."""
+        if self.institution is None:
+            return None
+        if self.country in ("CR", "PA") and sender_country in ("CR", "PA") and self.country != sender_country:
+            return "other_country"
+        return sharing_policy().category_of(self.institution)
+
+
+@dataclass(frozen=True)
+class Registry:
+    recipients: dict[str, Recipient]
+
+    def get(self, key: str) -> Recipient:
+        rec = self.recipients.get(key)
+        if rec is None:
+            raise UnknownRecipient(recipient=key)
+        return rec
+
+    def check_purpose(self, key: str, purpose: str, kind: str) -> Recipient:
+        rec = self.get(key)
+        if purpose not in rec.purposes:
+            raise PurposeNotAllowed(recipient=key, purpose=purpose)
+        if kind not in rec.kinds:
+            from .errors import KindNotAllowed
+
+            raise KindNotAllowed(recipient=key, kind=kind)
+        return rec
+
+    def __iter__(self):
+        return iter(self.recipients.values())
+
+
+def _fail(where: str, problem: str) -> RegistryMalformed:
+    return RegistryMalformed(where=where, problem=problem)
+
+
+def parse_registry(doc: Any) -> Registry:
+    """Check the registry against the codebook; RegistryMalformed names entry and problem."""
+    cb = load_codebook()
+    purposes = cb.vocab("consent_purposes")
+    institutions = cb.vocab("institutions")
+    if not isinstance(doc, dict) or not isinstance(doc.get("recipients"), list):
+        raise _fail("recipients", "not_a_list")
+    out: dict[str, Recipient] = {}
+    for i, raw in enumerate(doc["recipients"]):
+        where = f"recipients[{i}]"
+        if not isinstance(raw, dict):
+            raise _fail(where, "not_a_mapping")
+        key = raw.get("key")
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise _fail(where, "bad_key")
+        where = key
+        if key in out:
+            raise _fail(where, "duplicate_key")
+        extra = set(raw) - {"key", "es", "en", "country", "institution", "purposes", "kinds"}
+        if extra:
+            raise _fail(where, f"unknown_attribute_{sorted(extra)[0]}")
+        for lang in ("es", "en"):
+            if not isinstance(raw.get(lang), str) or not raw[lang].strip():
+                raise _fail(where, f"missing_label_{lang}")
+        if raw.get("country") not in COUNTRIES:
+            raise _fail(where, "bad_country")
+        inst = raw.get("institution")
+        if inst is not None and inst not in institutions:
+            raise _fail(where, "unknown_institution")
+        ps = raw.get("purposes")
+        if not isinstance(ps, list) or not ps or any(p not in purposes for p in ps):
+            raise _fail(where, "bad_purposes")
+        kinds = raw.get("kinds")
+        if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+            raise _fail(where, "bad_kinds")
+        if "referral" in kinds and inst is None:
+            raise _fail(where, "referral_needs_institution")
+        out[key] = Recipient(key, raw["es"], raw["en"], raw["country"], inst, tuple(ps), tuple(kinds))
+    return Registry(out)
+
+
+@cache
+def load_registry() -> Registry:
+    path = resource("exchange", "recipients.yaml")
+    try:
+        doc = yaml.safe_load(path.read_bytes())
+    except (OSError, yaml.YAMLError):
+        raise _fail("file", "unreadable") from None
+    return parse_registry(doc)
+
+
+# --- this server's own identity ---------------------------------------------------------------
+def self_key(conn: Connection) -> str:
+    value = conn.execute(select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)).scalar()
+    if value is None:
+        raise IdentityNotSet()
+    return value
+
+
+def set_self_key(engine: Engine, key: str, *, actor: str = "operator") -> Recipient:
+    rec = load_registry().get(key)
+    with transaction(engine) as conn:
+        found = conn.execute(select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)).scalar()
+        if found is None:
+            conn.execute(meta_t.insert().values(key=SELF_META_KEY, value=key))
+        else:
+            conn.execute(meta_t.update().where(meta_t.c.key == SELF_META_KEY).values(value=key))
+        audit.append(conn, actor, "exchange_identity", key)
+    return rec
+
+
+# --- peers' public keys ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Peer:
+    recipient_key: str
+    signing: SigningPublicKeys
+    hpke_public: bytes
+    hpke_key_id: str
+    fingerprint: str
+
+
+def _peer(row) -> Peer:
+    return Peer(row.recipient_key, SigningPublicKeys(bytes(row.ed25519), bytes(row.mldsa65)), bytes(row.hpke_public),
+                row.hpke_key_id, row.fingerprint)
+
+
+def get_peer(conn: Connection, key: str) -> Peer | None:
+    row = conn.execute(select(peers_t).where(peers_t.c.recipient_key == key)).first()
+    return _peer(row) if row else None
+
+
+def require_peer(conn: Connection, key: str) -> Peer:
+    peer = get_peer(conn, key)
+    if peer is None:
+        raise RecipientHasNoKeys(recipient=key)
+    return peer
+
+
+def list_peers(engine: Engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(peers_t.c.recipient_key, peers_t.c.fingerprint, peers_t.c.hpke_key_id,
+                                   peers_t.c.imported_at, peers_t.c.imported_by)).all()
+    return {r.recipient_key: dict(r._mapping) for r in rows}
+
+
+def _normal_fp(fp: str) -> str:
+    return re.sub(r"[\s-]", "", fp).upper()
+
+
+def import_peer_key(engine: Engine, key: str, data: bytes, fingerprint: str, *, actor: str = "operator") -> Peer:
+    """Import another server's public key file (``*.intake-server``): self-endorsed, and its
+    signing-key fingerprint must equal the one read aloud in person (``fingerprint``)."""
+    load_registry().get(key)
+    try:
+        info = ServerPublicInfo.from_bytes(data)
+    except ServerKeyUntrusted:
+        raise KeyFileInvalid(reason="malformed") from None
+    if not info.endorsed_by(info.signing):
+        raise KeyFileInvalid(reason="signature")
+    found = info.fingerprint()
+    if _normal_fp(found) != _normal_fp(fingerprint):
+        raise KeyFingerprintMismatch(recipient=key, found=found)
+    now = datetime.now(timezone.utc)
+    values = dict(ed25519=info.signing.ed25519, mldsa65=info.signing.mldsa65, hpke_public=info.hpke_public,
+                  hpke_key_id=info.key_id, fingerprint=found, issued_at=info.issued_at, imported_at=now,
+                  imported_by=actor)
+    with transaction(engine) as conn:
+        old = get_peer(conn, key)
+        if old is None:
+            conn.execute(peers_t.insert().values(recipient_key=key, **values))
+        else:
+            conn.execute(peers_t.update().where(peers_t.c.recipient_key == key).values(**values))
+        audit.append(conn, actor, "exchange_key_import", key, fingerprint=found, key_id=info.key_id,
+                     replaced=old is not None)
+    return Peer(key, info.signing, info.hpke_public, info.key_id, found)

@@ -1,0 +1,233 @@
+"""``intake-server import DIR``: batch sync from a USB stick (docs/sync-protocol.md).
+
+Layout on the stick::
+
+    intake-bundles/<device_id>/<seq:08d>.bundle       bundles (also *.intake-bundle)
+    intake-bundles/<device_id>/manifest.msgpack       signed by the device (also *.intake-manifest)
+    intake-receipts/<device_id>/<seq:08d>.receipt     written here, one per stored bundle
+    intake-enroll/<device_id>.request                 offline enrollment requests
+    intake-enroll/<device_id>.response                written here once approved
+
+Every bundle is verified and ingested on its own (one transaction each), in any order;
+a refused file harms nothing else. Receipts are the stored ones, so importing the same
+stick twice writes the same receipts and stores nothing twice. ``.part`` leftovers of a
+pulled stick are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevice
+from ..bundle.manifest import parse_and_verify_manifest, read_manifest
+from ..errors import IntakeError
+from ..fsutil import PART_SUFFIX, atomic_write, secure_mkdir
+from . import devices
+from .errors import ImportDirEmpty, ImportDirMissing, ImportDirReadOnly
+from .ingest import Ingestor, missing_sequences
+
+log = logging.getLogger(__name__)
+BUNDLES, RECEIPTS, ENROLL = "intake-bundles", "intake-receipts", "intake-enroll"
+BUNDLE_SUFFIXES = (".bundle", ".intake-bundle")
+MANIFEST_NAMES = ("manifest.msgpack",)
+_SEQ = re.compile(r"(\d{1,19})(?:\.intake-bundle|\.bundle)$")
+MAX_FILE = 512 * 1024 * 1024
+
+
+@dataclass
+class ImportItem:
+    device_id: str
+    file: str  # relative to DIR: never a person's name, only what the exporter wrote
+    outcome: str  # accepted, already_had, refused
+    sequence: int | None = None
+    code: str | None = None
+    params: dict = field(default_factory=dict)
+    revisions: int = 0
+    conflicts: int = 0
+
+
+@dataclass
+class ImportSummary:
+    items: list[ImportItem] = field(default_factory=list)
+    gaps: dict[str, list[int]] = field(default_factory=dict)
+    enrollments: list[tuple[str, str, str]] = field(default_factory=list)  # device_id, fingerprint, status
+    responses_written: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for i in self.items if i.outcome == outcome)
+
+
+def _visible(p: Path) -> bool:
+    return not p.name.startswith(".") and not p.name.endswith(PART_SUFFIX)
+
+
+def _check_writable(root: Path) -> None:
+    probe = root / f".intake-write-probe-{os.getpid()}{PART_SUFFIX}"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"x")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError:
+        raise ImportDirReadOnly(path=str(root)) from None
+
+
+def _sequence_hint(name: str) -> int:
+    m = _SEQ.search(name)
+    return int(m.group(1)) if m else 1 << 62
+
+
+@dataclass(frozen=True)
+class StickContents:
+    root: Path
+    bundle_dirs: list[Path]
+    files_by_dir: dict[Path, list[Path]]
+    requests: list[Path]
+
+
+def preflight(root: Path) -> StickContents:
+    """What the stick holds; refuses a missing, empty or read-only folder before any work."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ImportDirMissing(path=str(root))
+    bundle_dirs = sorted(p for p in (root / BUNDLES).iterdir() if p.is_dir() and _visible(p)) \
+        if (root / BUNDLES).is_dir() else []
+    requests = sorted(p for p in (root / ENROLL).glob("*.request") if p.is_file() and _visible(p)) \
+        if (root / ENROLL).is_dir() else []
+    files_by_dir = {d: sorted((p for p in d.iterdir() if p.is_file() and _visible(p)
+                               and p.name.endswith(BUNDLE_SUFFIXES)), key=lambda p: (_sequence_hint(p.name), p.name))
+                    for d in bundle_dirs}
+    if not requests and not any(files_by_dir.values()) and not any(_manifest_path(d) for d in bundle_dirs):
+        raise ImportDirEmpty(path=str(root))
+    _check_writable(root)
+    return StickContents(root, bundle_dirs, files_by_dir, requests)
+
+
+def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickContents, *,
+               lease_days: int = 30) -> ImportSummary:
+    stick = root if isinstance(root, StickContents) else preflight(root)
+    root, bundle_dirs, files_by_dir, requests = stick.root, stick.bundle_dirs, stick.files_by_dir, stick.requests
+    summary = ImportSummary()
+    for req in requests:
+        _enrollment(engine, keystore, req, root, summary, lease_days)
+    seen: set[str] = set()
+    for folder in bundle_dirs:
+        checked = _manifest(engine, folder, files_by_dir[folder], summary)
+        for path in files_by_dir[folder]:
+            rel = f"{BUNDLES}/{folder.name}/{path.name}"
+            if path.name in checked:
+                summary.items.append(checked[path.name])
+                continue
+            item = _one_bundle(ingestor, path, rel, folder.name)
+            summary.items.append(item)
+            if item.outcome != "refused":
+                seen.add(item.device_id)
+                _write_receipt(root, item, ingestor)
+    with engine.connect() as conn:
+        for device_id in sorted(seen):
+            gaps = missing_sequences(conn, device_id)
+            if gaps:
+                summary.gaps[device_id] = gaps
+    return summary
+
+
+def _manifest_path(folder: Path) -> Path | None:
+    for name in MANIFEST_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    found = sorted(p for p in folder.glob("*.intake-manifest") if _visible(p))
+    return found[0] if found else None
+
+
+def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSummary) -> dict[str, ImportItem]:
+    """Check the device's signed manifest; returns refusals for listed files that differ.
+    A bad manifest is reported; each bundle is still judged on its own signature."""
+    path = _manifest_path(folder)
+    refused: dict[str, ImportItem] = {}
+    if path is None:
+        return refused
+    rel = f"{BUNDLES}/{folder.name}/{path.name}"
+    try:
+        data = path.read_bytes()
+        device_id = read_manifest(data).device_id
+        with engine.connect() as conn:
+            row = devices.get_device(conn, device_id)
+        if row is None:
+            raise UnknownDevice(device_id=device_id)
+        if device_id != folder.name:
+            raise ManifestMalformed(part="device_id")
+        manifest = parse_and_verify_manifest(data, devices.public_keys(row))
+    except IntakeError as exc:
+        summary.items.append(ImportItem(folder.name, rel, "refused", code=exc.code, params=dict(exc.params)))
+        return refused
+    present = {p.name for p in files}
+    for entry in manifest.entries:
+        if entry.name not in present:
+            exc = ManifestFileMismatch(file=entry.name, problem="missing")
+            summary.items.append(ImportItem(manifest.device_id, f"{BUNDLES}/{folder.name}/{entry.name}", "refused",
+                                            entry.sequence, exc.code, dict(exc.params)))
+            continue
+        try:
+            manifest.check_file(entry.name, (folder / entry.name).read_bytes())
+        except ManifestFileMismatch as exc:
+            refused[entry.name] = ImportItem(manifest.device_id, f"{BUNDLES}/{folder.name}/{entry.name}", "refused",
+                                             entry.sequence, exc.code, dict(exc.params))
+    return refused
+
+
+def _one_bundle(ingestor: Ingestor, path: Path, rel: str, folder_device: str) -> ImportItem:
+    try:
+        if path.stat().st_size > MAX_FILE:
+            from .errors import UploadTooLarge
+
+            raise UploadTooLarge(limit=MAX_FILE)
+        result = ingestor.ingest(path.read_bytes(), source="usb")
+    except IntakeError as exc:
+        return ImportItem(folder_device, rel, "refused", code=exc.code,
+                          params={k: v for k, v in exc.params.items() if k != "problems"} | (
+                              {"problems": ", ".join(exc.params["problems"])} if "problems" in exc.params else {}))
+    except OSError:
+        return ImportItem(folder_device, rel, "refused", code="import_file_unreadable", params={"file": path.name})
+    outcome = "accepted" if result.status == "stored" else "already_had"
+    return ImportItem(result.device_id, rel, outcome, result.sequence, revisions=result.revisions,
+                      conflicts=result.conflicts, params={"receipt": result.receipt})
+
+
+def _write_receipt(root: Path, item: ImportItem, ingestor: Ingestor) -> None:
+    receipt = item.params.pop("receipt")
+    folder = secure_mkdir(root / RECEIPTS / item.device_id)
+    target = folder / f"{item.sequence:08d}.receipt"
+    try:
+        if target.is_file() and target.read_bytes() == receipt:
+            return
+    except OSError:
+        pass
+    atomic_write(target, receipt, mode=0o644)
+
+
+def _enrollment(engine: Engine, keystore, path: Path, root: Path, summary: ImportSummary, lease_days: int) -> None:
+    rel = f"{ENROLL}/{path.name}"
+    try:
+        request, status = devices.register_request(engine, path.read_bytes(), source="usb")
+    except IntakeError as exc:
+        summary.items.append(ImportItem(path.stem, rel, "refused", code=exc.code, params=dict(exc.params)))
+        return
+    summary.enrollments.append((request.device_id, request.fingerprint, status))
+    if status == "active":
+        response = devices.enrollment_response(engine, request.device_id)
+        write_enrollment_response(root, request.device_id, response)
+        summary.responses_written.append(request.device_id)
+
+
+def write_enrollment_response(root: Path, device_id: str, response: bytes) -> Path:
+    folder = secure_mkdir(Path(root) / ENROLL)
+    target = folder / f"{device_id}.response"
+    atomic_write(target, response, mode=0o644)
+    return target
