@@ -1,0 +1,216 @@
+"""The HTTP API: every endpoint refuses the wrong role; limits (413, 415); sessions that
+expire; lockout; errors that carry no personal data and no stack trace."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from intake_app.server.auth import ROLES
+
+from .conftest import ADMIN_PASSWORD, PASSWORD
+
+SAMPLE_BODIES = {
+    "/api/v1/users": {"username": "nuevo.demo", "password": "clave-ficticia-larga-2", "role": "analyst"},
+    "/api/v1/conflicts/{conflict_id}/resolve": {"keep": "head"},
+}
+
+
+def login(client, username: str, password: str = PASSWORD) -> dict:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def all_routes(routes):
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # FastAPI wraps included routers
+        if inner is not None:
+            yield from all_routes(inner.routes)
+        else:
+            yield route
+
+
+def role_routes(app):
+    for route in all_routes(app.routes):
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            continue
+        allowed = next((getattr(d.call, "allowed", None) for d in dependant.dependencies
+                        if getattr(d.call, "allowed", None)), None)
+        if allowed:
+            for method in route.methods:
+                yield method, route.path, allowed
+
+
+def fill(path: str) -> str:
+    return re.sub(r"\{[a-z_]+\}", lambda m: "1" if m.group(0) == "{conflict_id}" else "DEMO-0000-0000", path)
+
+
+@pytest.fixture
+def api(srv):
+    client = srv.client()
+    headers = {}
+    for role in ROLES:
+        srv.add_user(f"{role}.demo", role, "eri" if role == "supervisor" else None)
+        headers[role] = login(client, f"{role}.demo")
+    return client, headers
+
+
+def test_every_endpoint_refuses_the_wrong_role(srv, api):
+    client, headers = api
+    routes = list(role_routes(client.app))
+    assert len(routes) >= 15
+    checked = 0
+    for method, path, allowed in routes:
+        for role in ROLES:
+            r = client.request(method, fill(path), headers=headers[role],
+                               params={"by": "age_band"} if path.endswith("/aggregates") else None,
+                               json=SAMPLE_BODIES.get(path))
+            if role in allowed:
+                assert not (r.status_code == 403 and r.json()["code"] == "role_forbidden"), (method, path, role)
+            else:
+                assert r.status_code == 403 and r.json()["code"] == "role_forbidden", (method, path, role, r.text)
+                checked += 1
+        # and nobody without a session
+        r = client.request(method, fill(path), json=SAMPLE_BODIES.get(path))
+        assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
+    assert checked >= 40
+
+
+def test_session_expires_and_logout_ends_it(srv, api):
+    client, headers = api
+    assert client.get("/api/v1/auth/me", headers=headers["analyst"]).status_code == 200
+    with srv.engine.begin() as conn:
+        conn.execute(text("UPDATE sessions SET idle_until = :t"), {"t": datetime.now(timezone.utc) - timedelta(seconds=1)})
+    r = client.get("/api/v1/auth/me", headers=headers["analyst"])
+    assert r.status_code == 401 and r.json() == {"code": "session_expired", "params": {}}
+    h = login(client, "auditor.demo")
+    assert client.post("/api/v1/auth/logout", headers=h).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=h).json()["code"] == "session_expired"
+
+
+def test_lockout_after_repeated_failures(srv, api):
+    client, _ = api
+    for _ in range(srv.settings.lockout_failures - 1):
+        r = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": "mala-clave-demo"})
+        assert r.json()["code"] == "login_failed"
+    r = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": "mala-clave-demo"})
+    assert r.status_code == 403 and r.json()["code"] == "account_locked"
+    r = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": PASSWORD})
+    assert r.json()["code"] == "account_locked"  # even the right password, until the lock ends
+    r = client.post("/api/v1/auth/login", json={"username": "nadie.demo", "password": "x"})
+    assert r.json() == {"code": "login_failed", "params": {}}
+
+
+def test_disabled_user_is_refused(srv, api):
+    client, headers = api
+    assert client.post("/api/v1/users/analyst.demo/disable", headers=headers["administrator"]).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=headers["analyst"]).json()["code"] == "session_expired"
+    assert client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": PASSWORD}).json()["code"] \
+        == "account_disabled"
+
+
+def test_upload_limits_and_content_type(srv, device_factory):
+    srv.settings = type(srv.settings)(**{**srv.settings.__dict__, "max_upload_bytes": 1000})
+    client = srv.client()
+    r = client.post("/api/v1/bundles", content=b"x" * 1001, headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 413 and r.json() == {"code": "upload_too_large", "params": {"limit": 1000}}
+    r = client.post("/api/v1/bundles", content=b"x", headers={"Content-Type": "application/json"})
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_content_type"
+    r = client.post("/api/v1/bundles", content=b"not a bundle", headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 400 and r.json() == {"code": "bundle_not_a_bundle", "params": {}}
+
+
+def test_errors_never_echo_personal_data(srv, api, device_factory):
+    client, headers = api
+    secret = "María DEMO Pérez FICTICIA 1985-03-02"
+    r = client.post("/api/v1/users", headers=headers["administrator"],
+                    json={"username": secret, "password": secret, "role": "analyst"})
+    assert r.status_code == 400 and "María" not in r.text and "1985" not in r.text
+    dev = srv.enroll(device_factory())
+    rev = dev.revision()
+    rev["content"]["given_names"] = secret
+    rev["content"]["birth_date"] = "1985-13-45"
+    from intake_app.vault.cases import revision_hash
+
+    rev["content_hash"] = revision_hash(rev["case_id"], rev["parent_id"], "1.0", rev["content"])
+    r = client.post("/api/v1/bundles", content=dev.bundle([rev]), headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 422
+    body = r.json()
+    assert body["code"] == "bundle_revision_invalid" and "birth_date:type_date" in body["params"]["problems"]
+    assert "María" not in r.text and "1985" not in r.text and "Traceback" not in r.text
+
+
+def test_unexpected_error_is_a_bare_500(srv, monkeypatch):
+    client = srv.client()
+
+    def boom(*a, **k):
+        raise RuntimeError("María DEMO secret detail")
+
+    monkeypatch.setattr(client.app.state.ingestor, "ingest", boom)
+    r = client.post("/api/v1/bundles", content=b"x", headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 500 and r.json() == {"code": "internal", "params": {}}
+
+
+def test_supervisor_sees_own_institution_reviews_and_resolves_conflicts(srv, api, device_factory):
+    client, headers = api
+    a, b = srv.enroll(device_factory()), srv.enroll(device_factory())
+    ing = srv.ingestor()
+    base = a.revision()
+    base["content"]["institution"] = "eri"
+    from intake_app.vault.cases import revision_hash
+
+    base["content_hash"] = revision_hash(base["case_id"], None, "1.0", base["content"])
+    ing.ingest(a.bundle([base]))
+    # both laptops edit the same revision: the second is kept and queued as a conflict
+    b.heads[base["case_id"]] = base["revision_id"]
+    edit_a = a.revision(base["case_id"], content=dict(base["content"], case_status="follow_up"))
+    edit_b = b.revision(base["case_id"], content=dict(base["content"], case_status="closed"))
+    assert ing.ingest(a.bundle([edit_a])).conflicts == 0
+    assert ing.ingest(b.bundle([edit_b])).conflicts == 1
+    cases = client.get("/api/v1/cases", headers=headers["supervisor"]).json()
+    assert [c["case_id"] for c in cases] == [base["case_id"]] and cases[0]["open_conflicts"] == 1
+    conflicts = client.get("/api/v1/conflicts", headers=headers["supervisor"]).json()
+    assert [(c["head_revision_id"], c["revision_id"]) for c in conflicts] == [(edit_a["revision_id"], edit_b["revision_id"])]
+    view = client.get(f"/api/v1/cases/{base['case_id']}", headers=headers["supervisor"]).json()
+    assert view["head_revision_id"] == edit_a["revision_id"] and len(view["history"]) == 3
+    r = client.post(f"/api/v1/conflicts/{conflicts[0]['id']}/resolve", json={"keep": "incoming"},
+                    headers=headers["supervisor"])
+    assert r.status_code == 200
+    view = client.get(f"/api/v1/cases/{base['case_id']}", headers=headers["supervisor"]).json()
+    assert view["head_revision_id"] == edit_b["revision_id"] and view["open_conflicts"] == 0
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT case_status FROM case_facts")).scalar_one() == "closed"
+    # a supervisor of another institution sees nothing of it
+    srv.add_user("sup.uia", "supervisor", "uia")
+    h = login(client, "sup.uia")
+    assert client.get("/api/v1/cases", headers=h).json() == []
+    assert client.get(f"/api/v1/cases/{base['case_id']}", headers=h).status_code == 404
+
+
+def test_analyst_aggregates_without_identity(srv, api, device_factory):
+    client, headers = api
+    dev = srv.enroll(device_factory())
+    srv.ingestor().ingest(dev.new_bundle(30)[0])
+    r = client.get("/api/v1/aggregates", params={"by": "post_country"}, headers=headers["analyst"])
+    assert r.status_code == 200
+    cells = r.json()["cells"]
+    assert sum(c["count"] or 0 for c in cells) <= 30 and all(set(c) == {"post_country", "count"} for c in cells)
+    r = client.get("/api/v1/aggregates", params={"by": "given_names"}, headers=headers["analyst"])
+    assert r.status_code == 400 and r.json()["code"] == "request_malformed"
+
+
+def test_auditor_verifies_the_server_audit_chain(srv, api):
+    client, headers = api
+    r = client.get("/api/v1/audit/verify", headers=headers["auditor"])
+    assert r.status_code == 200 and r.json()["entries"] >= 5
+    entries = client.get("/api/v1/audit", headers=headers["auditor"]).json()
+    assert {"server_init", "user_add", "login"} <= {e["action"] for e in entries}
+    with srv.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'user:otro' WHERE seq = 2"))
+    r = client.get("/api/v1/audit/verify", headers=headers["auditor"])
+    assert r.status_code == 400 and r.json() == {"code": "server_audit_broken", "params": {"seq": 2, "reason": "hash"}}
