@@ -10,7 +10,9 @@ from pathlib import Path
 from intake_app import errors, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_CALL = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']""")
+# a literal key: t("area.key") or t("area.key", ...); keys built by concatenation are checked
+# where their parts are enumerated (errors, rules, ...)
+KEY_CALL = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']\s*[,)]""")
 
 
 def _subclasses(cls):
