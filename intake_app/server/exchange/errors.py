@@ -71,6 +71,46 @@ class ConsentDoesNotCover(ExchangeError):
     status = 403
 
 
+class RefusedConsentMissing(ConsentDoesNotCover):
+    code = "exchange_refused_consent_missing"
+
+
+class RefusedConsentRefused(ConsentDoesNotCover):
+    code = "exchange_refused_consent_refused"
+
+
+class RefusedConsentNotPossible(ConsentDoesNotCover):
+    code = "exchange_refused_consent_not_possible"
+
+
+class RefusedRecipientNotCovered(ConsentDoesNotCover):
+    code = "exchange_refused_recipient_not_covered"
+
+
+class RefusedPurposeNotCovered(ConsentDoesNotCover):
+    code = "exchange_refused_purpose_not_covered"
+
+
+class RefusedNoProfile(ConsentDoesNotCover):
+    code = "exchange_refused_no_profile"
+
+
+class RefusedProtectionRisk(ConsentDoesNotCover):
+    code = "exchange_refused_protection_risk"
+
+
+_BY_REASON = {"consent_missing": RefusedConsentMissing, "consent_refused": RefusedConsentRefused,
+              "consent_not_possible": RefusedConsentNotPossible, "recipient_not_covered": RefusedRecipientNotCovered,
+              "purpose_not_covered": RefusedPurposeNotCovered, "no_profile": RefusedNoProfile,
+              "protection_risk": RefusedProtectionRisk}
+
+
+def refusal(case_id: str, recipient: str, purpose: str, reason: str) -> ConsentDoesNotCover:
+    """The typed refusal for a sharing-policy reason code (its own message per reason)."""
+    return _BY_REASON.get(reason, ConsentDoesNotCover)(case_id=case_id, recipient=recipient, purpose=purpose,
+                                                        reason=reason)
+
+
 class CaseUnknown(ExchangeError):
     """The server holds no case with this id (received cases are never re-shared). params: case_id."""
 

@@ -41,6 +41,7 @@ from .errors import (
     PackageUnknown,
     PackageWrongState,
     SelfApproval,
+    refusal,
 )
 from .models import ExchangePackage, ExchangePackageCase
 from .registry import Recipient, load_registry, require_peer, self_key
@@ -132,7 +133,7 @@ def minimized(decision: Decision, version: str, content: dict, derived: dict) ->
 def _check_case(rec: Recipient, purpose: str, country: str, row) -> Decision:
     decision, _ = decide(rec, purpose, country, row.codebook_version, row.content)
     if not decision.allowed:
-        raise ConsentDoesNotCover(case_id=row.case_id, recipient=rec.key, purpose=purpose, reason=decision.reason)
+        raise refusal(row.case_id, rec.key, purpose, decision.reason)
     return decision
 
 
