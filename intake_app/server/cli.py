@@ -323,6 +323,11 @@ def audit_verify(c: Ctx) -> None:
     click.echo(i18n.t("server.audit_ok", count=verify(c.engine())))
 
 
+from .exchange.cli import register as _register_exchange  # noqa: E402  (exchange, export htcds)
+
+_register_exchange(cli)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="intake-server", standalone_mode=False)

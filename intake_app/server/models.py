@@ -268,3 +268,9 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# The exchange's tables live on this same base (migration 0003); importing them here keeps
+# the Alembic environment and the schema comparison complete.
+from .exchange import models as _exchange_models  # noqa: E402,F401
+from .dashboard import models as _dashboard_models  # noqa: E402,F401  (the dashboard's rollup, migration 0004)
