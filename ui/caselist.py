@@ -18,13 +18,18 @@ from PySide6.QtWidgets import (
 )
 
 from .text import lang, tr
-from .widgets import heading, primary
+from .widgets import heading
 
 PAGE = 200
 KEEP_PAGES = 40
 FILTERS = ("", "pending", "review", "conflict")
 FLAG_KEYS = ((1, "ui.flag.trafficking"), (2, "ui.flag.smuggling"), (8, "ui.flag.urgent"),
              (32, "ui.flag.unaccompanied"))
+
+
+def short_country(label: str) -> str:
+    """"Venezuela, República Bolivariana de" → "Venezuela" (the list only; the record keeps the full name)."""
+    return label.split(",")[0].split(" (")[0]
 
 
 class Column(IntEnum):
@@ -86,10 +91,10 @@ class CaseTableModel(QAbstractTableModel):
         gen = self._gen
         if self._search:
             text = self._search
-            self.backend.op(lambda s: s.require().search(text, 200)).quiet().success(
+            self.backend.op(lambda s: s.require().search(text, 200), self).quiet().success(
                 lambda rows: self._search_done(gen, rows)).failure(lambda e: None).run()
         else:
-            self.backend.op(_count(self._filter)).quiet().success(
+            self.backend.op(_count(self._filter), self).quiet().success(
                 lambda n: self._count_done(gen, n)).failure(lambda e: None).run()
 
     def clear(self) -> None:
@@ -146,7 +151,7 @@ class CaseTableModel(QAbstractTableModel):
             if page not in self._pending:
                 self._pending.add(page)
                 gen = self._gen
-                self.backend.op(_fetch_page(self._filter, page * PAGE)).quiet().success(
+                self.backend.op(_fetch_page(self._filter, page * PAGE), self).quiet().success(
                     lambda r: self._page_done(gen, page, r)).failure(lambda e: self._pending.discard(page)).run()
             return None
         self._pages.move_to_end(page)
@@ -198,7 +203,7 @@ class CaseTableModel(QAbstractTableModel):
         if col == Column.AGE:
             return self._label("age_bands", r.age_band)
         if col == Column.NATIONALITY:
-            return self._label("countries", r.citizenship)
+            return short_country(self._label("countries", r.citizenship))
         if col == Column.FLAGS:
             return ", ".join(tr(key) for bit, key in FLAG_KEYS if r.flags & bit)
         if col == Column.SYNC:
@@ -222,9 +227,6 @@ class CaseListPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(heading(tr("ui.cases.title")))
         top.addStretch(1)
-        self.new_button = primary(tr("ui.cases.new"))
-        self.new_button.clicked.connect(self.new_intake.emit)
-        top.addWidget(self.new_button)
         layout.addLayout(top)
         self.draft_banner = QPushButton()
         self.draft_banner.setObjectName("draft_banner")

@@ -66,7 +66,9 @@ class CaseView(QWidget):
         rec = self.record
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(heading(tr("ui.case.title", case=rec.case_id)))
+        title = heading(tr("ui.case.title", case=rec.case_id))
+        title.setWordWrap(False)
+        top.addWidget(title)
         top.addStretch(1)
         back = QPushButton(tr("ui.case.back"))
         back.clicked.connect(self.closed.emit)

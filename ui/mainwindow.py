@@ -143,7 +143,8 @@ class MainWindow(QMainWindow):
         wizard = SetupWizard(posts, self.prefs.language, self.prefs.post)
         wizard.language_chosen.connect(self._wizard_language)
         wizard.completed.connect(self._create_vault)
-        self._replace("wizard", wizard)
+        self._replace("wizard", _centered(wizard, 860))
+        self.wizard_widget = wizard
 
     def _wizard_language(self, code: str) -> None:
         self.prefs = self.prefs.with_(language=code)
@@ -153,7 +154,7 @@ class MainWindow(QMainWindow):
 
     def _create_vault(self, officer: str, passphrase: str, post: str) -> None:
         self.prefs = self.prefs.with_(post=post)
-        prefs, wizard = self.prefs, self.wizard
+        prefs, wizard = self.prefs, self.wizard_widget
         wizard.setEnabled(False)
 
         def job(s):
@@ -292,6 +293,19 @@ class MainWindow(QMainWindow):
         self.backend.shutdown(
             (lambda s: s.vault.save_draft(place["draft_id"], place["content"], place["case_id"])) if place else None)
         super().closeEvent(event)
+
+
+def _centered(widget: QWidget, width: int) -> QWidget:
+    from PySide6.QtWidgets import QHBoxLayout
+
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.addStretch(1)
+    widget.setMaximumWidth(width)
+    widget.setMinimumWidth(min(width, 640))
+    row.addWidget(widget, 10)
+    row.addStretch(1)
+    return holder
 
 
 def _printing_available() -> bool:

@@ -38,8 +38,15 @@ def wait_idle(win, timeout_ms: int = 20_000) -> None:
 def wait_signal(signal, timeout_ms: int = 20_000) -> None:
     loop = QEventLoop()
     signal.connect(loop.quit)
-    QTimer.singleShot(timeout_ms, loop.quit)
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    timer.start(timeout_ms)
     loop.exec()
+    if not timer.isActive():
+        print("timed out waiting for a signal at line", sys._getframe(1).f_lineno, file=sys.stderr)
+    timer.stop()
+    signal.disconnect(loop.quit)
 
 
 class Shooter:
@@ -91,7 +98,7 @@ def run(lang: str) -> list[Path]:
     try:
         paths.append(shots.shot(win, "start"))
         wait_idle(win)
-        wiz = win.wizard
+        wiz = win.wizard_widget
         paths.append(shots.shot(win, "wizard-language"))
         wiz.next()
         page = wiz.officer_page
@@ -172,6 +179,9 @@ def run(lang: str) -> list[Path]:
         ws.form.rows["pn_medical_urgent"].editor.set_value(True)
         ws.form.refresh()
         ws.form.request_save()
+        wait_idle(win)
+        if ws.duplicate_dialog is not None:
+            ws.duplicate_dialog._decide("dismiss")
         wait_signal(ws.case_shown)
         wait_idle(win)
         tabs = ws.case_view.findChild(QWidget, "case_tabs")

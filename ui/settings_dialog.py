@@ -40,7 +40,7 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        backend.op(lambda s: [o.name for o in s.require().officers()]).success(self._officers_loaded) \
+        backend.op(lambda s: [o.name for o in s.require().officers()], self).success(self._officers_loaded) \
             .failure(lambda e: None).run()
 
     # --- preferences ----------------------------------------------------------
@@ -139,7 +139,7 @@ class SettingsDialog(QDialog):
             v.add_officer(name, passphrase)
             return [o.name for o in v.officers()]
 
-        self.backend.op(job).success(done).failure(self._failed(self.officer_message)).run()
+        self.backend.op(job, self).success(done).failure(self._failed(self.officer_message)).run()
 
     # --- my passphrase ------------------------------------------------------------
     def _passphrase_tab(self) -> QWidget:
@@ -173,7 +173,7 @@ class SettingsDialog(QDialog):
             self.change_repeat.clear()
             show_message(self.change_message, tr("ui.settings.changed"), "ok")
 
-        self.backend.op(lambda s: s.require().change_passphrase(passphrase)).success(done) \
+        self.backend.op(lambda s: s.require().change_passphrase(passphrase), self).success(done) \
             .failure(self._failed(self.change_message)).run()
 
     def _failed(self, label):

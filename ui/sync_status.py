@@ -62,7 +62,7 @@ class SyncStatus(QWidget):
         self.receipt.setText(tr("ui.sync.no_receipt"))
 
     def refresh(self) -> None:
-        self.backend.op(_status_job).quiet().success(self._show).failure(lambda e: None).run()
+        self.backend.op(_status_job, self).quiet().success(self._show).failure(lambda e: None).run()
 
     def _show(self, status) -> None:
         if status is None:

@@ -31,7 +31,8 @@ def message_label() -> QLabel:
 
 def show_message(label: QLabel, text: str, kind: str = "error") -> None:
     label.setObjectName("error" if kind == "error" else "ok" if kind == "ok" else "banner")
-    label.setStyleSheet("")  # re-polish with the new object name
+    label.style().unpolish(label)  # re-polish with the new object name
+    label.style().polish(label)
     label.setText(text)
     label.setVisible(bool(text))
 

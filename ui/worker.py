@@ -18,6 +18,7 @@ import itertools
 import logging
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ def _is_typed(exc: BaseException) -> bool:
 class Op:
     """A builder for one job: ``backend.op(fn).success(cb).failure(cb).run()``."""
 
-    def __init__(self, backend: "Backend", fn: Callable[[Session], Any]) -> None:
-        self._backend, self._fn = backend, fn
+    def __init__(self, backend: "Backend", fn: Callable[[Session], Any], owner: QObject | None = None) -> None:
+        self._backend, self._fn, self._owner = backend, fn, owner
         self._success: Callable[[Any], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._changes = False
@@ -152,8 +153,10 @@ class Backend(QObject):
     def home(self):
         return self.session.home
 
-    def op(self, fn: Callable[[Session], Any]) -> Op:
-        return Op(self, fn)
+    def op(self, fn: Callable[[Session], Any], owner: QObject | None = None) -> Op:
+        """A job; when ``owner`` (the widget its callbacks update) is gone by the time
+        the result arrives, the callbacks are skipped."""
+        return Op(self, fn, owner)
 
     def in_flight(self) -> int:
         return len(self._pending)
@@ -177,7 +180,8 @@ class Backend(QObject):
             self._busy_count -= 1
             if self._busy_count == 0:
                 self.busy_changed.emit(False)
-        if job.generation == self.generation:
+        alive = op._owner is None or shiboken6.isValid(op._owner)
+        if job.generation == self.generation and alive:
             if job.error is None:
                 if op._success:
                     op._success(job.result)

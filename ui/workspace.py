@@ -44,6 +44,7 @@ class Workspace(QWidget):
         bar = QHBoxLayout()
         self.cases_button = QPushButton(tr("ui.nav.cases"))
         self.new_button = QPushButton(tr("ui.nav.new"))
+        self.new_button.setObjectName("primary")
         self.settings_button = QPushButton(tr("ui.nav.settings"))
         self.lock_button = QPushButton(tr("ui.nav.lock"))
         self.lock_button.setObjectName("lock")
@@ -80,7 +81,7 @@ class Workspace(QWidget):
         self.load_drafts()
 
     def load_drafts(self) -> None:
-        self.backend.op(lambda s: s.require().load_drafts()).quiet().success(self._drafts_loaded) \
+        self.backend.op(lambda s: s.require().load_drafts(), self).quiet().success(self._drafts_loaded) \
             .failure(lambda e: None).run()
 
     def _drafts_loaded(self, drafts: list) -> None:
@@ -100,7 +101,7 @@ class Workspace(QWidget):
             def loaded(rec):
                 self._open_form(IntakeForm(self.backend, self.cb, content, draft_id, case_id, rec.revision_id))
                 self.form.go(step)
-            self.backend.op(lambda s: s.require().get_case(case_id)).success(loaded).failure(self._error).run()
+            self.backend.op(lambda s: s.require().get_case(case_id), self).success(loaded).failure(self._error).run()
         else:
             self._open_form(IntakeForm(self.backend, self.cb, content, draft_id))
             self.form.go(step)
@@ -138,7 +139,7 @@ class Workspace(QWidget):
             hints = v.find_duplicates(answers, exclude_case=exclude)
             return [(h, v.view_case(h.case_id)) for h in hints[:3]] + [(h, None) for h in hints[3:]]
 
-        self.backend.op(job).success(lambda c: self._decide(form, answers, c)).failure(self._error).run()
+        self.backend.op(job, self).success(lambda c: self._decide(form, answers, c)).failure(self._error).run()
 
     def _decide(self, form: IntakeForm, answers: dict, candidates: list) -> None:
         if not candidates:
@@ -183,11 +184,11 @@ class Workspace(QWidget):
             form._autosave.start()
             self._error(err)
 
-        self.backend.op(job).changes_cases().success(saved).failure(failed).run()
+        self.backend.op(job, self).changes_cases().success(saved).failure(failed).run()
 
     # --- case view -------------------------------------------------------------------------
     def open_case(self, case_id: str) -> None:
-        self.backend.op(load_case(case_id)).success(self._show_case).failure(self._error).run()
+        self.backend.op(load_case(case_id), self).success(self._show_case).failure(self._error).run()
 
     def _show_case(self, data: dict) -> None:
         if self.case_view is not None:

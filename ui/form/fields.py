@@ -188,7 +188,7 @@ class ChoiceEditor(Editor):
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.combo.setMinimumWidth(320)
+        self.combo.setMinimumWidth(260)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         _single(self, self.combo)
         self.combo.currentIndexChanged.connect(lambda _: self.changed.emit())
@@ -235,7 +235,8 @@ class MultiEditor(Editor):
         else:
             grid = QGridLayout(self)
             grid.setContentsMargins(0, 0, 0, 0)
-            columns = 2 if len(vocab.terms) > 4 else 1
+            longest = max(len(t.label(lang())) for t in vocab.terms)
+            columns = 2 if len(vocab.terms) > 4 and longest <= 34 else 1
             rows = (len(vocab.terms) + columns - 1) // columns
             for i, term in enumerate(vocab.terms):
                 box = QCheckBox(term.label(lang()))

@@ -26,6 +26,8 @@ from .screening_panel import ScreeningPanel
 
 AUTOSAVE_MS = 4000
 FIRST_SECTIONS = ("consent",)
+WAIT_FOR_STEP = {"required"}  # shown once the officer moves past the step
+WAIT_FOR_SAVE = {"choice_not_allowed_here"}  # may depend on later answers (age): shown at save
 
 
 def ordered_sections(cb) -> list:
@@ -59,14 +61,17 @@ class IntakeForm(QWidget):
         self.problems: dict[str, str] = {}
         self._dirty = False
         self._loading = True
+        self.save_tried = False
 
         root = QHBoxLayout(self)
         left = QVBoxLayout()
         left.addWidget(heading(tr("ui.form.edit_title" if case_id else "ui.form.title"), 2))
         self.steps = QListWidget()
         self.steps.setObjectName("steps")
-        self.steps.setMaximumWidth(270)
-        self.steps.setMinimumWidth(220)
+        self.steps.setWordWrap(True)
+        self.steps.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps.setMinimumWidth(230)
         left.addWidget(self.steps, 1)
         self.progress = QProgressBar()
         self.progress.setFormat(tr("ui.form.progress"))
@@ -90,7 +95,6 @@ class IntakeForm(QWidget):
         self.back_button = QPushButton(tr("ui.form.back"))
         self.next_button = QPushButton(tr("ui.form.next"))
         self.save_button = primary(tr("ui.form.save"))
-        self.save_button.setObjectName("save")
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         for b in (self.back_button, self.next_button, self.save_button):
@@ -153,6 +157,7 @@ class IntakeForm(QWidget):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(page)
         return scroll
 
@@ -199,21 +204,21 @@ class IntakeForm(QWidget):
         for p in problems:
             self.problems.setdefault(problem_key(p), self._word(p))
         self._all_problems = problems
-        done = 0
         for key, row in self.rows.items():
             text = self.problems.get(key, "")
             show = key in self.touched or self.section_of[key] in self.checked_steps
-            rule_required = any(problem_key(p) == key and p.rule == "required" for p in problems)
-            if rule_required and self.section_of[key] not in self.checked_steps:
+            rules = {p.rule for p in problems if problem_key(p) == key}
+            if rules & WAIT_FOR_STEP and self.section_of[key] not in self.checked_steps:
                 show = False
-            row.set_problem(text if show and row.isVisibleTo(self) else "")
+            if rules & WAIT_FOR_SAVE and not self.save_tried:
+                show = False
+            row.set_problem(text if show and not row.isHidden() else "")
         for i, section in enumerate(self.sections):
             bad = any(self.section_of.get(problem_key(p)) == i for p in problems)
             mark = "  ⚠" if bad and i in self.checked_steps else "  ✓" if not bad and i in self.checked_steps else ""
             self.steps.item(i).setText(f"{i + 1}. {section.label(lang())}{mark}")
-            done += 0 if bad else 1
         self.progress.setMaximum(len(self.sections))
-        self.progress.setValue(len(self.checked_steps | {self.stack.currentIndex()}))
+        self.progress.setValue(self.stack.currentIndex() + 1)
 
     def _word(self, p) -> str:
         if "[" in p.field:  # a referral line: "Institución 2: es obligatorio."
@@ -236,7 +241,7 @@ class IntakeForm(QWidget):
         self.back_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.sections) - 1)
         self.refresh()
-        first = next((r for k, r in self.rows.items() if self.section_of[k] == index and r.isVisibleTo(self)), None)
+        first = next((r for k, r in self.rows.items() if self.section_of[k] == index and not r.isHidden()), None)
         if first is not None:
             first.editor.setFocus()
 
@@ -256,6 +261,7 @@ class IntakeForm(QWidget):
     def request_save(self) -> None:
         """Check everything; on problems go to the first one, else ask the window to save."""
         self.checked_steps.update(range(len(self.sections)))
+        self.save_tried = True
         self.refresh()
         if self._all_problems:
             first = min(self.section_of.get(problem_key(p), 0) for p in self._all_problems)
@@ -285,7 +291,7 @@ class IntakeForm(QWidget):
             if then:
                 then()
 
-        self.backend.op(lambda s: s.require().save_draft(draft_id, content, case_id)).quiet() \
+        self.backend.op(lambda s: s.require().save_draft(draft_id, content, case_id), self).quiet() \
             .success(done).failure(failed).run()
 
     def stop(self) -> None:

@@ -1,28 +1,31 @@
 """The screening panel: each indication with the answers that produced it, worded
-as an indication for a person to decide, and the referrals the codebook suggests."""
+as an indication for a person to decide, and the referrals the codebook suggests.
+
+Drawn as rich text (it wraps and scrolls reliably at any width); a suggested
+referral is a link that the keyboard reaches with Tab and opens with Enter."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from html import escape
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtWidgets import QTextBrowser
 
 from intake_app.codebook.derive import derive_demographics
 from intake_app.screening import describe, screen, suggested_referrals
 
 from ..text import lang, tr
-from ..widgets import heading, muted
+
+CSS = """
+h2 { font-size: 13pt; color: #243b53; margin: 4px 0 6px 0; }
+.flag { background: #fff8e6; border-left: 4px solid #d69e2e; padding: 6px; margin: 0 0 8px 0; }
+.urgent { background: #fdecec; border-left: 4px solid #c53030; }
+.muted { color: #52606d; }
+a { color: #2b6cb0; font-weight: 600; }
+"""
 
 
-def _clear(layout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        if item.widget():
-            item.widget().deleteLater()
-        elif item.layout():
-            _clear(item.layout())
-
-
-class ScreeningPanel(QScrollArea):
+class ScreeningPanel(QTextBrowser):
     """Call :meth:`update_answers` with the form's answers; emits ``refer(institution)``."""
 
     refer = Signal(str)
@@ -30,65 +33,45 @@ class ScreeningPanel(QScrollArea):
     def __init__(self, cb) -> None:
         super().__init__()
         self.cb = cb
-        self.setWidgetResizable(True)
-        self.setMinimumWidth(330)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        inner = QWidget()
-        inner.setObjectName("screening")
-        outer = QVBoxLayout(inner)
-        outer.addWidget(heading(tr("screening.title"), 2))
-        self.flags = QVBoxLayout()
-        outer.addLayout(self.flags)
-        outer.addWidget(heading(tr("ui.screening.referrals"), 2))
-        self.referrals = QVBoxLayout()
-        outer.addLayout(self.referrals)
-        outer.addWidget(muted(tr("screening.disclaimer")))
-        outer.addStretch(1)
-        self.setWidget(inner)
+        self.setObjectName("screening")
+        self.setMinimumWidth(320)
+        self.setOpenLinks(False)
+        self.document().setDefaultStyleSheet(CSS)
+        self.anchorClicked.connect(self._clicked)
         self.indications: list[tuple[str, list[str]]] = []
         self.suggested: list[str] = []
-        self._already: set[str] = set()
+
+    def _clicked(self, url: QUrl) -> None:
+        if url.scheme() == "refer":
+            self.refer.emit(url.path())
 
     def update_answers(self, answers: dict) -> None:
         derived = derive_demographics(self.cb, answers)
         result = screen(self.cb, answers, derived)
         self.indications = describe(self.cb, result, lang())
         self.suggested = suggested_referrals(self.cb, answers, {**derived, **result.as_derived()})
-        self._already = {r.get("institution") for r in answers.get("referrals") or []}
-        _clear(self.flags)
-        if not self.indications:
-            self.flags.addWidget(muted(tr("screening.none")))
+        already = {r.get("institution") for r in answers.get("referrals") or []}
         urgent_text = tr("screening.urgent")
+        html = [f"<h2>{escape(tr('screening.title'))}</h2>"]
+        if not self.indications:
+            html.append(f"<p class='muted'>{escape(tr('screening.none'))}</p>")
         for text, reasons in self.indications:
-            box = QFrame()
-            box.setObjectName("flag")
-            box.setProperty("urgent", text == urgent_text)
-            lay = QVBoxLayout(box)
-            title = QLabel(text)
-            title.setWordWrap(True)
-            title.setStyleSheet("font-weight: 600")
-            lay.addWidget(title)
+            cls = "flag urgent" if text == urgent_text else "flag"
+            html.append(f"<table width='100%' cellpadding='6' class='{cls}'><tr><td><b>{escape(text)}</b>")
             if reasons:
-                lay.addWidget(muted(tr("ui.screening.because")))
-            for line in reasons:
-                reason = QLabel("• " + line)
-                reason.setWordWrap(True)
-                lay.addWidget(reason)
-            self.flags.addWidget(box)
-        _clear(self.referrals)
+                html.append(f"<br><span class='muted'>{escape(tr('ui.screening.because'))}</span><ul>")
+                html.extend(f"<li>{escape(line)}</li>" for line in reasons)
+                html.append("</ul>")
+            html.append("</td></tr></table>")
+        html.append(f"<h2>{escape(tr('ui.screening.referrals'))}</h2>")
         if not self.suggested:
-            self.referrals.addWidget(muted(tr("ui.screening.no_referrals")))
+            html.append(f"<p class='muted'>{escape(tr('ui.screening.no_referrals'))}</p>")
         vocab = self.cb.vocab("institutions")
         for code in self.suggested:
-            row = QHBoxLayout()
-            label = QLabel(vocab.label(code, lang()))
-            label.setWordWrap(True)
-            row.addWidget(label, 1)
-            if code in self._already:
-                row.addWidget(muted(tr("ui.screening.referred")))
-            else:
-                button = QPushButton(tr("ui.screening.add_referral"))
-                button.setObjectName(f"refer_{code}")
-                button.clicked.connect(lambda _=False, c=code: self.refer.emit(c))
-                row.addWidget(button)
-            self.referrals.addLayout(row)
+            action = (f"<span class='muted'>✓ {escape(tr('ui.screening.referred'))}</span>" if code in already
+                      else f"<a href='refer:{code}'>+ {escape(tr('ui.screening.add_referral'))}</a>")
+            html.append(f"<p>{escape(vocab.label(code, lang()))}<br>{action}</p>")
+        html.append(f"<p class='muted'><i>{escape(tr('screening.disclaimer'))}</i></p>")
+        bar = self.verticalScrollBar().value()
+        self.setHtml("".join(html))
+        self.verticalScrollBar().setValue(bar)
