@@ -1,93 +1,57 @@
-"""The aggregate package's tables: counts over non-identifying case facts for a period,
-with small cells suppressed. No individual record, no case id, ever.
+"""The aggregate package's content: the dashboard's own suppressed tables for a period.
 
-Until the dashboard's suppressed tables are available to reuse, this module computes
-its own one-way tables from ``case_facts`` (the same non-identifying source the
-dashboard reads) with CTDC's threshold: a cell counting 1–10 persons is sent as
-``None`` ("<11"); when the suppressed cells of a table add up to fewer than 11 (so the
-total minus the visible cells would narrow them down), the smallest visible cells are
-suppressed as well until they do (complementary suppression). A table whose total is
-below 11 is sent with every cell and the total suppressed.
+Every view of the dashboard (intake_app/server/dashboard) is built for the period's
+quarters, with small-cell and complementary suppression already applied there (CTDC's
+k = 11), and only what a dashboard reader may see is copied: the table's id, title,
+headers and the shown cell strings (numbers, ``<11``, ``x``). The raw counts and the
+suppression bookkeeping a dashboard table keeps for its tests never leave. No case id,
+no individual record: a period with fewer than 11 persons carries no table at all.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
-from ..models import CaseFactExploitation, CaseFacts
 from .errors import AggregatePeriodInvalid
 
-K = 11
-facts_t, exploit_t = CaseFacts.__table__, CaseFactExploitation.__table__
-DIMENSIONS = ("sex_age_group", "age_band", "gender", "citizenship", "post_country", "border_post", "quarter",
-              "trafficking_status", "flag_trafficking", "flag_smuggling", "flag_aggravated_smuggling", "flag_urgent",
-              "unaccompanied_minor", "cross_border", "exploitation_type")
-_Q = re.compile(r"([0-9]{4})-Q([1-4])")
+_QUARTER = r"[0-9]{4}-Q[1-4]"
 
 
-def parse_period(period: str) -> tuple[date, date]:
-    """``2026``, ``2026-Q3`` or ``2026-01-01..2026-06-30`` → (first day, last day)."""
-    try:
-        if re.fullmatch(r"[0-9]{4}", period):
-            y = int(period)
-            return date(y, 1, 1), date(y, 12, 31)
-        m = _Q.fullmatch(period)
-        if m:
-            y, q = int(m.group(1)), int(m.group(2))
-            start = date(y, 3 * q - 2, 1)
-            end = date(y + 1, 1, 1) if q == 4 else date(y, 3 * q + 1, 1)
-            return start, date.fromordinal(end.toordinal() - 1)
-        a, sep, b = period.partition("..")
-        if sep:
-            start, end = date.fromisoformat(a), date.fromisoformat(b)
-            if start <= end:
-                return start, end
-    except ValueError:
-        pass
-    raise AggregatePeriodInvalid(period=period[:40])
+def parse_period(period: str) -> tuple[str, str]:
+    """``2026`` (its four quarters), ``2026-Q3``, or ``2026-Q1..2026-Q3`` → (first, last quarter)."""
+    p = (period or "").strip()
+    if re.fullmatch(r"[0-9]{4}", p):
+        return f"{p}-Q1", f"{p}-Q4"
+    if re.fullmatch(_QUARTER, p):
+        return p, p
+    a, sep, b = p.partition("..")
+    if sep and re.fullmatch(_QUARTER, a) and re.fullmatch(_QUARTER, b) and a <= b:
+        return a, b
+    raise AggregatePeriodInvalid(period=p[:40])
 
 
-def suppress(counts: dict[Any, int], k: int = K) -> tuple[dict[Any, int | None], int | None]:
-    """(cells with small ones as None, total or None). See the module docstring."""
-    total = sum(counts.values())
-    if 0 < total < k:
-        return {v: None for v in counts}, None
-    hidden = {v for v, n in counts.items() if 0 < n < k}
-    if hidden:
-        visible = sorted((n, str(v), v) for v, n in counts.items() if v not in hidden and n > 0)
-        while sum(counts[v] for v in hidden) < k and visible:
-            hidden.add(visible.pop(0)[2])
-    return {v: (None if v in hidden else n) for v, n in counts.items()}, total
+def _table(table) -> dict:
+    return {"id": table.id, "title": table.title, "row_header": table.row_header, "columns": list(table.columns),
+            "note": table.note, "rows": [{"code": r.code, "label": r.label, "cells": list(r.cells), "total": r.total}
+                                         for r in table.rows]}
 
 
-def _counts(conn: Connection, dim: str, start: date, end: date) -> dict[Any, int]:
-    in_period = and_(facts_t.c.record_date >= start, facts_t.c.record_date <= end)
-    if dim == "exploitation_type":
-        q = (select(exploit_t.c.exploitation_type, func.count())
-             .join(facts_t, facts_t.c.case_id == exploit_t.c.case_id).where(in_period)
-             .group_by(exploit_t.c.exploitation_type))
-    else:
-        col = facts_t.c[dim]
-        q = select(col, func.count()).where(in_period).group_by(col)
-    out: dict[Any, int] = {}
-    for value, n in conn.execute(q):
-        out["" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))] = int(n)
-    return out
+def aggregate_tables(conn: Connection, spec: dict, lang: str = "es") -> dict:
+    """{"period", "from", "to", "k", "too_few", "persons", "views": {view: [tables]}}."""
+    from ..dashboard.filters import Filters
+    from ..dashboard.suppress import K
+    from ..dashboard.views import VIEWS, build
 
-
-def aggregate_tables(conn: Connection, spec: dict) -> dict:
-    """{"period", "from", "to", "k", "persons", "tables": {dimension: {"cells": {...}, "total"}}}."""
-    start, end = date.fromisoformat(spec["from"]), date.fromisoformat(spec["to"])
-    persons = conn.execute(select(func.count()).select_from(facts_t).where(
-        and_(facts_t.c.record_date >= start, facts_t.c.record_date <= end))).scalar_one()
-    tables = {}
-    for dim in DIMENSIONS:
-        cells, total = suppress(_counts(conn, dim, start, end))
-        tables[dim] = {"cells": {str(v): n for v, n in sorted(cells.items())}, "total": total}
-    return {"period": spec["period"], "from": spec["from"], "to": spec["to"], "k": K,
-            "persons": persons if persons >= K or persons == 0 else None, "tables": tables}
+    f = Filters(period_from=spec["from"], period_to=spec["to"], lang=lang)
+    views: dict[str, list] = {}
+    too_few, persons = False, 0
+    for view in VIEWS:
+        result = build(conn, view, f)
+        persons, too_few = result.persons, result.too_few
+        if too_few:
+            break
+        views[view] = [_table(t) for t in result.tables]
+    return {"period": spec["period"], "from": spec["from"], "to": spec["to"], "k": K, "too_few": too_few,
+            "persons": None if too_few else persons, "views": {} if too_few else views}

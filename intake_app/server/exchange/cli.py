@@ -30,7 +30,7 @@ def identity_cmd(c, key: str) -> None:
     from .registry import set_self_key
 
     rec = set_self_key(c.engine(), key, actor=ACTOR)
-    click.echo(t("exchange.identity_set", key=rec.key, name=rec.label(i18n.language())))
+    click.echo(t("exchange.identity_set", entry=rec.key, name=rec.label(i18n.language())))
 
 
 @exchange.command(name="recipients")
@@ -71,7 +71,7 @@ def keys_import(c, key: str, file: str, fingerprint: str) -> None:
     from .registry import import_peer_key
 
     peer = import_peer_key(c.engine(), key, Path(file).read_bytes(), fingerprint, actor=ACTOR)
-    click.echo(t("exchange.keys_imported", key=key, fingerprint=peer.fingerprint))
+    click.echo(t("exchange.keys_imported", entry=key, fingerprint=peer.fingerprint))
 
 
 @exchange.command(name="prepare")

@@ -182,15 +182,19 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
 
 
 def _aggregate_tables(body: dict) -> dict:
+    """The dashboard tables as sent: shown strings only (numbers, "<11", "x"), no records."""
     try:
         check_map(body, "payload", {"v", "tables"})
-        tables = check_map(body["tables"], "tables", {"period", "from", "to", "k", "persons", "tables"})
-        for table in tables["tables"].values():
-            for n in table["cells"].values():
-                if n is not None and (type(n) is not int or 0 < n < tables["k"]):
-                    raise FieldError("small_cell")  # an aggregate never carries a cell under k
-    except (FieldError, AttributeError, KeyError, TypeError) as exc:
-        raise PackageMalformed(part=exc.args[0] if isinstance(exc, FieldError) else "tables") from None
+        tables = check_map(body["tables"], "tables", {"period", "from", "to", "k", "too_few", "persons", "views"})
+        for view, items in check_map(tables["views"], "views", set(tables["views"])).items():
+            for table in check_list(items, "tables", 100):
+                check_map(table, "table", {"id", "title", "row_header", "columns", "note", "rows"})
+                for row in check_list(table["rows"], "rows", 10_000):
+                    check_map(row, "row", {"code", "label", "cells", "total"})
+                    if not all(type(c) is str for c in check_list(row["cells"], "cells", 100)):
+                        raise FieldError("cells")
+    except FieldError as exc:
+        raise PackageMalformed(part=exc.args[0]) from None
     return tables
 
 

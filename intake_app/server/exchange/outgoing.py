@@ -197,13 +197,13 @@ def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str
     from .aggregate import parse_period
 
     rec = load_registry().check_purpose(recipient, "reporting", "aggregate")
-    start, end = parse_period(period)
+    first, last = parse_period(period)
     pid = new_package_id()
     with transaction(engine) as conn:
         self_key(conn)
         conn.execute(packages_t.insert().values(
             package_id=pid, kind="aggregate", recipient_key=rec.key, purpose="reporting", status="prepared",
-            fields=[], spec={"period": period, "from": start.isoformat(), "to": end.isoformat()}, case_count=0,
+            fields=[], spec={"period": period, "from": first, "to": last}, case_count=0,
             prepared_by=actor, prepared_at=utcnow()))
         audit.append(conn, actor, "exchange_prepared", pid, kind="aggregate", recipient=rec.key, period=period)
     return get_package(engine, pid)

@@ -1,0 +1,105 @@
+"""End to end through each server's own command line: keys exchanged by signed files and
+fingerprints, a referral prepared at the Costa Rican server, approved by a supervisor,
+exported, read before importing and imported at the Panamanian server with exactly the
+sharing profile's fields. Both audit logs tell the story and still verify."""
+
+from __future__ import annotations
+
+from intake_app.codebook import derive, load_codebook
+from intake_app.i18n import set_language
+from intake_app.codebook.sharing import sharing_policy
+from intake_app.server.audit import verify
+from intake_app.server.cli import main
+from intake_app.server.exchange.incoming import list_received_cases, open_received_case
+
+from .conftest import KEY_PASSPHRASE, PASSWORD, make_server, person
+
+
+def run(capsys, home, *args, files=None) -> tuple[int, str]:
+    argv = ["--home", str(home), "--passphrase-file", str(files["pass"]), "--password-file", str(files["pw"]),
+            *args]
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_path, capsys):
+    files = {"pass": tmp_path / "pass.txt", "pw": tmp_path / "pw.txt"}
+    files["pass"].write_text(KEY_PASSPHRASE + "\n", encoding="utf-8")
+    files["pw"].write_text(PASSWORD + "\n", encoding="utf-8")
+    cr = make_server(tmp_path, "cr", "cr_eri")
+    pa = make_server(tmp_path, "pa", "pa_uia")
+    try:
+        # each side exports its signed key file; the other imports it with the fingerprint read aloud
+        for me, other in ((cr, pa), (pa, cr)):
+            code, out = run(capsys, me.home, "exchange", "keys", "export", "--out", str(tmp_path / f"{me.name}.keys"),
+                            files=files)
+            assert code == 0 and me.fingerprint() in out
+        for me, other in ((cr, pa), (pa, cr)):
+            code, out = run(capsys, me.home, "exchange", "keys", "import", other.identity,
+                            str(tmp_path / f"{other.name}.keys"), "--fingerprint", other.fingerprint(), files=files)
+            assert code == 0, out
+        code, out = run(capsys, cr.home, "exchange", "recipients", files=files)
+        assert "pa_uia" in out and pa.fingerprint() in out
+
+        contents = [person(1), person(2, recipients=["other_country"], purposes=["services"])]
+        case_ids = cr.laptop().save(contents)
+        code, out = run(capsys, cr.home, "exchange", "prepare", "--recipient", "pa_uia", "--purpose", "services",
+                        "--case", case_ids[0], "--case", case_ids[1], files=files)
+        assert code == 0, out
+        package_id = out.split()[1]
+        assert package_id.startswith("xp-")
+
+        # nothing leaves before a supervisor approves
+        code, out = run(capsys, cr.home, "exchange", "export", package_id, "--out", str(tmp_path / "p.xp"),
+                        files=files)
+        assert code == 2 and "aprob" in out.lower() or "approved" in out
+        assert not (tmp_path / "p.xp").exists()
+        code, out = run(capsys, cr.home, "exchange", "approve", package_id, "--supervisor", "sup.uno", files=files)
+        assert code == 0, out
+        code, out = run(capsys, cr.home, "exchange", "export", package_id, "--out", str(tmp_path / "p.xp"),
+                        files=files)
+        assert code == 0, out
+        data = (tmp_path / "p.xp").read_bytes()
+        for c in contents:  # encrypted: no name, document or narrative in the file
+            for key in ("given_names", "surnames", "document_number", "narrative"):
+                assert c[key].encode() not in data
+
+        code, out = run(capsys, pa.home, "exchange", "inspect", str(tmp_path / "p.xp"), files=files)
+        assert code == 0 and package_id in out and "cr_eri" in out and "given_names" in out
+        code, out = run(capsys, pa.home, "--lang", "en", "exchange", "import", str(tmp_path / "p.xp"), files=files)
+        assert code == 0, out
+        assert "2 records" in out
+
+        # exactly the profile's fields: other_country/services seen from Costa Rica, nothing else
+        cb = load_codebook("1.0")
+        profile = sharing_policy(cb).profile("other_country", "services", "uia")
+        received = {r["sender_case_id"]: open_received_case(pa.engine, r["id"], actor="user:sup.uno")
+                    for r in list_received_cases(pa.engine)}
+        assert set(received) == set(case_ids)
+        for cid, content in zip(case_ids, contents):
+            full = {**content, **derive(cb, content)}
+            expected = {k: v for k, v in full.items() if profile.allows(cb.field(k))}
+            got = received[cid]["content"]
+            assert got == expected
+            assert received[cid]["sender_key"] == "cr_eri" and received[cid]["basis"] == "consent"
+            for never in ("narrative", "document_number", "phone", "other_names"):
+                assert never not in got
+            assert got["given_names"] == content["given_names"]
+
+        # received twice: stored once, refused with a clear message
+        code, out = run(capsys, pa.home, "--lang", "es", "exchange", "import", str(tmp_path / "p.xp"), files=files)
+        assert code == 2 and package_id in out and "repetición" in out
+        assert pa.count("exchange_received") == 1 and pa.count("exchange_received_cases") == 2
+
+        # audited on both sides, and both chains still verify
+        cr_actions, pa_actions = cr.audit_actions(), pa.audit_actions()
+        for action in ("exchange_key_import", "exchange_prepared", "exchange_approved", "exchange_sent"):
+            assert action in cr_actions
+        for action in ("exchange_key_import", "exchange_received", "exchange_opened", "exchange_import_refused"):
+            assert action in pa_actions
+        assert verify(cr.engine) == len(cr_actions) and verify(pa.engine) == len(pa_actions)
+    finally:
+        set_language("es")
+        cr.engine.dispose()
+        pa.engine.dispose()
