@@ -123,6 +123,9 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
     app.include_router(api_device.router)
     app.include_router(api_admin.router)
     app.include_router(api_cases.router)
+    from .dashboard.routes import router as dashboard_router
+
+    app.include_router(dashboard_router())  # /dashboard: pages, CSV, plotly.js served locally
     return app
 
 

@@ -42,6 +42,7 @@ from .devices import get_device, iso, public_keys, require_active, utcnow
 from .errors import BundleChainBroken, BundleFork, DeviceRevokedError, RevisionConflictingCopy, RevisionHashMismatch, \
     RevisionInvalid
 from .facts import facts_of
+from .dashboard import rollup as dashboard_rollup
 from .keys import KeyStore
 from .models import Bundle, Case, CaseFactExploitation, CaseFacts, Conflict, DeviceAudit, Device, Revision
 
@@ -323,6 +324,7 @@ def write_facts(conn: Connection, heads: list[dict], now: datetime) -> None:
         conn.execute(exploit_t.delete().where(exploit_t.c.case_id.in_(part)))
     for part in chunks(kinds):
         conn.execute(exploit_t.insert(), part)
+    dashboard_rollup.apply(conn, heads, facts)  # the dashboard's rollup, in this same transaction
 
 
 def _hold_for_tests() -> None:

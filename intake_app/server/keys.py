@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..bundle.serverkeys import KeyFileKey, ServerKeys, read_key_file, read_key_file_from_env, write_key_file
@@ -56,7 +57,12 @@ class KeyStore:
         """A new current HPKE key (old ones kept, so old bundles stay readable)."""
         with self._lock:
             keys, _ = read_key_file(self.path, raw_key=self._file_key.key)
-            keys = keys.rotate()
+            # devices refuse a key that is not newer than the one they pinned (no rollback),
+            # and issued_at has one-second resolution: never issue two keys in the same second
+            now = datetime.now(timezone.utc).replace(microsecond=0)
+            last = datetime.fromisoformat(keys.current.issued_at.replace("Z", "+00:00"))
+            issued = max(now, last + timedelta(seconds=1))
+            keys = keys.rotate(issued_at=issued.isoformat().replace("+00:00", "Z"))
             write_key_file(self.path, keys, self._file_key)
             self._keys, self._stamp = keys, self._stat()
         return keys

@@ -22,3 +22,99 @@ def test_ingest_stores_once_and_returns_same_receipt(srv, device_factory):
     assert srv.count("revisions") == 5
     assert srv.count("case_facts") == 5
     assert srv.count("bundles") == 1
+
+
+def test_clock_skew_between_device_and_server_is_accepted(srv, device_factory):
+    """A laptop whose clock runs days ahead saves a record dated "today" by its clock."""
+    from intake_app.vault.cases import revision_hash
+
+    dev = srv.enroll(device_factory())
+    ahead = datetime.now(timezone.utc) + timedelta(days=3)
+    rev = dev.revision(created_at=ahead.isoformat(timespec="microseconds"))
+    rev["content"]["record_date"] = ahead.date().isoformat()
+    rev["content_hash"] = revision_hash(rev["case_id"], None, "1.0", rev["content"])
+    assert srv.ingestor().ingest(dev.bundle([rev])).new_revisions == 1
+
+
+def test_late_older_revision_is_history_not_conflict(srv, device_factory):
+    dev = srv.enroll(device_factory())
+    r1 = dev.revision()
+    b1 = dev.bundle([r1])
+    r2 = dev.revision(r1["case_id"], content=dict(r1["content"], case_status="closed"))
+    b2 = dev.bundle([r2])
+    ing = srv.ingestor()
+    assert ing.ingest(b2).conflicts == 0  # arrives first (another stick)
+    assert ing.ingest(b1).conflicts == 0
+    from sqlalchemy import text
+
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT head_revision_id, revision_count FROM cases")).one() == (r2["revision_id"], 2)
+    assert srv.count("conflicts") == 0
+
+
+def test_refusals_store_nothing(srv, device_factory):
+    from intake_app.bundle.errors import UnknownDevice
+    from intake_app.errors import UnknownCodebookVersion
+    from intake_app.server.errors import BundleFork, DeviceRevokedError, RevisionHashMismatch, RevisionInvalid
+
+    from intake_app.server import devices
+    from intake_app.vault.cases import revision_hash
+
+    dev = srv.enroll(device_factory())
+    ing = srv.ingestor()
+    bad = dev.revision()
+    bad["content_hash"] = "0" * 64
+    with pytest.raises(RevisionHashMismatch):
+        ing.ingest(dev.bundle([bad], sequence=1))
+    bad = dev.revision()
+    bad["content"]["gender"] = "no-existe"
+    bad["content_hash"] = revision_hash(bad["case_id"], None, "1.0", bad["content"])
+    with pytest.raises(RevisionInvalid) as info:
+        ing.ingest(dev.bundle([bad], sequence=1))
+    assert info.value.params["problems"] == ["gender:choice_unknown"]
+    bad = dev.revision()
+    bad["codebook_version"] = "9.9"
+    bad["content_hash"] = revision_hash(bad["case_id"], None, "9.9", bad["content"])
+    with pytest.raises(Exception) as info:
+        from intake_app.bundle.format import build_bundle
+
+        ing.ingest(build_bundle(device_id=dev.device_id, officer_ids=["oficial.demo"], sequence=1,
+                                prev_hash=bytes(32), created_at="2026-11-23T10:00:00Z", codebook_versions=["9.9"],
+                                revisions=[bad], audit=[], device_keys=dev.keys,
+                                server_hpke_public=dev.server.hpke_public, server_key_id=dev.server.key_id))
+    assert isinstance(info.value, UnknownCodebookVersion)
+    good = dev.bundle([dev.revision()])
+    ing.ingest(good)
+    with pytest.raises(BundleFork):
+        ing.ingest(dev.bundle([dev.revision()], sequence=1, prev_hash=bytes(32)))
+    devices.revoke(srv.engine, dev.device_id, actor="test")
+    with pytest.raises(DeviceRevokedError):
+        ing.ingest(good)  # even a resend, from the moment of revocation
+    with pytest.raises(UnknownDevice):
+        stranger = device_factory("lap-x")
+        stranger.server = dev.server
+        ing.ingest(stranger.new_bundle(1)[0])
+    assert srv.count("revisions") == 1 and srv.count("bundles") == 1
+
+
+def test_key_rotation_keeps_old_bundles_readable(srv, device_factory):
+    from intake_app.bundle.serverkeys import verify_rotation
+
+    dev = srv.enroll(device_factory())
+    old_bundle, _ = dev.new_bundle(2)
+    srv.keystore.rotate()
+    new_info = srv.keystore.keys().public_info()
+    dev.server = verify_rotation(dev.server.signing, new_info, current=dev.server)
+    new_bundle, _ = dev.new_bundle(2)
+    ing = srv.ingestor()
+    assert ing.ingest(new_bundle).status == "stored"
+    assert ing.ingest(old_bundle).status == "stored"
+
+
+def test_database_down_at_start_is_a_clear_error(tmp_path):
+    from intake_app.server.app import check_schema
+    from intake_app.server.db import make_engine
+    from intake_app.server.errors import DatabaseUnavailable
+
+    with pytest.raises(DatabaseUnavailable):
+        check_schema(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nada"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Sequence
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from .filters import Filters
@@ -61,6 +61,6 @@ def measures(conn: Connection, f: Filters, quarters: Sequence[str], previous: Se
 
 def available_quarters(conn: Connection) -> list[str]:
     c = rollup_t.c
-    rows = conn.execute(select(distinct(c.quarter)).where(c.dim == "m", c.quarter != "", c.n > 0)
+    rows = conn.execute(select(c.quarter).distinct().where(c.dim == "m", c.quarter != "", c.n > 0)
                         .order_by(c.quarter)).scalars().all()
     return list(rows)

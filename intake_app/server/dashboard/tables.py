@@ -1,0 +1,129 @@
+"""Tables as the dashboard shows them: counts, the lines that tie them, suppression applied.
+
+A :class:`Grid` is the raw counts (cells keyed by (row, column)) and its lines; ``protect``
+hides what must be hidden and gives a :class:`Table` that holds only the strings a reader
+may see (numbers, ``<11``, ``x``). Charts and CSV files are drawn from the Table, never
+from the Grid, so they cannot show more than the table does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .suppress import COMPLEMENT, PRIMARY, protect, shown
+
+TOTAL = "__total__"
+VALUE = "n"
+
+
+@dataclass
+class Row:
+    code: str
+    label: str
+    cells: list[str]
+    total: bool = False
+    sub: str = ""  # a second label column (e.g. the province of a post)
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    row_header: str
+    columns: list[str]
+    rows: list[Row]
+    chart: str = "bar"  # bar, grouped, line
+    sub_header: str = ""
+    note: str = ""
+    hidden: dict = field(default_factory=dict)  # (row, col) -> PRIMARY | COMPLEMENT, for tests
+    raw: dict = field(default_factory=dict)  # (row, col) -> count; never rendered (tests only)
+    lines: list = field(default_factory=list)
+
+    def value_rows(self) -> list[Row]:
+        return [r for r in self.rows if not r.total]
+
+
+@dataclass
+class Grid:
+    rows: list[tuple[str, str]]  # (code, label) in display order, totals included
+    cols: list[tuple[str, str]]
+    values: dict  # (row, col) -> int
+    lines: list  # [(members, total)]
+    total_rows: set = field(default_factory=set)
+    subs: dict = field(default_factory=dict)
+
+    def protect(self, id: str, title: str, row_header: str, *, chart: str = "bar", sub_header: str = "",
+                note: str = "") -> Table:
+        hidden = protect(self.values, self.lines)
+        rows = []
+        for code, label in self.rows:
+            cells = [shown(self.values[(code, c)], hidden.get((code, c))) if (code, c) in self.values else ""
+                     for c, _ in self.cols]
+            rows.append(Row(code, label, cells, code in self.total_rows, self.subs.get(code, "")))
+        return Table(id, title, row_header, [label for _, label in self.cols], rows, chart, sub_header, note,
+                     hidden, dict(self.values), list(self.lines))
+
+
+def partition(items: Sequence[tuple[str, str, int]], total_label: str, total: int | None = None,
+              col: tuple[str, str] = (VALUE, "")) -> Grid:
+    """One column; the rows add up to the total row (or, for multi-valued answers, the total is
+    the persons with any value, and the rows are treated as if they added up: stricter)."""
+    rows = [(code, label) for code, label, _ in items] + [(TOTAL, total_label)]
+    values = {(code, col[0]): n for code, _, n in items}
+    values[(TOTAL, col[0])] = sum(n for _, _, n in items) if total is None else total
+    members = [(code, col[0]) for code, _, _ in items]
+    return Grid(rows, [col], values, [(members, (TOTAL, col[0]))], {TOTAL})
+
+
+def crosstab(rows: Sequence[tuple[str, str]], cols: Sequence[tuple[str, str]], cell: dict,
+             row_total_label: str, col_total_label: str) -> Grid:
+    """Rows × columns with a total column, a total row and the grand total."""
+    values = {}
+    for r, _ in rows:
+        for c, _ in cols:
+            values[(r, c)] = cell.get((r, c), 0)
+        values[(r, TOTAL)] = sum(values[(r, c)] for c, _ in cols)
+    for c, _ in (*cols, (TOTAL, "")):
+        values[(TOTAL, c)] = sum(values[(r, c)] for r, _ in rows)
+    lines = [([(r, c) for c, _ in cols], (r, TOTAL)) for r, _ in rows]
+    lines += [([(r, c) for r, _ in rows], (TOTAL, c)) for c, _ in cols]
+    lines.append(([(r, TOTAL) for r, _ in rows], (TOTAL, TOTAL)))
+    lines.append(([(TOTAL, c) for c, _ in cols], (TOTAL, TOTAL)))
+    return Grid([*rows, (TOTAL, row_total_label)], [*cols, (TOTAL, col_total_label)], values, lines, {TOTAL})
+
+
+def columns_add_up(rows: Sequence[tuple[str, str]], cols: Sequence[tuple[str, str]], cell: dict,
+                   total_label: str) -> Grid:
+    """Each column adds up over the rows (e.g. quarters); the columns overlap (no row totals)."""
+    values = {}
+    for c, _ in cols:
+        for r, _ in rows:
+            values[(r, c)] = cell.get((r, c), 0)
+        values[(TOTAL, c)] = sum(values[(r, c)] for r, _ in rows)
+    lines = [([(r, c) for r, _ in rows], (TOTAL, c)) for c, _ in cols]
+    return Grid([*rows, (TOTAL, total_label)], list(cols), values, lines, {TOTAL})
+
+
+def grouped(groups: Sequence[tuple[str, str, Sequence[tuple[str, str, int]]]], total_label: str,
+            col: tuple[str, str] = (VALUE, "")) -> Grid:
+    """Rows in groups, each with a subtotal row (code ``<group>``), and a grand total."""
+    rows, values, lines, totals, subs = [], {}, [], {TOTAL}, {}
+    for gcode, glabel, items in groups:
+        members = []
+        for code, label, n in items:
+            rows.append((code, label))
+            values[(code, col[0])] = n
+            members.append((code, col[0]))
+        rows.append((gcode, glabel))
+        totals.add(gcode)
+        values[(gcode, col[0])] = sum(n for _, _, n in items)
+        lines.append((members, (gcode, col[0])))
+    rows.append((TOTAL, total_label))
+    values[(TOTAL, col[0])] = sum(values[(g, col[0])] for g, _, _ in groups)
+    lines.append(([(g, col[0]) for g, _, _ in groups], (TOTAL, col[0])))
+    return Grid(rows, [col], values, lines, totals, subs)
+
+
+__all__ = ["Grid", "Row", "Table", "TOTAL", "VALUE", "PRIMARY", "COMPLEMENT", "partition", "crosstab",
+           "columns_add_up", "grouped"]
