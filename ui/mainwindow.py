@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.start_page)
 
         self.sync_status = SyncStatus(self.backend)
+        self.sync_status.sync_now.clicked.connect(self.open_sync)
         self.statusBar().addWidget(self.sync_status)
         self.officer_label = QLabel()
         self.statusBar().addPermanentWidget(self.officer_label)
@@ -265,10 +266,21 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr("ui.app.title"))
         old = self.sync_status
         self.sync_status = SyncStatus(self.backend)
+        self.sync_status.sync_now.clicked.connect(self.open_sync)
         self.statusBar().removeWidget(old)
         old.deleteLater()
         self.statusBar().insertWidget(0, self.sync_status)
         self.sync_status.show()
+
+    def open_sync(self) -> None:
+        from .sync_dialog import SyncDialog
+
+        if self.workspace is None:
+            return
+        dialog = SyncDialog(self.backend, self.prefs, self, on_prefs=self._save_prefs)
+        dialog.finished_job.connect(lambda kind: self.sync_status.refresh())
+        self.sync_dialog = dialog
+        dialog.open()
 
     # --- printing ---------------------------------------------------------------------------
     def print_case(self, record) -> None:
@@ -311,4 +323,4 @@ def _centered(widget: QWidget, width: int) -> QWidget:
 def _printing_available() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("intake_app.printing") is not None
+    return all(importlib.util.find_spec(m) is not None for m in ("intake_app.printing", "pypdfium2"))

@@ -1,4 +1,5 @@
-"""Non-personal preferences: language, border post, auto-lock minutes. Nothing else.
+"""Non-personal preferences: language, border post, auto-lock minutes and the central
+server's address. Nothing else.
 
 Kept as ``settings.json`` in the data folder, written with ``atomic_write``. Read and
 written by worker jobs (never on the GUI thread). QSettings is not used, so no
@@ -21,6 +22,7 @@ class Prefs:
     language: str = "es"
     post: str = ""
     auto_lock_minutes: int = DEFAULT_AUTO_LOCK
+    server_url: str = ""
 
     def with_(self, **changes) -> "Prefs":
         return replace(self, **changes)
@@ -36,7 +38,10 @@ def load(home: Path) -> Prefs:
     minutes = doc.get("auto_lock_minutes")
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 120:
         minutes = DEFAULT_AUTO_LOCK
-    return Prefs(lang, post, minutes)
+    url = doc.get("server_url") if isinstance(doc.get("server_url"), str) else ""
+    if url and not url.startswith(("https://", "http://")):
+        url = ""
+    return Prefs(lang, post, minutes, url)
 
 
 def save(home: Path, prefs: Prefs) -> None:

@@ -25,7 +25,13 @@ def _status_job(s):
     v = s.vault
     if v is None or not v.is_open:
         return None
-    return v.count_cases("WHERE sync_state = 'pending'"), v.meta("last_receipt_at")
+    pending = v.count_cases("WHERE sync_state = 'pending'")
+    if not sync_available():
+        return pending, None, "ok", False
+    from intake_app.sync import is_enrolled, lease_state
+    from intake_app.sync.state import K_LAST_CONTACT
+
+    return pending, v.meta(K_LAST_CONTACT), lease_state(v), is_enrolled(v)
 
 
 class SyncStatus(QWidget):
@@ -40,13 +46,16 @@ class SyncStatus(QWidget):
         self.pending = QLabel()
         self.pending.setObjectName("sync_pending")
         self.receipt = QLabel()
-        self.sync_now = QPushButton(tr("ui.sync.now"))
+        self.lease = QLabel()
+        self.lease.setObjectName("error")
+        self.lease.hide()
+        self.sync_now = QPushButton(tr("ui.sync.open"))
         self.sync_now.setObjectName("sync_now")
         available = sync_available()
         self.sync_now.setEnabled(available)
         if not available:
             self.sync_now.setToolTip(tr("ui.sync.unavailable"))
-        for w in (self.state, QLabel("·"), self.pending, QLabel("·"), self.receipt, self.sync_now):
+        for w in (self.state, QLabel("·"), self.pending, QLabel("·"), self.receipt, self.lease, self.sync_now):
             row.addWidget(w)
         self.pending_count: int | None = None
         self._timer = QTimer(self)
@@ -57,6 +66,8 @@ class SyncStatus(QWidget):
         self.show_locked()
 
     def show_locked(self) -> None:
+        self.sync_now.setEnabled(False)
+        self.lease.hide()
         self.pending_count = None
         self.pending.setText(tr("ui.sync.pending_unknown"))
         self.receipt.setText(tr("ui.sync.no_receipt"))
@@ -68,8 +79,15 @@ class SyncStatus(QWidget):
         if status is None:
             self.show_locked()
             return
-        pending, receipt = status
+        pending, contact, lease, enrolled = status
+        self.sync_now.setEnabled(sync_available())
         self.pending_count = pending
         self.pending.setText(tr("ui.sync.pending", count=pending))
-        self.receipt.setText(tr("ui.sync.last_receipt", when=receipt[:16].replace("T", " ")) if receipt
-                             else tr("ui.sync.no_receipt"))
+        self.receipt.setText(tr("ui.sync.last_receipt", when=contact[:16].replace("T", " ")) if contact
+                             else tr("ui.sync.no_receipt") if enrolled else tr("ui.sync.not_enrolled"))
+        self.lease.setText(tr("ui.sync.lease_" + lease) if lease in ("expiring", "expired") else "")
+        self.lease.setVisible(lease in ("expiring", "expired"))
+
+    def set_state(self, state: str) -> None:
+        """offline / syncing / online, from the sync jobs."""
+        self.state.setText(tr("ui.sync.state_" + state))

@@ -1,0 +1,249 @@
+"""Print a case summary: official or redacted copy, Spanish or English, a preview,
+then Qt's print dialog or "save PDF" where the officer chooses.
+
+The PDF is made by the core (``intake_app.printing``) on the worker and exists only in
+memory; pages are drawn for the preview with PDFium (``pypdfium2``), also on the
+worker, from those bytes. A copy the person's consent does not cover is refused with
+the reason, and nothing is printed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+    QWidget,
+)
+
+from .text import lang, tr
+from .widgets import busy_bar, heading, message_label, muted, show_message
+
+PREVIEW_SCALE = 1.25  # 90 dpi on screen
+PRINT_DPI = 200
+
+
+def pdf_pages(pdf: bytes, scale: float) -> list[tuple[int, int, bytes]]:
+    """(width, height, RGBA bytes) per page; runs on the worker, in memory only."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        pages = []
+        for i in range(len(doc)):
+            bitmap = doc[i].render(scale=scale, rev_byteorder=True)  # RGB byte order
+            channels = 4 if len(bitmap.mode) == 4 else 3
+            pages.append((bitmap.width, bitmap.height, channels, bitmap.stride, bytes(bitmap.buffer)))
+        return pages
+    finally:
+        doc.close()
+
+
+def to_image(page) -> QImage:
+    width, height, channels, stride, data = page
+    fmt = QImage.Format.Format_RGBA8888 if channels == 4 else QImage.Format.Format_RGB888
+    return QImage(data, width, height, stride, fmt).copy()
+
+
+class PrintDialog(QDialog):
+    preview_ready = Signal()
+    refused = Signal(str)
+    done = Signal(str)  # "printed" / "saved"
+
+    def __init__(self, backend, cb, record, parent=None) -> None:
+        super().__init__(parent)
+        self.backend, self.cb, self.record = backend, cb, record
+        self.setWindowTitle(tr("ui.print.window"))
+        self.resize(1000, 760)
+        self.pdf_pages: list = []
+        self._asked = 0
+        root = QHBoxLayout(self)
+        side = QVBoxLayout()
+        side.addWidget(heading(tr("ui.print.title"), 2))
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.copy = QComboBox()
+        self.copy.addItem(tr("ui.print.official"), "official")
+        self.copy.addItem(tr("ui.print.redacted"), "redacted")
+        self.recipient = QComboBox()
+        for term in cb.vocab("institutions").terms:
+            self.recipient.addItem(term.label(lang()), term.code)
+        self.purpose = QComboBox()
+        for term in cb.vocab("consent_purposes").terms:
+            self.purpose.addItem(term.label(lang()), term.code)
+        self.language = QComboBox()
+        self.language.addItem(tr("ui.lang.es"), "es")
+        self.language.addItem(tr("ui.lang.en"), "en")
+        self.language.setCurrentIndex(0 if lang() == "es" else 1)
+        form.addRow(tr("ui.print.copy"), self.copy)
+        form.addRow(tr("ui.print.recipient"), self.recipient)
+        form.addRow(tr("ui.print.purpose"), self.purpose)
+        form.addRow(tr("ui.print.language"), self.language)
+        side.addLayout(form)
+        side.addWidget(muted(tr("ui.print.help")))
+        self.busy = busy_bar()
+        side.addWidget(self.busy)
+        self.message = message_label()
+        side.addWidget(self.message)
+        side.addStretch(1)
+        self.print_button = QPushButton(tr("ui.print.print"))
+        self.print_button.setObjectName("primary")
+        self.save_button = QPushButton(tr("ui.print.save"))
+        close = QPushButton(tr("ui.print.close"))
+        for b in (self.print_button, self.save_button, close):
+            side.addWidget(b)
+        side_box = QWidget()
+        side_box.setLayout(side)
+        side_box.setFixedWidth(320)
+        root.addWidget(side_box)
+        self.pages_box = QVBoxLayout()
+        self.pages_box.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        inner = QWidget()
+        inner.setLayout(self.pages_box)
+        scroll = QScrollArea()
+        scroll.setObjectName("preview")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setStyleSheet("QScrollArea#preview { background: #d9e2ec; }")
+        root.addWidget(scroll, 1)
+        for combo in (self.copy, self.recipient, self.purpose, self.language):
+            combo.currentIndexChanged.connect(lambda _: self.refresh())
+        self.print_button.clicked.connect(self._print)
+        self.save_button.clicked.connect(self._save)
+        close.clicked.connect(self.reject)
+        self.refresh()
+
+    def options(self) -> dict:
+        redacted = self.copy.currentData() == "redacted"
+        return {"copy": self.copy.currentData(), "recipient": self.recipient.currentData() if redacted else None,
+                "lang": self.language.currentData(), "purpose": self.purpose.currentData()}
+
+    def _set_ready(self, ready: bool) -> None:
+        self.print_button.setEnabled(ready)
+        self.save_button.setEnabled(ready)
+
+    # --- preview ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        redacted = self.copy.currentData() == "redacted"
+        self.recipient.setEnabled(redacted)
+        self.purpose.setEnabled(redacted)
+        self._set_ready(False)
+        self.busy.show()
+        case_id, opts = self.record.case_id, self.options()
+
+        def job(s):
+            from intake_app.printing import prepare
+
+            result = prepare(s.require(), case_id, **opts)
+            return pdf_pages(result.pdf, PREVIEW_SCALE)
+
+        self._asked += 1
+        asked = self._asked
+
+        def shown(pages):
+            if asked == self._asked:  # a newer choice is on its way: skip this one
+                self._show_pages(pages)
+
+        def refused(err):
+            if asked == self._asked:
+                self._refused(err)
+
+        self.backend.op(job, self).success(shown).failure(refused).run()
+
+    def _clear_pages(self) -> None:
+        while self.pages_box.count():
+            w = self.pages_box.takeAt(0).widget()
+            if w is not None:
+                w.setParent(None)
+                w.deleteLater()
+
+    def _show_pages(self, pages: list) -> None:
+        self.busy.hide()
+        show_message(self.message, "")
+        self._clear_pages()
+        self.pdf_pages = pages
+        for page in pages:
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(to_image(page)))
+            label.setStyleSheet("background: white; border: 1px solid #9fb3c8;")
+            self.pages_box.addWidget(label)
+        self._set_ready(bool(pages))
+        self.preview_ready.emit()
+
+    def _refused(self, err: BaseException) -> None:
+        from intake_app.printing import describe_print_error
+
+        self.busy.hide()
+        self._set_ready(False)
+        self._clear_pages()
+        self.pdf_pages = []
+        text = describe_print_error(err, lang())
+        show_message(self.message, text)
+        self.refused.emit(text)
+
+    # --- print and save -----------------------------------------------------------------
+    def _print(self) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.print_to(printer)
+
+    def print_to(self, printer) -> None:
+        """Render (audited as a print) on the worker, then paint the pages on ``printer``."""
+        case_id, opts = self.record.case_id, self.options()
+        self.busy.show()
+
+        def job(s):
+            from intake_app.printing import render_summary
+
+            pdf = render_summary(s.require(), case_id, destination="printer", **opts)
+            return pdf_pages(pdf, PRINT_DPI / 72)
+
+        def paint(pages):
+            self.busy.hide()
+            painter = QPainter(printer)
+            try:
+                for n, page in enumerate(pages):
+                    if n:
+                        printer.newPage()
+                    image = to_image(page)
+                    target = painter.viewport()
+                    size = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                    painter.setViewport(target.x(), target.y(), size.width(), size.height())
+                    painter.setWindow(image.rect())
+                    painter.drawImage(0, 0, image)
+                    painter.setViewport(target)
+            finally:
+                painter.end()
+            show_message(self.message, tr("ui.print.printed"), "ok")
+            self.done.emit("printed")
+
+        self.backend.op(job, self).success(paint).failure(self._refused).run()
+
+    def _save(self) -> None:
+        dialog = QFileDialog(self, tr("ui.print.save_title"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter(tr("ui.print.pdf_filter"))
+        dialog.setDefaultSuffix("pdf")
+        dialog.selectFile(f"{self.record.case_id}.pdf")  # the case id only: never a name
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return
+        self.save_to(dialog.selectedFiles()[0])
+
+    def save_to(self, path: str) -> None:
+        case_id, opts = self.record.case_id, self.options()
+        self.busy.show()
+
+        def job(s):
+            from intake_app.printing import print_summary
+
+            print_summary(s.require(), case_id, path, **opts)
+
+        def saved(_):
+            self.busy.hide()
+            show_message(self.message, tr("ui.print.saved"), "ok")
+            self.done.emit("saved")
+
+        self.backend.op(job, self).success(saved).failure(self._refused).run()

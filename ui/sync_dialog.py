@@ -1,0 +1,213 @@
+"""Sync: this device's identity and lease, "Sync now" with the central server, USB
+export of bundles and import of receipts (a folder chooser and a progress bar), and
+the enrollment request/response by USB. The core does the work (``intake_app.sync``),
+on the worker; this dialog only asks and shows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QVBoxLayout,
+)
+
+from .text import error_text, tr
+from .widgets import heading, message_label, muted, show_message
+
+
+def identity_job(s):
+    from intake_app.sync import identity, pending
+
+    v = s.require()
+    ident = identity(v)
+    return ident, pending(v)
+
+
+class _Progress(QObject):
+    """Thread-safe relay: the core calls ``report`` on the worker; the bar updates on the GUI thread."""
+
+    changed = Signal(int, int)
+
+    def report(self, done: int, total: int) -> None:
+        self.changed.emit(done, total)
+
+
+class SyncDialog(QDialog):
+    finished_job = Signal(str)  # export / receipts / push / enroll_request / enroll_response
+
+    def __init__(self, backend, prefs, parent=None, on_prefs=None) -> None:
+        super().__init__(parent)
+        self.backend, self.prefs, self.on_prefs = backend, prefs, on_prefs
+        self.setWindowTitle(tr("ui.syncdlg.window"))
+        self.resize(720, 640)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(tr("ui.syncdlg.title"), 2))
+        self.identity = QLabel()
+        self.identity.setWordWrap(True)
+        layout.addWidget(self.identity)
+        layout.addWidget(muted(tr("ui.syncdlg.lease_help")))
+
+        online = QGroupBox(tr("ui.syncdlg.online"))
+        form = QFormLayout(online)
+        self.url = QLineEdit(prefs.server_url)
+        self.url.setPlaceholderText("https://…")
+        form.addRow(tr("ui.syncdlg.server"), self.url)
+        self.push_button = QPushButton(tr("ui.sync.now"))
+        form.addRow(self.push_button)
+        layout.addWidget(online)
+
+        usb = QGroupBox(tr("ui.syncdlg.usb"))
+        box = QVBoxLayout(usb)
+        box.addWidget(muted(tr("ui.syncdlg.usb_help")))
+        row = QHBoxLayout()
+        self.export_button = QPushButton(tr("ui.syncdlg.export"))
+        self.receipts_button = QPushButton(tr("ui.syncdlg.receipts"))
+        row.addWidget(self.export_button)
+        row.addWidget(self.receipts_button)
+        box.addLayout(row)
+        row = QHBoxLayout()
+        self.request_button = QPushButton(tr("ui.syncdlg.enroll_request"))
+        self.response_button = QPushButton(tr("ui.syncdlg.enroll_response"))
+        row.addWidget(self.request_button)
+        row.addWidget(self.response_button)
+        box.addLayout(row)
+        layout.addWidget(usb)
+
+        self.progress = QProgressBar()
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.message = message_label()
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        close = QPushButton(tr("ui.print.close"))
+        close.clicked.connect(self.reject)
+        layout.addWidget(close)
+
+        self._relay = _Progress(self)
+        self._relay.changed.connect(self._progress)
+        self.push_button.clicked.connect(self.push)
+        self.export_button.clicked.connect(lambda: self._folder(self.export_to))
+        self.receipts_button.clicked.connect(lambda: self._folder(self.import_receipts))
+        self.request_button.clicked.connect(lambda: self._folder(self.enroll_request))
+        self.response_button.clicked.connect(lambda: self._folder(self.enroll_response))
+        self.refresh()
+
+    # --- identity and lease ---------------------------------------------------------------
+    def refresh(self) -> None:
+        self.backend.op(identity_job, self).quiet().success(self._show_identity).failure(self._failed).run()
+
+    def _show_identity(self, result) -> None:
+        ident, pend = result
+        lines = [tr("ui.syncdlg.device", device=ident.device_id, fingerprint=ident.fingerprint)]
+        if ident.revoked:
+            lines.append(tr("ui.syncdlg.revoked"))
+        elif ident.enrolled:
+            lines.append(tr("ui.syncdlg.enrolled", server=ident.server_fingerprint or "?"))
+            until = (ident.lease_until or "")[:10]
+            lines.append(tr("ui.lease." + ident.lease_state, until=until))
+        else:
+            lines.append(tr("ui.syncdlg.not_enrolled"))
+        lines.append(tr("ui.syncdlg.pending", count=pend.revisions + pend.outstanding_revisions))
+        self.identity.setText("\n".join(lines))
+        for b in (self.push_button, self.export_button, self.receipts_button):
+            b.setEnabled(ident.enrolled and not ident.revoked)
+
+    # --- jobs ---------------------------------------------------------------------------------
+    def _folder(self, then) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("ui.syncdlg.choose_folder"))
+        if folder:
+            then(folder)
+
+    def _start(self) -> None:
+        show_message(self.message, "")
+        self.progress.setRange(0, 0)
+        self.progress.show()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _ok(self, kind: str, text: str) -> None:
+        self.progress.hide()
+        show_message(self.message, text, "ok")
+        self.refresh()
+        self.finished_job.emit(kind)
+
+    def _failed(self, err: BaseException) -> None:
+        self.progress.hide()
+        show_message(self.message, error_text(err))
+
+    def export_to(self, folder: str) -> None:
+        self._start()
+
+        def job(s):
+            from intake_app.sync import export_to
+
+            return export_to(s.require(), folder)
+
+        self.backend.op(job, self).changes_cases().success(
+            lambda r: self._ok("export", tr("ui.syncdlg.exported", bundles=len(r.written), revisions=r.revisions))
+        ).failure(self._failed).run()
+
+    def import_receipts(self, folder: str) -> None:
+        self._start()
+
+        def job(s):
+            from intake_app.sync import import_receipts
+
+            return import_receipts(s.require(), folder)
+
+        def done(r):
+            text = tr("ui.syncdlg.receipts_done", delivered=len(r.delivered), already=len(r.already),
+                      refused=len(r.refused))
+            if r.refused:
+                text += "\n" + "\n".join(f"• {name}: {error_text(err)}" for name, err in r.refused[:5])
+            self._ok("receipts", text)
+
+        self.backend.op(job, self).changes_cases().success(done).failure(self._failed).run()
+
+    def enroll_request(self, folder: str) -> None:
+        post = self.prefs.post
+        if not post:
+            show_message(self.message, tr("ui.syncdlg.need_post"))
+            return
+        self._start()
+
+        def job(s):
+            from intake_app.sync import write_enrollment_request
+
+            return write_enrollment_request(s.require(), folder, post)
+
+        self.backend.op(job, self).success(lambda p: self._ok("enroll_request", tr("ui.syncdlg.request_written"))) \
+            .failure(self._failed).run()
+
+    def enroll_response(self, folder: str) -> None:
+        self._start()
+
+        def job(s):
+            from intake_app.sync import import_enrollment_response
+
+            return import_enrollment_response(s.require(), folder)
+
+        self.backend.op(job, self).success(lambda r: self._ok("enroll_response", tr("ui.syncdlg.enrolled_now"))) \
+            .failure(self._failed).run()
+
+    def push(self) -> None:
+        url = self.url.text().strip()
+        if not url:
+            show_message(self.message, tr("ui.syncdlg.need_server"))
+            return
+        if self.on_prefs and url != self.prefs.server_url:
+            self.prefs = self.prefs.with_(server_url=url)
+            self.on_prefs(self.prefs)
+        self._start()
+        relay = self._relay
+
+        def job(s):
+            from intake_app.sync import push
+
+            return push(s.require(), url, on_progress=relay.report, attempts=2)
+
+        self.backend.op(job, self).changes_cases().success(
+            lambda r: self._ok("push", tr("ui.syncdlg.pushed", delivered=len(r.delivered), revisions=r.revisions))
+        ).failure(self._failed).run()
