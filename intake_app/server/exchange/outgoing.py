@@ -159,6 +159,7 @@ def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: lis
     now = utcnow()
     pid = new_package_id()
     rows, fields, versions = [], set(), set()
+    refused = None
     with engine.connect() as conn:  # check first, outside the write transaction
         _, country = sender_country(conn)
         heads = head_revisions(conn, case_ids, institution)
@@ -167,10 +168,13 @@ def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: lis
             try:
                 decision = _check_case(rec, purpose, country, row)
             except ConsentDoesNotCover as err:
-                _audit_refusal(engine, actor, rec.key, purpose, err)  # case id and reason code only
-                raise
+                refused = err
+                break
             rows.append({"package_id": pid, "case_id": cid, "revision_id": row.revision_id, "basis": decision.basis})
             versions.add(row.codebook_version)
+    if refused is not None:
+        _audit_refusal(engine, actor, rec.key, purpose, refused)  # case id and reason code only
+        raise refused
     for v in versions:
         fields.update(profile_fields(rec, purpose, country, v))
     with transaction(engine) as conn:
@@ -290,6 +294,7 @@ def export(engine: Engine, package_id: str, *, actor: str) -> bytes:
         pkg = _locked(conn, package_id)
         if pkg.status not in ("approved", "sent"):
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved")
+        refused = None
         if pkg.kind == "referral":
             rec = load_registry().get(pkg.recipient_key)
             _, country = sender_country(conn)
@@ -298,8 +303,11 @@ def export(engine: Engine, package_id: str, *, actor: str) -> bytes:
                 try:
                     _check_case(rec, pkg.purpose, country, head)
                 except ConsentDoesNotCover as err:
-                    _audit_refusal(engine, actor, rec.key, pkg.purpose, err)
-                    raise
+                    refused = err
+                    break
+    if refused is not None:
+        _audit_refusal(engine, actor, pkg.recipient_key, pkg.purpose, refused)
+        raise refused
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id)
         if pkg.status not in ("approved", "sent"):
