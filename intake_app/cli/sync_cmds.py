@@ -141,7 +141,7 @@ def device_show(ctx: Context) -> None:
     click.echo(i18n.t("sync_cli.device_id", device=ident.device_id))
     click.echo(i18n.t("sync_cli.fingerprint", fingerprint=ident.fingerprint))
     if ident.enrolled:
-        click.echo(i18n.t("sync_cli.server", server=ident.server_fingerprint, key=ident.server_key_id))
+        click.echo(i18n.t("sync_cli.server", server=ident.server_fingerprint, key_id=ident.server_key_id))
         click.echo(i18n.t("sync_cli.status_lease", until=ident.lease_until or "-",
                           state=i18n.t("sync_cli.lease_" + ident.lease_state)))
     else:

@@ -1,0 +1,105 @@
+"""The sync and device commands, end to end in-process: Spanish messages, typed errors
+worded for a person, exit codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake_app.cli import main
+from intake_app.sync.usb import RECEIPTS_DIR, receipt_name
+from tests.conftest import load_sample
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    try:
+        code = main([*map(str, args)])
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        from intake_app import i18n
+
+        i18n.set_language("es")  # --lang is process-wide
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def cli_home(enrolled, home):
+    enrolled.save_case(load_sample("intake-adult-woman"))
+    enrolled.save_case(load_sample("intake-no-indications"))
+    return home
+
+
+def test_status_export_receipts_purge(cli_home, passphrase_file, stick, mini, capsys, enrolled):
+    base = ["--home", cli_home, "--passphrase-file", passphrase_file]
+    enrolled.close()
+    code, out, _ = run(capsys, *base, "sync", "status")
+    assert code == 0 and "2 pendientes" in out and "Licencia hasta" in out
+    code, out, _ = run(capsys, *base, "sync", "export", "--to", stick)
+    assert code == 0 and "paquetes escritos" in out
+    code, out, _ = run(capsys, *base, "--lang", "en", "sync", "export", "--to", stick)
+    assert code == 0 and "bundles written (0 new" in out
+    mini.import_stick(stick)
+    code, out, _ = run(capsys, *base, "sync", "receipts", "--from", stick)
+    assert code == 0 and "1 recibos aceptados (2 revisiones entregadas)" in out
+    code, out, _ = run(capsys, *base, "sync", "purge", "--yes")
+    assert code == 0 and "borrados de 2 casos" in out
+    code, out, _ = run(capsys, *base, "sync", "purge", "--yes")
+    assert code == 0 and "No hay casos" in out
+    code, out, _ = run(capsys, *base, "device", "show")
+    assert code == 0 and "Huella:" in out and "Servidor:" in out
+
+
+def test_errors_are_worded_and_exit_nonzero(cli_home, passphrase_file, tmp_path, stick, mini, capsys, enrolled):
+    base = ["--home", cli_home, "--passphrase-file", passphrase_file]
+    enrolled.close()
+    code, _, err = run(capsys, *base, "sync", "export", "--to", tmp_path / "nope")
+    assert code == 2 and "No se encuentra la carpeta" in err
+    code, _, err = run(capsys, *base, "sync", "receipts", "--from", stick)
+    assert code == 2 and "no tiene recibos" in err
+    run(capsys, *base, "sync", "export", "--to", stick)
+    mini.import_stick(stick)
+    bad = stick / RECEIPTS_DIR / enrolled.device_id / receipt_name(1)
+    data = bytearray(bad.read_bytes())
+    data[-3] ^= 1
+    bad.write_bytes(bytes(data))
+    code, out, err = run(capsys, *base, "sync", "receipts", "--from", stick)
+    assert code == 2 and "1 rechazados" in out and "00000001.receipt" in err
+
+
+def test_not_enrolled_and_enroll_request(vault, home, passphrase_file, stick, capsys):
+    vault.save_case(load_sample("intake-adult-woman"))
+    vault.close()
+    base = ["--home", home, "--passphrase-file", passphrase_file]
+    code, _, err = run(capsys, *base, "sync", "export", "--to", stick)
+    assert code == 2 and "no está registrado" in err
+    code, out, _ = run(capsys, *base, "device", "enroll-request", "--to", stick, "--post", "cr_paso_canoas")
+    assert code == 0 and "Huella para leer" in out
+    code, out, _ = run(capsys, *base, "device", "show")
+    assert "no registrado" in out
+    code, _, err = run(capsys, *base, "sync", "push", "--server", "http://127.0.0.1:9")
+    assert code == 2 and "no está registrado" in err
+
+
+def test_unreachable_server_message(cli_home, passphrase_file, capsys, enrolled):
+    from .conftest import free_port
+
+    enrolled.close()
+    base = ["--home", cli_home, "--passphrase-file", passphrase_file]
+    code, _, err = run(capsys, *base, "sync", "push", "--server", f"http://127.0.0.1:{free_port()}")
+    assert code == 2 and "No se pudo contactar al servidor" in err
+
+
+
+def test_every_sync_error_has_a_message_in_both_languages():
+    from intake_app import i18n
+    from intake_app.sync import errors
+
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.SyncError)]
+    assert len(classes) > 10
+    for lang in ("es", "en"):
+        cat = i18n.catalog(lang)
+        assert sorted(c.code for c in classes if f"error.{c.code}" not in cat) == [], lang
+    for action in ("sync_bundle_built", "sync_sent", "sync_receipt", "sync_export", "sync_receipts_import",
+                   "sync_push", "sync_server_key", "device_revoked", "enroll_request", "enroll_import", "case_purge"):
+        assert f"audit.{action}" in i18n.catalog("es") and f"audit.{action}" in i18n.catalog("en")
