@@ -18,7 +18,7 @@ from tests.conftest import PASSPHRASE, ROOT, load_sample
 
 from .helpers import read_stick
 
-ROUNDS = 12
+ROUNDS = 9
 
 
 def _export_cmd(home, pfile, stick):
