@@ -126,6 +126,9 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
     from .dashboard.routes import router as dashboard_router
 
     app.include_router(dashboard_router())  # /dashboard: pages, CSV, plotly.js served locally
+    from .exchange.web import router as exchange_router
+
+    app.include_router(exchange_router())  # /exchange: the supervisor's exchange pages
     return app
 
 

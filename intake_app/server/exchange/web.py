@@ -1,0 +1,277 @@
+"""The supervisor's exchange pages (FastAPI router, mounted under /exchange).
+
+Sign-in with the server's own users and sessions (an HttpOnly, SameSite=Strict cookie for
+/exchange); only the ``supervisor`` role passes, checked on every request. A supervisor
+prepares referrals for the cases of their own institution (all cases when they have no
+institution), approves packages prepared by someone else, downloads approved packages,
+makes withdrawal notices, reads a package's manifest and imports it, and opens received
+records (each opening audited). Pages are Spanish first (``?lang=en``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from ...codebook import load_codebook
+from ...errors import IntakeError
+from ...i18n import LANGUAGES, describe_error, t
+from .. import auth
+from ..errors import NotAuthenticated, RoleForbidden, SessionExpired
+from . import incoming, outgoing
+from .registry import list_peers, load_registry
+
+COOKIE = "intake_exchange"
+ALLOWED_ROLES = ("supervisor",)
+SERVER_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES = SERVER_DIR / "templates"
+STATIC_JS = Path(__file__).resolve().parent / "exchange.js"
+MAX_PACKAGE = 64 * 1024 * 1024
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+           "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+def render(name: str, lang: str, status: int = 200, **ctx) -> HTMLResponse:
+    html = _env.get_template(f"exchange/{name}").render(t=lambda key, **p: t(key, lang, **p), lang=lang, **ctx)
+    return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang", "es")
+    return lang if lang in LANGUAGES else "es"
+
+
+def _q(lang: str, **extra) -> str:
+    params = {**({"lang": lang} if lang != "es" else {}), **extra}
+    return ("?" + urlencode(params)) if params else ""
+
+
+def _principal(request: Request) -> auth.Principal:
+    st = request.app.state
+    principal = auth.authenticate(st.engine, st.settings, request.cookies.get(COOKIE))
+    return auth.require_role(principal, *ALLOWED_ROLES)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = (await request.body())[:65536].decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/exchange") and "//" not in value and "\\" not in value else "/exchange/"
+
+
+def router() -> APIRouter:
+    r = APIRouter(prefix="/exchange", include_in_schema=False)
+
+    async def guard(request: Request):
+        """(principal, None) or (None, the response that refuses)."""
+        lang = _lang(request)
+        try:
+            return await run_in_threadpool(_principal, request), None
+        except (NotAuthenticated, SessionExpired):
+            target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+            return None, RedirectResponse("/exchange/login" + _q(lang, next=target), status_code=303, headers=HEADERS)
+        except RoleForbidden as err:
+            return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=None)
+
+    def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
+        return RedirectResponse(page + _q(lang, **msg), status_code=303, headers=HEADERS)
+
+    @r.get("/static/exchange.js")
+    async def _js():
+        return FileResponse(STATIC_JS, media_type="text/javascript", headers={"X-Content-Type-Options": "nosniff"})
+
+    @r.get("/login")
+    async def _login_form(request: Request):
+        lang = _lang(request)
+        return render("login.html", lang, next=_safe_next(request.query_params.get("next", "/exchange/")),
+                      error=None, principal=None)
+
+    @r.post("/login")
+    async def _login(request: Request):
+        form = await _form(request)
+        lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
+        nxt = _safe_next(form.get("next", "/exchange/"))
+        st = request.app.state
+        try:
+            token, _ = await run_in_threadpool(auth.login, st.engine, st.settings, form.get("username", "")[:64],
+                                               form.get("password", "")[:1024])
+        except IntakeError as err:
+            return render("login.html", lang, 401, next=nxt, error=describe_error(err, lang), principal=None)
+        resp = RedirectResponse(nxt, status_code=303, headers=HEADERS)
+        resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/exchange",
+                        secure=request.url.scheme == "https", max_age=st.settings.session_max_hours * 3600)
+        return resp
+
+    @r.post("/logout")
+    async def _logout(request: Request):
+        token = request.cookies.get(COOKIE)
+        if token:
+            await run_in_threadpool(auth.logout, request.app.state.engine, token)
+        resp = RedirectResponse("/exchange/login", status_code=303, headers=HEADERS)
+        resp.delete_cookie(COOKIE, path="/exchange")
+        return resp
+
+    @r.get("/")
+    async def _packages(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = _lang(request)
+        engine = request.app.state.engine
+        packages = await run_in_threadpool(outgoing.list_packages, engine)
+        peers = await run_in_threadpool(list_peers, engine)
+        recipients = [rec for rec in load_registry() if rec.key in peers]
+        return render("packages.html", lang, principal=who, packages=packages, recipients=recipients,
+                      purposes=load_codebook().vocab("consent_purposes"), message=_message(request, lang))
+
+    @r.post("/prepare")
+    async def _prepare(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        form = await _form(request)
+        lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
+        engine = request.app.state.engine
+        try:
+            if form.get("period"):
+                pkg = await run_in_threadpool(lambda: outgoing.prepare_aggregate(
+                    engine, form.get("recipient", ""), form["period"], actor=who.actor))
+            else:
+                cases = [c for c in re.split(r"[\s,;]+", form.get("cases", "")) if c][:outgoing.MAX_CASES]
+                pkg = await run_in_threadpool(lambda: outgoing.prepare_referral(
+                    engine, form.get("recipient", ""), form.get("purpose", ""), cases, actor=who.actor,
+                    institution=who.institution))
+        except IntakeError as err:
+            return done(lang, error=err.code, **_params(err))
+        return done(lang, ok="prepared", package=pkg.package_id)
+
+    @r.post("/packages/{package_id}/approve")
+    async def _approve(request: Request, package_id: str):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = (await _form(request)).get("lang", "es")
+        st = request.app.state
+        try:
+            await run_in_threadpool(lambda: outgoing.approve(st.engine, st.keystore, package_id[:40],
+                                                             approver=who.actor, approver_role=who.role))
+        except IntakeError as err:
+            return done(lang if lang in LANGUAGES else "es", error=err.code, **_params(err))
+        return done(lang if lang in LANGUAGES else "es", ok="approved", package=package_id[:40])
+
+    @r.get("/packages/{package_id}/file")
+    async def _download(request: Request, package_id: str):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        try:
+            data = await run_in_threadpool(lambda: outgoing.export(request.app.state.engine, package_id[:40],
+                                                                   actor=who.actor))
+        except IntakeError as err:
+            return done(_lang(request), error=err.code, **_params(err))
+        return Response(data, media_type="application/octet-stream",
+                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{package_id[:40]}.intake-exchange"'})
+
+    @r.post("/withdrawals")
+    async def _withdrawals(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = (await _form(request)).get("lang", "es")
+        st = request.app.state
+        made = await run_in_threadpool(lambda: outgoing.prepare_withdrawals(st.engine, st.keystore, actor=who.actor))
+        return done(lang if lang in LANGUAGES else "es", ok="withdrawals", count=len(made))
+
+    @r.get("/received")
+    async def _received(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = _lang(request)
+        engine = request.app.state.engine
+        packages = await run_in_threadpool(incoming.list_received, engine)
+        records = await run_in_threadpool(incoming.list_received_cases, engine)
+        return render("received.html", lang, principal=who, packages=packages, records=records,
+                      message=_message(request, lang))
+
+    @r.post("/received/inspect")
+    async def _inspect(request: Request):
+        """The manifest of an uploaded package (raw bytes), read before importing."""
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        data = (await request.body())[:MAX_PACKAGE]
+        try:
+            m = incoming.inspect(data)
+        except IntakeError as err:
+            return {"ok": False, "message": describe_error(err, _lang(request))}
+        return {"ok": True, "manifest": {k: v for k, v in m.to_json().items() if k != "payload_sha256"}}
+
+    @r.post("/received/import")
+    async def _import(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = _lang(request)
+        data = (await request.body())[:MAX_PACKAGE]
+        st = request.app.state
+        try:
+            res = await run_in_threadpool(lambda: incoming.import_package(st.engine, st.keystore, data,
+                                                                          actor=who.actor))
+        except IntakeError as err:
+            return {"ok": False, "message": describe_error(err, lang)}
+        return {"ok": True, "message": t("exchange.imported", lang, package=res.package_id, kind=res.kind,
+                                         sender=res.sender, cases=res.cases, withdrawn=res.withdrawn)}
+
+    @r.get("/received/{record_id}")
+    async def _record(request: Request, record_id: int):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = _lang(request)
+        try:
+            rec = await run_in_threadpool(lambda: incoming.open_received_case(request.app.state.engine, record_id,
+                                                                              actor=who.actor))
+        except IntakeError as err:
+            return render("error.html", lang, 410 if err.code.endswith("withdrawn") else 404,
+                          message=describe_error(err, lang), principal=who)
+        cb = load_codebook(rec["codebook_version"])
+        rows = []
+        for key, value in rec["content"].items():
+            fdef = cb.fields.get(key) or cb.derived_fields.get(key)
+            if fdef is not None:
+                shown = cb.value_label(fdef, value, lang) if fdef.type != "repeat" else str(len(value))
+                rows.append((fdef.label(lang), shown))
+        return render("record.html", lang, principal=who, rec=rec, rows=rows,
+                      sender=load_registry().recipients.get(rec["sender_key"]))
+
+    return r
+
+
+def _params(err: IntakeError) -> dict:
+    return {k: str(v)[:80] for k, v in err.params.items() if isinstance(v, (str, int))}
+
+
+def _message(request: Request, lang: str) -> dict | None:
+    """The outcome of the last action, worded from codes in the address (never free text)."""
+    q = request.query_params
+    if q.get("error"):
+        code = re.sub(r"[^a-z_]", "", q["error"])[:60]
+        params = {k: v[:80] for k, v in q.items() if k not in ("error", "lang")}
+        return {"kind": "error", "text": t("error." + code, lang, **params)}
+    if q.get("ok") in ("prepared", "approved", "withdrawals"):
+        return {"kind": "ok", "text": t("exchange.page.ok_" + q["ok"], lang, package=q.get("package", ""),
+                                        count=q.get("count", "0"))}
+    return None

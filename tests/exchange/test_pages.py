@@ -1,0 +1,97 @@
+"""The supervisor's pages on two real servers (uvicorn on 127.0.0.1, free ports): sign in,
+prepare, approve as another supervisor, download, read the manifest and import at the
+other server, open the received record. Wrong roles are refused; every step is audited."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+
+import httpx
+import uvicorn
+
+from intake_app.server.app import create_app
+
+from .conftest import PASSWORD, person
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(srv):
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(srv.settings, srv.keystore, srv.engine), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:  # uvicorn's own readiness flag
+        assert thread.is_alive() and time.monotonic() < deadline
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def signed_in(base: str, user: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+    r = client.post("/exchange/login", data={"username": user, "password": PASSWORD, "next": "/exchange/"})
+    assert r.status_code == 303, r.text
+    return client
+
+
+def test_supervisor_pages_end_to_end(pair):
+    cr, pa = pair
+    case_id, = cr.laptop().save([person(21)])
+    with serving(cr) as cr_url, serving(pa) as pa_url:
+        anon = httpx.get(cr_url + "/exchange/", follow_redirects=False)
+        assert anon.status_code == 303 and anon.headers["location"].startswith("/exchange/login")
+        analyst = signed_in(cr_url, "analista")
+        assert analyst.get("/exchange/").status_code == 403
+
+        uno, dos = signed_in(cr_url, "sup.uno"), signed_in(cr_url, "sup.dos")
+        page = uno.get("/exchange/")
+        assert page.status_code == 200 and "Paquetes enviados" in page.text and "pa_uia" in page.text
+        r = uno.post("/exchange/prepare", data={"recipient": "pa_uia", "purpose": "services", "cases": case_id})
+        assert r.status_code == 303 and "ok=prepared" in r.headers["location"]
+        package_id = r.headers["location"].split("package=")[1].split("&")[0]
+        assert package_id in uno.get(r.headers["location"]).text
+
+        r = uno.post(f"/exchange/packages/{package_id}/approve", data={})  # who prepared cannot approve
+        assert "error=exchange_self_approval" in r.headers["location"]
+        assert "no puede aprobarlo" in uno.get(r.headers["location"]).text
+        r = dos.post(f"/exchange/packages/{package_id}/approve", data={"lang": "en"})
+        assert "ok=approved" in r.headers["location"]
+        assert "approved, encrypted and signed" in dos.get(r.headers["location"]).text
+        data = dos.get(f"/exchange/packages/{package_id}/file")
+        assert data.status_code == 200 and data.headers["content-type"] == "application/octet-stream"
+        assert b"FICTICIA" not in data.content
+
+        pa_sup = signed_in(pa_url, "sup.uno")
+        assert pa_sup.get("/exchange/received").status_code == 200
+        assert pa_sup.get("/exchange/static/exchange.js").status_code == 200
+        octet = {"Content-Type": "application/octet-stream"}
+        m = pa_sup.post("/exchange/received/inspect", content=data.content, headers=octet).json()
+        assert m["ok"] and m["manifest"]["sender"] == "cr_eri" and m["manifest"]["cases"] == 1
+        assert pa.count("exchange_received") == 0  # reading the manifest stores nothing
+        r = pa_sup.post("/exchange/received/import", content=data.content, headers=octet).json()
+        assert r["ok"], r
+        again = pa_sup.post("/exchange/received/import", content=data.content, headers=octet).json()
+        assert not again["ok"] and "repetición" in again["message"]
+        page = pa_sup.get("/exchange/received")
+        assert case_id in page.text and "FICTICIA" not in page.text  # the list shows no content
+        record_id = page.text.split("/exchange/received/")[1].split('"')[0].split("?")[0]
+        rec = pa_sup.get(f"/exchange/received/{record_id}?lang=en")
+        assert rec.status_code == 200 and "María21 FICTICIA" in rec.text
+        assert "DEMO-100021" not in rec.text  # the document number is not in the profile
+
+    assert {"exchange_prepared", "exchange_approved", "exchange_sent"} <= set(cr.audit_actions())
+    assert {"exchange_received", "exchange_opened", "exchange_import_refused"} <= set(pa.audit_actions())
