@@ -17,7 +17,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether, PageTemplate, Paragraph,
@@ -84,16 +86,43 @@ def _p(text: str, style: str) -> Paragraph:
     return Paragraph(escape(text), styles()[style])
 
 
+CELL_PAD = 3
+
+
+def _cell(text: str, style: str, width: float):
+    """A table cell: plain text broken into lines (cheap), or a Paragraph when a word is
+    wider than the column (then reportlab splits the long word)."""
+    st = styles()[style]
+    inner = width - 2 * CELL_PAD
+    lines = []
+    for part in text.split("\n"):
+        lines.extend(simpleSplit(part, st.fontName, st.fontSize, inner) or [""])
+    if any(stringWidth(line, st.fontName, st.fontSize) > inner for line in lines):
+        return _p(text, style)
+    return "\n".join(lines)
+
+
+def _cell_style(label_cols, value_cols) -> list:
+    lab, val = styles()["label"], styles()["value"]
+    cmds = []
+    for cols, st in ((label_cols, lab), (value_cols, val)):
+        for c0, r0, c1, r1 in cols:
+            cmds += [("FONT", (c0, r0), (c1, r1), st.fontName, st.fontSize, st.leading),
+                     ("TEXTCOLOR", (c0, r0), (c1, r1), st.textColor)]
+    return cmds
+
+
 def _rows_table(rows, label_w: float = LABEL_W, width: float = BODY_W) -> Table:
-    data = [[_p(r.label, "label"), _p(r.value, "value")] for r in rows]
-    t = Table(data, colWidths=[label_w, width - label_w], hAlign="LEFT")
-    t.setStyle(TableStyle([
+    value_w = width - label_w
+    data = [[_cell(r.label, "label", label_w), _cell(r.value, "value", value_w)] for r in rows]
+    t = Table(data, colWidths=[label_w, value_w], hAlign="LEFT")
+    t.setStyle(TableStyle(_cell_style([(0, 0, 0, -1)], [(1, 0, 1, -1)]) + [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
     return t
 
@@ -101,15 +130,17 @@ def _rows_table(rows, label_w: float = LABEL_W, width: float = BODY_W) -> Table:
 def _repeat_table(table) -> list:
     widths = [BODY_W * 0.52, BODY_W * 0.18, BODY_W * 0.30] if len(table.header) == 3 else \
         [BODY_W / len(table.header)] * len(table.header)
-    data = [[_p(h, "label") for h in table.header]]
-    data += [[_p(v, "value") for v in row] for row in table.rows]
+    data = [[_cell(h, "label", w) for h, w in zip(table.header, widths)]]
+    data += [[_cell(v, "value", w) for v, w in zip(row, widths)] for row in table.rows]
     t = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    t.setStyle(TableStyle([
+    t.setStyle(TableStyle(_cell_style([(0, 0, -1, 0)], [(0, 1, -1, -1)]) + [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), BAND),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
     return [_p(table.title, "sub"), t]
 
