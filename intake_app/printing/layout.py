@@ -71,6 +71,8 @@ def styles() -> dict[str, ParagraphStyle]:
                                borderPadding=(3, 4, 3, 4), spaceBefore=10, spaceAfter=5, keepWithNext=1),
         "sub": ParagraphStyle("sub", base, fontName=BOLD, fontSize=9, leading=11.6, spaceBefore=6, spaceAfter=3,
                               keepWithNext=1),
+        "subtable": ParagraphStyle("subtable", base, fontName=BOLD, fontSize=9, leading=11.6, spaceBefore=6,
+                                   spaceAfter=3),
         "long": ParagraphStyle("long", base, leftIndent=4 * mm, spaceAfter=4),
         "indication": ParagraphStyle("indication", base, fontName=BOLD, leftIndent=4 * mm, bulletIndent=0,
                                      spaceBefore=4, spaceAfter=1),
@@ -142,7 +144,8 @@ def _repeat_table(table) -> list:
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
-    return [_p(table.title, "sub"), t]
+    # a page break only when the title and a few rows would not fit: the table itself splits by rows
+    return [CondPageBreak(25 * mm), _p(table.title, "subtable"), t]
 
 
 def _block(block) -> list:
