@@ -134,7 +134,8 @@ def router() -> APIRouter:
         peers = await run_in_threadpool(list_peers, engine)
         recipients = [rec for rec in load_registry() if rec.key in peers]
         return render("packages.html", lang, principal=who, packages=packages, recipients=recipients,
-                      purposes=load_codebook().vocab("consent_purposes"), message=_message(request, lang))
+                      registry=load_registry().recipients, purposes=load_codebook().vocab("consent_purposes"),
+                      message=_message(request, lang))
 
     @r.post("/prepare")
     async def _prepare(request: Request):
@@ -203,7 +204,9 @@ def router() -> APIRouter:
         engine = request.app.state.engine
         packages = await run_in_threadpool(incoming.list_received, engine)
         records = await run_in_threadpool(incoming.list_received_cases, engine)
+        cb = load_codebook()
         return render("received.html", lang, principal=who, packages=packages, records=records,
+                      purposes=cb.vocab("consent_purposes"), bases=cb.vocab("legal_bases"),
                       message=_message(request, lang))
 
     @r.post("/received/inspect")
@@ -249,12 +252,17 @@ def router() -> APIRouter:
                           message=describe_error(err, lang), principal=who)
         cb = load_codebook(rec["codebook_version"])
         rows = []
-        for key, value in rec["content"].items():
-            fdef = cb.fields.get(key) or cb.derived_fields.get(key)
-            if fdef is not None:
+        order = [f for sec in cb.sections for f in sec.fields] + list(cb.derived)
+        for fdef in order:  # codebook order: identity first, as on the form
+            if fdef.key in rec["content"]:
+                value = rec["content"][fdef.key]
                 shown = cb.value_label(fdef, value, lang) if fdef.type != "repeat" else str(len(value))
                 rows.append((fdef.label(lang), shown))
-        return render("record.html", lang, principal=who, rec=rec, rows=rows,
+        basis = rec["basis"]
+        basis_label = cb.vocab("legal_bases").label(basis, lang) if basis in cb.vocab("legal_bases") \
+            else t("exchange.page.basis_consent", lang)
+        return render("record.html", lang, principal=who, rec=rec, rows=rows, basis=basis_label,
+                      purpose=cb.vocab("consent_purposes").label(rec["purpose"], lang),
                       sender=load_registry().recipients.get(rec["sender_key"]))
 
     return r
