@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..bundle.errors import BundlePayloadMalformed, BundleWrongServer
@@ -235,11 +235,12 @@ class Ingestor:
                  "content_hash": r["content_hash"], "content": r["content"]} for r in opened.revisions]
         if not rows:
             return set()
-        stmt = dialect_insert(conn, revisions_t).on_conflict_do_nothing(index_elements=["revision_id"]) \
-            .returning(revisions_t.c.revision_id)
-        new_ids: set[str] = set()
+        stmt = dialect_insert(conn, revisions_t).on_conflict_do_nothing(index_elements=["revision_id"])
         for part in chunks(rows):
-            new_ids.update(conn.execute(stmt, part).scalars().all())
+            conn.execute(stmt, part)
+        # the rows that carry our (brand-new) bundle id are the ones this bundle added
+        new_ids = set(conn.execute(select(revisions_t.c.revision_id)
+                                   .where(revisions_t.c.bundle_id == bundle_id)).scalars())
         old = [r for r in rows if r["revision_id"] not in new_ids]
         for part in chunks(old):  # already held (sent in another bundle): must be the same revision
             held = dict(conn.execute(select(revisions_t.c.revision_id, revisions_t.c.content_hash).where(
@@ -297,10 +298,17 @@ class Ingestor:
         per_case_conflicts: dict[str, int] = defaultdict(int)
         for row in conflict_rows:
             per_case_conflicts[row["case_id"]] += 1
-        conn.execute(update(cases_t).where(cases_t.c.case_id == bindparam("c_id")).values(
-            head_revision_id=bindparam("c_head"), revision_count=cases_t.c.revision_count + bindparam("c_n"),
-            open_conflicts=cases_t.c.open_conflicts + bindparam("c_conf"), updated_at=now),
-            [{"c_id": c, "c_head": heads[c], "c_n": counts[c], "c_conf": per_case_conflicts[c]} for c in case_ids])
+        # one multi-row upsert instead of one UPDATE per case (the rows exist and are locked by us)
+        stmt = dialect_insert(conn, cases_t)
+        stmt = stmt.on_conflict_do_update(index_elements=["case_id"], set_={
+            "head_revision_id": stmt.excluded.head_revision_id,
+            "revision_count": cases_t.c.revision_count + stmt.excluded.revision_count,
+            "open_conflicts": cases_t.c.open_conflicts + stmt.excluded.open_conflicts,
+            "updated_at": stmt.excluded.updated_at})
+        for part in chunks(case_ids):
+            conn.execute(stmt, [{"case_id": c, "head_revision_id": heads[c], "revision_count": counts[c],
+                                 "open_conflicts": per_case_conflicts[c], "review_state": "new",
+                                 "first_received_at": now, "updated_at": now} for c in part])
         write_facts(conn, [changed[c] for c in sorted(changed)], now)
         return len(conflict_rows)
 
