@@ -297,6 +297,13 @@ def keys_show(c: Ctx) -> None:
                       count=len(k.key_ids)))
 
 
+@keys.command(name="env-key")
+@pass_ctx
+def keys_env_key(c: Ctx) -> None:
+    """Imprimir INTAKE_SERVER_KEY (secreto) / print INTAKE_SERVER_KEY (a secret): redirect to a root-only file."""
+    click.echo(f"INTAKE_SERVER_KEY={c.keystore().file_key.hex()}")
+
+
 @cli.command(name="backup")
 @click.argument("out", type=click.Path(file_okay=False))
 @pass_ctx

@@ -1,0 +1,54 @@
+"""``intake-server`` verbs end to end: user add/list/disable, device list/approve/revoke,
+import with its summary, keys rotate, backup while the database is live, audit verify."""
+
+from __future__ import annotations
+
+import json
+
+from intake_app.server.cli import main
+
+from .conftest import KEY_PASSPHRASE, PASSWORD
+from .test_usb_import import put
+
+
+def cli(srv, tmp_path, *args, capsys=None) -> int:
+    pp = tmp_path / "pp.txt"
+    pp.write_text(KEY_PASSPHRASE + "\n", encoding="utf-8")
+    pw = tmp_path / "pw.txt"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    return main(["--home", str(srv.home), "--db", srv.settings.db_url, "--passphrase-file", str(pp),
+                 "--password-file", str(pw), "--lang", "en", *args])
+
+
+def test_operator_verbs(srv, device_factory, tmp_path, capsys):
+    assert cli(srv, tmp_path, "user", "add", "ana.sup", "--role", "supervisor", "--institution", "eri") == 0
+    assert cli(srv, tmp_path, "user", "list") == 0
+    assert "ana.sup\tsupervisor\teri" in capsys.readouterr().out
+    assert cli(srv, tmp_path, "user", "add", "x.demo", "--role", "jefe") != 0
+    dev = device_factory()
+    stick = tmp_path / "stick"
+    (stick / "intake-enroll").mkdir(parents=True)
+    (stick / "intake-enroll" / f"{dev.device_id}.request").write_bytes(dev.enrollment_request())
+    assert cli(srv, tmp_path, "import", str(stick)) == 0
+    out = capsys.readouterr().out
+    assert dev.keys.public().fingerprint() in out and "pending" in out
+    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick)) == 0
+    dev.accept_response((stick / "intake-enroll" / f"{dev.device_id}.response").read_bytes())
+    put(stick, dev, 1, dev.new_bundle(3)[0])
+    put(stick, dev, 3, dev.new_bundle(1)[0][:-5])
+    assert cli(srv, tmp_path, "import", str(stick)) == 1  # something was refused
+    out = capsys.readouterr().out
+    assert "1 accepted, 0 already received, 1 refused" in out and "bundle_truncated" in out
+    assert cli(srv, tmp_path, "device", "revoke", dev.device_id) == 0
+    assert cli(srv, tmp_path, "device", "list") == 0
+    assert f"{dev.device_id}\trevoked" in capsys.readouterr().out
+    assert cli(srv, tmp_path, "keys", "rotate") == 0
+    assert cli(srv, tmp_path, "backup", str(tmp_path / "bk")) == 0
+    info = json.loads((tmp_path / "bk" / "backup.json").read_text())
+    assert info["database"] == srv.kind and (tmp_path / "bk" / "server.keys").exists()
+    assert any(f.startswith("server.") and f not in ("server.keys", "server.json") for f in info["files"])
+    assert cli(srv, tmp_path, "user", "disable", "ana.sup") == 0
+    assert cli(srv, tmp_path, "audit", "verify") == 0
+    assert "entries verified" in capsys.readouterr().out
+    assert cli(srv, tmp_path, "import", str(tmp_path / "nowhere")) == 2
+    assert "does not exist" in capsys.readouterr().err
