@@ -50,6 +50,7 @@ screenshots: deps
 package: deps
 	$(PY) -m pip install --quiet "pyinstaller>=6.10"
 	$(VENV)/bin/pyinstaller --noconfirm --clean packaging/intake-app.spec
+	sh packaging/smoke_test.sh dist/intake-app/intake-app
 
 clean:
 	rm -rf $(VENV) build dist

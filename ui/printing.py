@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from .text import lang, tr
 from .widgets import busy_bar, heading, message_label, muted, show_message
 
-PREVIEW_SCALE = 1.25  # 90 dpi on screen
+PREVIEW_SCALE = 1.1  # about 80 dpi: a whole page width on a laptop screen
 PRINT_DPI = 200
 
 
@@ -53,7 +53,7 @@ class PrintDialog(QDialog):
         super().__init__(parent)
         self.backend, self.cb, self.record = backend, cb, record
         self.setWindowTitle(tr("ui.print.window"))
-        self.resize(1000, 760)
+        self.resize(1120, 780)
         self.pdf_pages: list = []
         self._asked = 0
         root = QHBoxLayout(self)

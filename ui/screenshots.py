@@ -190,6 +190,21 @@ def run(lang: str) -> list[Path]:
         tabs.setCurrentIndex(2)
         paths.append(shots.shot(win, "case-audit"))
         tabs.setCurrentIndex(0)
+        if ws.case_view.print_button.isEnabled():
+            ws.case_view.print_button.click()
+            wait_signal(win.print_dialog.preview_ready)
+            wait_idle(win)
+            paths.append(shots.shot(win.print_dialog, "print-preview"))
+            dlg = win.print_dialog
+            dlg.copy.setCurrentIndex(dlg.copy.findData("redacted"))
+            dlg.recipient.setCurrentIndex(dlg.recipient.findData("iom"))
+            wait_idle(win)
+            paths.append(shots.shot(dlg, "print-refused"))
+            dlg.close()
+        win.open_sync()
+        wait_idle(win)
+        paths.append(shots.shot(win.sync_dialog, "sync"))
+        win.sync_dialog.close()
         ws.show_list()
         wait_idle(win)
 
