@@ -124,26 +124,27 @@ def protect(values: Mapping[Hashable, int], lines: Sequence[Line] = ()) -> dict[
         for cell in (*line[0], line[1]):
             through.setdefault(cell, []).append(line)
     order = {k: i for i, k in enumerate(values)}
-    while True:
-        pinned = attack(values, lines, hidden)
-        if not pinned:
-            return hidden
-        target = min(pinned, key=order.__getitem__)
-        best = None
-        for members, total in through.get(target, []):
-            for cell in members:
-                if cell not in hidden and values[cell] > 0:
-                    cand = (0, values[cell], order[cell], cell)
-                    best = cand if best is None or cand < best else best
-            if total not in hidden and values[total] > 0:
-                cand = (1, values[total], order[total], total)
-                best = cand if best is None or cand < best else best
-        if best is None:  # nothing left to hide around it (cannot happen with consistent lines)
+    totals = {line[1] for line in lines}
+    pinned = attack(values, lines, hidden)
+    while pinned:
+        # candidates: visible non-zero cells on a line through a recoverable cell; take the one
+        # that leaves the fewest recoverable cells, then members before totals, then the smallest
+        cands = {cell for p in pinned for members, total in through.get(p, [])
+                 for cell in (*members, total) if cell not in hidden and values[cell] > 0}
+        if not cands:  # nothing left to hide around them (cannot happen with consistent lines)
             for cell in values:
                 if cell not in hidden and values[cell] > 0:
                     hidden[cell] = COMPLEMENT
             return hidden
-        hidden[best[3]] = COMPLEMENT
+        best = None
+        for cell in cands:
+            after = attack(values, lines, {**hidden, cell: COMPLEMENT})
+            score = (len(after), cell in totals, values[cell], order[cell])
+            if best is None or score < best[0]:
+                best = (score, cell, after)
+        hidden[best[1]] = COMPLEMENT
+        pinned = best[2]
+    return hidden
 
 
 def shown(value: int, kind: str | None) -> str:

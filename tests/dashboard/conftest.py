@@ -1,0 +1,160 @@
+"""Dashboard fixtures: a real server (schema by its Alembic migrations) on SQLite and on
+PostgreSQL, fictional cases written through the server's own ``write_facts`` (the ingest
+transaction's last step, which calls the dashboard's rollup hook), users of every role.
+
+PostgreSQL: one uniquely named database for this folder's session on 127.0.0.1:5432,
+emptied before each test and dropped at the end. Every person is fictional (DEMO).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+os.environ.setdefault("INTAKE_TEST_FAST_KDF", "1")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from intake_app.bundle.serverkeys import KdfParams  # noqa: E402
+from intake_app.codebook import load_codebook  # noqa: E402
+from intake_app.server.auth import add_user  # noqa: E402
+from intake_app.server.db import make_engine, transaction  # noqa: E402
+from intake_app.server.ingest import write_facts  # noqa: E402
+from intake_app.server.models import Base  # noqa: E402
+from intake_app.server.setup import init_server  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
+PASSWORD = "clave-ficticia-larga-1"
+TODAY = date(2026, 11, 20)
+
+
+def _pg_available() -> bool:
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect():
+            pass
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_dash_url():
+    if not _pg_available():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    name = f"intake_dash_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_pg(url: str) -> None:
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        have = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname='public'")).scalars())
+        tables = [t.name for t in Base.metadata.sorted_tables if t.name in have]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(text("INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    url = request.getfixturevalue("pg_dash_url")
+    _empty_pg(url)
+    return url
+
+
+@dataclass
+class Dash:
+    home: Path
+    settings: object
+    keystore: object
+    engine: object
+
+    @property
+    def kind(self) -> str:
+        return self.engine.dialect.name
+
+    def load(self, contents: list[dict], prefix: str = "case") -> list[str]:
+        """Write cases as ingest does (facts + the dashboard hook), one transaction."""
+        heads = [{"case_id": f"{prefix}-{i:06d}", "revision_id": uuid.uuid4().hex, "codebook_version": "1.0",
+                  "content": c} for i, c in enumerate(contents)]
+        with transaction(self.engine) as conn:
+            write_facts(conn, heads, datetime.now(timezone.utc))
+        return [h["case_id"] for h in heads]
+
+    def add_user(self, username: str, role: str) -> None:
+        add_user(self.engine, self.settings, username, PASSWORD, role, None, actor="test")
+
+    def app(self):
+        from intake_app.server.app import create_app
+
+        return create_app(self.settings, self.keystore, self.engine)
+
+    def client(self, role: str | None = "analyst"):
+        """A TestClient signed in through the dashboard's login form (None: anonymous)."""
+        from fastapi.testclient import TestClient
+
+        client = TestClient(self.app(), raise_server_exceptions=False)
+        if role is not None:
+            name = f"{role}-demo"
+            try:
+                self.add_user(name, role)
+            except Exception:
+                pass
+            r = client.post("/dashboard/login", content=f"username={name}&password={PASSWORD}&next=/dashboard/",
+                            headers={"content-type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+        return client
+
+
+@pytest.fixture
+def dash(db_url, tmp_path):
+    home = tmp_path / "srvhome"
+    settings, keystore = init_server(home, db_url=db_url, passphrase="frase del operador ficticia",
+                                     admin_username="admin", admin_password="clave-admin-ficticia-1", kdf=FAST_KDF)
+    engine = make_engine(settings.db_url)
+    yield Dash(home, settings, keystore, engine)
+    engine.dispose()
+
+
+# --- fictional people -------------------------------------------------------------
+def person(sex_age: str = "woman", *, nat: str = "VE", post: str = "cr_paso_canoas", day: str = "2026-02-10",
+           **extra) -> dict:
+    """A minimal valid fictional intake of a woman/man/girl/boy."""
+    cb = load_codebook()
+    minor = sex_age in ("girl", "boy")
+    country = cb.vocab("border_posts").get(post).attrs["country"]
+    rec = {"record_date": day, "border_post": post, "institution": "eri" if country == "CR" else "uia",
+           "interview_language": "es", "given_names": "Persona DEMO", "surnames": "FICTICIA",
+           "gender": "female" if sex_age in ("woman", "girl") else "male", "citizenship": nat,
+           "age_estimate": 10 if minor else 30, "case_status": "active", "consent_status": "given",
+           "consent_by": "guardian" if minor else "self", "consent_purposes": ["services", "reporting"],
+           "consent_recipients": ["services"],
+           "consent_checklist": [t.code for t in cb.vocab("consent_checklist").terms]}
+    if minor:
+        rec["accompaniment"] = "accompanied"
+        rec["guardian_name"] = "Tutora DEMO"
+    rec.update(extra)
+    return rec
+
+
+def people(n: int, sex_age: str = "woman", **kw) -> list[dict]:
+    return [person(sex_age, **kw) for _ in range(n)]
