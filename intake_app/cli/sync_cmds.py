@@ -9,6 +9,11 @@ from . import cli
 from .common import Context, pass_ctx
 
 
+def _lease(state: str) -> str:
+    return i18n.t({"ok": "sync_cli.lease_ok", "expiring": "sync_cli.lease_expiring",
+                   "expired": "sync_cli.lease_expired"}[state])
+
+
 @cli.group()
 def sync() -> None:
     """Sincronización con el servidor central / sync with the central server."""
@@ -76,7 +81,7 @@ def sync_push(ctx: Context, server_url: str) -> None:
 
     report = push(ctx.vault(), server_url)
     click.echo(i18n.t("sync_cli.pushed", delivered=len(report.delivered), revisions=report.revisions,
-                      already=len(report.already), lease=i18n.t("sync_cli.lease_" + report.lease_state)))
+                      already=len(report.already), lease=_lease(report.lease_state)))
 
 
 @sync.command("status")
@@ -95,7 +100,7 @@ def sync_status(ctx: Context) -> None:
                       in_bundles=p.outstanding_revisions))
     if ident.enrolled:
         click.echo(i18n.t("sync_cli.status_lease", until=ident.lease_until or "-",
-                          state=i18n.t("sync_cli.lease_" + ident.lease_state)))
+                          state=_lease(ident.lease_state)))
     else:
         click.echo(i18n.t("sync_cli.not_enrolled"))
 
@@ -143,6 +148,6 @@ def device_show(ctx: Context) -> None:
     if ident.enrolled:
         click.echo(i18n.t("sync_cli.server", server=ident.server_fingerprint, key_id=ident.server_key_id))
         click.echo(i18n.t("sync_cli.status_lease", until=ident.lease_until or "-",
-                          state=i18n.t("sync_cli.lease_" + ident.lease_state)))
+                          state=_lease(ident.lease_state)))
     else:
         click.echo(i18n.t("sync_cli.not_enrolled"))
