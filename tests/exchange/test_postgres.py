@@ -1,0 +1,72 @@
+"""The same exchange on PostgreSQL (the deployment database): the Costa Rican server on its
+own freshly created database, the Panamanian one on another; dropped afterwards."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from intake_app.server.exchange import incoming, outgoing
+from intake_app.server.exchange.errors import PackageAlreadyReceived, ReceivedCaseWithdrawn
+
+from . import conftest
+from .conftest import person
+from .test_refusals import referral
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def pg_urls():
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with admin.connect():
+            pass
+    except Exception:
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    names = [f"intake_xchg_test_{os.getpid()}_{secrets.token_hex(4)}" for _ in range(2)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield [f"postgresql+psycopg://postgres@127.0.0.1:5432/{n}" for n in names]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_referral_replay_and_withdrawal_on_postgresql(tmp_path, pg_urls, monkeypatch):
+    made = []
+    real_init = conftest.init_server
+
+    def init_on_pg(home, db_url=None, **kw):
+        return real_init(home, db_url=pg_urls[len(made)], **kw)
+
+    monkeypatch.setattr(conftest, "init_server", init_on_pg)
+    for name, identity in (("cr", "cr_eri"), ("pa", "pa_uia")):
+        made.append(conftest.make_server(tmp_path, name, identity))
+    cr, pa = made
+    try:
+        assert cr.engine.dialect.name == "postgresql"
+        cr.trust(pa)
+        pa.trust(cr)
+        laptop = cr.laptop()
+        keep, withdraw = laptop.save([person(31), person(32)])
+        data = referral(cr, [keep, withdraw])
+        assert incoming.import_package(pa.engine, pa.keystore, data, actor="operator").cases == 2
+        with pytest.raises(PackageAlreadyReceived):
+            incoming.import_package(pa.engine, pa.keystore, data, actor="operator")
+        laptop.save([person(32, recipients=["services"])], [withdraw])
+        notice, = outgoing.prepare_withdrawals(cr.engine, cr.keystore, actor="operator")
+        incoming.import_package(pa.engine, pa.keystore, outgoing.export(cr.engine, notice.package_id, actor="x"),
+                                actor="operator")
+        rows = {r["sender_case_id"]: r for r in incoming.list_received_cases(pa.engine, include_withdrawn=True)}
+        assert rows[withdraw]["withdrawn"] and not rows[keep]["withdrawn"]
+        with pytest.raises(ReceivedCaseWithdrawn):
+            incoming.open_received_case(pa.engine, rows[withdraw]["id"], actor="operator")
+    finally:
+        for s in made:
+            s.engine.dispose()
