@@ -8,6 +8,8 @@ from it carries them.
 
 from __future__ import annotations
 
+import textwrap
+
 from .suppress import COMPLEMENT_MARK, PRIMARY_MARK
 from .tables import Table
 
@@ -22,45 +24,50 @@ def _num(s: str) -> int | None:
 def figure(table: Table, caption: str) -> dict:
     rows = table.value_rows()
     labels = [r.label for r in rows]
+    cols = table.chart_cols if table.chart_cols is not None else list(range(len(table.columns)))
     data = []
     if table.chart == "line":
         x = labels
-        for i, col in enumerate(table.columns):
+        for n, i in enumerate(cols):
+            col = table.columns[i]
             vals = [r.cells[i] for r in rows]
             data.append({"type": "scatter", "mode": "lines+markers+text", "name": col, "x": x,
                          "y": [_num(v) for v in vals],
                          "text": [v if _num(v) is None else "" for v in vals], "textposition": "top center",
                          "customdata": vals, "hovertemplate": "%{x}: %{customdata}<extra>" + col + "</extra>",
-                         "line": {"color": OKABE_ITO[i % 8], "width": 3},
-                         "marker": {"color": OKABE_ITO[i % 8], "size": 8,
-                                    "symbol": ["circle", "square", "diamond", "triangle-up", "x", "cross"][i % 6]}})
+                         "line": {"color": OKABE_ITO[n % 8], "width": 3},
+                         "marker": {"color": OKABE_ITO[n % 8], "size": 8,
+                                    "symbol": ["circle", "square", "diamond", "triangle-up", "x", "cross"][n % 6]}})
         layout_axes = {"xaxis": {"type": "category", "automargin": True}, "yaxis": {"rangemode": "tozero",
                                                                                   "automargin": True}}
     else:
-        ncols = len(table.columns) if table.chart == "grouped" else 1
-        for i in range(ncols):
+        for n, i in enumerate(cols if table.chart == "grouped" else cols[:1]):
             vals = [r.cells[i] for r in rows]
             data.append({"type": "bar", "orientation": "h", "name": table.columns[i] or table.title,
                          "y": labels, "x": [_num(v) or 0 for v in vals], "text": vals,
-                         "textposition": "outside", "cliponaxis": False,
-                         "hovertemplate": "%{y}: %{text}<extra></extra>",
-                         "marker": {"color": OKABE_ITO[i % 8], "line": {"color": "#333", "width": 0.5}}})
+                         "textposition": "outside", "cliponaxis": False, "constraintext": "none",
+                         "textfont": {"size": 12},
+                         "hovertemplate": "%{y}: %{text}<extra>" + (table.columns[i] or "") + "</extra>",
+                         "marker": {"color": OKABE_ITO[n % 8], "line": {"color": "#333", "width": 0.5}}})
         layout_axes = {"yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
                        "xaxis": {"rangemode": "tozero", "automargin": True}}
-    height = max(300, 80 + 28 * len(rows) * (1 if table.chart != "grouped" else max(1, len(table.columns) // 2)))
-    if table.chart == "line":
-        height = 380
+    per_row = 28 if table.chart != "grouped" else 14 + 12 * len(data)
+    height = 420 if table.chart == "line" else max(300, 150 + per_row * len(rows))
+    lines = []
+    for part in caption.split("<br>"):
+        lines.extend(textwrap.wrap(part, 75) or [""])
     layout = {
         "title": {"text": table.title, "font": {"size": 16}},
         "font": {"family": FONT, "size": 13, "color": "#1a1a1a"},
         "barmode": "group",
         "showlegend": table.chart in ("grouped", "line"),
-        "legend": {"orientation": "h", "y": -0.22},
-        "margin": {"l": 10, "r": 40, "t": 50, "b": 110},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
+        "margin": {"l": 10, "r": 50, "t": 90 if table.chart in ("grouped", "line") else 50, "b": 40 + 15 * len(lines)},
         "height": height,
         "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
-        "annotations": [{"text": caption, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yshift": -100,
-                         "xanchor": "left", "yanchor": "bottom", "showarrow": False, "align": "left",
+        "annotations": [{"text": "<br>".join(lines), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+                         "yshift": -(30 + 15 * len(lines)), "xanchor": "left", "yanchor": "bottom",
+                         "showarrow": False, "align": "left",
                          "font": {"size": 11, "color": "#444"}}],
         **layout_axes,
     }

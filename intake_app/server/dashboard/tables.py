@@ -39,6 +39,7 @@ class Table:
     hidden: dict = field(default_factory=dict)  # (row, col) -> PRIMARY | COMPLEMENT, for tests
     raw: dict = field(default_factory=dict)  # (row, col) -> count; never rendered (tests only)
     lines: list = field(default_factory=list)
+    chart_cols: list[int] | None = None  # the columns drawn (None: all but a total column)
 
     def value_rows(self) -> list[Row]:
         return [r for r in self.rows if not r.total]
@@ -61,8 +62,9 @@ class Grid:
             cells = [shown(self.values[(code, c)], hidden.get((code, c))) if (code, c) in self.values else ""
                      for c, _ in self.cols]
             rows.append(Row(code, label, cells, code in self.total_rows, self.subs.get(code, "")))
+        chart_cols = [i for i, (c, _) in enumerate(self.cols) if c != TOTAL]
         return Table(id, title, row_header, [label for _, label in self.cols], rows, chart, sub_header, note,
-                     hidden, dict(self.values), list(self.lines))
+                     hidden, dict(self.values), list(self.lines), chart_cols)
 
 
 def partition(items: Sequence[tuple[str, str, int]], total_label: str, total: int | None = None,

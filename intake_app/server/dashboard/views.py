@@ -99,6 +99,7 @@ def view_overview(ctx: Ctx, now: dict, before: dict) -> list[Table]:
     table = grid.protect("overview", ctx.t("dashboard.view.overview"), ctx.t("dashboard.col.measure"),
                          chart="grouped")
     table.columns.append(ctx.t("dashboard.col.change"))
+    table.chart_cols = [0, 1]
     for r in table.rows:
         cur, prev = r.cells
         r.cells.append(f"{(int(cur) - int(prev)) * 100 / int(prev):+.0f} %"
