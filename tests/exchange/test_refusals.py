@@ -4,6 +4,8 @@ sender) and replayed packages."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from intake_app.server.exchange import envelope, incoming, outgoing
@@ -168,3 +170,40 @@ def test_a_replayed_package_is_refused_and_stores_nothing_again(pair):
         incoming.import_package(pa.engine, pa.keystore, data, actor="operator")
     assert info.value.params["package_id"] == first.package_id
     assert pa.count("exchange_received") == 1 and pa.count("exchange_received_cases") == 2
+
+
+def test_content_beyond_the_profile_or_the_codebook_is_refused(pair):
+    """A sender whose software sends more than the agreement allows, or values the codebook
+    does not know, is refused whole; nothing is stored."""
+    from intake_app.errors import UnknownCodebookVersion
+    from intake_app.server.exchange.errors import PackageInvalidContent
+
+    cr, pa = pair
+    fields = {"kind": "referral", "sender": "cr_eri", "recipient": "pa_uia", "purpose": "services",
+              "created_at": "2026-11-23T10:00:00Z", "codebook_version": "1.0", "cases": 1}
+
+    def send(content: dict, version: str = "1.0", listed=None):
+        case = {"case_id": "caso-demo-1", "revision_id": "rev-demo-1", "codebook_version": version,
+                "basis": "consent", "content": content}
+        data, _ = envelope.seal({**fields, "package_id": "xp-" + secrets.token_hex(16),
+                                 "fields": sorted(listed if listed is not None else content)}, {"cases": [case]},
+                                sender_keys=cr.keystore.keys().signing,
+                                recipient_hpke_public=pa.keystore.keys().current.public)
+        return incoming.import_package(pa.engine, pa.keystore, data, actor="operator")
+
+    with pytest.raises(PackageInvalidContent) as info:
+        send({"given_names": "Ana FICTICIA", "narrative": "Relato FICTICIO"})
+    assert info.value.params["problems"] == ["narrative:not_in_profile"]
+    with pytest.raises(PackageInvalidContent) as info:  # a field the manifest did not announce
+        send({"given_names": "Ana FICTICIA", "gender": "female"}, listed=["given_names"])
+    assert info.value.params["problems"] == ["gender:not_in_profile"]
+    with pytest.raises(PackageInvalidContent) as info:
+        send({"given_names": "Ana FICTICIA", "gender": "robot"})
+    assert info.value.params["problems"] == ["gender:choice_unknown"]
+    with pytest.raises(PackageInvalidContent) as info:
+        send({"given_names": "Ana FICTICIA", "age_years": "veinte"})
+    assert info.value.params["problems"] == ["age_years:type"]
+    with pytest.raises(UnknownCodebookVersion):
+        send({"given_names": "Ana FICTICIA"}, version="9.9")
+    nothing_stored(pa)
+    assert send({"given_names": "Ana FICTICIA", "gender": "female"}).cases == 1  # the same, well-formed
