@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 APT_STAMP := $(VENV)/.apt-stamp
-DEBS   := poppler-utils xvfb xauth chromium chromium-driver libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+DEBS   := poppler-utils zbar-tools xvfb xauth chromium chromium-driver libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 
 .PHONY: run test bench screenshots package venv deps lint-imports clean pg
 

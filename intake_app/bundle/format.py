@@ -424,7 +424,8 @@ def _check_records(revisions: Any, audit: Any, codebook_versions: tuple[str, ...
     for rev in revisions:
         if type(rev) is not dict or type(rev.get("revision_id")) is not str:
             raise FieldError("revision_id")
-        if rev.get("codebook_version") not in books:
+        version = rev.get("codebook_version")
+        if type(version) is not str or version not in books:
             raise FieldError("codebook_version")
         ids.add(rev["revision_id"])
     if len(ids) != len(revisions):
