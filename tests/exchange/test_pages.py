@@ -56,6 +56,9 @@ def test_supervisor_pages_end_to_end(pair):
         assert anon.status_code == 303 and anon.headers["location"].startswith("/exchange/login")
         analyst = signed_in(cr_url, "analista")
         assert analyst.get("/exchange/").status_code == 403
+        export = analyst.get("/exchange/htcds.csv?k=11")  # analysts may take the HTCDS export
+        assert export.status_code == 200 and export.text.startswith("cas_DateOfIdentification,")
+        assert "FICTICIA" not in export.text
 
         uno, dos = signed_in(cr_url, "sup.uno"), signed_in(cr_url, "sup.dos")
         page = uno.get("/exchange/")
@@ -93,5 +96,5 @@ def test_supervisor_pages_end_to_end(pair):
         assert rec.status_code == 200 and "María21 FICTICIA" in rec.text
         assert "DEMO-100021" not in rec.text  # the document number is not in the profile
 
-    assert {"exchange_prepared", "exchange_approved", "exchange_sent"} <= set(cr.audit_actions())
+    assert {"exchange_prepared", "exchange_approved", "exchange_sent", "htcds_export"} <= set(cr.audit_actions())
     assert {"exchange_received", "exchange_opened", "exchange_import_refused"} <= set(pa.audit_actions())

@@ -22,9 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from ...codebook import load_codebook
 from ...errors import IntakeError
 from ...i18n import LANGUAGES, describe_error, t
-from .. import auth
-from ..errors import NotAuthenticated, RoleForbidden, SessionExpired
+from .. import audit, auth
+from ..db import transaction
+from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired
 from . import incoming, outgoing
+from .htcds import K as HTCDS_K
+from .htcds import export_htcds
 from .registry import list_peers, load_registry
 
 COOKIE = "intake_exchange"
@@ -56,10 +59,10 @@ def _q(lang: str, **extra) -> str:
     return ("?" + urlencode(params)) if params else ""
 
 
-def _principal(request: Request) -> auth.Principal:
+def _principal(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES) -> auth.Principal:
     st = request.app.state
     principal = auth.authenticate(st.engine, st.settings, request.cookies.get(COOKIE))
-    return auth.require_role(principal, *ALLOWED_ROLES)
+    return auth.require_role(principal, *allowed)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -74,11 +77,11 @@ def _safe_next(value: str) -> str:
 def router() -> APIRouter:
     r = APIRouter(prefix="/exchange", include_in_schema=False)
 
-    async def guard(request: Request):
+    async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
         """(principal, None) or (None, the response that refuses)."""
         lang = _lang(request)
         try:
-            return await run_in_threadpool(_principal, request), None
+            return await run_in_threadpool(_principal, request, allowed), None
         except (NotAuthenticated, SessionExpired):
             target = request.url.path + (("?" + request.url.query) if request.url.query else "")
             return None, RedirectResponse("/exchange/login" + _q(lang, next=target), status_code=303, headers=HEADERS)
@@ -184,6 +187,32 @@ def router() -> APIRouter:
             return done(_lang(request), error=err.code, **_params(err))
         return Response(data, media_type="application/octet-stream",
                         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{package_id[:40]}.intake-exchange"'})
+
+    @r.get("/htcds.{fmt}")
+    async def _htcds(request: Request, fmt: str):
+        """HTCDS 2.0 export of the caller's institution's cases (``?k=11``: the k-anonymized variant).
+        Analysts too: it holds no identity field."""
+        who, refused = await guard(request, ("supervisor", "analyst"))
+        if refused:
+            return refused
+        if fmt not in ("csv", "json"):
+            return render("error.html", _lang(request), 404, principal=who,
+                          message=describe_error(NotFound(), _lang(request)))
+        k = HTCDS_K if request.query_params.get("k") == str(HTCDS_K) else None
+        engine = request.app.state.engine
+
+        def run():
+            data, summary = export_htcds(engine, fmt, k=k, institution=who.institution)
+            with transaction(engine) as conn:
+                audit.append(conn, who.actor, "htcds_export", None, format=fmt, k=k, cases=summary["cases"],
+                             released=summary.get("released", summary["cases"]))
+            return data
+
+        data = await run_in_threadpool(run)
+        name = f"htcds{'-k' + str(k) if k else ''}.{fmt}"
+        media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+        return Response(data, media_type=media,
+                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
     @r.post("/withdrawals")
     async def _withdrawals(request: Request):
