@@ -70,3 +70,40 @@ def test_referral_replay_and_withdrawal_on_postgresql(tmp_path, pg_urls, monkeyp
     finally:
         for s in made:
             s.engine.dispose()
+
+
+def test_the_same_package_imported_by_two_processes_at_once_is_stored_once(tmp_path, pg_urls, monkeypatch):
+    """Several server processes over one PostgreSQL: two imports race, one wins, the other is
+    told it is a replay; one row, never an internal error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from intake_app.server.db import make_engine
+
+    made = []
+    real_init = conftest.init_server
+    monkeypatch.setattr(conftest, "init_server",
+                        lambda home, db_url=None, **kw: real_init(home, db_url=pg_urls[len(made)], **kw))
+    for name, identity in (("cr", "cr_eri"), ("pa", "pa_uia")):
+        made.append(conftest.make_server(tmp_path, name, identity))
+    cr, pa = made
+    engines = [make_engine(pa.settings.db_url) for _ in range(4)]
+    try:
+        cr.trust(pa)
+        pa.trust(cr)
+        data = referral(cr, cr.laptop().save([person(41), person(42)]))
+
+        def one(engine):
+            try:
+                return incoming.import_package(engine, pa.keystore, data, actor="operator").cases
+            except PackageAlreadyReceived:
+                return "replay"
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(one, engines))
+        assert sorted(results, key=str) == [2, "replay", "replay", "replay"]
+        assert pa.count("exchange_received") == 1 and pa.count("exchange_received_cases") == 2
+    finally:
+        for e in engines:
+            e.dispose()
+        for s in made:
+            s.engine.dispose()

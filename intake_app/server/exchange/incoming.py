@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from ...bundle.format import FieldError, check_id, check_list, check_map
 from ...codebook import load_codebook, validate_record
@@ -214,6 +215,15 @@ def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[str]:
 def _store(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str, now: datetime, *,
            rows: list[dict] | None = None, tables: dict | None = None,
            withdrawals: list[str] | None = None) -> ImportResult:
+    try:
+        return _store_once(engine, data, manifest, actor, now, rows, tables, withdrawals)
+    except IntegrityError:  # the same package imported at this very moment by another process
+        raise PackageAlreadyReceived(package_id=manifest.package_id, received_at=now.replace(microsecond=0)
+                                     .isoformat()) from None
+
+
+def _store_once(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str, now: datetime,
+                rows: list[dict] | None, tables: dict | None, withdrawals: list[str] | None) -> ImportResult:
     withdrawn = 0
     with transaction(engine) as conn:
         _check_not_received(conn, manifest.package_id)  # a concurrent import of the same package
