@@ -17,7 +17,7 @@ def test_every_literal_key_exists_in_both_languages():
     missing = []
     for path in UI.rglob("*.py"):
         for key in LITERAL.findall(path.read_text(encoding="utf-8")):
-            if not key.endswith(".") and (key not in es or key not in en):
+            if not key.endswith((".", "_")) and (key not in es or key not in en):
                 missing.append(f"{path.name}: {key}")
     assert missing == []
 
@@ -28,6 +28,9 @@ def test_dynamic_keys_exist():
     keys += [f"ui.strength.{s}" for s in ("weak", "fair", "good")]
     keys += list(caselist.HEADERS.values()) + [k for _, k in caselist.FLAG_KEYS]
     keys += ["audit.duplicate_link", "audit.duplicate_dismiss"]
+    keys += [f"ui.sync.lease_{s}" for s in ("expiring", "expired")]
+    keys += [f"ui.sync.state_{s}" for s in ("offline", "syncing", "online")]
+    keys += [f"ui.lease.{s}" for s in ("ok", "expiring", "expired")]
     for lang in ("es", "en"):
         assert [k for k in keys if k not in i18n.catalog(lang)] == []
 

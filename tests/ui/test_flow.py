@@ -32,7 +32,7 @@ def test_first_run_wizard_creates_the_vault_and_opens_the_workspace(qtbot, windo
     assert window.workspace is not None
     assert (tmp_path / "data" / "vault.db").exists()
     settings = json.loads((tmp_path / "data" / "settings.json").read_text())
-    assert set(settings) == {"language", "post", "auto_lock_minutes"}  # nothing personal
+    assert set(settings) == {"language", "post", "auto_lock_minutes", "server_url"}  # nothing personal
     assert settings["post"] == "cr_paso_canoas"
 
 
