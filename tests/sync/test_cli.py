@@ -11,6 +11,9 @@ from tests.conftest import load_sample
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
+    from intake_app import i18n
+
+    i18n.set_language("es")  # other tests may have left another language set
     try:
         code = main([*map(str, args)])
     except SystemExit as exc:
