@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget,
 
 from . import prefs as prefs_mod
 from .idle import IdleWatch
+from .sync_service import SyncDriver
 from .sync_status import SyncStatus
 from .text import error_text, set_language, tr
 from .unlock import UnlockPage
@@ -66,8 +67,13 @@ class MainWindow(QMainWindow):
         self.start_page = self._start_page()
         self.pages.addWidget(self.start_page)
 
-        self.sync_status = SyncStatus(self.backend)
-        self.sync_status.sync_now.clicked.connect(self.open_sync)
+        self.sync_driver = SyncDriver(self.backend, self)
+        self.sync_driver.cycle_done.connect(self._sync_cycle_done)
+        self.sync_driver.receipt.connect(lambda seq: self.sync_status.refresh())
+        self.backend.cases_changed.connect(self._cases_changed)
+        self._sync_refreshing = False
+        self.lease = "ok"
+        self.sync_status = self._make_sync_status()
         self.statusBar().addWidget(self.sync_status)
         self.officer_label = QLabel()
         self.statusBar().addPermanentWidget(self.officer_label)
@@ -203,6 +209,7 @@ class MainWindow(QMainWindow):
         ws.lock_requested.connect(self.lock)
         ws.settings_requested.connect(self.open_settings)
         ws.print_requested.connect(self.print_case)
+        ws.set_lease(self.lease)
         self._replace("unlock_page", None)
         self._replace("workspace", ws)
         self.officer_label.setText(tr("ui.status.officer", name=self.last_officer))
@@ -223,6 +230,7 @@ class MainWindow(QMainWindow):
         self._place = place
         self._replace("workspace", None)  # widgets with personal values go now
         self.officer_label.clear()
+        self.sync_driver.stop()
         self.sync_status.show_locked()
         self.show_unlock()
 
@@ -265,19 +273,48 @@ class MainWindow(QMainWindow):
     def _retitle(self) -> None:
         self.setWindowTitle(tr("ui.app.title"))
         old = self.sync_status
-        self.sync_status = SyncStatus(self.backend)
-        self.sync_status.sync_now.clicked.connect(self.open_sync)
+        self.sync_status = self._make_sync_status()
         self.statusBar().removeWidget(old)
         old.deleteLater()
         self.statusBar().insertWidget(0, self.sync_status)
         self.sync_status.show()
+
+    # --- background sync ----------------------------------------------------------------------
+    def _make_sync_status(self) -> SyncStatus:
+        status = SyncStatus(self.backend)
+        status.sync_now.clicked.connect(self.open_sync)
+        status.status_known.connect(self._sync_known)
+        self.sync_driver.state_changed.connect(status.set_state)
+        self.sync_driver.failed.connect(lambda err: status.show_error(error_text(err)))
+        status.set_state(self.sync_driver.state, self.sync_driver.info)
+        return status
+
+    def _sync_known(self, pending: int, lease: str, enrolled: bool) -> None:
+        """After each status refresh: the lease gates new intakes; an enrolled device with
+        a server address syncs in the background."""
+        self.lease = lease
+        if self.workspace is not None:
+            self.workspace.set_lease(lease)
+            if enrolled and self.prefs.server_url and not self.sync_driver.running():
+                self.sync_driver.start(self.prefs.server_url)
+
+    def _cases_changed(self) -> None:
+        if not self._sync_refreshing:  # a save: send it soon (not our own refresh below)
+            self.sync_driver.sync_now()
+
+    def _sync_cycle_done(self) -> None:
+        self._sync_refreshing = True
+        try:
+            self.backend.cases_changed.emit()  # lists and counts show the new sync states
+        finally:
+            self._sync_refreshing = False
 
     def open_sync(self) -> None:
         from .sync_dialog import SyncDialog
 
         if self.workspace is None:
             return
-        dialog = SyncDialog(self.backend, self.prefs, self, on_prefs=self._save_prefs)
+        dialog = SyncDialog(self.backend, self.prefs, self, on_prefs=self._save_prefs, driver=self.sync_driver)
         dialog.finished_job.connect(lambda kind: self.sync_status.refresh())
         self.sync_dialog = dialog
         dialog.open()
@@ -302,6 +339,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         place = self.workspace.place() if self.workspace is not None else {}
+        self.sync_driver.stop()
         self.backend.shutdown(
             (lambda s: s.vault.save_draft(place["draft_id"], place["content"], place["case_id"])) if place else None)
         super().closeEvent(event)

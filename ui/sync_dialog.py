@@ -5,7 +5,7 @@ on the worker; this dialog only asks and shows."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
     QVBoxLayout,
@@ -23,21 +23,13 @@ def identity_job(s):
     return ident, pending(v)
 
 
-class _Progress(QObject):
-    """Thread-safe relay: the core calls ``report`` on the worker; the bar updates on the GUI thread."""
-
-    changed = Signal(int, int)
-
-    def report(self, done: int, total: int) -> None:
-        self.changed.emit(done, total)
-
-
 class SyncDialog(QDialog):
     finished_job = Signal(str)  # export / receipts / push / enroll_request / enroll_response
 
-    def __init__(self, backend, prefs, parent=None, on_prefs=None) -> None:
+    def __init__(self, backend, prefs, parent=None, on_prefs=None, driver=None) -> None:
         super().__init__(parent)
-        self.backend, self.prefs, self.on_prefs = backend, prefs, on_prefs
+        self.backend, self.prefs, self.on_prefs, self.driver = backend, prefs, on_prefs, driver
+        self._pushing = False
         self.setWindowTitle(tr("ui.syncdlg.window"))
         self.resize(720, 640)
         layout = QVBoxLayout(self)
@@ -83,8 +75,10 @@ class SyncDialog(QDialog):
         close.clicked.connect(self.reject)
         layout.addWidget(close)
 
-        self._relay = _Progress(self)
-        self._relay.changed.connect(self._progress)
+        if driver is not None:
+            driver.progress.connect(self._progress)
+            driver.state_changed.connect(self._driver_state)
+            driver.failed.connect(self._driver_failed)
         self.push_button.clicked.connect(self.push)
         self.export_button.clicked.connect(lambda: self._folder(self.export_to))
         self.receipts_button.clicked.connect(lambda: self._folder(self.import_receipts))
@@ -122,10 +116,6 @@ class SyncDialog(QDialog):
         show_message(self.message, "")
         self.progress.setRange(0, 0)
         self.progress.show()
-
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
 
     def _ok(self, kind: str, text: str) -> None:
         self.progress.hide()
@@ -193,6 +183,8 @@ class SyncDialog(QDialog):
             .failure(self._failed).run()
 
     def push(self) -> None:
+        """"Sync now": the background sync (``SyncDriver``) runs a cycle at once, on its own
+        thread; the vault steps go to the worker. The result comes back by signal."""
         url = self.url.text().strip()
         if not url:
             show_message(self.message, tr("ui.syncdlg.need_server"))
@@ -201,13 +193,28 @@ class SyncDialog(QDialog):
             self.prefs = self.prefs.with_(server_url=url)
             self.on_prefs(self.prefs)
         self._start()
-        relay = self._relay
+        self._pushing = True
+        self._delivered = 0
+        self.driver.start(url)
 
-        def job(s):
-            from intake_app.sync import push
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
 
-            return push(s.require(), url, on_progress=relay.report, attempts=2)
+    def _driver_state(self, state: str, info) -> None:
+        if not self._pushing or state in ("syncing", "stopped"):
+            return
+        self._pushing = False
+        if state == "idle":
+            self._ok("push", tr("ui.syncdlg.synced"))
+        elif state == "offline":
+            self.progress.hide()
+            show_message(self.message, tr("ui.syncdlg.offline_retry"))
+        elif state == "revoked":
+            self.progress.hide()
+            show_message(self.message, tr("ui.syncdlg.revoked"))
 
-        self.backend.op(job, self).changes_cases().success(
-            lambda r: self._ok("push", tr("ui.syncdlg.pushed", delivered=len(r.delivered), revisions=r.revisions))
-        ).failure(self._failed).run()
+    def _driver_failed(self, err: BaseException) -> None:
+        if self._pushing:
+            self._pushing = False
+            self._failed(err)

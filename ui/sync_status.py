@@ -1,15 +1,17 @@
 """The sync status area, always visible: connection, pending count, last receipt.
 
-It reads only what the vault knows (the pending count and the last verified
-receipt time); "Sync now" and the USB buttons light up when the core's sync module
-is present in this build.
+The connection state comes from the background sync (``ui.sync_service.SyncDriver``:
+online / syncing / offline with the next retry / revoked); the counts from a quiet
+worker job (the pending count, the last verified receipt, the lease). ``status_known``
+hands the lease and enrollment to the window (which gates new intakes on the lease and
+starts the background sync on an enrolled device).
 """
 
 from __future__ import annotations
 
 import importlib.util
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from .text import tr
@@ -35,6 +37,8 @@ def _status_job(s):
 
 
 class SyncStatus(QWidget):
+    status_known = Signal(int, str, bool)  # pending, lease state, enrolled (after each refresh)
+
     def __init__(self, backend) -> None:
         super().__init__()
         self.backend = backend
@@ -58,6 +62,7 @@ class SyncStatus(QWidget):
         for w in (self.state, QLabel("·"), self.pending, QLabel("·"), self.receipt, self.lease, self.sync_now):
             row.addWidget(w)
         self.pending_count: int | None = None
+        self.shown_state = "offline"
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -87,7 +92,28 @@ class SyncStatus(QWidget):
                              else tr("ui.sync.no_receipt") if enrolled else tr("ui.sync.not_enrolled"))
         self.lease.setText(tr("ui.sync.lease_" + lease) if lease in ("expiring", "expired") else "")
         self.lease.setVisible(lease in ("expiring", "expired"))
+        self.status_known.emit(pending, lease, bool(enrolled))
 
-    def set_state(self, state: str) -> None:
-        """offline / syncing / online, from the sync jobs."""
-        self.state.setText(tr("ui.sync.state_" + state))
+    def set_state(self, state: str, info: dict | None = None) -> None:
+        """From the background sync: the service's state words (idle, syncing, offline,
+        paused, revoked, error, stopped) become online / syncing / offline / ..."""
+        info = info or {}
+        shown = STATE_SHOWN.get(state, "offline")
+        self.shown_state = shown
+        retry = info.get("retry_in")
+        if shown == "offline" and retry:
+            text = tr("ui.sync.state_retry", seconds=max(1, round(retry)))
+        else:
+            text = tr("ui.sync.state_" + shown)
+        self.state.setText(text)
+        if state != "error":
+            self.state.setToolTip("")
+
+    def show_error(self, text: str) -> None:
+        """The worded typed error the service reported (details on hover)."""
+        self.state.setToolTip(text)
+
+
+# the core service's states -> the words shown (ui.sync.state_*)
+STATE_SHOWN = {"idle": "online", "syncing": "syncing", "offline": "offline", "paused": "offline",
+               "revoked": "revoked", "error": "error", "stopped": "offline"}

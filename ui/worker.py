@@ -15,6 +15,7 @@ database: they only ever see results.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import Future
 import logging
 from typing import Any, Callable
 
@@ -160,6 +161,29 @@ class Backend(QObject):
 
     def in_flight(self) -> int:
         return len(self._pending)
+
+    def post(self, fn: Callable[[Session], Any]) -> Future:
+        """From ANY thread (the background sync's): run ``fn`` on the vault worker, in
+        order with the GUI's jobs, and return a Future for its result. Nothing comes back
+        to the GUI thread; a job of a session locked since fails with ``VaultLocked``."""
+        future: Future = Future()
+        generation = self.generation
+
+        def job(s: Session):
+            if not future.set_running_or_notify_cancel():
+                return None
+            try:
+                if generation != self.generation:
+                    from intake_app.errors import VaultLocked
+
+                    raise VaultLocked()
+                future.set_result(fn(s))
+            except BaseException as exc:  # handed to the caller's thread
+                future.set_exception(exc)
+            return None
+
+        self._to_worker.emit(_Job(0, job, generation))  # id 0: never in _pending, no GUI dispatch
+        return future
 
     def _submit(self, op: Op) -> int:
         job = _Job(next(self._ids), op._fn, self.generation)

@@ -34,6 +34,7 @@ class Workspace(QWidget):
     print_requested = Signal(object)  # CaseRecord
     case_saved = Signal(str)  # case id (tests wait on this)
     case_shown = Signal(str)
+    intake_refused = Signal(str)  # why a new intake was not opened (lease_expired)
 
     def __init__(self, backend, cb, prefs, can_print: bool = False) -> None:
         super().__init__()
@@ -68,6 +69,7 @@ class Workspace(QWidget):
         self.list_page.open_case.connect(self.open_case)
         self.list_page.draft_banner.clicked.connect(self._continue_draft)
         self._drafts: list = []
+        self.lease = "ok"
         self.duplicate_dialog: DuplicateDialog | None = None
         self.list_page.model.refresh()
         self.load_drafts()
@@ -107,9 +109,23 @@ class Workspace(QWidget):
             self.form.go(step)
 
     # --- forms ---------------------------------------------------------------------------
-    def new_intake(self) -> IntakeForm:
+    def set_lease(self, lease: str) -> None:
+        """ok / expiring / expired (``intake_app.sync.lease_state``), from the sync status."""
+        self.lease = lease
+        self.new_button.setToolTip(tr("ui.lease.blocked") if lease == "expired" else "")
+
+    def new_intake(self) -> IntakeForm | None:
+        """A new intake, unless the device's lease has lapsed: then a message asks to
+        sync first (existing cases stay open to view; drafts can still be finished)."""
+        if self.lease == "expired":
+            self.show_list()
+            show_message(self.message, tr("ui.lease.blocked"))
+            self.intake_refused.emit("lease_expired")
+            return None
         form = IntakeForm(self.backend, self.cb, defaults=_defaults(self.cb, self.prefs.post))
         self._open_form(form)
+        if self.lease == "expiring":
+            show_message(self.message, tr("ui.lease.expiring_warning"), "banner")
         return form
 
     def _open_form(self, form: IntakeForm) -> None:

@@ -1,0 +1,97 @@
+"""The device's lease in the desktop app: lapsed blocks NEW intakes with a message asking
+to sync first (the app opens, saved cases stay viewable); expiring warns. FICTIONAL data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from conftest import wait_idle
+
+
+@pytest.fixture(scope="module")
+def server_keys():
+    from intake_app.bundle import ServerKeys
+
+    return ServerKeys.generate()
+
+
+def _lease(qtbot, win, server_keys, days_left: float):
+    """Enroll the vault, then set the lease ``days_left`` from now (negative: lapsed)."""
+    from intake_app.sync import state
+    from tests.sync.helpers import enroll
+
+    def job(s):
+        v = s.require()
+        enroll(v, server_keys)
+        state.set_lease(v, state.iso(datetime.now(timezone.utc) + timedelta(days=days_left)))
+        return state.lease_state(v)
+
+    out = []
+    with qtbot.waitSignal(win.sync_status.status_known, timeout=20_000) as known:
+        win.backend.op(job).success(out.append).changes_cases().run()
+    return out[0], known.args
+
+
+def _saved_case(qtbot, win, sample) -> str:
+    out = {}
+    with qtbot.waitSignal(win.backend.idle, timeout=20_000):
+        win.backend.op(lambda s: s.require().save_case(sample("intake-adult-woman")).case_id) \
+            .success(lambda r: out.setdefault("id", r)).run()
+    return out["id"]
+
+
+def test_lapsed_lease_blocks_new_intakes(qtbot, unlocked, sample, server_keys):
+    from intake_app import i18n
+
+    win = unlocked
+    ws = win.workspace
+    case_id = _saved_case(qtbot, win, sample)
+    lease, known = _lease(qtbot, win, server_keys, -1)
+    assert lease == "expired" and known[1] == "expired"
+    assert win.sync_status.lease.isVisible()
+    assert win.sync_status.lease.text() == i18n.t("ui.sync.lease_expired", "es")
+    # a new intake, by the button, Ctrl+N or the list: refused with the reason, no form
+    with qtbot.waitSignal(ws.intake_refused, timeout=5_000) as refused:
+        ws.new_button.click()
+    assert refused.args == ["lease_expired"]
+    assert ws.form is None and ws.stack.currentWidget() is ws.list_page
+    assert ws.message.isVisible() and ws.message.text() == i18n.t("ui.lease.blocked", "es")
+    assert ws.new_intake() is None
+    # saved cases stay viewable
+    with qtbot.waitSignal(ws.case_shown, timeout=20_000):
+        ws.open_case(case_id)
+    assert ws.case_view is not None
+    # the lease survives a lock: still refused after unlocking
+    from conftest import OFFICER, PASSPHRASE
+
+    with qtbot.waitSignal(win.locked, timeout=20_000):
+        win.lock()
+    with qtbot.waitSignal(win.unlocked, timeout=20_000):
+        win.unlock_page.unlock_requested.emit(OFFICER, PASSPHRASE)
+    wait_idle(qtbot, win)
+    assert win.workspace.new_intake() is None
+
+
+def test_expiring_lease_warns_but_allows(qtbot, unlocked, server_keys):
+    from intake_app import i18n
+
+    win = unlocked
+    lease, _ = _lease(qtbot, win, server_keys, 3)
+    assert lease == "expiring"
+    assert win.sync_status.lease.text() == i18n.t("ui.sync.lease_expiring", "es")
+    ws = win.workspace
+    form = ws.new_intake()
+    assert form is not None and ws.form is form
+    assert ws.message.isVisible() and ws.message.text() == i18n.t("ui.lease.expiring_warning", "es")
+    wait_idle(qtbot, win)
+
+
+def test_renewed_lease_lifts_the_block(qtbot, unlocked, server_keys):
+    win = unlocked
+    _lease(qtbot, win, server_keys, -1)
+    assert win.workspace.new_intake() is None
+    _lease(qtbot, win, server_keys, 30)  # a sync renewed it
+    assert win.workspace.new_intake() is not None
+    wait_idle(qtbot, win)
