@@ -198,11 +198,12 @@ def router() -> APIRouter:
         f = Filters.parse(request.query_params)
         result = await run_in_threadpool(_build, request, view, f)
         tables = {tb.id: tb for tb in result.tables}
-        if not result.too_few and table not in tables:
+        withheld = dict(result.withheld)
+        if not result.too_few and table not in tables and table not in withheld:
             raise DashboardTableUnknown(view=view, table=table[:40])
         await run_in_threadpool(_audit, request, principal, "dashboard_export", f"{view}/{table}", f,
                                 too_few=result.too_few)
-        body = csv_text(result, tables.get(table), f)
+        body = csv_text(result, tables.get(table), f, withheld.get(table))
         name = f"tablero-{view}-{table}-{result.period.first}-{result.period.last}.csv"
         return Response(body.encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
@@ -256,7 +257,7 @@ def _options(lang: str, result: views.ViewResult) -> dict:
     }
 
 
-def csv_text(result: views.ViewResult, table, f: Filters) -> str:
+def csv_text(result: views.ViewResult, table, f: Filters, withheld_title: str | None = None) -> str:
     """The table as shown (suppressed), with its filters and the suppression note in it."""
     lang = f.lang
     out = io.StringIO()
@@ -271,6 +272,9 @@ def csv_text(result: views.ViewResult, table, f: Filters) -> str:
     w.writerow([t("dashboard.csv.generated", lang),
                 datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")])
     w.writerow([])
+    if withheld_title is not None:
+        w.writerow([t("dashboard.withheld", lang, title=withheld_title)])
+        return out.getvalue()
     if result.too_few or table is None:
         w.writerow([t("dashboard.too_few", lang, k=K)])
         return out.getvalue()

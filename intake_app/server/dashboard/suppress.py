@@ -114,8 +114,18 @@ def attack(values: Mapping[Hashable, int], lines: Sequence[Line], hidden: Mappin
     return pinned | determined(lines, hidden)
 
 
-def protect(values: Mapping[Hashable, int], lines: Sequence[Line] = ()) -> dict[Hashable, str]:
-    """{cell: PRIMARY | COMPLEMENT} for the cells to hide."""
+class Withheld(Exception):
+    """No choice of cells protects the table: it is not shown at all."""
+
+
+def protect(values: Mapping[Hashable, int], lines: Sequence[Line] = (),
+            public: Iterable[Hashable] = ()) -> dict[Hashable, str]:
+    """{cell: PRIMARY | COMPLEMENT} for the cells to hide.
+
+    ``public`` cells (a grand total of persons, which other views show anyway) are never
+    chosen as complements. Raises :class:`Withheld` when nothing else can protect the table.
+    """
+    public = {p for p in public if values.get(p, 0) >= K}
     hidden: dict[Hashable, str] = {k: PRIMARY for k, v in values.items() if 0 < v < K}
     if not hidden:
         return hidden
@@ -130,12 +140,9 @@ def protect(values: Mapping[Hashable, int], lines: Sequence[Line] = ()) -> dict[
         # candidates: visible non-zero cells on a line through a recoverable cell; take the one
         # that leaves the fewest recoverable cells, then members before totals, then the smallest
         cands = {cell for p in pinned for members, total in through.get(p, [])
-                 for cell in (*members, total) if cell not in hidden and values[cell] > 0}
-        if not cands:  # nothing left to hide around them (cannot happen with consistent lines)
-            for cell in values:
-                if cell not in hidden and values[cell] > 0:
-                    hidden[cell] = COMPLEMENT
-            return hidden
+                 for cell in (*members, total) if cell not in hidden and values[cell] > 0 and cell not in public}
+        if not cands:
+            raise Withheld()
         best = None
         for cell in cands:
             after = attack(values, lines, {**hidden, cell: COMPLEMENT})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .suppress import COMPLEMENT, PRIMARY, protect, shown
+from .suppress import COMPLEMENT, PRIMARY, Withheld, protect, shown
 
 TOTAL = "__total__"
 VALUE = "n"
@@ -40,6 +40,7 @@ class Table:
     raw: dict = field(default_factory=dict)  # (row, col) -> count; never rendered (tests only)
     lines: list = field(default_factory=list)
     chart_cols: list[int] | None = None  # the columns drawn (None: all but a total column)
+    withheld: bool = False  # no suppression pattern protects it: neither table nor chart is shown
 
     def value_rows(self) -> list[Row]:
         return [r for r in self.rows if not r.total]
@@ -56,7 +57,12 @@ class Grid:
 
     def protect(self, id: str, title: str, row_header: str, *, chart: str = "bar", sub_header: str = "",
                 note: str = "") -> Table:
-        hidden = protect(self.values, self.lines)
+        grand = [k for k in self.values if k[0] == TOTAL and (len(self.cols) == 1 or k[1] == TOTAL)]
+        try:
+            hidden = protect(self.values, self.lines, public=grand)
+        except Withheld:
+            return Table(id, title, row_header, [label for _, label in self.cols], [], chart, sub_header, note,
+                         {k: COMPLEMENT for k in self.values}, dict(self.values), list(self.lines), [], True)
         rows = []
         for code, label in self.rows:
             cells = [shown(self.values[(code, c)], hidden.get((code, c))) if (code, c) in self.values else ""

@@ -58,6 +58,7 @@ class ViewResult:
     tables: list[Table] = field(default_factory=list)
     kpis: list[dict] = field(default_factory=list)
     quarters: list[str] = field(default_factory=list)
+    withheld: list[tuple[str, str]] = field(default_factory=list)  # (id, title) of tables nothing could protect
 
 
 def measure_label(ctx: Ctx, code: str) -> str:
@@ -286,4 +287,6 @@ def build(conn: Connection, view: str, f: Filters, today: date | None = None) ->
         result.tables, result.kpis = view_accreditation(ctx)
     else:
         result.tables = BUILDERS[view](ctx)
+    result.withheld = [(tb.id, tb.title) for tb in result.tables if tb.withheld]
+    result.tables = [tb for tb in result.tables if not tb.withheld]
     return result
