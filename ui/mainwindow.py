@@ -17,7 +17,7 @@ from .sync_service import SyncDriver
 from .sync_status import SyncStatus
 from .text import error_text, set_language, tr
 from .unlock import UnlockPage
-from .widgets import busy_bar, heading, muted
+from .widgets import busy_bar, heading, muted, show_message
 from .worker import Backend
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
     unlocked = Signal()  # the workspace is shown (tests wait on this)
     locked = Signal()  # the unlock page is shown after a lock
     ready = Signal()  # startup finished: wizard or unlock shown
+    enroll_request_done = Signal(bool)  # the wizard's enrollment request was written (or failed)
 
     def __init__(self, home, demo: dict | None = None, language: str | None = None) -> None:
         super().__init__()
@@ -162,21 +163,38 @@ class MainWindow(QMainWindow):
     def _create_vault(self, officer: str, passphrase: str, post: str) -> None:
         self.prefs = self.prefs.with_(post=post)
         prefs, wizard = self.prefs, self.wizard_widget
+        request_folder = wizard.device_page.request_folder()
         wizard.setEnabled(False)
 
         def job(s):
             s.create(officer, passphrase)
             prefs_mod.save(s.home, prefs)
-            return officer
+            if request_folder:  # the vault exists now; a failure here is only reported
+                from intake_app.errors import IntakeError
+                from intake_app.sync import write_enrollment_request
+
+                try:
+                    write_enrollment_request(s.vault, request_folder, post)
+                except (IntakeError, OSError) as exc:
+                    return officer, exc
+                return officer, True
+            return officer, None
 
         def failed(err):
             wizard.setEnabled(True)
             wizard.fail(error_text(err))
 
-        def created(name):
+        def created(result):
+            name, request = result
             self.officers, self.last_officer = [name], name
             self._replace("wizard", None)
             self._show_workspace()
+            if request is True:
+                show_message(self.workspace.message, tr("ui.wizard.enroll_written"), "ok")
+            elif request is not None:
+                show_message(self.workspace.message, tr("ui.wizard.enroll_failed", reason=error_text(request)))
+            if request is not None:
+                self.enroll_request_done.emit(request is True)
 
         self.backend.op(job).success(created).failure(failed).run()
 

@@ -1,11 +1,14 @@
 """First run: language, the first officer (passphrase twice, strength hint), the
-border post, and the device identity. The vault itself is created by the worker."""
+border post, and the device identity, with the optional offline enrollment request
+written to a folder the officer chooses. The vault itself (and the request) is
+created by the worker."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QFormLayout, QLabel, QLineEdit, QRadioButton, QVBoxLayout, QWizard, QWizardPage,
+    QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QRadioButton, QVBoxLayout, QWizard, QWizardPage,
 )
 
 from .text import tr
@@ -107,15 +110,60 @@ class _PostPage(QWizardPage):
 
 
 class _DevicePage(QWizardPage):
-    def __init__(self) -> None:
+    """The device identity, and optionally the offline enrollment request: written to a
+    folder the officer chooses (a USB stick) right after the vault is created."""
+
+    def __init__(self, wizard: "SetupWizard") -> None:
         super().__init__()
+        self.wizard_ = wizard
         self.setTitle(tr("ui.wizard.device_title"))
         layout = QVBoxLayout(self)
         text = QLabel(tr("ui.wizard.device_text"))
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(text)
+        self.enroll = QCheckBox(tr("ui.wizard.enroll_now"))
+        self.enroll.setObjectName("enroll_now")
+        layout.addWidget(self.enroll)
+        row = QHBoxLayout()
+        self.folder = QLineEdit()
+        self.folder.setReadOnly(True)
+        self.folder.setPlaceholderText(tr("ui.wizard.enroll_folder"))
+        self.choose = QPushButton(tr("ui.wizard.enroll_choose"))
+        row.addWidget(self.folder, 1)
+        row.addWidget(self.choose)
+        layout.addLayout(row)
+        self.enroll_help = muted(tr("ui.wizard.enroll_help"))
+        layout.addWidget(self.enroll_help)
+        self.message = message_label()
+        layout.addWidget(self.message)
         layout.addStretch(1)
+        self.enroll.toggled.connect(self._toggled)
+        self.choose.clicked.connect(self._choose)
+        self._toggled(False)
+
+    def _toggled(self, on: bool) -> None:
+        for w in (self.folder, self.choose, self.enroll_help):
+            w.setEnabled(on)
+
+    def _choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("ui.syncdlg.choose_folder"))
+        if folder:
+            self.folder.setText(folder)
+
+    def request_folder(self) -> str:
+        return self.folder.text() if self.enroll.isChecked() else ""
+
+    def validatePage(self) -> bool:
+        if self.enroll.isChecked():
+            if not self.folder.text():
+                show_message(self.message, tr("ui.wizard.enroll_no_folder"))
+                return False
+            if not self.wizard_.post_page.post.currentData():
+                show_message(self.message, tr("ui.wizard.enroll_no_post"))
+                return False
+        show_message(self.message, "")
+        return True
 
 
 class SetupWizard(QWizard):
@@ -133,11 +181,13 @@ class SetupWizard(QWizard):
         self.language_page = _LanguagePage(self, language)
         self.officer_page = _OfficerPage()
         self.post_page = _PostPage(posts, post)
-        self.device_page = _DevicePage()
+        self.device_page = _DevicePage(self)
         for page in (self.language_page, self.officer_page, self.post_page, self.device_page):
             self.addPage(page)
 
     def accept(self) -> None:  # Finish: hand over; the wizard stays until the vault exists
+        if not self.device_page.validatePage():
+            return
         self.completed.emit(self.officer_page.name.text().strip(), self.officer_page.passphrase.text(),
                             self.post_page.post.currentData() or "")
 

@@ -1,5 +1,6 @@
 """The device's lease in the desktop app: lapsed blocks NEW intakes with a message asking
-to sync first (the app opens, saved cases stay viewable); expiring warns. FICTIONAL data."""
+to sync first (the app opens, saved cases stay viewable); expiring warns. And the
+first-run wizard's optional offline enrollment request. FICTIONAL data."""
 
 from __future__ import annotations
 
@@ -95,3 +96,53 @@ def test_renewed_lease_lifts_the_block(qtbot, unlocked, server_keys):
     _lease(qtbot, win, server_keys, 30)  # a sync renewed it
     assert win.workspace.new_intake() is not None
     wait_idle(qtbot, win)
+
+
+# --- the first-run wizard's optional enrollment request ------------------------------------
+def _wizard_to_device_page(win, post="cr_paso_canoas"):
+    from conftest import OFFICER, PASSPHRASE
+
+    wiz = win.wizard_widget
+    wiz.next()
+    wiz.officer_page.name.setText(OFFICER)
+    wiz.officer_page.passphrase.setText(PASSPHRASE)
+    wiz.officer_page.repeat.setText(PASSPHRASE)
+    wiz.next()
+    wiz.post_page.post.setCurrentIndex(wiz.post_page.post.findData(post))
+    wiz.next()
+    assert wiz.currentPage() is wiz.device_page
+    return wiz
+
+
+def test_wizard_writes_the_enrollment_request(qtbot, window, tmp_path):
+    from intake_app import i18n
+
+    wiz = _wizard_to_device_page(window)
+    page = wiz.device_page
+    page.enroll.setChecked(True)
+    assert not page.validatePage()  # no folder yet: said so, nothing created
+    assert page.message.text() == i18n.t("ui.wizard.enroll_no_folder", "es")
+    stick = tmp_path / "memoria"
+    stick.mkdir()
+    page.folder.setText(str(stick))  # what the folder chooser sets
+    with qtbot.waitSignal(window.enroll_request_done, timeout=20_000) as done:
+        wiz.button(wiz.WizardButton.FinishButton).click()
+    assert done.args == [True]
+    assert window.workspace is not None
+    assert window.workspace.message.text() == i18n.t("ui.wizard.enroll_written", "es")
+    assert list((stick / "intake-enroll").iterdir())
+
+
+def test_wizard_enrollment_request_needs_the_post(qtbot, window, tmp_path):
+    from intake_app import i18n
+
+    wiz = _wizard_to_device_page(window, post="")
+    page = wiz.device_page
+    page.enroll.setChecked(True)
+    page.folder.setText(str(tmp_path))
+    assert not page.validatePage()
+    assert page.message.text() == i18n.t("ui.wizard.enroll_no_post", "es")
+    page.enroll.setChecked(False)  # optional: without it the vault is created as before
+    with qtbot.waitSignal(window.unlocked, timeout=20_000):
+        wiz.button(wiz.WizardButton.FinishButton).click()
+    assert not (tmp_path / "intake-enroll").exists()
