@@ -130,7 +130,7 @@ def run(engine, label: str, goal_ms: float) -> list[tuple]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = argv or []
     pg_n = int(argv[0]) if argv else 1_000_000
     sq_n = int(argv[1]) if len(argv) > 1 else 100_000
     os.environ.setdefault("INTAKE_TEST_FAST_KDF", "1")
@@ -176,4 +176,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
