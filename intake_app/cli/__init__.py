@@ -12,9 +12,8 @@ import sys
 import click
 
 from .. import i18n
-from ..errors import IntakeError
 from ..logsetup import setup_logging
-from .common import Context
+from .common import Context, run_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,23 +34,9 @@ def cli(ctx: click.Context, home, passphrase_file, officer, lang) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import audit_cmds, case_cmds, demo_cmds, print_cmds, sync_cmds, vault_cmds  # noqa: F401  (register commands)
+    from . import audit_cmds, case_cmds, demo_cmds, print_cmds, sync_cmds, vault_cmds  # noqa: F401  (register)
 
-    try:
-        cli.main(args=argv, prog_name="intake", standalone_mode=False)
-    except IntakeError as err:
-        click.echo(i18n.t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
-        return 2
-    except click.exceptions.Abort:
-        click.echo(i18n.t("cli.aborted"), err=True)
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo(i18n.t("cli.aborted"), err=True)
-        return 130
-    return 0
+    return run_group(cli, argv, "intake")
 
 
 if __name__ == "__main__":

@@ -57,3 +57,24 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int:
+    """Run a click group the way both ``intake`` and ``intake-server`` do: typed core
+    errors are worded for a person (exit 2), never shown as a traceback."""
+    from ..errors import IntakeError
+
+    try:
+        group.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except IntakeError as err:
+        click.echo(i18n.t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo(i18n.t("cli.aborted"), err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0

@@ -16,7 +16,6 @@ from pathlib import Path
 import click
 
 from .. import i18n
-from ..errors import IntakeError
 from ..logsetup import setup_logging
 
 
@@ -336,23 +335,9 @@ _register_exchange(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        cli.main(args=argv, prog_name="intake-server", standalone_mode=False)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    except IntakeError as err:
-        click.echo(i18n.t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
-        return 2
-    except click.exceptions.Abort:
-        click.echo(i18n.t("cli.aborted"), err=True)
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo(i18n.t("cli.aborted"), err=True)
-        return 130
-    return 0
+    from ..cli.common import run_group
+
+    return run_group(cli, argv, "intake-server")
 
 
 if __name__ == "__main__":
