@@ -18,6 +18,7 @@ same device and sequence with other bytes is a fork and is refused.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -89,6 +90,32 @@ def dialect_insert(conn: Connection, table):
 def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+# --- PostgreSQL: set-based writes (one statement per table and bundle, rows sent by COPY) ---
+def _pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _pg_cursor(conn: Connection):
+    """A psycopg cursor inside SQLAlchemy's transaction (same connection, same transaction)."""
+    return conn.connection.driver_connection.cursor()
+
+
+def pg_stage(cur, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> str:
+    """COPY rows into a per-session temporary twin of ``table`` (emptied at each commit)
+    and return its name; the caller moves them with one INSERT … SELECT … ON CONFLICT."""
+    stage = f"stage_{table}"
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+    cur.execute(f"DELETE FROM {stage}")  # an earlier statement of this transaction may have used it
+    with cur.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+    return stage
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- step 3: revisions ---------------------------------------------------------------
@@ -235,6 +262,8 @@ class Ingestor:
                  "content_hash": r["content_hash"], "content": r["content"]} for r in opened.revisions]
         if not rows:
             return set()
+        if _pg(conn):
+            return self._insert_revisions_pg(conn, rows)
         stmt = dialect_insert(conn, revisions_t).on_conflict_do_nothing(index_elements=["revision_id"])
         for part in chunks(rows):
             conn.execute(stmt, part)
@@ -250,7 +279,32 @@ class Ingestor:
                     raise RevisionConflictingCopy(revision_id=r["revision_id"])
         return new_ids
 
+    def _insert_revisions_pg(self, conn: Connection, rows: list[dict]) -> set[str]:
+        cols = ("revision_id", "case_id", "parent_id", "officer_id", "device_id", "bundle_id", "created_at",
+                "codebook_version", "content_hash", "content")
+        with _pg_cursor(conn) as cur:
+            stage = pg_stage(cur, "revisions", cols, ((*(r[c] for c in cols[:-1]), _json(r["content"])) for r in rows))
+            cur.execute(f"INSERT INTO revisions ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage}"
+                        " ON CONFLICT (revision_id) DO NOTHING RETURNING revision_id")
+            new_ids = {r[0] for r in cur.fetchall()}
+            old = [r for r in rows if r["revision_id"] not in new_ids]
+            if old:  # already held (sent in another bundle): must be the same revision
+                cur.execute("SELECT revision_id, content_hash FROM revisions WHERE revision_id = ANY(%s)",
+                            ([r["revision_id"] for r in old],))
+                held = dict(cur.fetchall())
+                for r in old:
+                    if held.get(r["revision_id"]) != r["content_hash"]:
+                        raise RevisionConflictingCopy(revision_id=r["revision_id"])
+        return new_ids
+
     def _insert_audit(self, conn: Connection, opened: OpenedBundle, bundle_id: int) -> None:
+        if _pg(conn):
+            if opened.audit:
+                with _pg_cursor(conn) as cur:
+                    stage = pg_stage(cur, "device_audit", ("device_id", "seq", "bundle_id", "entry"),
+                                     ((opened.header.device_id, a["seq"], bundle_id, _json(a)) for a in opened.audit))
+                    cur.execute(f"INSERT INTO device_audit SELECT * FROM {stage} ON CONFLICT DO NOTHING")
+            return
         rows = [{"device_id": opened.header.device_id, "seq": a["seq"], "bundle_id": bundle_id, "entry": a}
                 for a in opened.audit]
         for part in chunks(rows):
@@ -261,15 +315,28 @@ class Ingestor:
         if not revs:
             return 0
         case_ids = sorted({r["case_id"] for r in revs})
-        for part in chunks(case_ids):  # placeholders for new cases, in key order (no deadlocks)
-            conn.execute(dialect_insert(conn, cases_t).on_conflict_do_nothing(index_elements=["case_id"]),
-                         [{"case_id": c, "head_revision_id": None, "revision_count": 0, "open_conflicts": 0,
-                           "review_state": "new", "first_received_at": now, "updated_at": now} for c in part])
         heads: dict[str, str | None] = {}
-        for part in chunks(case_ids):
-            heads.update(conn.execute(select(cases_t.c.case_id, cases_t.c.head_revision_id)
-                                      .where(cases_t.c.case_id.in_(part)).order_by(cases_t.c.case_id)
-                                      .with_for_update()).all())
+        if _pg(conn):
+            with _pg_cursor(conn) as cur:  # placeholders for new cases, in key order (no deadlocks)
+                cur.execute("INSERT INTO cases (case_id, head_revision_id, revision_count, open_conflicts, review_state,"
+                            " first_received_at, updated_at) SELECT c, NULL, 0, 0, 'new', %(now)s, %(now)s"
+                            " FROM unnest(%(ids)s::text[]) AS c ORDER BY c ON CONFLICT (case_id) DO NOTHING"
+                            " RETURNING case_id", {"ids": case_ids, "now": now})
+                heads.update((c, None) for (c,) in cur.fetchall())  # ours, and locked by us until commit
+                held = [c for c in case_ids if c not in heads]
+                if held:
+                    cur.execute("SELECT case_id, head_revision_id FROM cases WHERE case_id = ANY(%s)"
+                                " ORDER BY case_id FOR UPDATE", (held,))
+                    heads.update(cur.fetchall())
+        else:
+            for part in chunks(case_ids):  # placeholders for new cases, in key order (no deadlocks)
+                conn.execute(dialect_insert(conn, cases_t).on_conflict_do_nothing(index_elements=["case_id"]),
+                             [{"case_id": c, "head_revision_id": None, "revision_count": 0, "open_conflicts": 0,
+                               "review_state": "new", "first_received_at": now, "updated_at": now} for c in part])
+            for part in chunks(case_ids):
+                heads.update(conn.execute(select(cases_t.c.case_id, cases_t.c.head_revision_id)
+                                          .where(cases_t.c.case_id.in_(part)).order_by(cases_t.c.case_id)
+                                          .with_for_update()).all())
         changed: dict[str, dict] = {}
         pending: list[dict] = []
         counts: dict[str, int] = defaultdict(int)
@@ -298,6 +365,16 @@ class Ingestor:
         per_case_conflicts: dict[str, int] = defaultdict(int)
         for row in conflict_rows:
             per_case_conflicts[row["case_id"]] += 1
+        if _pg(conn):  # one UPDATE for all the cases (the rows exist and are locked by us)
+            with _pg_cursor(conn) as cur:
+                cur.execute("UPDATE cases AS c SET head_revision_id = v.h, revision_count = c.revision_count + v.n,"
+                            " open_conflicts = c.open_conflicts + v.oc, updated_at = %s"
+                            " FROM unnest(%s::text[], %s::text[], %s::int[], %s::int[]) AS v(case_id, h, n, oc)"
+                            " WHERE c.case_id = v.case_id",
+                            (now, case_ids, [heads[c] for c in case_ids], [counts[c] for c in case_ids],
+                             [per_case_conflicts[c] for c in case_ids]))
+            write_facts(conn, [changed[c] for c in sorted(changed)], now)
+            return len(conflict_rows)
         # one multi-row upsert instead of one UPDATE per case (the rows exist and are locked by us)
         stmt = dialect_insert(conn, cases_t)
         stmt = stmt.on_conflict_do_update(index_elements=["case_id"], set_={
@@ -322,6 +399,10 @@ def write_facts(conn: Connection, heads: list[dict], now: datetime) -> None:
         row, k = facts_of(rev["case_id"], rev["revision_id"], rev["codebook_version"], rev["content"], now)
         facts.append(row)
         kinds.extend(k)
+    if _pg(conn):
+        _write_facts_pg(conn, heads, facts, kinds)
+        dashboard_rollup.apply(conn, heads, facts)
+        return
     stmt = dialect_insert(conn, facts_t)
     stmt = stmt.on_conflict_do_update(index_elements=["case_id"],
                                       set_={c.name: stmt.excluded[c.name] for c in facts_t.columns if c.name != "case_id"})
@@ -333,6 +414,20 @@ def write_facts(conn: Connection, heads: list[dict], now: datetime) -> None:
     for part in chunks(kinds):
         conn.execute(exploit_t.insert(), part)
     dashboard_rollup.apply(conn, heads, facts)  # the dashboard's rollup, in this same transaction
+
+
+def _write_facts_pg(conn: Connection, heads: list[dict], facts: list[dict], kinds: list[dict]) -> None:
+    cols = [c.name for c in facts_t.columns]
+    with _pg_cursor(conn) as cur:
+        stage = pg_stage(cur, "case_facts", cols, (tuple(f[c] for c in cols) for f in facts))
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != "case_id")
+        cur.execute(f"INSERT INTO case_facts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage}"
+                    f" ORDER BY case_id ON CONFLICT (case_id) DO UPDATE SET {sets}")
+        cur.execute("DELETE FROM case_fact_exploitation WHERE case_id = ANY(%s)", ([h["case_id"] for h in heads],))
+        if kinds:
+            cur.execute("INSERT INTO case_fact_exploitation (case_id, exploitation_type)"
+                        " SELECT * FROM unnest(%s::text[], %s::text[])",
+                        ([k["case_id"] for k in kinds], [k["exploitation_type"] for k in kinds]))
 
 
 def _hold_for_tests() -> None:
