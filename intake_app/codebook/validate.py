@@ -79,6 +79,8 @@ def _check_type(cb: Codebook, f: Field, value: Any, where: str, problems: list[F
 def _check_rules(f: Field, value: Any, values: Mapping[str, Any], where: str, today: date,
                  problems: list[FieldProblem]) -> None:
     rules = f.validation
+    if not rules:  # nothing below can fire without a rule
+        return
     if "max_length" in rules and isinstance(value, str) and len(value) > rules["max_length"]:
         problems.append(FieldProblem(where, "max_length", {"max": rules["max_length"]}))
     if "pattern" in rules and isinstance(value, str) and not re.fullmatch(rules["pattern"], value):
@@ -100,12 +102,30 @@ def _check_rules(f: Field, value: Any, values: Mapping[str, Any], where: str, to
         problems.append(FieldProblem(where, "choice_not_allowed_here"))
 
 
+_BY_KEY: dict[int, tuple[Any, dict[str, Field]]] = {}
+
+
+def _by_key(fields) -> dict[str, Field]:
+    """{key: field} of a (read-only) tuple of fields, built once per tuple."""
+    hit = _BY_KEY.get(id(fields))
+    if hit is None or hit[0] is not fields:
+        hit = _BY_KEY[id(fields)] = (fields, {f.key: f for f in fields})  # keeps the tuple alive: ids stay unique
+    return hit[1]
+
+
+def _all_fields(cb: Codebook) -> tuple[Field, ...]:
+    hit = _BY_KEY.get(id(cb))
+    if hit is None or hit[0] is not cb:
+        hit = _BY_KEY[id(cb)] = (cb, tuple(f for s in cb.sections for f in s.fields))  # type: ignore[assignment]
+    return hit[1]  # type: ignore[return-value]
+
+
 def _check_group(cb: Codebook, fields, content: Mapping[str, Any], derived: Mapping[str, Any],
                  prefix: str, problems: list[FieldProblem], today: date | None = None,
                  typed: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``typed``: values already type-checked by the caller (only unknown keys are left to find)."""
     today = today or date.today()
-    by_key = {f.key: f for f in fields}
+    by_key = _by_key(fields)
     clean: dict[str, Any] = dict(typed) if typed is not None else {}
     for key, value in content.items():
         if typed is not None and key in by_key:
@@ -141,7 +161,7 @@ def validate_record(cb: Codebook, content: Mapping[str, Any], today: date | None
     if not isinstance(content, Mapping):
         raise InvalidRecord([FieldProblem("record", "type_object")])
     problems: list[FieldProblem] = []
-    fields = [f for s in cb.sections for f in s.fields]
+    fields = _all_fields(cb)
     # derived values (minor, post_country, ...) take part in skip logic
     # first the form of each value; rules and skip logic only make sense on well-formed answers
     pre: dict[str, Any] = {}
