@@ -149,29 +149,23 @@ def _duplicates(conn, keys, content, derived, exclude: int | None) -> list[Dupli
     strong = [(k, v) for k, v in keys if k in ("document", "name", "birth")]
     if not strong:
         return []
-    where = " OR ".join("(kind = ? AND key = ?)" for _ in strong)
+    where = " OR ".join("(pk.kind = ? AND pk.key = ?)" for _ in strong)
     args = [x for pair in strong for x in pair]
-    matches: dict[int, set[str]] = {}
-    for rowid, kind in conn.execute(f"SELECT case_rowid, kind FROM person_keys WHERE {where} LIMIT 500", args):
-        if rowid != exclude:
-            matches.setdefault(rowid, set()).add(kind)
-    hints = []
-    for rowid, kinds in matches.items():
-        case = conn.execute("SELECT case_id, citizenship, age_band FROM cases WHERE rowid = ?", (rowid,)).fetchone()
-        reasons = set()
-        if "document" in kinds:
-            reasons.add("document")
-        if "name" in kinds:
-            reasons.add("name")
-        if "birth" in kinds:
-            reasons.add("birth_date")
-        if case[1] and case[1] == content.get("citizenship"):
+    # one query: matching keys with the candidate's non-identifying dimensions
+    found: dict[str, set[str]] = {}
+    for case_id, kind, citizenship, age_band in conn.execute(
+            "SELECT c.case_id, pk.kind, c.citizenship, c.age_band FROM person_keys pk"
+            f" JOIN cases c ON c.rowid = pk.case_rowid WHERE ({where}) AND pk.case_rowid IS NOT ? LIMIT 2000",
+            (*args, exclude)):
+        reasons = found.setdefault(case_id, set())
+        reasons.add({"document": "document", "name": "name", "birth": "birth_date"}[kind])
+        if citizenship and citizenship == content.get("citizenship"):
             reasons.add("nationality")
-        if case[2] and case[2] == derived.get("age_band"):
+        if age_band and age_band == derived.get("age_band"):
             reasons.add("age_band")
-        # a hint needs a document match, or a name plus one more signal
-        if "document" in reasons or ("name" in reasons and len(reasons) >= 2):
-            hints.append(DuplicateHint(case[0], tuple(sorted(reasons))))
+    # a hint needs a document match, or a name plus one more signal
+    hints = [DuplicateHint(case_id, tuple(sorted(r))) for case_id, r in found.items()
+             if "document" in r or ("name" in r and len(r) >= 2)]
     hints.sort(key=lambda h: (-len(h.reasons), h.case_id))
     return hints[:10]
 
