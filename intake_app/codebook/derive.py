@@ -12,7 +12,8 @@ def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _date(value: Any) -> date | None:
+def parse_date(value: Any) -> date | None:
+    """An ISO date answer as a date, or None for anything else (never raises)."""
     if isinstance(value, str):
         try:
             return date.fromisoformat(value)
@@ -23,8 +24,8 @@ def _date(value: Any) -> date | None:
 
 def derive_demographics(cb: Codebook, content: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    birth = _date(content.get("birth_date"))
-    recorded = _date(content.get("record_date")) or date.today()
+    birth = parse_date(content.get("birth_date"))
+    recorded = parse_date(content.get("record_date")) or date.today()
     age = None
     if birth is not None:
         age = age_on(birth, recorded)

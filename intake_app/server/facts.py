@@ -12,21 +12,13 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from ..codebook import derive, load_codebook
+from ..codebook.derive import parse_date as _date
 
 FLAGS = ("flag_trafficking", "flag_smuggling", "flag_aggravated_smuggling", "flag_urgent", "unaccompanied_minor")
 # the dimensions an analyst may group by (all columns of case_facts that are not ids)
 DIMENSIONS = ("year", "quarter", "border_post", "post_country", "institution", "intake_setting", "gender",
               "sex_age_group", "age_band", "minor", "citizenship", "foreign_national", "cross_border",
               *FLAGS, "trafficking_status", "case_status", "exploitation_type")
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _str(value: Any, limit: int) -> str | None:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, Mapping
 
 from ...codebook import load_codebook
+from ...codebook.derive import parse_date as _date
 
 # dims of dash_rollup; "m" holds the overview measures, counted per person
 MEASURES = ("persons", "trafficking", "accredited", "smuggling", "urgent", "unaccompanied")
@@ -19,15 +20,6 @@ DIMS = ("m", "gender", "nat", "expl", "ctrl", "rel", "flow", "xcty", "ref", "day
 EXTRA_FIELDS = ("tr_purposes", "tr_control_methods", "tr_relationship", "tr_exploitation_country", "referrals",
                 "record_date", "accreditation_date")
 MAX_DAYS = 366
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _country(value: Any) -> str | None:
