@@ -137,8 +137,10 @@ def save_case(self, content: Mapping[str, Any], case_id: str | None = None, pare
             conn.execute("DELETE FROM name_index WHERE rowid = ?", (rowid,))
             conn.execute("DELETE FROM person_keys WHERE case_rowid = ?", (rowid,))
         conn.execute("INSERT INTO name_index (rowid, names, documents) VALUES (?,?,?)", (rowid, names, docs))
-        conn.executemany("INSERT INTO person_keys (case_rowid, kind, key) VALUES (?,?,?)",
-                         [(rowid, kind, key) for kind, key in keys])
+        conn.executemany("INSERT OR IGNORE INTO person_keys (kind, key, case_rowid, case_id, citizenship, age_band)"
+                         " VALUES (?,?,?,?,?,?)",
+                         [(kind, key, rowid, case_id, clean.get("citizenship"), derived.get("age_band"))
+                          for kind, key in keys])
         duplicates = _duplicates(conn, keys, clean, derived, exclude=rowid)
         self.audit.append(self.officer.id, "case_create" if parent is None else "case_edit", case_id, revision_id,
                           duplicates=len(duplicates))
@@ -149,14 +151,13 @@ def _duplicates(conn, keys, content, derived, exclude: int | None) -> list[Dupli
     strong = [(k, v) for k, v in keys if k in ("document", "name", "birth")]
     if not strong:
         return []
-    where = " OR ".join("(pk.kind = ? AND pk.key = ?)" for _ in strong)
+    where = " OR ".join("(kind = ? AND key = ?)" for _ in strong)
     args = [x for pair in strong for x in pair]
-    # one query: matching keys with the candidate's non-identifying dimensions
+    # one query over the clustered key table, which carries what a hint needs
     found: dict[str, set[str]] = {}
     for case_id, kind, citizenship, age_band in conn.execute(
-            "SELECT c.case_id, pk.kind, c.citizenship, c.age_band FROM person_keys pk"
-            f" JOIN cases c ON c.rowid = pk.case_rowid WHERE ({where}) AND pk.case_rowid IS NOT ? LIMIT 2000",
-            (*args, exclude)):
+            "SELECT case_id, kind, citizenship, age_band FROM person_keys"
+            f" WHERE ({where}) AND case_rowid IS NOT ? LIMIT 2000", (*args, exclude)):
         reasons = found.setdefault(case_id, set())
         reasons.add({"document": "document", "name": "name", "birth": "birth_date"}[kind])
         if citizenship and citizenship == content.get("citizenship"):
