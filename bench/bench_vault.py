@@ -51,8 +51,8 @@ def _raw_save(conn, row, seq):
                        " border_post, gender, age_band, citizenship, flags) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        (case_id, rid, 1, "t", "t", *dims))
     conn.execute("INSERT INTO name_index (rowid, names, documents) VALUES (?,?,?)", (cur.lastrowid, names, docs))
-    conn.executemany("INSERT INTO person_keys (case_rowid, kind, key) VALUES (?,?,?)",
-                     [(cur.lastrowid, k, v) for k, v in keys])
+    conn.executemany("INSERT OR IGNORE INTO person_keys (kind, key, case_rowid, case_id, citizenship, age_band)"
+                     " VALUES (?,?,?,?,?,?)", [(k, v, cur.lastrowid, case_id, dims[4], dims[3]) for k, v in keys])
     conn.execute("COMMIT")
 
 
