@@ -11,7 +11,7 @@ import pytest
 from bundle_samples import make_audit, make_revisions
 
 from intake_app.bundle import errors as bundle_errors
-from intake_app.bundle import format as fmt
+from intake_app.bundle import codec as fmt  # the canonical encoding lives in codec.py
 from intake_app.errors import IntakeError
 from intake_app.paths import resources_dir
 
