@@ -246,7 +246,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     style.apply(app)
     OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.png"):
+    for old in [*OUT.glob("es-*.png"), *OUT.glob("en-*.png")]:  # the dashboard keeps its own shots here
         old.unlink()
     written = []
     for lang in ("es", "en"):

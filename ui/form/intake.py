@@ -77,6 +77,8 @@ class IntakeForm(QWidget):
         self.progress.setFormat(tr("ui.form.progress"))
         left.addWidget(self.progress)
         self.autosave_label = muted()
+        # room for two wrapped lines: a word-wrapped label in this column was given one line and clipped
+        self.autosave_label.setMinimumHeight(self.autosave_label.fontMetrics().lineSpacing() * 2 + 6)
         left.addWidget(self.autosave_label)
         left_box = QWidget()
         left_box.setLayout(left)
