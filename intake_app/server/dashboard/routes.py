@@ -18,7 +18,7 @@ import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import IntakeError
 from ...i18n import LANGUAGES, describe_error, t
-from .. import audit, auth
+from .. import audit, auth, web_session
 from ..db import transaction
 from ..errors import NotAuthenticated, RoleForbidden, SessionExpired
 from . import views
@@ -152,30 +152,19 @@ def router() -> APIRouter:
 
     @r.post("/login")
     async def _login(request: Request):
-        body = (await request.body())[:8192].decode("utf-8", "replace")
-        form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        form = await web_session.read_form(request, 8192)
         lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
         nxt = _safe_next(form.get("next", "/dashboard/"))
-        st = request.app.state
         try:
-            token, _ = await run_in_threadpool(auth.login, st.engine, st.settings, form.get("username", "")[:64],
-                                               form.get("password", "")[:1024])
+            token = await web_session.sign_in(request, form)
         except IntakeError as err:
             return render("login.html", 401, lang=lang, next=nxt, error=describe_error(err, lang),
                           filters=Filters(lang=lang))
-        resp = RedirectResponse(nxt, status_code=303, headers=HEADERS)
-        resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/dashboard",
-                        secure=request.url.scheme == "https", max_age=st.settings.session_max_hours * 3600)
-        return resp
+        return web_session.signed_in(request, token, nxt, cookie=COOKIE, path="/dashboard", headers=HEADERS)
 
     @r.post("/logout")
     async def _logout(request: Request):
-        token = request.cookies.get(COOKIE)
-        if token:
-            await run_in_threadpool(auth.logout, request.app.state.engine, token)
-        resp = RedirectResponse("/dashboard/login", status_code=303, headers=HEADERS)
-        resp.delete_cookie(COOKIE, path="/dashboard")
-        return resp
+        return await web_session.sign_out(request, cookie=COOKIE, path="/dashboard", headers=HEADERS)
 
     @r.get("/")
     async def _overview(request: Request):
@@ -235,7 +224,7 @@ def router() -> APIRouter:
 
 
 def _safe_next(value: str) -> str:
-    return value if value.startswith("/dashboard") and "//" not in value and "\\" not in value else "/dashboard/"
+    return web_session.safe_next(value, "/dashboard")
 
 
 def _options(lang: str, result: views.ViewResult) -> dict:

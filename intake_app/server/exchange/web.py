@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from ...codebook import load_codebook
 from ...errors import IntakeError
 from ...i18n import LANGUAGES, describe_error, t
-from .. import audit, auth
+from .. import audit, auth, web_session
 from ..db import transaction
 from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired
 from . import incoming, outgoing
@@ -66,12 +66,11 @@ def _principal(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES) -> au
 
 
 async def _form(request: Request) -> dict[str, str]:
-    body = (await request.body())[:65536].decode("utf-8", "replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    return await web_session.read_form(request)
 
 
 def _safe_next(value: str) -> str:
-    return value if value.startswith("/exchange") and "//" not in value and "\\" not in value else "/exchange/"
+    return web_session.safe_next(value, "/exchange")
 
 
 def router() -> APIRouter:
@@ -106,25 +105,15 @@ def router() -> APIRouter:
         form = await _form(request)
         lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
         nxt = _safe_next(form.get("next", "/exchange/"))
-        st = request.app.state
         try:
-            token, _ = await run_in_threadpool(auth.login, st.engine, st.settings, form.get("username", "")[:64],
-                                               form.get("password", "")[:1024])
+            token = await web_session.sign_in(request, form)
         except IntakeError as err:
             return render("login.html", lang, 401, next=nxt, error=describe_error(err, lang), principal=None)
-        resp = RedirectResponse(nxt, status_code=303, headers=HEADERS)
-        resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/exchange",
-                        secure=request.url.scheme == "https", max_age=st.settings.session_max_hours * 3600)
-        return resp
+        return web_session.signed_in(request, token, nxt, cookie=COOKIE, path="/exchange", headers=HEADERS)
 
     @r.post("/logout")
     async def _logout(request: Request):
-        token = request.cookies.get(COOKIE)
-        if token:
-            await run_in_threadpool(auth.logout, request.app.state.engine, token)
-        resp = RedirectResponse("/exchange/login", status_code=303, headers=HEADERS)
-        resp.delete_cookie(COOKIE, path="/exchange")
-        return resp
+        return await web_session.sign_out(request, cookie=COOKIE, path="/exchange", headers=HEADERS)
 
     @r.get("/")
     async def _packages(request: Request):

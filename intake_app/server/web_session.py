@@ -1,0 +1,48 @@
+"""Sign-in and sign-out for the server's own pages (the dashboard, the exchange): one
+session cookie per area, HttpOnly, SameSite=Strict, scoped to the area's path, built on
+the server's sessions (auth.login / auth.logout)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from . import auth
+
+
+async def read_form(request: Request, limit: int = 65536) -> dict[str, str]:
+    body = (await request.body())[:limit].decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def safe_next(value: str, area: str) -> str:
+    """Where to go after signing in: only a path inside ``area`` (no open redirect)."""
+    return value if value.startswith(area) and "//" not in value and "\\" not in value else area + "/"
+
+
+async def sign_in(request: Request, form: dict[str, str]) -> str:
+    """A session token, or the typed error of auth.login (wrong password, locked out, ...)."""
+    st = request.app.state
+    token, _ = await run_in_threadpool(auth.login, st.engine, st.settings, form.get("username", "")[:64],
+                                       form.get("password", "")[:1024])
+    return token
+
+
+def signed_in(request: Request, token: str, nxt: str, *, cookie: str, path: str, headers: dict) -> RedirectResponse:
+    resp = RedirectResponse(nxt, status_code=303, headers=headers)
+    resp.set_cookie(cookie, token, httponly=True, samesite="strict", path=path,
+                    secure=request.url.scheme == "https",
+                    max_age=request.app.state.settings.session_max_hours * 3600)
+    return resp
+
+
+async def sign_out(request: Request, *, cookie: str, path: str, headers: dict) -> RedirectResponse:
+    token = request.cookies.get(cookie)
+    if token:
+        await run_in_threadpool(auth.logout, request.app.state.engine, token)
+    resp = RedirectResponse(path + "/login", status_code=303, headers=headers)
+    resp.delete_cookie(cookie, path=path)
+    return resp
