@@ -9,7 +9,6 @@ emptied before each test and dropped at the end. Every person is fictional (DEMO
 from __future__ import annotations
 
 import os
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -29,36 +28,17 @@ from intake_app.server.db import make_engine, transaction  # noqa: E402
 from intake_app.server.ingest import write_facts  # noqa: E402
 from intake_app.server.models import Base  # noqa: E402
 from intake_app.server.setup import init_server  # noqa: E402
+from tests.pg import temp_databases  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 PASSWORD = "clave-ficticia-larga-1"
 TODAY = date(2026, 11, 20)
 
 
-def _pg_available() -> bool:
-    try:
-        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with eng.connect():
-            pass
-        eng.dispose()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="session")
 def pg_dash_url():
-    if not _pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"intake_dash_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with temp_databases("intake_dash_test") as (url,):
+        yield url
 
 
 def _empty_pg(url: str) -> None:

@@ -3,11 +3,8 @@ own freshly created database, the Panamanian one on another; dropped afterwards.
 
 from __future__ import annotations
 
-import os
-import secrets
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from intake_app.server.exchange import incoming, outgoing
 from intake_app.server.exchange.errors import PackageAlreadyReceived, ReceivedCaseWithdrawn
@@ -15,27 +12,14 @@ from intake_app.server.exchange.errors import PackageAlreadyReceived, ReceivedCa
 from . import conftest
 from .conftest import person
 from .test_refusals import referral
+from tests.pg import temp_databases  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture
 def pg_urls():
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect():
-            pass
-    except Exception:
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    names = [f"intake_xchg_test_{os.getpid()}_{secrets.token_hex(4)}" for _ in range(2)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield [f"postgresql+psycopg://postgres@127.0.0.1:5432/{n}" for n in names]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with temp_databases("intake_xchg_test", 2) as urls:
+        yield urls
 
 
 def test_referral_replay_and_withdrawal_on_postgresql(tmp_path, pg_urls, monkeypatch):

@@ -6,8 +6,6 @@ user postgres), migrated once, emptied before each test, dropped at the end.
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,43 +24,23 @@ from intake_app.server.models import Base  # noqa: E402
 from intake_app.server.setup import init_server  # noqa: E402
 
 from .devicesim import SimDevice  # noqa: E402
+from tests.pg import temp_databases  # noqa: E402
 
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 KEY_PASSPHRASE = "frase del operador ficticia"
 ADMIN_PASSWORD = "clave-admin-ficticia-1"
 PASSWORD = "clave-ficticia-larga-1"
 
 
-def _pg_available() -> bool:
-    try:
-        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with eng.connect():
-            pass
-        eng.dispose()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="session")
 def pg_url():
-    if not _pg_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"intake_srv_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    from intake_app.server.migrate import upgrade
+    with temp_databases("intake_srv_test") as (url,):
+        from intake_app.server.migrate import upgrade
 
-    eng = make_engine(url)
-    upgrade(eng)
-    eng.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
+        yield url
 
 
 def empty_pg(url: str) -> None:
