@@ -141,9 +141,11 @@ def _check_group(cb: Codebook, fields, content: Mapping[str, Any], derived: Mapp
             clean[key] = v
     values = {**clean, **derived}
     for f in fields:
-        where = f"{prefix}.{f.key}" if prefix else f.key
-        visible = conditions.evaluate(f.show_if, values)
         present = f.key in clean
+        if not present and f.required is False:
+            continue  # an optional question left empty: nothing to check (most fields, most of the time)
+        where = f"{prefix}.{f.key}" if prefix else f.key
+        visible = f.show_if is None or conditions.evaluate(f.show_if, values)
         if present and not visible:
             problems.append(FieldProblem(where, "not_applicable"))
             continue
@@ -152,7 +154,8 @@ def _check_group(cb: Codebook, fields, content: Mapping[str, Any], derived: Mapp
             if visible and required:
                 problems.append(FieldProblem(where, "required"))
             continue
-        _check_rules(f, clean[f.key], values, where, today, problems)
+        if f.validation:
+            _check_rules(f, clean[f.key], values, where, today, problems)
     return clean
 
 
