@@ -40,3 +40,17 @@ def temp_databases(prefix: str, count: int = 1) -> Iterator[list[str]]:
             for name in names:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def empty_server_db(url: str) -> None:
+    """Empty every server table that exists (a fresh test state), keeping the schema."""
+    from intake_app.server.models import Base
+
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        have = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname='public'")).scalars())
+        tables = [t.name for t in Base.metadata.sorted_tables if t.name in have and t.name != "alembic_version"]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(text("INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    eng.dispose()

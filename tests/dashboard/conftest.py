@@ -19,16 +19,14 @@ import pytest
 pytest.importorskip("fastapi")
 os.environ.setdefault("INTAKE_TEST_FAST_KDF", "1")
 
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from intake_app.bundle.serverkeys import KdfParams  # noqa: E402
 from intake_app.codebook import load_codebook  # noqa: E402
 from intake_app.server.auth import add_user  # noqa: E402
 from intake_app.server.db import make_engine, transaction  # noqa: E402
 from intake_app.server.ingest import write_facts  # noqa: E402
-from intake_app.server.models import Base  # noqa: E402
 from intake_app.server.setup import init_server  # noqa: E402
-from tests.pg import temp_databases  # noqa: E402
+from tests.pg import empty_server_db as _empty_pg, temp_databases  # noqa: E402
 
 FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 PASSWORD = "clave-ficticia-larga-1"
@@ -39,17 +37,6 @@ TODAY = date(2026, 11, 20)
 def pg_dash_url():
     with temp_databases("intake_dash_test") as (url,):
         yield url
-
-
-def _empty_pg(url: str) -> None:
-    eng = create_engine(url)
-    with eng.begin() as conn:
-        have = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname='public'")).scalars())
-        tables = [t.name for t in Base.metadata.sorted_tables if t.name in have]
-        if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            conn.execute(text("INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
-    eng.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

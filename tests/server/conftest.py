@@ -13,18 +13,17 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from intake_app.bundle.serverkeys import KdfParams  # noqa: E402
 from intake_app.server import devices  # noqa: E402
 from intake_app.server.auth import add_user  # noqa: E402
 from intake_app.server.db import make_engine  # noqa: E402
 from intake_app.server.keys import KeyStore  # noqa: E402
-from intake_app.server.models import Base  # noqa: E402
 from intake_app.server.setup import init_server  # noqa: E402
 
 from .devicesim import SimDevice  # noqa: E402
-from tests.pg import temp_databases  # noqa: E402
+from tests.pg import empty_server_db as empty_pg, temp_databases  # noqa: E402,F401  (empty_pg: used by tests)
 
 FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 KEY_PASSPHRASE = "frase del operador ficticia"
@@ -41,15 +40,6 @@ def pg_url():
         upgrade(eng)
         eng.dispose()
         yield url
-
-
-def empty_pg(url: str) -> None:
-    eng = create_engine(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name != "alembic_version")
-    with eng.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(text("INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
-    eng.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
