@@ -18,7 +18,6 @@ same device and sequence with other bytes is a fork and is refused.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -30,6 +29,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..bundle.errors import BundlePayloadMalformed, BundleWrongServer
 from ..bundle.format import FieldError, OpenedBundle, bundle_hash, check_utc, open_bundle, read_header
@@ -37,11 +37,11 @@ from ..bundle.receipt import make_receipt
 from ..codebook import load_codebook, validate_record
 from ..errors import InvalidRecord
 from ..vault.cases import revision_hash
-from . import audit
+from . import audit, ingest_pg
 from .db import transaction
 from .devices import get_device, iso, public_keys, require_active, utcnow
 from .errors import BundleChainBroken, BundleFork, DeviceRevokedError, RevisionConflictingCopy, RevisionHashMismatch, \
-    RevisionInvalid
+    RevisionInvalid, ServerBusy
 from .facts import facts_of
 from .dashboard import rollup as dashboard_rollup
 from .keys import KeyStore
@@ -63,6 +63,8 @@ REVISION_KEYS = {"revision_id", "case_id", "parent_id", "officer_id", "created_a
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", re.ASCII)
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 CHUNK = 2000
+STORE_ATTEMPTS = 3
+FOLD_AFTER = 50_000  # dashboard delta rows appended by this process before it folds them
 # test hook: after the rows are written and before commit, create this file and wait
 # for it to disappear (lets a test kill the process or the database mid-ingest)
 HOLD_ENV = "INTAKE_SERVER_TEST_HOLD_DIR"
@@ -92,30 +94,8 @@ def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[i:i + size]
 
 
-# --- PostgreSQL: set-based writes (one statement per table and bundle, rows sent by COPY) ---
 def _pg(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
-
-
-def _pg_cursor(conn: Connection):
-    """A psycopg cursor inside SQLAlchemy's transaction (same connection, same transaction)."""
-    return conn.connection.driver_connection.cursor()
-
-
-def pg_stage(cur, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> str:
-    """COPY rows into a per-session temporary twin of ``table`` (emptied at each commit)
-    and return its name; the caller moves them with one INSERT … SELECT … ON CONFLICT."""
-    stage = f"stage_{table}"
-    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
-    cur.execute(f"DELETE FROM {stage}")  # an earlier statement of this transaction may have used it
-    with cur.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
-    return stage
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- step 3: revisions ---------------------------------------------------------------
@@ -157,6 +137,7 @@ class Ingestor:
         self.engine = engine
         self.keystore = keystore
         self.max_payload_bytes = max_payload_bytes
+        self._unfolded = 0  # dashboard deltas this process appended since its last fold (scheduling only)
 
     def _device_row(self, device_id: str):
         with self.engine.connect() as conn:
@@ -193,7 +174,20 @@ class Ingestor:
         server_today = datetime.now(timezone.utc).date()
         for rev in opened.revisions:
             check_revision(rev, server_today)
-        return self._store(opened, digest, source)
+        result = self._store(opened, digest, source)
+        self._fold_when_due()
+        return result
+
+    def _fold_when_due(self) -> None:
+        """Fold the dashboard's deltas once this process has appended enough of them (after
+        the bundle's commit, in a transaction of its own; the receipt is already safe)."""
+        if self._unfolded < FOLD_AFTER:
+            return
+        try:
+            dashboard_rollup.fold(self.engine)
+            self._unfolded = 0
+        except DBAPIError as exc:  # the figures stay exact (views read the deltas): try again later
+            log.warning("dashboard fold postponed: %s", type(exc.orig).__name__)
 
     def _touch(self, device_id: str) -> None:
         with transaction(self.engine) as conn:
@@ -211,6 +205,17 @@ class Ingestor:
 
     # --- step 4: one transaction ---------------------------------------------------------
     def _store(self, opened: OpenedBundle, digest: bytes, source: str) -> IngestResult:
+        for _ in range(STORE_ATTEMPTS - 1):
+            try:
+                return self._store_once(opened, digest, source)
+            except ingest_pg.CaseRace:  # rolled back; the next attempt finds those cases and locks them
+                log.info("bundle store retried: a new case was created concurrently")
+        try:
+            return self._store_once(opened, digest, source)
+        except ingest_pg.CaseRace:
+            raise ServerBusy() from None  # the device sends it again later
+
+    def _store_once(self, opened: OpenedBundle, digest: bytes, source: str) -> IngestResult:
         h = opened.header
         now = utcnow()
         with transaction(self.engine) as conn:
@@ -231,7 +236,8 @@ class Ingestor:
             self._check_chain(conn, h.device_id, h.sequence, h.prev_hash, digest)
             new_ids = self._insert_revisions(conn, opened, bundle_id)
             self._insert_audit(conn, opened, bundle_id)
-            conflicts = self._update_cases(conn, [r for r in opened.revisions if r["revision_id"] in new_ids], now)
+            conflicts, deltas = self._update_cases(conn, [r for r in opened.revisions if r["revision_id"] in new_ids],
+                                                   now)
             status = "stored" if new_ids or not opened.revisions else "already_had"
             receipt = make_receipt(server_signing=self.keystore.keys().signing, bundle_hash=digest,
                                    device_id=h.device_id, sequence=h.sequence, revision_ids=opened.revision_ids,
@@ -242,6 +248,7 @@ class Ingestor:
                          source=source, revisions=len(opened.revisions), new=len(new_ids), conflicts=conflicts,
                          audit_entries=len(opened.audit))
             _hold_for_tests()
+        self._unfolded += deltas
         return IngestResult("stored", h.device_id, h.sequence, receipt, len(opened.revisions), len(new_ids),
                             conflicts)
 
@@ -263,7 +270,7 @@ class Ingestor:
         if not rows:
             return set()
         if _pg(conn):
-            return self._insert_revisions_pg(conn, rows)
+            return ingest_pg.insert_revisions(conn, rows)
         stmt = dialect_insert(conn, revisions_t).on_conflict_do_nothing(index_elements=["revision_id"])
         for part in chunks(rows):
             conn.execute(stmt, part)
@@ -279,55 +286,25 @@ class Ingestor:
                     raise RevisionConflictingCopy(revision_id=r["revision_id"])
         return new_ids
 
-    def _insert_revisions_pg(self, conn: Connection, rows: list[dict]) -> set[str]:
-        cols = ("revision_id", "case_id", "parent_id", "officer_id", "device_id", "bundle_id", "created_at",
-                "codebook_version", "content_hash", "content")
-        with _pg_cursor(conn) as cur:
-            stage = pg_stage(cur, "revisions", cols, ((*(r[c] for c in cols[:-1]), _json(r["content"])) for r in rows))
-            cur.execute(f"INSERT INTO revisions ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage}"
-                        " ON CONFLICT (revision_id) DO NOTHING RETURNING revision_id")
-            new_ids = {r[0] for r in cur.fetchall()}
-            old = [r for r in rows if r["revision_id"] not in new_ids]
-            if old:  # already held (sent in another bundle): must be the same revision
-                cur.execute("SELECT revision_id, content_hash FROM revisions WHERE revision_id = ANY(%s)",
-                            ([r["revision_id"] for r in old],))
-                held = dict(cur.fetchall())
-                for r in old:
-                    if held.get(r["revision_id"]) != r["content_hash"]:
-                        raise RevisionConflictingCopy(revision_id=r["revision_id"])
-        return new_ids
-
     def _insert_audit(self, conn: Connection, opened: OpenedBundle, bundle_id: int) -> None:
         if _pg(conn):
-            if opened.audit:
-                with _pg_cursor(conn) as cur:
-                    stage = pg_stage(cur, "device_audit", ("device_id", "seq", "bundle_id", "entry"),
-                                     ((opened.header.device_id, a["seq"], bundle_id, _json(a)) for a in opened.audit))
-                    cur.execute(f"INSERT INTO device_audit SELECT * FROM {stage} ON CONFLICT DO NOTHING")
+            ingest_pg.insert_audit(conn, opened.header.device_id, bundle_id, opened.audit)
             return
         rows = [{"device_id": opened.header.device_id, "seq": a["seq"], "bundle_id": bundle_id, "entry": a}
                 for a in opened.audit]
         for part in chunks(rows):
             conn.execute(dialect_insert(conn, devaudit_t).on_conflict_do_nothing(), part)
 
-    def _update_cases(self, conn: Connection, revs: list[dict], now: datetime) -> int:
-        """Move case heads, queue conflicts, refresh facts. Returns the number of conflicts."""
+    def _update_cases(self, conn: Connection, revs: list[dict], now: datetime) -> tuple[int, int]:
+        """Move case heads, queue conflicts, refresh facts. Returns (conflicts, dashboard deltas)."""
         if not revs:
-            return 0
+            return 0, 0
         case_ids = sorted({r["case_id"] for r in revs})
         heads: dict[str, str | None] = {}
-        if _pg(conn):
-            with _pg_cursor(conn) as cur:  # placeholders for new cases, in key order (no deadlocks)
-                cur.execute("INSERT INTO cases (case_id, head_revision_id, revision_count, open_conflicts, review_state,"
-                            " first_received_at, updated_at) SELECT c, NULL, 0, 0, 'new', %(now)s, %(now)s"
-                            " FROM unnest(%(ids)s::text[]) AS c ORDER BY c ON CONFLICT (case_id) DO NOTHING"
-                            " RETURNING case_id", {"ids": case_ids, "now": now})
-                heads.update((c, None) for (c,) in cur.fetchall())  # ours, and locked by us until commit
-                held = [c for c in case_ids if c not in heads]
-                if held:
-                    cur.execute("SELECT case_id, head_revision_id FROM cases WHERE case_id = ANY(%s)"
-                                " ORDER BY case_id FOR UPDATE", (held,))
-                    heads.update(cur.fetchall())
+        held: dict[str, str | None] = {}
+        if _pg(conn):  # the cases we have, locked; the new ones are inserted whole below
+            held = ingest_pg.lock_heads(conn, case_ids)
+            heads.update((c, held.get(c)) for c in case_ids)
         else:
             for part in chunks(case_ids):  # placeholders for new cases, in key order (no deadlocks)
                 conn.execute(dialect_insert(conn, cases_t).on_conflict_do_nothing(index_elements=["case_id"]),
@@ -365,16 +342,9 @@ class Ingestor:
         per_case_conflicts: dict[str, int] = defaultdict(int)
         for row in conflict_rows:
             per_case_conflicts[row["case_id"]] += 1
-        if _pg(conn):  # one UPDATE for all the cases (the rows exist and are locked by us)
-            with _pg_cursor(conn) as cur:
-                cur.execute("UPDATE cases AS c SET head_revision_id = v.h, revision_count = c.revision_count + v.n,"
-                            " open_conflicts = c.open_conflicts + v.oc, updated_at = %s"
-                            " FROM unnest(%s::text[], %s::text[], %s::int[], %s::int[]) AS v(case_id, h, n, oc)"
-                            " WHERE c.case_id = v.case_id",
-                            (now, case_ids, [heads[c] for c in case_ids], [counts[c] for c in case_ids],
-                             [per_case_conflicts[c] for c in case_ids]))
-            write_facts(conn, [changed[c] for c in sorted(changed)], now)
-            return len(conflict_rows)
+        if _pg(conn):
+            ingest_pg.write_cases(conn, held, case_ids, heads, counts, per_case_conflicts, now)
+            return len(conflict_rows), write_facts(conn, [changed[c] for c in sorted(changed)], now)
         # one multi-row upsert instead of one UPDATE per case (the rows exist and are locked by us)
         stmt = dialect_insert(conn, cases_t)
         stmt = stmt.on_conflict_do_update(index_elements=["case_id"], set_={
@@ -386,23 +356,22 @@ class Ingestor:
             conn.execute(stmt, [{"case_id": c, "head_revision_id": heads[c], "revision_count": counts[c],
                                  "open_conflicts": per_case_conflicts[c], "review_state": "new",
                                  "first_received_at": now, "updated_at": now} for c in part])
-        write_facts(conn, [changed[c] for c in sorted(changed)], now)
-        return len(conflict_rows)
+        return len(conflict_rows), write_facts(conn, [changed[c] for c in sorted(changed)], now)
 
 
-def write_facts(conn: Connection, heads: list[dict], now: datetime) -> None:
-    """Upsert the non-identifying facts of these head revisions (same transaction)."""
+def write_facts(conn: Connection, heads: list[dict], now: datetime) -> int:
+    """Upsert the non-identifying facts of these head revisions (same transaction).
+    Returns the number of dashboard delta rows appended."""
     if not heads:
-        return
+        return 0
     facts, kinds = [], []
     for rev in heads:
         row, k = facts_of(rev["case_id"], rev["revision_id"], rev["codebook_version"], rev["content"], now)
         facts.append(row)
         kinds.extend(k)
     if _pg(conn):
-        _write_facts_pg(conn, heads, facts, kinds)
-        dashboard_rollup.apply(conn, heads, facts)
-        return
+        ingest_pg.write_facts(conn, [c.name for c in facts_t.columns], facts, kinds)
+        return dashboard_rollup.apply(conn, heads, facts)
     stmt = dialect_insert(conn, facts_t)
     stmt = stmt.on_conflict_do_update(index_elements=["case_id"],
                                       set_={c.name: stmt.excluded[c.name] for c in facts_t.columns if c.name != "case_id"})
@@ -413,21 +382,7 @@ def write_facts(conn: Connection, heads: list[dict], now: datetime) -> None:
         conn.execute(exploit_t.delete().where(exploit_t.c.case_id.in_(part)))
     for part in chunks(kinds):
         conn.execute(exploit_t.insert(), part)
-    dashboard_rollup.apply(conn, heads, facts)  # the dashboard's rollup, in this same transaction
-
-
-def _write_facts_pg(conn: Connection, heads: list[dict], facts: list[dict], kinds: list[dict]) -> None:
-    cols = [c.name for c in facts_t.columns]
-    with _pg_cursor(conn) as cur:
-        stage = pg_stage(cur, "case_facts", cols, (tuple(f[c] for c in cols) for f in facts))
-        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != "case_id")
-        cur.execute(f"INSERT INTO case_facts ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage}"
-                    f" ORDER BY case_id ON CONFLICT (case_id) DO UPDATE SET {sets}")
-        cur.execute("DELETE FROM case_fact_exploitation WHERE case_id = ANY(%s)", ([h["case_id"] for h in heads],))
-        if kinds:
-            cur.execute("INSERT INTO case_fact_exploitation (case_id, exploitation_type)"
-                        " SELECT * FROM unnest(%s::text[], %s::text[])",
-                        ([k["case_id"] for k in kinds], [k["exploitation_type"] for k in kinds]))
+    return dashboard_rollup.apply(conn, heads, facts)  # the dashboard's rollup, in this same transaction
 
 
 def _hold_for_tests() -> None:

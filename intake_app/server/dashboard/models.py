@@ -7,11 +7,15 @@ it to take a case's old contribution out of the rollup before adding the new one
 ``dash_rollup``: how many persons fall in each cell, per quarter, post, registering
 institution, sex/age group and age band. Every view of the dashboard is a ``GROUP BY``
 over a range of this table's primary key, never a scan of the cases.
+
+``dash_delta``: the changes ingest made to those counts and that are not yet folded into
+``dash_rollup`` (append-only, no key: an ingest never waits for another one's cells). The
+views read both, so figures are exact at every moment; see ``rollup.fold``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, Column, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..models import Base
@@ -43,3 +47,14 @@ class DashRollup(Base):
     age_band: Mapped[str] = mapped_column(String(16), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+ROLLUP_COLUMNS = ("dim", *KEY_COLUMNS, "code", "n")
+
+dash_delta = Table(
+    "dash_delta", Base.metadata,
+    Column("dim", String(16), nullable=False),
+    *(Column(c, DashRollup.__table__.c[c].type, nullable=False) for c in KEY_COLUMNS),
+    Column("code", String(64), nullable=False),
+    Column("n", BigInteger, nullable=False),
+)

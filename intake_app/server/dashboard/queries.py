@@ -1,4 +1,6 @@
-"""Aggregate queries: every one a ``GROUP BY`` over a primary-key range of ``dash_rollup``.
+"""Aggregate queries: every one a ``GROUP BY`` over a primary-key range of ``dash_rollup``,
+together with the deltas ingest appended and that are not folded in yet (``dash_delta``),
+so a figure is exact the moment its bundle is committed.
 
 Nothing here reads ``revisions``, ``cases`` or ``case_facts``: the dashboard's requests
 touch only its own rollup (a test records every statement a view sends).
@@ -9,18 +11,21 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Sequence
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.engine import Connection
 
 from .filters import Filters
-from .models import DashRollup
+from .models import ROLLUP_COLUMNS, DashRollup, dash_delta
 
 rollup_t = DashRollup.__table__
+# the counts: folded and not yet folded (PostgreSQL pushes the filters into both parts)
+cells_t = union_all(select(*(rollup_t.c[c] for c in ROLLUP_COLUMNS)),
+                    select(*(dash_delta.c[c] for c in ROLLUP_COLUMNS))).subquery("cells")
 BY_COLUMNS = ("quarter", "border_post", "institution", "sex_age_group", "age_band")
 
 
 def _where(dim: str | Sequence[str], f: Filters, first: str, last: str):
-    c = rollup_t.c
+    c = cells_t.c
     conds = [c.dim == dim if isinstance(dim, str) else c.dim.in_(list(dim)), c.quarter >= first, c.quarter <= last]
     posts = f.posts()
     if posts is not None:
@@ -36,7 +41,7 @@ def _where(dim: str | Sequence[str], f: Filters, first: str, last: str):
 
 def counts(conn: Connection, dim: str, f: Filters, quarters: Sequence[str], by: str | None = None) -> dict:
     """{code: n} or, with ``by``, {(code, by_value): n}, over the quarters (a contiguous run)."""
-    c = rollup_t.c
+    c = cells_t.c
     cols = [c.code] + ([c[by]] if by else [])
     stmt = select(*cols, func.sum(c.n)).where(_where(dim, f, quarters[0], quarters[-1])).group_by(*cols)
     out = {}
@@ -48,7 +53,7 @@ def counts(conn: Connection, dim: str, f: Filters, quarters: Sequence[str], by: 
 
 def measures(conn: Connection, f: Filters, quarters: Sequence[str], previous: Sequence[str]) -> tuple[dict, dict]:
     """The overview measures for the period and the previous one, in one statement."""
-    c = rollup_t.c
+    c = cells_t.c
     first, last = previous[0], quarters[-1]
     current = c.quarter >= quarters[0]
     stmt = (select(c.code, current.label("cur"), func.sum(c.n)).where(_where("m", f, first, last))
@@ -60,7 +65,7 @@ def measures(conn: Connection, f: Filters, quarters: Sequence[str], previous: Se
 
 
 def available_quarters(conn: Connection) -> list[str]:
-    c = rollup_t.c
-    rows = conn.execute(select(c.quarter).distinct().where(c.dim == "m", c.quarter != "", c.n > 0)
-                        .order_by(c.quarter)).scalars().all()
+    c = cells_t.c
+    rows = conn.execute(select(c.quarter).where(c.dim == "m", c.quarter != "").group_by(c.quarter)
+                        .having(func.sum(c.n) > 0).order_by(c.quarter)).scalars().all()
     return list(rows)

@@ -1,10 +1,14 @@
-"""Keep ``dash_case`` and ``dash_rollup`` in step with the case heads, inside ingest's
-transaction, so the figures are exactly as current as the cases and several server
-processes agree (every change is a database upsert, nothing is held in memory).
+"""Keep ``dash_case``, ``dash_delta`` and ``dash_rollup`` in step with the case heads.
 
-For the cases whose head changed: read their old contribution (``dash_case``), subtract
-it, add the new one, and apply the net difference to ``dash_rollup`` with one upsert per
-changed cell (``n = n + delta``) in key order, so concurrent ingests never deadlock.
+Inside ingest's transaction (so the figures are exactly as current as the cases, and
+several server processes agree: nothing is held in memory), for the cases whose head
+changed: read their old contribution (``dash_case``), subtract it, add the new one, and
+append the net difference per cell to ``dash_delta``. Appending takes no lock on any
+count, so concurrent ingests never wait for each other's cells.
+
+:func:`fold` later moves the deltas into ``dash_rollup`` (one upsert per cell, in key
+order, in its own transaction, one folder at a time). Ingest calls it after a bundle once
+enough deltas have piled up; the views read ``dash_rollup`` plus what is not folded yet.
 """
 
 from __future__ import annotations
@@ -14,14 +18,19 @@ from collections import Counter
 from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from .. import pgcopy
 from .collect import cells_of, key_of
-from .models import KEY_COLUMNS, DashCase, DashRollup
+from .models import KEY_COLUMNS, ROLLUP_COLUMNS, DashCase, DashRollup, dash_delta
 
 case_t = DashCase.__table__
 rollup_t = DashRollup.__table__
+delta_t = dash_delta
 CHUNK = 2000
+CELL_COLUMNS = ROLLUP_COLUMNS[:-1]  # the key of a cell: dim, the rollup key, code
+CASE_COLUMNS = ("case_id", *KEY_COLUMNS, "cells")
+FOLD_LOCK = 0x6461736866  # pg advisory lock: one folder at a time ("dashf")
 
 
 def _insert(conn: Connection, table):
@@ -53,77 +62,95 @@ def _contribution(row: Mapping) -> Iterable[tuple]:
         yield (dim, *key, code)
 
 
-def apply(conn: Connection, heads: Sequence[Mapping], facts: Sequence[Mapping]) -> None:
-    """Called by ingest (``write_facts``) with the new head revisions and their facts rows."""
+def apply(conn: Connection, heads: Sequence[Mapping], facts: Sequence[Mapping], *, direct: bool = False) -> int:
+    """Called by ingest (``write_facts``) with the new head revisions and their facts rows.
+    Returns the number of delta rows appended. ``direct``: add to ``dash_rollup`` at once
+    (a migration's backfill, which runs alone)."""
     if not heads:
-        return
+        return 0
     new_rows = case_rows(heads, facts)
-    if conn.dialect.name == "postgresql":
-        _apply_pg(conn, new_rows)
-        return
-    ids = [r["case_id"] for r in new_rows]
+    pg = conn.dialect.name == "postgresql"
+    old_rows = _old_rows(conn, [r["case_id"] for r in new_rows], pg)
     delta: Counter = Counter()
-    for part in _chunks(ids):
-        for old in conn.execute(select(case_t).where(case_t.c.case_id.in_(part))).mappings():
-            for cell in _contribution(old):
-                delta[cell] -= 1
+    for old in old_rows:
+        for cell in _contribution(old):
+            delta[cell] -= 1
     for row in new_rows:
         for cell in _contribution(row):
             delta[cell] += 1
-    stmt = _insert(conn, case_t)
-    stmt = stmt.on_conflict_do_update(index_elements=["case_id"],
-                                      set_={c: stmt.excluded[c] for c in (*KEY_COLUMNS, "cells")})
-    for part in _chunks(sorted(new_rows, key=lambda r: r["case_id"])):
-        conn.execute(stmt, part)
-    add_to_rollup(conn, delta)
+    cells = [(*cell, n) for cell, n in delta.items() if n]
+    if pg:
+        _write_pg(conn, new_rows, fresh=not old_rows, cells=[] if direct else cells)
+    else:
+        stmt = _insert(conn, case_t)
+        stmt = stmt.on_conflict_do_update(index_elements=["case_id"],
+                                          set_={c: stmt.excluded[c] for c in CASE_COLUMNS[1:]})
+        for part in _chunks(sorted(new_rows, key=lambda r: r["case_id"])):
+            conn.execute(stmt, part)
+        if not direct and cells:
+            for part in _chunks(cells):
+                conn.execute(delta_t.insert(), [dict(zip(ROLLUP_COLUMNS, c)) for c in part])
+    if direct:
+        add_to_rollup(conn, delta)
+        return 0
+    return len(cells)
 
 
-def _stage(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> str:
-    """COPY rows into a per-session temporary twin of ``table`` (emptied at each commit)."""
-    stage = f"stage_{table}"
-    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
-    cur.execute(f"DELETE FROM {stage}")
-    with cur.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
-    return stage
+def _old_rows(conn: Connection, ids: list[str], pg: bool) -> list[dict]:
+    if pg:
+        with pgcopy.cursor(conn) as cur:
+            cur.execute(f"SELECT {', '.join(CASE_COLUMNS)} FROM dash_case WHERE case_id = ANY(%s)", (ids,))
+            return [dict(zip(CASE_COLUMNS, row)) for row in cur.fetchall()]
+    out = []
+    for part in _chunks(ids):
+        out.extend(dict(r) for r in conn.execute(select(case_t).where(case_t.c.case_id.in_(part))).mappings())
+    return out
 
 
-def _apply_pg(conn: Connection, new_rows: list[dict]) -> None:
-    """The same as :func:`apply` in a fixed number of statements: one read of the old
-    contributions, one upsert of ``dash_case`` and one of ``dash_rollup`` (rows by COPY,
-    applied in key order so concurrent ingests never deadlock)."""
-    cols = ("case_id", *KEY_COLUMNS, "cells")
-    names = ("dim", *KEY_COLUMNS, "code")
-    delta: Counter = Counter()
-    with conn.connection.driver_connection.cursor() as cur:
-        cur.execute(f"SELECT {', '.join(cols)} FROM dash_case WHERE case_id = ANY(%s)",
-                    ([r["case_id"] for r in new_rows],))
-        for old in cur.fetchall():
-            for cell in _contribution(dict(zip(cols, old))):
-                delta[cell] -= 1
-        for row in new_rows:
-            for cell in _contribution(row):
-                delta[cell] += 1
-        stage = _stage(cur, "dash_case", cols, (tuple(r[c] for c in cols) for r in new_rows))
-        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols[1:])
-        cur.execute(f"INSERT INTO dash_case ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {stage}"
-                    f" ORDER BY case_id ON CONFLICT (case_id) DO UPDATE SET {sets}")
-        cells = [(*cell, n) for cell, n in delta.items() if n]
+def _write_pg(conn: Connection, new_rows: list[dict], fresh: bool, cells: list[tuple]) -> None:
+    """dash_case rows (straight in when none of these cases had one) and the deltas, by COPY."""
+    rows = sorted(tuple(r[c] for c in CASE_COLUMNS) for r in new_rows)
+    with pgcopy.cursor(conn) as cur:
+        if not (fresh and pgcopy.copy_fresh(cur, "dash_case", CASE_COLUMNS, rows)):
+            stage = pgcopy.stage(cur, "dash_case", CASE_COLUMNS, rows)
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in CASE_COLUMNS[1:])
+            cur.execute(f"INSERT INTO dash_case ({', '.join(CASE_COLUMNS)}) SELECT {', '.join(CASE_COLUMNS)}"
+                        f" FROM {stage} ORDER BY case_id ON CONFLICT (case_id) DO UPDATE SET {sets}")
         if cells:
-            stage = _stage(cur, "dash_rollup", (*names, "n"), cells)
-            cur.execute(f"INSERT INTO dash_rollup ({', '.join(names)}, n) SELECT {', '.join(names)}, n FROM {stage}"
-                        f" ORDER BY {', '.join(names)} ON CONFLICT ({', '.join(names)}) DO UPDATE"
-                        " SET n = dash_rollup.n + EXCLUDED.n")
+            with cur.copy(f"COPY dash_delta ({', '.join(ROLLUP_COLUMNS)}) FROM STDIN") as cp:
+                for cell in cells:
+                    cp.write_row(cell)
+
+
+def fold(engine: Engine) -> int:
+    """Move every delta into ``dash_rollup`` in one transaction; returns the cells touched.
+    On PostgreSQL one folder at a time: a second one finds the lock taken and leaves it."""
+    cols = ", ".join(CELL_COLUMNS)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            with pgcopy.cursor(conn) as cur:
+                cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (FOLD_LOCK,))
+                if not cur.fetchone()[0]:
+                    return 0
+                cur.execute(f"WITH moved AS (DELETE FROM dash_delta RETURNING {cols}, n)"
+                            f" INSERT INTO dash_rollup ({cols}, n) SELECT {cols}, sum(n) FROM moved"
+                            f" GROUP BY {cols} HAVING sum(n) <> 0 ORDER BY {cols}"
+                            " ON CONFLICT ON CONSTRAINT pk_dash_rollup DO UPDATE SET n = dash_rollup.n + EXCLUDED.n")
+                return cur.rowcount
+        delta: Counter = Counter()
+        for row in conn.execute(select(delta_t)):
+            delta[tuple(row[:-1])] += row[-1]
+        conn.execute(delta_t.delete())
+        add_to_rollup(conn, delta)
+        return len(delta)
 
 
 def add_to_rollup(conn: Connection, delta: Mapping[tuple, int]) -> None:
-    names = ("dim", *KEY_COLUMNS, "code")
-    rows = [{**dict(zip(names, cell)), "n": n} for cell, n in sorted(delta.items()) if n]
+    rows = [{**dict(zip(CELL_COLUMNS, cell)), "n": n} for cell, n in sorted(delta.items()) if n]
     if not rows:
         return
     stmt = _insert(conn, rollup_t)
-    stmt = stmt.on_conflict_do_update(index_elements=list(names), set_={"n": rollup_t.c.n + stmt.excluded.n})
+    stmt = stmt.on_conflict_do_update(index_elements=list(CELL_COLUMNS), set_={"n": rollup_t.c.n + stmt.excluded.n})
     for part in _chunks(rows):
         conn.execute(stmt, part)
 
@@ -138,6 +165,7 @@ def counts_from_cases(rows: Iterable[Mapping]) -> Counter:
 def rebuild(conn: Connection) -> int:
     """Recompute dash_rollup from dash_case (repair, and a check that the increments agree)."""
     conn.execute(rollup_t.delete())
+    conn.execute(delta_t.delete())
     total: Counter = Counter()
     last = ""
     while True:

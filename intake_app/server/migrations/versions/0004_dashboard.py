@@ -66,7 +66,7 @@ def _backfill() -> None:
                 content = json.loads(content)
             heads.append({"content": {k: content.get(k) for k in EXTRA_FIELDS}})
             facts.append({k: v for k, v in row.items() if k != "rev_content"})
-        rollup.apply(conn, heads, facts)
+        rollup.apply(conn, heads, facts, direct=True)
         last = rows[-1]["case_id"]
 
 
