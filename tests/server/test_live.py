@@ -124,6 +124,18 @@ def test_many_devices_two_processes_one_postgresql(srv, device_factory):
         from intake_app.server.audit import verify
 
         assert verify(srv.engine) >= 40  # one audit chain across both processes
+        from collections import Counter
+
+        from sqlalchemy import select
+
+        from intake_app.server.dashboard import rollup
+
+        rollup.fold(srv.engine)  # both processes' dashboard deltas add up to a recount of the cases
+        with srv.engine.connect() as conn:
+            folded = Counter({tuple(r[:-1]): r[-1] for r in conn.execute(select(rollup.rollup_t)) if r[-1]})
+            truth = rollup.counts_from_cases(conn.execute(select(rollup.case_t)).mappings())
+        assert folded == Counter({k: v for k, v in truth.items() if v})
+        assert sum(n for cell, n in folded.items() if cell[0] == "m" and cell[-1] == "persons") == 600
     finally:
         for s in servers:
             s.stop()
