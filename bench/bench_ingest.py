@@ -142,7 +142,8 @@ def _baseline_rows(bundles) -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
     from intake_app.server.dashboard.models import ROLLUP_COLUMNS
     from intake_app.server.dashboard.rollup import CASE_COLUMNS, _contribution, case_rows
     from intake_app.server.facts import facts_of
-    from intake_app.server.ingest_pg import REVISION_COLUMNS, to_json
+    from intake_app.server.ingest_pg import REVISION_COLUMNS
+    from intake_app.server.jsontext import json_text as to_json
 
     now = datetime.now(timezone.utc)
     out: dict[str, tuple[tuple[str, ...], list[tuple]]] = {}

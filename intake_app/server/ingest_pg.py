@@ -10,14 +10,14 @@ processes writing the same keys wait for each other instead of deadlocking.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from sqlalchemy.engine import Connection
 
 from . import pgcopy
 from .errors import RevisionConflictingCopy
+from .jsontext import json_text
 
 REVISION_COLUMNS = ("revision_id", "case_id", "parent_id", "officer_id", "device_id", "bundle_id", "created_at",
                     "codebook_version", "content_hash", "content")
@@ -28,15 +28,11 @@ class CaseRace(Exception):
     caller rolls back and stores the bundle again (it then finds and locks the case)."""
 
 
-def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def insert_revisions(conn: Connection, rows: Sequence[Mapping]) -> set[str]:
     """Store the revisions; returns the ids that were new. A revision held already must
     be the very same one (same content hash)."""
     cols = REVISION_COLUMNS
-    tuples = sorted((*(r[c] for c in cols[:-1]), to_json(r["content"])) for r in rows)
+    tuples = sorted((*(r[c] for c in cols[:-1]), json_text(r["content"])) for r in rows)
     with pgcopy.cursor(conn) as cur:
         if pgcopy.copy_fresh(cur, "revisions", cols, tuples):
             return {t[0] for t in tuples}
@@ -58,7 +54,7 @@ def insert_revisions(conn: Connection, rows: Sequence[Mapping]) -> set[str]:
 def insert_audit(conn: Connection, device_id: str, bundle_id: int, entries: Sequence[Mapping]) -> None:
     """The device's audit entries; one it sent before is kept as first received."""
     cols = ("device_id", "seq", "bundle_id", "entry")
-    tuples = sorted(((device_id, a["seq"], bundle_id, to_json(a)) for a in entries), key=lambda t: t[1])
+    tuples = sorted(((device_id, a["seq"], bundle_id, json_text(a)) for a in entries), key=lambda t: t[1])
     with pgcopy.cursor(conn) as cur:
         if not pgcopy.copy_fresh(cur, "device_audit", cols, tuples):
             stage = pgcopy.stage(cur, "device_audit", cols, tuples)

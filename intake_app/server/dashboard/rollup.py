@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from .. import pgcopy
+from ..jsontext import json_text
 from .collect import cells_of, key_of
 from .models import KEY_COLUMNS, ROLLUP_COLUMNS, DashCase, DashRollup, dash_delta
 
@@ -48,12 +49,18 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 def case_rows(heads: Sequence[Mapping], facts: Sequence[Mapping]) -> list[dict]:
     """dash_case rows for head revisions and their case_facts rows (same order)."""
-    rows = []
+    return [row for row, _ in _with_cells(heads, facts)]
+
+
+def _with_cells(heads: Sequence[Mapping], facts: Sequence[Mapping]) -> list[tuple[dict, list]]:
+    """(dash_case row, its contribution) for each head: the cells as a list and as text."""
+    out = []
     for head, fact in zip(heads, facts):
         key = key_of(fact)
-        rows.append({"case_id": fact["case_id"], **dict(zip(KEY_COLUMNS, key)),
-                     "cells": json.dumps(cells_of(fact, head["content"]), separators=(",", ":"))})
-    return rows
+        cells = cells_of(fact, head["content"])
+        out.append(({"case_id": fact["case_id"], **dict(zip(KEY_COLUMNS, key)), "cells": json_text(cells)},
+                    [(dim, *key, code) for dim, code in cells]))
+    return out
 
 
 def _contribution(row: Mapping) -> Iterable[tuple]:
@@ -68,16 +75,16 @@ def apply(conn: Connection, heads: Sequence[Mapping], facts: Sequence[Mapping], 
     (a migration's backfill, which runs alone)."""
     if not heads:
         return 0
-    new_rows = case_rows(heads, facts)
+    cased = _with_cells(heads, facts)
+    new_rows = [row for row, _ in cased]
     pg = conn.dialect.name == "postgresql"
     old_rows = _old_rows(conn, [r["case_id"] for r in new_rows], pg)
     delta: Counter = Counter()
     for old in old_rows:
         for cell in _contribution(old):
             delta[cell] -= 1
-    for row in new_rows:
-        for cell in _contribution(row):
-            delta[cell] += 1
+    for _, cells in cased:
+        delta.update(cells)
     cells = [(*cell, n) for cell, n in delta.items() if n]
     if pg:
         _write_pg(conn, new_rows, fresh=not old_rows, cells=[] if direct else cells)
