@@ -3,53 +3,144 @@
 A condition is data, never code: ``{field, equals|in|includes|includes_any|empty|lt|le|gt|ge}``,
 ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}``. A field that has no answer is
 "empty"; comparisons with an empty field are false.
+
+:func:`compile_condition` turns a condition into a closure once (the codebook's own
+conditions are compiled with the codebook, see ``compiled.py``); :func:`evaluate` is the
+one-off form of the same thing.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 OPERATORS = ("equals", "in", "includes", "includes_any", "empty", "lt", "le", "gt", "ge")
+
+Predicate = Callable[[Mapping[str, Any]], bool]
 
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def evaluate(cond: Mapping[str, Any] | None, values: Mapping[str, Any]) -> bool:
-    if cond is None:
-        return True
-    if "all" in cond:
-        return all(evaluate(c, values) for c in cond["all"])
-    if "any" in cond:
-        return any(evaluate(c, values) for c in cond["any"])
-    if "not" in cond:
-        return not evaluate(cond["not"], values)
-    value = values.get(cond["field"])
-    if "empty" in cond:
-        return _empty(value) == bool(cond["empty"])
-    if _empty(value):
-        return False
-    if "equals" in cond:
-        return value == cond["equals"]
-    if "in" in cond:
-        return value in cond["in"]
-    if "includes" in cond:
-        return isinstance(value, list) and cond["includes"] in value
-    if "includes_any" in cond:
-        return isinstance(value, list) and any(v in value for v in cond["includes_any"])
+def _always(values: Mapping[str, Any]) -> bool:
+    return True
+
+
+def compile_condition(cond: Mapping[str, Any] | None) -> Predicate:
+    """``cond`` as a function of the answers. A malformed condition fails when it is
+    evaluated, as it always did, not when it is compiled (a branch never reached never fails)."""
     try:
-        if "lt" in cond:
-            return value < cond["lt"]
-        if "le" in cond:
-            return value <= cond["le"]
-        if "gt" in cond:
-            return value > cond["gt"]
-        if "ge" in cond:
-            return value >= cond["ge"]
-    except TypeError:
+        return _compile(cond)
+    except Exception as exc:  # the same error, raised where evaluating it used to raise it
+        error = exc
+
+        def fail(values: Mapping[str, Any]) -> bool:
+            raise error.with_traceback(None)
+        return fail
+
+
+def evaluate(cond: Mapping[str, Any] | None, values: Mapping[str, Any]) -> bool:
+    return compile_condition(cond)(values)
+
+
+def _compile(cond: Mapping[str, Any] | None) -> Predicate:
+    if cond is None:
+        return _always
+    if "all" in cond:
+        parts = tuple(compile_condition(c) for c in cond["all"])
+
+        def all_of(values: Mapping[str, Any]) -> bool:
+            for p in parts:
+                if not p(values):
+                    return False
+            return True
+        return all_of
+    if "any" in cond:
+        parts = tuple(compile_condition(c) for c in cond["any"])
+
+        def any_of(values: Mapping[str, Any]) -> bool:
+            for p in parts:
+                if p(values):
+                    return True
+            return False
+        return any_of
+    if "not" in cond:
+        inner = compile_condition(cond["not"])
+        return lambda values: not inner(values)
+    return _leaf(cond, cond["field"])
+
+
+def _leaf(cond: Mapping[str, Any], key: Any) -> Predicate:
+    if "empty" in cond:
+        want = bool(cond["empty"])
+        return lambda values: _empty(values.get(key)) == want
+    # below: an empty answer makes every comparison false
+    if "equals" in cond:
+        equals = cond["equals"]
+
+        def eq(values: Mapping[str, Any]) -> bool:
+            v = values.get(key)  # equal first: most answers are not, and then emptiness does not matter
+            return v is not None and v == equals and not (v == "" or v == [] or v == {})
+        return eq
+    if "in" in cond:
+        among = cond["in"]
+
+        def in_(values: Mapping[str, Any]) -> bool:
+            v = values.get(key)
+            return not _empty(v) and v in among
+        return in_
+    if "includes" in cond:
+        item = cond["includes"]
+
+        def includes(values: Mapping[str, Any]) -> bool:
+            v = values.get(key)
+            return isinstance(v, list) and item in v  # an item found: the list is not empty
+        return includes
+    if "includes_any" in cond:
+        items = cond["includes_any"]
+
+        def includes_any(values: Mapping[str, Any]) -> bool:
+            v = values.get(key)
+            if not isinstance(v, list) or v == []:  # an empty list: false before the operand is read
+                return False
+            return any(i in v for i in items)
+        return includes_any
+    for op, compare in (("lt", _lt), ("le", _le), ("gt", _gt), ("ge", _ge)):
+        if op in cond:
+            return _comparison(key, cond[op], compare)
+
+    def no_operator(values: Mapping[str, Any]) -> bool:
+        values.get(key)
         return False
-    return False
+    return no_operator
+
+
+def _lt(a: Any, b: Any) -> bool:
+    return a < b
+
+
+def _le(a: Any, b: Any) -> bool:
+    return a <= b
+
+
+def _gt(a: Any, b: Any) -> bool:
+    return a > b
+
+
+def _ge(a: Any, b: Any) -> bool:
+    return a >= b
+
+
+def _comparison(key: Any, bound: Any, compare: Callable[[Any, Any], bool]) -> Predicate:
+    def comparison(values: Mapping[str, Any]) -> bool:
+        v = values.get(key)
+        if _empty(v):
+            return False
+        try:
+            return compare(v, bound)
+        except TypeError:
+            return False
+    return comparison
 
 
 def problems(cond: Any) -> Iterator[str]:
