@@ -1,0 +1,404 @@
+"""A codebook compiled once into closures: what :func:`validate_record` runs per record.
+
+The codebook is data; reading it again for every record (which type, which vocabulary,
+which rules, which condition) was most of the server ingest's CPU time. :func:`compiled`
+builds, once per Codebook object, a checker per field and a short list of steps for the
+fields that can raise a problem, in codebook order. The results (canonical record, or the
+problems in their order) are exactly those of reading the codebook each time;
+tests/core/test_validate_compiled.py holds the reading-each-time version as its oracle.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from datetime import date
+from typing import Any, Callable, Mapping
+
+from ..errors import FieldProblem, InvalidRecord
+from .conditions import Predicate, compile_condition
+from .model import Codebook, Field
+
+# check(value, where, problems) -> the canonical value, or None (empty answer, or a problem added)
+TypeCheck = Callable[[Any, Any, list], Any]
+# if_present(value, values, where, today, problems): skip logic and rules of an answered field
+Present = Callable[[Any, Mapping[str, Any], Any, date, list], None]
+# if_absent(values, where, problems): required-ness of an unanswered field
+Absent = Callable[[Mapping[str, Any], Any, list], None]
+Rules = Present
+
+
+def _is_empty(v: Any) -> bool:
+    return v is None or v == "" or v == [] or v == {}
+
+
+class CompiledCodebook:
+    """The per-record work of one codebook, ready to run."""
+
+    def __init__(self, cb: Codebook) -> None:
+        from .derive import compile_demographics  # derive.py looks the compiled codebook up here
+
+        self.demographics = compile_demographics(cb)
+        self.derived_keys = frozenset(cb.derived_fields)
+        self.fields_and_derived = frozenset(cb.fields) & self.derived_keys  # empty for a loaded codebook
+        self.checks: dict[str, TypeCheck] = {k: _type_check(cb, f) for k, f in cb.fields.items()}
+        self.plan = _Plan(tuple(f for s in cb.sections for f in s.fields))
+        self.show_if = tuple((f.key, compile_condition(f.show_if)) for f in cb.fields.values())
+
+    def validate(self, content: Mapping[str, Any], today: date | None) -> dict[str, Any]:
+        # first the form of each value; rules and skip logic only make sense on well-formed answers
+        checks = self.checks
+        clean: dict[str, Any] = {}
+        type_problems: list[FieldProblem] = []
+        other_keys = False
+        for k, v in content.items():
+            check = checks.get(k)
+            if check is None:
+                other_keys = True
+                continue
+            typed = check(v, k, type_problems)
+            if typed is not None:
+                clean[k] = typed
+        if type_problems:
+            raise InvalidRecord(type_problems)
+        # derived values (minor, post_country, ...) take part in skip logic
+        derived = self.demographics(clean)
+        problems: list[FieldProblem] = []
+        if other_keys or self.fields_and_derived:
+            derived_keys = self.derived_keys
+            problems += [FieldProblem(k, "derived_not_typed") for k in content if k in derived_keys]
+            problems += [FieldProblem(k, "unknown_field") for k in content
+                         if k not in derived_keys and k not in checks]
+        values = {**clean, **derived}
+        today = today or date.today()
+        self.plan.run(clean, values, "", today, problems)
+        if problems:
+            raise InvalidRecord(problems)
+        return clean
+
+    def visible(self, values: Mapping[str, Any]) -> set[str]:
+        return {key for key, shown in self.show_if if shown(values)}
+
+
+_COMPILED: dict[int, tuple[weakref.ref, CompiledCodebook]] = {}
+
+
+def compiled(cb: Codebook) -> CompiledCodebook:
+    """The compiled form of ``cb``, built on first use and dropped with ``cb``.
+
+    Codebooks are unhashable (frozen dataclasses holding dicts), so the cache is keyed by
+    identity; the weak reference both checks the identity and removes the entry."""
+    key = id(cb)
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[0]() is cb:
+        return hit[1]
+    made = CompiledCodebook(cb)
+
+    def forget(ref: weakref.ref) -> None:
+        if _COMPILED.get(key, (None,))[0] is ref:
+            del _COMPILED[key]
+
+    _COMPILED[key] = (weakref.ref(cb, forget), made)
+    return made
+
+
+# -- the form of one value -------------------------------------------------------------------
+# A check also answers None, quietly, for an empty answer (None, "", [], {}): an empty answer is
+# no answer. The well-formed case is tested first; emptiness only decides between skipping a
+# value and naming its problem.
+
+def _type_check(cb: Codebook, f: Field) -> TypeCheck:
+    t = f.type
+    if t == "text" or t == "longtext":
+        return _text_check(collapse=t == "text")
+    if t == "date":
+        return _date_check
+    if t == "integer":
+        return _integer_check
+    if t == "boolean":
+        return _boolean_check
+    if t == "choice":
+        return _choice_check(frozenset(code for code in cb.vocab(f).codes if code != ""))
+    if t == "multi":
+        vocab = cb.vocab(f)
+        return _multi_check(frozenset(vocab.codes), vocab.order)
+    if t == "repeat":
+        return _repeat_check(_Group(cb, f.subfields))
+    raise AssertionError(t)
+
+
+def _text_check(collapse: bool) -> TypeCheck:
+    def check(value: Any, where: Any, problems: list) -> Any:
+        if isinstance(value, str):
+            if not value:
+                return None
+            value = " ".join(value.split()) if collapse else value.strip()  # split() drops the ends too
+            if "\x00" not in value:
+                return value
+        elif _is_empty(value):
+            return None
+        problems.append(FieldProblem(where, "type_text"))
+        return None
+    return check
+
+
+def _date_check(value: Any, where: Any, problems: list) -> Any:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    elif _is_empty(value):
+        return None
+    problems.append(FieldProblem(where, "type_date"))
+    return None
+
+
+def _integer_check(value: Any, where: Any, problems: list) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not _is_empty(value):
+        problems.append(FieldProblem(where, "type_integer"))
+    return None
+
+
+def _boolean_check(value: Any, where: Any, problems: list) -> Any:
+    if value is True or value is False:  # bool has no subclasses
+        return value
+    if not _is_empty(value):
+        problems.append(FieldProblem(where, "type_boolean"))
+    return None
+
+
+def _choice_check(codes: frozenset[str]) -> TypeCheck:
+    def check(value: Any, where: Any, problems: list) -> Any:
+        if isinstance(value, str) and value in codes:
+            return value
+        if not _is_empty(value):
+            problems.append(FieldProblem(where, "choice_unknown"))
+        return None
+    return check
+
+
+def _multi_check(codes: frozenset[str], order: dict[str, int]) -> TypeCheck:
+    position = order.__getitem__
+    rank_of = order.get
+
+    def check(value: Any, where: Any, problems: list) -> Any:
+        if isinstance(value, list) and value:
+            try:
+                "".join(value)  # a TypeError unless every item is a str
+            except TypeError:
+                pass
+            else:  # the usual case first: known codes, each once, already in vocabulary order
+                last = -1
+                for v in value:
+                    rank = rank_of(v)
+                    if rank is None or rank <= last:
+                        break
+                    last = rank
+                else:
+                    return list(value)
+        if _is_empty(value):
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in codes for v in value):
+            problems.append(FieldProblem(where, "choice_unknown"))
+            return None
+        if len(set(value)) != len(value):
+            problems.append(FieldProblem(where, "choice_repeated"))
+            return None
+        return sorted(value, key=position)
+    return check
+
+
+def _repeat_check(group: "_Group") -> TypeCheck:
+    def check(value: Any, where: Any, problems: list) -> Any:
+        if isinstance(value, list):
+            if not value:
+                return None
+            for v in value:
+                if not isinstance(v, dict):
+                    break
+            else:
+                return [group.check(item, f"{where}[{i}]", problems) for i, item in enumerate(value)]
+        elif _is_empty(value):
+            return None
+        problems.append(FieldProblem(where, "type_list"))
+        return None
+    return check
+
+
+class _Group:
+    """The fields of one repeat item: unknown keys, types, then the steps (no derived values)."""
+
+    def __init__(self, cb: Codebook, fields: tuple[Field, ...]) -> None:
+        self.checks = {f.key: _type_check(cb, f) for f in fields}
+        self.plan = _Plan(fields)
+
+    def check(self, content: Mapping[str, Any], prefix: str, problems: list) -> dict[str, Any]:
+        today = date.today()  # an item's rules are checked against the local date, whatever the record's
+        checks = self.checks
+        clean: dict[str, Any] = {}
+        for key, value in content.items():
+            check = checks.get(key)
+            if check is None:
+                problems.append(FieldProblem(f"{prefix}.{key}", "unknown_field"))
+                continue
+            v = check(value, f"{prefix}.{key}", problems)
+            if v is not None and v != "":  # of the well-formed values only text can end up empty
+                clean[key] = v
+        self.plan.run(clean, clean, prefix, today, problems)  # no derived values in an item
+        return clean
+
+
+# -- required-ness, skip logic and rules -----------------------------------------------------
+
+class _Plan:
+    """Per field, in codebook order, what to check when it is answered and when it is not."""
+
+    def __init__(self, fields: tuple[Field, ...]) -> None:
+        plan = ((f.key, _if_present(f), _if_absent(f)) for f in fields)
+        self.steps = tuple(p for p in plan if p[1] is not None or p[2] is not None)
+
+    def run(self, clean: dict, values: Mapping[str, Any], prefix: str, today: date, problems: list) -> None:
+        for key, if_present, if_absent in self.steps:
+            if key in clean:
+                if if_present is not None:
+                    if_present(clean[key], values, f"{prefix}.{key}" if prefix else key, today, problems)
+            elif if_absent is not None:
+                if_absent(values, f"{prefix}.{key}" if prefix else key, problems)
+
+
+def _if_present(f: Field) -> Present | None:
+    """An answered field: not shown for these answers, or else its rules."""
+    rules = _rules(f)
+    if f.show_if is None:
+        return rules
+    shown = compile_condition(f.show_if)
+
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if not shown(values):
+            problems.append(FieldProblem(where, "not_applicable"))
+        elif rules is not None:
+            rules(value, values, where, today, problems)
+    return check
+
+
+def _required(values: Mapping[str, Any], where: Any, problems: list) -> None:
+    problems.append(FieldProblem(where, "required"))
+
+
+def _if_absent(f: Field) -> Absent | None:
+    """An unanswered field: required (always, or for these answers) and shown."""
+    required = f.required
+    if required is False:
+        return None  # an optional question left empty: nothing to check (most fields, most of the time)
+    if required is True and f.show_if is None:
+        return _required
+    shown = compile_condition(f.show_if)
+    required_if = None if isinstance(required, bool) else compile_condition(required)
+
+    def check(values: Mapping[str, Any], where: Any, problems: list) -> None:
+        visible = shown(values)
+        needed = required if required_if is None else required_if(values)
+        if visible and needed:
+            problems.append(FieldProblem(where, "required"))
+    return check
+
+
+def _rules(f: Field) -> Rules | None:
+    """The field's validation rules as one function, checked in this order; None without rules."""
+    rules = f.validation
+    checks: list[Rules] = []
+    if "max_length" in rules:
+        checks.append(_max_length(rules["max_length"]))
+    if "pattern" in rules:
+        checks.append(_pattern(rules["pattern"]))
+    if "min" in rules:
+        checks.append(_min(rules["min"]))
+    if "max" in rules:
+        checks.append(_max(rules["max"]))
+    if f.type == "date" and (rules.get("not_future") or "not_before" in rules):
+        checks.append(_date_rules(bool(rules.get("not_future")), rules.get("not_before"), "not_before" in rules))
+    if "max_items" in rules:
+        checks.append(_max_items(rules["max_items"]))
+    allowed = rules.get("allowed_if") or {}
+    if allowed:
+        checks.append(_allowed_if({code: compile_condition(cond) for code, cond in allowed.items()}))
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    all_checks = tuple(checks)
+
+    def run(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        for check in all_checks:
+            check(value, values, where, today, problems)
+    return run
+
+
+def _max_length(limit: Any) -> Rules:
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if isinstance(value, str) and len(value) > limit:
+            problems.append(FieldProblem(where, "max_length", {"max": limit}))
+    return check
+
+
+def _pattern(pattern: Any) -> Rules:
+    try:
+        fullmatch = re.compile(pattern).fullmatch
+    except (re.error, TypeError):  # the loader refuses these; otherwise fail where a value meets it
+        def fullmatch(value: str) -> Any:
+            return re.fullmatch(pattern, value)
+
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if isinstance(value, str) and not fullmatch(value):
+            problems.append(FieldProblem(where, "pattern"))
+    return check
+
+
+def _min(bound: Any) -> Rules:
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if isinstance(value, int) and value < bound:
+            problems.append(FieldProblem(where, "min", {"min": bound}))
+    return check
+
+
+def _max(bound: Any) -> Rules:
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if isinstance(value, int) and value > bound:
+            problems.append(FieldProblem(where, "max", {"max": bound}))
+    return check
+
+
+def _date_rules(not_future: bool, not_before: Any, has_not_before: bool) -> Rules:
+    earliest = str(not_before)
+    try:
+        first: date | None = date.fromisoformat(earliest) if has_not_before else None
+    except ValueError:  # the same error, but where a value meets it
+        first = None
+
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if not isinstance(value, str):
+            return
+        d = date.fromisoformat(value)
+        if not_future and d > today:
+            problems.append(FieldProblem(where, "not_future"))
+        if has_not_before and d < (first or date.fromisoformat(earliest)):
+            problems.append(FieldProblem(where, "not_before", {"date": earliest}))
+    return check
+
+
+def _max_items(limit: Any) -> Rules:
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if isinstance(value, list) and len(value) > limit:
+            problems.append(FieldProblem(where, "max_items", {"max": limit}))
+    return check
+
+
+def _allowed_if(allowed: dict[str, Predicate]) -> Rules:
+    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+        if isinstance(value, str) and value in allowed and not allowed[value](values):
+            problems.append(FieldProblem(where, "choice_not_allowed_here"))
+    return check
