@@ -11,6 +11,7 @@ tests/core/test_validate_compiled.py holds the reading-each-time version as its 
 from __future__ import annotations
 
 import re
+import time
 import weakref
 from datetime import date
 from typing import Any, Callable, Mapping
@@ -19,17 +20,40 @@ from ..errors import FieldProblem, InvalidRecord
 from .conditions import Predicate, compile_condition
 from .model import Codebook, Field
 
-# check(value, where, problems) -> the canonical value, or None (empty answer, or a problem added)
-TypeCheck = Callable[[Any, Any, list], Any]
-# if_present(value, values, where, today, problems): skip logic and rules of an answered field
-Present = Callable[[Any, Mapping[str, Any], Any, date, list], None]
-# if_absent(values, where, problems): required-ness of an unanswered field
-Absent = Callable[[Mapping[str, Any], Any, list], None]
+# A problem names its field ``key``, or ``prefix.key`` inside a repeat item (see _where); the
+# name is only spelled out for a problem.
+# check(value, prefix, key, problems) -> the canonical value, or None (empty answer, or a problem added)
+TypeCheck = Callable[[Any, str, Any, list], Any]
+# if_present(value, values, prefix, key, today, problems): skip logic and rules of an answered field
+Present = Callable[[Any, Mapping[str, Any], str, Any, date, list], None]
+# if_absent(values, prefix, key, problems): required-ness of an unanswered field
+Absent = Callable[[Mapping[str, Any], str, Any, list], None]
 Rules = Present
+
+
+def _where(prefix: str, key: Any) -> Any:
+    return f"{prefix}.{key}" if prefix else key
 
 
 def _is_empty(v: Any) -> bool:
     return v is None or v == "" or v == [] or v == {}
+
+
+_fromisoformat = date.fromisoformat
+
+
+_TODAY: tuple[int, date] = (-1, date.min)
+
+
+def local_today() -> date:
+    """``date.today()``, which is the local date of the whole second ``time.time()`` is in,
+    read from the clock's second rather than recomputed from the time zone on every call."""
+    global _TODAY
+    second = int(time.time())
+    cached = _TODAY
+    if cached[0] != second:
+        cached = _TODAY = (second, date.fromtimestamp(second))
+    return cached[1]
 
 
 class CompiledCodebook:
@@ -52,11 +76,12 @@ class CompiledCodebook:
         type_problems: list[FieldProblem] = []
         other_keys = False
         for k, v in content.items():
-            check = checks.get(k)
-            if check is None:
+            try:
+                check = checks[k]
+            except KeyError:
                 other_keys = True
                 continue
-            typed = check(v, k, type_problems)
+            typed = check(v, "", k, type_problems)
             if typed is not None:
                 clean[k] = typed
         if type_problems:
@@ -70,7 +95,7 @@ class CompiledCodebook:
             problems += [FieldProblem(k, "unknown_field") for k in content
                          if k not in derived_keys and k not in checks]
         values = {**clean, **derived}
-        today = today or date.today()
+        today = today or local_today()
         self.plan.run(clean, values, "", today, problems)
         if problems:
             raise InvalidRecord(problems)
@@ -128,8 +153,8 @@ def _type_check(cb: Codebook, f: Field) -> TypeCheck:
 
 
 def _text_check(collapse: bool) -> TypeCheck:
-    def check(value: Any, where: Any, problems: list) -> Any:
-        if isinstance(value, str):
+    def check(value: Any, prefix: str, key: Any, problems: list) -> Any:
+        if value.__class__ is str or isinstance(value, str):  # (the first test is the quick one)
             if not value:
                 return None
             value = " ".join(value.split()) if collapse else value.strip()  # split() drops the ends too
@@ -137,46 +162,49 @@ def _text_check(collapse: bool) -> TypeCheck:
                 return value
         elif _is_empty(value):
             return None
-        problems.append(FieldProblem(where, "type_text"))
+        problems.append(FieldProblem(_where(prefix, key), "type_text"))
         return None
     return check
 
 
-def _date_check(value: Any, where: Any, problems: list) -> Any:
-    if isinstance(value, str) and len(value) == 10:
+def _date_check(value: Any, prefix: str, key: Any, problems: list) -> Any:
+    if (value.__class__ is str or isinstance(value, str)) and len(value) == 10:
         try:
-            date.fromisoformat(value)
+            _fromisoformat(value)
             return value
         except ValueError:
             pass
     elif _is_empty(value):
         return None
-    problems.append(FieldProblem(where, "type_date"))
+    problems.append(FieldProblem(_where(prefix, key), "type_date"))
     return None
 
 
-def _integer_check(value: Any, where: Any, problems: list) -> Any:
+def _integer_check(value: Any, prefix: str, key: Any, problems: list) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if not _is_empty(value):
-        problems.append(FieldProblem(where, "type_integer"))
+        problems.append(FieldProblem(_where(prefix, key), "type_integer"))
     return None
 
 
-def _boolean_check(value: Any, where: Any, problems: list) -> Any:
+def _boolean_check(value: Any, prefix: str, key: Any, problems: list) -> Any:
     if value is True or value is False:  # bool has no subclasses
         return value
     if not _is_empty(value):
-        problems.append(FieldProblem(where, "type_boolean"))
+        problems.append(FieldProblem(_where(prefix, key), "type_boolean"))
     return None
 
 
 def _choice_check(codes: frozenset[str]) -> TypeCheck:
-    def check(value: Any, where: Any, problems: list) -> Any:
-        if isinstance(value, str) and value in codes:
+    def check(value: Any, prefix: str, key: Any, problems: list) -> Any:
+        if value.__class__ is str:
+            if value in codes:
+                return value
+        elif isinstance(value, str) and value in codes:
             return value
         if not _is_empty(value):
-            problems.append(FieldProblem(where, "choice_unknown"))
+            problems.append(FieldProblem(_where(prefix, key), "choice_unknown"))
         return None
     return check
 
@@ -185,7 +213,7 @@ def _multi_check(codes: frozenset[str], order: dict[str, int]) -> TypeCheck:
     position = order.__getitem__
     rank_of = order.get
 
-    def check(value: Any, where: Any, problems: list) -> Any:
+    def check(value: Any, prefix: str, key: Any, problems: list) -> Any:
         if isinstance(value, list) and value:
             try:
                 "".join(value)  # a TypeError unless every item is a str
@@ -203,17 +231,19 @@ def _multi_check(codes: frozenset[str], order: dict[str, int]) -> TypeCheck:
         if _is_empty(value):
             return None
         if not isinstance(value, list) or not all(isinstance(v, str) and v in codes for v in value):
-            problems.append(FieldProblem(where, "choice_unknown"))
+            problems.append(FieldProblem(_where(prefix, key), "choice_unknown"))
             return None
         if len(set(value)) != len(value):
-            problems.append(FieldProblem(where, "choice_repeated"))
+            problems.append(FieldProblem(_where(prefix, key), "choice_repeated"))
             return None
         return sorted(value, key=position)
     return check
 
 
 def _repeat_check(group: "_Group") -> TypeCheck:
-    def check(value: Any, where: Any, problems: list) -> Any:
+    check_item = group.check
+
+    def check(value: Any, prefix: str, key: Any, problems: list) -> Any:
         if isinstance(value, list):
             if not value:
                 return None
@@ -221,10 +251,15 @@ def _repeat_check(group: "_Group") -> TypeCheck:
                 if not isinstance(v, dict):
                     break
             else:
-                return [group.check(item, f"{where}[{i}]", problems) for i, item in enumerate(value)]
+                where = _where(prefix, key)
+                today = local_today()  # items are checked against the local date, whatever the record's
+                items = []
+                for i, item in enumerate(value):
+                    items.append(check_item(item, f"{where}[{i}]", today, problems))
+                return items
         elif _is_empty(value):
             return None
-        problems.append(FieldProblem(where, "type_list"))
+        problems.append(FieldProblem(_where(prefix, key), "type_list"))
         return None
     return check
 
@@ -236,16 +271,16 @@ class _Group:
         self.checks = {f.key: _type_check(cb, f) for f in fields}
         self.plan = _Plan(fields)
 
-    def check(self, content: Mapping[str, Any], prefix: str, problems: list) -> dict[str, Any]:
-        today = date.today()  # an item's rules are checked against the local date, whatever the record's
+    def check(self, content: Mapping[str, Any], prefix: str, today: date, problems: list) -> dict[str, Any]:
         checks = self.checks
         clean: dict[str, Any] = {}
         for key, value in content.items():
-            check = checks.get(key)
-            if check is None:
+            try:
+                check = checks[key]
+            except KeyError:
                 problems.append(FieldProblem(f"{prefix}.{key}", "unknown_field"))
                 continue
-            v = check(value, f"{prefix}.{key}", problems)
+            v = check(value, prefix, key, problems)
             if v is not None and v != "":  # of the well-formed values only text can end up empty
                 clean[key] = v
         self.plan.run(clean, clean, prefix, today, problems)  # no derived values in an item
@@ -265,9 +300,9 @@ class _Plan:
         for key, if_present, if_absent in self.steps:
             if key in clean:
                 if if_present is not None:
-                    if_present(clean[key], values, f"{prefix}.{key}" if prefix else key, today, problems)
+                    if_present(clean[key], values, prefix, key, today, problems)
             elif if_absent is not None:
-                if_absent(values, f"{prefix}.{key}" if prefix else key, problems)
+                if_absent(values, prefix, key, problems)
 
 
 def _if_present(f: Field) -> Present | None:
@@ -277,16 +312,17 @@ def _if_present(f: Field) -> Present | None:
         return rules
     shown = compile_condition(f.show_if)
 
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if not shown(values):
-            problems.append(FieldProblem(where, "not_applicable"))
+            problems.append(FieldProblem(_where(prefix, key), "not_applicable"))
         elif rules is not None:
-            rules(value, values, where, today, problems)
+            rules(value, values, prefix, key, today, problems)
     return check
 
 
-def _required(values: Mapping[str, Any], where: Any, problems: list) -> None:
-    problems.append(FieldProblem(where, "required"))
+def _required(values: Mapping[str, Any], prefix: str, key: Any, problems: list) -> None:
+    problems.append(FieldProblem(_where(prefix, key), "required"))
 
 
 def _if_absent(f: Field) -> Absent | None:
@@ -299,11 +335,11 @@ def _if_absent(f: Field) -> Absent | None:
     shown = compile_condition(f.show_if)
     required_if = None if isinstance(required, bool) else compile_condition(required)
 
-    def check(values: Mapping[str, Any], where: Any, problems: list) -> None:
+    def check(values: Mapping[str, Any], prefix: str, key: Any, problems: list) -> None:
         visible = shown(values)
         needed = required if required_if is None else required_if(values)
         if visible and needed:
-            problems.append(FieldProblem(where, "required"))
+            problems.append(FieldProblem(_where(prefix, key), "required"))
     return check
 
 
@@ -332,16 +368,17 @@ def _rules(f: Field) -> Rules | None:
         return checks[0]
     all_checks = tuple(checks)
 
-    def run(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def run(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date, problems: list) -> None:
         for check in all_checks:
-            check(value, values, where, today, problems)
+            check(value, values, prefix, key, today, problems)
     return run
 
 
 def _max_length(limit: Any) -> Rules:
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if isinstance(value, str) and len(value) > limit:
-            problems.append(FieldProblem(where, "max_length", {"max": limit}))
+            problems.append(FieldProblem(_where(prefix, key), "max_length", {"max": limit}))
     return check
 
 
@@ -352,23 +389,26 @@ def _pattern(pattern: Any) -> Rules:
         def fullmatch(value: str) -> Any:
             return re.fullmatch(pattern, value)
 
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if isinstance(value, str) and not fullmatch(value):
-            problems.append(FieldProblem(where, "pattern"))
+            problems.append(FieldProblem(_where(prefix, key), "pattern"))
     return check
 
 
 def _min(bound: Any) -> Rules:
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if isinstance(value, int) and value < bound:
-            problems.append(FieldProblem(where, "min", {"min": bound}))
+            problems.append(FieldProblem(_where(prefix, key), "min", {"min": bound}))
     return check
 
 
 def _max(bound: Any) -> Rules:
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if isinstance(value, int) and value > bound:
-            problems.append(FieldProblem(where, "max", {"max": bound}))
+            problems.append(FieldProblem(_where(prefix, key), "max", {"max": bound}))
     return check
 
 
@@ -379,26 +419,29 @@ def _date_rules(not_future: bool, not_before: Any, has_not_before: bool) -> Rule
     except ValueError:  # the same error, but where a value meets it
         first = None
 
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if not isinstance(value, str):
             return
-        d = date.fromisoformat(value)
+        d = _fromisoformat(value)
         if not_future and d > today:
-            problems.append(FieldProblem(where, "not_future"))
+            problems.append(FieldProblem(_where(prefix, key), "not_future"))
         if has_not_before and d < (first or date.fromisoformat(earliest)):
-            problems.append(FieldProblem(where, "not_before", {"date": earliest}))
+            problems.append(FieldProblem(_where(prefix, key), "not_before", {"date": earliest}))
     return check
 
 
 def _max_items(limit: Any) -> Rules:
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if isinstance(value, list) and len(value) > limit:
-            problems.append(FieldProblem(where, "max_items", {"max": limit}))
+            problems.append(FieldProblem(_where(prefix, key), "max_items", {"max": limit}))
     return check
 
 
 def _allowed_if(allowed: dict[str, Predicate]) -> Rules:
-    def check(value: Any, values: Mapping[str, Any], where: Any, today: date, problems: list) -> None:
+    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
+              problems: list) -> None:
         if isinstance(value, str) and value in allowed and not allowed[value](values):
-            problems.append(FieldProblem(where, "choice_not_allowed_here"))
+            problems.append(FieldProblem(_where(prefix, key), "choice_not_allowed_here"))
     return check

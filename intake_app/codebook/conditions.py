@@ -19,7 +19,9 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    if value is None or value is True or value is False:
+        return value is None
+    return value == "" or value == [] or value == {}
 
 
 def _always(values: Mapping[str, Any]) -> bool:
@@ -48,6 +50,12 @@ def _compile(cond: Mapping[str, Any] | None) -> Predicate:
         return _always
     if "all" in cond:
         parts = tuple(compile_condition(c) for c in cond["all"])
+        if len(parts) == 2:
+            first, second = parts
+
+            def both(values: Mapping[str, Any]) -> bool:
+                return True if first(values) and second(values) else False
+            return both
 
         def all_of(values: Mapping[str, Any]) -> bool:
             for p in parts:
@@ -71,22 +79,34 @@ def _compile(cond: Mapping[str, Any] | None) -> Predicate:
 
 
 def _leaf(cond: Mapping[str, Any], key: Any) -> Predicate:
+    # a str answer, the usual kind, is empty only when it is ""
     if "empty" in cond:
         want = bool(cond["empty"])
-        return lambda values: _empty(values.get(key)) == want
+
+        def empty(values: Mapping[str, Any]) -> bool:
+            v = values.get(key)
+            return (v == "" if v.__class__ is str else _empty(v)) == want
+        return empty
     # below: an empty answer makes every comparison false
     if "equals" in cond:
         equals = cond["equals"]
 
         def eq(values: Mapping[str, Any]) -> bool:
-            v = values.get(key)  # equal first: most answers are not, and then emptiness does not matter
-            return v is not None and v == equals and not (v == "" or v == [] or v == {})
+            v = values.get(key)
+            kind = v.__class__
+            if kind is str:
+                return v != "" and v == equals
+            if kind is bool or kind is int:  # never empty
+                return v == equals
+            return not _empty(v) and v == equals
         return eq
     if "in" in cond:
         among = cond["in"]
 
         def in_(values: Mapping[str, Any]) -> bool:
             v = values.get(key)
+            if v.__class__ is str:
+                return v != "" and v in among
             return not _empty(v) and v in among
         return in_
     if "includes" in cond:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable, Mapping
 
-from .compiled import compiled
-from .model import Codebook
+from .compiled import compiled, local_today
+from .model import Codebook, Term
 
 
 def age_on(birth: date, on: date) -> int:
@@ -31,29 +31,43 @@ def compile_demographics(cb: Codebook) -> Callable[[Mapping[str, Any]], dict[str
     """The demographics of a record as one function, with the codebook's age bands and border
     posts looked up once (built with the compiled codebook, see ``compiled.py``)."""
     vocabs = cb.vocabularies
-    bands = vocabs["age_bands"].terms if "age_bands" in vocabs else None
+    band_of = _age_bands(vocabs["age_bands"].terms) if "age_bands" in vocabs else None
     border_post = vocabs["border_posts"].get if "border_posts" in vocabs else None
+    fromisoformat = date.fromisoformat
 
     def demographics(content: Mapping[str, Any]) -> dict[str, Any]:
+        get = content.get
         out: dict[str, Any] = {}
-        birth = parse_date(content.get("birth_date"))
-        recorded = parse_date(content.get("record_date")) or date.today()
-        age = None
+        birth = recorded = None
+        value = get("birth_date")
+        if isinstance(value, str):
+            try:
+                birth = fromisoformat(value)
+            except ValueError:
+                pass
         if birth is not None:
-            age = age_on(birth, recorded)
-        elif isinstance(content.get("age_estimate"), int) and not isinstance(content.get("age_estimate"), bool):
-            age = content["age_estimate"]
+            value = get("record_date")
+            if isinstance(value, str):
+                try:
+                    recorded = fromisoformat(value)
+                except ValueError:
+                    pass
+            age = age_on(birth, recorded or local_today())
+        else:
+            age = get("age_estimate")
+            if not isinstance(age, int) or isinstance(age, bool):
+                age = None
         if age is not None and age >= 0:
             out["age_years"] = age
-            out["minor"] = age < 18
-            if bands is None:
+            out["minor"] = minor = age < 18
+            if band_of is None:
                 raise KeyError("age_bands")
-            for term in bands:
-                if term.attrs["min"] <= age <= term.attrs["max"]:
-                    out["age_band"] = term.code
-                    break
-        gender = content.get("gender")
-        minor = out.get("minor")
+            band = band_of(age)
+            if band is not None:
+                out["age_band"] = band
+        else:
+            minor = None
+        gender = get("gender")
         if gender in ("female", "trans_female") and minor is not None:
             out["sex_age_group"] = "girl" if minor else "woman"
         elif gender in ("male", "trans_male") and minor is not None:
@@ -62,18 +76,40 @@ def compile_demographics(cb: Codebook) -> Callable[[Mapping[str, Any]], dict[str
             out["sex_age_group"] = "other_unknown"
         if border_post is None:
             raise KeyError("border_posts")
-        post = border_post(content.get("border_post") or "")
+        post = border_post(get("border_post") or "")
+        citizenship = get("citizenship")
         if post is not None:
             out["post_country"] = post.attrs["country"]
-            if content.get("citizenship"):
-                out["foreign_national"] = content["citizenship"] != post.attrs["country"]
-        exploitation = content.get("tr_exploitation_country")
-        if exploitation and content.get("citizenship"):
-            out["cross_border"] = exploitation != content["citizenship"]
+            if citizenship:
+                out["foreign_national"] = citizenship != post.attrs["country"]
+        exploitation = get("tr_exploitation_country")
+        if exploitation and citizenship:
+            out["cross_border"] = exploitation != citizenship
         if minor:
-            out["unaccompanied_minor"] = content.get("accompaniment") in ("unaccompanied", "separated")
+            out["unaccompanied_minor"] = get("accompaniment") in ("unaccompanied", "separated")
         return out
     return demographics
+
+
+def _age_bands(terms: tuple[Term, ...]) -> Callable[[int], str | None]:
+    """The code of the first band holding an age: a table for whole-year bands."""
+    try:
+        bounds = [(t.attrs["min"], t.attrs["max"], t.code) for t in terms]
+        whole = all(type(lo) is int and type(hi) is int for lo, hi, _ in bounds)
+    except KeyError:
+        whole = False
+    if not whole or sum(max(0, hi - lo + 1) for lo, hi, _ in bounds) > 10_000:
+        def scan(age: int) -> str | None:
+            for term in terms:
+                if term.attrs["min"] <= age <= term.attrs["max"]:
+                    return term.code
+            return None
+        return scan
+    table: dict[int, str] = {}
+    for lo, hi, code in bounds:
+        for age in range(lo, hi + 1):
+            table.setdefault(age, code)
+    return table.get
 
 
 def derive(cb: Codebook, content: Mapping[str, Any]) -> dict[str, Any]:
