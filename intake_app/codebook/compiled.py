@@ -24,11 +24,8 @@ from .model import Codebook, Field
 # name is only spelled out for a problem.
 # check(value, prefix, key, problems) -> the canonical value, or None (empty answer, or a problem added)
 TypeCheck = Callable[[Any, str, Any, list], Any]
-# if_present(value, values, prefix, key, today, problems): skip logic and rules of an answered field
-Present = Callable[[Any, Mapping[str, Any], str, Any, date, list], None]
-# if_absent(values, prefix, key, problems): required-ness of an unanswered field
-Absent = Callable[[Mapping[str, Any], str, Any, list], None]
-Rules = Present
+# rules(value, values, prefix, key, today, problems): the validation rules of an answered field
+Rules = Callable[[Any, Mapping[str, Any], str, Any, date, list], None]
 
 
 def _where(prefix: str, key: Any) -> Any:
@@ -290,57 +287,34 @@ class _Group:
 # -- required-ness, skip logic and rules -----------------------------------------------------
 
 class _Plan:
-    """Per field, in codebook order, what to check when it is answered and when it is not."""
+    """Per field, in codebook order: whether it is shown, its rules, whether it is required.
+
+    One loop reads these for every record (rather than a function per field): a call costs
+    about as much as the check itself."""
 
     def __init__(self, fields: tuple[Field, ...]) -> None:
-        plan = ((f.key, _if_present(f), _if_absent(f)) for f in fields)
-        self.steps = tuple(p for p in plan if p[1] is not None or p[2] is not None)
+        steps = []
+        for f in fields:
+            shown = None if f.show_if is None else compile_condition(f.show_if)
+            rules = _rules(f)
+            required = f.required
+            required_if = None if isinstance(required, bool) else compile_condition(required)
+            if shown is not None or rules is not None or required is not False:
+                steps.append((f.key, shown, rules, required, required_if))
+        self.steps = tuple(steps)
 
     def run(self, clean: dict, values: Mapping[str, Any], prefix: str, today: date, problems: list) -> None:
-        for key, if_present, if_absent in self.steps:
+        for key, shown, rules, required, required_if in self.steps:
             if key in clean:
-                if if_present is not None:
-                    if_present(clean[key], values, prefix, key, today, problems)
-            elif if_absent is not None:
-                if_absent(values, prefix, key, problems)
-
-
-def _if_present(f: Field) -> Present | None:
-    """An answered field: not shown for these answers, or else its rules."""
-    rules = _rules(f)
-    if f.show_if is None:
-        return rules
-    shown = compile_condition(f.show_if)
-
-    def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
-              problems: list) -> None:
-        if not shown(values):
-            problems.append(FieldProblem(_where(prefix, key), "not_applicable"))
-        elif rules is not None:
-            rules(value, values, prefix, key, today, problems)
-    return check
-
-
-def _required(values: Mapping[str, Any], prefix: str, key: Any, problems: list) -> None:
-    problems.append(FieldProblem(_where(prefix, key), "required"))
-
-
-def _if_absent(f: Field) -> Absent | None:
-    """An unanswered field: required (always, or for these answers) and shown."""
-    required = f.required
-    if required is False:
-        return None  # an optional question left empty: nothing to check (most fields, most of the time)
-    if required is True and f.show_if is None:
-        return _required
-    shown = compile_condition(f.show_if)
-    required_if = None if isinstance(required, bool) else compile_condition(required)
-
-    def check(values: Mapping[str, Any], prefix: str, key: Any, problems: list) -> None:
-        visible = shown(values)
-        needed = required if required_if is None else required_if(values)
-        if visible and needed:
-            problems.append(FieldProblem(_where(prefix, key), "required"))
-    return check
+                if shown is not None and not shown(values):
+                    problems.append(FieldProblem(_where(prefix, key), "not_applicable"))
+                elif rules is not None:
+                    rules(clean[key], values, prefix, key, today, problems)
+            elif required is not False:  # an optional question left empty: nothing to check
+                visible = shown is None or shown(values)
+                needed = required if required_if is None else required_if(values)
+                if visible and needed:
+                    problems.append(FieldProblem(_where(prefix, key), "required"))
 
 
 def _rules(f: Field) -> Rules | None:

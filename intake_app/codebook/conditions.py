@@ -79,12 +79,14 @@ def _compile(cond: Mapping[str, Any] | None) -> Predicate:
 
 
 def _leaf(cond: Mapping[str, Any], key: Any) -> Predicate:
-    # a str answer, the usual kind, is empty only when it is ""
+    # no answer (None) and str answers, the usual kinds, are told apart from the rest first
     if "empty" in cond:
         want = bool(cond["empty"])
 
         def empty(values: Mapping[str, Any]) -> bool:
             v = values.get(key)
+            if v is None:
+                return want
             return (v == "" if v.__class__ is str else _empty(v)) == want
         return empty
     # below: an empty answer makes every comparison false
@@ -93,6 +95,8 @@ def _leaf(cond: Mapping[str, Any], key: Any) -> Predicate:
 
         def eq(values: Mapping[str, Any]) -> bool:
             v = values.get(key)
+            if v is None:
+                return False
             kind = v.__class__
             if kind is str:
                 return v != "" and v == equals
@@ -105,6 +109,8 @@ def _leaf(cond: Mapping[str, Any], key: Any) -> Predicate:
 
         def in_(values: Mapping[str, Any]) -> bool:
             v = values.get(key)
+            if v is None:
+                return False
             if v.__class__ is str:
                 return v != "" and v in among
             return not _empty(v) and v in among

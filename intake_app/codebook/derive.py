@@ -32,7 +32,7 @@ def compile_demographics(cb: Codebook) -> Callable[[Mapping[str, Any]], dict[str
     posts looked up once (built with the compiled codebook, see ``compiled.py``)."""
     vocabs = cb.vocabularies
     band_of = _age_bands(vocabs["age_bands"].terms) if "age_bands" in vocabs else None
-    border_post = vocabs["border_posts"].get if "border_posts" in vocabs else None
+    posts = {t.code: t for t in vocabs["border_posts"].terms} if "border_posts" in vocabs else None
     fromisoformat = date.fromisoformat
 
     def demographics(content: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,9 +74,10 @@ def compile_demographics(cb: Codebook) -> Callable[[Mapping[str, Any]], dict[str
             out["sex_age_group"] = "boy" if minor else "man"
         elif gender is not None:
             out["sex_age_group"] = "other_unknown"
-        if border_post is None:
+        if posts is None:
             raise KeyError("border_posts")
-        post = border_post(get("border_post") or "")
+        code = get("border_post") or ""
+        post = posts.get(code) if isinstance(code, str) else None  # as Vocabulary.get
         citizenship = get("citizenship")
         if post is not None:
             out["post_country"] = post.attrs["country"]
