@@ -131,7 +131,9 @@ def _write_pg(conn: Connection, new_rows: list[dict], fresh: bool, cells: list[t
 
 def fold(engine: Engine) -> int:
     """Move every delta into ``dash_rollup`` in one transaction; returns the cells touched.
-    On PostgreSQL one folder at a time: a second one finds the lock taken and leaves it."""
+    On PostgreSQL one folder at a time (a second one finds the lock taken and leaves the
+    work to the first), so the upsert needs no key order to stay clear of deadlocks:
+    ingest never writes ``dash_rollup``, and :func:`rebuild` takes the same lock."""
     cols = ", ".join(CELL_COLUMNS)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -141,7 +143,7 @@ def fold(engine: Engine) -> int:
                     return 0
                 cur.execute(f"WITH moved AS (DELETE FROM dash_delta RETURNING {cols}, n)"
                             f" INSERT INTO dash_rollup ({cols}, n) SELECT {cols}, sum(n) FROM moved"
-                            f" GROUP BY {cols} HAVING sum(n) <> 0 ORDER BY {cols}"
+                            f" GROUP BY {cols} HAVING sum(n) <> 0"
                             " ON CONFLICT ON CONSTRAINT pk_dash_rollup DO UPDATE SET n = dash_rollup.n + EXCLUDED.n")
                 return cur.rowcount
         delta: Counter = Counter()
@@ -171,6 +173,8 @@ def counts_from_cases(rows: Iterable[Mapping]) -> Counter:
 
 def rebuild(conn: Connection) -> int:
     """Recompute dash_rollup from dash_case (repair, and a check that the increments agree)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FOLD_LOCK})")  # no fold meanwhile
     conn.execute(rollup_t.delete())
     conn.execute(delta_t.delete())
     total: Counter = Counter()
