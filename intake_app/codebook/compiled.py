@@ -61,7 +61,7 @@ class CompiledCodebook:
 
         self.demographics = compile_demographics(cb)
         self.derived_keys = frozenset(cb.derived_fields)
-        self.fields_and_derived = frozenset(cb.fields) & self.derived_keys  # empty for a loaded codebook
+        self.derived_is_answered = bool(frozenset(cb.fields) & self.derived_keys)  # never, once loaded
         self.checks: dict[str, TypeCheck] = {k: _type_check(cb, f) for k, f in cb.fields.items()}
         self.plan = _Plan(tuple(f for s in cb.sections for f in s.fields))
         self.show_if = tuple((f.key, compile_condition(f.show_if)) for f in cb.fields.values())
@@ -70,7 +70,7 @@ class CompiledCodebook:
         # first the form of each value; rules and skip logic only make sense on well-formed answers
         checks = self.checks
         clean: dict[str, Any] = {}
-        type_problems: list[FieldProblem] = []
+        problems: list[FieldProblem] = []
         other_keys = False
         for k, v in content.items():
             try:
@@ -78,20 +78,19 @@ class CompiledCodebook:
             except KeyError:
                 other_keys = True
                 continue
-            typed = check(v, "", k, type_problems)
+            typed = check(v, "", k, problems)
             if typed is not None:
                 clean[k] = typed
-        if type_problems:
-            raise InvalidRecord(type_problems)
-        # derived values (minor, post_country, ...) take part in skip logic
-        derived = self.demographics(clean)
-        problems: list[FieldProblem] = []
-        if other_keys or self.fields_and_derived:
+        if problems:
+            raise InvalidRecord(problems)
+        if other_keys or self.derived_is_answered:
             derived_keys = self.derived_keys
             problems += [FieldProblem(k, "derived_not_typed") for k in content if k in derived_keys]
             problems += [FieldProblem(k, "unknown_field") for k in content
                          if k not in derived_keys and k not in checks]
-        values = {**clean, **derived}
+        # derived values (minor, post_country, ...) take part in skip logic: the answers, then those
+        values = dict(clean)
+        self.demographics(clean, values)
         today = today or local_today()
         self.plan.run(clean, values, "", today, problems)
         if problems:

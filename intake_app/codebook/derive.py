@@ -27,17 +27,19 @@ def derive_demographics(cb: Codebook, content: Mapping[str, Any]) -> dict[str, A
     return compiled(cb).demographics(content)
 
 
-def compile_demographics(cb: Codebook) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+def compile_demographics(cb: Codebook) -> Callable[..., dict[str, Any]]:
     """The demographics of a record as one function, with the codebook's age bands and border
-    posts looked up once (built with the compiled codebook, see ``compiled.py``)."""
+    posts looked up once (built with the compiled codebook, see ``compiled.py``). The function
+    adds them to ``out`` when given one (validation adds them to a copy of the answers)."""
     vocabs = cb.vocabularies
     band_of = _age_bands(vocabs["age_bands"].terms) if "age_bands" in vocabs else None
     posts = {t.code: t for t in vocabs["border_posts"].terms} if "border_posts" in vocabs else None
     fromisoformat = date.fromisoformat
 
-    def demographics(content: Mapping[str, Any]) -> dict[str, Any]:
+    def demographics(content: Mapping[str, Any], out: dict[str, Any] | None = None) -> dict[str, Any]:
         get = content.get
-        out: dict[str, Any] = {}
+        if out is None:
+            out = {}
         birth = recorded = None
         value = get("birth_date")
         if isinstance(value, str):
