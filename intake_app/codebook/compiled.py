@@ -2,10 +2,11 @@
 
 The codebook is data; reading it again for every record (which type, which vocabulary,
 which rules, which condition) was most of the server ingest's CPU time. :func:`compiled`
-builds, once per Codebook object, a checker per field and a short list of steps for the
-fields that can raise a problem, in codebook order. The results (canonical record, or the
-problems in their order) are exactly those of reading the codebook each time;
-tests/core/test_validate_compiled.py holds the reading-each-time version as its oracle.
+builds, once per Codebook object, a check of the form of each field's answer, and a plan:
+for each field that can raise a problem, in codebook order, its compiled skip logic, rules
+and required-ness. The results (the canonical record, or the problems in their order) are
+exactly those of reading the codebook each time: tests/core/test_validate_compiled.py keeps
+that reading as its oracle.
 """
 
 from __future__ import annotations
@@ -248,10 +249,9 @@ def _repeat_check(group: "_Group") -> TypeCheck:
                     break
             else:
                 where = _where(prefix, key)
-                today = local_today()  # items are checked against the local date, whatever the record's
                 items = []
                 for i, item in enumerate(value):
-                    items.append(check_item(item, f"{where}[{i}]", today, problems))
+                    items.append(check_item(item, f"{where}[{i}]", problems))
                 return items
         elif _is_empty(value):
             return None
@@ -267,7 +267,8 @@ class _Group:
         self.checks = {f.key: _type_check(cb, f) for f in fields}
         self.plan = _Plan(fields)
 
-    def check(self, content: Mapping[str, Any], prefix: str, today: date, problems: list) -> dict[str, Any]:
+    def check(self, content: Mapping[str, Any], prefix: str, problems: list) -> dict[str, Any]:
+        today = local_today()  # an item is checked against the local date, whatever the record's
         checks = self.checks
         clean: dict[str, Any] = {}
         for key, value in content.items():

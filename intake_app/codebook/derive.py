@@ -40,7 +40,7 @@ def compile_demographics(cb: Codebook) -> Callable[..., dict[str, Any]]:
         get = content.get
         if out is None:
             out = {}
-        birth = recorded = None
+        birth = recorded = None  # parse_date, written out: this runs for every record checked
         value = get("birth_date")
         if isinstance(value, str):
             try:
