@@ -58,15 +58,17 @@ def canonical_packb(obj: Any) -> bytes:
     """
     if ormsgpack is not None:
         return ormsgpack.packb(obj, option=_ORM_OPTIONS)
-    with _gc_paused():
+    with gc_paused():
         return msgpack.packb(_sorted_copy(obj) if type(obj) in _CONTAINERS else obj,
                              use_bin_type=True, strict_types=True)
 
 
 @contextlib.contextmanager
-def _gc_paused():
+def gc_paused():
     """Decoding a payload makes ~100k containers; the cyclic GC would rescan them all
-    several times over (it doubles the parse time). Nothing decoded here has cycles."""
+    several times over (it doubles the parse time). Nothing decoded here has cycles.
+    Also used by the server around one bundle's ingest, which keeps them all alive. Safe
+    across threads: whoever found the collector on turns it back on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -54,7 +54,7 @@ from .codec import (  # noqa: F401  (re-exported: receipts, manifests, enrollmen
     _U32,
     FieldError,
     SignedEnvelope,
-    _gc_paused,
+    gc_paused,
     _read,
     _read_signatures,
     _signatures,
@@ -310,7 +310,7 @@ def open_bundle(data: bytes, *, device_public: SigningPublicKeys, server_keys: "
         raise BundleWrongServer(key_id=header.server_key_id) from None
     payload = _decompress(compressed, max_payload_size)
     try:
-        with _gc_paused():
+        with gc_paused():
             body = unpackb(payload)
         check_map(body, "payload", {"v", "revisions", "audit"})
         if body["v"] != header.format_version:

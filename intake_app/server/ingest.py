@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from ..bundle.codec import gc_paused
 from ..bundle.errors import BundlePayloadMalformed, BundleWrongServer
 from ..bundle.format import FieldError, OpenedBundle, bundle_hash, check_utc, open_bundle, read_header
 from ..bundle.receipt import make_receipt
@@ -160,6 +161,12 @@ class Ingestor:
                                max_payload_size=self.max_payload_bytes)
 
     def ingest(self, data: bytes, *, source: str = "http") -> IngestResult:
+        with gc_paused():  # a bundle's ~100k decoded objects live until the end: no rescans meanwhile
+            result = self._ingest(data, source)
+        self._fold_when_due()
+        return result
+
+    def _ingest(self, data: bytes, source: str) -> IngestResult:
         data = bytes(data)
         header = read_header(data)
         device_id, sequence = header.device_id, header.sequence
@@ -176,9 +183,7 @@ class Ingestor:
         server_today = datetime.now(timezone.utc).date()
         for rev in opened.revisions:
             check_revision(rev, server_today)
-        result = self._store(opened, digest, source)
-        self._fold_when_due()
-        return result
+        return self._store(opened, digest, source)
 
     def _fold_when_due(self) -> None:
         """Fold the dashboard's deltas once this process has appended enough of them (after
