@@ -41,9 +41,19 @@ def resources_dir() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "resources"
     if (checkout / "codebook").is_dir():
         return checkout
-    from importlib.resources import files  # installed wheel: packaged as intake_resources
+    return _installed_resources()
 
-    return Path(str(files("intake_resources")))
+
+def _installed_resources() -> Path:
+    """An installed wheel ships ``resources/`` as ``intake_resources``, a namespace package
+    (no ``__init__``): its first folder on the path that holds a codebook."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("intake_resources")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "codebook").is_dir():
+            return Path(location)
+    raise FileNotFoundError("intake_resources")
 
 
 def resource(*parts: str) -> Path:
