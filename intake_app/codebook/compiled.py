@@ -155,6 +155,8 @@ def _text_check(collapse: bool) -> TypeCheck:
             if not value:
                 return None
             value = " ".join(value.split()) if collapse else value.strip()  # split() drops the ends too
+            if not value:
+                return None  # only spaces: no answer, as anywhere else
             if "\x00" not in value:
                 return value
         elif _is_empty(value):

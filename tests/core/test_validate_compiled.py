@@ -1,6 +1,8 @@
 """validate_record compiled once per codebook gives exactly what reading the codebook for every
 record gave: the same canonical record (values, types, key order) or the same problems in the
-same order. The oracle is the pre-compilation interpreter, frozen below."""
+same order. The oracle is the pre-compilation interpreter, frozen below, with one fix made
+since in both: an answer of only spaces is no answer at the top level too (as it already
+was inside repeat items), not a kept "" that then failed its pattern."""
 
 from __future__ import annotations
 
@@ -266,7 +268,7 @@ def ref_validate_record(cb: Codebook, content: Mapping[str, Any], today: date | 
     for k, v in content.items():
         if k in cb.fields and not ref_empty(v):
             typed = ref_check_type(cb, cb.fields[k], v, k, type_problems)
-            if typed is not None:
+            if typed is not None and not ref_empty(typed):  # one fix since: a blank text is no answer
                 pre[k] = typed
     if type_problems:
         raise InvalidRecord(type_problems)
@@ -531,3 +533,14 @@ def test_a_codebook_is_compiled_once_and_forgotten_with_it():
     del cb
     gc.collect()
     assert len(_COMPILED) == held - 1
+
+
+def test_an_answer_of_only_spaces_is_no_answer():
+    """At the top level as inside repeat items: dropped, so a required one is "required"
+    and a pattern never sees it."""
+    base = validate_record(CB, fictional_intake(random.Random(4), CB))
+    blank = dict(base, other_names="   ", document_number=" \t ")
+    assert validate_record(CB, blank) == {k: v for k, v in base.items() if k not in ("other_names", "document_number")}
+    with pytest.raises(InvalidRecord) as exc:
+        validate_record(CB, dict(base, given_names="   "))
+    assert [(p.field, p.rule) for p in exc.value.problems] == [("given_names", "required")]
