@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-PASSPHRASE = "frase ficticia de la prueba"
-OFFICER = "oficial.ficticia"
+from tests.ui.uikit import finish_wizard, wait_idle
 
 
 @pytest.fixture
@@ -21,25 +20,6 @@ def window(qtbot, tmp_path):
         win.show()
     yield win
     win.backend.shutdown()
-
-
-def finish_wizard(qtbot, win, post: str = "cr_paso_canoas") -> None:
-    wiz = win.wizard_widget
-    wiz.next()
-    wiz.officer_page.name.setText(OFFICER)
-    wiz.officer_page.passphrase.setText(PASSPHRASE)
-    wiz.officer_page.repeat.setText(PASSPHRASE)
-    wiz.next()
-    wiz.post_page.post.setCurrentIndex(wiz.post_page.post.findData(post))
-    wiz.next()
-    with qtbot.waitSignal(win.unlocked, timeout=20_000):
-        wiz.button(wiz.WizardButton.FinishButton).click()
-
-
-def wait_idle(qtbot, win, timeout: int = 20_000) -> None:
-    if win.backend.in_flight():
-        with qtbot.waitSignal(win.backend.idle, timeout=timeout):
-            pass
 
 
 @pytest.fixture

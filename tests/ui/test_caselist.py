@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import wait_idle
+from tests.ui.uikit import wait_idle
 
 from intake_app.demo import fictional_intakes
 from ui.caselist import PAGE, Column, short_country

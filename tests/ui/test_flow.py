@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import OFFICER, PASSPHRASE, finish_wizard, wait_idle
+from tests.ui.uikit import OFFICER, PASSPHRASE, finish_wizard, wait_idle
 
 from intake_app import i18n
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import wait_idle
+from tests.ui.uikit import wait_idle
 
 
 def _saved_case(qtbot, win, sample) -> str:

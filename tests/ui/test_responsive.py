@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import wait_idle
+from tests.ui.uikit import wait_idle
 from PySide6.QtCore import QTimer
 
 from intake_app.demo import fictional_intakes

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import wait_idle
+from tests.ui.uikit import wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_lapsed_lease_blocks_new_intakes(qtbot, unlocked, sample, server_keys):
         ws.open_case(case_id)
     assert ws.case_view is not None
     # the lease survives a lock: still refused after unlocking
-    from conftest import OFFICER, PASSPHRASE
+    from tests.ui.uikit import OFFICER, PASSPHRASE
 
     with qtbot.waitSignal(win.locked, timeout=20_000):
         win.lock()
@@ -100,7 +100,7 @@ def test_renewed_lease_lifts_the_block(qtbot, unlocked, server_keys):
 
 # --- the first-run wizard's optional enrollment request ------------------------------------
 def _wizard_to_device_page(win, post="cr_paso_canoas"):
-    from conftest import OFFICER, PASSPHRASE
+    from tests.ui.uikit import OFFICER, PASSPHRASE
 
     wiz = win.wizard_widget
     wiz.next()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import wait_idle
+from tests.ui.uikit import wait_idle
 from tests.sync.conftest import LoopbackServer, free_port
 
 

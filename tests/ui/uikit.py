@@ -1,0 +1,28 @@
+"""Helpers the desktop tests share (the fixtures are in conftest.py). A module of its own,
+imported as ``tests.ui.uikit``: ``from conftest import …`` picked up whichever conftest
+was imported first when several test folders ran together."""
+
+from __future__ import annotations
+
+PASSPHRASE = "frase ficticia de la prueba"
+OFFICER = "oficial.ficticia"
+
+
+
+def finish_wizard(qtbot, win, post: str = "cr_paso_canoas") -> None:
+    wiz = win.wizard_widget
+    wiz.next()
+    wiz.officer_page.name.setText(OFFICER)
+    wiz.officer_page.passphrase.setText(PASSPHRASE)
+    wiz.officer_page.repeat.setText(PASSPHRASE)
+    wiz.next()
+    wiz.post_page.post.setCurrentIndex(wiz.post_page.post.findData(post))
+    wiz.next()
+    with qtbot.waitSignal(win.unlocked, timeout=20_000):
+        wiz.button(wiz.WizardButton.FinishButton).click()
+
+
+def wait_idle(qtbot, win, timeout: int = 20_000) -> None:
+    if win.backend.in_flight():
+        with qtbot.waitSignal(win.backend.idle, timeout=timeout):
+            pass
