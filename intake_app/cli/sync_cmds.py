@@ -46,6 +46,8 @@ def sync_receipts(ctx: Context, source: str) -> None:
     report = import_receipts(ctx.vault(), source)
     click.echo(i18n.t("sync_cli.receipts", delivered=len(report.delivered), revisions=report.revisions,
                       already=len(report.already), refused=len(report.refused)))
+    if report.lease_state:
+        click.echo(i18n.t("sync_cli.lease_after_receipts", state=i18n.t("sync_cli.lease_" + report.lease_state)))
     for name, err in report.refused:
         click.echo(f"  {name}: {i18n.describe_error(err)}", err=True)
     if report.refused:

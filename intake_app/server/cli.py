@@ -172,6 +172,8 @@ def print_summary(summary) -> None:
         click.echo(t("server.import_gap", device=device_id, sequences=", ".join(map(str, gaps[:50]))))
     for device_id, fingerprint, status in summary.enrollments:
         click.echo(t("server.import_enrollment", device=device_id, fingerprint=fingerprint, status=status))
+    if summary.statuses:
+        click.echo(t("server.import_statuses", count=len(summary.statuses)))
 
 
 # --- users ------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ Layout on the stick::
     intake-bundles/<device_id>/<seq:08d>.bundle       bundles (also *.intake-bundle)
     intake-bundles/<device_id>/manifest.msgpack       signed by the device (also *.intake-manifest)
     intake-receipts/<device_id>/<seq:08d>.receipt     written here, one per stored bundle
+    intake-receipts/<device_id>/status.msgpack        written here: the device's signed status
+                                                      (lease, server keys, revocation), as online
     intake-enroll/<device_id>.request                 offline enrollment requests
     intake-enroll/<device_id>.response                written here once approved
 
@@ -34,6 +36,7 @@ from .ingest import Ingestor, missing_sequences
 
 log = logging.getLogger(__name__)
 BUNDLES, RECEIPTS, ENROLL = "intake-bundles", "intake-receipts", "intake-enroll"
+STATUS = "status.msgpack"
 BUNDLE_SUFFIXES = (".bundle", ".intake-bundle")
 MANIFEST_NAMES = ("manifest.msgpack",)
 _SEQ = re.compile(r"(\d{1,19})(?:\.intake-bundle|\.bundle)$")
@@ -58,6 +61,7 @@ class ImportSummary:
     gaps: dict[str, list[int]] = field(default_factory=dict)
     enrollments: list[tuple[str, str, str]] = field(default_factory=list)  # device_id, fingerprint, status
     responses_written: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)  # devices whose signed status was left on the stick
 
     def count(self, outcome: str) -> int:
         return sum(1 for i in self.items if i.outcome == outcome)
@@ -130,6 +134,8 @@ def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickC
             if item.outcome != "refused":
                 seen.add(item.device_id)
                 _write_receipt(root, item, ingestor)
+    for folder in bundle_dirs:  # a contact for every device on the stick, refused ones too (a revoked one learns it)
+        _write_status(engine, keystore, root, folder.name, summary, lease_days)
     with engine.connect() as conn:
         for device_id in sorted(seen):
             gaps = missing_sequences(conn, device_id)
@@ -210,6 +216,18 @@ def _write_receipt(root: Path, item: ImportItem, ingestor: Ingestor) -> None:
     except OSError:
         pass
     atomic_write(target, receipt, mode=0o644)
+
+
+def _write_status(engine: Engine, keystore, root: Path, device_id: str, summary: ImportSummary,
+                  lease_days: int) -> None:
+    """The same signed status a device gets online: its lease renewed, the current server
+    keys, or its revocation. Nothing for a folder that names no enrolled device."""
+    try:
+        data = devices.status_bytes(engine, keystore, device_id, lease_days=lease_days)
+    except IntakeError:
+        return  # unknown, pending or refused: nothing to tell it
+    atomic_write(secure_mkdir(root / RECEIPTS / device_id) / STATUS, data, mode=0o644)
+    summary.statuses.append(device_id)
 
 
 def _enrollment(engine: Engine, keystore, path: Path, root: Path, summary: ImportSummary, lease_days: int) -> None:

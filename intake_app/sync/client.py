@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import httpx
 import msgpack
 
-from ..bundle.status import parse_and_verify_status
 from . import outbox, state
+from .status import apply_status
 from .errors import (
     DeviceRevoked,
     EnrollmentPending,
@@ -126,22 +126,6 @@ class SyncClient:
 
 
 # --- steps that touch the vault (the service runs them on the vault's thread) ----------------
-def apply_status(vault, data: bytes) -> str:
-    """Verify a status object, then learn lease, server time, key rotation and revocation.
-    Returns the lease state; raises DeviceRevoked (after locking) when revoked."""
-    current = state.require_server_info(vault)
-    status = parse_and_verify_status(data, current.signing, device_id=vault.device_id, current=current)
-    if status.revoked:
-        state.mark_revoked(vault)
-        raise DeviceRevoked(device_id=vault.device_id)
-    if status.server.key_id != current.key_id:
-        state.accept_server_info(vault, status.server)
-    with vault.transaction():
-        state.record_contact(vault, status.server_time, live=True)
-        state.set_lease(vault, status.lease_until)
-    return state.lease_state(vault)
-
-
 def first_unacknowledged(vault) -> int:
     """Receipts are asked for from just before the oldest bundle without one."""
     oldest = vault.conn.execute("SELECT min(sequence) FROM sync_outbox WHERE state != 'delivered'").fetchone()[0]

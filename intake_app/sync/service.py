@@ -25,7 +25,8 @@ from typing import Any
 
 from ..errors import IntakeError
 from . import outbox, state
-from .client import SyncClient, apply_receipt_list, apply_status, backoff_delay, first_unacknowledged
+from .client import SyncClient, apply_receipt_list, backoff_delay, first_unacknowledged
+from .status import apply_status
 from .errors import DeviceRevoked, ServerUnreachable
 from .receipts import apply_receipt
 

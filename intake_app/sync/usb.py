@@ -6,6 +6,8 @@ Stick layout (sync contract)::
     intake-bundles/<device_id>/<seq:08d>.bundle
     intake-bundles/<device_id>/manifest.msgpack      signed by the device
     intake-receipts/<device_id>/<seq:08d>.receipt    written by the server
+    intake-receipts/<device_id>/status.msgpack       the server's signed status for the device
+                                                     (lease, keys, revocation; see sync/status.py)
 
 Every file is written to a hidden ``.part`` name, fsynced and renamed
 (:func:`intake_app.fsutil.atomic_write`), so a stick pulled out at any moment holds whole
@@ -27,14 +29,16 @@ from ..bundle.errors import BundleError
 from ..errors import IntakeError
 from ..fsutil import PART_SUFFIX, atomic_write, fsync_dir
 from . import outbox, state
-from .errors import NoReceipts, SyncDirFull, SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly
+from .errors import DeviceRevoked, NoReceipts, SyncDirFull, SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly
 from .receipts import Applied, apply_receipt
+from .status import apply_status
 
 log = logging.getLogger(__name__)
 
 BUNDLES_DIR = "intake-bundles"
 RECEIPTS_DIR = "intake-receipts"
 MANIFEST_NAME = "manifest.msgpack"
+STATUS_NAME = "status.msgpack"
 BUNDLE_RE = re.compile(r"^([0-9]{8})\.bundle$")
 RECEIPT_RE = re.compile(r"^([0-9]{8})\.receipt$")
 
@@ -62,6 +66,7 @@ class ReceiptReport:
     delivered: list[Applied] = field(default_factory=list)
     already: list[Applied] = field(default_factory=list)
     refused: list[tuple[str, IntakeError]] = field(default_factory=list)  # (file name, typed error)
+    lease_state: str | None = None  # from the server's status on the stick, when there was one
 
     @property
     def revisions(self) -> int:
@@ -160,9 +165,20 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
         files = sorted(p for p in rdir.iterdir() if RECEIPT_RE.match(p.name)) if rdir.is_dir() else []
     except OSError as exc:
         raise _os_error(exc) from None
-    if not files:
-        raise NoReceipts(device_id=vault.device_id)
     report = ReceiptReport(vault.device_id)
+    status = rdir / STATUS_NAME
+    if status.is_file():  # first: a revocation locks the vault before anything else happens
+        try:
+            report.lease_state = apply_status(vault, status.read_bytes(), live=False)
+        except DeviceRevoked:
+            raise
+        except (BundleError, IntakeError) as err:
+            log.warning("status on the stick refused: %s", err.code)
+            report.refused.append((STATUS_NAME, err))
+        except OSError as exc:
+            report.refused.append((STATUS_NAME, _os_error(exc)))
+    if not files and report.lease_state is None:
+        raise NoReceipts(device_id=vault.device_id)
     for path in files:
         try:
             applied = apply_receipt(vault, path.read_bytes(), via="usb")
@@ -175,5 +191,5 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
             continue
         (report.delivered if applied.status == "delivered" else report.already).append(applied)
     vault.record("sync_receipts_import", delivered=len(report.delivered), already=len(report.already),
-                 refused=len(report.refused))
+                 refused=len(report.refused), lease=report.lease_state or "")
     return report

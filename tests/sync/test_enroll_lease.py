@@ -10,7 +10,7 @@ from intake_app.bundle import ServerKeys
 from intake_app.bundle.errors import BundleError, EnrollmentMismatch, ServerKeyUntrusted
 from intake_app.bundle.status import StatusNotFromServer, make_status
 from intake_app.sync import DeviceRevoked, identity, import_enrollment_response, lease_state, write_enrollment_request
-from intake_app.sync.client import apply_status
+from intake_app.sync.status import apply_status
 from intake_app.sync.enroll import ENROLL_DIR, apply_enrollment_response
 from intake_app.sync.errors import NoEnrollmentResponse, UnknownPost
 from intake_app.sync.state import server_info
