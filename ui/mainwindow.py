@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.sync_driver = SyncDriver(self.backend, self)
         self.sync_driver.cycle_done.connect(self._sync_cycle_done)
         self.sync_driver.receipt.connect(lambda seq: self.sync_status.refresh())
+        self.sync_driver.state_changed.connect(lambda state, info: state == "revoked" and self._revoked())
         self.backend.cases_changed.connect(self._cases_changed)
         self._sync_refreshing = False
         self.lease = "ok"
@@ -239,6 +240,16 @@ class MainWindow(QMainWindow):
         self.unlocked.emit()
 
     # --- lock ------------------------------------------------------------------------------
+    def _revoked(self) -> None:
+        """The server revoked this laptop: lock now. The vault refuses to open again and
+        the unlock page says why (DeviceRevoked)."""
+        dialog = getattr(self, "sync_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.close()
+        self.lock()
+        if self.unlock_page is not None:
+            show_message(self.unlock_page.message, tr("ui.syncdlg.revoked"))
+
     def lock(self) -> None:
         """Hide every personal field at once, keep the draft, then close the vault."""
         if self.workspace is None:
@@ -334,6 +345,7 @@ class MainWindow(QMainWindow):
             return
         dialog = SyncDialog(self.backend, self.prefs, self, on_prefs=self._save_prefs, driver=self.sync_driver)
         dialog.finished_job.connect(lambda kind: self.sync_status.refresh())
+        dialog.revoked.connect(self._revoked)
         self.sync_dialog = dialog
         dialog.open()
 

@@ -25,6 +25,7 @@ def identity_job(s):
 
 class SyncDialog(QDialog):
     finished_job = Signal(str)  # export / receipts / push / enroll_request / enroll_response
+    revoked = Signal()  # the server said (online or on the stick) that this device is revoked
 
     def __init__(self, backend, prefs, parent=None, on_prefs=None, driver=None) -> None:
         super().__init__(parent)
@@ -126,6 +127,8 @@ class SyncDialog(QDialog):
     def _failed(self, err: BaseException) -> None:
         self.progress.hide()
         show_message(self.message, error_text(err))
+        if getattr(err, "code", None) == "device_revoked":
+            self.revoked.emit()
 
     def export_to(self, folder: str) -> None:
         self._start()
@@ -213,6 +216,7 @@ class SyncDialog(QDialog):
         elif state == "revoked":
             self.progress.hide()
             show_message(self.message, tr("ui.syncdlg.revoked"))
+            self.revoked.emit()
 
     def _driver_failed(self, err: BaseException) -> None:
         if self._pushing:

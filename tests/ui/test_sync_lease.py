@@ -146,3 +146,34 @@ def test_wizard_enrollment_request_needs_the_post(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.unlocked, timeout=20_000):
         wiz.button(wiz.WizardButton.FinishButton).click()
     assert not (tmp_path / "intake-enroll").exists()
+
+
+def test_a_revocation_on_the_stick_locks_the_window(qtbot, unlocked, server_keys, tmp_path):
+    """The office imported a stick for this laptop after revoking it: reading the receipts
+    back locks the window at once, says why, and the vault no longer opens."""
+    from intake_app import i18n
+    from intake_app.bundle.status import make_status
+    from intake_app.sync import state
+    from intake_app.sync.usb import RECEIPTS_DIR, STATUS_NAME
+
+    win = unlocked
+    _lease(qtbot, win, server_keys, 30)
+    device = {}
+    with qtbot.waitSignal(win.backend.idle, timeout=20_000):
+        win.backend.op(lambda s: s.require().device_id).success(lambda d: device.setdefault("id", d)).run()
+    now = state.iso(datetime.now(timezone.utc))
+    folder = tmp_path / "stick" / RECEIPTS_DIR / device["id"]
+    folder.mkdir(parents=True)
+    (folder / STATUS_NAME).write_bytes(make_status(server_keys=server_keys, device_id=device["id"], revoked=True,
+                                                   lease_until=now, server_time=now))
+    win.open_sync()
+    with qtbot.waitSignal(win.locked, timeout=20_000):
+        win.sync_dialog.import_receipts(str(tmp_path / "stick"))
+    assert win.workspace is None and not win.sync_dialog.isVisible()
+    assert win.unlock_page.message.text() == i18n.t("ui.syncdlg.revoked", "es")
+    page = win.unlock_page
+    with qtbot.waitSignal(win.backend.idle, timeout=20_000):
+        page.passphrase.setText("frase ficticia de la prueba")
+        page._submit()
+    assert win.workspace is None  # the vault refuses to open: DeviceRevoked
+    assert page.message.text() == i18n.t("error.device_revoked", "es", device_id=device["id"])
