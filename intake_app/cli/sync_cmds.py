@@ -55,21 +55,24 @@ def sync_receipts(ctx: Context, source: str) -> None:
 
 
 @sync.command("purge")
+@click.option("--case", "case_ids", multiple=True, metavar="CASE_ID",
+              help="Solo este caso (se puede repetir) / only this case (repeatable).")
 @click.option("--yes", is_flag=True, help="No preguntar / do not ask.")
 @pass_ctx
-def sync_purge(ctx: Context, yes: bool) -> None:
+def sync_purge(ctx: Context, case_ids: tuple[str, ...], yes: bool) -> None:
     """Borra los datos de identidad de los casos ya entregados / remove identity data of delivered cases."""
     from ..sync.purge import purge, purgeable_cases
 
     v = ctx.vault()
-    n = len(purgeable_cases(v))
-    if n == 0:
+    eligible = purgeable_cases(v)
+    chosen = [c for c in eligible if c in set(case_ids)] if case_ids else eligible
+    if not chosen:
         click.echo(i18n.t("sync_cli.purge_nothing"))
         return
-    if not yes and not click.confirm(i18n.t("sync_cli.purge_confirm", count=n)):
+    if not yes and not click.confirm(i18n.t("sync_cli.purge_confirm", count=len(chosen))):
         click.echo(i18n.t("cli.aborted"))
         return
-    report = purge(v)
+    report = purge(v, list(case_ids) if case_ids else None)
     click.echo(i18n.t("sync_cli.purged", cases=report.cases, revisions=report.revisions,
                       kept=report.kept_unacknowledged))
 

@@ -7,7 +7,8 @@ import pytest
 
 from intake_app.cli import main
 from intake_app.sync.usb import RECEIPTS_DIR, receipt_name
-from tests.conftest import load_sample
+from intake_app.vault import Vault
+from tests.conftest import PASSPHRASE, load_sample
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
@@ -45,8 +46,19 @@ def test_status_export_receipts_purge(cli_home, passphrase_file, stick, mini, ca
     mini.import_stick(stick)
     code, out, _ = run(capsys, *base, "sync", "receipts", "--from", stick)
     assert code == 0 and "1 recibos aceptados (2 revisiones entregadas)" in out
-    code, out, _ = run(capsys, *base, "sync", "purge", "--yes")
-    assert code == 0 and "borrados de 2 casos" in out
+    with Vault.open(cli_home, "oficial.prueba", PASSPHRASE) as v:
+        first, second = [c.case_id for c in v.list_cases()]
+    code, out, _ = run(capsys, *base, "sync", "purge", "--case", first, "--case", "NO-SUCH-CASE", "--yes")
+    assert code == 0 and "borrados de 1 casos" in out and "1 casos se conservan" in out  # the unknown one is kept
+    with Vault.open(cli_home, "oficial.prueba", PASSPHRASE) as v:
+        purged = {r[0] for r in v.conn.execute("SELECT r.case_id FROM purged_revisions p"
+                                               " JOIN revisions r USING (revision_id)")}
+    assert purged == {first}
+    code, out, _ = run(capsys, *base, "sync", "purge", "--yes")  # then the rest
+    assert code == 0 and "borrados de 1 casos" in out
+    with Vault.open(cli_home, "oficial.prueba", PASSPHRASE) as v:
+        assert {r[0] for r in v.conn.execute("SELECT r.case_id FROM purged_revisions p"
+                                             " JOIN revisions r USING (revision_id)")} == {first, second}
     code, out, _ = run(capsys, *base, "sync", "purge", "--yes")
     assert code == 0 and "No hay casos" in out
     code, out, _ = run(capsys, *base, "device", "show")
