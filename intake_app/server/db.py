@@ -50,15 +50,18 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
                          connect_args={"connect_timeout": 10, "application_name": "intake-server"})
 
 
+TRANSIENT = ("40001", "40P01")  # serialization failure, deadlock: the caller may simply retry
+
+
 def _is_transient(exc: DBAPIError) -> bool:
-    """Deadlock or serialization failure: the caller may simply retry."""
-    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return code in ("40001", "40P01")
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in TRANSIENT
 
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction; database faults become typed errors (the transaction rolled back)."""
+    """One transaction; database faults become typed errors (the transaction rolled back).
+    Also those raised by psycopg itself, for the rows ingest sends by COPY on the driver's
+    own cursor (server/pgcopy.py), which SQLAlchemy never sees."""
     try:
         with engine.begin() as conn:
             yield conn
@@ -69,6 +72,22 @@ def transaction(engine: Engine) -> Iterator[Connection]:
             log.warning("database unavailable: %s", type(exc.orig).__name__)
             raise DatabaseUnavailable() from None
         raise
+    except Exception as exc:
+        if _is_psycopg(exc, "Error"):
+            if getattr(exc, "sqlstate", None) in TRANSIENT:
+                raise ServerBusy() from None
+            if _is_psycopg(exc, "OperationalError"):
+                log.warning("database unavailable: %s", type(exc).__name__)
+                raise DatabaseUnavailable() from None
+        raise
+
+
+def _is_psycopg(exc: BaseException, name: str) -> bool:
+    """isinstance(exc, psycopg.<name>), without importing psycopg where it is not used (SQLite)."""
+    import sys
+
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, getattr(psycopg, name))
 
 
 def check_database(engine: Engine) -> None:

@@ -171,3 +171,77 @@ def test_downgrade_below_the_deltas_folds_them_first(srv, device_factory, monkey
     finally:
         upgrade(srv.engine)
     assert srv.count("dash_delta") == 0
+
+
+def test_database_lost_during_a_copy_is_database_unavailable(srv, device_factory):
+    """The connection dies while ingest's COPY waits (rows travel through psycopg directly,
+    not through SQLAlchemy): the device gets the same clear, retryable error, nothing is
+    half-stored, and the same bundle goes in later."""
+    from intake_app.server.errors import DatabaseUnavailable
+
+    if srv.kind != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend")
+    dev = srv.enroll(device_factory())
+    data, _ = dev.new_bundle(5)
+    outcome = {}
+
+    def ingest_it():
+        try:
+            outcome["r"] = srv.ingestor().ingest(data)
+        except Exception as exc:  # noqa: BLE001 - the test looks at what came out
+            outcome["err"] = exc
+
+    with psycopg.connect(_libpq(srv.db_url)) as other:
+        other.execute("LOCK TABLE revisions IN ACCESS EXCLUSIVE MODE")  # the COPY into revisions waits here
+        worker = threading.Thread(target=ingest_it)
+        worker.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock(srv.db_url):
+            assert time.monotonic() < deadline and worker.is_alive()
+            time.sleep(0.02)
+        with psycopg.connect(_libpq(srv.db_url), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'intake-server'"
+                          " AND wait_event_type = 'Lock'")
+        worker.join(30)
+        other.rollback()
+    assert isinstance(outcome.get("err"), DatabaseUnavailable), outcome
+    assert srv.count("bundles") == 0 and srv.count("revisions") == 0
+    assert srv.ingestor().ingest(data).new_revisions == 5
+
+
+def test_a_deadlock_inside_ingest_is_server_busy_and_the_retry_stores_it(srv, device_factory):
+    """Ingest waits for a case another transaction is creating, which then waits for the
+    device row ingest holds: PostgreSQL breaks the deadlock by aborting ingest (its check
+    runs first). The device hears "busy, retry" (503), nothing is half-stored, and the
+    resend goes in."""
+    from intake_app.server.errors import ServerBusy
+
+    if srv.kind != "postgresql":
+        pytest.skip("a deadlock needs PostgreSQL")
+    dev = srv.enroll(device_factory())
+    rev = dev.revision()
+    data = dev.bundle([rev])
+    outcome = {}
+
+    def ingest_it():
+        try:
+            outcome["r"] = srv.ingestor().ingest(data)
+        except Exception as exc:  # noqa: BLE001 - the test looks at what came out
+            outcome["err"] = exc
+
+    with psycopg.connect(_libpq(srv.db_url)) as other:
+        other.execute("SET deadlock_timeout = '20s'")  # so ingest's backend is the one that finds the cycle
+        other.execute("INSERT INTO cases (case_id, head_revision_id, revision_count, open_conflicts, review_state,"
+                      " first_received_at, updated_at) VALUES (%s, NULL, 0, 0, 'new', now(), now())", (rev["case_id"],))
+        worker = threading.Thread(target=ingest_it)
+        worker.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock(srv.db_url):  # ingest's INSERT of the case waits for ours
+            assert time.monotonic() < deadline and worker.is_alive()
+            time.sleep(0.02)
+        other.execute("UPDATE devices SET last_contact_at = now() WHERE device_id = %s", (dev.device_id,))
+        worker.join(30)
+        other.rollback()
+    assert isinstance(outcome.get("err"), ServerBusy), outcome
+    assert srv.count("bundles") == 0 and srv.count("revisions") == 0
+    assert srv.ingestor().ingest(data).new_revisions == 1
