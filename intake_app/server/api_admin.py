@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from . import audit, auth, devices
-from .auth import Principal
+from .auth import USERNAME_PATTERN, Principal
 from .db import transaction
 from .deps import bearer, principal, roles
 
@@ -21,7 +21,7 @@ class LoginIn(BaseModel):
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    username: str = Field(min_length=1, max_length=64, pattern=USERNAME_PATTERN)
     password: str = Field(min_length=1, max_length=1024)
     role: str = Field(max_length=16)
     institution: str | None = Field(default=None, max_length=32)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,6 +32,7 @@ from .db import transaction
 from .errors import (
     AccountDisabled,
     AccountLocked,
+    InvalidUsername,
     LoginFailed,
     NotAuthenticated,
     RoleForbidden,
@@ -42,6 +44,9 @@ from .errors import (
     WeakPassword,
 )
 from .models import User, UserSession
+
+USERNAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"  # the only names add_user (and the API) accept
+_USERNAME = re.compile(USERNAME_PATTERN)
 
 ROLES = ("administrator", "supervisor", "analyst", "auditor")
 users_t = User.__table__
@@ -98,6 +103,8 @@ def add_user(engine: Engine, settings: Settings, username: str, password: str, r
              institution: str | None = None, *, actor: str = "operator") -> int:
     check_role(role)
     check_institution(institution)
+    if not _USERNAME.match(username):
+        raise InvalidUsername()
     if len(password) < settings.min_password_length:
         raise WeakPassword(min_length=settings.min_password_length)
     pw_hash = _hasher().hash(password)
@@ -137,8 +144,10 @@ def count_users(engine: Engine) -> int:
 def login(engine: Engine, settings: Settings, username: str, password: str) -> tuple[str, datetime]:
     """A new session token and its idle deadline. Raises LoginFailed, AccountLocked, AccountDisabled."""
     now = utcnow()
-    with engine.connect() as conn:
-        row = conn.execute(select(users_t).where(users_t.c.username == username)).first()
+    row = None
+    if _USERNAME.match(username):  # no such user can exist otherwise (and a NUL would upset PostgreSQL)
+        with engine.connect() as conn:
+            row = conn.execute(select(users_t).where(users_t.c.username == username)).first()
     if row is None:
         try:  # the same work as for a real user, so timing does not tell names apart
             _hasher().verify(_dummy_hash(), password)

@@ -172,6 +172,13 @@ class UserExists(ServerError):
     status = 409
 
 
+class InvalidUsername(ServerError):
+    """A user name outside ASCII letters, digits, dot, dash and underscore (1–64)."""
+
+    code = "username_invalid"
+    status = 400
+
+
 class UnknownUser(ServerError):
     code = "user_unknown"
     status = 404

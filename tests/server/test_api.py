@@ -106,6 +106,22 @@ def test_lockout_after_repeated_failures(srv, api):
     assert r.json() == {"code": "login_failed", "params": {}}
 
 
+def test_odd_user_names_are_a_failed_login_or_refused(srv, api):
+    """A name no user can have (a NUL byte, spaces, accents) is simply a failed login, never
+    a database error; and no such user can be created."""
+    from intake_app.server.auth import add_user
+    from intake_app.server.errors import InvalidUsername
+
+    client, _ = api
+    for name in ("ana\x00demo", "María José", "a" * 65):
+        r = client.post("/api/v1/auth/login", json={"username": name[:64], "password": "x"})
+        assert r.status_code in (401, 422) and r.json()["code"] in ("login_failed", "request_malformed"), name
+    r = client.post("/api/v1/auth/login", json={"username": "ana\x00demo", "password": "x"})
+    assert r.status_code == 401 and r.json() == {"code": "login_failed", "params": {}}
+    with pytest.raises(InvalidUsername):
+        add_user(srv.engine, srv.settings, "María José", PASSWORD, "analyst")
+
+
 def test_disabled_user_is_refused(srv, api):
     client, headers = api
     assert client.post("/api/v1/users/analyst.demo/disable", headers=headers["administrator"]).status_code == 200
