@@ -24,6 +24,7 @@ from bundle_samples import bundle_kwargs, make_audit, make_revisions  # noqa: E4
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa  # noqa: E402
 
 from intake_app.bundle import ServerKeys, SigningKeys, build_bundle, open_bundle  # noqa: E402
+from intake_app.bundle import codec  # noqa: E402
 from intake_app.bundle import format as fmt  # noqa: E402
 from intake_app.bundle.keys import hpke_public_key  # noqa: E402
 
@@ -61,14 +62,14 @@ def main() -> None:
 
     # the pipeline, as the device runs it
     build_ms, bundle = median_ms(lambda: build_bundle(**kwargs))
-    encoder = "ormsgpack (sorted keys)" if fmt.ormsgpack is not None else "msgpack + Python key sort"
+    encoder = "ormsgpack (sorted keys)" if codec.ormsgpack is not None else "msgpack + Python key sort"
     fallback_ms = None
-    if fmt.ormsgpack is not None:
-        saved, fmt.ormsgpack = fmt.ormsgpack, None
+    if codec.ormsgpack is not None:  # the canonical encoder lives in codec.py
+        saved, codec.ormsgpack = codec.ormsgpack, None
         try:
             fallback_ms, _ = median_ms(lambda: build_bundle(**kwargs), runs=10)
         finally:
-            fmt.ormsgpack = saved
+            codec.ormsgpack = saved
 
     # the raw primitives alone, on the same data
     # (serialize: plain msgpack; zstd: of the very payload bytes the bundle carries)
