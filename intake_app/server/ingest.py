@@ -7,9 +7,13 @@
    codebook version it names (the date rules use the later of the device's and the
    server's day, plus one, so clock skew never rejects data).
 4. One database transaction: the bundle row (unique on device+sequence and on hash),
-   the revisions (``ON CONFLICT DO NOTHING`` on revision_id), the device audit entries,
-   the case heads (row-locked, in case-id order), conflicts, the non-identifying case
-   facts, the receipt and a server audit entry. Either all of it commits or none.
+   the revisions (new ones once; one held already must be the same), the device audit
+   entries, the case heads (row-locked, in case-id order), conflicts, the
+   non-identifying case facts, the dashboard's rows and count deltas, the receipt and a
+   server audit entry. Either all of it commits or none. On PostgreSQL the rows travel
+   by COPY (``ingest_pg``); a case another transaction creates meanwhile makes the
+   bundle go round once more.
+5. After the commit, now and then: fold the dashboard's deltas (``dashboard.rollup.fold``).
 
 The same bundle sent twice, or by two processes at once, meets the unique constraint:
 the second finds the first's row and answers with the very same stored receipt. The
