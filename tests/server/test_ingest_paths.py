@@ -95,15 +95,9 @@ def test_a_case_created_at_the_same_moment_is_found_and_locked(srv, device_facto
         other.execute("INSERT INTO cases (case_id, head_revision_id, revision_count, open_conflicts, review_state,"
                       " first_received_at, updated_at) VALUES (%s, %s, 1, 0, 'new', now(), now())",
                       (first["case_id"], first["revision_id"]))
-        result = {}
-        worker = threading.Thread(target=lambda: result.setdefault("r", srv.ingestor().ingest(data)))
-        worker.start()
-        deadline = time.monotonic() + 30
-        while not _waiting_on_a_lock(srv.db_url):  # ingest's INSERT waits for our uncommitted row
-            assert time.monotonic() < deadline and worker.is_alive()
-            time.sleep(0.02)
+        ingesting = BlockedIngest(srv, data)  # its INSERT of the case waits for our uncommitted row
         other.commit()
-        worker.join(30)
+        result = ingesting.finish()
     assert result["r"].status == "stored" and result["r"].conflicts == 0
     assert len(attempts) == 2  # the first attempt rolled back, the second locked the case
     with srv.engine.connect() as conn:
@@ -111,6 +105,32 @@ def test_a_case_created_at_the_same_moment_is_found_and_locked(srv, device_facto
         facts = conn.execute(text("SELECT revision_id, case_status FROM case_facts")).one()
     assert row == (second["revision_id"], 2)
     assert facts == (second["revision_id"], "closed")
+
+
+class BlockedIngest:
+    """``srv.ingestor().ingest(data)`` on a thread, started and returned once its database
+    session waits on a lock the test holds; ``finish()`` joins it. Its result or error
+    lands in ``outcome`` ("r" or "err")."""
+
+    def __init__(self, srv, data: bytes) -> None:
+        self.outcome: dict = {}
+
+        def run():
+            try:
+                self.outcome["r"] = srv.ingestor().ingest(data)
+            except Exception as exc:  # noqa: BLE001 - the test looks at what came out
+                self.outcome["err"] = exc
+
+        self.worker = threading.Thread(target=run)
+        self.worker.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock(srv.db_url):
+            assert time.monotonic() < deadline and self.worker.is_alive(), self.outcome
+            time.sleep(0.02)
+
+    def finish(self) -> dict:
+        self.worker.join(30)
+        return self.outcome
 
 
 def _waiting_on_a_lock(url: str) -> bool:
@@ -183,26 +203,13 @@ def test_database_lost_during_a_copy_is_database_unavailable(srv, device_factory
         pytest.skip("terminates a PostgreSQL backend")
     dev = srv.enroll(device_factory())
     data, _ = dev.new_bundle(5)
-    outcome = {}
-
-    def ingest_it():
-        try:
-            outcome["r"] = srv.ingestor().ingest(data)
-        except Exception as exc:  # noqa: BLE001 - the test looks at what came out
-            outcome["err"] = exc
-
     with psycopg.connect(_libpq(srv.db_url)) as other:
         other.execute("LOCK TABLE revisions IN ACCESS EXCLUSIVE MODE")  # the COPY into revisions waits here
-        worker = threading.Thread(target=ingest_it)
-        worker.start()
-        deadline = time.monotonic() + 30
-        while not _waiting_on_a_lock(srv.db_url):
-            assert time.monotonic() < deadline and worker.is_alive()
-            time.sleep(0.02)
+        ingesting = BlockedIngest(srv, data)
         with psycopg.connect(_libpq(srv.db_url), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'intake-server'"
                           " AND wait_event_type = 'Lock'")
-        worker.join(30)
+        outcome = ingesting.finish()
         other.rollback()
     assert isinstance(outcome.get("err"), DatabaseUnavailable), outcome
     assert srv.count("bundles") == 0 and srv.count("revisions") == 0
@@ -221,26 +228,13 @@ def test_a_deadlock_inside_ingest_is_server_busy_and_the_retry_stores_it(srv, de
     dev = srv.enroll(device_factory())
     rev = dev.revision()
     data = dev.bundle([rev])
-    outcome = {}
-
-    def ingest_it():
-        try:
-            outcome["r"] = srv.ingestor().ingest(data)
-        except Exception as exc:  # noqa: BLE001 - the test looks at what came out
-            outcome["err"] = exc
-
     with psycopg.connect(_libpq(srv.db_url)) as other:
         other.execute("SET deadlock_timeout = '20s'")  # so ingest's backend is the one that finds the cycle
         other.execute("INSERT INTO cases (case_id, head_revision_id, revision_count, open_conflicts, review_state,"
                       " first_received_at, updated_at) VALUES (%s, NULL, 0, 0, 'new', now(), now())", (rev["case_id"],))
-        worker = threading.Thread(target=ingest_it)
-        worker.start()
-        deadline = time.monotonic() + 30
-        while not _waiting_on_a_lock(srv.db_url):  # ingest's INSERT of the case waits for ours
-            assert time.monotonic() < deadline and worker.is_alive()
-            time.sleep(0.02)
+        ingesting = BlockedIngest(srv, data)  # its INSERT of the case waits for ours
         other.execute("UPDATE devices SET last_contact_at = now() WHERE device_id = %s", (dev.device_id,))
-        worker.join(30)
+        outcome = ingesting.finish()
         other.rollback()
     assert isinstance(outcome.get("err"), ServerBusy), outcome
     assert srv.count("bundles") == 0 and srv.count("revisions") == 0

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.ui.uikit import wait_idle
+from tests.ui.uikit import wait_idle, wizard_to_device_page
 
 
 @pytest.fixture(scope="module")
@@ -99,25 +99,10 @@ def test_renewed_lease_lifts_the_block(qtbot, unlocked, server_keys):
 
 
 # --- the first-run wizard's optional enrollment request ------------------------------------
-def _wizard_to_device_page(win, post="cr_paso_canoas"):
-    from tests.ui.uikit import OFFICER, PASSPHRASE
-
-    wiz = win.wizard_widget
-    wiz.next()
-    wiz.officer_page.name.setText(OFFICER)
-    wiz.officer_page.passphrase.setText(PASSPHRASE)
-    wiz.officer_page.repeat.setText(PASSPHRASE)
-    wiz.next()
-    wiz.post_page.post.setCurrentIndex(wiz.post_page.post.findData(post))
-    wiz.next()
-    assert wiz.currentPage() is wiz.device_page
-    return wiz
-
-
 def test_wizard_writes_the_enrollment_request(qtbot, window, tmp_path):
     from intake_app import i18n
 
-    wiz = _wizard_to_device_page(window)
+    wiz = wizard_to_device_page(window)
     page = wiz.device_page
     page.enroll.setChecked(True)
     assert not page.validatePage()  # no folder yet: said so, nothing created
@@ -136,7 +121,7 @@ def test_wizard_writes_the_enrollment_request(qtbot, window, tmp_path):
 def test_wizard_enrollment_request_needs_the_post(qtbot, window, tmp_path):
     from intake_app import i18n
 
-    wiz = _wizard_to_device_page(window, post="")
+    wiz = wizard_to_device_page(window, post="")
     page = wiz.device_page
     page.enroll.setChecked(True)
     page.folder.setText(str(tmp_path))

@@ -9,7 +9,8 @@ OFFICER = "oficial.ficticia"
 
 
 
-def finish_wizard(qtbot, win, post: str = "cr_paso_canoas") -> None:
+def wizard_to_device_page(win, post: str = "cr_paso_canoas"):
+    """Fill the first-run wizard up to its last page (the optional enrollment request)."""
     wiz = win.wizard_widget
     wiz.next()
     wiz.officer_page.name.setText(OFFICER)
@@ -18,6 +19,12 @@ def finish_wizard(qtbot, win, post: str = "cr_paso_canoas") -> None:
     wiz.next()
     wiz.post_page.post.setCurrentIndex(wiz.post_page.post.findData(post))
     wiz.next()
+    assert wiz.currentPage() is wiz.device_page
+    return wiz
+
+
+def finish_wizard(qtbot, win, post: str = "cr_paso_canoas") -> None:
+    wiz = wizard_to_device_page(win, post)
     with qtbot.waitSignal(win.unlocked, timeout=20_000):
         wiz.button(wiz.WizardButton.FinishButton).click()
 
