@@ -98,3 +98,28 @@ def test_supervisor_pages_end_to_end(pair):
 
     assert {"exchange_prepared", "exchange_approved", "exchange_sent", "htcds_export"} <= set(cr.audit_actions())
     assert {"exchange_received", "exchange_opened", "exchange_import_refused"} <= set(pa.audit_actions())
+
+
+def test_packages_page_says_which_withdrawals_wait(pair):
+    """A consent withdrawn after sending is shown on the supervisor's page until its notice
+    is prepared; the page names counts only, never the person."""
+    from .test_refusals import referral
+
+    cr, _ = pair
+    laptop = cr.laptop()
+    case_id, = laptop.save([person(31)])
+    referral(cr, [case_id])
+    with serving(cr) as cr_url:
+        uno = signed_in(cr_url, "sup.uno")
+        assert "No hay retiros de consentimiento pendientes" in uno.get("/exchange/").text
+
+        laptop.save([person(31, recipients=["services"])], [case_id])  # withdrawn for the other country
+        page = uno.get("/exchange/").text
+        assert "Casos con consentimiento retirado que esperan aviso: 1 (instituciones a avisar: 1)" in page
+        assert "FICTICIA" not in page and case_id not in page.split('id="withdrawals-due"')[1].split("</p>")[0]
+        assert "Cases with consent withdrawn, waiting for a notice: 1 (institutions to notify: 1)" in uno.get("/exchange/?lang=en").text
+
+        r = uno.post("/exchange/withdrawals", data={})
+        assert r.status_code == 303 and "ok=withdrawals" in r.headers["location"] and "count=1" in r.headers["location"]
+        page = uno.get(r.headers["location"]).text
+        assert "Avisos de retiro preparados: 1" in page and "No hay retiros de consentimiento pendientes" in page

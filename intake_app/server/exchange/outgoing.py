@@ -336,10 +336,10 @@ def due_withdrawals(engine: Engine) -> dict[str, list[tuple[str, str]]]:
             select(packages_t.c.recipient_key, pcases_t.c.case_id)
             .join(pcases_t, pcases_t.c.package_id == packages_t.c.package_id)
             .where(packages_t.c.kind == "withdrawal", packages_t.c.status != "cancelled"))}
+        sent = [row for row in sent if (row.recipient_key, row.case_id) not in notified]
+        heads = head_revisions(conn, [row.case_id for row in sent]) if sent else {}
         for case_id, package_id, recipient, purpose in sent:
-            if (recipient, case_id) in notified:
-                continue
-            head = head_revisions(conn, [case_id])[case_id]
+            head = heads[case_id]
             decision, _ = decide(reg.get(recipient), purpose, country, head.codebook_version, head.content)
             if not decision.allowed:
                 due.setdefault(recipient, []).append((case_id, package_id))

@@ -125,7 +125,10 @@ def router() -> APIRouter:
         packages = await run_in_threadpool(outgoing.list_packages, engine)
         peers = await run_in_threadpool(list_peers, engine)
         recipients = [rec for rec in load_registry() if rec.key in peers]
+        due = await run_in_threadpool(outgoing.due_withdrawals, engine)
+        due_cases = len({case_id for items in due.values() for case_id, _ in items})
         return render("packages.html", lang, principal=who, packages=packages, recipients=recipients,
+                      due_cases=due_cases, due_recipients=len(due),
                       registry=load_registry().recipients, purposes=load_codebook().vocab("consent_purposes"),
                       message=_message(request, lang))
 
