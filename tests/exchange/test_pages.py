@@ -4,41 +4,16 @@ other server, open the received record. Wrong roles are refused; every step is a
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from contextlib import contextmanager
-
 import httpx
-import uvicorn
 
 from intake_app.server.app import create_app
+from tests.loopback import serve
 
 from .conftest import PASSWORD, person
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
 def serving(srv):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(srv.settings, srv.keystore, srv.engine), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # uvicorn's own readiness flag
-        assert thread.is_alive() and time.monotonic() < deadline
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    return serve(create_app(srv.settings, srv.keystore, srv.engine))
 
 
 def signed_in(base: str, user: str) -> httpx.Client:

@@ -11,6 +11,7 @@ import pytest
 from intake_app.bundle import ServerKeys
 from intake_app.vault import Vault
 from tests.conftest import PASSPHRASE, load_sample
+from tests.loopback import free_port  # noqa: F401  (tests import it from here)
 
 from .helpers import MiniServer, enroll
 
@@ -55,12 +56,6 @@ def second_vault(tmp_path):
     v = Vault.create(tmp_path / "home2", "oficial.segunda", PASSPHRASE)
     yield v
     v.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LoopbackServer:
