@@ -81,6 +81,11 @@ def describe_error(err: Exception, lang: str | None = None) -> str:
             lines.append("  - " + describe_problem(p, lang))
         return "\n".join(lines)
     if isinstance(err, IntakeError):
+        reason = err.params.get("reason")
+        if isinstance(reason, str):  # a wording of its own for this reason, where there is one
+            specific = f"error.{err.code}.{reason}"
+            if specific in catalog(lang or _current) or specific in catalog(DEFAULT_LANGUAGE):
+                return t(specific, lang, **err.params)
         return t("error." + err.code, lang, **err.params)
     return t("error.internal", lang)
 

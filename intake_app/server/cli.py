@@ -309,13 +309,36 @@ def keys_env_key(c: Ctx) -> None:
 @click.argument("out", type=click.Path(file_okay=False))
 @pass_ctx
 def backup_cmd(c: Ctx, out: str) -> None:
-    """Copia consistente mientras el servidor funciona / consistent copy while running."""
+    """Copia cifrada y firmada, consistente mientras el servidor funciona / sealed, consistent copy while running."""
     from .backup import backup
     from .migrate import current_revision
 
     engine = c.engine()
-    files = backup(c.settings(), Path(out), current_revision(engine))
+    files = backup(c.settings(), c.keystore().keys(), Path(out), current_revision(engine))
     click.echo(i18n.t("server.backup_done", path=out, count=len(files)))
+
+
+@cli.command(name="restore")
+@click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
+@pass_ctx
+def restore_cmd(c: Ctx, backup_dir: str) -> None:
+    """Restaura una copia en una carpeta y base vacías / restore a backup into an empty home and database."""
+    from sqlalchemy import func, select
+
+    from ..bundle.serverkeys import KEY_ENV
+    from .db import make_engine
+    from .models import Revision
+    from .restore import restore
+
+    passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
+    settings = restore(Path(backup_dir), c.home, c.db, passphrase)
+    engine = make_engine(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(Revision.__table__)).scalar_one()
+    finally:
+        engine.dispose()
+    click.echo(i18n.t("server.restore_done", home=str(c.home), revisions=count))
 
 
 @cli.group(name="audit")

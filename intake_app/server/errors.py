@@ -241,6 +241,19 @@ class BackupFailed(ServerError):
     code = "backup_failed"
 
 
+class BackupInvalid(ServerError):
+    """A backup that cannot be restored; nothing was written. params: reason (not_a_backup,
+    truncated, version, signature, unknown_key, decrypt, database_kind, missing_file)."""
+
+    code = "backup_invalid"
+
+
+class RestoreTargetNotEmpty(ServerError):
+    """The home or the database to restore into already holds a server. params: target."""
+
+    code = "restore_target_not_empty"
+
+
 class ConflictNotFound(ServerError):
     code = "conflict_not_found"
     status = 404

@@ -1,0 +1,125 @@
+"""``intake-server restore BACKUP``: a sealed backup back into an empty home and database.
+
+The backup's own key file is opened with the operator's passphrase (or the
+environment-provided key), and the sealed database copy is checked from end to end
+(signature, framing) before anything is written. Then:
+
+- SQLite: the image goes to ``server.sqlite3`` under a temporary name, renamed once
+  complete;
+- PostgreSQL: the dump is piped into ``pg_restore --single-transaction`` against an
+  empty database (``--db``), so a failure leaves nothing behind.
+
+Last, the key file and ``server.json`` (with the new database URL) go into the home.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+
+from ..fsutil import atomic_write, secure_mkdir
+from . import sealed_file
+from .backup import PG_FILE, SQLITE_FILE
+from .config import CONFIG_NAME, Settings, load_settings, sqlite_url
+from .db import make_engine
+from .errors import BackupFailed, BackupInvalid, RestoreTargetNotEmpty
+from .keys import KeyStore
+
+
+def restore(backup_dir: Path, home: Path, db_url: str | None, passphrase: str | None) -> Settings:
+    """Restore and return the new home's settings. ``passphrase`` None: the key comes
+    from the environment (``INTAKE_SERVER_KEY``)."""
+    backup_dir, home = Path(backup_dir), Path(home)
+    info = _info(backup_dir)
+    kind = info.get("database")
+    if not (backup_dir / CONFIG_NAME).is_file():
+        raise BackupInvalid(reason="missing_file", file=CONFIG_NAME)
+    old = load_settings(backup_dir)
+    if not (backup_dir / old.key_file).is_file():
+        raise BackupInvalid(reason="missing_file", file=old.key_file)
+    if (home / CONFIG_NAME).exists() or (home / old.key_file).exists():
+        raise RestoreTargetNotEmpty(target=str(home))
+    url = db_url or (sqlite_url(home) if kind == "sqlite" else None)
+    target_kind = make_url(url).get_backend_name() if url else "?"
+    if target_kind != kind:
+        raise BackupInvalid(reason="database_kind", found=str(kind), target=target_kind)
+    sealed = backup_dir / (SQLITE_FILE if kind == "sqlite" else PG_FILE)
+    if not sealed.is_file():
+        raise BackupInvalid(reason="missing_file", file=sealed.name)
+    keys = KeyStore.open(backup_dir / old.key_file, passphrase=passphrase).keys()
+    header = sealed_file.verify(sealed, keys)  # the whole file, before anything is written
+    if header["kind"] != kind:
+        raise BackupInvalid(reason="database_kind", found=header["kind"], target=target_kind)
+    secure_mkdir(home)
+    if kind == "sqlite":
+        _restore_sqlite(sealed, keys, Path(make_url(url).database))
+    else:
+        _restore_pg(sealed, keys, url)
+    shutil.copy2(backup_dir / old.key_file, home / old.key_file)
+    settings = replace(old, home=home, db_url=url)
+    settings.save()
+    return settings
+
+
+def _info(backup_dir: Path) -> dict:
+    try:
+        info = json.loads((backup_dir / "backup.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BackupInvalid(reason="missing_file", file="backup.json") from None
+    except (ValueError, UnicodeDecodeError):
+        raise BackupInvalid(reason="not_a_backup") from None
+    if not isinstance(info, dict) or info.get("database") not in ("sqlite", "postgresql"):
+        raise BackupInvalid(reason="not_a_backup")
+    return info
+
+
+def _restore_sqlite(sealed: Path, keys, path: Path) -> None:
+    if path.exists() and path.stat().st_size:
+        raise RestoreTargetNotEmpty(target=str(path))
+    partial = path.with_name(path.name + ".restoring")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in sealed_file.plaintext(sealed, keys):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _restore_pg(sealed: Path, keys, url: str) -> None:
+    engine = make_engine(url)
+    try:
+        if inspect(engine).get_table_names():
+            raise RestoreTargetNotEmpty(target=make_url(url).render_as_string(hide_password=True))
+    finally:
+        engine.dispose()
+    pg_restore = shutil.which("pg_restore")
+    if pg_restore is None:
+        raise BackupFailed(reason="pg_restore_missing")
+    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    proc = subprocess.Popen([pg_restore, "--no-owner", "--exit-on-error", "--single-transaction",
+                             f"--dbname={libpq}"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for chunk in sealed_file.plaintext(sealed, keys):
+            proc.stdin.write(chunk)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # pg_restore stopped: its exit code says so below
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.wait() != 0:
+        raise BackupFailed(reason="pg_restore")

@@ -1,0 +1,180 @@
+"""Backups are sealed (encrypted to the server's own key, signed by it) and come back with
+``intake-server restore`` into an empty home and database, on SQLite and on PostgreSQL.
+A backup folder holds no name or document number in the clear; a tampered, truncated or
+foreign backup, a wrong passphrase or a target that is not empty is refused with a clear
+message and writes nothing. All data is fictional (DEMO names and documents)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from intake_app.server import sealed_file
+from intake_app.server.cli import main
+from intake_app.server.errors import BackupInvalid
+from tests.pg import temp_databases
+
+from .conftest import KEY_PASSPHRASE, PASSWORD
+
+
+def cli(home: Path, db: str | None, tmp_path: Path, *args, passphrase: str = KEY_PASSPHRASE) -> int:
+    pp = tmp_path / "pp.txt"
+    pp.write_text(passphrase + "\n", encoding="utf-8")
+    pw = tmp_path / "pw.txt"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    return main(["--home", str(home), *(["--db", db] if db else []), "--passphrase-file", str(pp),
+                 "--password-file", str(pw), "--lang", "en", *args])
+
+
+def fill(srv, device_factory, n: int = 40) -> list[dict]:
+    dev = srv.enroll(device_factory())
+    data, revs = dev.new_bundle(n)
+    srv.ingestor().ingest(data)
+    return revs
+
+
+@contextmanager
+def target_db(srv):
+    """An empty database of the same kind as ``srv``'s (None for SQLite: the new home's file)."""
+    if srv.kind == "sqlite":
+        yield None
+    else:
+        with temp_databases("intake_restore_test") as (url,):
+            yield url
+
+
+def identity_values(revs: list[dict]) -> set[bytes]:
+    out = set()
+    for r in revs:
+        for key in ("given_names", "surnames", "document_number"):
+            value = r["content"].get(key)
+            if value:
+                out.add(value.encode())
+    return out
+
+
+def test_backup_is_sealed_and_restores(srv, device_factory, tmp_path, capsys):
+    revs = fill(srv, device_factory)
+    bk = tmp_path / "bk"
+    assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 0
+    info = json.loads((bk / "backup.json").read_text())
+    assert info["database"] == srv.kind and info["key_id"] == srv.keystore.keys().current.key_id
+    names = sorted(p.name for p in bk.iterdir())
+    assert names == sorted(["backup.json", "server.json", "server.keys",
+                            "server.sqlite3.sealed" if srv.kind == "sqlite" else "server.pgdump.sealed"])
+    secrets = identity_values(revs)
+    assert len(secrets) > 40
+    for path in bk.iterdir():  # nothing a person typed, in any file of the backup
+        blob = path.read_bytes()
+        assert not [s for s in secrets if s in blob], path.name
+        assert b"DEMO" not in blob or path.name == "server.json", path.name
+
+    with target_db(srv) as db:
+        home = tmp_path / "restored"
+        assert cli(home, db, tmp_path, "restore", str(bk)) == 0
+        assert f"({len(revs)} revisions)" in capsys.readouterr().out
+        from intake_app.server.config import load_settings
+        from intake_app.server.db import make_engine
+        from intake_app.server.keys import KeyStore
+        from sqlalchemy import text
+
+        settings = load_settings(home)
+        assert settings.db_url == (db or f"sqlite:///{home / 'server.sqlite3'}")
+        engine = make_engine(settings.db_url)
+        try:
+            with engine.connect() as conn:
+                stored = {r[0]: r[1] for r in conn.execute(text("SELECT revision_id, content FROM revisions"))}
+            assert set(stored) == {r["revision_id"] for r in revs}
+            # the restored server opens its keys and goes on: the same key verifies the audit chain
+            assert KeyStore.open(settings.key_path, passphrase=KEY_PASSPHRASE).keys().key_ids == \
+                srv.keystore.keys().key_ids
+            assert cli(home, db, tmp_path, "audit", "verify") == 0
+        finally:
+            engine.dispose()
+        # restoring again over it is refused, and what is there stays
+        assert cli(home, db, tmp_path, "restore", str(bk)) == 2
+        assert "already holds a server's data" in capsys.readouterr().err
+
+
+def _sealed(bk: Path) -> Path:
+    return next(bk.glob("*.sealed"))
+
+
+@pytest.mark.parametrize("damage, reason", [
+    ("flip", "signature"),        # one byte changed inside a chunk
+    ("cut", "truncated"),         # the copy to a stick stopped half-way
+    ("cut_trailer", "truncated"),  # every chunk there, the signature missing
+    ("foreign", "signature"),     # a file sealed to this server's key by someone else
+    ("garbage", "not_a_backup"),
+])
+def test_damaged_backup_is_refused_and_writes_nothing(srv, device_factory, tmp_path, capsys, damage, reason):
+    fill(srv, device_factory, 5)
+    bk = tmp_path / "bk"
+    assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 0
+    path = _sealed(bk)
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0x01
+    elif damage == "cut":
+        del data[len(data) // 2:]
+    elif damage == "cut_trailer":
+        del data[-100:]
+    elif damage == "garbage":
+        data = bytearray(b"not a backup at all" * 10)
+    if damage == "foreign":  # anyone with the server's public HPKE key (every device) could encrypt
+        from intake_app.bundle.serverkeys import ServerKeys
+        keys = srv.keystore.keys()
+        forged = ServerKeys(ServerKeys.generate().signing, keys.hpke_keys)  # the right HPKE key, another signer
+        with path.open("wb") as out:
+            w = sealed_file.SealedWriter(out, forged, srv.kind, "2026-11-24T00:00:00+00:00")
+            w.write(b"SQLite format 3\x00 forged")
+            w.finish()
+    else:
+        path.write_bytes(bytes(data))
+    with pytest.raises(BackupInvalid) as exc:
+        sealed_file.verify(path, srv.keystore.keys())
+    assert exc.value.params["reason"] == reason
+
+    with target_db(srv) as db:
+        home = tmp_path / "restored"
+        assert cli(home, db, tmp_path, "restore", str(bk)) == 2
+        err = capsys.readouterr().err
+        assert "Nothing was written" in err
+        assert not home.exists() or not any(home.iterdir())
+        if db:
+            from intake_app.server.db import make_engine
+            from sqlalchemy import inspect
+
+            engine = make_engine(db)
+            assert inspect(engine).get_table_names() == []
+            engine.dispose()
+
+
+def test_restore_with_wrong_passphrase_writes_nothing(srv, device_factory, tmp_path, capsys):
+    fill(srv, device_factory, 3)
+    bk = tmp_path / "bk"
+    assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 0
+    home = tmp_path / "restored"
+    with target_db(srv) as db:
+        assert cli(home, db, tmp_path, "restore", str(bk), passphrase="otra frase ficticia") == 2
+    assert "passphrase" in capsys.readouterr().err.lower()
+    assert not home.exists() or not any(home.iterdir())
+
+
+def test_restore_refuses_missing_parts_and_another_database_kind(srv, device_factory, tmp_path, capsys):
+    fill(srv, device_factory, 3)
+    bk = tmp_path / "bk"
+    assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 0
+    other = "postgresql+psycopg://postgres@127.0.0.1:5432/test" if srv.kind == "sqlite" \
+        else f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert cli(tmp_path / "h1", other, tmp_path, "restore", str(bk)) == 2
+    assert "This backup is of a" in capsys.readouterr().err
+    partial = tmp_path / "partial"
+    shutil.copytree(bk, partial)
+    (partial / "server.keys").unlink()
+    assert cli(tmp_path / "h2", None if srv.kind == "sqlite" else other, tmp_path, "restore", str(partial)) == 2
+    assert "server.keys is missing" in capsys.readouterr().err
