@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 PART_SUFFIX = ".part"
 
@@ -39,12 +40,20 @@ def fsync_dir(path: Path) -> None:
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` so readers see the old or the new content only."""
+    with atomic_writer(path, mode) as fh:
+        fh.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
+    """A file to write in pieces (a large backup, a restore); it becomes ``path`` only
+    when the block ends without an error, and is removed otherwise."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

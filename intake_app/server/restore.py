@@ -15,7 +15,6 @@ Last, the key file and ``server.json`` (with the new database URL) go into the h
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import replace
@@ -24,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from ..fsutil import atomic_write, secure_mkdir
+from ..fsutil import atomic_writer, secure_mkdir
 from . import sealed_file
 from .backup import PG_FILE, SQLITE_FILE
 from .config import CONFIG_NAME, Settings, load_settings, sqlite_url
@@ -83,18 +82,9 @@ def _info(backup_dir: Path) -> dict:
 def _restore_sqlite(sealed: Path, keys, path: Path) -> None:
     if path.exists() and path.stat().st_size:
         raise RestoreTargetNotEmpty(target=str(path))
-    partial = path.with_name(path.name + ".restoring")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in sealed_file.plaintext(sealed, keys):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as out:
+        for chunk in sealed_file.plaintext(sealed, keys):
+            out.write(chunk)
 
 
 def _restore_pg(sealed: Path, keys, url: str) -> None:

@@ -25,16 +25,16 @@ so a restore never starts from a file that turns out to be tampered with or cut 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import struct
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ..bundle.codec import canonical_packb, canonical_unpackb, envelope_signed_part
+from ..bundle.codec import canonical_unpackb, envelope_signed_part
 from ..bundle.format import SUITE
 from ..bundle.keys import hpke_public_key
 from ..bundle.serverkeys import ServerKeys
+from ..fsutil import atomic_writer
 from .errors import BackupInvalid
 
 MAGIC = b"\x89ITKS\r\n\x1a"
@@ -171,19 +171,9 @@ def plaintext(path: Path, keys: ServerKeys) -> Iterator[bytes]:
 
 
 def write_sealed(path: Path, keys: ServerKeys, kind: str, created_at: str, chunks: Iterator[bytes]) -> None:
-    """Seal ``chunks`` into ``path`` (private file, written under a temporary name and
-    renamed only once complete)."""
-    partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            writer = SealedWriter(out, keys, kind, created_at)
-            for chunk in chunks:
-                writer.write(chunk)
-            writer.finish()
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    """Seal ``chunks`` into ``path`` (a private file that appears only once complete)."""
+    with atomic_writer(path) as out:
+        writer = SealedWriter(out, keys, kind, created_at)
+        for chunk in chunks:
+            writer.write(chunk)
+        writer.finish()
