@@ -318,6 +318,20 @@ def backup_cmd(c: Ctx, out: str) -> None:
     click.echo(i18n.t("server.backup_done", path=out, count=len(files)))
 
 
+@cli.command(name="check-backup")
+@click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
+@pass_ctx
+def check_backup_cmd(c: Ctx, backup_dir: str) -> None:
+    """Comprueba una copia sin restaurarla / check a backup without restoring it."""
+    from ..bundle.serverkeys import KEY_ENV
+    from .restore import open_backup
+
+    passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
+    opened = open_backup(Path(backup_dir), passphrase, decrypt_all=True)
+    click.echo(i18n.t("server.backup_checked", path=backup_dir, created=opened.info.get("created_at", "?"),
+                      database=opened.info["database"], size=f"{opened.size / 1_048_576:.1f}"))
+
+
 @cli.command(name="restore")
 @click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
 @pass_ctx

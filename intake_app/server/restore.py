@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
+from ..bundle.serverkeys import ServerKeys
 from ..fsutil import atomic_writer, secure_mkdir
 from . import sealed_file
 from .backup import PG_FILE, SQLITE_FILE
@@ -32,37 +33,56 @@ from .errors import BackupFailed, BackupInvalid, RestoreTargetNotEmpty
 from .keys import KeyStore
 
 
-def restore(backup_dir: Path, home: Path, db_url: str | None, passphrase: str | None) -> Settings:
-    """Restore and return the new home's settings. ``passphrase`` None: the key comes
-    from the environment (``INTAKE_SERVER_KEY``)."""
-    backup_dir, home = Path(backup_dir), Path(home)
+@dataclass(frozen=True)
+class OpenedBackup:
+    info: dict  # backup.json
+    settings: Settings  # the backed-up server.json (home: the backup folder)
+    keys: ServerKeys
+    sealed: Path
+    size: int  # bytes of the database copy (known after a full check)
+
+
+def open_backup(backup_dir: Path, passphrase: str | None, *, decrypt_all: bool = False) -> OpenedBackup:
+    """Every file there, the key file opened, the sealed copy checked end to end (and, with
+    ``decrypt_all``, every chunk decrypted and dropped). Writes nothing."""
+    backup_dir = Path(backup_dir)
     info = _info(backup_dir)
-    kind = info.get("database")
     if not (backup_dir / CONFIG_NAME).is_file():
         raise BackupInvalid(reason="missing_file", file=CONFIG_NAME)
     old = load_settings(backup_dir)
     if not (backup_dir / old.key_file).is_file():
         raise BackupInvalid(reason="missing_file", file=old.key_file)
-    if (home / CONFIG_NAME).exists() or (home / old.key_file).exists():
-        raise RestoreTargetNotEmpty(target=str(home))
-    url = db_url or (sqlite_url(home) if kind == "sqlite" else None)
-    target_kind = make_url(url).get_backend_name() if url else "?"
-    if target_kind != kind:
-        raise BackupInvalid(reason="database_kind", found=str(kind), target=target_kind)
+    kind = info["database"]
     sealed = backup_dir / (SQLITE_FILE if kind == "sqlite" else PG_FILE)
     if not sealed.is_file():
         raise BackupInvalid(reason="missing_file", file=sealed.name)
     keys = KeyStore.open(backup_dir / old.key_file, passphrase=passphrase).keys()
-    header = sealed_file.verify(sealed, keys)  # the whole file, before anything is written
+    header = sealed_file.verify(sealed, keys)
     if header["kind"] != kind:
-        raise BackupInvalid(reason="database_kind", found=header["kind"], target=target_kind)
+        raise BackupInvalid(reason="database_kind", found=header["kind"], target=kind)
+    size = sum(len(chunk) for chunk in sealed_file.plaintext(sealed, keys)) if decrypt_all else 0
+    return OpenedBackup(info, old, keys, sealed, size)
+
+
+def restore(backup_dir: Path, home: Path, db_url: str | None, passphrase: str | None) -> Settings:
+    """Restore and return the new home's settings. ``passphrase`` None: the key comes
+    from the environment (``INTAKE_SERVER_KEY``)."""
+    home = Path(home)
+    kind = _info(Path(backup_dir))["database"]
+    url = db_url or (sqlite_url(home) if kind == "sqlite" else None)
+    target_kind = make_url(url).get_backend_name() if url else "?"
+    if target_kind != kind:
+        raise BackupInvalid(reason="database_kind", found=str(kind), target=target_kind)
+    opened = open_backup(backup_dir, passphrase)  # the whole file, before anything is written
+    if (home / CONFIG_NAME).exists() or (home / opened.settings.key_file).exists():
+        raise RestoreTargetNotEmpty(target=str(home))
     secure_mkdir(home)
     if kind == "sqlite":
-        _restore_sqlite(sealed, keys, Path(make_url(url).database))
+        _restore_sqlite(opened.sealed, opened.keys, Path(make_url(url).database))
     else:
-        _restore_pg(sealed, keys, url)
-    shutil.copy2(backup_dir / old.key_file, home / old.key_file)
-    settings = replace(old, home=home, db_url=url)
+        _restore_pg(opened.sealed, opened.keys, url)
+    shutil.copy2(opened.settings.key_path, home / opened.settings.key_file)
+    settings = replace(opened.settings, home=home, db_url=url)
     settings.save()
     return settings
 

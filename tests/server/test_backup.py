@@ -72,6 +72,8 @@ def test_backup_is_sealed_and_restores(srv, device_factory, tmp_path, capsys):
         blob = path.read_bytes()
         assert not [s for s in secrets if s in blob], path.name
         assert b"DEMO" not in blob or path.name == "server.json", path.name
+    assert cli(srv.home, None, tmp_path, "check-backup", str(bk)) == 0  # an operator's drill: nothing written
+    assert "is sound" in capsys.readouterr().out and not (tmp_path / "restored").exists()
 
     with target_db(srv) as db:
         home = tmp_path / "restored"
@@ -139,11 +141,13 @@ def test_damaged_backup_is_refused_and_writes_nothing(srv, device_factory, tmp_p
         sealed_file.verify(path, srv.keystore.keys())
     assert exc.value.params["reason"] == reason
 
+    assert cli(srv.home, None, tmp_path, "check-backup", str(bk)) == 2
+    checked = capsys.readouterr().err
     with target_db(srv) as db:
         home = tmp_path / "restored"
         assert cli(home, db, tmp_path, "restore", str(bk)) == 2
         err = capsys.readouterr().err
-        assert "Nothing was written" in err
+        assert "Nothing was written" in err and err == checked
         assert not home.exists() or not any(home.iterdir())
         if db:
             from intake_app.server.db import make_engine
@@ -176,5 +180,9 @@ def test_restore_refuses_missing_parts_and_another_database_kind(srv, device_fac
     partial = tmp_path / "partial"
     shutil.copytree(bk, partial)
     (partial / "server.keys").unlink()
-    assert cli(tmp_path / "h2", None if srv.kind == "sqlite" else other, tmp_path, "restore", str(partial)) == 2
+    assert cli(srv.home, None, tmp_path, "check-backup", str(partial)) == 2
     assert "server.keys is missing" in capsys.readouterr().err
+    with target_db(srv) as db:
+        assert cli(tmp_path / "h2", db, tmp_path, "restore", str(partial)) == 2
+        assert "server.keys is missing" in capsys.readouterr().err
+        assert not (tmp_path / "h2").exists()
