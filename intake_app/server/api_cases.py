@@ -12,17 +12,16 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from . import audit
+from . import audit, review
 from .auth import Principal
 from .db import transaction
 from .deps import roles
-from .errors import ConflictNotFound, NotFound, RequestMalformed
+from .errors import RequestMalformed
 from .facts import DIMENSIONS
-from .ingest import write_facts
-from .models import Case, CaseFactExploitation, CaseFacts, Conflict, Revision
+from .models import CaseFactExploitation, CaseFacts
 
 router = APIRouter(prefix="/api/v1")
 SUPERVISOR = roles("supervisor")
@@ -30,23 +29,7 @@ ANALYST = roles("analyst", "supervisor")
 AUDITOR = roles("auditor", "administrator")
 MIN_CELL = 11
 
-cases_t, facts_t, revisions_t = Case.__table__, CaseFacts.__table__, Revision.__table__
-conflicts_t, exploit_t = Conflict.__table__, CaseFactExploitation.__table__
-
-
-def _scoped(query, user: Principal):
-    if user.institution is not None:
-        query = query.where(facts_t.c.institution == user.institution)
-    return query
-
-
-def _case_in_scope(conn, case_id: str, user: Principal):
-    q = select(cases_t).join(facts_t, facts_t.c.case_id == cases_t.c.case_id, isouter=True) \
-        .where(cases_t.c.case_id == case_id)
-    row = conn.execute(_scoped(q, user)).first()
-    if row is None:
-        raise NotFound()
-    return row
+facts_t, exploit_t = CaseFacts.__table__, CaseFactExploitation.__table__
 
 
 @router.get("/cases", tags=["cases"])
@@ -54,68 +37,29 @@ async def list_cases(request: Request, state: Literal["new", "reviewed", "all"] 
                      limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
                      user: Principal = Depends(SUPERVISOR)):
     """Incoming cases (no identity fields in the list)."""
-
-    def run():
-        q = select(cases_t.c.case_id, cases_t.c.head_revision_id, cases_t.c.revision_count,
-                   cases_t.c.open_conflicts, cases_t.c.review_state, cases_t.c.updated_at, facts_t.c.record_date,
-                   facts_t.c.border_post, facts_t.c.institution) \
-            .join(facts_t, facts_t.c.case_id == cases_t.c.case_id)
-        if state != "all":
-            q = q.where(cases_t.c.review_state == state)
-        q = _scoped(q, user).order_by(cases_t.c.updated_at.desc(), cases_t.c.case_id).limit(limit).offset(offset)
-        with request.app.state.engine.connect() as conn:
-            return [{**r._mapping, "updated_at": r.updated_at.isoformat(),
-                     "record_date": r.record_date.isoformat() if r.record_date else None}
-                    for r in conn.execute(q)]
-
-    return await run_in_threadpool(run)
+    rows = await run_in_threadpool(review.list_incoming, request.app.state.engine, user, state, limit, offset)
+    return [{**r, "updated_at": r["updated_at"].isoformat(),
+             "record_date": r["record_date"].isoformat() if r["record_date"] else None} for r in rows]
 
 
 @router.get("/cases/{case_id}", tags=["cases"])
 async def view_case(case_id: str, request: Request, user: Principal = Depends(SUPERVISOR)):
     """The case's head revision with its content, and its history (audited as a view)."""
-
-    def run():
-        with transaction(request.app.state.engine) as conn:
-            case = _case_in_scope(conn, case_id, user)
-            history = conn.execute(select(revisions_t.c.revision_id, revisions_t.c.parent_id, revisions_t.c.device_id,
-                                          revisions_t.c.officer_id, revisions_t.c.created_at,
-                                          revisions_t.c.codebook_version)
-                                   .where(revisions_t.c.case_id == case_id).order_by(revisions_t.c.created_at)).all()
-            head = conn.execute(select(revisions_t.c.content, revisions_t.c.codebook_version)
-                                .where(revisions_t.c.revision_id == case.head_revision_id)).first()
-            audit.append(conn, user.actor, "case_view", case_id)
-        return {"case_id": case_id, "head_revision_id": case.head_revision_id, "review_state": case.review_state,
-                "open_conflicts": case.open_conflicts, "codebook_version": head.codebook_version,
-                "content": head.content, "history": [dict(r._mapping) for r in history]}
-
-    return await run_in_threadpool(run)
+    case = await run_in_threadpool(review.view_case, request.app.state.engine, user, case_id)
+    return {k: v for k, v in case.items() if k != "conflicts"}
 
 
 @router.post("/cases/{case_id}/review", tags=["cases"])
 async def review_case(case_id: str, request: Request, user: Principal = Depends(SUPERVISOR)):
-    def run():
-        with transaction(request.app.state.engine) as conn:
-            _case_in_scope(conn, case_id, user)
-            conn.execute(update(cases_t).where(cases_t.c.case_id == case_id).values(review_state="reviewed"))
-            audit.append(conn, user.actor, "case_review", case_id)
-
-    await run_in_threadpool(run)
+    await run_in_threadpool(review.mark_reviewed, request.app.state.engine, user, case_id)
     return {"case_id": case_id, "review_state": "reviewed"}
 
 
 @router.get("/conflicts", tags=["cases"])
 async def list_conflicts(request: Request, status: Literal["open", "resolved"] = "open",
                          user: Principal = Depends(SUPERVISOR)):
-    def run():
-        q = select(conflicts_t).join(facts_t, facts_t.c.case_id == conflicts_t.c.case_id, isouter=True) \
-            .where(conflicts_t.c.status == status).order_by(conflicts_t.c.id)
-        with request.app.state.engine.connect() as conn:
-            return [{"id": r.id, "case_id": r.case_id, "head_revision_id": r.head_revision_id,
-                     "revision_id": r.revision_id, "detected_at": r.detected_at.isoformat(),
-                     "resolution": r.resolution} for r in conn.execute(_scoped(q, user))]
-
-    return await run_in_threadpool(run)
+    rows = await run_in_threadpool(review.list_conflicts, request.app.state.engine, user, status)
+    return [{**r, "detected_at": r["detected_at"].isoformat()} for r in rows]
 
 
 class ResolveIn(BaseModel):
@@ -125,31 +69,7 @@ class ResolveIn(BaseModel):
 @router.post("/conflicts/{conflict_id}/resolve", tags=["cases"])
 async def resolve_conflict(conflict_id: int, body: ResolveIn, request: Request, user: Principal = Depends(SUPERVISOR)):
     """Keep the server's head, or make the conflicting revision the head. Nothing is deleted."""
-
-    def run():
-        from datetime import datetime, timezone
-
-        now = datetime.now(timezone.utc)
-        with transaction(request.app.state.engine) as conn:
-            c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id).with_for_update()).first()
-            if c is None or c.status != "open":
-                raise ConflictNotFound()
-            _case_in_scope(conn, c.case_id, user)
-            if body.keep == "incoming":
-                rev = conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id,
-                                          revisions_t.c.codebook_version, revisions_t.c.content)
-                                   .where(revisions_t.c.revision_id == c.revision_id)).first()
-                conn.execute(update(cases_t).where(cases_t.c.case_id == c.case_id).values(
-                    head_revision_id=c.revision_id, updated_at=now))
-                write_facts(conn, [dict(rev._mapping)], now)
-            conn.execute(update(cases_t).where(cases_t.c.case_id == c.case_id).values(
-                open_conflicts=cases_t.c.open_conflicts - 1))
-            conn.execute(update(conflicts_t).where(conflicts_t.c.id == conflict_id).values(
-                status="resolved", resolution="kept_head" if body.keep == "head" else "took_incoming",
-                resolved_by=user.username, resolved_at=now))
-            audit.append(conn, user.actor, "conflict_resolve", c.case_id, keep=body.keep, conflict=conflict_id)
-
-    await run_in_threadpool(run)
+    await run_in_threadpool(review.resolve_conflict, request.app.state.engine, user, conflict_id, body.keep)
     return {"id": conflict_id, "status": "resolved"}
 
 

@@ -1,0 +1,133 @@
+"""A supervisor's work on incoming cases: the list, one case, marking it reviewed, and
+the conflicts two devices made. The JSON API (``api_cases``) and the supervisor's pages
+(``exchange.web``) both call these, so both keep the same rules:
+
+- a supervisor sees the cases of their own institution; one with no institution is a
+  national coordinator and sees all;
+- every opening of a case's content is audited (``case_view``), as are reviews and
+  resolutions; nothing is ever deleted (a resolution only moves the head).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from . import audit
+from .auth import Principal
+from .db import transaction
+from .errors import ConflictNotFound, NotFound
+from .ingest import write_facts
+from .models import Case, CaseFacts, Conflict, Revision
+
+cases_t, facts_t, revisions_t, conflicts_t = Case.__table__, CaseFacts.__table__, Revision.__table__, \
+    Conflict.__table__
+State = Literal["new", "reviewed", "all"]
+
+
+def _scoped(query, user: Principal):
+    if user.institution is not None:
+        query = query.where(facts_t.c.institution == user.institution)
+    return query
+
+
+def _case_in_scope(conn, case_id: str, user: Principal):
+    q = select(cases_t).join(facts_t, facts_t.c.case_id == cases_t.c.case_id, isouter=True) \
+        .where(cases_t.c.case_id == case_id)
+    row = conn.execute(_scoped(q, user)).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def list_incoming(engine: Engine, user: Principal, state: State = "new", limit: int = 100,
+                  offset: int = 0) -> list[dict]:
+    """Incoming cases, latest change first (no identity fields)."""
+    q = select(cases_t.c.case_id, cases_t.c.head_revision_id, cases_t.c.revision_count,
+               cases_t.c.open_conflicts, cases_t.c.review_state, cases_t.c.updated_at, facts_t.c.record_date,
+               facts_t.c.border_post, facts_t.c.institution) \
+        .join(facts_t, facts_t.c.case_id == cases_t.c.case_id)
+    if state != "all":
+        q = q.where(cases_t.c.review_state == state)
+    q = _scoped(q, user).order_by(cases_t.c.updated_at.desc(), cases_t.c.case_id).limit(limit).offset(offset)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def view_case(engine: Engine, user: Principal, case_id: str) -> dict:
+    """The head revision with its content, and the history (audited as a view)."""
+    with transaction(engine) as conn:
+        case = _case_in_scope(conn, case_id, user)
+        history = conn.execute(select(revisions_t.c.revision_id, revisions_t.c.parent_id, revisions_t.c.device_id,
+                                      revisions_t.c.officer_id, revisions_t.c.created_at,
+                                      revisions_t.c.codebook_version)
+                               .where(revisions_t.c.case_id == case_id).order_by(revisions_t.c.created_at)).all()
+        head = conn.execute(select(revisions_t.c.content, revisions_t.c.codebook_version)
+                            .where(revisions_t.c.revision_id == case.head_revision_id)).first()
+        conflicts = conn.execute(select(conflicts_t.c.id, conflicts_t.c.revision_id, conflicts_t.c.detected_at)
+                                 .where(conflicts_t.c.case_id == case_id, conflicts_t.c.status == "open")
+                                 .order_by(conflicts_t.c.id)).all()
+        audit.append(conn, user.actor, "case_view", case_id)
+    return {"case_id": case_id, "head_revision_id": case.head_revision_id, "review_state": case.review_state,
+            "open_conflicts": case.open_conflicts, "codebook_version": head.codebook_version,
+            "content": head.content, "history": [dict(r._mapping) for r in history],
+            "conflicts": [dict(r._mapping) for r in conflicts]}
+
+
+def mark_reviewed(engine: Engine, user: Principal, case_id: str) -> None:
+    with transaction(engine) as conn:
+        _case_in_scope(conn, case_id, user)
+        conn.execute(update(cases_t).where(cases_t.c.case_id == case_id).values(review_state="reviewed"))
+        audit.append(conn, user.actor, "case_review", case_id)
+
+
+def list_conflicts(engine: Engine, user: Principal, status: Literal["open", "resolved"] = "open") -> list[dict]:
+    q = select(conflicts_t).join(facts_t, facts_t.c.case_id == conflicts_t.c.case_id, isouter=True) \
+        .where(conflicts_t.c.status == status).order_by(conflicts_t.c.id)
+    with engine.connect() as conn:
+        return [{"id": r.id, "case_id": r.case_id, "head_revision_id": r.head_revision_id,
+                 "revision_id": r.revision_id, "detected_at": r.detected_at, "resolution": r.resolution}
+                for r in conn.execute(_scoped(q, user))]
+
+
+def conflict_versions(engine: Engine, user: Principal, conflict_id: int) -> dict:
+    """An open conflict's two versions, the server's head and the incoming one, side by
+    side (audited as a view of the case)."""
+    with transaction(engine) as conn:
+        c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id)).first()
+        if c is None or c.status != "open":
+            raise ConflictNotFound()
+        case = _case_in_scope(conn, c.case_id, user)
+        rows = {r.revision_id: r for r in conn.execute(
+            select(revisions_t.c.revision_id, revisions_t.c.codebook_version, revisions_t.c.content,
+                   revisions_t.c.officer_id, revisions_t.c.device_id, revisions_t.c.created_at)
+            .where(revisions_t.c.revision_id.in_([case.head_revision_id, c.revision_id])))}
+        audit.append(conn, user.actor, "case_view", c.case_id, conflict=conflict_id)
+    return {"id": conflict_id, "case_id": c.case_id, "detected_at": c.detected_at,
+            "head": dict(rows[case.head_revision_id]._mapping), "incoming": dict(rows[c.revision_id]._mapping)}
+
+
+def resolve_conflict(engine: Engine, user: Principal, conflict_id: int, keep: Literal["head", "incoming"]) -> None:
+    """Keep the server's head, or make the conflicting revision the head. Nothing is deleted."""
+    now = datetime.now(timezone.utc)
+    with transaction(engine) as conn:
+        c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id).with_for_update()).first()
+        if c is None or c.status != "open":
+            raise ConflictNotFound()
+        _case_in_scope(conn, c.case_id, user)
+        if keep == "incoming":
+            rev = conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id,
+                                      revisions_t.c.codebook_version, revisions_t.c.content)
+                               .where(revisions_t.c.revision_id == c.revision_id)).first()
+            conn.execute(update(cases_t).where(cases_t.c.case_id == c.case_id).values(
+                head_revision_id=c.revision_id, updated_at=now))
+            write_facts(conn, [dict(rev._mapping)], now)
+        conn.execute(update(cases_t).where(cases_t.c.case_id == c.case_id).values(
+            open_conflicts=cases_t.c.open_conflicts - 1))
+        conn.execute(update(conflicts_t).where(conflicts_t.c.id == conflict_id).values(
+            status="resolved", resolution="kept_head" if keep == "head" else "took_incoming",
+            resolved_by=user.username, resolved_at=now))
+        audit.append(conn, user.actor, "conflict_resolve", c.case_id, keep=keep, conflict=conflict_id)
