@@ -73,22 +73,24 @@ def _safe_next(value: str) -> str:
     return web_session.safe_next(value, "/exchange")
 
 
+async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
+    """(principal, None) or (None, the response that refuses)."""
+    lang = _lang(request)
+    try:
+        return await run_in_threadpool(_principal, request, allowed), None
+    except (NotAuthenticated, SessionExpired):
+        target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+        return None, RedirectResponse("/exchange/login" + _q(lang, next=target), status_code=303, headers=HEADERS)
+    except RoleForbidden as err:
+        return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=None)
+
+
+def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
+    return RedirectResponse(page + _q(lang, **msg), status_code=303, headers=HEADERS)
+
+
 def router() -> APIRouter:
     r = APIRouter(prefix="/exchange", include_in_schema=False)
-
-    async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
-        """(principal, None) or (None, the response that refuses)."""
-        lang = _lang(request)
-        try:
-            return await run_in_threadpool(_principal, request, allowed), None
-        except (NotAuthenticated, SessionExpired):
-            target = request.url.path + (("?" + request.url.query) if request.url.query else "")
-            return None, RedirectResponse("/exchange/login" + _q(lang, next=target), status_code=303, headers=HEADERS)
-        except RoleForbidden as err:
-            return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=None)
-
-    def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
-        return RedirectResponse(page + _q(lang, **msg), status_code=303, headers=HEADERS)
 
     @r.get("/static/exchange.js")
     async def _js():
@@ -286,6 +288,9 @@ def router() -> APIRouter:
                       purpose=cb.vocab("consent_purposes").label(rec["purpose"], lang),
                       sender=load_registry().recipients.get(rec["sender_key"]))
 
+    from .cases_web import add_case_pages  # the incoming cases and conflicts, on this same site
+
+    add_case_pages(r)
     return r
 
 
@@ -300,7 +305,7 @@ def _message(request: Request, lang: str) -> dict | None:
         code = re.sub(r"[^a-z_]", "", q["error"])[:60]
         params = {k: v[:80] for k, v in q.items() if k not in ("error", "lang")}
         return {"kind": "error", "text": t("error." + code, lang, **params)}
-    if q.get("ok") in ("prepared", "approved", "withdrawals"):
+    if q.get("ok") in ("prepared", "approved", "withdrawals", "reviewed", "resolved"):
         return {"kind": "ok", "text": t("exchange.page.ok_" + q["ok"], lang, package=q.get("package", ""),
                                         count=q.get("count", "0"))}
     return None

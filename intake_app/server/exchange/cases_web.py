@@ -1,0 +1,116 @@
+"""The supervisor's incoming cases and conflicts, on the supervisor's site (/exchange).
+
+Same sign-in, role check and headers as the exchange pages (``web.py``); the rules and
+the audit are ``review.py``'s, shared with the JSON API. The list shows no identity
+field; opening a case or a conflict is audited. A conflict shows the two versions side
+by side, the differing answers first, and the supervisor keeps one (nothing is deleted).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from ...codebook import load_codebook
+from ...codebook.present import present
+from ...errors import IntakeError
+from ...i18n import LANGUAGES, describe_error
+from ...screening import describe, screen
+from .. import review
+from .web import _form, _lang, _message, done, guard, render
+
+STATES = ("new", "reviewed", "all")
+PAGE = 50
+
+
+def _labelled(cb, content: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """{field label: value text} in codebook order (repeats as one line per item)."""
+    return {label: value for _, rows in present(cb, content, lang) for label, value in rows}
+
+
+def add_case_pages(r: APIRouter) -> None:
+    @r.get("/cases")
+    async def _cases(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = _lang(request)
+        state = request.query_params.get("state", "new")
+        state = state if state in STATES else "new"
+        try:
+            page = max(0, int(request.query_params.get("page", "0")))
+        except ValueError:
+            page = 0
+        engine = request.app.state.engine
+        rows = await run_in_threadpool(review.list_incoming, engine, who, state, PAGE + 1, page * PAGE)
+        conflicts = await run_in_threadpool(review.list_conflicts, engine, who)
+        cb = load_codebook()
+        return render("cases.html", lang, principal=who, rows=rows[:PAGE], more=len(rows) > PAGE, page=page,
+                      state=state, states=STATES, open_conflicts=len(conflicts),
+                      posts=cb.vocab("border_posts"), institutions=cb.vocab("institutions"),
+                      message=_message(request, lang))
+
+    @r.get("/cases/{case_id}")
+    async def _case(request: Request, case_id: str):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = _lang(request)
+        try:
+            case = await run_in_threadpool(review.view_case, request.app.state.engine, who, case_id)
+        except IntakeError as err:
+            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        cb = load_codebook(case["codebook_version"])
+        return render("case.html", lang, principal=who, case=case,
+                      sections=list(present(cb, case["content"], lang)),
+                      screening=describe(cb, screen(cb, case["content"]), lang), message=_message(request, lang))
+
+    @r.post("/cases/{case_id}/review")
+    async def _review(request: Request, case_id: str):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = (await _form(request)).get("lang", "es")
+        lang = lang if lang in LANGUAGES else "es"
+        try:
+            await run_in_threadpool(review.mark_reviewed, request.app.state.engine, who, case_id)
+        except IntakeError as err:
+            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        return done(lang, f"/exchange/cases/{case_id}", ok="reviewed")
+
+    @r.get("/conflicts/{conflict_id}")
+    async def _conflict(request: Request, conflict_id: int):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = _lang(request)
+        try:
+            c = await run_in_threadpool(review.conflict_versions, request.app.state.engine, who, conflict_id)
+        except IntakeError as err:
+            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        head = _labelled(load_codebook(c["head"]["codebook_version"]), c["head"]["content"], lang)
+        incoming = _labelled(load_codebook(c["incoming"]["codebook_version"]), c["incoming"]["content"], lang)
+        labels = list(dict.fromkeys([*head, *incoming]))
+        rows = [(label, head.get(label, ""), incoming.get(label, "")) for label in labels]
+        differ = [row for row in rows if row[1] != row[2]]
+        same = [row for row in rows if row[1] == row[2]]
+        return render("conflict.html", lang, principal=who, c=c, differ=differ, same=same)
+
+    @r.post("/conflicts/{conflict_id}/resolve")
+    async def _resolve(request: Request, conflict_id: int):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        form = await _form(request)
+        lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
+        keep, case_id = form.get("keep"), form.get("case_id", "")
+        if keep not in ("head", "incoming"):
+            return done(lang, f"/exchange/conflicts/{conflict_id}")
+        try:
+            await run_in_threadpool(review.resolve_conflict, request.app.state.engine, who, conflict_id, keep)
+        except IntakeError as err:
+            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        target = f"/exchange/cases/{case_id}" if case_id.replace("-", "").isalnum() else "/exchange/cases"
+        return done(lang, target, ok="resolved")
