@@ -30,6 +30,14 @@ def _labelled(cb, content: Mapping[str, Any], lang: str) -> dict[str, str]:
     return {label: value for _, rows in present(cb, content, lang) for label, value in rows}
 
 
+async def _attempt(request: Request, who, lang: str, fn, *args):
+    """(``fn(engine, who, *args)``, None), or (None, the page that says why it was refused)."""
+    try:
+        return await run_in_threadpool(fn, request.app.state.engine, who, *args), None
+    except IntakeError as err:
+        return None, render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+
+
 def add_case_pages(r: APIRouter) -> None:
     @r.get("/cases")
     async def _cases(request: Request):
@@ -58,10 +66,9 @@ def add_case_pages(r: APIRouter) -> None:
         if refused:
             return refused
         lang = _lang(request)
-        try:
-            case = await run_in_threadpool(review.view_case, request.app.state.engine, who, case_id)
-        except IntakeError as err:
-            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        case, refused = await _attempt(request, who, lang, review.view_case, case_id)
+        if refused:
+            return refused
         cb = load_codebook(case["codebook_version"])
         return render("case.html", lang, principal=who, case=case,
                       sections=list(present(cb, case["content"], lang)),
@@ -74,10 +81,9 @@ def add_case_pages(r: APIRouter) -> None:
             return refused
         lang = (await _form(request)).get("lang", "es")
         lang = lang if lang in LANGUAGES else "es"
-        try:
-            await run_in_threadpool(review.mark_reviewed, request.app.state.engine, who, case_id)
-        except IntakeError as err:
-            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        _, refused = await _attempt(request, who, lang, review.mark_reviewed, case_id)
+        if refused:
+            return refused
         return done(lang, f"/exchange/cases/{case_id}", ok="reviewed")
 
     @r.get("/conflicts/{conflict_id}")
@@ -86,10 +92,9 @@ def add_case_pages(r: APIRouter) -> None:
         if refused:
             return refused
         lang = _lang(request)
-        try:
-            c = await run_in_threadpool(review.conflict_versions, request.app.state.engine, who, conflict_id)
-        except IntakeError as err:
-            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        c, refused = await _attempt(request, who, lang, review.conflict_versions, conflict_id)
+        if refused:
+            return refused
         head = _labelled(load_codebook(c["head"]["codebook_version"]), c["head"]["content"], lang)
         incoming = _labelled(load_codebook(c["incoming"]["codebook_version"]), c["incoming"]["content"], lang)
         labels = list(dict.fromkeys([*head, *incoming]))
@@ -108,9 +113,8 @@ def add_case_pages(r: APIRouter) -> None:
         keep, case_id = form.get("keep"), form.get("case_id", "")
         if keep not in ("head", "incoming"):
             return done(lang, f"/exchange/conflicts/{conflict_id}")
-        try:
-            await run_in_threadpool(review.resolve_conflict, request.app.state.engine, who, conflict_id, keep)
-        except IntakeError as err:
-            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+        _, refused = await _attempt(request, who, lang, review.resolve_conflict, conflict_id, keep)
+        if refused:
+            return refused
         target = f"/exchange/cases/{case_id}" if case_id.replace("-", "").isalnum() else "/exchange/cases"
         return done(lang, target, ok="resolved")
