@@ -31,10 +31,14 @@ def cli(home: Path, db: str | None, tmp_path: Path, *args, passphrase: str = KEY
 
 
 def fill(srv, device_factory, n: int = 40) -> list[dict]:
+    return fill_device(srv, device_factory, n)[1]
+
+
+def fill_device(srv, device_factory, n: int):
     dev = srv.enroll(device_factory())
     data, revs = dev.new_bundle(n)
     srv.ingestor().ingest(data)
-    return revs
+    return dev, revs
 
 
 @contextmanager
@@ -58,7 +62,7 @@ def identity_values(revs: list[dict]) -> set[bytes]:
 
 
 def test_backup_is_sealed_and_restores(srv, device_factory, tmp_path, capsys):
-    revs = fill(srv, device_factory)
+    dev, revs = fill_device(srv, device_factory, 40)
     bk = tmp_path / "bk"
     assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 0
     info = json.loads((bk / "backup.json").read_text())
@@ -95,6 +99,15 @@ def test_backup_is_sealed_and_restores(srv, device_factory, tmp_path, capsys):
             assert KeyStore.open(settings.key_path, passphrase=KEY_PASSPHRASE).keys().key_ids == \
                 srv.keystore.keys().key_ids
             assert cli(home, db, tmp_path, "audit", "verify") == 0
+            # the same server: the laptop's next bundle goes on from where its chain stood
+            from intake_app.server.ingest import Ingestor
+
+            restored = Ingestor(engine, KeyStore.open(settings.key_path, passphrase=KEY_PASSPHRASE))
+            data, more = dev.new_bundle(5)
+            result = restored.ingest(data)
+            assert result.status == "stored" and result.new_revisions == 5
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM revisions")).scalar_one() == len(revs) + 5
         finally:
             engine.dispose()
         # restoring again over it is refused, and what is there stays
