@@ -136,6 +136,10 @@ def _records(f: BinaryIO) -> Iterator[tuple[int, bytes]]:
 
 def verify(path: Path, keys: ServerKeys) -> dict:
     """Check framing and the trailer's two signatures over the whole file; the header."""
+    return _verify(path, keys)[0]
+
+
+def _verify(path: Path, keys: ServerKeys) -> tuple[dict, bytes]:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         head, header = _header(f)
@@ -153,21 +157,29 @@ def verify(path: Path, keys: ServerKeys) -> dict:
         raise BackupInvalid(reason="signature")
     if keys.hpke_private(header["key_id"]) is None:
         raise BackupInvalid(reason="unknown_key")
-    return header
+    return header, digest.digest()
 
 
 def plaintext(path: Path, keys: ServerKeys) -> Iterator[bytes]:
-    """The file's plaintext, chunk by chunk, after :func:`verify` accepted all of it."""
-    verify(path, keys)
+    """The file's plaintext, chunk by chunk, after :func:`verify` accepted all of it. The
+    second reading is hashed too: a file changed in between raises after its last chunk,
+    before a consumer that commits only at the end (restore) has committed anything."""
+    _, signed_digest = _verify(path, keys)
+    digest = hashlib.sha256()
     with open(path, "rb") as f:
         head, header = _header(f)
+        digest.update(head)
         header_hash = hashlib.sha256(head).digest()
         private = keys.hpke_private(header["key_id"])
         for index, (flag, sealed) in enumerate(_records(f)):
+            digest.update(bytes([flag]) + _U32.pack(len(sealed)) + sealed)
             try:
-                yield SUITE.decrypt(sealed, private, info=_info(header_hash, index, flag))
+                chunk = SUITE.decrypt(sealed, private, info=_info(header_hash, index, flag))
             except Exception:  # cannot happen to a signed file unless the key file is not the one it was made with
                 raise BackupInvalid(reason="decrypt") from None
+            if flag == LAST and digest.digest() != signed_digest:
+                raise BackupInvalid(reason="signature")
+            yield chunk
 
 
 def write_sealed(path: Path, keys: ServerKeys, kind: str, created_at: str, chunks: Iterator[bytes]) -> None:

@@ -199,3 +199,60 @@ def test_restore_refuses_missing_parts_and_another_database_kind(srv, device_fac
         assert cli(tmp_path / "h2", db, tmp_path, "restore", str(partial)) == 2
         assert "server.keys is missing" in capsys.readouterr().err
         assert not (tmp_path / "h2").exists()
+
+
+def test_file_swapped_after_the_check_is_caught_before_anything_is_kept(srv, device_factory, tmp_path, capsys,
+                                                                          monkeypatch):
+    """Whoever holds the server's public HPKE key (any device) can encrypt a chunk that
+    decrypts fine; if such a chunk replaces the real one between the check and the
+    restore's reading, the second reading's hash catches it before the restore keeps anything."""
+    import io
+
+    from intake_app.bundle.format import SUITE
+    from intake_app.bundle.keys import hpke_public_key
+
+    fill(srv, device_factory, 3)
+    bk = tmp_path / "bk"
+    assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 0
+    path = _sealed(bk)
+    original = path.read_bytes()
+    f = io.BytesIO(original)
+    head, _ = sealed_file._header(f)
+    records = list(sealed_file._records(f))
+    trailer = f.read()
+    keys = srv.keystore.keys()
+    header_hash = __import__("hashlib").sha256(head).digest()
+    forged = bytearray(head)
+    for index, (flag, sealed) in enumerate(records):
+        if flag == sealed_file.LAST:  # a chunk of the forger's own, sealed as the real one would be
+            sealed = SUITE.encrypt(b"forged", hpke_public_key(keys.current.public),
+                                   info=sealed_file._info(header_hash, index, flag))
+        forged += bytes([flag]) + sealed_file._U32.pack(len(sealed)) + sealed
+    forged += trailer
+
+    real_verify = sealed_file._verify
+
+    def verify_then_swap(p, k):
+        result = real_verify(p, k)
+        p.write_bytes(bytes(forged))
+        return result
+
+    monkeypatch.setattr(sealed_file, "_verify", verify_then_swap)
+    with pytest.raises(BackupInvalid) as exc:
+        list(sealed_file.plaintext(path, keys))
+    assert exc.value.params["reason"] == "signature"
+
+    path.write_bytes(original)
+    with target_db(srv) as db:
+        home = tmp_path / "restored"
+        assert cli(home, db, tmp_path, "restore", str(bk)) == 2
+        assert "was altered" in capsys.readouterr().err
+        assert not (home / "server.json").exists() and not (home / "server.sqlite3").exists()
+        if db:
+            from sqlalchemy import inspect
+
+            from intake_app.server.db import make_engine
+
+            engine = make_engine(db)
+            assert inspect(engine).get_table_names() == []
+            engine.dispose()
