@@ -35,6 +35,10 @@ def test_incoming_cases_review_and_scope(pair):
         assert "Casos sin revisar" in page.text and "Paso Canoas" in page.text
         assert "FICTICIA" not in page.text and "DEMO-" not in page.text  # the list names nobody
 
+        typed = case_id.lower().replace("-", " ")  # as a person may type it
+        go = uno.get("/exchange/cases", params={"case": typed})
+        assert go.status_code == 303 and go.headers["location"] == f"/exchange/cases/{case_id}"
+        assert "location" not in uno.get("/exchange/cases", params={"case": "<script>"}).headers
         case = uno.get(f"/exchange/cases/{case_id}")
         assert case.status_code == 200
         assert "María41 FICTICIA" in case.text and "DEMO-100041" in case.text

@@ -8,6 +8,7 @@ by side, the differing answers first, and the supervisor keeps one (nothing is d
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from fastapi import APIRouter, Request
@@ -23,6 +24,14 @@ from .web import _form, _lang, _message, done, guard, render
 
 STATES = ("new", "reviewed", "all")
 PAGE = 50
+
+
+def _case_id(typed: str) -> str | None:
+    """A case id as a person may type it (lower case, spaces, no dashes) in its one spelling."""
+    raw = re.sub(r"[\s-]", "", typed.upper())
+    if len(raw) != 12 or not raw.isalnum() or not raw.isascii():
+        return None
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 def _labelled(cb, content: Mapping[str, Any], lang: str) -> dict[str, str]:
@@ -45,6 +54,9 @@ def add_case_pages(r: APIRouter) -> None:
         if refused:
             return refused
         lang = _lang(request)
+        wanted = _case_id(request.query_params.get("case", ""))
+        if wanted:  # "go to case": straight to it (a case out of scope answers 404 there)
+            return done(lang, f"/exchange/cases/{wanted}")
         state = request.query_params.get("state", "new")
         state = state if state in STATES else "new"
         try:
