@@ -9,6 +9,7 @@ by side, the differing answers first, and the supervisor keeps one (nothing is d
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Mapping
 
 from fastapi import APIRouter, Request
@@ -32,6 +33,14 @@ def _case_id(typed: str) -> str | None:
     if len(raw) != 12 or not raw.isalnum() or not raw.isascii():
         return None
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def _when(stamp: str) -> str:
+    """A device's UTC time stamp as the pages write times (dd/mm/yyyy hh:mm UTC)."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%d/%m/%Y %H:%M UTC")
+    except (AttributeError, ValueError):
+        return ""
 
 
 def _labelled(cb, content: Mapping[str, Any], lang: str) -> dict[str, str]:
@@ -82,6 +91,7 @@ def add_case_pages(r: APIRouter) -> None:
         if refused:
             return refused
         cb = load_codebook(case["codebook_version"])
+        case["history"] = [{**h, "saved": _when(h["created_at"])} for h in case["history"]]
         return render("case.html", lang, principal=who, case=case,
                       sections=list(present(cb, case["content"], lang)),
                       screening=describe(cb, screen(cb, case["content"]), lang), message=_message(request, lang))
@@ -107,6 +117,8 @@ def add_case_pages(r: APIRouter) -> None:
         c, refused = await _attempt(request, who, lang, review.conflict_versions, conflict_id)
         if refused:
             return refused
+        for side in ("head", "incoming"):
+            c[side]["saved"] = _when(c[side]["created_at"])
         head = _labelled(load_codebook(c["head"]["codebook_version"]), c["head"]["content"], lang)
         incoming = _labelled(load_codebook(c["incoming"]["codebook_version"]), c["incoming"]["content"], lang)
         labels = list(dict.fromkeys([*head, *incoming]))
