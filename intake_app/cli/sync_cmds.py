@@ -1,4 +1,4 @@
-"""``intake sync export|receipts|purge|push|status`` and ``intake device enroll-request|enroll-import|show``."""
+"""``intake sync export|receipts|purge|push|enroll|status`` and ``intake device enroll-request|enroll-import|show``."""
 
 from __future__ import annotations
 
@@ -87,6 +87,28 @@ def sync_push(ctx: Context, server_url: str) -> None:
     report = push(ctx.vault(), server_url)
     click.echo(i18n.t("sync_cli.pushed", delivered=len(report.delivered), revisions=report.revisions,
                       already=len(report.already), lease=_lease(report.lease_state)))
+
+
+@sync.command("enroll")
+@click.option("--server", "server_url", required=True, help="URL del servidor / server URL.")
+@click.option("--post", required=True, help="Código del puesto fronterizo / border post code.")
+@click.option("--label", "labels", multiple=True, help="Etiqueta de rol, nunca un nombre / role label, never a name.")
+@click.option("--server-fingerprint", default=None, help="La huella leída por el administrador / as read aloud.")
+@pass_ctx
+def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...],
+                server_fingerprint: str | None) -> None:
+    """Registra el equipo por la red; repítalo tras la aprobación / enroll online; run again once approved."""
+    from ..sync import identity
+    from ..sync.client import enroll_online
+    from ..sync.errors import EnrollmentPending
+
+    v = ctx.vault()
+    try:
+        response = enroll_online(v, server_url, post, list(labels), expected_server_fingerprint=server_fingerprint)
+    except EnrollmentPending:
+        click.echo(i18n.t("sync_cli.enroll_pending", fingerprint=identity(v).fingerprint))
+        return
+    click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=response.lease_until))
 
 
 @sync.command("status")

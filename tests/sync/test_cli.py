@@ -118,3 +118,34 @@ def test_every_sync_error_has_a_message_in_both_languages():
     for action in ("sync_bundle_built", "sync_sent", "sync_receipt", "sync_export", "sync_receipts_import",
                    "sync_push", "sync_server_key", "device_revoked", "enroll_request", "enroll_import", "case_purge"):
         assert f"audit.{action}" in i18n.catalog("es") and f"audit.{action}" in i18n.catalog("en")
+
+
+def test_enroll_online_then_push(vault, home, passphrase_file, real_server, capsys):
+    """``intake sync enroll``: the request goes to a real server on loopback; until an
+    administrator approves, the command says so with the laptop's fingerprint; run again
+    after approval it pins the server and the laptop can push."""
+    from intake_app.server import devices
+
+    vault.save_case(load_sample("intake-adult-woman"))
+    device_id = vault.device_id
+    vault.close()
+    base = ["--home", home, "--passphrase-file", passphrase_file]
+    enroll = [*base, "sync", "enroll", "--server", real_server.url, "--post", "cr_paso_canoas", "--label", "turno-demo"]
+    for _ in range(2):  # asking again while pending sends nothing new
+        code, out, _ = run(capsys, *enroll)
+        assert code == 0 and "Solicitud de registro enviada" in out and "Huella de este equipo" in out
+    assert _rows(real_server, "SELECT device_id FROM devices WHERE status = 'pending'") == [(device_id,)]
+    devices.approve(real_server.engine, real_server.keystore, device_id, actor="test", lease_days=30)
+    code, out, _ = run(capsys, *enroll)
+    assert code == 0 and "Equipo registrado" in out
+    assert real_server.keystore.keys().signing_public.fingerprint() in out
+    code, out, err = run(capsys, *base, "sync", "push", "--server", real_server.url)
+    assert code == 0, err
+    assert len(_rows(real_server, "SELECT revision_id FROM revisions")) == 1
+
+
+def _rows(server, sql: str) -> list[tuple]:
+    from sqlalchemy import text
+
+    with server.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
