@@ -34,6 +34,14 @@ def server_home(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("intake-server", appauthor=False))
 
 
+def without_password(db_url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    # URL.set(password=None) leaves the password as it is: replace the field itself
+    return url._replace(password=None).render_as_string(hide_password=False) if url.password else db_url
+
+
 def sqlite_url(home: Path) -> str:
     return f"sqlite:///{home / 'server.sqlite3'}"
 
@@ -58,8 +66,11 @@ class Settings:
         return self.home / self.key_file
 
     def to_json(self) -> bytes:
+        """What ``server.json`` holds: never a password (psycopg reads PGPASSWORD or
+        ~/.pgpass; or the whole URL comes in ``INTAKE_SERVER_DB`` at each start)."""
         data = asdict(self)
         data.pop("home")
+        data["db_url"] = without_password(self.db_url)
         return json.dumps(data, indent=2, sort_keys=True).encode()
 
     def save(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 
 from ..bundle.serverkeys import KdfParams, KeyFileKey, ServerKeys, write_key_file
 from ..fsutil import secure_mkdir
@@ -36,9 +35,5 @@ def init_server(home: Path, *, db_url: str | None, passphrase: str, admin_userna
             audit.append(conn, "operator", "server_init", None, key_id=keystore.keys().current.key_id)
     finally:
         engine.dispose()
-    # a URL given with --db may hold a password: keep it out of server.json (psycopg reads
-    # PGPASSWORD or ~/.pgpass; or give the whole URL in INTAKE_SERVER_DB at each start)
-    url = make_url(settings.db_url)
-    saved = settings.with_db(url.set(password=None).render_as_string(hide_password=False)) if url.password else settings
-    saved.save()
+    settings.save()  # without the password a --db URL may hold (Settings.to_json)
     return settings, keystore
