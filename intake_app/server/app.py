@@ -115,7 +115,8 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception):
-        log.error("unexpected error in %s: %s", request.url.path, type(err).__name__)
+        route = getattr(request.scope.get("route"), "path", "?")  # the template, never the typed path
+        log.error("unexpected error in %s %s: %s", request.method, route, type(err).__name__)
         return JSONResponse({"code": "internal", "params": {}}, status_code=500)
 
     from . import api_admin, api_cases, api_device

@@ -99,3 +99,21 @@ def test_pages_forbid_outside_resources(dash):
     assert js.status_code == 200 and len(js.content) > 1_000_000
     assert client.get("/dashboard/static/dashboard.js").status_code == 200
     assert client.get("/dashboard/static/../models.py").status_code in (404, 400)
+
+
+def test_typed_table_names_never_reach_a_header_or_the_audit_log(dash):
+    """A CSV's table name that is not a table id (spaces, quotes, line breaks, capitals,
+    dates, too long) is refused before anything: with fewer than 11 persons no table is
+    built to check it against, and it would otherwise go into a header and the audit log."""
+    from .conftest import person
+
+    dash.load([person() for _ in range(3)])
+    client = dash.client("analyst")
+    for typed in ("Zorblax%0D%0ASet-Cookie:x=1", "zorblax%22;x=1", "Zorblax FICTICIA 1987-03-14", "x" * 60):
+        r = client.get(f"/dashboard/overview/{typed}.csv")
+        assert r.status_code == 404 and "content-disposition" not in r.headers
+        assert "orblax" not in r.text and "x=1" not in r.text
+    assert client.get("/dashboard/overview/overview.csv").status_code == 200
+    with dash.engine.connect() as conn:
+        targets = [t for (t,) in conn.execute(text("SELECT target FROM audit_log WHERE action = 'dashboard_export'"))]
+    assert targets == ["overview/overview"]

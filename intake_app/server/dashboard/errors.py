@@ -20,7 +20,7 @@ class DashboardViewUnknown(ServerError):
 
 
 class DashboardTableUnknown(ServerError):
-    """params: view, table."""
+    """params: view (the table's name is never echoed: it is typed text)."""
 
     code = "dashboard_table_unknown"
     status = 404

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import logging
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -46,6 +47,7 @@ STATIC = SERVER_DIR / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
+TABLE_ID = re.compile(r"[a-z][a-z0-9_]{0,47}", re.ASCII)
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 
@@ -184,12 +186,14 @@ def router() -> APIRouter:
             return _refused(request, err)
         if view not in views.VIEWS:
             raise DashboardViewUnknown(view=view[:40])
+        if not TABLE_ID.fullmatch(table):  # never let typed text reach a header or the audit log
+            raise DashboardTableUnknown(view=view)
         f = Filters.parse(request.query_params)
         result = await run_in_threadpool(_build, request, view, f)
         tables = {tb.id: tb for tb in result.tables}
         withheld = dict(result.withheld)
         if not result.too_few and table not in tables and table not in withheld:
-            raise DashboardTableUnknown(view=view, table=table[:40])
+            raise DashboardTableUnknown(view=view)
         await run_in_threadpool(_audit, request, principal, "dashboard_export", f"{view}/{table}", f,
                                 too_few=result.too_few)
         body = csv_text(result, tables.get(table), f, withheld.get(table))
