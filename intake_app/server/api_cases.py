@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +28,7 @@ SUPERVISOR = roles("supervisor")
 ANALYST = roles("analyst", "supervisor")
 AUDITOR = roles("auditor", "administrator")
 MIN_CELL = 11
+ID_MAX = 2**62  # row ids: larger numbers are refused as malformed, never sent to the database
 
 facts_t, exploit_t = CaseFacts.__table__, CaseFactExploitation.__table__
 
@@ -67,7 +68,8 @@ class ResolveIn(BaseModel):
 
 
 @router.post("/conflicts/{conflict_id}/resolve", tags=["cases"])
-async def resolve_conflict(conflict_id: int, body: ResolveIn, request: Request, user: Principal = Depends(SUPERVISOR)):
+async def resolve_conflict(body: ResolveIn, request: Request, conflict_id: int = Path(ge=1, le=ID_MAX),
+                           user: Principal = Depends(SUPERVISOR)):
     """Keep the server's head, or make the conflicting revision the head. Nothing is deleted."""
     await run_in_threadpool(review.resolve_conflict, request.app.state.engine, user, conflict_id, body.keep)
     return {"id": conflict_id, "status": "resolved"}

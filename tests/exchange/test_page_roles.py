@@ -56,3 +56,20 @@ def test_every_supervisor_page_refuses_other_roles(pair):
         r = anonymous.request(method, path)
         assert r.status_code == 303 and r.headers["location"].startswith("/exchange/login"), (method, path)
     assert refused == sum(len(ROLES) - len(ALLOWED_ROLES) - len(ALSO.get(path, ())) for _, path in routes)
+
+
+def test_numbers_too_large_for_a_row_id_are_refused_not_a_crash(pair):
+    """A 30-digit id overflowed SQLite's integer inside the query: a 500 and a traceback in
+    the log. It is now refused as malformed before the database is asked."""
+    cr, _ = pair
+    client = TestClient(create_app(cr.settings, cr.keystore, cr.engine), follow_redirects=False,
+                        raise_server_exceptions=False)
+    r = client.post("/exchange/login", data={"username": "sup.uno", "password": PASSWORD, "next": "/exchange/"})
+    assert r.status_code == 303
+    huge = "9" * 30
+    for method, path in (("GET", f"/exchange/conflicts/{huge}"), ("POST", f"/exchange/conflicts/{huge}/resolve"),
+                         ("GET", f"/exchange/received/{huge}"), ("GET", f"/exchange/cases?page={huge}"),
+                         ("GET", "/exchange/cases?page=-3")):
+        r = client.request(method, path)
+        assert r.status_code < 500, (method, path, r.status_code)
+        assert huge not in r.text

@@ -230,3 +230,9 @@ def test_auditor_verifies_the_server_audit_chain(srv, api):
         conn.execute(text("UPDATE audit_log SET actor = 'user:otro' WHERE seq = 2"))
     r = client.get("/api/v1/audit/verify", headers=headers["auditor"])
     assert r.status_code == 400 and r.json() == {"code": "server_audit_broken", "params": {"seq": 2, "reason": "hash"}}
+
+
+def test_numbers_too_large_for_a_row_id_are_malformed_not_a_crash(srv, api):
+    client, headers = api
+    r = client.post("/api/v1/conflicts/" + "9" * 30 + "/resolve", json={"keep": "head"}, headers=headers["supervisor"])
+    assert r.status_code == 400 and r.json()["code"] == "request_malformed"

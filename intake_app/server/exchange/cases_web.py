@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any, Mapping
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from ...codebook import load_codebook
@@ -21,10 +21,11 @@ from ...errors import IntakeError
 from ...i18n import LANGUAGES, describe_error
 from ...screening import describe, screen
 from .. import review
-from .web import _form, _lang, _message, done, guard, render
+from .web import ID_MAX, _form, _lang, _message, done, guard, render
 
 STATES = ("new", "reviewed", "all")
 PAGE = 50
+MAX_PAGE = 100_000  # pages of 50: far past any real list
 
 
 def _case_id(typed: str) -> str | None:
@@ -68,10 +69,8 @@ def add_case_pages(r: APIRouter) -> None:
             return done(lang, f"/exchange/cases/{wanted}")
         state = request.query_params.get("state", "new")
         state = state if state in STATES else "new"
-        try:
-            page = max(0, int(request.query_params.get("page", "0")))
-        except ValueError:
-            page = 0
+        raw = request.query_params.get("page", "0")
+        page = min(int(raw), MAX_PAGE) if raw.isdigit() and len(raw) < 8 else 0
         engine = request.app.state.engine
         rows = await run_in_threadpool(review.list_incoming, engine, who, state, PAGE + 1, page * PAGE)
         conflicts = await run_in_threadpool(review.list_conflicts, engine, who)
@@ -109,7 +108,7 @@ def add_case_pages(r: APIRouter) -> None:
         return done(lang, f"/exchange/cases/{case_id}", ok="reviewed")
 
     @r.get("/conflicts/{conflict_id}")
-    async def _conflict(request: Request, conflict_id: int):
+    async def _conflict(request: Request, conflict_id: int = Path(ge=1, le=ID_MAX)):
         who, refused = await guard(request)
         if refused:
             return refused
@@ -128,7 +127,7 @@ def add_case_pages(r: APIRouter) -> None:
         return render("conflict.html", lang, principal=who, c=c, differ=differ, same=same)
 
     @r.post("/conflicts/{conflict_id}/resolve")
-    async def _resolve(request: Request, conflict_id: int):
+    async def _resolve(request: Request, conflict_id: int = Path(ge=1, le=ID_MAX)):
         who, refused = await guard(request)
         if refused:
             return refused

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +37,7 @@ SERVER_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = SERVER_DIR / "templates"
 STATIC_JS = Path(__file__).resolve().parent / "exchange.js"
 MAX_PACKAGE = 64 * 1024 * 1024
+ID_MAX = 2**62  # row ids in a path: larger numbers never reach the database
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -262,7 +264,7 @@ def router() -> APIRouter:
                                          sender=res.sender, cases=res.cases, withdrawn=res.withdrawn)}
 
     @r.get("/received/{record_id}")
-    async def _record(request: Request, record_id: int):
+    async def _record(request: Request, record_id: int = PathParam(ge=1, le=ID_MAX)):
         who, refused = await guard(request)
         if refused:
             return refused
