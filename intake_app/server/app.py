@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,11 +21,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..bundle.errors import BundleError, BundlePayloadMalformed, BundleTooLarge, UnknownDevice
+from ..bundle.errors import BundlePayloadMalformed, BundleTooLarge, UnknownDevice
 from ..errors import IntakeError, UnknownCodebookVersion
 from .config import Settings, load_settings, server_home
 from .db import check_database, make_engine
-from .errors import DatabaseNotInitialized, DatabaseUnavailable, ServerError, UnsupportedContentType, UploadTooLarge
+from .errors import DatabaseNotInitialized, DatabaseUnavailable, ServerError, UnsupportedContentType, UploadTooLarge, \
+    plain_param
 from .ingest import Ingestor
 from .keys import KeyStore
 from .migrate import current_revision, head_revision
@@ -47,16 +47,8 @@ def status_of(err: IntakeError) -> int:
     return 400
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return str(value)
-
-
 def error_body(err: IntakeError) -> dict:
-    return {"code": err.code, "params": {k: _plain(v) for k, v in err.params.items()}}
+    return {"code": err.code, "params": {k: plain_param(v) for k, v in err.params.items()}}
 
 
 def check_schema(engine: Engine) -> None:

@@ -8,6 +8,9 @@ layer maps each to a status code and answers ``{"code": ..., "params": {...}}``.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from ..errors import IntakeError
 
 
@@ -265,3 +268,18 @@ class BundleChainBroken(ServerError):
 
     code = "bundle_chain_broken"
     status = 409
+
+
+SAFE_PARAM = re.compile(r"[A-Za-z0-9_.:/@+=-]{0,80}", re.ASCII)
+
+
+def plain_param(value: Any) -> Any:
+    """A parameter as an error body may carry it: numbers, and strings that are codes or
+    ids. Anything else (spaces, accents, quotes, over 80 characters) is text a client typed,
+    perhaps a name pasted into the wrong box: it is not echoed back, even to its sender."""
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain_param(v) for v in value[:50]]
+    text = str(value)
+    return text if SAFE_PARAM.fullmatch(text) else "?"

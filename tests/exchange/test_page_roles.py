@@ -73,3 +73,17 @@ def test_numbers_too_large_for_a_row_id_are_refused_not_a_crash(pair):
         r = client.request(method, path)
         assert r.status_code < 500, (method, path, r.status_code)
         assert huge not in r.text
+
+
+def test_error_addresses_hold_codes_and_ids_only(pair):
+    """An exchange error is worded on the next page from its address; a name pasted into the
+    cases box must not travel in that address (browser history, proxy logs)."""
+    cr, _ = pair
+    client = TestClient(create_app(cr.settings, cr.keystore, cr.engine), follow_redirects=False)
+    assert client.post("/exchange/login", data={"username": "sup.uno", "password": PASSWORD,
+                                                "next": "/exchange/"}).status_code == 303
+    r = client.post("/exchange/prepare", data={"recipient": "pa_uia", "purpose": "services",
+                                               "cases": "Zorblax FICTICIA"})
+    assert r.status_code == 303 and "error=" in r.headers["location"]
+    assert "Zorblax" not in r.headers["location"] and "FICTICIA" not in r.headers["location"]
+    assert "Zorblax" not in client.get(r.headers["location"]).text

@@ -236,3 +236,19 @@ def test_numbers_too_large_for_a_row_id_are_malformed_not_a_crash(srv, api):
     client, headers = api
     r = client.post("/api/v1/conflicts/" + "9" * 30 + "/resolve", json={"keep": "head"}, headers=headers["supervisor"])
     assert r.status_code == 400 and r.json()["code"] == "request_malformed"
+
+
+def test_error_bodies_never_echo_typed_text(srv, api):
+    """A name pasted where an id goes comes back as "?", never as itself (ids and codes
+    pass unchanged)."""
+    client, headers = api
+    for path in ("/api/v1/enroll/Zorblax FICTICIA", "/api/v1/devices/Zorblax FICTICIA 1987-03-14/status",
+                 "/api/v1/devices/" + "Zorblax" * 40 + "/receipts"):
+        r = client.get(path)
+        assert r.status_code in (403, 404) and "Zorblax" not in r.text, (path, r.text)
+        assert r.json()["params"].get("device_id") in (None, "?")
+    r = client.get("/api/v1/devices/lap-demo-404/status")
+    assert r.json()["params"]["device_id"] == "lap-demo-404"
+    r = client.post("/api/v1/users", json={"username": "ana.demo", "password": PASSWORD * 2, "role": "Zorblax jefa"},
+                    headers=headers["administrator"])
+    assert r.status_code == 400 and "Zorblax" not in r.text

@@ -25,7 +25,7 @@ from ...errors import IntakeError
 from ...i18n import LANGUAGES, describe_error, t
 from .. import audit, auth, web_session
 from ..db import transaction
-from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired
+from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, plain_param
 from . import incoming, outgoing
 from .htcds import K as HTCDS_K
 from .htcds import export_htcds
@@ -38,6 +38,7 @@ TEMPLATES = SERVER_DIR / "templates"
 STATIC_JS = Path(__file__).resolve().parent / "exchange.js"
 MAX_PACKAGE = 64 * 1024 * 1024
 ID_MAX = 2**62  # row ids in a path: larger numbers never reach the database
+CASE_ID = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -297,7 +298,12 @@ def router() -> APIRouter:
 
 
 def _params(err: IntakeError) -> dict:
-    return {k: str(v)[:80] for k, v in err.params.items() if isinstance(v, (str, int))}
+    """The error's parameters for the address of the page that words it: codes and ids
+    only (a name pasted into the cases box must not end up in the browser's history)."""
+    out = {k: plain_param(v) for k, v in err.params.items() if isinstance(v, (str, int))}
+    if "case_id" in out and not CASE_ID.fullmatch(str(out["case_id"])):
+        out["case_id"] = "?"  # a word of a pasted name is not a case id
+    return out
 
 
 def _message(request: Request, lang: str) -> dict | None:
