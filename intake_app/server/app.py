@@ -84,6 +84,14 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
     app.state.keystore = keystore
     app.state.ingestor = Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes)
 
+    @app.middleware("http")
+    async def _no_store(request: Request, call_next):
+        """API answers may carry a person's record: no cache (browser, proxy) keeps them."""
+        response = await call_next(request)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
     @app.exception_handler(IntakeError)
     async def _typed(request: Request, err: IntakeError):
         return JSONResponse(error_body(err), status_code=status_of(err))

@@ -78,8 +78,10 @@ pass_ctx = click.make_pass_decorator(Ctx)
 @click.pass_context
 def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
     """Servidor central / central server."""
+    from ..fsutil import restrict_umask
     from .config import server_home
 
+    restrict_umask()  # the database file, its journal, backups, receipts: readable by this user only
     if lang:
         i18n.set_language(lang)
     setup_logging()

@@ -252,3 +252,12 @@ def test_error_bodies_never_echo_typed_text(srv, api):
     r = client.post("/api/v1/users", json={"username": "ana.demo", "password": PASSWORD * 2, "role": "Zorblax jefa"},
                     headers=headers["administrator"])
     assert r.status_code == 400 and "Zorblax" not in r.text
+
+
+def test_api_answers_are_never_cached(srv, api):
+    client, headers = api
+    for path, role in (("/api/v1/cases", "supervisor"), ("/api/v1/conflicts", "supervisor"),
+                       ("/api/v1/auth/me", "analyst")):
+        r = client.get(path, headers=headers[role])
+        assert r.status_code == 200 and r.headers["cache-control"] == "no-store", path
+    assert client.get("/api/v1/cases").headers["cache-control"] == "no-store"  # refusals too

@@ -52,3 +52,26 @@ def test_operator_verbs(srv, device_factory, tmp_path, capsys):
     assert "entries verified" in capsys.readouterr().out
     assert cli(srv, tmp_path, "import", str(tmp_path / "nowhere")) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_server_files_are_private(tmp_path):
+    """Files the server writes (its SQLite database and journal, the key file, settings)
+    are readable by the server's user only, whatever the umask it was started with."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        home = tmp_path / "srv"
+        pp = tmp_path / "pp.txt"
+        pp.write_text(KEY_PASSPHRASE + "\n", encoding="utf-8")
+        pw = tmp_path / "pw.txt"
+        pw.write_text(PASSWORD + "\n", encoding="utf-8")
+        assert main(["--home", str(home), "--passphrase-file", str(pp), "--password-file", str(pw),
+                     "init", "--admin", "admin"]) == 0
+    finally:
+        os.umask(old)
+    files = [p for p in home.iterdir() if p.is_file()]
+    assert any(p.name == "server.sqlite3" for p in files)
+    for p in files:
+        assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p.name
