@@ -69,8 +69,10 @@ def restore(backup_dir: Path, home: Path, db_url: str | None, passphrase: str | 
     from the environment (``INTAKE_SERVER_KEY``)."""
     home = Path(home)
     kind = _info(Path(backup_dir))["database"]
-    url = db_url or (sqlite_url(home) if kind == "sqlite" else None)
-    target_kind = make_url(url).get_backend_name() if url else "?"
+    if kind == "postgresql" and not db_url:
+        raise BackupInvalid(reason="needs_db")
+    url = db_url or sqlite_url(home)
+    target_kind = make_url(url).get_backend_name()
     if target_kind != kind:
         raise BackupInvalid(reason="database_kind", found=str(kind), target=target_kind)
     opened = open_backup(backup_dir, passphrase)  # the whole file, before anything is written

@@ -256,3 +256,19 @@ def test_file_swapped_after_the_check_is_caught_before_anything_is_kept(srv, dev
             engine = make_engine(db)
             assert inspect(engine).get_table_names() == []
             engine.dispose()
+
+
+def test_operator_mistakes_are_worded(srv, device_factory, tmp_path, capsys):
+    """A backup into a folder that is not empty, and a PostgreSQL backup restored without
+    saying where: each gets a sentence that says what to do, not a bare code."""
+    fill(srv, device_factory, 2)
+    bk = tmp_path / "bk"
+    assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 0
+    assert cli(srv.home, srv.settings.db_url, tmp_path, "backup", str(bk)) == 2
+    err = capsys.readouterr().err
+    assert "The target folder is not empty" in err and "not_empty" not in err
+    if srv.kind == "postgresql":
+        assert cli(tmp_path / "h", None, tmp_path, "restore", str(bk)) == 2
+        err = capsys.readouterr().err
+        assert "give the empty target database with --db" in err and "?" not in err
+        assert not (tmp_path / "h").exists()
