@@ -21,7 +21,7 @@ from ..bundle.keys import SigningPublicKeys
 from ..bundle.status import make_status
 from . import audit
 from .db import transaction
-from .errors import DeviceAlreadyEnrolled, DevicePending, DeviceRefused, DeviceRevokedError
+from .errors import DeviceAlreadyEnrolled, DeviceIdUnknown, DevicePending, DeviceRefused, DeviceRevokedError
 from .keys import KeyStore
 from .models import Device
 
@@ -105,7 +105,7 @@ def approve(engine: Engine, keystore: KeyStore, device_id: str, *, actor: str, l
     with transaction(engine) as conn:
         row = conn.execute(select(devices_t).where(devices_t.c.device_id == device_id).with_for_update()).first()
         if row is None:
-            raise UnknownDevice(device_id=device_id)
+            raise DeviceIdUnknown(device_id=device_id)
         if row.status == "active" and row.response:
             return bytes(row.response)
         if row.status == "revoked":
@@ -123,7 +123,7 @@ def refuse(engine: Engine, device_id: str, *, actor: str) -> None:
     with transaction(engine) as conn:
         row = get_device(conn, device_id)
         if row is None:
-            raise UnknownDevice(device_id=device_id)
+            raise DeviceIdUnknown(device_id=device_id)
         if row.status != "pending":
             return
         conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(status="refused"))
@@ -136,7 +136,7 @@ def revoke(engine: Engine, device_id: str, *, actor: str) -> bool:
     with transaction(engine) as conn:
         row = conn.execute(select(devices_t).where(devices_t.c.device_id == device_id).with_for_update()).first()
         if row is None:
-            raise UnknownDevice(device_id=device_id)
+            raise DeviceIdUnknown(device_id=device_id)
         if row.status == "revoked":
             return False
         conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(

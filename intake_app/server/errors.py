@@ -244,6 +244,13 @@ class BackupFailed(ServerError):
     code = "backup_failed"
 
 
+class DeviceIdUnknown(ServerError):
+    """An administrator named a device the server has never seen. params: device_id."""
+
+    code = "device_id_unknown"
+    status = 404
+
+
 class BackupInvalid(ServerError):
     """A backup that cannot be restored; nothing was written. params: reason (not_a_backup,
     truncated, version, signature, unknown_key, decrypt, database_kind, missing_file)."""

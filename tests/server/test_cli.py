@@ -75,3 +75,10 @@ def test_server_files_are_private(tmp_path):
     assert any(p.name == "server.sqlite3" for p in files)
     for p in files:
         assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p.name
+
+
+def test_unknown_device_id_is_worded_for_the_administrator(srv, tmp_path, capsys):
+    for verb in ("approve", "refuse", "revoke"):
+        assert cli(srv, tmp_path, "device", verb, "lap-demo-nadie") == 2
+        err = capsys.readouterr().err
+        assert "no device with the id lap-demo-nadie" in err and "importing" not in err
