@@ -11,9 +11,14 @@ import logging
 import os
 import re
 
+from .errors import IntakeError
+
 _MASKS = [
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}\b(?!T)"), "<date>"),
-    (re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"), "<date>"),
+    (re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b(?!T)"), "<date>"),
+    (re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b"), "<date>"),
+    # phone numbers written in groups: +506 7319 2846, (507) 6123-4567, 8888 0000
+    (re.compile(r"(?<![\w.:-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{3,4}(?:[ .-]\d{2,4}){1,3}(?![\w:-]|\.\d)"),
+     "<number>"),
     (re.compile(r"\b[A-Za-z]{0,3}[- ]?\d{5,}\b"), "<number>"),
 ]
 
@@ -30,10 +35,13 @@ class PrivacyFilter(logging.Filter):
         record.args = ()
         record.exc_text = None
         if record.exc_info:
-            # keep the exception type and code, drop the traceback's local text
+            # keep the exception type (and a typed error's code), drop the traceback: a
+            # library's message may quote the very value that failed
             exc = record.exc_info[1]
-            record.msg += f" [{type(exc).__name__}: {scrub(str(exc))}]"
+            detail = f": {scrub(str(exc))}" if isinstance(exc, IntakeError) else ""
+            record.msg += f" [{type(exc).__name__}{detail}]"
             record.exc_info = None
+        record.stack_info = None
         return True
 
 

@@ -136,8 +136,10 @@ def serve(c: Ctx, host: str, port: int, workers: int) -> None:
     if c.db:
         os.environ[DB_ENV] = c.db
     click.echo(i18n.t("server.serving", host=host, port=port, workers=workers, db=redact_url(settings.db_url)))
+    # log_config=None: uvicorn's own loggers (its error log prints tracebacks) go through the
+    # root handler and its privacy filter instead of handlers of their own
     uvicorn.run("intake_app.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True)
+                log_level="warning", proxy_headers=True, log_config=None)
 
 
 @cli.command(name="import")

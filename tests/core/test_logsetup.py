@@ -1,0 +1,46 @@
+"""The logging safety net: dates, document and phone numbers are masked in every line,
+and a traceback never reaches the log (a library's message may quote the value that
+failed; a typed error's text holds only its code and parameter names)."""
+
+from __future__ import annotations
+
+import logging
+
+from intake_app.errors import IntakeError
+from intake_app.logsetup import PrivacyFilter, scrub
+
+
+def test_scrub_masks_what_looks_personal_and_keeps_ids_and_times():
+    for typed in ("+506 7319 2846", "(507) 6123-4567", "8888 0000", "1987-03-14", "14/03/1987", "14.03.1987",
+                  "DEMO-7572357", "AB1234567"):
+        assert typed not in scrub(f"valor {typed}."), typed
+    for kept in ("7KQ3-MX2D-9FAP", "2026-11-24T03:00:00Z", "127.0.0.1:8000", "12.5 ms", "revision 3 of 10",
+                 "bundle 42"):
+        assert kept in scrub(f"x {kept} y"), kept
+
+
+def _record(exc: BaseException) -> logging.LogRecord:
+    try:
+        raise exc
+    except BaseException:
+        import sys
+
+        return logging.LogRecord("t", logging.ERROR, __file__, 1, "failed in %s", ("/x",), sys.exc_info())
+
+
+def test_a_library_exception_leaves_its_type_only():
+    record = _record(ValueError("Illegal header value b'attachment; filename=Zorblax FICTICIA'"))
+    assert PrivacyFilter().filter(record)
+    line = logging.Formatter("%(message)s").format(record)
+    assert line == "failed in /x [ValueError]"
+    assert "Zorblax" not in line and "Traceback" not in line
+
+
+def test_a_typed_error_keeps_its_code():
+    class Demo(IntakeError):
+        code = "demo_code"
+
+    record = _record(Demo(device_id="lap-1"))
+    PrivacyFilter().filter(record)
+    line = logging.Formatter("%(message)s").format(record)
+    assert line.startswith("failed in /x [Demo: ") and "demo_code" in line and "Traceback" not in line
