@@ -186,7 +186,9 @@ def _duplicates(conn, keys, content, derived, exclude: int | None) -> list[Dupli
 
 
 def find_duplicates(self, content: Mapping[str, Any], exclude_case: str | None = None) -> list[DuplicateHint]:
-    """Hints for an unsaved record (the form asks before saving)."""
+    """Hints for an unsaved record (the form asks before saving). Editing a case, the
+    cases an officer already linked to it or dismissed as not the same person are not
+    asked about again."""
     cb = self.codebook
     clean = {k: v for k, v in content.items() if k in cb.fields and v not in (None, "", [])}
     derived = derive(cb, clean)
@@ -194,7 +196,27 @@ def find_duplicates(self, content: Mapping[str, Any], exclude_case: str | None =
     if exclude_case:
         r = self.conn.execute("SELECT rowid FROM cases WHERE case_id = ?", (exclude_case,)).fetchone()
         exclude = r[0] if r else None
-    return _duplicates(self.conn, s.person_keys(clean, derived), clean, derived, exclude)
+    hints = _duplicates(self.conn, s.person_keys(clean, derived), clean, derived, exclude)
+    if exclude_case and hints:
+        decided = decided_duplicates(self, exclude_case)
+        hints = [h for h in hints if h.case_id not in decided]
+    return hints
+
+
+DUPLICATE_DECISIONS = ("duplicate_link", "duplicate_dismiss")
+
+
+def decided_duplicates(self, case_id: str) -> set[str]:
+    """The cases an officer linked to ``case_id`` or dismissed as another person, in
+    either direction (from the audit log, where those decisions are recorded)."""
+    out: set[str] = set()
+    rows = self.conn.execute("SELECT case_id, detail FROM audit WHERE action IN (?, ?) AND (case_id = ? OR detail = ?)",
+                             (*DUPLICATE_DECISIONS, case_id, json.dumps({"other": case_id}, separators=(",", ":"))))
+    for owner, detail in rows:
+        other = json.loads(detail).get("other")
+        out.add(other if owner == case_id else owner)
+    out.discard(None)
+    return out
 
 
 def _record(self, row, revision_count=1, sync_state="pending") -> CaseRecord:

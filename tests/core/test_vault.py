@@ -166,6 +166,25 @@ def test_duplicate_hints_never_merge(vault, sample):
     assert vault.find_duplicates(sample("intake-no-indications")) == []
 
 
+def test_decided_duplicates_are_not_asked_again(vault, sample):
+    """Editing a case, a possible duplicate the officer already linked or dismissed is not
+    offered again (either direction); an undecided one still is."""
+    first = vault.save_case(sample("intake-adult-woman"))
+    again = {**sample("intake-adult-woman"), "given_names": "Yelitsa FICTICIA", "surnames": "Munoz Ejemplo",
+             "document_number": "FICT-000001"}
+    second = vault.save_case(again)
+    third = vault.save_case({**again, "document_number": "FICT-000002"})
+    assert {h.case_id for h in vault.find_duplicates(again, exclude_case=second.case_id)} == \
+        {first.case_id, third.case_id}
+    vault.record("duplicate_link", second.case_id, second.revision_id, other=first.case_id)
+    assert {h.case_id for h in vault.find_duplicates(again, exclude_case=second.case_id)} == {third.case_id}
+    assert second.case_id not in {h.case_id for h in vault.find_duplicates(
+        sample("intake-adult-woman"), exclude_case=first.case_id)}  # the other direction
+    vault.record("duplicate_dismiss", third.case_id, third.revision_id, other=second.case_id)
+    assert vault.find_duplicates(again, exclude_case=second.case_id) == []
+    assert {h.case_id for h in vault.find_duplicates(again)} == {first.case_id, second.case_id, third.case_id}
+
+
 def test_audit_chain_detects_edit_removal_and_truncation(vault, sample):
     for _ in range(3):
         vault.save_case(sample("intake-no-indications"))
