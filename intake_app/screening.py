@@ -164,7 +164,9 @@ def describe(cb: Codebook, result: ScreeningResult, lang: str) -> list[tuple[str
         for r in flag.reasons:
             fdef = cb.field(r.field)
             value = list(r.values) if fdef.type == "multi" else r.values[0]
-            lines.append(f"{fdef.label(lang)}: {cb.value_label(fdef, value, lang)}")
+            label = fdef.label(lang)
+            sep = " " if label.endswith(("?", ":")) else ": "  # "¿qué le ocurrió? Captación", not "?:"
+            lines.append(f"{label}{sep}{cb.value_label(fdef, value, lang)}")
         out.append((i18n.t(f"screening.{key}", lang), lines))
     if result.ilo_count:
         fdef = cb.field("tr_ilo_indicators")

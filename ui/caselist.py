@@ -12,9 +12,10 @@ from collections import OrderedDict
 from enum import IntEnum
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout,
+    QWidget,
 )
 
 from .text import lang, tr
@@ -185,6 +186,8 @@ class CaseTableModel(QAbstractTableModel):
             return "…" if r is None else self._text(r, col)
         if role == Qt.ItemDataRole.ForegroundRole and r is not None and col == Column.FLAGS and r.flags & 8:
             return QColor("#a61b1b")
+        if role == Qt.ItemDataRole.FontRole and col == Column.CASE:
+            return id_font()  # fixed width: ids line up and read aloud character by character
         return None
 
     def _label(self, vocab: str, code: str | None) -> str:
@@ -212,6 +215,12 @@ class CaseTableModel(QAbstractTableModel):
                 text += " · " + tr("ui.review." + r.review_state)
             return text
         return ""
+
+
+def id_font() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSizeF(QApplication.font().pointSizeF())
+    return font
 
 
 class CaseListPage(QWidget):
@@ -255,10 +264,17 @@ class CaseListPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(30)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in ((Column.CASE, 150), (Column.DATE, 105), (Column.POST, 210), (Column.SEX, 120),
-                           (Column.AGE, 80), (Column.NATIONALITY, 150), (Column.FLAGS, 200)):
-            self.table.setColumnWidth(col, width)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.POST, QHeaderView.ResizeMode.Stretch)  # the spare width goes to the post
+        metrics = self.table.fontMetrics()
+        pad = 24  # cell margins and the sort indicator
+        # widths from the fonts in use, so a case id is never cut whatever the screen's scaling
+        self.table.setColumnWidth(Column.CASE, QFontMetrics(id_font()).horizontalAdvance("0000-0000-0000") + pad)
+        for col, sample in ((Column.DATE, "00/00/0000"), (Column.SEX, "Masculino"), (Column.AGE, "48 o más"),
+                            (Column.NATIONALITY, "Rep. Dominicana"), (Column.FLAGS, "tráfico, urgente, menor"),
+                            (Column.SYNC, max((tr("sync." + k) for k in ("pending", "sent", "delivered")), key=len))):
+            self.table.setColumnWidth(col, max(metrics.horizontalAdvance(sample) + pad,
+                                               metrics.horizontalAdvance(tr(HEADERS[col])) + pad))
         self.table.activated.connect(lambda idx: self._open(idx.row()))
         layout.addWidget(self.table, 1)
         self.count = QLabel()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from .text import lang, tr
-from .widgets import busy_bar, heading, message_label, muted, show_message
+from .widgets import ElidedComboBox, busy_bar, heading, message_label, muted, show_message
 
 PREVIEW_SCALE = 1.1  # about 80 dpi: a whole page width on a laptop screen
 PRINT_DPI = 200
@@ -64,10 +64,10 @@ class PrintDialog(QDialog):
         self.copy = QComboBox()
         self.copy.addItem(tr("ui.print.official"), "official")
         self.copy.addItem(tr("ui.print.redacted"), "redacted")
-        self.recipient = QComboBox()
+        self.recipient = ElidedComboBox()
         for term in cb.vocab("institutions").terms:
             self.recipient.addItem(term.label(lang()), term.code)
-        self.purpose = QComboBox()
+        self.purpose = ElidedComboBox()
         for term in cb.vocab("consent_purposes").terms:
             self.purpose.addItem(term.label(lang()), term.code)
         self.language = QComboBox()
@@ -93,7 +93,7 @@ class PrintDialog(QDialog):
             side.addWidget(b)
         side_box = QWidget()
         side_box.setLayout(side)
-        side_box.setFixedWidth(320)
+        side_box.setFixedWidth(360)
         root.addWidget(side_box)
         self.pages_box = QVBoxLayout()
         self.pages_box.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -107,6 +107,7 @@ class PrintDialog(QDialog):
         root.addWidget(scroll, 1)
         for combo in (self.copy, self.recipient, self.purpose, self.language):
             combo.currentIndexChanged.connect(lambda _: self.refresh())
+            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 32)  # the open list: whole names
         self.print_button.clicked.connect(self._print)
         self.save_button.clicked.connect(self._save)
         close.clicked.connect(self.reject)

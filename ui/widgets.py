@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QLabel, QProgressBar, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter, QWidget,
+)
 
 
 def heading(text: str, level: int = 1) -> QLabel:
@@ -57,3 +59,23 @@ def card() -> QFrame:
     frame = QFrame()
     frame.setObjectName("card")
     return frame
+
+
+class ElidedComboBox(QComboBox):
+    """A list whose closed box ends a long choice with "…" instead of cutting a letter in
+    half; the whole text is in the tooltip and in the open list."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentTextChanged.connect(self.setToolTip)
+
+    def paintEvent(self, event) -> None:
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField,
+                                            self)
+        opt.currentText = self.fontMetrics().elidedText(opt.currentText, Qt.TextElideMode.ElideRight,
+                                                        max(0, field.width() - 8))
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)

@@ -117,6 +117,7 @@ class _DevicePage(QWizardPage):
         super().__init__()
         self.wizard_ = wizard
         self.setTitle(tr("ui.wizard.device_title"))
+        self.setSubTitle(tr("ui.wizard.device_subtitle"))  # the same header band as the other pages
         layout = QVBoxLayout(self)
         text = QLabel(tr("ui.wizard.device_text"))
         text.setWordWrap(True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import secrets
 import time
@@ -124,7 +125,7 @@ class Keyring:
         entry = self.find(name)
         wait = entry.last_failure + delay_after(entry.failures) - clock()
         if wait > 0:
-            raise UnlockThrottled(retry_after=round(wait, 1))
+            raise UnlockThrottled(retry_after=math.ceil(wait))  # whole seconds, as the message reads
         kek = kdf.derive(passphrase, entry.salt, entry.kdf)
         try:
             db_key = AESGCM(kek).decrypt(entry.nonce, entry.wrapped, self._aad(entry.id))
@@ -132,7 +133,7 @@ class Keyring:
             entry.failures += 1
             entry.last_failure = clock()
             self.save()
-            raise WrongPassphrase(failures=entry.failures, retry_after=delay_after(entry.failures)) from None
+            raise WrongPassphrase(failures=entry.failures, retry_after=math.ceil(delay_after(entry.failures))) from None
         if entry.failures:
             entry.failures, entry.last_failure = 0, 0.0
             self.save()

@@ -81,3 +81,17 @@ def test_referral_suggestions_come_from_the_codebook(sample):
     woman = sample("intake-adult-woman")
     s = suggested_referrals(CB, woman, derive(CB, woman))
     assert "inamu" in s and "shelter" in s and "consulate" in s and "pani" not in s
+
+
+def test_reason_lines_read_well_after_a_question_label():
+    """A field whose label is a question is followed by its answer, not by "?:"."""
+    from intake_app.codebook import load_codebook
+    from intake_app.screening import describe, screen
+
+    cb = load_codebook()
+    content = {"tr_acts": ["recruitment"], "tr_means": ["deception"], "tr_purposes": ["forced_labour"]}
+    for lang in ("es", "en"):
+        lines = [line for _, reasons in describe(cb, screen(cb, content), lang) for line in reasons]
+        assert lines and not any("?:" in line for line in lines), lines
+        assert any(cb.field("tr_acts").label(lang).endswith("?") and line.startswith(cb.field("tr_acts").label(lang))
+                   for line in lines)

@@ -99,6 +99,9 @@ class LongTextEditor(Editor):
         self.edit.setPlainText("" if value is None else str(value))
 
 
+NO_TODAY = {"birth_date"}  # a person is not born today: one click must not say so
+
+
 class DateEditor(Editor):
     def __init__(self, fdef) -> None:
         super().__init__()
@@ -108,10 +111,11 @@ class DateEditor(Editor):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit)
-        today = QPushButton(tr("ui.form.today"))
-        today.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        today.clicked.connect(lambda: self.edit.setText(date.today().strftime("%d/%m/%Y")))
-        row.addWidget(today)
+        if fdef.key not in NO_TODAY:
+            today = QPushButton(tr("ui.form.today"))
+            today.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            today.clicked.connect(lambda: self.edit.setText(date.today().strftime("%d/%m/%Y")))
+            row.addWidget(today)
         row.addStretch(1)
         self.main = self.edit
         self.setFocusProxy(self.edit)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+    QHBoxLayout, QListWidget, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -39,6 +39,26 @@ def problem_key(problem) -> str:
     return problem.field.split("[")[0].split(".")[0]
 
 
+class StepList(QListWidget):
+    """The form's steps, each as tall as its wrapped label at the list's present width (Qt
+    measured a label once, at whatever width the list had then, and cut it later:
+    "6. Tráfico ilícito de …")."""
+
+    PAD_X, PAD_Y = 20, 18  # the item padding of the style sheet (#steps::item), both sides
+
+    def fit(self) -> None:
+        width = max(60, self.viewport().width() - self.PAD_X)
+        metrics = self.fontMetrics()
+        for i in range(self.count()):
+            item = self.item(i)
+            box = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, item.text())
+            item.setSizeHint(QSize(width, box.height() + self.PAD_Y))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
 class IntakeForm(QWidget):
     """Emits ``save_requested(answers)`` (the window checks duplicates and saves),
     ``draft_saved`` and ``cancelled``."""
@@ -66,7 +86,7 @@ class IntakeForm(QWidget):
         root = QHBoxLayout(self)
         left = QVBoxLayout()
         left.addWidget(heading(tr("ui.form.edit_title" if case_id else "ui.form.title"), 2))
-        self.steps = QListWidget()
+        self.steps = StepList()
         self.steps.setObjectName("steps")
         self.steps.setWordWrap(True)
         self.steps.setTextElideMode(Qt.TextElideMode.ElideNone)
@@ -219,6 +239,7 @@ class IntakeForm(QWidget):
             bad = any(self.section_of.get(problem_key(p)) == i for p in problems)
             mark = "  ⚠" if bad and i in self.checked_steps else "  ✓" if not bad and i in self.checked_steps else ""
             self.steps.item(i).setText(f"{i + 1}. {section.label(lang())}{mark}")
+        self.steps.fit()
         self.progress.setMaximum(len(self.sections))
         self.progress.setValue(self.stack.currentIndex() + 1)
 
