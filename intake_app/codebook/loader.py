@@ -64,8 +64,9 @@ def _countries() -> Vocabulary:
     es = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"], fallback=True)
     terms = []
     for c in pycountry.countries:
-        en = getattr(c, "common_name", None) or c.name
-        terms.append(Term(code=c.alpha_2, es=es.gettext(c.name), en=en, htcds=c.alpha_2))
+        # the name people use, in both languages: "Venezuela", not "Venezuela, República Bolivariana de"
+        common = getattr(c, "common_name", None) or c.name
+        terms.append(Term(code=c.alpha_2, es=es.gettext(common), en=common, htcds=c.alpha_2))
     terms.sort(key=lambda t: t.es)
     return Vocabulary(key="countries", terms=tuple(terms), htcds="ISO 3166-1 alpha-2")
 
