@@ -7,12 +7,13 @@ from html import escape
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QTextBrowser,
+    QHBoxLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QTextBrowser,
     QVBoxLayout, QWidget,
 )
 
 from intake_app.codebook.present import present
 from intake_app.screening import describe, screen
+from intake_app.timefmt import local_time_iso
 
 from .text import lang, tr
 from .widgets import heading, muted
@@ -33,7 +34,7 @@ def load_case(case_id: str):
 
 
 def _when(iso: str) -> str:
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]} {iso[11:16]} UTC" if len(iso) >= 16 else iso
+    return local_time_iso(iso)  # as on the printed summary
 
 
 def record_html(cb, content: dict, derived: dict) -> str:

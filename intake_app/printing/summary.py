@@ -17,6 +17,7 @@ from ..codebook.model import Codebook, Field
 from ..codebook.present import present
 from ..codebook.sharing import Decision, sharing_policy
 from ..screening import Flag, ScreeningResult, describe, screen
+from ..timefmt import local_time
 from .errors import (REFUSALS, PrintCopyUnknown, PrintLanguageUnknown, PrintPurposeUnknown,
                      PrintRecipientNotForOfficial, PrintRecipientRequired, PrintRecipientUnknown)
 
@@ -77,14 +78,6 @@ class Summary:
     purpose: str | None = None
     basis: str | None = None  # "consent" or a legal_basis code (redacted copies)
     withheld: dict[str, int] = field(default_factory=dict)
-
-
-def format_time(moment: datetime, lang: str) -> str:
-    """Local time as printed: 23/11/2026 16:05 (UTC−06:00)."""
-    local = moment.astimezone()
-    offset = local.strftime("%z")
-    sign = "−" if offset.startswith("-") else "+"
-    return f"{local.strftime('%d/%m/%Y %H:%M')} (UTC{sign}{offset[1:3]}:{offset[3:5]})"
 
 
 def check_options(cb: Codebook, copy: str, recipient: str | None, lang: str, purpose: str) -> None:
@@ -204,13 +197,13 @@ def build_summary(vault, rec, copy: str, lang: str, recipient: str | None = None
     post = posts.label(content["border_post"], lang) if content.get("border_post") else ""
     officers = {o.id: o.name for o in vault.officers()}
     printed = printed_at or datetime.now()
-    printed_text = format_time(printed, lang)
+    printed_text = local_time(printed)
     created = datetime.fromisoformat(rec.created_at)
     meta = [
         (i18n.t("print.meta.case", lang), rec.case_id),
         (i18n.t("print.meta.revision", lang),
          i18n.t("print.meta.revision_value", lang, revision=rec.revision_id[:12], number=rec.revision_count,
-                date=format_time(created, lang))),
+                date=local_time(created))),
         (i18n.t("print.meta.post", lang), post),
         (i18n.t("print.meta.recorded_by", lang), officers.get(rec.officer_id, rec.officer_id)),
         (i18n.t("print.meta.printed_by", lang), vault.officer.name),
