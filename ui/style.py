@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from intake_app.paths import resource
+
 BASE_POINT_SIZE = 11
 
 SHEET = """
@@ -42,6 +44,15 @@ QStatusBar { background: #e9eef5; }
 QTabWidget::pane { border: 1px solid #d9e2ec; background: white; border-radius: 6px; }
 QTabBar::tab { padding: 8px 16px; }
 QCheckBox, QRadioButton { spacing: 8px; padding: 2px 0; }
+QComboBox::drop-down { subcontrol-origin: padding; subcontrol-position: center right; width: 22px; border: none; }
+QComboBox::down-arrow { image: url(ICONS/chevron-down.svg); width: 12px; height: 12px; }
+QSpinBox { padding-right: 24px; }
+QSpinBox::up-button, QSpinBox::down-button { subcontrol-origin: border; width: 22px; border: none;
+    background: transparent; }
+QSpinBox::up-button { subcontrol-position: top right; }
+QSpinBox::down-button { subcontrol-position: bottom right; }
+QSpinBox::up-arrow { image: url(ICONS/chevron-up.svg); width: 11px; height: 11px; }
+QSpinBox::down-arrow { image: url(ICONS/chevron-down.svg); width: 11px; height: 11px; }
 """
 
 
@@ -50,4 +61,5 @@ def apply(app: QApplication) -> None:
     font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)
     app.setStyle("Fusion")
-    app.setStyleSheet(SHEET)
+    icons = resource("icons").as_posix()  # the list and spin box arrows (the sheet replaces the native ones)
+    app.setStyleSheet(SHEET.replace("ICONS/", icons + "/"))
