@@ -3,6 +3,7 @@ side with the new record. The officer decides; nothing merges by itself."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog, QHBoxLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
@@ -35,8 +36,11 @@ class DuplicateDialog(QDialog):
                                         [tr("ui.dup.candidate", case=h.case_id) for h, _ in shown])
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)  # a comparison to read, not to pick from
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         reasons = [", ".join(tr("duplicate." + r) for r in h.reasons) for h, _ in shown]
         table.setItem(0, 0, QTableWidgetItem(tr("ui.dup.why")))
+        table.setItem(0, 1, QTableWidgetItem("—"))
         for j, text in enumerate(reasons):
             table.setItem(0, 2 + j, QTableWidgetItem(text))
         for i, key in enumerate(COMPARE, 1):

@@ -14,6 +14,8 @@ import importlib.util
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from intake_app.timefmt import local_time_iso
+
 from .text import tr
 
 REFRESH_MS = 30_000
@@ -88,7 +90,7 @@ class SyncStatus(QWidget):
         self.sync_now.setEnabled(sync_available())
         self.pending_count = pending
         self.pending.setText(tr("ui.sync.pending", count=pending))
-        self.receipt.setText(tr("ui.sync.last_receipt", when=contact[:16].replace("T", " ")) if contact
+        self.receipt.setText(tr("ui.sync.last_receipt", when=local_time_iso(contact)) if contact
                              else tr("ui.sync.no_receipt") if enrolled else tr("ui.sync.not_enrolled"))
         self.lease.setText(tr("ui.sync.lease_" + lease) if lease in ("expiring", "expired") else "")
         self.lease.setVisible(lease in ("expiring", "expired"))
