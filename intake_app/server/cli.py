@@ -33,11 +33,17 @@ class Ctx:
 
     def engine(self, check: bool = True):
         from .app import check_schema
-        from .db import make_engine
+        from .db import make_engine, redact_url
+        from .errors import DatabaseNotReachable, DatabaseUnavailable
 
-        engine = make_engine(self.settings().db_url)
+        url = self.settings().db_url
+        engine = make_engine(url)
         if check:
-            check_schema(engine)
+            try:
+                check_schema(engine)
+            except DatabaseUnavailable:  # at a command's start this is a setting to fix, not a moment to wait
+                engine.dispose()
+                raise DatabaseNotReachable(db=redact_url(url)) from None
         return engine
 
     def passphrase(self, confirm: bool = False) -> str:

@@ -244,6 +244,14 @@ class BackupFailed(ServerError):
     code = "backup_failed"
 
 
+class DatabaseNotReachable(ServerError):
+    """A command could not open the database it was given (the server does not start).
+    params: db (the URL without its password)."""
+
+    code = "database_not_reachable"
+    status = 503
+
+
 class DeviceIdUnknown(ServerError):
     """An administrator named a device the server has never seen. params: device_id."""
 

@@ -82,3 +82,19 @@ def test_unknown_device_id_is_worded_for_the_administrator(srv, tmp_path, capsys
         assert cli(srv, tmp_path, "device", verb, "lap-demo-nadie") == 2
         err = capsys.readouterr().err
         assert "no device with the id lap-demo-nadie" in err and "importing" not in err
+
+
+def test_a_database_that_cannot_be_opened_is_worded_as_a_setting_to_fix(tmp_path, capsys):
+    """At a command's start an unreachable database is a setting to fix (server down, no
+    such database, wrong URL), not "try again later"; the password never shows."""
+    pp = tmp_path / "pp.txt"
+    pp.write_text(KEY_PASSPHRASE + "\n", encoding="utf-8")
+    pw = tmp_path / "pw.txt"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    home = tmp_path / "srv"
+    assert main(["--home", str(home), "--passphrase-file", str(pp), "--password-file", str(pw),
+                 "init", "--admin", "admin"]) == 0
+    missing = "postgresql+psycopg://postgres:clave-ficticia@127.0.0.1:5432/intake_no_existe_demo"
+    assert main(["--home", str(home), "--db", missing, "--lang", "en", "user", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "could not be opened" in err and "intake_no_existe_demo" in err and "clave-ficticia" not in err
