@@ -336,16 +336,28 @@ class Ingestor:
                 changed[c] = rev
             else:
                 pending.append(rev)
+        # a revision that moved the head may already have a later one stored (it arrived first, on
+        # another stick): the head goes on down that line while it does not fork
+        moved = [c for c in changed if held.get(c) is not None or not _pg(conn)]
+        if moved:
+            follow_stored_children(conn, moved, heads, changed)
         conflict_rows = []
         if pending:
             ids = [r["revision_id"] for r in pending]
             with_children: set[str] = set()
+            known_parents: set[str] = set()
+            parent_ids = list({r["parent_id"] for r in pending if r["parent_id"]})
             for part in chunks(ids):
                 with_children.update(conn.execute(select(revisions_t.c.parent_id).where(
                     revisions_t.c.parent_id.in_(part))).scalars().all())
+            for part in chunks(parent_ids):
+                known_parents.update(conn.execute(select(revisions_t.c.revision_id).where(
+                    revisions_t.c.revision_id.in_(part))).scalars().all())
             for rev in pending:
                 if rev["revision_id"] in with_children:
                     continue  # an older revision arriving late (bundles in any order): history, not a conflict
+                if rev["parent_id"] and rev["parent_id"] not in known_parents:
+                    continue  # its parent has not arrived yet: kept; the head reaches it when the parent comes
                 conflict_rows.append({"case_id": rev["case_id"], "head_revision_id": heads[rev["case_id"]],
                                       "revision_id": rev["revision_id"], "detected_at": now, "status": "open"})
             if conflict_rows:
@@ -368,6 +380,39 @@ class Ingestor:
                                  "open_conflicts": per_case_conflicts[c], "review_state": "new",
                                  "first_received_at": now, "updated_at": now} for c in part])
         return len(conflict_rows), write_facts(conn, [changed[c] for c in sorted(changed)], now)
+
+
+def follow_stored_children(conn: Connection, cases: list[str], heads: dict, changed: dict[str, dict]) -> None:
+    """Move each case's head down the line of revisions already stored below it (one child
+    at a time; a fork stops it: that is a conflict the supervisor sees). ``changed`` gets
+    the final head's row, for the facts and the dashboard."""
+    walked: dict[str, str] = {}
+    seen = set(heads[c] for c in cases)  # a device could send revisions that name each other as parents
+    frontier = {heads[c]: c for c in cases}
+    while frontier:
+        kids = _children_of(conn, list(frontier))
+        nxt = {}
+        for parent, case_id in frontier.items():
+            children = kids.get(parent, [])
+            if len(children) == 1 and children[0] not in seen:
+                seen.add(children[0])
+                heads[case_id] = walked[case_id] = children[0]
+                nxt[children[0]] = case_id
+        frontier = nxt
+    if walked:
+        rows = conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id, revisions_t.c.codebook_version,
+                                   revisions_t.c.content).where(revisions_t.c.revision_id.in_(list(walked.values()))))
+        for row in rows:
+            changed[row.case_id] = dict(row._mapping)
+
+
+def _children_of(conn: Connection, parents: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for part in chunks(parents):
+        for parent, child in conn.execute(select(revisions_t.c.parent_id, revisions_t.c.revision_id)
+                                          .where(revisions_t.c.parent_id.in_(part))):
+            out[parent].append(child)
+    return out
 
 
 def write_facts(conn: Connection, heads: list[dict], now: datetime) -> int:

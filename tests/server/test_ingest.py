@@ -52,6 +52,51 @@ def test_late_older_revision_is_history_not_conflict(srv, device_factory):
     assert srv.count("conflicts") == 0
 
 
+def test_edits_arriving_out_of_order_end_on_the_latest(srv, device_factory):
+    """A case the server has; its next two edits come on two sticks, the later one first
+    (the earlier stick was damaged and exported again). The server ends on the latest
+    edit, like the laptop, with no conflict; the dashboard facts follow it."""
+    from sqlalchemy import text
+
+    dev = srv.enroll(device_factory())
+    r0 = dev.revision()
+    ing = srv.ingestor()
+    ing.ingest(dev.bundle([r0]))
+    r1 = dev.revision(r0["case_id"], content=dict(r0["content"], case_status="closed"))
+    b1 = dev.bundle([r1])
+    r2 = dev.revision(r0["case_id"], content=dict(r0["content"], case_status="active", phone="+506 8888 2222"))
+    b2 = dev.bundle([r2])
+    assert ing.ingest(b2).conflicts == 0  # its parent r1 is not here yet: kept, not a conflict
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT head_revision_id FROM cases")).scalar_one() == r0["revision_id"]
+    assert ing.ingest(b1).conflicts == 0
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT head_revision_id, revision_count, open_conflicts FROM cases")).one() == \
+            (r2["revision_id"], 3, 0)
+        assert conn.execute(text("SELECT revision_id FROM case_facts")).scalar_one() == r2["revision_id"]
+    assert srv.count("conflicts") == 0
+    r3 = dev.revision(r0["case_id"], content=dict(r0["content"], case_status="closed"))
+    assert ing.ingest(dev.bundle([r3])).conflicts == 0  # the laptop's next edit goes on from there
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT head_revision_id FROM cases")).scalar_one() == r3["revision_id"]
+
+
+def test_a_real_fork_is_still_a_conflict(srv, device_factory):
+    from sqlalchemy import text
+
+    dev, other = srv.enroll(device_factory()), srv.enroll(device_factory())
+    r0 = dev.revision()
+    ing = srv.ingestor()
+    ing.ingest(dev.bundle([r0]))
+    mine = dev.revision(r0["case_id"], content=dict(r0["content"], case_status="closed"))
+    theirs = other.revision(r0["case_id"], content=dict(r0["content"], phone="+506 8888 3333"),
+                            parent=r0["revision_id"])
+    assert ing.ingest(dev.bundle([mine])).conflicts == 0
+    assert ing.ingest(other.bundle([theirs])).conflicts == 1
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT head_revision_id FROM cases")).scalar_one() == mine["revision_id"]
+
+
 def test_refusals_store_nothing(srv, device_factory):
     from intake_app.bundle.errors import UnknownDevice
     from intake_app.errors import UnknownCodebookVersion
