@@ -65,8 +65,11 @@ class AuditLog:
         return AuditEntry(seq, at, officer_id, action, case_id, revision_id, detail, prev, h)
 
     def rollback(self) -> None:
-        """Re-read the head after a transaction was rolled back."""
+        """Re-read the head (after a rollback, or at the start of a write transaction: another
+        program may have appended meanwhile)."""
         self.__init__(self.conn)
+
+    refresh = rollback
 
     def entries(self, case_id: str | None = None, after_seq: int = 0, limit: int | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, at, officer_id, action, case_id, revision_id, detail, prev_hash, hash FROM audit WHERE seq > ?"

@@ -284,6 +284,9 @@ class _Tx:
                 conn.execute("BEGIN IMMEDIATE")
             except (sqlcipher3.OperationalError, sqlite3.OperationalError):
                 raise VaultBusy() from None
+            # another program on this laptop (the CLI beside the app) may have written since:
+            # the audit chain goes on from the head on disk, read under the write lock
+            self.vault.audit.refresh()
         self.vault._tx_depth += 1
         return conn
 

@@ -245,3 +245,18 @@ def test_missing_existing_damaged_and_newer_vaults(vault, home, tmp_path):
 
 def test_fresh_vault_is_at_the_latest_schema(vault):
     assert vault.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_two_programs_on_one_vault_keep_one_audit_chain(vault, home, sample):
+    """The app and the CLI (or two CLI commands) open the same vault: each write continues
+    the audit chain from the head on disk, so neither crashes on a sequence the other used."""
+    other = Vault.open(home, "oficial.prueba", PASSPHRASE)
+    try:
+        vault.save_case(sample("intake-adult-woman"))
+        other.save_case(sample("intake-no-indications"))
+        vault.save_case(sample("intake-no-indications"))
+        other.record("case_view", None)
+        assert vault.count_cases() == 3 == other.count_cases()
+    finally:
+        other.close()
+    assert vault.audit.verify() >= 4  # one chain, intact
