@@ -81,6 +81,10 @@ def describe_error(err: Exception, lang: str | None = None) -> str:
             lines.append("  - " + describe_problem(p, lang))
         return "\n".join(lines)
     if isinstance(err, IntakeError):
+        if err.code == "role_forbidden":  # roles are words for a person, not codes
+            params = {k: ", ".join(t("role." + r.strip(), lang) for r in str(v).split(","))
+                      for k, v in err.params.items() if k in ("role", "allowed")}
+            return t("error.role_forbidden", lang, **params)
         reason = err.params.get("reason")
         if isinstance(reason, str):  # a wording of its own for this reason, where there is one
             specific = f"error.{err.code}.{reason}"

@@ -31,7 +31,10 @@ async def sign_in(request: Request, form: dict[str, str]) -> str:
     return token
 
 
-def signed_in(request: Request, token: str, nxt: str, *, cookie: str, path: str, headers: dict) -> RedirectResponse:
+def signed_in(request: Request, token: str, nxt: str, *, cookie: str, path: str, headers: dict,
+              lang: str = "es") -> RedirectResponse:
+    if lang != "es" and "lang=" not in nxt:  # signed in on an English page: stay in English
+        nxt += ("&" if "?" in nxt else "?") + f"lang={lang}"
     resp = RedirectResponse(nxt, status_code=303, headers=headers)
     resp.set_cookie(cookie, token, httponly=True, samesite="strict", path=path,
                     secure=request.url.scheme == "https",

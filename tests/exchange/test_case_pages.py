@@ -36,9 +36,11 @@ def test_incoming_cases_review_and_scope(pair):
         assert "FICTICIA" not in page.text and "DEMO-" not in page.text  # the list names nobody
 
         typed = case_id.lower().replace("-", " ")  # as a person may type it
-        go = uno.get("/exchange/cases", params={"case": typed})
+        go = uno.post("/exchange/cases/goto", data={"case": typed})
         assert go.status_code == 303 and go.headers["location"] == f"/exchange/cases/{case_id}"
-        assert "location" not in uno.get("/exchange/cases", params={"case": "<script>"}).headers
+        wrong = uno.post("/exchange/cases/goto", data={"case": "María41 FICTICIA"})  # a name in the box
+        assert wrong.status_code == 303 and "FICTICIA" not in wrong.headers["location"]
+        assert "no es un número de caso" in uno.get(wrong.headers["location"]).text
         case = uno.get(f"/exchange/cases/{case_id}")
         assert case.status_code == 200
         assert "María41 FICTICIA" in case.text and "DEMO-100041" in case.text

@@ -87,3 +87,27 @@ def test_error_addresses_hold_codes_and_ids_only(pair):
     assert r.status_code == 303 and "error=" in r.headers["location"]
     assert "Zorblax" not in r.headers["location"] and "FICTICIA" not in r.headers["location"]
     assert "Zorblax" not in client.get(r.headers["location"]).text
+
+
+def test_signing_in_keeps_the_language_and_refusals_read_well(pair):
+    """Signing in on an English page stays in English; a refused role reads its role as a
+    word and can still sign out; a case that does not exist is 'could not be done', not
+    'not allowed'."""
+    cr, _ = pair
+    app = create_app(cr.settings, cr.keystore, cr.engine)
+    client = TestClient(app, follow_redirects=False)
+    r = client.post("/exchange/login", data={"username": "analista", "password": PASSWORD, "next": "/exchange/",
+                                             "lang": "en"})
+    assert r.status_code == 303 and r.headers["location"] == "/exchange/?lang=en"
+    page = client.get(r.headers["location"])
+    assert page.status_code == 403
+    assert "Your role (analysis) does not allow this action; it needs: supervision." in page.text
+    assert 'action="/exchange/logout"' in page.text  # signed in: the way out is there
+    sup = TestClient(app, follow_redirects=False)
+    sup.post("/exchange/login", data={"username": "sup.uno", "password": PASSWORD, "next": "/exchange/"})
+    missing = sup.get("/exchange/cases/AAAA-BBBB-CCCC")
+    assert missing.status_code == 404 and "No se pudo" in missing.text and "No autorizado" not in missing.text
+    dash = TestClient(app, follow_redirects=False)
+    r = dash.post("/dashboard/login", data={"username": "analista", "password": PASSWORD, "next": "/dashboard/",
+                                            "lang": "en"})
+    assert r.status_code == 303 and r.headers["location"] == "/dashboard/?lang=en"

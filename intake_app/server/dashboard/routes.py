@@ -162,7 +162,8 @@ def router() -> APIRouter:
         except IntakeError as err:
             return render("login.html", 401, lang=lang, next=nxt, error=describe_error(err, lang),
                           filters=Filters(lang=lang))
-        return web_session.signed_in(request, token, nxt, cookie=COOKIE, path="/dashboard", headers=HEADERS)
+        return web_session.signed_in(request, token, nxt, cookie=COOKIE, path="/dashboard", headers=HEADERS,
+                                     lang=lang)
 
     @r.post("/logout")
     async def _logout(request: Request):

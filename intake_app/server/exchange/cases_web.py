@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ...codebook import load_codebook
 from ...codebook.present import present
 from ...errors import IntakeError
-from ...i18n import LANGUAGES, describe_error
+from ...i18n import LANGUAGES, describe_error, t
 from ...screening import describe, screen
 from .. import review
 from .web import ID_MAX, _form, _lang, _message, done, guard, render
@@ -64,9 +64,6 @@ def add_case_pages(r: APIRouter) -> None:
         if refused:
             return refused
         lang = _lang(request)
-        wanted = _case_id(request.query_params.get("case", ""))
-        if wanted:  # "go to case": straight to it (a case out of scope answers 404 there)
-            return done(lang, f"/exchange/cases/{wanted}")
         state = request.query_params.get("state", "new")
         state = state if state in STATES else "new"
         raw = request.query_params.get("page", "0")
@@ -75,10 +72,25 @@ def add_case_pages(r: APIRouter) -> None:
         rows = await run_in_threadpool(review.list_incoming, engine, who, state, PAGE + 1, page * PAGE)
         conflicts = await run_in_threadpool(review.list_conflicts, engine, who)
         cb = load_codebook()
+        message = _message(request, lang)
+        if request.query_params.get("goto") == "invalid":
+            message = {"kind": "error", "text": t("review.page.goto_invalid", lang)}
         return render("cases.html", lang, principal=who, rows=rows[:PAGE], more=len(rows) > PAGE, page=page,
                       state=state, states=STATES, open_conflicts=len(conflicts),
-                      posts=cb.vocab("border_posts"), institutions=cb.vocab("institutions"),
-                      message=_message(request, lang))
+                      posts=cb.vocab("border_posts"), institutions=cb.vocab("institutions"), message=message)
+
+    @r.post("/cases/goto")
+    async def _goto(request: Request):
+        """"Go to case": by POST, so what was typed (perhaps a name) never enters an address."""
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        form = await _form(request)
+        lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
+        wanted = _case_id(form.get("case", ""))
+        if wanted:  # a case out of scope answers 404 there
+            return done(lang, f"/exchange/cases/{wanted}")
+        return done(lang, "/exchange/cases", goto="invalid")
 
     @r.get("/cases/{case_id}")
     async def _case(request: Request, case_id: str):

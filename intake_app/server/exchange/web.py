@@ -48,7 +48,8 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_au
 
 
 def render(name: str, lang: str, status: int = 200, **ctx) -> HTMLResponse:
-    html = _env.get_template(f"exchange/{name}").render(t=lambda key, **p: t(key, lang, **p), lang=lang, **ctx)
+    html = _env.get_template(f"exchange/{name}").render(t=lambda key, **p: t(key, lang, **p), lang=lang, status=status,
+                                                        **ctx)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
@@ -62,12 +63,6 @@ def _q(lang: str, **extra) -> str:
     return ("?" + urlencode(params)) if params else ""
 
 
-def _principal(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES) -> auth.Principal:
-    st = request.app.state
-    principal = auth.authenticate(st.engine, st.settings, request.cookies.get(COOKIE))
-    return auth.require_role(principal, *allowed)
-
-
 async def _form(request: Request) -> dict[str, str]:
     return await web_session.read_form(request)
 
@@ -79,13 +74,16 @@ def _safe_next(value: str) -> str:
 async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
     """(principal, None) or (None, the response that refuses)."""
     lang = _lang(request)
+    st = request.app.state
     try:
-        return await run_in_threadpool(_principal, request, allowed), None
+        principal = await run_in_threadpool(auth.authenticate, st.engine, st.settings, request.cookies.get(COOKIE))
     except (NotAuthenticated, SessionExpired):
         target = request.url.path + (("?" + request.url.query) if request.url.query else "")
         return None, RedirectResponse("/exchange/login" + _q(lang, next=target), status_code=303, headers=HEADERS)
-    except RoleForbidden as err:
-        return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=None)
+    try:
+        return auth.require_role(principal, *allowed), None
+    except RoleForbidden as err:  # signed in, but not for this: the page still offers to sign out
+        return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=principal)
 
 
 def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
@@ -114,7 +112,7 @@ def router() -> APIRouter:
             token = await web_session.sign_in(request, form)
         except IntakeError as err:
             return render("login.html", lang, 401, next=nxt, error=describe_error(err, lang), principal=None)
-        return web_session.signed_in(request, token, nxt, cookie=COOKIE, path="/exchange", headers=HEADERS)
+        return web_session.signed_in(request, token, nxt, cookie=COOKIE, path="/exchange", headers=HEADERS, lang=lang)
 
     @r.post("/logout")
     async def _logout(request: Request):
@@ -232,6 +230,7 @@ def router() -> APIRouter:
         records = await run_in_threadpool(incoming.list_received_cases, engine)
         cb = load_codebook()
         return render("received.html", lang, principal=who, packages=packages, records=records,
+                      registry=load_registry().recipients,
                       purposes=cb.vocab("consent_purposes"), bases=cb.vocab("legal_bases"),
                       message=_message(request, lang))
 
