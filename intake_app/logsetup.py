@@ -19,7 +19,8 @@ _MASKS = [
     # phone numbers written in groups: +506 7319 2846, (507) 6123-4567, 8888 0000
     (re.compile(r"(?<![\w.:-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{3,4}(?:[ .-]\d{2,4}){1,3}(?![\w:-]|\.\d)"),
      "<number>"),
-    (re.compile(r"\b[A-Za-z]{0,3}[- ]?\d{5,}\b"), "<number>"),
+    # (a bundle's or receipt's file name is a sequence number, not a document: kept)
+    (re.compile(r"\b[A-Za-z]{0,3}[- ]?\d{5,}\b(?!\.(?:bundle|receipt|request|response|msgpack)\b)"), "<number>"),
 ]
 
 

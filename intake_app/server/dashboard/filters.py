@@ -70,7 +70,7 @@ class Filters:
                 raise DashboardFilterInvalid(param=name)
         f, t = values["period_from"], values["period_to"]
         if f and t and q_index(f) > q_index(t):
-            raise DashboardFilterInvalid(param="to")
+            raise DashboardFilterInvalid(param="to", reason="reversed")  # worded on its own (i18n)
         return cls(**{k: v for k, v in values.items() if k != "lang"}, lang=values["lang"] or "es")
 
     def params(self, **override) -> dict[str, str]:
