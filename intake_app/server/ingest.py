@@ -344,12 +344,9 @@ class Ingestor:
         conflict_rows = []
         if pending:
             ids = [r["revision_id"] for r in pending]
-            with_children: set[str] = set()
+            with_children = set(_children_of(conn, ids))
             known_parents: set[str] = set()
             parent_ids = list({r["parent_id"] for r in pending if r["parent_id"]})
-            for part in chunks(ids):
-                with_children.update(conn.execute(select(revisions_t.c.parent_id).where(
-                    revisions_t.c.parent_id.in_(part))).scalars().all())
             for part in chunks(parent_ids):
                 known_parents.update(conn.execute(select(revisions_t.c.revision_id).where(
                     revisions_t.c.revision_id.in_(part))).scalars().all())

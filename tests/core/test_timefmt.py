@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from intake_app.timefmt import local_time, local_time_iso
+from intake_app.timefmt import local_time, local_time_iso, utc_time_iso
 
 
 @pytest.fixture
@@ -31,3 +31,9 @@ def test_local_time_with_its_offset(costa_rica):
     assert local_time_iso("2026-11-24T03:24:55Z") == "23/11/2026 21:24 (UTC−06:00)"
     assert local_time_iso("2026-11-24T03:24:55+00:00") == "23/11/2026 21:24 (UTC−06:00)"
     assert local_time_iso("no es una hora") == "no es una hora"
+
+
+def test_server_pages_write_utc(costa_rica):
+    assert utc_time_iso("2026-11-24T03:24:55Z") == "24/11/2026 03:24 UTC"
+    assert utc_time_iso("2026-11-23T21:24:55-06:00") == "24/11/2026 03:24 UTC"
+    assert utc_time_iso("no") == ""

@@ -9,7 +9,6 @@ by side, the differing answers first, and the supervisor keeps one (nothing is d
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any, Mapping
 
 from fastapi import APIRouter, Path, Request
@@ -20,6 +19,7 @@ from ...codebook.present import present
 from ...errors import IntakeError
 from ...i18n import LANGUAGES, describe_error, t
 from ...screening import describe, screen
+from ...timefmt import utc_time_iso
 from .. import review
 from .web import ID_MAX, _form, _lang, _message, done, guard, render
 
@@ -36,14 +36,6 @@ def _case_id(typed: str) -> str | None:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def _when(stamp: str) -> str:
-    """A device's UTC time stamp as the pages write times (dd/mm/yyyy hh:mm UTC)."""
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%d/%m/%Y %H:%M UTC")
-    except (AttributeError, ValueError):
-        return ""
-
-
 def _labelled(cb, content: Mapping[str, Any], lang: str) -> dict[str, str]:
     """{field label: value text} in codebook order (repeats as one line per item)."""
     return {label: value for _, rows in present(cb, content, lang) for label, value in rows}
@@ -55,6 +47,18 @@ async def _attempt(request: Request, who, lang: str, fn, *args):
         return await run_in_threadpool(fn, request.app.state.engine, who, *args), None
     except IntakeError as err:
         return None, render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
+
+
+async def _signed_in_run(request: Request, fn, *args, lang_from_form: bool = False):
+    """The sign-in and role check, the page's language, then ``fn(engine, who, *args)``:
+    (who, lang, result, None), or (…, the response that refuses)."""
+    who, refused = await guard(request)
+    if refused:
+        return None, "es", None, refused
+    lang = (await _form(request)).get("lang", "es") if lang_from_form else _lang(request)
+    lang = lang if lang in LANGUAGES else "es"
+    result, refused = await _attempt(request, who, lang, fn, *args)
+    return who, lang, result, refused
 
 
 def add_case_pages(r: APIRouter) -> None:
@@ -94,42 +98,29 @@ def add_case_pages(r: APIRouter) -> None:
 
     @r.get("/cases/{case_id}")
     async def _case(request: Request, case_id: str):
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = _lang(request)
-        case, refused = await _attempt(request, who, lang, review.view_case, case_id)
+        who, lang, case, refused = await _signed_in_run(request, review.view_case, case_id)
         if refused:
             return refused
         cb = load_codebook(case["codebook_version"])
-        case["history"] = [{**h, "saved": _when(h["created_at"])} for h in case["history"]]
+        case["history"] = [{**h, "saved": utc_time_iso(h["created_at"])} for h in case["history"]]
         return render("case.html", lang, principal=who, case=case,
                       sections=list(present(cb, case["content"], lang)),
                       screening=describe(cb, screen(cb, case["content"]), lang), message=_message(request, lang))
 
     @r.post("/cases/{case_id}/review")
     async def _review(request: Request, case_id: str):
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = (await _form(request)).get("lang", "es")
-        lang = lang if lang in LANGUAGES else "es"
-        _, refused = await _attempt(request, who, lang, review.mark_reviewed, case_id)
+        _, lang, _, refused = await _signed_in_run(request, review.mark_reviewed, case_id, lang_from_form=True)
         if refused:
             return refused
         return done(lang, f"/exchange/cases/{case_id}", ok="reviewed")
 
     @r.get("/conflicts/{conflict_id}")
     async def _conflict(request: Request, conflict_id: int = Path(ge=1, le=ID_MAX)):
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = _lang(request)
-        c, refused = await _attempt(request, who, lang, review.conflict_versions, conflict_id)
+        who, lang, c, refused = await _signed_in_run(request, review.conflict_versions, conflict_id)
         if refused:
             return refused
         for side in ("head", "incoming"):
-            c[side]["saved"] = _when(c[side]["created_at"])
+            c[side]["saved"] = utc_time_iso(c[side]["created_at"])
         head = _labelled(load_codebook(c["head"]["codebook_version"]), c["head"]["content"], lang)
         incoming = _labelled(load_codebook(c["incoming"]["codebook_version"]), c["incoming"]["content"], lang)
         labels = list(dict.fromkeys([*head, *incoming]))
