@@ -71,6 +71,10 @@ def main(argv: list[str]) -> None:
             driver.get(f"{base}/dashboard/sex?country=PA&sex=girl&age=0-8")
             time.sleep(0.5)
             driver.save_screenshot(str(out / "dashboard-too-few-es.png"))
+            driver.set_window_size(1400, 900)
+            driver.get(f"{base}/dashboard/accreditation?country=PA&from=2026-Q4&to=2026-Q4")
+            time.sleep(1.0)
+            driver.save_screenshot(str(out / "dashboard-median-hidden-es.png"))
         finally:
             driver.quit()
     engine.dispose()

@@ -59,6 +59,14 @@ def test_browser_filter_redraw_and_csv(dash, sqlite_only, tmp_path):
             before = driver.execute_script(chart)
             assert before[:4] == ["30", "20", "<11", "x"]
             assert driver.find_elements(By.CSS_SELECTOR, "#chart-sex_age_group .main-svg")  # drawn by plotly
+            # on screen the card's heading names the chart; the saved image carries the title and the filters
+            assert not driver.find_elements(By.CSS_SELECTOR, "#chart-sex_age_group .gtitle")
+            title = driver.execute_script(
+                "return JSON.parse(document.getElementById('fig-sex_age_group').textContent).export.title.text")
+            driver.find_element(By.CSS_SELECTOR, "[data-download=svg][data-chart=chart-sex_age_group]").click()
+            svg_file = wait_for(lambda: [p for p in downloads.glob("*.svg")])[0]
+            svg = wait_for(lambda: svg_file.read_text(encoding="utf-8"))
+            assert 'class="gtitle"' in svg and title.split("<br>")[0] in svg and "k = 11" in svg
             Select(driver.find_element(By.ID, "f-country")).select_by_value("PA")
             wait_for(lambda: "country=PA" in driver.current_url)
             wait_for(lambda: driver.execute_script("return document.body.getAttribute('data-draws')") == "2")

@@ -81,6 +81,8 @@ def test_known_figures_in_every_view(dash):
         "Total": ["0", "12", "0", "0", "0", "12"]}
     r = build(dash, "accreditation")
     assert r.kpis[0]["value"] == "5 días"
+    pa = build(dash, "accreditation", country="PA")  # 17 persons, none accredited: a sentence, not "<11" days
+    assert pa.kpis[0]["value"] is None and pa.kpis[0]["hidden"].startswith("No se muestra: menos de 11")
     assert nonzero(table(r, "days")) == {"0 a 7 días": ["12"], "Total con dato registrado": ["12"]}
     assert nonzero(table(build(dash, "smuggling"), "smuggling")) == {"Hombres": ["<11", "x", "15"],
                                                                       "Total": ["<11", "x", "15"]}

@@ -52,7 +52,13 @@ def test_incoming_cases_review_and_scope(pair):
         assert r.status_code == 303 and "ok=reviewed" in r.headers["location"]
         assert "Caso marcado como revisado" in uno.get(r.headers["location"]).text
         assert case_id not in uno.get("/exchange/cases").text
-        assert case_id in uno.get("/exchange/cases?state=reviewed").text
+        reviewed = uno.get("/exchange/cases?state=reviewed&page=0").text
+        assert case_id in reviewed
+        # each page says what it is in the browser's tab; the language link keeps the tab the person is on
+        assert "<title>Casos entrantes · " in reviewed
+        assert 'href="?state=reviewed&amp;lang=en"' in reviewed
+        assert 'href="?state=all&amp;page=2&amp;lang=es"' in uno.get("/exchange/cases?state=all&page=2&lang=en").text
+        assert f"<title>Caso {case_id} · " in uno.get(f"/exchange/cases/{case_id}").text
 
         other = signed_in(url, "sup.pani")  # another institution's supervisor sees none of it
         assert case_id not in other.get("/exchange/cases?state=all").text
@@ -63,7 +69,7 @@ def test_incoming_cases_review_and_scope(pair):
         assert analyst.get("/exchange/cases").status_code == 403
         assert analyst.get(f"/exchange/cases/{case_id}").status_code == 403
     actions = cr.audit_actions()
-    assert actions.count("case_view") == 3 and "case_review" in actions  # three openings, each logged
+    assert actions.count("case_view") == 4 and "case_review" in actions  # four openings, each logged
 
 
 def test_conflict_side_by_side_and_resolved(pair):

@@ -1,13 +1,19 @@
 """Plotly figures (as plain JSON) drawn from a suppressed :class:`~.tables.Table`.
 
-Hidden cells are drawn as empty bars (or gaps) labelled ``<11`` or ``x``: a chart never
-shows more than its table. Colours: the Okabe–Ito palette, safe for colour-blind readers.
-The filters and the suppression note are written into the figure, so a PNG or SVG saved
-from it carries them.
+Hidden cells are drawn as empty bars labelled ``<11`` or ``x``, or, on a line chart, as
+hollow markers in a band under the zero line: a chart never shows more than its table, and
+never drops a hidden point without saying so. Colours: the Okabe–Ito palette, safe for
+colour-blind readers, each series with its own marker shape too.
+
+The page shows each chart under its own heading, so the figure drawn on screen has no title
+(a title there collided with plotly's tool bar and the legend). ``export`` holds the title
+that the page's PNG and SVG downloads put back, with the filters and the suppression note
+already in the figure, so a saved image says what it shows.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 from .suppress import COMPLEMENT_MARK, PRIMARY_MARK
@@ -17,8 +23,49 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 
 
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross"]
+
+
 def _num(s: str) -> int | None:
     return int(s) if s.isdigit() else None
+
+
+def _ticks(top: int) -> list[int]:
+    """0 and round steps (1, 2 or 5 × 10^k) up to ``top``: the axis never labels the hidden band."""
+    top = max(top, 1)
+    raw = top / 4
+    base = 10 ** math.floor(math.log10(raw))
+    step = next(m * base for m in (1, 2, 5, 10) if m * base >= raw)
+    step = max(int(step), 1)
+    return list(range(0, top + step, step))
+
+
+def _line_traces(table: Table, rows, cols) -> tuple[list[dict], dict]:
+    """One line per column; hidden points become hollow markers under the zero line."""
+    x = [r.label for r in rows]
+    shown = [_num(r.cells[i]) or 0 for r in rows for i in cols]
+    ticks = _ticks(max(shown, default=0))
+    band = -ticks[-1] * 0.08
+    data = []
+    for n, i in enumerate(cols):
+        col, colour, symbol = table.columns[i], OKABE_ITO[n % 8], SYMBOLS[n % 6]
+        vals = [r.cells[i] for r in rows]
+        data.append({"type": "scatter", "mode": "lines+markers", "name": col, "legendgroup": col, "x": x,
+                     "y": [_num(v) for v in vals], "customdata": vals,
+                     "hovertemplate": "%{x}: %{customdata}<extra>" + col + "</extra>",
+                     "line": {"color": colour, "width": 3}, "marker": {"color": colour, "size": 8, "symbol": symbol}})
+        hidden = [(xi, v) for xi, v in zip(x, vals) if _num(v) is None]
+        if hidden:
+            data.append({"type": "scatter", "mode": "markers+text", "name": col, "legendgroup": col,
+                         "showlegend": False, "x": [h[0] for h in hidden], "y": [band] * len(hidden),
+                         "text": [h[1] for h in hidden], "textposition": "middle right",
+                         "textfont": {"color": colour, "size": 12}, "customdata": [h[1] for h in hidden],
+                         "hovertemplate": "%{x}: %{customdata}<extra>" + col + "</extra>",
+                         "marker": {"color": colour, "size": 9, "symbol": symbol + "-open", "line": {"width": 2}}})
+    axes = {"xaxis": {"type": "category", "automargin": True},
+            "yaxis": {"range": [band * 1.9, ticks[-1] * 1.05], "tickvals": ticks, "zeroline": True,
+                      "zerolinecolor": "#888", "automargin": True}}
+    return data, axes
 
 
 def figure(table: Table, caption: str) -> dict:
@@ -27,19 +74,7 @@ def figure(table: Table, caption: str) -> dict:
     cols = table.chart_cols if table.chart_cols is not None else list(range(len(table.columns)))
     data = []
     if table.chart == "line":
-        x = labels
-        for n, i in enumerate(cols):
-            col = table.columns[i]
-            vals = [r.cells[i] for r in rows]
-            data.append({"type": "scatter", "mode": "lines+markers+text", "name": col, "x": x,
-                         "y": [_num(v) for v in vals],
-                         "text": [v if _num(v) is None else "" for v in vals], "textposition": "top center",
-                         "customdata": vals, "hovertemplate": "%{x}: %{customdata}<extra>" + col + "</extra>",
-                         "line": {"color": OKABE_ITO[n % 8], "width": 3},
-                         "marker": {"color": OKABE_ITO[n % 8], "size": 8,
-                                    "symbol": ["circle", "square", "diamond", "triangle-up", "x", "cross"][n % 6]}})
-        layout_axes = {"xaxis": {"type": "category", "automargin": True}, "yaxis": {"rangemode": "tozero",
-                                                                                  "automargin": True}}
+        data, layout_axes = _line_traces(table, rows, cols)
     else:
         for n, i in enumerate(cols if table.chart == "grouped" else cols[:1]):
             vals = [r.cells[i] for r in rows]
@@ -49,20 +84,21 @@ def figure(table: Table, caption: str) -> dict:
                          "textfont": {"size": 12},
                          "hovertemplate": "%{y}: %{text}<extra>" + (table.columns[i] or "") + "</extra>",
                          "marker": {"color": OKABE_ITO[n % 8], "line": {"color": "#333", "width": 0.5}}})
+        ticks = _ticks(max([x for d in data for x in d["x"]] + [10]))  # persons: whole numbers only
         layout_axes = {"yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
-                       "xaxis": {"rangemode": "tozero", "automargin": True}}
+                       "xaxis": {"range": [0, ticks[-1] * 1.05], "tickvals": ticks, "automargin": True}}
     per_row = 28 if table.chart != "grouped" else 14 + 12 * len(data)
     height = 420 if table.chart == "line" else max(300, 150 + per_row * len(rows))
     lines = []
     for part in caption.split("<br>"):
         lines.extend(textwrap.wrap(part, 75) or [""])
+    title = "<br>".join(textwrap.wrap(table.title, 70))
     layout = {
-        "title": {"text": table.title, "font": {"size": 16}},
         "font": {"family": FONT, "size": 13, "color": "#1a1a1a"},
         "barmode": "group",
         "showlegend": table.chart in ("grouped", "line"),
         "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
-        "margin": {"l": 10, "r": 50, "t": 90 if table.chart in ("grouped", "line") else 50, "b": 40 + 15 * len(lines)},
+        "margin": {"l": 10, "r": 50, "t": 90 if table.chart in ("grouped", "line") else 40, "b": 40 + 15 * len(lines)},
         "height": height,
         "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
         "annotations": [{"text": "<br>".join(lines), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
@@ -71,7 +107,10 @@ def figure(table: Table, caption: str) -> dict:
                          "font": {"size": 11, "color": "#444"}}],
         **layout_axes,
     }
-    return {"data": data, "layout": layout}
+    export = {"title": {"text": title, "font": {"size": 16}, "x": 0, "xref": "container", "xanchor": "left",
+                        "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 14, "l": 12}},
+              "extra_top": 26 + 20 * (title.count("<br>") + 1)}
+    return {"data": data, "layout": layout, "export": export}
 
 
 MARKS = (PRIMARY_MARK, COMPLEMENT_MARK)

@@ -242,7 +242,8 @@ def view_accreditation(ctx: Ctx) -> tuple[list[Table], list[dict]]:
     total = sum(hist.values())
     median = median_days(hist) if total >= K else None
     kpi = {"label": ctx.t("dashboard.days.median"),
-           "value": ctx.t("dashboard.days.value", days=f"{median:g}") if median is not None else "<11"}
+           "value": ctx.t("dashboard.days.value", days=f"{median:g}") if median is not None else None,
+           "hidden": ctx.t("dashboard.days.median_hidden")}
     return [table], [kpi]
 
 

@@ -1,11 +1,12 @@
 /* Tablero nacional: draws each chart from the JSON beside it, redraws a view when a
-   filter changes (the filters stay in the address), and saves charts as PNG or SVG.
+   filter changes (the filters stay in the address), and saves charts as PNG or SVG with
+   their title put back (the page shows the title as the chart's heading).
    Everything it loads comes from this server: no CDN, no outside request. */
 (function () {
   "use strict";
   var config = {displaylogo: false, responsive: true,
-                modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
-                toImageButtonOptions: {format: "png", scale: 2}};
+                modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"]};
+  var figures = {};
 
   function drawCharts(root) {
     var boxes = root.querySelectorAll("[data-figure]");
@@ -14,9 +15,8 @@
       var data = document.getElementById(div.getAttribute("data-figure"));
       if (!data || !window.Plotly) { continue; }
       var fig = JSON.parse(data.textContent);
-      var cfg = Object.assign({}, config, {toImageButtonOptions: Object.assign({}, config.toImageButtonOptions,
-                                          {filename: div.getAttribute("data-name")})});
-      window.Plotly.react(div, fig.data, fig.layout, cfg);
+      figures[div.id] = fig;
+      window.Plotly.react(div, fig.data, fig.layout, config);
     }
     document.body.setAttribute("data-draws", String(Number(document.body.getAttribute("data-draws") || "0") + 1));
   }
@@ -24,9 +24,12 @@
   function download(event) {
     var btn = event.target.closest("[data-download]");
     if (!btn) { return; }
-    var div = document.getElementById(btn.getAttribute("data-chart"));
-    window.Plotly.downloadImage(div, {format: btn.getAttribute("data-download"), width: 1000,
-                                      height: div.offsetHeight || 500, filename: div.getAttribute("data-name")});
+    var div = document.getElementById(btn.getAttribute("data-chart")), fig = figures[div.id];
+    var extra = fig.export.extra_top, height = (div.offsetHeight || fig.layout.height || 500) + extra;
+    var layout = Object.assign({}, fig.layout, {title: fig.export.title, height: height, width: 1000,
+                               margin: Object.assign({}, fig.layout.margin, {t: fig.layout.margin.t + extra})});
+    window.Plotly.downloadImage({data: fig.data, layout: layout}, {format: btn.getAttribute("data-download"),
+                                width: 1000, height: height, filename: div.getAttribute("data-name")});
   }
 
   function queryOf(form) {
