@@ -11,8 +11,10 @@ countries.
 - A field is shared when it is in ``allow``, or when its sensitivity class is in ``classes``
   and it is not in ``deny``.
 - :func:`decide` says whether a record may go to a recipient at all: the consent given must
-  cover the category and the purpose; when consent was refused or could not be obtained, the
-  record's ``legal_basis`` may still allow it (``without_consent``); ``refuse_if`` blocks a
+  cover the category and the purpose; when consent could not be obtained, the record's
+  ``legal_basis`` may still allow it (``without_consent``). A person's explicit refusal is
+  overridden only by a rule marked ``also_when_refused`` (child protection for a minor):
+  never by a legal obligation towards, say, migration authorities. ``refuse_if`` blocks a
   recipient whatever the consent (a protection risk, e.g. a refugee's consulate).
 """
 
@@ -47,6 +49,7 @@ class WithoutConsent:
     legal_basis: str
     institutions: frozenset[str]
     when: dict | None = None
+    also_when_refused: bool = False  # a refusal stands unless the rule says so (child protection)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class SharingPolicy:
         basis = content.get("legal_basis")
         if basis:
             for rule in profile.without_consent:
+                if status == "refused" and not rule.also_when_refused:
+                    continue
                 if rule.legal_basis == basis and institution in rule.institutions \
                         and conditions.evaluate(rule.when, values):
                     return Decision(True, recipient, purpose, institution, profile, basis)
@@ -235,7 +240,10 @@ def parse_profiles(cb: Codebook, raw: Any) -> list[SharingProfile]:
             if when is not None:
                 for p in conditions.problems(when):
                     raise _fail(name, f"without_consent_{j}_{p}")
-            rules.append(WithoutConsent(rule["legal_basis"], frozenset(insts), when))
+            refused = rule.get("also_when_refused", False)
+            if not isinstance(refused, bool) or set(rule) - {"legal_basis", "institutions", "when", "also_when_refused"}:
+                raise _fail(name, f"without_consent_{j}_unknown_key")
+            rules.append(WithoutConsent(rule["legal_basis"], frozenset(insts), when, refused))
         for r in recipients:
             key = (r, institution, purpose)
             if key in seen:

@@ -207,3 +207,15 @@ def test_content_beyond_the_profile_or_the_codebook_is_refused(pair):
         send({"given_names": "Ana FICTICIA"}, version="9.9")
     nothing_stored(pa)
     assert send({"given_names": "Ana FICTICIA", "gender": "female"}).cases == 1  # the same, well-formed
+
+
+def test_a_refusal_is_not_overridden_by_a_legal_obligation(pair):
+    """Non-punishment: a person who said no is not sent to migration authorities 'by law';
+    the same legal basis applies only when consent could not be obtained."""
+    cr, _ = pair
+    refused, not_possible = cr.laptop().save([person(61, status="refused", legal_basis="legal_obligation"),
+                                               person(62, status="not_possible", legal_basis="legal_obligation")])
+    with pytest.raises(RefusedConsentRefused):
+        outgoing.prepare_referral(cr.engine, "cr_dgme", "services", [refused], actor="user:sup.uno")
+    pkg = outgoing.prepare_referral(cr.engine, "cr_dgme", "services", [not_possible], actor="user:sup.uno")
+    assert outgoing.package_cases(cr.engine, pkg.package_id)[0]["basis"] == "legal_obligation"

@@ -73,7 +73,7 @@ def test_consent_not_possible_is_refused_unless_the_legal_basis_covers_it(vault,
     assert entry.detail["basis"] == "legal_obligation" and entry.detail["recipient"] == "dgme"
 
 
-def test_refused_consent_and_vital_interest(vault, sample):
+def test_refused_consent_stands_and_vital_interest_when_consent_not_possible(vault, sample):
     rec = sample("intake-adult-woman")
     for key in ("consent_by", "consent_purposes", "consent_recipients"):
         rec.pop(key)
@@ -85,6 +85,10 @@ def test_refused_consent_and_vital_interest(vault, sample):
     vault.save_case(rec, case_id=case)
     with pytest.raises(pe.PrintConsentRefused):
         render_summary(vault, case, copy="redacted", recipient="inamu")
+    with pytest.raises(pe.PrintConsentRefused):  # a capable person's refusal stands, vital interest or not
+        render_summary(vault, case, copy="redacted", recipient="health")
+    rec["consent_status"] = "not_possible"  # e.g. unconscious: then vital interest lets health services see it
+    vault.save_case(rec, case_id=case)
     text = flat(pdf_text(render_summary(vault, case, copy="redacted", recipient="health")))
     assert "base legal: Interés vital de la persona" in text
     assert [e.detail["basis"] for e in vault.audit.entries(case_id=case) if e.action == "case_print"] == [
@@ -99,6 +103,12 @@ def test_best_interest_of_the_child(vault, sample):
     case = vault.save_case(rec).case_id
     assert "Interés superior" in flat(pdf_text(render_summary(vault, case, copy="redacted", recipient="senniaf")))
     with pytest.raises(pe.PrintConsentNotPossible):
+        render_summary(vault, case, copy="redacted", recipient="ngo")
+    # a refusal (perhaps by a guardian who is part of the exploitation) does not stop child protection
+    rec["consent_status"] = "refused"
+    vault.save_case(rec, case_id=case)
+    assert "Interés superior" in flat(pdf_text(render_summary(vault, case, copy="redacted", recipient="senniaf")))
+    with pytest.raises(pe.PrintConsentRefused):
         render_summary(vault, case, copy="redacted", recipient="ngo")
 
 
