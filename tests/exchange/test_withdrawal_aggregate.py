@@ -52,6 +52,20 @@ def test_consent_withdrawal_reaches_the_recipient(pair):
     assert {"exchange_open_refused", "exchange_received"} <= set(pa.audit_actions())
 
 
+    # the person consents again, is sent again, and withdraws again: a second notice is due
+    laptop.save([person(12)], [withdraw])
+    assert outgoing.due_withdrawals(cr.engine) == {}
+    incoming.import_package(pa.engine, pa.keystore, referral(cr, [withdraw]), actor="operator")
+    assert withdraw in {r["sender_case_id"] for r in incoming.list_received_cases(pa.engine)}
+    laptop.save([person(12, recipients=["services"])], [withdraw])
+    assert [c for c, _ in outgoing.due_withdrawals(cr.engine)["pa_uia"]] == [withdraw]
+    (again,) = outgoing.prepare_withdrawals(cr.engine, cr.keystore, actor="operator")
+    notice = outgoing.export(cr.engine, again.package_id, actor="operator")
+    assert incoming.import_package(pa.engine, pa.keystore, notice, actor="operator").withdrawn == 1
+    assert withdraw not in {r["sender_case_id"] for r in incoming.list_received_cases(pa.engine)}
+    assert outgoing.due_withdrawals(cr.engine) == {}
+
+
 def test_aggregate_package_carries_suppressed_tables_and_no_record(pair):
     cr, pa = pair
     contents = [person(n, gender="male" if n % 3 else "female") for n in range(30)]

@@ -323,22 +323,26 @@ def export(engine: Engine, package_id: str, *, actor: str) -> bytes:
 # --- withdrawals ---------------------------------------------------------------------------------------
 def due_withdrawals(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     """recipient -> [(case_id, package_id)] for cases sent whose current head no longer
-    allows that recipient and purpose, and for which no notice was made yet."""
+    allows that recipient and purpose, and that no notice made after the sending covers
+    (a person may consent again, be sent again, and withdraw again)."""
     reg = load_registry()
     due: dict[str, list[tuple[str, str]]] = {}
     with engine.connect() as conn:
         _, country = sender_country(conn)
         sent = conn.execute(select(pcases_t.c.case_id, pcases_t.c.package_id, packages_t.c.recipient_key,
-                                   packages_t.c.purpose)
+                                   packages_t.c.purpose, packages_t.c.sent_at)
                             .join(packages_t, packages_t.c.package_id == pcases_t.c.package_id)
                             .where(packages_t.c.kind == "referral", packages_t.c.status == "sent")).all()
-        notified = {(r.recipient_key, r.case_id) for r in conn.execute(
-            select(packages_t.c.recipient_key, pcases_t.c.case_id)
-            .join(pcases_t, pcases_t.c.package_id == packages_t.c.package_id)
-            .where(packages_t.c.kind == "withdrawal", packages_t.c.status != "cancelled"))}
-        sent = [row for row in sent if (row.recipient_key, row.case_id) not in notified]
+        notified: dict[tuple[str, str], datetime] = {}  # (recipient, case) -> the latest notice
+        for r in conn.execute(select(packages_t.c.recipient_key, pcases_t.c.case_id, packages_t.c.prepared_at)
+                              .join(pcases_t, pcases_t.c.package_id == packages_t.c.package_id)
+                              .where(packages_t.c.kind == "withdrawal", packages_t.c.status != "cancelled")):
+            key = (r.recipient_key, r.case_id)
+            notified[key] = max(notified.get(key, r.prepared_at), r.prepared_at)
+        sent = [row for row in sent if (row.recipient_key, row.case_id) not in notified
+                or row.sent_at >= notified[(row.recipient_key, row.case_id)]]
         heads = head_revisions(conn, [row.case_id for row in sent]) if sent else {}
-        for case_id, package_id, recipient, purpose in sent:
+        for case_id, package_id, recipient, purpose, _ in sent:
             head = heads[case_id]
             decision, _ = decide(reg.get(recipient), purpose, country, head.codebook_version, head.content)
             if not decision.allowed:
