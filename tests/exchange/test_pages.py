@@ -34,6 +34,8 @@ def test_supervisor_pages_end_to_end(pair):
         export = analyst.get("/exchange/htcds.csv?k=11")  # analysts may take the HTCDS export
         assert export.status_code == 200 and export.text.startswith("cas_DateOfIdentification,")
         assert "FICTICIA" not in export.text
+        plain = analyst.get("/exchange/htcds.csv")  # never record-level rows with exact dates for analysts
+        assert plain.status_code == 200 and 'filename="htcds-k11.csv"' in plain.headers["content-disposition"]
 
         uno, dos = signed_in(cr_url, "sup.uno"), signed_in(cr_url, "sup.dos")
         page = uno.get("/exchange/")

@@ -44,21 +44,27 @@ def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_
 
         contents = [person(1), person(2, recipients=["other_country"], purposes=["services"])]
         case_ids = cr.laptop().save(contents)
-        code, out = run(capsys, cr.home, "exchange", "prepare", "--recipient", "pa_uia", "--purpose", "services",
-                        "--case", case_ids[0], "--case", case_ids[1], files=files)
+        prepare = ["exchange", "prepare", "--recipient", "pa_uia", "--purpose", "services",
+                   "--case", case_ids[0], "--case", case_ids[1]]
+        code, out = run(capsys, cr.home, *prepare, files=files)  # no anonymous preparing
+        assert code != 0 and "--supervisor" in out
+        code, out = run(capsys, cr.home, *prepare, "--supervisor", "analista", files=files)
+        assert code != 0 and cr.count("exchange_packages") == 0  # an analyst is refused
+        code, out = run(capsys, cr.home, *prepare, "--supervisor", "sup.dos", files=files)
         assert code == 0, out
         package_id = out.split()[1]
         assert package_id.startswith("xp-")
 
-        # nothing leaves before a supervisor approves
-        code, out = run(capsys, cr.home, "exchange", "export", package_id, "--out", str(tmp_path / "p.xp"),
-                        files=files)
+        # nothing leaves before a supervisor approves, and not the one who prepared it
+        export = ["exchange", "export", package_id, "--out", str(tmp_path / "p.xp"), "--supervisor", "sup.uno"]
+        code, out = run(capsys, cr.home, *export, files=files)
         assert code == 2 and "aprob" in out.lower() or "approved" in out
         assert not (tmp_path / "p.xp").exists()
+        code, out = run(capsys, cr.home, "exchange", "approve", package_id, "--supervisor", "sup.dos", files=files)
+        assert code == 2, out
         code, out = run(capsys, cr.home, "exchange", "approve", package_id, "--supervisor", "sup.uno", files=files)
         assert code == 0, out
-        code, out = run(capsys, cr.home, "exchange", "export", package_id, "--out", str(tmp_path / "p.xp"),
-                        files=files)
+        code, out = run(capsys, cr.home, *export, files=files)
         assert code == 0, out
         data = (tmp_path / "p.xp").read_bytes()
         for c in contents:  # encrypted: no name, document or narrative in the file

@@ -47,7 +47,20 @@ def test_each_migration_with_data(db_url):
             conn.execute(text("INSERT INTO cases (case_id, head_revision_id, revision_count, open_conflicts,"
                               " review_state, first_received_at, updated_at) VALUES (:c, :r, 1, 0, 'new', :t, :t)"),
                          {"c": rev["case_id"], "r": rev["revision_id"], "t": now})
-        upgrade(engine)  # 0002 backfills the case facts from the head revision
+        upgrade(engine, "0006")  # 0002 backfills the case facts from the head revision
+        with engine.begin() as conn:  # two outgoing packages at 0006: a supervisor's and the old CLI's
+            conn.execute(text("INSERT INTO users (username, password_hash, role, institution, disabled, failed_logins,"
+                              " created_at) VALUES ('sup.pani', 'x', 'supervisor', 'pani', :f, 0, :t)"),
+                         {"f": False, "t": now})
+            for pid, who in (("xp-1", "user:sup.pani"), ("xp-2", "operator")):
+                conn.execute(text("INSERT INTO exchange_packages (package_id, kind, recipient_key, purpose, status,"
+                                  " fields, spec, case_count, prepared_by, prepared_at) VALUES (:p, 'referral',"
+                                  " 'cr_pani', 'services', 'prepared', '[]', '{}', 1, :w, :t)"),
+                             {"p": pid, "w": who, "t": now})
+        upgrade(engine)  # 0007: each package belongs to its preparer's institution
+        with engine.connect() as conn:
+            owners = dict(conn.execute(text("SELECT package_id, institution FROM exchange_packages")).all())
+        assert owners == {"xp-1": "pani", "xp-2": None}
         with engine.connect() as conn:
             row = conn.execute(text("SELECT case_id, revision_id, border_post, quarter FROM case_facts")).one()
         assert row[:3] == (rev["case_id"], rev["revision_id"], rev["content"]["border_post"])

@@ -5,6 +5,7 @@ never with personal data: packages, cases and recipients are named by their ids.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -15,6 +16,23 @@ pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, sec
 
 t = i18n.t
 ACTOR = "operator"
+SUPERVISOR = click.option("--supervisor", required=True,
+                          help="Usuario supervisor, con su contraseña / supervising user, with their password.")
+
+
+@contextmanager
+def signed_in(c, username: str):
+    """The supervisor, signed in with their password for this one command (the same lockout
+    as the pages): whoever prepares, approves or sends a package is a named person of an
+    institution, never the anonymous operator."""
+    from ..auth import authenticate, login, logout, require_role
+
+    engine, settings = c.engine(), c.settings()
+    token, _ = login(engine, settings, username, c.password(confirm=False))
+    try:
+        yield require_role(authenticate(engine, settings, token), "supervisor")
+    finally:
+        logout(engine, token)
 
 
 @click.group(name="exchange")
@@ -79,36 +97,35 @@ def keys_import(c, key: str, file: str, fingerprint: str) -> None:
 @click.option("--purpose", required=True)
 @click.option("--case", "cases", multiple=True, help="Id de caso (repetible) / case id (repeatable).")
 @click.option("--period", default=None, help="Paquete agregado: 2026, 2026-Q3 o AAAA-MM-DD..AAAA-MM-DD.")
+@SUPERVISOR
 @pass_ctx
-def prepare_cmd(c, recipient: str, purpose: str, cases: tuple[str, ...], period: str | None) -> None:
-    """Preparar un paquete (queda pendiente de aprobación) / prepare a package (awaits approval)."""
+def prepare_cmd(c, recipient: str, purpose: str, cases: tuple[str, ...], period: str | None, supervisor: str) -> None:
+    """Preparar un paquete (queda pendiente de la aprobación de otra persona) / prepare a package (awaits
+    someone else's approval)."""
     from .outgoing import prepare_aggregate, prepare_referral
 
     engine = c.engine()
-    if period:
-        pkg = prepare_aggregate(engine, recipient, period, actor=ACTOR)
-    else:
-        pkg = prepare_referral(engine, recipient, purpose, list(cases), actor=ACTOR)
+    with signed_in(c, supervisor) as who:
+        if period:
+            pkg = prepare_aggregate(engine, recipient, period, actor=who.actor, institution=who.institution)
+        else:
+            pkg = prepare_referral(engine, recipient, purpose, list(cases), actor=who.actor,
+                                   institution=who.institution)
     click.echo(t("exchange.prepared", package=pkg.package_id, kind=pkg.kind, recipient=pkg.recipient_key,
                  purpose=pkg.purpose, cases=pkg.case_count))
 
 
 @exchange.command(name="approve")
 @click.argument("package_id")
-@click.option("--supervisor", required=True, help="Usuario supervisor que aprueba / approving supervisor.")
+@SUPERVISOR
 @pass_ctx
 def approve_cmd(c, package_id: str, supervisor: str) -> None:
     """Aprobación de un supervisor (con su contraseña) / a supervisor's approval (with their password)."""
-    from ..auth import authenticate, login, logout
     from .outgoing import approve
 
-    engine, settings = c.engine(), c.settings()
-    token, _ = login(engine, settings, supervisor, c.password(confirm=False))
-    try:
-        who = authenticate(engine, settings, token)
-        pkg = approve(engine, c.keystore(), package_id, approver=who.actor, approver_role=who.role)
-    finally:
-        logout(engine, token)
+    with signed_in(c, supervisor) as who:
+        pkg = approve(c.engine(), c.keystore(), package_id, approver=who.actor, approver_role=who.role,
+                      institution=who.institution)
     click.echo(t("exchange.approved", package=pkg.package_id, supervisor=supervisor, sha256=pkg.sha256[:16]))
 
 
@@ -126,12 +143,14 @@ def list_cmd(c, status: str | None) -> None:
 @exchange.command(name="export")
 @click.argument("package_id")
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
+@SUPERVISOR
 @pass_ctx
-def export_cmd(c, package_id: str, out: str) -> None:
+def export_cmd(c, package_id: str, out: str, supervisor: str) -> None:
     """Escribir un paquete aprobado para enviarlo / write an approved package to send it."""
     from .outgoing import export
 
-    data = export(c.engine(), package_id, actor=ACTOR)
+    with signed_in(c, supervisor) as who:
+        data = export(c.engine(), package_id, actor=who.actor, institution=who.institution)
     atomic_write(Path(out), data)
     click.echo(t("exchange.exported", package=package_id, path=out, size=len(data)))
 

@@ -245,16 +245,25 @@ def _store_once(engine: Engine, data: bytes, manifest: envelope.Manifest, actor:
 
 
 # --- reading what was received ---------------------------------------------------------------------
-def list_received(engine: Engine, limit: int = 500) -> list[dict]:
+def _for_us(conn: Connection, institution: str | None) -> bool:
+    """Packages arrive addressed to this server's registry key: only that institution's
+    supervisors (or one without an institution, national scope) may read them."""
+    return institution is None or load_registry().get(self_key(conn)).institution == institution
+
+
+def list_received(engine: Engine, limit: int = 500, institution: str | None = None) -> list[dict]:
     """Packages received (manifests only)."""
     with engine.connect() as conn:
+        if not _for_us(conn, institution):
+            return []
         rows = conn.execute(select(received_t.c.package_id, received_t.c.kind, received_t.c.sender_key,
                                    received_t.c.purpose, received_t.c.case_count, received_t.c.received_at,
                                    received_t.c.received_by).order_by(received_t.c.received_at.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]
 
 
-def list_received_cases(engine: Engine, include_withdrawn: bool = False, limit: int = 1000) -> list[dict]:
+def list_received_cases(engine: Engine, include_withdrawn: bool = False, limit: int = 1000,
+                        institution: str | None = None) -> list[dict]:
     """Received records without their content (ids, sender, purpose, state)."""
     q = select(rcases_t.c.id, rcases_t.c.package_id, rcases_t.c.sender_key, rcases_t.c.sender_case_id,
                rcases_t.c.purpose, rcases_t.c.basis, rcases_t.c.received_at, rcases_t.c.withdrawn) \
@@ -262,14 +271,14 @@ def list_received_cases(engine: Engine, include_withdrawn: bool = False, limit: 
     if not include_withdrawn:
         q = q.where(rcases_t.c.withdrawn.is_(False))
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(q)]
+        return [dict(r._mapping) for r in conn.execute(q)] if _for_us(conn, institution) else []
 
 
-def open_received_case(engine: Engine, record_id: int, *, actor: str) -> dict:
+def open_received_case(engine: Engine, record_id: int, *, actor: str, institution: str | None = None) -> dict:
     """One received record with its content; audited as opened. Withdrawn ones are gone."""
     with transaction(engine) as conn:
         row = conn.execute(select(rcases_t).where(rcases_t.c.id == record_id)).first()
-        if row is None:
+        if row is None or not _for_us(conn, institution):
             raise ReceivedCaseUnknown(record_id=record_id)
         if row.withdrawn:
             audit.append(conn, actor, "exchange_open_refused", str(record_id), reason="withdrawn")

@@ -53,6 +53,7 @@ class ExchangePackage(Base):
     fields: Mapped[list] = mapped_column(JsonDoc)  # field keys a referral carries (none for aggregates)
     spec: Mapped[dict] = mapped_column(JsonDoc)  # aggregate period / withdrawal references (no personal data)
     case_count: Mapped[int] = mapped_column(Integer)
+    institution: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the preparer's (None: national)
     prepared_by: Mapped[str] = mapped_column(String(80))
     prepared_at: Mapped[datetime] = mapped_column(UTCDateTime)
     approved_by: Mapped[str | None] = mapped_column(String(80), nullable=True)

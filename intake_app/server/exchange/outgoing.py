@@ -14,6 +14,11 @@ export (sent). Every step is in the server's audit log.
 
 A package is checked again at export: a referral whose person withdrew consent after
 approval does not leave.
+
+A package belongs to its preparer's institution. Functions that take ``institution`` act for
+a supervisor of that institution: a package of another institution is unknown to them (so
+its existence does not show). ``None`` is national scope (a supervisor without an
+institution, or the operator's own commands that release nothing).
 """
 
 from __future__ import annotations
@@ -81,12 +86,17 @@ class PackageInfo:
     sent_by: str | None
     sent_at: datetime | None
     sha256: str | None
+    institution: str | None = None
 
 
 def _info(row) -> PackageInfo:
     return PackageInfo(row.package_id, row.kind, row.recipient_key, row.purpose, row.status, row.case_count,
                        list(row.fields or []), dict(row.spec or {}), row.prepared_by, row.prepared_at,
-                       row.approved_by, row.approved_at, row.sent_by, row.sent_at, row.sha256)
+                       row.approved_by, row.approved_at, row.sent_by, row.sent_at, row.sha256, row.institution)
+
+
+def _in_scope(q, institution: str | None):
+    return q if institution is None else q.where(packages_t.c.institution == institution)
 
 
 def sender_country(conn: Connection) -> tuple[str, str]:
@@ -181,7 +191,7 @@ def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: lis
         conn.execute(packages_t.insert().values(
             package_id=pid, kind="referral", recipient_key=rec.key, purpose=purpose, status="prepared",
             fields=sorted(fields), spec={"codebook_versions": sorted(versions)}, case_count=len(rows),
-            prepared_by=actor, prepared_at=now))
+            institution=institution, prepared_by=actor, prepared_at=now))
         conn.execute(pcases_t.insert(), rows)
         audit.append(conn, actor, "exchange_prepared", pid, kind="referral", recipient=rec.key, purpose=purpose,
                      cases=len(rows), bases=sorted({r["basis"] for r in rows}))
@@ -197,7 +207,8 @@ def _audit_refusal(engine: Engine, actor: str, recipient: str, purpose: str, err
         pass
 
 
-def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str) -> PackageInfo:
+def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str,
+                      institution: str | None = None) -> PackageInfo:
     from .aggregate import parse_period
 
     rec = load_registry().check_purpose(recipient, "reporting", "aggregate")
@@ -208,7 +219,7 @@ def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str
         conn.execute(packages_t.insert().values(
             package_id=pid, kind="aggregate", recipient_key=rec.key, purpose="reporting", status="prepared",
             fields=[], spec={"period": period, "from": first, "to": last}, case_count=0,
-            prepared_by=actor, prepared_at=utcnow()))
+            institution=institution, prepared_by=actor, prepared_at=utcnow()))
         audit.append(conn, actor, "exchange_prepared", pid, kind="aggregate", recipient=rec.key, period=period)
     return get_package(engine, pid)
 
@@ -242,12 +253,13 @@ def _seal(conn: Connection, keystore: KeyStore, pkg, payload: dict, fields: list
                          payload, sender_keys=keystore.keys().signing, recipient_hpke_public=peer.hpke_public)
 
 
-def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: str, approver_role: str) -> PackageInfo:
+def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: str, approver_role: str,
+            institution: str | None = None) -> PackageInfo:
     """A supervisor's approval: the package is built, encrypted to the recipient and signed now."""
     if approver_role != "supervisor":
         raise ApproverNotSupervisor(role=approver_role)
     with transaction(engine) as conn:
-        pkg = _locked(conn, package_id)
+        pkg = _locked(conn, package_id, institution)
         if pkg.status != "prepared":
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared")
         if pkg.prepared_by == approver:
@@ -275,9 +287,9 @@ def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: st
     return get_package(engine, package_id)
 
 
-def cancel(engine: Engine, package_id: str, *, actor: str) -> PackageInfo:
+def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | None = None) -> PackageInfo:
     with transaction(engine) as conn:
-        pkg = _locked(conn, package_id)
+        pkg = _locked(conn, package_id, institution)
         if pkg.status not in ("prepared", "approved"):
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared")
         conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(status="cancelled",
@@ -287,11 +299,11 @@ def cancel(engine: Engine, package_id: str, *, actor: str) -> PackageInfo:
 
 
 # --- export (send) ------------------------------------------------------------------------------------
-def export(engine: Engine, package_id: str, *, actor: str) -> bytes:
+def export(engine: Engine, package_id: str, *, actor: str, institution: str | None = None) -> bytes:
     """The sealed bytes of an approved (or already sent) package; marks it sent. A referral
     is re-checked against each case's current head first."""
     with engine.connect() as conn:  # check first, outside the write transaction
-        pkg = _locked(conn, package_id)
+        pkg = _locked(conn, package_id, institution)
         if pkg.status not in ("approved", "sent"):
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved")
         refused = None
@@ -321,7 +333,7 @@ def export(engine: Engine, package_id: str, *, actor: str) -> bytes:
 
 
 # --- withdrawals ---------------------------------------------------------------------------------------
-def due_withdrawals(engine: Engine) -> dict[str, list[tuple[str, str]]]:
+def due_withdrawals(engine: Engine, institution: str | None = None) -> dict[str, list[tuple[str, str]]]:
     """recipient -> [(case_id, package_id)] for cases sent whose current head no longer
     allows that recipient and purpose, and that no notice made after the sending covers
     (a person may consent again, be sent again, and withdraw again)."""
@@ -329,10 +341,11 @@ def due_withdrawals(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     due: dict[str, list[tuple[str, str]]] = {}
     with engine.connect() as conn:
         _, country = sender_country(conn)
-        sent = conn.execute(select(pcases_t.c.case_id, pcases_t.c.package_id, packages_t.c.recipient_key,
-                                   packages_t.c.purpose, packages_t.c.sent_at)
-                            .join(packages_t, packages_t.c.package_id == pcases_t.c.package_id)
-                            .where(packages_t.c.kind == "referral", packages_t.c.status == "sent")).all()
+        sent = conn.execute(_in_scope(select(pcases_t.c.case_id, pcases_t.c.package_id, packages_t.c.recipient_key,
+                                             packages_t.c.purpose, packages_t.c.sent_at)
+                                      .join(packages_t, packages_t.c.package_id == pcases_t.c.package_id)
+                                      .where(packages_t.c.kind == "referral", packages_t.c.status == "sent"),
+                                      institution)).all()
         notified: dict[tuple[str, str], datetime] = {}  # (recipient, case) -> the latest notice
         for r in conn.execute(select(packages_t.c.recipient_key, pcases_t.c.case_id, packages_t.c.prepared_at)
                               .join(pcases_t, pcases_t.c.package_id == packages_t.c.package_id)
@@ -350,16 +363,27 @@ def due_withdrawals(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     return due
 
 
-def prepare_withdrawals(engine: Engine, keystore: KeyStore, *, actor: str) -> list[PackageInfo]:
-    """One sealed notice per recipient for every withdrawal due (ready to export)."""
+def prepare_withdrawals(engine: Engine, keystore: KeyStore, *, actor: str,
+                        institution: str | None = None) -> list[PackageInfo]:
+    """One sealed notice per recipient and institution for every withdrawal due (ready to
+    export); a notice belongs to the institution of the referrals it withdraws."""
+    due = due_withdrawals(engine, institution)
+    referrals = {p for items in due.values() for _, p in items}
+    owner: dict[str, str | None] = {}
+    if referrals:
+        with engine.connect() as conn:
+            owner = dict(conn.execute(select(packages_t.c.package_id, packages_t.c.institution)
+                                      .where(packages_t.c.package_id.in_(referrals))).all())
     made = []
-    for recipient, items in sorted(due_withdrawals(engine).items()):
-        made.append(make_withdrawal(engine, keystore, recipient, items, actor=actor))
+    for recipient, items in sorted(due.items()):
+        for inst in sorted({owner.get(p) for _, p in items}, key=lambda i: i or ""):
+            made.append(make_withdrawal(engine, keystore, recipient, [it for it in items if owner.get(it[1]) == inst],
+                                        actor=actor, institution=inst))
     return made
 
 
 def make_withdrawal(engine: Engine, keystore: KeyStore, recipient: str, items: list[tuple[str, str]], *,
-                    actor: str) -> PackageInfo:
+                    actor: str, institution: str | None = None) -> PackageInfo:
     pid = new_package_id()
     case_ids = sorted({c for c, _ in items})
     refs = sorted({p for _, p in items})
@@ -367,7 +391,8 @@ def make_withdrawal(engine: Engine, keystore: KeyStore, recipient: str, items: l
     with transaction(engine) as conn:
         conn.execute(packages_t.insert().values(
             package_id=pid, kind="withdrawal", recipient_key=recipient, purpose="withdrawal", status="prepared",
-            fields=[], spec={"packages": refs}, case_count=len(case_ids), prepared_by=actor, prepared_at=now))
+            fields=[], spec={"packages": refs}, case_count=len(case_ids), institution=institution,
+            prepared_by=actor, prepared_at=now))
         conn.execute(pcases_t.insert(), [{"package_id": pid, "case_id": c, "revision_id": None, "basis": None}
                                          for c in case_ids])
         pkg = _locked(conn, pid)
@@ -381,8 +406,8 @@ def make_withdrawal(engine: Engine, keystore: KeyStore, recipient: str, items: l
 
 
 # --- reading ---------------------------------------------------------------------------------------------
-def _locked(conn: Connection, package_id: str):
-    q = select(packages_t).where(packages_t.c.package_id == package_id)
+def _locked(conn: Connection, package_id: str, institution: str | None = None):
+    q = _in_scope(select(packages_t).where(packages_t.c.package_id == package_id), institution)
     if conn.dialect.name == "postgresql":
         q = q.with_for_update()
     row = conn.execute(q).first()
@@ -391,16 +416,18 @@ def _locked(conn: Connection, package_id: str):
     return row
 
 
-def get_package(engine: Engine, package_id: str) -> PackageInfo:
+def get_package(engine: Engine, package_id: str, institution: str | None = None) -> PackageInfo:
     with engine.connect() as conn:
-        row = conn.execute(select(packages_t).where(packages_t.c.package_id == package_id)).first()
+        row = conn.execute(_in_scope(select(packages_t).where(packages_t.c.package_id == package_id),
+                                     institution)).first()
     if row is None:
         raise PackageUnknown(package_id=package_id)
     return _info(row)
 
 
-def list_packages(engine: Engine, status: str | None = None, limit: int = 200) -> list[PackageInfo]:
-    q = select(packages_t).order_by(packages_t.c.prepared_at.desc()).limit(limit)
+def list_packages(engine: Engine, status: str | None = None, limit: int = 200,
+                  institution: str | None = None) -> list[PackageInfo]:
+    q = _in_scope(select(packages_t), institution).order_by(packages_t.c.prepared_at.desc()).limit(limit)
     if status:
         q = q.where(packages_t.c.status == status)
     with engine.connect() as conn:

@@ -125,10 +125,10 @@ def router() -> APIRouter:
             return refused
         lang = _lang(request)
         engine = request.app.state.engine
-        packages = await run_in_threadpool(outgoing.list_packages, engine)
+        packages = await run_in_threadpool(lambda: outgoing.list_packages(engine, institution=who.institution))
         peers = await run_in_threadpool(list_peers, engine)
         recipients = [rec for rec in load_registry() if rec.key in peers]
-        due = await run_in_threadpool(outgoing.due_withdrawals, engine)
+        due = await run_in_threadpool(outgoing.due_withdrawals, engine, who.institution)
         due_cases = len({case_id for items in due.values() for case_id, _ in items})
         return render("packages.html", lang, principal=who, packages=packages, recipients=recipients,
                       due_cases=due_cases, due_recipients=len(due),
@@ -146,7 +146,7 @@ def router() -> APIRouter:
         try:
             if form.get("period"):
                 pkg = await run_in_threadpool(lambda: outgoing.prepare_aggregate(
-                    engine, form.get("recipient", ""), form["period"], actor=who.actor))
+                    engine, form.get("recipient", ""), form["period"], actor=who.actor, institution=who.institution))
             else:
                 cases = [c for c in re.split(r"[\s,;]+", form.get("cases", "")) if c][:outgoing.MAX_CASES]
                 pkg = await run_in_threadpool(lambda: outgoing.prepare_referral(
@@ -165,7 +165,8 @@ def router() -> APIRouter:
         st = request.app.state
         try:
             await run_in_threadpool(lambda: outgoing.approve(st.engine, st.keystore, package_id[:40],
-                                                             approver=who.actor, approver_role=who.role))
+                                                             approver=who.actor, approver_role=who.role,
+                                                             institution=who.institution))
         except IntakeError as err:
             return done(lang if lang in LANGUAGES else "es", error=err.code, **_params(err))
         return done(lang if lang in LANGUAGES else "es", ok="approved", package=package_id[:40])
@@ -177,7 +178,7 @@ def router() -> APIRouter:
             return refused
         try:
             data = await run_in_threadpool(lambda: outgoing.export(request.app.state.engine, package_id[:40],
-                                                                   actor=who.actor))
+                                                                   actor=who.actor, institution=who.institution))
         except IntakeError as err:
             return done(_lang(request), error=err.code, **_params(err))
         return Response(data, media_type="application/octet-stream",
@@ -186,14 +187,15 @@ def router() -> APIRouter:
     @r.get("/htcds.{fmt}")
     async def _htcds(request: Request, fmt: str):
         """HTCDS 2.0 export of the caller's institution's cases (``?k=11``: the k-anonymized variant).
-        Analysts too: it holds no identity field."""
+        Analysts get only the k-anonymized variant: record-level rows with exact dates, nationality
+        and post re-identify people even without a name."""
         who, refused = await guard(request, ("supervisor", "analyst"))
         if refused:
             return refused
         if fmt not in ("csv", "json"):
             return render("error.html", _lang(request), 404, principal=who,
                           message=describe_error(NotFound(), _lang(request)))
-        k = HTCDS_K if request.query_params.get("k") == str(HTCDS_K) else None
+        k = HTCDS_K if request.query_params.get("k") == str(HTCDS_K) or who.role == "analyst" else None
         engine = request.app.state.engine
 
         def run():
@@ -216,7 +218,8 @@ def router() -> APIRouter:
             return refused
         lang = (await _form(request)).get("lang", "es")
         st = request.app.state
-        made = await run_in_threadpool(lambda: outgoing.prepare_withdrawals(st.engine, st.keystore, actor=who.actor))
+        made = await run_in_threadpool(lambda: outgoing.prepare_withdrawals(st.engine, st.keystore, actor=who.actor,
+                                                                            institution=who.institution))
         return done(lang if lang in LANGUAGES else "es", ok="withdrawals", count=len(made))
 
     @r.get("/received")
@@ -226,8 +229,8 @@ def router() -> APIRouter:
             return refused
         lang = _lang(request)
         engine = request.app.state.engine
-        packages = await run_in_threadpool(incoming.list_received, engine)
-        records = await run_in_threadpool(incoming.list_received_cases, engine)
+        packages = await run_in_threadpool(lambda: incoming.list_received(engine, institution=who.institution))
+        records = await run_in_threadpool(lambda: incoming.list_received_cases(engine, institution=who.institution))
         cb = load_codebook()
         return render("received.html", lang, principal=who, packages=packages, records=records,
                       registry=load_registry().recipients,
@@ -271,7 +274,8 @@ def router() -> APIRouter:
         lang = _lang(request)
         try:
             rec = await run_in_threadpool(lambda: incoming.open_received_case(request.app.state.engine, record_id,
-                                                                              actor=who.actor))
+                                                                              actor=who.actor,
+                                                                              institution=who.institution))
         except IntakeError as err:
             return render("error.html", lang, 410 if err.code.endswith("withdrawn") else 404,
                           message=describe_error(err, lang), principal=who)
