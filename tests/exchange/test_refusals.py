@@ -219,3 +219,15 @@ def test_a_refusal_is_not_overridden_by_a_legal_obligation(pair):
         outgoing.prepare_referral(cr.engine, "cr_dgme", "services", [refused], actor="user:sup.uno")
     pkg = outgoing.prepare_referral(cr.engine, "cr_dgme", "services", [not_possible], actor="user:sup.uno")
     assert outgoing.package_cases(cr.engine, pkg.package_id)[0]["basis"] == "legal_obligation"
+
+
+@pytest.mark.parametrize("recipient, purpose", [("pa_uia", "reporting"), ("iom", "research")])
+def test_statistics_travel_as_aggregates_not_records(pair, recipient, purpose):
+    from intake_app.server.exchange.errors import StatisticsAreAggregates
+
+    cr, _ = pair
+    case_id, = cr.laptop().save([person(63, recipients=["other_country", "iom"], purposes=["reporting", "research"])])
+    with pytest.raises(StatisticsAreAggregates) as info:
+        outgoing.prepare_referral(cr.engine, recipient, purpose, [case_id], actor="user:sup.uno")
+    assert info.value.params == {"recipient": recipient, "purpose": purpose}
+    assert cr.count("exchange_packages") == 0

@@ -150,6 +150,15 @@ class ApproverNotSupervisor(ExchangeError):
     status = 403
 
 
+class StatisticsAreAggregates(ExchangeError):
+    """Statistics and research go as aggregate figures, never as individual records (even
+    without names, a record with age, nationality, post and dates singles a person out).
+    params: recipient, purpose."""
+
+    code = "exchange_statistics_are_aggregates"
+    status = 403
+
+
 class KindNotAllowed(ExchangeError):
     """The registry does not let this recipient receive this kind of package. params: recipient, kind."""
 

@@ -41,6 +41,8 @@ from .models import ExchangePeer
 
 KINDS = ("referral", "aggregate")
 COUNTRIES = ("CR", "PA", "INT")
+RECORD_PURPOSES = ("services", "prosecution")  # a person's record goes only where the person is helped or heard
+# reporting and research get aggregate figures (or the k-anonymous HTCDS export), never records
 SELF_META_KEY = "exchange_self"
 _KEY = re.compile(r"[a-z][a-z0-9_]{1,47}", re.ASCII)
 peers_t = ExchangePeer.__table__
@@ -84,6 +86,10 @@ class Registry:
         rec = self.get(key)
         if purpose not in rec.purposes:
             raise PurposeNotAllowed(recipient=key, purpose=purpose)
+        if kind == "referral" and purpose not in RECORD_PURPOSES:
+            from .errors import StatisticsAreAggregates
+
+            raise StatisticsAreAggregates(recipient=key, purpose=purpose)
         if kind not in rec.kinds:
             from .errors import KindNotAllowed
 
