@@ -4,11 +4,13 @@ recipient; aggregate packages carry the dashboard's suppressed tables and no rec
 from __future__ import annotations
 
 import json
+from collections import Counter
+from datetime import date, timedelta
 
 import pytest
 
 from intake_app.server.exchange import envelope, incoming, outgoing
-from intake_app.server.exchange.aggregate import parse_period
+from intake_app.server.exchange.aggregate import aggregate_tables, parse_period, quarters_between
 from intake_app.server.exchange.errors import AggregatePeriodInvalid, ReceivedCaseWithdrawn, \
     RefusedRecipientNotCovered
 
@@ -85,21 +87,50 @@ def test_aggregate_package_carries_suppressed_tables_and_no_record(pair):
     for cid, c in zip(case_ids, contents):  # no case id, no name, no document anywhere
         assert cid not in text and c["given_names"] not in text and c["document_number"] not in text
     assert pa.count("exchange_received_cases") == 0
-    assert tables["persons"] == 30 and tables["views"]
-    for view in tables["views"].values():
-        for table in view:
-            for row in table["rows"]:
-                for cell in row["cells"]:
-                    if cell.isdigit():
-                        assert int(cell) == 0 or int(cell) >= 11, (table["id"], row["code"], cell)
-    women = next(r for t in tables["views"]["sex"] for r in t["rows"] if r["code"] == "woman")
-    assert women["cells"][0] in ("<11", "x")  # 10 women: suppressed
+    blocks = tables["quarters"]
+    assert [b["quarter"] for b in blocks] == quarters_between(quarter(dates[0]), quarter(dates[-1]))
+    by_quarter = Counter(quarter(c["record_date"]) for c in contents)
+    for block in blocks:  # each quarter on its own: too few persons, nothing at all
+        n = by_quarter[block["quarter"]]
+        assert block["too_few"] == (n < 11) and block["persons"] == (n if n >= 11 else None)
+        assert bool(block["views"]) == (n >= 11)
+        for view in block["views"].values():
+            for table in view:
+                for row in table["rows"]:
+                    for cell in row["cells"]:
+                        if cell.isdigit():
+                            assert int(cell) == 0 or int(cell) >= 11, (table["id"], row["code"], cell)
+
+
+def test_overlapping_aggregate_packages_cannot_be_subtracted(pair):
+    """A quarter withheld as too small stays withheld in a package for a longer period: there
+    is no multi-quarter total to subtract another package from."""
+    cr, _ = pair
+    today = date.today()
+    this_q = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)  # first day of this quarter
+    before = start - timedelta(days=45)  # the middle of the previous quarter
+    prev_q = f"{before.year}-Q{(before.month - 1) // 3 + 1}"
+    many = [person(n, record_date=(before + timedelta(days=n % 20)).isoformat()) for n in range(20)]
+    few = [person(100 + n, record_date=start.isoformat(), citizenship="NP") for n in range(3)]
+    cr.laptop().save(many + few)
+
+    def sealed(period):
+        pkg = outgoing.prepare_aggregate(cr.engine, "pa_uia", period, actor="user:sup.uno")
+        with cr.engine.connect() as conn:
+            return aggregate_tables(conn, outgoing.get_package(cr.engine, pkg.package_id).spec)
+
+    one, both = sealed(prev_q), sealed(f"{prev_q}..{this_q}")
+    assert one["quarters"][0] == both["quarters"][0]  # the same block in both packages
+    assert both["quarters"][1] == {"quarter": this_q, "too_few": True, "persons": None, "views": {}}
+    assert "persons" not in both and "views" not in both  # no total over the period
 
 
 def test_aggregate_periods():
     assert parse_period("2026") == ("2026-Q1", "2026-Q4")
     assert parse_period("2026-Q3") == ("2026-Q3", "2026-Q3")
     assert parse_period("2025-Q4..2026-Q2") == ("2025-Q4", "2026-Q2")
-    for bad in ("2026-Q5", "ayer", "2026-Q3..2026-Q1", ""):
+    assert quarters_between("2025-Q3", "2026-Q2") == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    for bad in ("2026-Q5", "ayer", "2026-Q3..2026-Q1", "", "2000-Q1..2026-Q4"):
         with pytest.raises(AggregatePeriodInvalid):
             parse_period(bad)

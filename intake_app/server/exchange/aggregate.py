@@ -1,11 +1,16 @@
-"""The aggregate package's content: the dashboard's own suppressed tables for a period.
+"""The aggregate package's content: the dashboard's own suppressed tables, quarter by quarter.
 
-Every view of the dashboard (intake_app/server/dashboard) is built for the period's
-quarters, with small-cell and complementary suppression already applied there (CTDC's
-k = 11), and only what a dashboard reader may see is copied: the table's id, title,
+Every view of the dashboard (intake_app/server/dashboard) is built for **each quarter of the
+period on its own**, with small-cell and complementary suppression already applied there
+(CTDC's k = 11), and only what a dashboard reader may see is copied: the table's id, title,
 headers and the shown cell strings (numbers, ``<11``, ``x``). The raw counts and the
-suppression bookkeeping a dashboard table keeps for its tests never leave. No case id,
-no individual record: a period with fewer than 11 persons carries no table at all.
+suppression bookkeeping a dashboard table keeps for its tests never leave. No case id, no
+individual record: a quarter with fewer than 11 persons carries no table at all.
+
+Why quarters and never a total over several: two packages for overlapping periods (2026-Q3,
+then 2026-Q3..2026-Q4) could be subtracted from each other to give exactly the quarter that
+was withheld as too small. A quarter's block is the same in every package that holds it, so
+there is nothing to subtract.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from sqlalchemy.engine import Connection
 from .errors import AggregatePeriodInvalid
 
 _QUARTER = r"[0-9]{4}-Q[1-4]"
+MAX_QUARTERS = 40  # ten years in one package
 
 
 def parse_period(period: str) -> tuple[str, str]:
@@ -27,9 +33,18 @@ def parse_period(period: str) -> tuple[str, str]:
     if re.fullmatch(_QUARTER, p):
         return p, p
     a, sep, b = p.partition("..")
-    if sep and re.fullmatch(_QUARTER, a) and re.fullmatch(_QUARTER, b) and a <= b:
+    if sep and re.fullmatch(_QUARTER, a) and re.fullmatch(_QUARTER, b) and a <= b \
+            and len(quarters_between(a, b)) <= MAX_QUARTERS:
         return a, b
     raise AggregatePeriodInvalid(period=p[:40])
+
+
+def quarters_between(first: str, last: str) -> list[str]:
+    out, (y, q) = [], (int(first[:4]), int(first[-1]))
+    while f"{y}-Q{q}" <= last:
+        out.append(f"{y}-Q{q}")
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
 
 
 def _table(table) -> dict:
@@ -38,20 +53,24 @@ def _table(table) -> dict:
                                          for r in table.rows]}
 
 
-def aggregate_tables(conn: Connection, spec: dict, lang: str = "es") -> dict:
-    """{"period", "from", "to", "k", "too_few", "persons", "views": {view: [tables]}}."""
+def _quarter(conn: Connection, quarter: str, lang: str) -> dict:
+    """{"quarter", "too_few", "persons", "views": {view: [tables]}} for one quarter."""
     from ..dashboard.filters import Filters
-    from ..dashboard.suppress import K
     from ..dashboard.views import VIEWS, build
 
-    f = Filters(period_from=spec["from"], period_to=spec["to"], lang=lang)
+    f = Filters(period_from=quarter, period_to=quarter, lang=lang)
     views: dict[str, list] = {}
-    too_few, persons = False, 0
     for view in VIEWS:
         result = build(conn, view, f)
-        persons, too_few = result.persons, result.too_few
-        if too_few:
-            break
+        if result.too_few:
+            return {"quarter": quarter, "too_few": True, "persons": None, "views": {}}
         views[view] = [_table(t) for t in result.tables]
-    return {"period": spec["period"], "from": spec["from"], "to": spec["to"], "k": K, "too_few": too_few,
-            "persons": None if too_few else persons, "views": {} if too_few else views}
+    return {"quarter": quarter, "too_few": False, "persons": result.persons, "views": views}
+
+
+def aggregate_tables(conn: Connection, spec: dict, lang: str = "es") -> dict:
+    """{"period", "from", "to", "k", "quarters": [one block per quarter]}."""
+    from ..dashboard.suppress import K
+
+    return {"period": spec["period"], "from": spec["from"], "to": spec["to"], "k": K,
+            "quarters": [_quarter(conn, q, lang) for q in quarters_between(spec["from"], spec["to"])]}

@@ -186,14 +186,16 @@ def _aggregate_tables(body: dict) -> dict:
     """The dashboard tables as sent: shown strings only (numbers, "<11", "x"), no records."""
     try:
         check_map(body, "payload", {"v", "tables"})
-        tables = check_map(body["tables"], "tables", {"period", "from", "to", "k", "too_few", "persons", "views"})
-        for view, items in check_map(tables["views"], "views", set(tables["views"])).items():
-            for table in check_list(items, "tables", 100):
-                check_map(table, "table", {"id", "title", "row_header", "columns", "note", "rows"})
-                for row in check_list(table["rows"], "rows", 10_000):
-                    check_map(row, "row", {"code", "label", "cells", "total"})
-                    if not all(type(c) is str for c in check_list(row["cells"], "cells", 100)):
-                        raise FieldError("cells")
+        tables = check_map(body["tables"], "tables", {"period", "from", "to", "k", "quarters"})
+        for block in check_list(tables["quarters"], "quarters", 400):
+            check_map(block, "quarter", {"quarter", "too_few", "persons", "views"})
+            for view, items in check_map(block["views"], "views", set(block["views"])).items():
+                for table in check_list(items, "tables", 100):
+                    check_map(table, "table", {"id", "title", "row_header", "columns", "note", "rows"})
+                    for row in check_list(table["rows"], "rows", 10_000):
+                        check_map(row, "row", {"code", "label", "cells", "total"})
+                        if not all(type(c) is str for c in check_list(row["cells"], "cells", 100)):
+                            raise FieldError("cells")
     except FieldError as exc:
         raise PackageMalformed(part=exc.args[0]) from None
     return tables
