@@ -27,6 +27,8 @@ from intake_app.server.exchange.errors import (
     RefusedPurposeNotCovered,
     RefusedRecipientNotCovered,
     SelfApproval,
+    SenderCannotRefer,
+    StatisticsAreAggregates,
     UnknownRecipient,
 )
 from intake_app.server.exchange.registry import import_peer_key
@@ -182,10 +184,10 @@ def test_content_beyond_the_profile_or_the_codebook_is_refused(pair):
     fields = {"kind": "referral", "sender": "cr_eri", "recipient": "pa_uia", "purpose": "services",
               "created_at": "2026-11-23T10:00:00Z", "codebook_version": "1.0", "cases": 1}
 
-    def send(content: dict, version: str = "1.0", listed=None):
+    def send(content: dict, version: str = "1.0", listed=None, **manifest):
         case = {"case_id": "caso-demo-1", "revision_id": "rev-demo-1", "codebook_version": version,
                 "basis": "consent", "content": content}
-        data, _ = envelope.seal({**fields, "package_id": "xp-" + secrets.token_hex(16),
+        data, _ = envelope.seal({**fields, **manifest, "package_id": "xp-" + secrets.token_hex(16),
                                  "fields": sorted(listed if listed is not None else content)}, {"cases": [case]},
                                 sender_keys=cr.keystore.keys().signing,
                                 recipient_hpke_public=pa.keystore.keys().current.public)
@@ -205,6 +207,17 @@ def test_content_beyond_the_profile_or_the_codebook_is_refused(pair):
     assert info.value.params["problems"] == ["age_years:type"]
     with pytest.raises(UnknownCodebookVersion):
         send({"given_names": "Ana FICTICIA"}, version="9.9")
+    with pytest.raises(PackageInvalidContent) as info:  # "under consent" that the record says was refused
+        send({"given_names": "Ana FICTICIA", "consent_status": "refused"})
+    assert "consent_status:contradicts_basis" in info.value.params["problems"]
+    # the registry's rules hold on this side too: records only for services or prosecution,
+    with pytest.raises(StatisticsAreAggregates):
+        send({"given_names": "Ana FICTICIA"}, purpose="reporting")
+    # and only from an institution: a coalition (CONATT) sends aggregates only
+    pa.trust(cr, as_key="cr_conatt")
+    with pytest.raises(SenderCannotRefer) as info:
+        send({"given_names": "Ana FICTICIA"}, sender="cr_conatt")
+    assert info.value.params == {"sender": "cr_conatt"}
     nothing_stored(pa)
     assert send({"given_names": "Ana FICTICIA", "gender": "female"}).cases == 1  # the same, well-formed
 
@@ -223,11 +236,17 @@ def test_a_refusal_is_not_overridden_by_a_legal_obligation(pair):
 
 @pytest.mark.parametrize("recipient, purpose", [("pa_uia", "reporting"), ("iom", "research")])
 def test_statistics_travel_as_aggregates_not_records(pair, recipient, purpose):
-    from intake_app.server.exchange.errors import StatisticsAreAggregates
-
     cr, _ = pair
     case_id, = cr.laptop().save([person(63, recipients=["other_country", "iom"], purposes=["reporting", "research"])])
     with pytest.raises(StatisticsAreAggregates) as info:
         outgoing.prepare_referral(cr.engine, recipient, purpose, [case_id], actor="user:sup.uno")
     assert info.value.params == {"recipient": recipient, "purpose": purpose}
     assert cr.count("exchange_packages") == 0
+
+
+def test_a_coalition_server_prepares_no_referral(make):
+    conatt = make("conatt", "cr_conatt")
+    case_id, = conatt.laptop().save([person(64)])
+    with pytest.raises(SenderCannotRefer):
+        outgoing.prepare_referral(conatt.engine, "pa_uia", "services", [case_id], actor="user:sup.uno")
+    assert conatt.count("exchange_packages") == 0

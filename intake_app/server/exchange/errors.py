@@ -225,6 +225,14 @@ class PackageAlreadyReceived(ExchangeError):
     status = 409
 
 
+class SenderCannotRefer(ExchangeError):
+    """A referral (individual records) from a registry entry with no institution: a coalition
+    sends aggregate figures only. params: sender."""
+
+    code = "exchange_sender_cannot_refer"
+    status = 422
+
+
 class PackageInvalidContent(ExchangeError):
     """A record does not validate against the codebook version it names, or carries
     fields the manifest does not list. params: case_id, problems ("field:rule", never values)."""

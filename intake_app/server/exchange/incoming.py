@@ -41,10 +41,12 @@ from .errors import (
     PackageUnknownSender,
     ReceivedCaseUnknown,
     ReceivedCaseWithdrawn,
+    SenderCannotRefer,
+    StatisticsAreAggregates,
     UnknownRecipient,
 )
 from .models import ExchangeReceived, ExchangeReceivedCase
-from .registry import get_peer, load_registry, self_key
+from .registry import RECORD_PURPOSES, get_peer, load_registry, self_key
 
 received_t = ExchangeReceived.__table__
 rcases_t = ExchangeReceivedCase.__table__
@@ -107,6 +109,10 @@ def _import(engine: Engine, keystore: KeyStore, data: bytes, manifest: envelope.
     body = envelope.open_payload(data, manifest, keystore.keys().hpke_private(manifest.recipient_key_id))
     now = utcnow()
     if manifest.kind == "referral":
+        if sender.institution is None:  # the registry's rules, checked again on this side
+            raise SenderCannotRefer(sender=sender.key)
+        if manifest.purpose not in RECORD_PURPOSES:
+            raise StatisticsAreAggregates(recipient=me, purpose=manifest.purpose)
         rows = _referral_rows(body, manifest, sender.country, me, now)
         return _store(engine, data, manifest, actor, now, rows=rows)
     if manifest.kind == "aggregate":
@@ -174,6 +180,9 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
         seen.add(cid)
         allowed = _profile_fields(me, sender_country, manifest.purpose, version) & listed
         problems = check_content(version, item["content"], allowed)
+        status = item["content"].get("consent_status")
+        if basis == "consent" and status is not None and status != "given":
+            problems.append("consent_status:contradicts_basis")  # sent 'under consent' that was not given
         if problems:
             raise PackageInvalidContent(case_id=cid, problems=problems[:50])
         rows.append({"package_id": manifest.package_id, "sender_key": manifest.sender, "sender_case_id": cid,

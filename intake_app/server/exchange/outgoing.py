@@ -46,6 +46,7 @@ from .errors import (
     PackageUnknown,
     PackageWrongState,
     SelfApproval,
+    SenderCannotRefer,
     refusal,
 )
 from .models import ExchangePackage, ExchangePackageCase
@@ -171,7 +172,9 @@ def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: lis
     rows, fields, versions = [], set(), set()
     refused = None
     with engine.connect() as conn:  # check first, outside the write transaction
-        _, country = sender_country(conn)
+        me, country = sender_country(conn)
+        if load_registry().get(me).institution is None:  # a coalition holds figures, not records to refer
+            raise SenderCannotRefer(sender=me)
         heads = head_revisions(conn, case_ids, institution)
         for cid in case_ids:
             row = heads[cid]
