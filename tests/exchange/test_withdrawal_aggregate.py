@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from intake_app.i18n import describe_error
 from intake_app.server.exchange import envelope, incoming, outgoing
 from intake_app.server.exchange.aggregate import aggregate_tables, parse_period, quarters_between
 from intake_app.server.exchange.errors import AggregatePeriodInvalid, ReceivedCaseWithdrawn, \
@@ -30,8 +31,9 @@ def test_consent_withdrawal_reaches_the_recipient(pair):
     laptop.save([person(12, recipients=["services"])], [withdraw])
     due = outgoing.due_withdrawals(cr.engine)
     assert [c for c, _ in due["pa_uia"]] == [withdraw]
-    with pytest.raises(RefusedRecipientNotCovered):  # the old package cannot be sent again
+    with pytest.raises(RefusedRecipientNotCovered) as info:  # the old package cannot be sent again
         outgoing.export(cr.engine, envelope.read_manifest(data).package_id, actor="operator")
+    assert describe_error(info.value, "en").endswith("The package does not go out: nothing was sent.")
     notices = outgoing.prepare_withdrawals(cr.engine, cr.keystore, actor="operator")
     assert len(notices) == 1 and notices[0].kind == "withdrawal" and notices[0].case_count == 1
     assert outgoing.prepare_withdrawals(cr.engine, cr.keystore, actor="operator") == []  # once
