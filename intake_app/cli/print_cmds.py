@@ -69,7 +69,7 @@ def verify_print_cmd(ctx: Context, code: tuple[str, ...]) -> None:
         ctx.vault().record("print_verify", ok=False, problem=err.code)
         _fail(err)
         return
-    ctx.vault().record("print_verify", check.case_id, check.revision_id, detail_ok=True)
+    ctx.vault().record("print_verify", check.case_id, check.revision_id, ok=True)
     lang = i18n.language()
     click.echo(i18n.t("print.cli.verified", case=check.case_id, revision=check.revision_id[:12],
                       number=check.revision_number, copy=_copy_label(check.copy, check.recipient, lang)))

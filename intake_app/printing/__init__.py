@@ -1,6 +1,6 @@
 """Printed intake summaries: official and redacted copies, verification codes, audit.
 
-Public API (core code, no Qt: the CLI, the desktop app and the server call the same)::
+Public API (core code, no Qt: the CLI and the desktop app call the same)::
 
     render_summary(vault, case_id, copy="official", recipient=None, lang="es",
                    purpose="services", destination="printer") -> bytes
