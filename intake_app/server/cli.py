@@ -328,6 +328,16 @@ def backup_cmd(c: Ctx, out: str) -> None:
     click.echo(i18n.t("server.backup_done", path=out, count=len(files)))
 
 
+@cli.command(name="verify-print")
+@click.argument("code", nargs=-1, required=True)
+@pass_ctx
+def verify_print_cmd(c: Ctx, code: tuple[str, ...]) -> None:
+    """Comprueba un resumen impreso por su código QR / check a printed summary by its QR code."""
+    from .print_check import check_print, describe
+
+    click.echo(describe(check_print(c.engine(), " ".join(code), actor="operator"), i18n.language()))
+
+
 @cli.command(name="check-backup")
 @click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
 @pass_ctx

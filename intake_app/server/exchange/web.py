@@ -295,8 +295,10 @@ def router() -> APIRouter:
                       sender=load_registry().recipients.get(rec["sender_key"]))
 
     from .cases_web import add_case_pages  # the incoming cases and conflicts, on this same site
+    from .print_web import add_print_page  # checking a printed summary's QR
 
     add_case_pages(r)
+    add_print_page(r)
     return r
 
 

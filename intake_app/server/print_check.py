@@ -1,0 +1,135 @@
+"""A printed summary checked at the central office, from its QR.
+
+The QR on every printed summary carries the case id, the printed revision's full content
+hash and the printing device's full Ed25519 signature (``intake_app.printing.verify``). The
+server holds every received revision's content hash and every enrolled device's Ed25519
+public key, so it can say whether a paper is genuine without the laptop that printed it: a
+receiving institution calls the office, the supervisor scans the QR (a QR reader types the
+text) and reads the answer. The answer holds no personal data: case id, revision number,
+copy, recipient institution, the printing device's post, and whether a newer revision exists.
+
+A typed short code carries only a 55-bit tag of the signature, which only the printing
+laptop can recompute; the server says so (:class:`PrintNeedsQr`) instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from ..codebook import load_codebook
+from ..printing.errors import PrintCodeInvalid
+from ..printing.verify import parse_code, signed_message
+from . import audit
+from .db import transaction
+from .errors import ServerError
+from .models import Case, Device, Revision
+
+cases_t, devices_t, revisions_t = Case.__table__, Device.__table__, Revision.__table__
+
+
+class PrintNeedsQr(ServerError):
+    """A typed short code: only the printing laptop can check its tag. params: case."""
+
+    code = "print_needs_qr"
+    status = 422
+
+
+class PrintNotReceived(ServerError):
+    """The server has no revision of the case with the printed content (not synced yet, or
+    an altered paper). params: case, known (1 when the server holds the case at all)."""
+
+    code = "print_not_received"
+    status = 404
+
+
+@dataclass(frozen=True)
+class OfficeCheck:
+    case_id: str
+    revision_id: str
+    revision_number: int  # 1 = the first revision the server holds of the case
+    revisions: int  # how many the server holds
+    current: bool  # the printed revision is the case's current head
+    copy: str  # official or redacted
+    recipient: str | None  # institution code of a redacted copy
+    device_id: str
+    post: str  # the printing device's border post
+    device_status: str  # active, revoked, ...
+    created_at: str  # when the printed revision was saved (ISO 8601, UTC, as the device wrote it)
+
+
+def check_print(engine: Engine, text: str, *, actor: str) -> OfficeCheck:
+    """Check a scanned QR text against the server; raises PrintCodeMalformed, PrintNeedsQr,
+    PrintNotReceived or PrintCodeInvalid. Every check is audited (ids and the outcome only)."""
+    parsed = parse_code(text)
+    if parsed.signature is None:
+        raise PrintNeedsQr(case=parsed.case_id)
+    digest = parsed.full_hash.hex()
+    with engine.connect() as conn:
+        rows = conn.execute(select(revisions_t.c.revision_id, revisions_t.c.device_id, revisions_t.c.created_at,
+                                   revisions_t.c.codebook_version, devices_t.c.ed25519, devices_t.c.post,
+                                   devices_t.c.status)
+                            .join(devices_t, devices_t.c.device_id == revisions_t.c.device_id)
+                            .where(revisions_t.c.case_id == parsed.case_id, revisions_t.c.content_hash == digest)
+                            ).all()
+        case = conn.execute(select(cases_t.c.head_revision_id).where(cases_t.c.case_id == parsed.case_id)).first()
+        found = _verified(rows, parsed, digest)
+        if found is not None:
+            rev, recipient = found
+            total = conn.execute(select(func.count()).select_from(revisions_t)
+                                 .where(revisions_t.c.case_id == parsed.case_id)).scalar_one()
+            before = conn.execute(select(func.count()).select_from(revisions_t).where(
+                revisions_t.c.case_id == parsed.case_id, revisions_t.c.created_at < rev.created_at)).scalar_one()
+    if found is None:
+        outcome = "not_received" if not rows else "invalid"
+        _audit(engine, actor, parsed.case_id, outcome=outcome)
+        if not rows:
+            raise PrintNotReceived(case=parsed.case_id, known=int(case is not None))
+        raise PrintCodeInvalid(case=parsed.case_id)
+    result = OfficeCheck(parsed.case_id, rev.revision_id, before + 1, total,
+                         case is not None and case.head_revision_id == rev.revision_id, parsed.copy, recipient,
+                         rev.device_id, rev.post, rev.status, rev.created_at)
+    _audit(engine, actor, parsed.case_id, outcome="valid" if result.current else "superseded",
+           revision=rev.revision_id, copy=parsed.copy, recipient=recipient or "-")
+    return result
+
+
+def _verified(rows, parsed, digest: str):
+    """(revision row, recipient) whose device signed this paper, or None."""
+    for row in rows:
+        public = ed25519.Ed25519PublicKey.from_public_bytes(bytes(row.ed25519))
+        recipients = [None] if parsed.copy == "official" else load_codebook(row.codebook_version).vocab(
+            "institutions").codes
+        for recipient in recipients:
+            try:
+                public.verify(parsed.signature, signed_message(parsed.case_id, digest, parsed.copy, recipient))
+            except InvalidSignature:
+                continue
+            return row, recipient
+    return None
+
+
+def _audit(engine: Engine, actor: str, case_id: str, **detail) -> None:
+    with transaction(engine) as conn:
+        audit.append(conn, actor, "print_check", case_id, **detail)
+
+
+def describe(check: OfficeCheck, lang: str) -> str:
+    """The answer in words (Spanish or English), with the codebook's labels."""
+    from ..i18n import t
+    from ..timefmt import utc_time_iso
+
+    cb = load_codebook()
+    copy = t("server.print_check.official", lang) if check.copy == "official" else t(
+        "server.print_check.redacted", lang, recipient=cb.vocab("institutions").label(check.recipient, lang))
+    post = cb.vocab("border_posts").label(check.post, lang) if check.post in cb.vocab("border_posts") else check.post
+    text = t("server.print_check.valid" if check.current else "server.print_check.superseded", lang,
+             case=check.case_id, number=check.revision_number, total=check.revisions, copy=copy, post=post,
+             saved=utc_time_iso(check.created_at))
+    if check.device_status == "revoked":
+        text += " " + t("server.print_check.revoked", lang)
+    return text
