@@ -388,6 +388,24 @@ def audit_verify(c: Ctx) -> None:
     click.echo(i18n.t("server.audit_ok", count=verify(c.engine())))
 
 
+@audit_group.command(name="verify-devices")
+@click.option("--device", "device_id", default=None, help="Solo este equipo / only this device.")
+@pass_ctx
+def audit_verify_devices(c: Ctx, device_id: str | None) -> None:
+    """Comprueba las bitácoras recibidas de los equipos / check the devices' audit logs as received."""
+    from .device_audit import verify_devices
+    from .errors import DeviceAuditBroken
+
+    broken = None
+    for chain in verify_devices(c.engine(), device_id):
+        click.echo(i18n.t(f"server.device_audit_{chain.state}", device=chain.device_id, count=chain.entries,
+                          seq=chain.seq))
+        if chain.state in ("chain", "altered") and broken is None:
+            broken = chain
+    if broken is not None:
+        raise DeviceAuditBroken(device=broken.device_id, seq=broken.seq)
+
+
 from .exchange.cli import register as _register_exchange  # noqa: E402  (exchange, export htcds)
 
 _register_exchange(cli)

@@ -79,6 +79,13 @@ class RevisionConflictingCopy(ServerError):
 
 
 # --- HTTP ---------------------------------------------------------------------------
+class DeviceAuditBroken(ServerError):
+    """A device's audit log, as received, was edited on the laptop. params: device, seq."""
+
+    code = "device_audit_broken"
+    status = 409
+
+
 class UploadTooLarge(ServerError):
     """params: limit (bytes)."""
 
