@@ -35,7 +35,7 @@ class Context:
             return value
         return click.prompt(i18n.t(prompt_key), hide_input=True, confirmation_prompt=confirm and i18n.t("cli.prompt_repeat"))
 
-    def vault(self) -> Vault:
+    def vault(self, for_reinstatement: bool = False) -> Vault:
         """The vault, unlocked by ``--officer`` (or the only officer, or a prompt)."""
         if self._vault is None:
             name = self.officer
@@ -47,7 +47,7 @@ class Context:
                     name = click.prompt(i18n.t("cli.prompt_officer"), type=click.Choice(names))
             if not name:
                 raise UnknownOfficer()
-            self._vault = Vault.open(self.home, name, self.passphrase())
+            self._vault = Vault.open(self.home, name, self.passphrase(), for_reinstatement=for_reinstatement)
         return self._vault
 
     def close(self) -> None:

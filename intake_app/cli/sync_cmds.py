@@ -111,6 +111,38 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
     click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=response.lease_until))
 
 
+@sync.command("reinstate")
+@click.option("--server", "server_url", default=None, help="URL del servidor / server URL.")
+@click.option("--from", "source", default=None, type=click.Path(file_okay=False),
+              help="Memoria con el estado firmado / stick with the signed status.")
+@pass_ctx
+def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> None:
+    """Reactiva un equipo dado de baja por error, con la palabra firmada del servidor / reinstate a device
+    revoked by mistake, on the server's signed word."""
+    from ..sync.client import SyncClient
+    from ..sync.errors import NoStatus
+    from ..sync.status import apply_status
+    from ..sync.usb import RECEIPTS_DIR, STATUS_NAME, check_dir
+
+    if (server_url is None) == (source is None):
+        raise click.UsageError(i18n.t("sync_cli.reinstate_one_source"))
+    v = ctx.vault(for_reinstatement=True)  # opened only to apply the status: nothing is shown
+    try:
+        if server_url is not None:
+            with SyncClient(server_url) as client:
+                data = client.status(v.device_id)
+            apply_status(v, data, live=True)
+        else:
+            path = check_dir(source, write=False) / RECEIPTS_DIR / v.device_id / STATUS_NAME
+            if not path.is_file():
+                raise NoStatus(device_id=v.device_id)
+            apply_status(v, path.read_bytes(), live=False)
+    except BaseException:
+        ctx.close()  # still revoked (or no status): lock again at once
+        raise
+    click.echo(i18n.t("sync_cli.reinstated", device=v.device_id))
+
+
 @sync.command("status")
 @pass_ctx
 def sync_status(ctx: Context) -> None:

@@ -280,6 +280,24 @@ def device_revoke(c: Ctx, device_id: str) -> None:
     click.echo(i18n.t("server.device_revoked", device=device_id))
 
 
+@device.command(name="reinstate")
+@click.argument("device_id")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
+              help="Escribir el estado firmado en esta memoria / write the signed status to this stick.")
+@pass_ctx
+def device_reinstate(c: Ctx, device_id: str, directory: str | None) -> None:
+    """Reactivar un equipo dado de baja por error / reinstate a laptop revoked by mistake."""
+    from .devices import reinstate, status_bytes
+    from .usb import write_status
+
+    engine = c.engine()
+    reinstate(engine, device_id, actor="operator")
+    click.echo(i18n.t("server.device_reinstated", device=device_id))
+    if directory:
+        data = status_bytes(engine, c.keystore(), device_id, lease_days=c.settings().lease_days)
+        click.echo(i18n.t("server.status_written", path=str(write_status(Path(directory), device_id, data))))
+
+
 # --- keys, backup, audit -------------------------------------------------------------------
 @cli.group()
 def keys() -> None:

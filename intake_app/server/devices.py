@@ -145,6 +145,23 @@ def revoke(engine: Engine, device_id: str, *, actor: str) -> bool:
     return True
 
 
+def reinstate(engine: Engine, device_id: str, *, actor: str) -> None:
+    """Undo a revocation made by mistake: the device is active again, and the next signed
+    status it gets (online, or on a stick with ``intake-server device reinstate --dir``) says
+    so; its vault opens again and its undelivered cases can be sent. Audited."""
+    from .errors import DeviceNotRevoked
+
+    with transaction(engine) as conn:
+        row = conn.execute(select(devices_t).where(devices_t.c.device_id == device_id).with_for_update()).first()
+        if row is None:
+            raise DeviceIdUnknown(device_id=device_id)
+        if row.status != "revoked":
+            raise DeviceNotRevoked(device_id=device_id, status=row.status)
+        conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(
+            status="active", revoked_at=None, revoked_by=None))
+        audit.append(conn, actor, "device_reinstate", device_id)
+
+
 def enrollment_response(engine: Engine, device_id: str) -> bytes | None:
     """The signed response once approved; None while pending. Raises for refused/revoked/unknown."""
     with engine.connect() as conn:
@@ -174,8 +191,11 @@ def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_da
         else:
             conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(last_contact_at=now))
             lease_until = now + timedelta(days=lease_days)
+    # the server's time to the microsecond: a status made after a revocation is always later
+    # than the one that announced it (intake_app/sync/state.reinstate)
     return make_status(server_keys=keystore.keys(), device_id=device_id, revoked=revoked,
-                       lease_until=iso(lease_until), server_time=iso(now))
+                       lease_until=iso(lease_until),
+                       server_time=now.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"))
 
 
 def list_devices(engine: Engine) -> list[DeviceInfo]:

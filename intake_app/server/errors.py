@@ -259,6 +259,13 @@ class DatabaseNotReachable(ServerError):
     status = 503
 
 
+class DeviceNotRevoked(ServerError):
+    """Only a revoked device can be reinstated. params: device_id, status."""
+
+    code = "device_not_revoked"
+    status = 409
+
+
 class DeviceIdUnknown(ServerError):
     """An administrator named a device the server has never seen. params: device_id."""
 

@@ -226,7 +226,7 @@ def _write_status(engine: Engine, keystore, root: Path, device_id: str, summary:
         data = devices.status_bytes(engine, keystore, device_id, lease_days=lease_days)
     except IntakeError:
         return  # unknown, pending or refused: nothing to tell it
-    atomic_write(secure_mkdir(root / RECEIPTS / device_id) / STATUS, data, mode=0o644)
+    write_status(root, device_id, data)
     summary.statuses.append(device_id)
 
 
@@ -242,6 +242,13 @@ def _enrollment(engine: Engine, keystore, path: Path, root: Path, summary: Impor
         response = devices.enrollment_response(engine, request.device_id)
         write_enrollment_response(root, request.device_id, response)
         summary.responses_written.append(request.device_id)
+
+
+def write_status(root: Path, device_id: str, status: bytes) -> Path:
+    """The device's signed status where ``intake sync receipts`` / ``reinstate`` look for it."""
+    target = secure_mkdir(Path(root) / RECEIPTS / device_id) / STATUS
+    atomic_write(target, status, mode=0o644)
+    return target
 
 
 def write_enrollment_response(root: Path, device_id: str, response: bytes) -> Path:

@@ -57,6 +57,12 @@ class NoReceipts(SyncError):
     code = "sync_no_receipts"
 
 
+class NoStatus(SyncError):
+    """The folder holds no signed status for this device. params: device_id."""
+
+    code = "sync_no_status"
+
+
 class NoEnrollmentResponse(SyncError):
     """No enrollment response for this device in the file or folder given."""
 

@@ -6,7 +6,10 @@
 - the lease (until when the device may keep working offline), the last contact and the
   clock offset to the server, learned from enrollment, receipts and status objects;
 - revocation: once the server says this device is revoked, the vault stays locked
-  (:func:`refuse_if_revoked`, called by ``Vault.open``).
+  (:func:`refuse_if_revoked`, called by ``Vault.open``), until a status signed by the
+  pinned server key, made after the revocation and saying the device is active again,
+  reinstates it (:func:`reinstate`; ``intake sync reinstate``): a laptop revoked by mistake
+  keeps its undelivered cases.
 """
 
 from __future__ import annotations
@@ -141,13 +144,28 @@ def is_revoked(vault) -> bool:
 
 
 def mark_revoked(vault, at: str | None = None) -> None:
-    """The server said so: remember it (the vault refuses to open from now on)."""
+    """The server said so: remember it, with the server's time of it when known (the vault
+    refuses to open from now on)."""
     if is_revoked(vault):
         return
     with vault.transaction():
-        vault.set_meta(K_REVOKED, at or iso(utc_now()))
+        vault.set_meta(K_REVOKED, at or iso(server_now(vault)))
         vault.audit.append(vault.officer.id, "device_revoked", device=vault.device_id)
     log.warning("this device was revoked by the server; the vault is locked")
+
+
+def reinstate(vault, status_time: str) -> None:
+    """A signed status says the device is active again. Only one made after the revocation
+    counts: an old status kept on a stick from before it cannot undo it."""
+    revoked_at = vault.meta(K_REVOKED)
+    if revoked_at is None:
+        return
+    if parse_time(status_time) <= parse_time(revoked_at):
+        raise DeviceRevoked(device_id=vault.device_id)
+    with vault.transaction():
+        vault.conn.execute("DELETE FROM meta WHERE key = ?", (K_REVOKED,))
+        vault.audit.append(vault.officer.id, "device_reinstated", device=vault.device_id)
+    log.warning("the server reinstated this device; the vault opens again")
 
 
 def check_not_revoked(vault) -> None:

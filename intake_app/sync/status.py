@@ -4,8 +4,9 @@ receipts (``intake-receipts/<device>/status.msgpack``, written by ``intake-serve
 
 Online the status is live: its time sets the clock offset and its lease is the server's
 word. A status carried on a stick may be days old: it only ever extends the lease and
-leaves the clock alone. Either way a revocation locks the vault and a newer server key
-endorsed by the pinned signing key is learnt (never an older one).
+leaves the clock alone. Either way a revocation locks the vault, a status made after a
+revocation that says the device is active reinstates it, and a newer server key endorsed by
+the pinned signing key is learnt (never an older one).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ def apply_status(vault, data: bytes, *, live: bool = True) -> str:
     current = state.require_server_info(vault)
     status = parse_and_verify_status(data, current.signing, device_id=vault.device_id, current=current)
     if status.revoked:
-        state.mark_revoked(vault)
+        state.mark_revoked(vault, at=status.server_time)
         raise DeviceRevoked(device_id=vault.device_id)
+    state.reinstate(vault, status.server_time)  # a mistaken revocation undone by the server
     if status.server.key_id != current.key_id:
         state.accept_server_info(vault, status.server)
     with vault.transaction():

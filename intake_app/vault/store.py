@@ -120,17 +120,22 @@ class Vault:
         return vault
 
     @classmethod
-    def open(cls, home: str | Path | None, officer_name: str, passphrase: str) -> "Vault":
+    def open(cls, home: str | Path | None, officer_name: str, passphrase: str, *,
+             for_reinstatement: bool = False) -> "Vault":
+        """Unlock with an officer's passphrase. A revoked device's vault does not open, except
+        ``for_reinstatement``: opened only to apply the server's signed word that the device is
+        active again (``intake sync reinstate``), never to show a case."""
         restrict_umask()
         h = data_home(home)
         if not (h / KEYRING_NAME).exists() or not (h / DB_NAME).exists():
             raise VaultNotFound()
         keyring = Keyring.load(h / KEYRING_NAME)
         entry, db_key = keyring.unwrap(officer_name, passphrase)
-        return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name))
+        return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name), for_reinstatement)
 
     @classmethod
-    def _open_with_key(cls, h: Path, keyring: Keyring, db_key: bytes, officer: Officer) -> "Vault":
+    def _open_with_key(cls, h: Path, keyring: Keyring, db_key: bytes, officer: Officer,
+                       for_reinstatement: bool = False) -> "Vault":
         conn = _connect(h / DB_NAME, db_key)
         try:
             schema.check_supported(conn)  # before anything writes
@@ -156,7 +161,8 @@ class Vault:
             vault._audited("schema_upgrade", to=applied[-1])
         from ..sync.state import refuse_if_revoked  # a revoked device stays locked (sync contract)
 
-        refuse_if_revoked(vault)
+        if not for_reinstatement:
+            refuse_if_revoked(vault)
         vault._audited("unlock")
         return vault
 
