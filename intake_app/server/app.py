@@ -16,10 +16,11 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ..bundle.errors import BundlePayloadMalformed, BundleTooLarge, UnknownDevice
 from ..errors import IntakeError, UnknownCodebookVersion
@@ -113,6 +114,10 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
         code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "request_malformed")
         return JSONResponse({"code": code, "params": {}}, status_code=err.status_code)
 
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, err: ClientDisconnect):
+        return Response(status_code=400)  # nobody is listening (or bodylimit already answered 413)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception):
         route = getattr(request.scope.get("route"), "path", "?")  # the template, never the typed path
@@ -130,6 +135,9 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
     from .exchange.web import router as exchange_router
 
     app.include_router(exchange_router())  # /exchange: the supervisor's exchange pages
+    from .bodylimit import BodyLimit
+
+    app.add_middleware(BodyLimit, large=settings.max_upload_bytes)  # outermost: before anything reads a body
     return app
 
 

@@ -141,6 +141,28 @@ def test_upload_limits_and_content_type(srv, device_factory):
     assert r.status_code == 400 and r.json() == {"code": "bundle_not_a_bundle", "params": {}}
 
 
+def test_every_body_is_bounded_before_it_is_read(srv):
+    """Sign-in forms and JSON bodies were read whole into memory before being cut: a few
+    anonymous requests of hundreds of megabytes could exhaust the server."""
+    client = srv.client()
+    big = b"username=a&password=" + b"x" * (2 * 1024 * 1024)
+    r = client.post("/exchange/login", content=big, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and r.json()["code"] == "upload_too_large"
+
+    def chunks():  # no Content-Length: refused while it streams, after 1 MiB
+        for _ in range(64):
+            yield b"x" * 65536
+
+    for path, ctype in (("/dashboard/login", "application/x-www-form-urlencoded"),
+                        ("/api/v1/auth/login", "application/json")):
+        r = client.post(path, content=chunks(), headers={"Content-Type": ctype})
+        assert r.status_code == 413, (path, r.status_code)
+        assert "x" * 100 not in r.text
+    r = client.post("/exchange/login", content=b"username=a&password=b",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 401  # a normal form still works
+
+
 def test_errors_never_echo_personal_data(srv, api, device_factory):
     client, headers = api
     secret = "María DEMO Pérez FICTICIA 1985-03-02"
