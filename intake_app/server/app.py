@@ -78,7 +78,9 @@ async def read_upload(request: Request, limit: int) -> bytes:
 
 def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = None) -> FastAPI:
     engine = engine or make_engine(settings.db_url)
-    app = FastAPI(title="Intake central server", version="1.0",
+    # /openapi.json stays (plain JSON, what clients and the property tests read); the /docs and
+    # /redoc pages would load Swagger UI from a CDN on the same origin as the supervisors' pages
+    app = FastAPI(title="Intake central server", version="1.0", docs_url=None, redoc_url=None,
                   description="Receives field bundles, answers with signed receipts, and serves operators.")
     app.state.settings = settings
     app.state.engine = engine

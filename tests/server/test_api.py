@@ -141,6 +141,14 @@ def test_upload_limits_and_content_type(srv, device_factory):
     assert r.status_code == 400 and r.json() == {"code": "bundle_not_a_bundle", "params": {}}
 
 
+def test_no_page_loads_a_script_from_outside(srv):
+    """Swagger UI's /docs and /redoc pulled their JavaScript from a CDN on the supervisors' origin."""
+    client = srv.client()
+    for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        assert client.get(path).status_code == 404
+    assert client.get("/openapi.json").json()["info"]["title"] == "Intake central server"
+
+
 def test_every_body_is_bounded_before_it_is_read(srv):
     """Sign-in forms and JSON bodies were read whole into memory before being cut: a few
     anonymous requests of hundreds of megabytes could exhaust the server."""
