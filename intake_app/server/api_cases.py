@@ -1,9 +1,9 @@
 """Cases and conflicts (supervisor), aggregates (analyst), the audit log (auditor).
 
 Supervisors see the cases of their own institution (a supervisor with no institution
-is a national coordinator and sees all). Analysts get counts over non-identifying
-dimensions only, with cells below ``MIN_CELL`` suppressed. Auditors read the server's
-audit log and verify its chain. Every view of a case is itself audited.
+is a national coordinator and sees all). Analysts get the dashboard's views as data, with
+the dashboard's suppression (k = 11, complementary). Auditors read the server's audit log
+and verify its chain. Every view of a case is itself audited.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from . import audit, review
@@ -20,17 +19,12 @@ from .auth import Principal
 from .db import transaction
 from .deps import roles
 from .errors import RequestMalformed
-from .facts import DIMENSIONS
-from .models import CaseFactExploitation, CaseFacts
 
 router = APIRouter(prefix="/api/v1")
 SUPERVISOR = roles("supervisor")
 ANALYST = roles("analyst", "supervisor")
 AUDITOR = roles("auditor", "administrator")
-MIN_CELL = 11
 ID_MAX = 2**62  # row ids: larger numbers are refused as malformed, never sent to the database
-
-facts_t, exploit_t = CaseFacts.__table__, CaseFactExploitation.__table__
 
 
 @router.get("/cases", tags=["cases"])
@@ -76,33 +70,29 @@ async def resolve_conflict(body: ResolveIn, request: Request, conflict_id: int =
 
 
 @router.get("/aggregates", tags=["aggregates"])
-async def aggregates(request: Request, by: str = Query(..., max_length=200), quarter: str | None = None,
-                     border_post: str | None = None, user: Principal = Depends(ANALYST)):
-    """Counts of cases by up to three non-identifying dimensions (comma-separated in ``by``).
-    Cells under the threshold are suppressed (``count: null``)."""
-    dims = [d.strip() for d in by.split(",") if d.strip()]
-    if not dims or len(dims) > 3 or len(set(dims)) != len(dims) or any(d not in DIMENSIONS for d in dims):
-        raise RequestMalformed(part="by")
+async def aggregates(request: Request, view: str = Query(..., max_length=32), user: Principal = Depends(ANALYST)):
+    """One dashboard view as data: its tables exactly as the dashboard shows them (k = 11
+    small-cell and complementary suppression; cells are strings: numbers, ``<11``, ``x``).
+    Filters as on the dashboard: ``from``, ``to`` (quarters), ``country``, ``post``,
+    ``institution``, ``sex``, ``age``, ``lang``. Fewer than 11 persons: ``too_few`` and no
+    table. There is no free grouping: any two free groupings of the same cases can be
+    subtracted from each other to reveal a suppressed cell."""
+    from .dashboard.filters import Filters
+    from .dashboard.suppress import K
+    from .dashboard.views import VIEWS, build
+    from .exchange.aggregate import table_dict
+
+    if view not in VIEWS:
+        raise RequestMalformed(part="view")
+    f = Filters.parse(request.query_params)
 
     def run():
-        cols = [exploit_t.c.exploitation_type if d == "exploitation_type" else facts_t.c[d] for d in dims]
-        q = select(*cols, func.count().label("n")).select_from(facts_t)
-        if "exploitation_type" in dims:
-            q = q.join(exploit_t, exploit_t.c.case_id == facts_t.c.case_id)
-        if quarter:
-            q = q.where(facts_t.c.quarter == quarter)
-        if border_post:
-            q = q.where(facts_t.c.border_post == border_post)
-        q = q.group_by(*cols).order_by(*cols)
         with transaction(request.app.state.engine) as conn:
-            rows = conn.execute(q).all()
-            audit.append(conn, user.actor, "aggregate_view", None, by=dims)
-        cells = []
-        for r in rows:
-            key = {d: (v.isoformat() if hasattr(v, "isoformat") else v) for d, v in zip(dims, r[:-1])}
-            n = r[-1]
-            cells.append({**key, "count": n if n >= MIN_CELL else None})
-        return {"by": dims, "min_cell": MIN_CELL, "cells": cells}
+            result = build(conn, view, f)
+            audit.append(conn, user.actor, "aggregate_view", view, filters=f.active(), too_few=result.too_few)
+        return {"view": view, "from": result.period.first, "to": result.period.last, "k": K,
+                "too_few": result.too_few, "persons": None if result.too_few else result.persons,
+                "tables": [table_dict(t) for t in result.tables]}
 
     return await run_in_threadpool(run)
 

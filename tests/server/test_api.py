@@ -4,7 +4,7 @@ expire; lockout; errors that carry no personal data and no stack trace."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -68,7 +68,7 @@ def test_every_endpoint_refuses_the_wrong_role(srv, api):
     for method, path, allowed in routes:
         for role in ROLES:
             r = client.request(method, fill(path), headers=headers[role],
-                               params={"by": "age_band"} if path.endswith("/aggregates") else None,
+                               params={"view": "age"} if path.endswith("/aggregates") else None,
                                json=SAMPLE_BODIES.get(path))
             if role in allowed:
                 assert not (r.status_code == 403 and r.json()["code"] == "role_forbidden"), (method, path, role)
@@ -238,16 +238,26 @@ def test_supervisor_sees_own_institution_reviews_and_resolves_conflicts(srv, api
     assert client.get(f"/api/v1/cases/{base['case_id']}", headers=h).status_code == 404
 
 
-def test_analyst_aggregates_without_identity(srv, api, device_factory):
+def test_analyst_aggregates_are_the_dashboards_suppressed_views(srv, api, device_factory):
+    """Free grouping (by=gender, then by=gender,citizenship) let two answers be subtracted to
+    reveal a hidden cell; the API now serves the dashboard's own views and suppression."""
     client, headers = api
     dev = srv.enroll(device_factory())
     srv.ingestor().ingest(dev.new_bundle(30)[0])
-    r = client.get("/api/v1/aggregates", params={"by": "post_country"}, headers=headers["analyst"])
+    today = date.today()
+    every = {"from": f"{today.year - 4}-Q1", "to": f"{today.year}-Q{(today.month - 1) // 3 + 1}"}
+    r = client.get("/api/v1/aggregates", params={"view": "nationality", **every}, headers=headers["analyst"])
     assert r.status_code == 200
-    cells = r.json()["cells"]
-    assert sum(c["count"] or 0 for c in cells) <= 30 and all(set(c) == {"post_country", "count"} for c in cells)
-    r = client.get("/api/v1/aggregates", params={"by": "given_names"}, headers=headers["analyst"])
-    assert r.status_code == 400 and r.json()["code"] == "request_malformed"
+    body = r.json()
+    assert body["k"] == 11 and body["persons"] == 30 and not body["too_few"]
+    cells = [c for t in body["tables"] for row in t["rows"] for c in row["cells"]]
+    assert cells and all(c in ("<11", "x", "—") or int(c) == 0 or int(c) >= 11 for c in cells)
+    for bad in ({"view": "given_names"}, {"by": "gender,citizenship"}, {"view": "sex", "country": "XX"}):
+        r = client.get("/api/v1/aggregates", params=bad, headers=headers["analyst"])
+        assert r.status_code == 400, bad
+    few = client.get("/api/v1/aggregates", params={"view": "sex", "post": "pa_paso_canoas", **every},
+                     headers=headers["analyst"])
+    assert few.json()["too_few"] is True and few.json()["tables"] == []
 
 
 def test_auditor_verifies_the_server_audit_chain(srv, api):

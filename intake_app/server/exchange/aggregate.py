@@ -47,7 +47,8 @@ def quarters_between(first: str, last: str) -> list[str]:
     return out
 
 
-def _table(table) -> dict:
+def table_dict(table) -> dict:
+    """What a dashboard reader sees of a table: ids, labels and the shown cell strings."""
     return {"id": table.id, "title": table.title, "row_header": table.row_header, "columns": list(table.columns),
             "note": table.note, "rows": [{"code": r.code, "label": r.label, "cells": list(r.cells), "total": r.total}
                                          for r in table.rows]}
@@ -64,7 +65,7 @@ def _quarter(conn: Connection, quarter: str, lang: str) -> dict:
         result = build(conn, view, f)
         if result.too_few:
             return {"quarter": quarter, "too_few": True, "persons": None, "views": {}}
-        views[view] = [_table(t) for t in result.tables]
+        views[view] = [table_dict(t) for t in result.tables]
     return {"quarter": quarter, "too_few": False, "persons": result.persons, "views": views}
 
 
