@@ -105,8 +105,7 @@ def add_user(engine: Engine, settings: Settings, username: str, password: str, r
     check_institution(institution)
     if not _USERNAME.match(username):
         raise InvalidUsername()
-    if len(password) < settings.min_password_length:
-        raise WeakPassword(min_length=settings.min_password_length)
+    check_password(settings, username, password)
     pw_hash = _hasher().hash(password)
     with transaction(engine) as conn:
         if conn.execute(select(users_t.c.id).where(users_t.c.username == username)).first():
@@ -116,6 +115,46 @@ def add_user(engine: Engine, settings: Settings, username: str, password: str, r
             failed_logins=0, created_at=utcnow()).returning(users_t.c.id)).scalar_one()
         audit.append(conn, actor, "user_add", username, role=role, institution=institution)
     return user_id
+
+
+def check_password(settings: Settings, username: str, password: str) -> None:
+    """Long enough, not blank, and not the user name with something added (``weak.two1234``
+    for ``weak.two``)."""
+    if len(password) < settings.min_password_length:
+        raise WeakPassword(min_length=settings.min_password_length)
+    if not password.strip():
+        raise WeakPassword(min_length=settings.min_password_length, reason="blank")
+    if password.lower().startswith(username.lower()):
+        raise WeakPassword(min_length=settings.min_password_length, reason="username")
+
+
+def _user_id(conn, username: str) -> int:
+    row = conn.execute(select(users_t.c.id).where(users_t.c.username == username)).first()
+    if row is None:
+        raise UnknownUser()
+    return row.id
+
+
+def unlock(engine: Engine, username: str, *, actor: str = "operator") -> None:
+    """Lift a lockout now (after repeated failed sign-ins): the administrator's way back in
+    when someone locked the account on purpose."""
+    with transaction(engine) as conn:
+        user_id = _user_id(conn, username)
+        conn.execute(update(users_t).where(users_t.c.id == user_id).values(failed_logins=0, locked_until=None))
+        audit.append(conn, actor, "user_unlock", username)
+
+
+def set_password(engine: Engine, settings: Settings, username: str, password: str, *, actor: str = "operator") -> None:
+    """A new password (the old one forgotten or known to others): open sessions end, a
+    lockout is lifted."""
+    check_password(settings, username, password)
+    pw_hash = _hasher().hash(password)
+    with transaction(engine) as conn:
+        user_id = _user_id(conn, username)
+        conn.execute(update(users_t).where(users_t.c.id == user_id).values(
+            password_hash=pw_hash, failed_logins=0, locked_until=None))
+        conn.execute(update(sessions_t).where(sessions_t.c.user_id == user_id).values(ended=True))
+        audit.append(conn, actor, "user_password", username)
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool = True, *, actor: str = "operator") -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -211,6 +212,8 @@ def user_list(c: Ctx) -> None:
 
     for u in list_users(c.engine()):
         state = i18n.t("server.state_disabled") if u["disabled"] else i18n.t("server.state_enabled")
+        if u["locked_until"] is not None and not u["disabled"] and u["locked_until"] > datetime.now(timezone.utc):
+            state = i18n.t("server.state_locked")
         click.echo(f"{u['username']}\t{u['role']}\t{u['institution'] or '-'}\t{state}")
 
 
@@ -222,6 +225,38 @@ def user_disable(c: Ctx, username: str) -> None:
 
     set_disabled(c.engine(), username, True, actor="operator")
     click.echo(i18n.t("server.user_disabled", username=username))
+
+
+@user.command(name="enable")
+@click.argument("username")
+@pass_ctx
+def user_enable(c: Ctx, username: str) -> None:
+    from .auth import set_disabled
+
+    set_disabled(c.engine(), username, False, actor="operator")
+    click.echo(i18n.t("server.user_enabled", username=username))
+
+
+@user.command(name="unlock")
+@click.argument("username")
+@pass_ctx
+def user_unlock(c: Ctx, username: str) -> None:
+    """Levantar el bloqueo por intentos fallidos / lift a lockout after failed sign-ins."""
+    from .auth import unlock
+
+    unlock(c.engine(), username, actor="operator")
+    click.echo(i18n.t("server.user_unlocked", username=username))
+
+
+@user.command(name="password")
+@click.argument("username")
+@pass_ctx
+def user_password(c: Ctx, username: str) -> None:
+    """Poner una contraseña nueva (cierra sus sesiones) / set a new password (ends their sessions)."""
+    from .auth import set_password
+
+    set_password(c.engine(), c.settings(), username, c.password(), actor="operator")
+    click.echo(i18n.t("server.user_password_set", username=username))
 
 
 # --- devices ----------------------------------------------------------------------------

@@ -105,6 +105,19 @@ def test_lockout_after_repeated_failures(srv, api):
     r = client.post("/api/v1/auth/login", json={"username": "nadie.demo", "password": "x"})
     assert r.json() == {"code": "login_failed", "params": {}}
 
+    # anyone can lock an account on purpose: the administrator lifts it, or sets a new password
+    from .test_cli import cli
+
+    assert cli(srv, srv.home.parent, "user", "list") == 0
+    assert cli(srv, srv.home.parent, "user", "unlock", "analyst.demo") == 0
+    r = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": PASSWORD})
+    assert r.status_code == 200
+    from intake_app.server.auth import set_password
+
+    set_password(srv.engine, srv.settings, "analyst.demo", "otra-clave-ficticia-77", actor="test")
+    assert client.get("/api/v1/auth/me", headers={"Authorization": "Bearer " + r.json()["token"]}).status_code == 401
+    assert client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": PASSWORD}).status_code == 401
+
 
 def test_odd_user_names_are_a_failed_login_or_refused(srv, api):
     """A name no user can have (a NUL byte, spaces, accents) is simply a failed login, never
@@ -120,6 +133,12 @@ def test_odd_user_names_are_a_failed_login_or_refused(srv, api):
     assert r.status_code == 401 and r.json() == {"code": "login_failed", "params": {}}
     with pytest.raises(InvalidUsername):
         add_user(srv.engine, srv.settings, "María José", PASSWORD, "analyst")
+    from intake_app.server.errors import WeakPassword
+
+    for weak, reason in ((" " * 14, "blank"), ("weak.two1234567", "username")):
+        with pytest.raises(WeakPassword) as info:
+            add_user(srv.engine, srv.settings, "weak.two", weak, "analyst")
+        assert info.value.params["reason"] == reason
 
 
 def test_disabled_user_is_refused(srv, api):
