@@ -126,8 +126,11 @@ def migrate(c: Ctx) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--trusted-proxy", "trusted", default="127.0.0.1", show_default=True,
+              help="Proxy de TLS cuyas cabeceras X-Forwarded-* se creen (IPs separadas por comas) / "
+                   "TLS proxy whose X-Forwarded-* headers are trusted (comma-separated IPs).")
 @pass_ctx
-def serve(c: Ctx, host: str, port: int, workers: int) -> None:
+def serve(c: Ctx, host: str, port: int, workers: int, trusted: str) -> None:
     """Servir la API / serve the API (uvicorn)."""
     import uvicorn
 
@@ -146,7 +149,7 @@ def serve(c: Ctx, host: str, port: int, workers: int) -> None:
     # log_config=None: uvicorn's own loggers (its error log prints tracebacks) go through the
     # root handler and its privacy filter instead of handlers of their own
     uvicorn.run("intake_app.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True, log_config=None)
+                log_level="warning", proxy_headers=True, forwarded_allow_ips=trusted, log_config=None)
 
 
 @cli.command(name="import")

@@ -93,14 +93,23 @@ def list_conflicts(engine: Engine, user: Principal, status: Literal["open", "res
                 for r in conn.execute(_scoped(q, user))]
 
 
+def _conflict_case(conn, c, user: Principal):
+    """The conflict's case if the user may see it; another institution's conflict answers as
+    a missing one does (its existence does not show)."""
+    if c is None or c.status != "open":
+        raise ConflictNotFound()
+    try:
+        return _case_in_scope(conn, c.case_id, user)
+    except NotFound:
+        raise ConflictNotFound() from None
+
+
 def conflict_versions(engine: Engine, user: Principal, conflict_id: int) -> dict:
     """An open conflict's two versions, the server's head and the incoming one, side by
     side (audited as a view of the case)."""
     with transaction(engine) as conn:
         c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id)).first()
-        if c is None or c.status != "open":
-            raise ConflictNotFound()
-        case = _case_in_scope(conn, c.case_id, user)
+        case = _conflict_case(conn, c, user)
         rows = {r.revision_id: r for r in conn.execute(
             select(revisions_t.c.revision_id, revisions_t.c.codebook_version, revisions_t.c.content,
                    revisions_t.c.officer_id, revisions_t.c.device_id, revisions_t.c.created_at)
@@ -115,9 +124,7 @@ def resolve_conflict(engine: Engine, user: Principal, conflict_id: int, keep: Li
     now = datetime.now(timezone.utc)
     with transaction(engine) as conn:
         c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id).with_for_update()).first()
-        if c is None or c.status != "open":
-            raise ConflictNotFound()
-        _case_in_scope(conn, c.case_id, user)
+        _conflict_case(conn, c, user)
         if keep == "incoming":
             rev = conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id,
                                       revisions_t.c.codebook_version, revisions_t.c.content)

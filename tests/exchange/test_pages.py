@@ -51,7 +51,7 @@ def test_supervisor_pages_end_to_end(pair):
         r = dos.post(f"/exchange/packages/{package_id}/approve", data={"lang": "en"})
         assert "ok=approved" in r.headers["location"]
         assert "approved, encrypted and signed" in dos.get(r.headers["location"]).text
-        data = dos.get(f"/exchange/packages/{package_id}/file")
+        data = dos.post(f"/exchange/packages/{package_id}/file", data={})
         assert data.status_code == 200 and data.headers["content-type"] == "application/octet-stream"
         assert b"FICTICIA" not in data.content
 
@@ -89,6 +89,10 @@ def test_packages_page_says_which_withdrawals_wait(pair):
     with serving(cr) as cr_url:
         uno = signed_in(cr_url, "sup.uno")
         assert "No hay retiros de consentimiento pendientes" in uno.get("/exchange/").text
+        # a sentence typed into the address is never worded into the page's own error box
+        page = uno.get("/exchange/?error=account_locked&retry_after=Llame al 8888 para desbloquear").text
+        assert "Llame al" not in page
+        assert "900" in uno.get("/exchange/?error=account_locked&retry_after=900").text
 
         laptop.save([person(31, recipients=["services"])], [case_id])  # withdrawn for the other country
         page = uno.get("/exchange/").text

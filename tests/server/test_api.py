@@ -243,6 +243,11 @@ def test_supervisor_sees_own_institution_reviews_and_resolves_conflicts(srv, api
     assert [(c["head_revision_id"], c["revision_id"]) for c in conflicts] == [(edit_a["revision_id"], edit_b["revision_id"])]
     view = client.get(f"/api/v1/cases/{base['case_id']}", headers=headers["supervisor"]).json()
     assert view["head_revision_id"] == edit_a["revision_id"] and len(view["history"]) == 3
+    srv.add_user("sup.uia", "supervisor", "uia")  # another institution: the conflict is not there for them
+    h = login(client, "sup.uia")
+    other = client.post(f"/api/v1/conflicts/{conflicts[0]['id']}/resolve", json={"keep": "head"}, headers=h)
+    missing = client.post("/api/v1/conflicts/999999/resolve", json={"keep": "head"}, headers=h)
+    assert other.status_code == missing.status_code == 404 and other.json() == missing.json()
     r = client.post(f"/api/v1/conflicts/{conflicts[0]['id']}/resolve", json={"keep": "incoming"},
                     headers=headers["supervisor"])
     assert r.status_code == 200
@@ -251,8 +256,6 @@ def test_supervisor_sees_own_institution_reviews_and_resolves_conflicts(srv, api
     with srv.engine.connect() as conn:
         assert conn.execute(text("SELECT case_status FROM case_facts")).scalar_one() == "closed"
     # a supervisor of another institution sees nothing of it
-    srv.add_user("sup.uia", "supervisor", "uia")
-    h = login(client, "sup.uia")
     assert client.get("/api/v1/cases", headers=h).json() == []
     assert client.get(f"/api/v1/cases/{base['case_id']}", headers=h).status_code == 404
 

@@ -225,6 +225,14 @@ class PackageAlreadyReceived(ExchangeError):
     status = 409
 
 
+class NotYourInstitution(ExchangeError):
+    """A supervisor of another institution than the one this server receives for (its
+    registry key) tried to read or import a package. params: recipient."""
+
+    code = "exchange_not_your_institution"
+    status = 403
+
+
 class SenderCannotRefer(ExchangeError):
     """A referral (individual records) from a registry entry with no institution: a coalition
     sends aggregate figures only. params: sender."""

@@ -40,6 +40,7 @@ from .errors import (
     PackageNotForUs,
     PackageUnknownSender,
     ReceivedCaseUnknown,
+    NotYourInstitution,
     ReceivedCaseWithdrawn,
     SenderCannotRefer,
     StatisticsAreAggregates,
@@ -81,10 +82,14 @@ def _audit_refused(engine: Engine, actor: str, err: IntakeError, manifest: envel
         pass
 
 
-def import_package(engine: Engine, keystore: KeyStore, data: bytes, *, actor: str) -> ImportResult:
+def import_package(engine: Engine, keystore: KeyStore, data: bytes, *, actor: str,
+                   institution: str | None = None) -> ImportResult:
+    """Verify and store a package addressed to this server. ``institution``: the importing
+    supervisor's; one of another institution than the one the server receives for may not."""
     manifest = None
     try:
         manifest = envelope.read_manifest(data)
+        check_may_receive(engine, institution)
         result = _import(engine, keystore, bytes(data), manifest, actor)
     except IntakeError as err:
         _audit_refused(engine, actor, err, manifest)
@@ -256,6 +261,12 @@ def _store_once(engine: Engine, data: bytes, manifest: envelope.Manifest, actor:
 
 
 # --- reading what was received ---------------------------------------------------------------------
+def check_may_receive(engine: Engine, institution: str | None) -> None:
+    with engine.connect() as conn:
+        if not _for_us(conn, institution):
+            raise NotYourInstitution(recipient=self_key(conn))
+
+
 def _for_us(conn: Connection, institution: str | None) -> bool:
     """Packages arrive addressed to this server's registry key: only that institution's
     supervisors (or one without an institution, national scope) may read them."""

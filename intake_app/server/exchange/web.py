@@ -39,6 +39,7 @@ STATIC_JS = Path(__file__).resolve().parent / "exchange.js"
 MAX_PACKAGE = 64 * 1024 * 1024
 ID_MAX = 2**62  # row ids in a path: larger numbers never reach the database
 CASE_ID = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
+PLAIN = re.compile(r"[0-9A-Za-z_.:?,-]{1,80}", re.ASCII)  # codes and ids: no spaces, so no sentences
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -171,16 +172,18 @@ def router() -> APIRouter:
             return done(lang if lang in LANGUAGES else "es", error=err.code, **_params(err))
         return done(lang if lang in LANGUAGES else "es", ok="approved", package=package_id[:40])
 
-    @r.get("/packages/{package_id}/file")
+    @r.post("/packages/{package_id}/file")
     async def _download(request: Request, package_id: str):
+        """A POST, not a link: downloading marks the package sent (a state change)."""
         who, refused = await guard(request)
         if refused:
             return refused
+        lang = (await _form(request)).get("lang", "es")
         try:
             data = await run_in_threadpool(lambda: outgoing.export(request.app.state.engine, package_id[:40],
                                                                    actor=who.actor, institution=who.institution))
         except IntakeError as err:
-            return done(_lang(request), error=err.code, **_params(err))
+            return done(lang if lang in LANGUAGES else "es", error=err.code, **_params(err))
         return Response(data, media_type="application/octet-stream",
                         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{package_id[:40]}.intake-exchange"'})
 
@@ -245,6 +248,7 @@ def router() -> APIRouter:
             return refused
         data = (await request.body())[:MAX_PACKAGE]
         try:
+            await run_in_threadpool(incoming.check_may_receive, request.app.state.engine, who.institution)
             m = incoming.inspect(data)
         except IntakeError as err:
             return {"ok": False, "message": describe_error(err, _lang(request))}
@@ -260,7 +264,7 @@ def router() -> APIRouter:
         st = request.app.state
         try:
             res = await run_in_threadpool(lambda: incoming.import_package(st.engine, st.keystore, data,
-                                                                          actor=who.actor))
+                                                                          actor=who.actor, institution=who.institution))
         except IntakeError as err:
             return {"ok": False, "message": describe_error(err, lang)}
         return {"ok": True, "message": t("exchange.imported", lang, package=res.package_id, kind=res.kind,
@@ -316,7 +320,9 @@ def _message(request: Request, lang: str) -> dict | None:
     q = request.query_params
     if q.get("error"):
         code = re.sub(r"[^a-z_]", "", q["error"])[:60]
-        params = {k: v[:80] for k, v in q.items() if k not in ("error", "lang")}
+        # plain values only (codes and ids): a sentence typed into the address ("call +506 …
+        # to unlock") is never worded into the app's own error box
+        params = {k: v[:80] for k, v in q.items() if k not in ("error", "lang") and PLAIN.fullmatch(v[:80])}
         return {"kind": "error", "text": t("error." + code, lang, **params)}
     if q.get("ok") in ("prepared", "approved", "withdrawals", "reviewed", "resolved"):
         return {"kind": "ok", "text": t("exchange.page.ok_" + q["ok"], lang, package=q.get("package", ""),
