@@ -29,7 +29,7 @@ from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, 
 from . import incoming, outgoing
 from .htcds import K as HTCDS_K
 from .htcds import export_htcds
-from .registry import list_peers, load_registry
+from .registry import RECORD_PURPOSES, list_peers, load_registry
 
 COOKIE = "intake_exchange"
 ALLOWED_ROLES = ("supervisor",)
@@ -134,7 +134,7 @@ def router() -> APIRouter:
         return render("packages.html", lang, principal=who, packages=packages, recipients=recipients,
                       due_cases=due_cases, due_recipients=len(due),
                       registry=load_registry().recipients, purposes=load_codebook().vocab("consent_purposes"),
-                      message=_message(request, lang))
+                      record_purposes=RECORD_PURPOSES, message=_message(request, lang))
 
     @r.post("/prepare")
     async def _prepare(request: Request):
