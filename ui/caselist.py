@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from .text import lang, tr
-from .widgets import heading
+from .widgets import heading, shortcut_tip
 
 PAGE = 200
 KEEP_PAGES = 40
@@ -246,16 +246,24 @@ class CaseListPage(QWidget):
         self.search.setObjectName("search")
         self.search.setPlaceholderText(tr("ui.cases.search"))
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName(tr("ui.a11y.search"))
+        self.search.setAccessibleDescription(tr("ui.cases.search"))
+        self.search.setToolTip(shortcut_tip(tr("ui.a11y.search"), "Ctrl+F"))
         bar.addWidget(self.search, 3)
-        bar.addWidget(QLabel(tr("ui.cases.show")))
+        show = QLabel(tr("ui.cases.show"))
+        bar.addWidget(show)
         self.filter = QComboBox()
         self.filter.setObjectName("filter")
+        self.filter.setAccessibleName(tr("ui.cases.show").rstrip(":"))
+        show.setBuddy(self.filter)
         for key in FILTERS:
             self.filter.addItem(tr("ui.filter." + (key or "all")), key)
         bar.addWidget(self.filter, 1)
         layout.addLayout(bar)
         self.table = QTableView()
         self.table.setObjectName("cases")
+        self.table.setAccessibleName(tr("ui.cases.title"))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move in it
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)

@@ -79,7 +79,7 @@ class CaseView(QWidget):
         if not can_print:
             self.print_button.setToolTip(tr("ui.case.print_unavailable"))
         self.print_button.clicked.connect(lambda: self.print_requested.emit(self.record))
-        edit = QPushButton(tr("ui.case.edit"))
+        edit = self.edit_button = QPushButton(tr("ui.case.edit"))
         edit.setObjectName("primary")
         edit.clicked.connect(lambda: self.edit_requested.emit(self.record))
         for b in (back, self.print_button, edit):

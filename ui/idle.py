@@ -1,16 +1,23 @@
-"""Auto-lock: an application-wide event filter that restarts a timer on every key
-press, click or mouse move; when it runs out, ``timed_out`` fires."""
+"""Auto-lock and Ctrl+L: an application-wide event filter that restarts a timer on every
+key press, click or mouse move; when it runs out, ``timed_out`` fires. Ctrl+L, wherever
+the focus is (a window-modal dialog included: Qt does not deliver the main window's
+shortcuts, not even application shortcuts, to a window a modal dialog blocks), fires
+``lock_pressed``. One filter for both: it sees every event of the application."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 
 ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
             QEvent.Type.TouchBegin}
+LOCK_KEY = QKeySequence("Ctrl+L")
+KEY_PRESS = QEvent.Type.KeyPress
 
 
 class IdleWatch(QObject):
     timed_out = Signal()
+    lock_pressed = Signal()
 
     def __init__(self, minutes: int, parent=None) -> None:
         super().__init__(parent)
@@ -29,6 +36,13 @@ class IdleWatch(QObject):
         self._timer.stop()
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() in ACTIVITY and self._timer.isActive():
-            self._timer.start()
+        kind = event.type()
+        if kind in ACTIVITY:
+            if self._timer.isActive():
+                self._timer.start()
+            if kind == KEY_PRESS and event.key() == Qt.Key.Key_L and not event.isAutoRepeat() \
+                    and QKeySequence(event.keyCombination()) == LOCK_KEY:
+                self.lock_pressed.emit()
+                return True  # consumed: not offered again to the parents a key event bubbles up to
         return False
+

@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from . import prefs as prefs_mod
+from .dialogs import close_all, open_dialog
 from .idle import IdleWatch
 from .sync_service import SyncDriver
 from .sync_status import SyncStatus
@@ -91,8 +92,8 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatch(self.prefs.auto_lock_minutes, self)
         self.idle.timed_out.connect(self.lock)
+        self.idle.lock_pressed.connect(self.lock)  # Ctrl+L, also while a window-modal dialog is open
         QApplication.instance().installEventFilter(self.idle)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock, context=Qt.ShortcutContext.ApplicationShortcut)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_intake)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
 
@@ -237,6 +238,8 @@ class MainWindow(QMainWindow):
         place, self._place = self._place, {}
         if place:
             ws.open_draft(place["draft_id"], place["case_id"], place["content"], place["step"])
+        else:
+            ws.list_page.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.unlocked.emit()
 
     # --- lock ------------------------------------------------------------------------------
@@ -251,10 +254,14 @@ class MainWindow(QMainWindow):
             show_message(self.unlock_page.message, tr("ui.syncdlg.revoked"))
 
     def lock(self) -> None:
-        """Hide every personal field at once, keep the draft, then close the vault."""
+        """Hide every personal field at once, keep the draft, then close the vault. Every
+        dialog goes first (print preview, sync, settings, duplicates: they show case data)."""
         if self.workspace is None:
             return
         self.idle.stop()
+        close_all(keep=self)
+        for attr in ("print_dialog", "sync_dialog", "settings_dialog"):
+            setattr(self, attr, None)
         place = self.workspace.place()
         self._place = place
         self._replace("workspace", None)  # widgets with personal values go now
@@ -262,6 +269,7 @@ class MainWindow(QMainWindow):
         self.sync_driver.stop()
         self.sync_status.show_locked()
         self.show_unlock()
+        self.activateWindow()
 
         def job(s):
             if place and s.vault is not None:
@@ -279,7 +287,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.backend, self.cb, self.prefs, self)
         dialog.prefs_changed.connect(self._prefs_changed)
         self.settings_dialog = dialog
-        dialog.open()
+        open_dialog(dialog)
 
     def _prefs_changed(self, prefs) -> None:
         relabel = prefs.language != self.prefs.language
@@ -347,7 +355,7 @@ class MainWindow(QMainWindow):
         dialog.finished_job.connect(lambda kind: self.sync_status.refresh())
         dialog.revoked.connect(self._revoked)
         self.sync_dialog = dialog
-        dialog.open()
+        open_dialog(dialog)
 
     # --- printing ---------------------------------------------------------------------------
     def print_case(self, record) -> None:
@@ -355,7 +363,7 @@ class MainWindow(QMainWindow):
 
         dialog = PrintDialog(self.backend, self.cb, record, self)
         self.print_dialog = dialog
-        dialog.open()
+        open_dialog(dialog)
 
     # --- shortcuts ----------------------------------------------------------------------------
     def _new_intake(self) -> None:

@@ -24,16 +24,22 @@ QFrame#flag { background: #fff8e6; border-left: 4px solid #d69e2e; border-radius
 QFrame#flag[urgent="true"] { background: #fdecec; border-left: 4px solid #c53030; }
 QPushButton { padding: 6px 14px; border-radius: 6px; border: 1px solid #9fb3c8; background: white; }
 QPushButton:hover { background: #eef2f7; }
-QPushButton:focus { border: 2px solid #2b6cb0; }
+QPushButton:focus { border: 2px solid #1a4f8a; padding: 5px 13px; }
 QPushButton:disabled { color: #9aa5b1; border-color: #d9e2ec; }
 QPushButton#primary { background: #2b6cb0; color: white; border: 1px solid #2b6cb0; font-weight: 600; }
 QPushButton#primary:hover { background: #2c5282; }
 QPushButton#primary:disabled { background: #a3bfdc; border-color: #a3bfdc; }
+QPushButton#primary:focus { background: #1e4e85; border: 3px solid #0b1f33; padding: 4px 12px; }
+QCheckBox, QRadioButton { border: 2px solid transparent; border-radius: 4px; padding: 1px 4px; }
+QCheckBox:focus, QRadioButton:focus { border: 2px solid #1a4f8a; background: #e8f0fa; }
+QListWidget:focus, QTableView:focus, QTextBrowser:focus, QListView:focus { border: 2px solid #1a4f8a; }
+QTabBar::tab:focus { border: 2px solid #1a4f8a; border-radius: 4px; }
 QLineEdit, QPlainTextEdit, QComboBox, QSpinBox { padding: 4px 6px; border: 1px solid #9fb3c8;
     border-radius: 5px; background: white; min-height: 24px; }
 QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QSpinBox:focus { border: 2px solid #2b6cb0; }
 QLineEdit[invalid="true"], QComboBox[invalid="true"], QPlainTextEdit[invalid="true"] { border: 2px solid #c53030; }
 QListWidget#steps { background: white; border: 1px solid #d9e2ec; border-radius: 8px; padding: 4px; }
+QListWidget#steps:focus { border: 2px solid #1a4f8a; padding: 3px; }
 QListWidget#steps::item { padding: 8px 6px; }
 QListWidget#steps::item:selected { background: #dbeafe; color: #102a43; }
 QTableView { background: white; gridline-color: #e4e7eb; selection-background-color: #dbeafe;
@@ -43,7 +49,7 @@ QHeaderView::section { background: #eef2f7; padding: 6px; border: none; border-b
 QStatusBar { background: #e9eef5; }
 QTabWidget::pane { border: 1px solid #d9e2ec; background: white; border-radius: 6px; }
 QTabBar::tab { padding: 8px 16px; }
-QCheckBox, QRadioButton { spacing: 8px; padding: 2px 0; }
+QCheckBox, QRadioButton { spacing: 8px; }
 QComboBox::drop-down { subcontrol-origin: padding; subcontrol-position: center right; width: 22px; border: none; }
 QComboBox::down-arrow { image: url(ICONS/chevron-down.svg); width: 12px; height: 12px; }
 QSpinBox { padding-right: 24px; }

@@ -59,8 +59,7 @@ class SyncStatus(QWidget):
         self.sync_now.setObjectName("sync_now")
         available = sync_available()
         self.sync_now.setEnabled(available)
-        if not available:
-            self.sync_now.setToolTip(tr("ui.sync.unavailable"))
+        self.sync_now.setToolTip(tr("ui.sync.open_tip") if available else tr("ui.sync.unavailable"))
         for w in (self.state, QLabel("·"), self.pending, QLabel("·"), self.receipt, self.lease, self.sync_now):
             row.addWidget(w)
         self.pending_count: int | None = None

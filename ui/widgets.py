@@ -55,6 +55,15 @@ def primary(text: str) -> QPushButton:
     return button
 
 
+def shortcut_tip(action: str, keys: str) -> str:
+    """"Nuevo registro (Ctrl+N)": a tooltip that teaches the key."""
+    from PySide6.QtGui import QKeySequence
+
+    from .text import tr
+
+    return tr("ui.shortcut.tip", action=action, keys=QKeySequence(keys).toString(QKeySequence.SequenceFormat.PortableText))
+
+
 def card() -> QFrame:
     frame = QFrame()
     frame.setObjectName("card")

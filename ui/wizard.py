@@ -186,6 +186,10 @@ class SetupWizard(QWizard):
         for page in (self.language_page, self.officer_page, self.post_page, self.device_page):
             self.addPage(page)
 
+    def reject(self) -> None:
+        """Esc: nothing. The wizard is the window's page, not a dialog; hiding it left a
+        blank window with no way back."""
+
     def accept(self) -> None:  # Finish: hand over; the wizard stays until the vault exists
         if not self.device_page.validatePage():
             return

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from .caselist import CaseListPage
 from .caseview import CaseView, load_case
+from .dialogs import open_dialog
 from .duplicates import BACK, LINK, DuplicateDialog
 from .form.intake import IntakeForm
 from .text import error_text, tr
-from .widgets import message_label, show_message
+from .widgets import message_label, shortcut_tip, show_message
 
 
 def _defaults(cb, post: str) -> dict:
@@ -49,6 +50,9 @@ class Workspace(QWidget):
         self.settings_button = QPushButton(tr("ui.nav.settings"))
         self.lock_button = QPushButton(tr("ui.nav.lock"))
         self.lock_button.setObjectName("lock")
+        self._new_tip = shortcut_tip(tr("ui.nav.new"), "Ctrl+N")
+        self.new_button.setToolTip(self._new_tip)
+        self.cases_button.setToolTip(shortcut_tip(tr("ui.a11y.search"), "Ctrl+F"))
         for b in (self.cases_button, self.new_button):
             bar.addWidget(b)
         bar.addStretch(1)
@@ -80,6 +84,7 @@ class Workspace(QWidget):
             self.form.save_draft()
             self._drop_form()
         self.stack.setCurrentWidget(self.list_page)
+        self.list_page.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.load_drafts()
 
     def load_drafts(self) -> None:
@@ -112,7 +117,7 @@ class Workspace(QWidget):
     def set_lease(self, lease: str) -> None:
         """ok / expiring / expired (``intake_app.sync.lease_state``), from the sync status."""
         self.lease = lease
-        self.new_button.setToolTip(tr("ui.lease.blocked") if lease == "expired" else "")
+        self.new_button.setToolTip(tr("ui.lease.blocked") if lease == "expired" else self._new_tip)
 
     def new_intake(self) -> IntakeForm | None:
         """A new intake, unless the device's lease has lapsed: then a message asks to
@@ -138,6 +143,7 @@ class Workspace(QWidget):
         self.stack.addWidget(form)
         self.stack.setCurrentWidget(form)
         show_message(self.message, "")
+        form.focus_step()  # now that it is on show (Ctrl+N, the button, a draft, an edit)
 
     def _drop_form(self) -> None:
         if self.form is not None:
@@ -172,7 +178,7 @@ class Workspace(QWidget):
                 self._save(form, answers, dialog.decision, [h.case_id for h, _ in candidates])
 
         dialog.finished.connect(decided)
-        dialog.open()  # window-modal, without a nested event loop
+        open_dialog(dialog)  # window-modal, without a nested event loop
 
     def _save(self, form: IntakeForm, answers: dict, decision: str, others: list[str]) -> None:
         draft_id, case_id, parent = form.draft_id, form.case_id, form.parent_revision
@@ -216,6 +222,7 @@ class Workspace(QWidget):
         self.case_view.print_requested.connect(self.print_requested.emit)
         self.stack.addWidget(self.case_view)
         self.stack.setCurrentWidget(self.case_view)
+        self.case_view.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)  # its main action, not the status bar
         self.case_shown.emit(data["record"].case_id)
 
     def _edit(self, record) -> None:

@@ -154,7 +154,7 @@ def test_a_revocation_on_the_stick_locks_the_window(qtbot, unlocked, server_keys
     win.open_sync()
     with qtbot.waitSignal(win.locked, timeout=20_000):
         win.sync_dialog.import_receipts(str(tmp_path / "stick"))
-    assert win.workspace is None and not win.sync_dialog.isVisible()
+    assert win.workspace is None and win.sync_dialog is None  # closed and destroyed by the lock
     assert win.unlock_page.message.text() == i18n.t("ui.syncdlg.revoked", "es")
     page = win.unlock_page
     with qtbot.waitSignal(win.backend.idle, timeout=20_000):

@@ -4,19 +4,25 @@ inline problem of one field. Nothing here is laid out per field by hand."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QCompleter, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QComboBox, QCompleter, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QListWidgetItem, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from ..text import lang, tr
 
 BIG_VOCABULARY = 15
+
+
+def _fold(text: str) -> str:
+    """Case and accents aside: "peru" finds "Perú"."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
 
 
 def parse_date(text: str) -> Any:
@@ -45,11 +51,23 @@ def show_date(iso: Any) -> str:
 class Editor(QWidget):
     changed = Signal()
 
+    def local_problem(self) -> str:
+        """A problem only the editor knows (typed text that is no choice); "" if none."""
+        return ""
+
     def value(self) -> Any:
         raise NotImplementedError
 
     def set_value(self, value: Any) -> None:
         raise NotImplementedError
+
+    def set_accessible(self, name: str, description: str = "") -> None:
+        """What a screen reader says for each widget here that takes focus: the question
+        (and, for a part of it, "question: part"); the description carries the problem
+        and the help."""
+        target = getattr(self, "main", None) or self.focusProxy()
+        if target is not None:
+            name_widget(target, name, description)
 
     def set_invalid(self, invalid: bool) -> None:
         target = getattr(self, "main", None)
@@ -57,6 +75,19 @@ class Editor(QWidget):
             target.setProperty("invalid", invalid)
             target.style().unpolish(target)
             target.style().polish(target)
+
+
+def name_widget(widget: QWidget, name: str, description: str = "") -> None:
+    widget.setAccessibleName(name)
+    widget.setAccessibleDescription(description)
+    line = widget.lineEdit() if isinstance(widget, QComboBox) else None
+    if line is not None:  # an editable list: the text part is what the keyboard types into
+        line.setAccessibleName(name)
+        line.setAccessibleDescription(description)
+
+
+def part_name(question: str, part: str) -> str:
+    return tr("ui.a11y.part", question=question, part=part)
 
 
 def _single(editor: Editor, widget: QWidget) -> None:
@@ -111,8 +142,9 @@ class DateEditor(Editor):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit)
+        self.today: QPushButton | None = None
         if fdef.key not in NO_TODAY:
-            today = QPushButton(tr("ui.form.today"))
+            today = self.today = QPushButton(tr("ui.form.today"))
             today.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             today.clicked.connect(lambda: self.edit.setText(date.today().strftime("%d/%m/%Y")))
             row.addWidget(today)
@@ -120,6 +152,12 @@ class DateEditor(Editor):
         self.main = self.edit
         self.setFocusProxy(self.edit)
         self.edit.textChanged.connect(lambda _: self.changed.emit())
+
+    def set_accessible(self, name: str, description: str = "") -> None:
+        hint = tr("ui.a11y.date_format", format=tr("ui.form.date_placeholder"))
+        name_widget(self.edit, name, " ".join(t for t in (description, hint) if t))
+        if self.today is not None:
+            name_widget(self.today, part_name(name, tr("ui.form.today")), description)
 
     def value(self):
         return parse_date(self.edit.text())
@@ -196,6 +234,48 @@ class ChoiceEditor(Editor):
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         _single(self, self.combo)
         self.combo.currentIndexChanged.connect(lambda _: self.changed.emit())
+        self._unlisted = ""
+        if self.combo.isEditable():
+            QApplication.instance().focusChanged.connect(self._focus_changed)
+            self.combo.lineEdit().textEdited.connect(lambda _: self._clear_unlisted())
+
+    def _focus_changed(self, old, new) -> None:
+        """The keyboard left the box (Tab, a click elsewhere; with or without the list of
+        matches open; not to that list)."""
+        mine = (self.combo, self.combo.lineEdit(), self.combo.completer().popup())
+        if old in mine and new not in mine:
+            self.settle()
+
+    def settle(self) -> None:
+        """Leaving with typed text that is no choice: the one choice it matches (case and
+        accents aside, "colo" → Colombia), else the text stays and says it is not in the list."""
+        text = self.combo.currentText().strip()
+        if not text:
+            self.combo.setCurrentIndex(0)
+            self._clear_unlisted()
+            return
+        if text == self.combo.itemText(self.combo.currentIndex()):
+            return
+        needle = _fold(text)
+        labels = [(i, _fold(self.combo.itemText(i))) for i in range(1, self.combo.count())]
+        exact = [i for i, label in labels if label == needle]
+        matches = exact or [i for i, label in labels if needle in label]
+        if len(matches) == 1:
+            self._unlisted = ""
+            self.combo.setCurrentIndex(matches[0])
+            self.combo.setEditText(self.combo.itemText(matches[0]))
+            self.changed.emit()
+        else:
+            self._unlisted = text
+            self.changed.emit()
+
+    def _clear_unlisted(self) -> None:
+        if self._unlisted:
+            self._unlisted = ""
+            self.changed.emit()
+
+    def local_problem(self) -> str:
+        return tr("ui.form.unlisted", text=self._unlisted) if self._unlisted else ""
 
     def value(self):
         if self.combo.isEditable() and self.combo.currentText() != self.combo.itemText(self.combo.currentIndex()):
@@ -250,6 +330,13 @@ class MultiEditor(Editor):
             if self.boxes:
                 self.setFocusProxy(next(iter(self.boxes.values())))
 
+    def set_accessible(self, name: str, description: str = "") -> None:
+        if self.list is not None:
+            name_widget(self.find, part_name(name, tr("ui.form.filter_list")), description)
+            name_widget(self.list, name, description)
+        for box in self.boxes.values():
+            name_widget(box, part_name(name, box.text()), description)
+
     def _filter(self, text: str) -> None:
         needle = text.casefold()
         for i in range(self.list.count()):
@@ -296,10 +383,11 @@ class FieldRow(QWidget):
         layout.setSpacing(4)
         self.label = QLabel()
         self.label.setWordWrap(True)
-        self.label.setBuddy(editor)
+        self.label.setBuddy(editor.focusProxy() or editor)  # the widget that takes the focus
         layout.addWidget(self.label)
         layout.addWidget(editor)
-        help_text = fdef.help(lang())
+        help_text = self.help_text = fdef.help(lang())
+        self._spoken: tuple = ()
         if help_text:
             help_label = QLabel(help_text)
             help_label.setObjectName("muted")
@@ -315,11 +403,24 @@ class FieldRow(QWidget):
     def set_required(self, required: bool) -> None:
         text = self.fdef.label(lang())
         self.label.setText(f"<b>{_html(text)}</b>" + (" <span style='color:#a61b1b'>*</span>" if required else ""))
+        self.required = required
+        self._speak()
 
     def set_problem(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
         self.editor.set_invalid(bool(text))
+        self._speak()
+
+    def _speak(self) -> None:
+        """The question as the accessible name of each focusable editor widget; the
+        problem (read first), "required" and the help as its description."""
+        problem = self.problem.text() if hasattr(self, "problem") else ""
+        parts = (problem, tr("ui.a11y.required") if getattr(self, "required", False) else "", self.help_text)
+        spoken = (self.fdef.label(lang()), " ".join(p for p in parts if p))
+        if spoken != self._spoken:
+            self._spoken = spoken
+            self.editor.set_accessible(*spoken)
 
 
 def _html(text: str) -> str:

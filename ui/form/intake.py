@@ -20,7 +20,7 @@ from intake_app.codebook.derive import derive_demographics
 from intake_app.errors import InvalidRecord
 
 from ..text import lang, tr
-from ..widgets import heading, message_label, muted, primary, show_message
+from ..widgets import heading, message_label, muted, primary, shortcut_tip, show_message
 from .fields import FieldRow, make_editor
 from .screening_panel import ScreeningPanel
 
@@ -117,6 +117,9 @@ class IntakeForm(QWidget):
         self.back_button = QPushButton(tr("ui.form.back"))
         self.next_button = QPushButton(tr("ui.form.next"))
         self.save_button = primary(tr("ui.form.save"))
+        for button, keys in ((self.back_button, "Alt+Left"), (self.next_button, "Alt+Right"),
+                             (self.save_button, "Ctrl+S")):
+            button.setToolTip(shortcut_tip(button.text().strip("←→ "), keys))
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         for b in (self.back_button, self.next_button, self.save_button):
@@ -227,7 +230,7 @@ class IntakeForm(QWidget):
             self.problems.setdefault(problem_key(p), self._word(p))
         self._all_problems = problems
         for key, row in self.rows.items():
-            text = self.problems.get(key, "")
+            text = self.problems.get(key, "") or row.editor.local_problem()
             show = key in self.touched or self.section_of[key] in self.checked_steps
             rules = {p.rule for p in problems if problem_key(p) == key}
             if rules & WAIT_FOR_STEP and self.section_of[key] not in self.checked_steps:
@@ -244,13 +247,21 @@ class IntakeForm(QWidget):
         self.progress.setValue(self.stack.currentIndex() + 1)
 
     def _word(self, p) -> str:
-        if "[" in p.field:  # a referral line: "Institución 2: es obligatorio."
-            top, _, rest = p.field.partition("[")
+        if p.rule == "type_date":  # the form reads and shows DD/MM/AAAA (the core's text says AAAA-MM-DD)
+            return tr("ui.form.date_problem", field=self._field_label(p.field))
+        if "[" in p.field:  # a referral line: "Institución (2): es obligatorio."
+            return tr("rule." + p.rule, field=self._field_label(p.field), **p.args)
+        return i18n.describe_problem(p, lang())
+
+    def _field_label(self, where: str) -> str:
+        """"referrals[1].date" → "Fecha (2)"; a plain key → its label."""
+        if "[" in where:
+            top, _, rest = where.partition("[")
             index, _, sub = rest.partition("].")
             fdef = self.cb.fields[top]
-            sublabel = next((s.label(lang()) for s in fdef.subfields if s.key == sub), sub)
-            return tr("rule." + p.rule, field=f"{sublabel} ({int(index) + 1})", **p.args)
-        return i18n.describe_problem(p, lang())
+            return f"{next((s.label(lang()) for s in fdef.subfields if s.key == sub), sub)} ({int(index) + 1})"
+        fdef = self.cb.fields.get(where)
+        return fdef.label(lang()) if fdef else where
 
     # --- steps -------------------------------------------------------------------------
     def go(self, index: int) -> None:
@@ -264,9 +275,14 @@ class IntakeForm(QWidget):
         self.back_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.sections) - 1)
         self.refresh()
+        self.focus_step()
+
+    def focus_step(self) -> None:
+        """The first field of the step on show takes the keyboard."""
+        index = self.stack.currentIndex()
         first = next((r for k, r in self.rows.items() if self.section_of[k] == index and not r.isHidden()), None)
         if first is not None:
-            first.editor.setFocus()
+            first.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _next(self) -> None:
         self.checked_steps.add(self.stack.currentIndex())
@@ -286,10 +302,16 @@ class IntakeForm(QWidget):
         self.checked_steps.update(range(len(self.sections)))
         self.save_tried = True
         self.refresh()
-        if self._all_problems:
-            first = min(self.section_of.get(problem_key(p), 0) for p in self._all_problems)
-            self.go(first)
-            show_message(self.message, tr("ui.form.has_problems", count=len(self._all_problems)))
+        bad = [k for k, r in self.rows.items() if r.problem.text() and not r.isHidden()]
+        if self._all_problems or bad:
+            # the first field shown with a problem, in the form's order, takes the keyboard
+            # (on its step, even when that step is already on show); the count is what is shown
+            first = bad[0] if bad else min(self._all_problems, key=lambda p: self.section_of.get(problem_key(p), 0))
+            key = first if bad else problem_key(first)
+            self.go(self.section_of.get(key, 0))
+            if key in self.rows:
+                self.rows[key].editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            show_message(self.message, tr("ui.form.has_problems", count=len(bad) or len(self._all_problems)))
             return
         show_message(self.message, "")
         self.save_requested.emit(self.answers())

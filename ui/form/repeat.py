@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..text import lang, tr
-from .fields import Editor, make_editor
+from .fields import Editor, make_editor, name_widget, part_name
 
 
 class _Item(QWidget):
@@ -23,9 +23,17 @@ class _Item(QWidget):
             self.editors[sub.key] = editor
             box.addWidget(editor)
             row.addLayout(box, 3 if sub.type == "choice" else 1)
-        remove = QPushButton(tr("ui.form.remove"))
-        remove.clicked.connect(lambda: on_remove(self))
-        row.addWidget(remove)
+        self.labels = {sub.key: sub.label(lang()) for sub in fdef.subfields}
+        self.remove = QPushButton(tr("ui.form.remove"))
+        self.remove.clicked.connect(lambda: on_remove(self))
+        row.addWidget(self.remove)
+
+    def set_accessible(self, question: str, number: int, description: str) -> None:
+        """"Referencias 2: Institución", "Referencias 2: Quitar"."""
+        item = tr("ui.a11y.item", question=question, number=number)
+        for key, editor in self.editors.items():
+            editor.set_accessible(part_name(item, self.labels[key]), description)
+        name_widget(self.remove, part_name(item, tr("ui.form.remove")), description)
 
     def value(self) -> dict:
         return {k: v for k, e in self.editors.items() if (v := e.value()) is not None}
@@ -47,6 +55,13 @@ class RepeatEditor(Editor):
         row.addStretch(1)
         layout.addLayout(row)
         self.setFocusProxy(self.add_button)
+        self._spoken = (fdef.label(lang()), "")
+
+    def set_accessible(self, name: str, description: str = "") -> None:
+        self._spoken = (name, description)
+        name_widget(self.add_button, part_name(name, tr("ui.form.add_item")), description)
+        for n, item in enumerate(self.items, 1):
+            item.set_accessible(name, n, description)
 
     def add(self, value: dict | None = None) -> None:
         item = _Item(self.cb, self.fdef, self._remove)
@@ -58,6 +73,7 @@ class RepeatEditor(Editor):
             if key in item.editors:
                 item.editors[key].set_value(v)
         self.items.append(item)
+        item.set_accessible(self._spoken[0], len(self.items), self._spoken[1])
         self.box.addWidget(item)
         self.changed.emit()
 
@@ -69,6 +85,7 @@ class RepeatEditor(Editor):
         self.items.remove(item)
         item.setParent(None)
         item.deleteLater()
+        self.set_accessible(*self._spoken)  # the numbers after it move up
         self.changed.emit()
 
     def value(self):

@@ -34,6 +34,7 @@ class ScreeningPanel(QTextBrowser):
         super().__init__()
         self.cb = cb
         self.setObjectName("screening")
+        self.setAccessibleName(tr("screening.title"))
         self.setMinimumWidth(320)
         self.setOpenLinks(False)
         self.document().setDefaultStyleSheet(CSS)
@@ -68,9 +69,12 @@ class ScreeningPanel(QTextBrowser):
             html.append(f"<p class='muted'>{escape(tr('ui.screening.no_referrals'))}</p>")
         vocab = self.cb.vocab("institutions")
         for code in self.suggested:
-            action = (f"<span class='muted'>✓ {escape(tr('ui.screening.referred'))}</span>" if code in already
-                      else f"<a href='refer:{code}'>+ {escape(tr('ui.screening.add_referral'))}</a>")
-            html.append(f"<p>{escape(vocab.label(code, lang()))}<br>{action}</p>")
+            name = vocab.label(code, lang())
+            if code in already:
+                html.append(f"<p>{escape(name)}<br><span class='muted'>✓ {escape(tr('ui.screening.referred'))}</span></p>")
+            else:  # the link names the institution: Tab reaches the link alone, and it is read alone
+                html.append(f"<p><a href='refer:{code}'>+ {escape(tr('ui.screening.add_referral_to', institution=name))}"
+                            "</a></p>")
         html.append(f"<p class='muted'><i>{escape(tr('screening.disclaimer'))}</i></p>")
         bar = self.verticalScrollBar().value()
         self.setHtml("".join(html))
