@@ -49,6 +49,11 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+def iso_precise(dt: datetime) -> str:
+    """To the microsecond: the times a revocation is compared with (see :func:`reinstate`)."""
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 # --- pinned server keys -------------------------------------------------------------
 def server_info(vault) -> ServerPublicInfo | None:
     value = vault.meta(K_SERVER_INFO)
@@ -99,7 +104,7 @@ def record_contact(vault, server_time: str, lease_until: str | None = None, live
     at = parse_time(server_time)
     last = vault.meta(K_LAST_CONTACT)
     if last is None or parse_time(last) < at:
-        vault.set_meta(K_LAST_CONTACT, iso(at))
+        vault.set_meta(K_LAST_CONTACT, iso_precise(at))
     if live:
         vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
     until = parse_time(lease_until) if lease_until else at + DEFAULT_LEASE
@@ -145,11 +150,17 @@ def is_revoked(vault) -> bool:
 
 def mark_revoked(vault, at: str | None = None) -> None:
     """The server said so: remember it, with the server's time of it when known (the vault
-    refuses to open from now on)."""
+    refuses to open from now on). Learnt from a refused upload there is no signed time: then
+    the later of this clock (corrected by the last offset) and the last signed server time
+    seen, so that no status the device already saw, nor an older one, can undo it even
+    with the clock set back."""
     if is_revoked(vault):
         return
+    if at is None:
+        last = vault.meta(K_LAST_CONTACT)
+        at = iso_precise(max(server_now(vault), parse_time(last)) if last else server_now(vault))
     with vault.transaction():
-        vault.set_meta(K_REVOKED, at or iso(server_now(vault)))
+        vault.set_meta(K_REVOKED, at)
         vault.audit.append(vault.officer.id, "device_revoked", device=vault.device_id)
     log.warning("this device was revoked by the server; the vault is locked")
 

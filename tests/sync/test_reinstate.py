@@ -85,3 +85,22 @@ def test_reinstated_by_stick(real_server, vault, home, passphrase_file, tmp_path
         assert push(v, real_server.url).revisions == 1
     finally:
         v.close()
+
+
+def test_an_old_status_cannot_undo_a_revocation_learnt_from_a_refused_upload(real_server, vault, monkeypatch):
+    """Learnt from a 403 there is no signed time: the device's clock (even set back a day)
+    never lets a status it already saw count as 'after the revocation'."""
+    from datetime import datetime, timedelta, timezone
+
+    from intake_app.sync import state
+
+    real_server.enroll(vault)
+    with SyncClient(real_server.url) as client:
+        before = client.status(vault.device_id)
+    apply_status(vault, before)  # seen: the last contact
+    real_server.revoke(vault.device_id)
+    monkeypatch.setattr(state, "utc_now", lambda: datetime.now(timezone.utc) - timedelta(days=1))
+    state.mark_revoked(vault)  # as a refused upload (403 device_revoked) does
+    with pytest.raises(DeviceRevoked):
+        apply_status(vault, before, live=False)
+    assert state.is_revoked(vault)
