@@ -10,10 +10,16 @@ copy, recipient institution, the printing device's post, and whether a newer rev
 
 A typed short code carries only a 55-bit tag of the signature, which only the printing
 laptop can recompute; the server says so (:class:`PrintNeedsQr`) instead of guessing.
+
+A genuine paper is also looked up in the printing device's own audit log as received
+(``device_audit``): every print writes a ``case_print`` entry with its code. A genuine paper
+with no such entry means the laptop has not sent that part of its log yet, or the entry was
+removed from it (a log rewritten before sending passes the hash-chain check; this does not).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -22,14 +28,14 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from ..codebook import load_codebook
-from ..printing.errors import PrintCodeInvalid
+from ..printing.errors import PrintCodeInvalid, PrintCodeMalformed
 from ..printing.verify import parse_code, signed_message
 from . import audit
 from .db import transaction
 from .errors import ServerError
-from .models import Case, Device, Revision
+from .models import Case, Device, DeviceAudit, Revision
 
-cases_t, devices_t, revisions_t = Case.__table__, Device.__table__, Revision.__table__
+cases_t, devices_t, revisions_t, devaudit_t = Case.__table__, Device.__table__, Revision.__table__, DeviceAudit.__table__
 
 
 class PrintNeedsQr(ServerError):
@@ -60,13 +66,22 @@ class OfficeCheck:
     post: str  # the printing device's border post
     device_status: str  # active, revoked, ...
     created_at: str  # when the printed revision was saved (ISO 8601, UTC, as the device wrote it)
+    logged: bool = True  # the device's log, as received, has this print's case_print entry
 
 
 def check_print(engine: Engine, text: str, *, actor: str) -> OfficeCheck:
     """Check a scanned QR text against the server; raises PrintCodeMalformed, PrintNeedsQr,
     PrintNotReceived or PrintCodeInvalid. Every check is audited (ids and the outcome only)."""
-    parsed = parse_code(text)
+    try:
+        parsed = parse_code(text)
+    except PrintCodeMalformed:
+        _audit(engine, actor, None, outcome="malformed")
+        raise
+    except PrintCodeInvalid as err:  # the QR's hash or signature disagrees with its own short code
+        _audit(engine, actor, err.params.get("case"), outcome="invalid")
+        raise
     if parsed.signature is None:
+        _audit(engine, actor, parsed.case_id, outcome="needs_qr")
         raise PrintNeedsQr(case=parsed.case_id)
     digest = parsed.full_hash.hex()
     with engine.connect() as conn:
@@ -84,6 +99,7 @@ def check_print(engine: Engine, text: str, *, actor: str) -> OfficeCheck:
                                  .where(revisions_t.c.case_id == parsed.case_id)).scalar_one()
             before = conn.execute(select(func.count()).select_from(revisions_t).where(
                 revisions_t.c.case_id == parsed.case_id, revisions_t.c.created_at < rev.created_at)).scalar_one()
+            logged = _logged(conn, rev.device_id, parsed.case_id, _short(text))
     if found is None:
         outcome = "not_received" if not rows else "invalid"
         _audit(engine, actor, parsed.case_id, outcome=outcome)
@@ -92,9 +108,9 @@ def check_print(engine: Engine, text: str, *, actor: str) -> OfficeCheck:
         raise PrintCodeInvalid(case=parsed.case_id)
     result = OfficeCheck(parsed.case_id, rev.revision_id, before + 1, total,
                          case is not None and case.head_revision_id == rev.revision_id, parsed.copy, recipient,
-                         rev.device_id, rev.post, rev.status, rev.created_at)
+                         rev.device_id, rev.post, rev.status, rev.created_at, logged)
     _audit(engine, actor, parsed.case_id, outcome="valid" if result.current else "superseded",
-           revision=rev.revision_id, copy=parsed.copy, recipient=recipient or "-")
+           revision=rev.revision_id, copy=parsed.copy, recipient=recipient or "-", logged=logged)
     return result
 
 
@@ -113,7 +129,21 @@ def _verified(rows, parsed, digest: str):
     return None
 
 
-def _audit(engine: Engine, actor: str, case_id: str, **detail) -> None:
+def _short(text: str) -> str:
+    """The QR's short code, as the print's audit entry writes it minus the dashes."""
+    return text.strip().upper().split(":")[1]
+
+
+def _logged(conn, device_id: str, case_id: str, short: str) -> bool:
+    for (entry,) in conn.execute(select(devaudit_t.c.entry).where(devaudit_t.c.device_id == device_id)):
+        entry = json.loads(entry) if isinstance(entry, str) else entry
+        if entry.get("action") == "case_print" and entry.get("case_id") == case_id \
+                and str((entry.get("detail") or {}).get("code", "")).replace("-", "").upper() == short:
+            return True
+    return False
+
+
+def _audit(engine: Engine, actor: str, case_id: str | None, **detail) -> None:
     with transaction(engine) as conn:
         audit.append(conn, actor, "print_check", case_id, **detail)
 
@@ -130,6 +160,8 @@ def describe(check: OfficeCheck, lang: str) -> str:
     text = t("server.print_check.valid" if check.current else "server.print_check.superseded", lang,
              case=check.case_id, number=check.revision_number, total=check.revisions, copy=copy, post=post,
              saved=utc_time_iso(check.created_at))
+    if not check.logged:
+        text += " " + t("server.print_check.not_logged", lang)
     if check.device_status == "revoked":
         text += " " + t("server.print_check.revoked", lang)
     return text

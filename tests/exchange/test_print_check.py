@@ -62,7 +62,8 @@ def test_a_printed_summary_is_checked_at_the_office(pair):
         details = [r[0] for r in conn.execute(text("SELECT detail FROM audit_log WHERE action = 'print_check'"
                                                    " ORDER BY seq"))]
     outcomes = [d.split('"outcome":"')[1].split('"')[0] for d in details]
-    assert outcomes == ["valid", "valid", "superseded", "invalid", "not_received"]
+    assert outcomes == ["valid", "valid", "superseded", "invalid", "not_received", "needs_qr", "malformed"]
+    assert not ok.logged and "no registra esta impresión" in words  # this simulated laptop sends no log
     assert not any("FICTICIA" in d for d in details)
 
 

@@ -62,3 +62,28 @@ def test_a_broken_chain_is_named_by_its_entry():
     rewritten = entries(4)
     rewritten[3]["prev_hash"] = "f" * 64  # the log rewritten after entry 3 was sent
     assert (check_chain("lap", rewritten).state, check_chain("lap", rewritten).seq) == ("chain", 4)
+
+
+def test_an_office_print_check_looks_for_the_print_in_the_devices_log(vault, real_server, tmp_path):
+    """A laptop prints a case and syncs: the office finds the paper genuine and its print in
+    the laptop's log; a paper printed after the last sync is genuine but not in the log yet."""
+    from intake_app.printing import print_summary
+    from intake_app.printing.verify import make_code
+    from intake_app.server.print_check import check_print, describe
+
+    real_server.enroll(vault)
+    case_id = vault.save_case(load_sample("intake-adult-woman")).case_id
+    printed = print_summary(vault, case_id, tmp_path / "resumen.pdf")
+    head = vault.case_history(case_id)[-1]
+    qr = make_code(vault.device_keys().ed25519_seed, case_id, head.content_hash, "official", None).qr
+    assert qr.split(":")[1] == printed.code.replace("-", "")  # the very code on the paper
+    push(vault, real_server.url)
+    check = check_print(real_server.engine, qr, actor="operator")
+    assert check.current and check.logged and "no registra" not in describe(check, "es")
+
+    later = print_summary(vault, case_id, tmp_path / "otra.pdf", copy="redacted", recipient="inamu")
+    qr2 = make_code(vault.device_keys().ed25519_seed, case_id, head.content_hash, "redacted", "inamu").qr
+    assert qr2.split(":")[1] == later.code.replace("-", "")
+    check2 = check_print(real_server.engine, qr2, actor="operator")
+    assert check2.recipient == "inamu" and not check2.logged
+    assert "no registra esta impresión" in describe(check2, "es")
