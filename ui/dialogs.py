@@ -4,6 +4,8 @@ when they close, and all closed and destroyed at a lock, before the unlock page 
 
 from __future__ import annotations
 
+import warnings
+
 from PySide6.QtWidgets import QApplication, QDialog, QToolTip, QWidget
 
 
@@ -41,10 +43,12 @@ def close_all(keep: QWidget) -> None:
             break
         for w in shown:
             if isinstance(w, QDialog):
-                try:
-                    w.finished.disconnect()  # no focus restore, no follow-up on a dialog closed by a lock
-                except (RuntimeError, TypeError):
-                    pass
+                with warnings.catch_warnings():  # a dialog with nothing connected warns, harmlessly
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    try:
+                        w.finished.disconnect()  # no focus restore, no follow-up on a dialog closed by a lock
+                    except (RuntimeError, TypeError):
+                        pass
                 w.reject()
                 w.hide()
                 w.deleteLater()

@@ -235,6 +235,7 @@ class Workspace(QWidget):
     def place(self) -> dict:
         """Where the officer is, and the unsaved answers (taken before the widgets go)."""
         if self.form is not None and self.stack.currentWidget() is self.form:
+            self.form.settle_typed()
             return {"draft_id": self.form.draft_id, "case_id": self.form.case_id, "step": self.form.step,
                     "content": self.form.raw_answers()}
         return {}

@@ -129,6 +129,38 @@ def test_a_partly_typed_country_completes_or_says_so(qtbot, unlocked):
     assert "zzz" in combo.accessibleDescription()
 
 
+def test_country_text_never_becomes_another_country(qtbot, unlocked):
+    """Only a choice the text names, or starts a word of: "Rusia" is not Bielorrusia, "EEUU"
+    is not the US Virgin Islands. Picking from the list ends the message."""
+    form = unlocked.workspace.new_intake()
+    editor = form.rows["country_of_birth"].editor
+    for typed, code in (("Rusia", None), ("EEUU", None), ("colo", "CO"), ("venez", "VE"), ("peru", "PE")):
+        editor.combo.setEditText(typed)
+        editor.settle()
+        assert editor.value() == code, typed
+        assert bool(editor.local_problem()) == (code is None), typed
+    editor.combo.setEditText("Rusia")
+    editor.settle()
+    assert editor.local_problem()
+    editor.combo.setCurrentIndex(editor.combo.findData("CR"))  # chosen from the list (arrows, a click)
+    assert editor.local_problem() == "" and editor.value() == "CR"
+
+
+def test_typed_country_is_kept_on_ctrl_s_and_on_lock(qtbot, unlocked, sample):
+    """Ctrl+S or a lock with the cursor still in a country box keeps what the box shows."""
+    win = unlocked
+    form = win.workspace.new_intake()
+    _filled(form, sample)
+    editor = form.rows["country_of_birth"].editor
+    editor.combo.setEditText("Nicaragua")  # typed, not confirmed
+    assert editor.value() is None
+    form.request_save()
+    assert editor.value() == "NI"
+    editor.combo.setEditText("colombia")
+    place = win.workspace.place()  # what a lock keeps as the draft
+    assert place["content"]["country_of_birth"] == "CO"
+
+
 def test_date_problem_speaks_the_typed_format(qtbot, unlocked):
     form = unlocked.workspace.new_intake()
     row = form.rows["record_date"]

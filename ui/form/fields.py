@@ -233,7 +233,7 @@ class ChoiceEditor(Editor):
         self.combo.setMinimumWidth(260)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         _single(self, self.combo)
-        self.combo.currentIndexChanged.connect(lambda _: self.changed.emit())
+        self.combo.currentIndexChanged.connect(self._index_changed)
         self._unlisted = ""
         if self.combo.isEditable():
             QApplication.instance().focusChanged.connect(self._focus_changed)
@@ -246,26 +246,38 @@ class ChoiceEditor(Editor):
         if old in mine and new not in mine:
             self.settle()
 
+    def _index_changed(self, _=None) -> None:
+        if self.combo.isEditable() and self.combo.currentText() == self.combo.itemText(self.combo.currentIndex()):
+            self._unlisted = ""  # a choice taken from the list (arrow keys, a click) ends the message
+        self.changed.emit()
+
     def settle(self) -> None:
-        """Leaving with typed text that is no choice: the one choice it matches (case and
-        accents aside, "colo" → Colombia), else the text stays and says it is not in the list."""
+        """Typed text that is no choice (on leaving the box, saving or locking): the one choice
+        it names (case and accents aside) or the one whose name starts with it ("colo" →
+        Colombia); else the text stays and says it is not in the list. Never a choice that
+        merely contains it: "Rusia" is not Bielorrusia, "EEUU" not the US Virgin Islands (the
+        list of matches shown while typing still finds words inside names)."""
+        if not self.combo.isEditable():
+            return
         text = self.combo.currentText().strip()
         if not text:
-            self.combo.setCurrentIndex(0)
+            if self.combo.currentIndex() != 0:
+                self.combo.setCurrentIndex(0)
             self._clear_unlisted()
             return
         if text == self.combo.itemText(self.combo.currentIndex()):
+            self._clear_unlisted()
             return
         needle = _fold(text)
         labels = [(i, _fold(self.combo.itemText(i))) for i in range(1, self.combo.count())]
-        exact = [i for i, label in labels if label == needle]
-        matches = exact or [i for i, label in labels if needle in label]
+        matches = [i for i, label in labels if label == needle] or [i for i, label in labels
+                                                                      if label.startswith(needle)]
         if len(matches) == 1:
             self._unlisted = ""
             self.combo.setCurrentIndex(matches[0])
             self.combo.setEditText(self.combo.itemText(matches[0]))
             self.changed.emit()
-        else:
+        elif self._unlisted != text:
             self._unlisted = text
             self.changed.emit()
 

@@ -297,8 +297,17 @@ class IntakeForm(QWidget):
         self.rows["referrals"].editor.add_institution(code)
 
     # --- saving -------------------------------------------------------------------------
+    def settle_typed(self) -> None:
+        """Resolve country boxes whose text was typed but not yet confirmed (Ctrl+S or a lock
+        while the cursor is still in one): what the officer sees is what is kept."""
+        for row in self.rows.values():
+            settle = getattr(row.editor, "settle", None)
+            if settle is not None:
+                settle()
+
     def request_save(self) -> None:
         """Check everything; on problems go to the first one, else ask the window to save."""
+        self.settle_typed()
         self.checked_steps.update(range(len(self.sections)))
         self.save_tried = True
         self.refresh()
