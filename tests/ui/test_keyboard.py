@@ -129,10 +129,11 @@ def test_a_partly_typed_country_completes_or_says_so(qtbot, unlocked):
     assert "zzz" in combo.accessibleDescription()
 
 
-def test_country_text_never_becomes_another_country(qtbot, unlocked):
-    """Only a choice the text names, or starts a word of: "Rusia" is not Bielorrusia, "EEUU"
-    is not the US Virgin Islands. Picking from the list ends the message."""
+def test_country_text_never_becomes_another_country(qtbot, unlocked, sample):
+    """Only a choice the text names or starts: "Rusia" is not Bielorrusia, "EEUU" is not the
+    US Virgin Islands. The step shows ⚠; picking from the list ends the message."""
     form = unlocked.workspace.new_intake()
+    _filled(form, sample)
     editor = form.rows["country_of_birth"].editor
     for typed, code in (("Rusia", None), ("EEUU", None), ("colo", "CO"), ("venez", "VE"), ("peru", "PE")):
         editor.combo.setEditText(typed)
@@ -142,8 +143,14 @@ def test_country_text_never_becomes_another_country(qtbot, unlocked):
     editor.combo.setEditText("Rusia")
     editor.settle()
     assert editor.local_problem()
+    step = form.section_of["country_of_birth"]
+    form.checked_steps.add(step)
+    form.refresh()
+    assert form.steps.item(step).text().endswith("⚠")  # the step says so too
     editor.combo.setCurrentIndex(editor.combo.findData("CR"))  # chosen from the list (arrows, a click)
     assert editor.local_problem() == "" and editor.value() == "CR"
+    form.refresh()
+    assert form.steps.item(step).text().endswith("✓")
 
 
 def test_typed_country_is_kept_on_ctrl_s_and_on_lock(qtbot, unlocked, sample):

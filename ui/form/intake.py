@@ -238,8 +238,9 @@ class IntakeForm(QWidget):
             if rules & WAIT_FOR_SAVE and not self.save_tried:
                 show = False
             row.set_problem(text if show and not row.isHidden() else "")
+        local = {self.section_of[k] for k, r in self.rows.items() if r.editor.local_problem() and not r.isHidden()}
         for i, section in enumerate(self.sections):
-            bad = any(self.section_of.get(problem_key(p)) == i for p in problems)
+            bad = i in local or any(self.section_of.get(problem_key(p)) == i for p in problems)
             mark = "  ⚠" if bad and i in self.checked_steps else "  ✓" if not bad and i in self.checked_steps else ""
             self.steps.item(i).setText(f"{i + 1}. {section.label(lang())}{mark}")
         self.steps.fit()
