@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
         ws = Workspace(self.backend, self.cb, self.prefs, can_print=_printing_available())
         ws.lock_requested.connect(self.lock)
         ws.settings_requested.connect(self.open_settings)
+        ws.verify_requested.connect(self.open_verify)
         ws.print_requested.connect(self.print_case)
         ws.set_lease(self.lease)
         self._replace("unlock_page", None)
@@ -260,7 +261,7 @@ class MainWindow(QMainWindow):
             return
         self.idle.stop()
         close_all(keep=self)
-        for attr in ("print_dialog", "sync_dialog", "settings_dialog"):
+        for attr in ("print_dialog", "sync_dialog", "settings_dialog", "verify_dialog"):
             setattr(self, attr, None)
         place = self.workspace.place()
         self._place = place
@@ -288,6 +289,13 @@ class MainWindow(QMainWindow):
         dialog.prefs_changed.connect(self._prefs_changed)
         self.settings_dialog = dialog
         open_dialog(dialog)
+
+    def open_verify(self) -> None:
+        """Check a printed summary's code on this laptop (the one that printed it)."""
+        from .verify_dialog import VerifyPrintDialog
+
+        self.verify_dialog = VerifyPrintDialog(self.backend, self)
+        open_dialog(self.verify_dialog)
 
     def _prefs_changed(self, prefs) -> None:
         relabel = prefs.language != self.prefs.language

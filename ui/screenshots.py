@@ -161,6 +161,7 @@ def run(lang: str) -> list[Path]:
         form.request_save()
         wait_signal(ws.case_saved)
         wait_idle(win)
+        shown_case = ws.case_view.record.case_id
         paths.append(shots.shot(win, "case-record"))
         # the same person again: the duplicate hint
         form = ws.new_intake()
@@ -232,6 +233,20 @@ def run(lang: str) -> list[Path]:
         wait_signal(win.unlocked)
         wait_idle(win)
         paths.append(shots.shot(win, "unlocked-draft-restored"))
+
+        from intake_app.printing import print_summary
+
+        printed = []
+        win.backend.op(lambda s: print_summary(s.require(), shown_case, home / "verificar.pdf")) \
+            .success(printed.append).run()
+        wait_idle(win)
+        win.open_verify()
+        dlg = win.verify_dialog
+        dlg.code.setText(printed[0].code)
+        dlg.check()
+        wait_idle(win)
+        paths.append(shots.shot(dlg, "verify-print"))
+        dlg.close()
     finally:
         win.close()
         win.deleteLater()

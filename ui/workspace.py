@@ -32,6 +32,7 @@ def _defaults(cb, post: str) -> dict:
 class Workspace(QWidget):
     lock_requested = Signal()
     settings_requested = Signal()
+    verify_requested = Signal()
     print_requested = Signal(object)  # CaseRecord
     case_saved = Signal(str)  # case id (tests wait on this)
     case_shown = Signal(str)
@@ -48,6 +49,8 @@ class Workspace(QWidget):
         self.new_button = QPushButton(tr("ui.nav.new"))
         self.new_button.setObjectName("primary")
         self.settings_button = QPushButton(tr("ui.nav.settings"))
+        self.verify_button = QPushButton(tr("ui.nav.verify"))
+        self.verify_button.setToolTip(tr("ui.verify.tip"))
         self.lock_button = QPushButton(tr("ui.nav.lock"))
         self.lock_button.setObjectName("lock")
         self._new_tip = shortcut_tip(tr("ui.nav.new"), "Ctrl+N")
@@ -56,6 +59,7 @@ class Workspace(QWidget):
         for b in (self.cases_button, self.new_button):
             bar.addWidget(b)
         bar.addStretch(1)
+        bar.addWidget(self.verify_button)
         bar.addWidget(self.settings_button)
         bar.addWidget(self.lock_button)
         layout.addLayout(bar)
@@ -68,6 +72,7 @@ class Workspace(QWidget):
         self.cases_button.clicked.connect(self.show_list)
         self.new_button.clicked.connect(lambda: self.new_intake())
         self.settings_button.clicked.connect(self.settings_requested.emit)
+        self.verify_button.clicked.connect(self.verify_requested.emit)
         self.lock_button.clicked.connect(self.lock_requested.emit)
         self.list_page.new_intake.connect(lambda: self.new_intake())
         self.list_page.open_case.connect(self.open_case)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import i18n
-from ..printing import PrintError, describe_print_error, print_summary, verify_print
+from ..printing import PrintError, check_code, copy_label, describe_check, describe_print_error, print_summary
 from ..printing.summary import COPIES, DEFAULT_PURPOSE
 from . import cli
 from .case_cmds import case
@@ -22,15 +22,6 @@ class PrintFailed(click.ClickException):
 def _fail(err: PrintError) -> None:
     """Word a printing error with institution labels (not codes); exit status 2."""
     raise PrintFailed(describe_print_error(err)) from None
-
-
-def _copy_label(copy: str, recipient: str | None, lang: str) -> str:
-    if copy == "official":
-        return i18n.t("print.header.official", lang)
-    from ..codebook import load_codebook
-
-    label = load_codebook().vocab("institutions").label(recipient or "", lang).split(" – ")[0]
-    return i18n.t("print.header.redacted", lang, recipient=label)
 
 
 @case.command("print")
@@ -54,7 +45,7 @@ def case_print(ctx: Context, case_id: str, copy: str, recipient: str | None, pur
     except PrintError as err:
         _fail(err)
         return
-    click.echo(i18n.t("print.cli.written", path=out, copy=_copy_label(copy, recipient, i18n.language()),
+    click.echo(i18n.t("print.cli.written", path=out, copy=copy_label(copy, recipient, i18n.language()),
                       code=result.code))
 
 
@@ -64,12 +55,8 @@ def case_print(ctx: Context, case_id: str, copy: str, recipient: str | None, pur
 def verify_print_cmd(ctx: Context, code: tuple[str, ...]) -> None:
     """Comprueba el código de un resumen impreso / check a printed summary's code."""
     try:
-        check = verify_print(ctx.vault(), " ".join(code))
+        check = check_code(ctx.vault(), " ".join(code))
     except PrintError as err:
-        ctx.vault().record("print_verify", ok=False, problem=err.code)
         _fail(err)
         return
-    ctx.vault().record("print_verify", check.case_id, check.revision_id, ok=True)
-    lang = i18n.language()
-    click.echo(i18n.t("print.cli.verified", case=check.case_id, revision=check.revision_id[:12],
-                      number=check.revision_number, copy=_copy_label(check.copy, check.recipient, lang)))
+    click.echo(describe_check(check, i18n.language()))

@@ -27,8 +27,8 @@ from .summary import DEFAULT_PURPOSE, Summary, build_summary, check_options, dec
 from .verify import PrintCheck, PrintCode, make_code, verify_print
 
 __all__ = [
-    "PrintCheck", "PrintCode", "PrintError", "PrintRefused", "PrintResult", "Summary", "describe_print_error",
-    "prepare", "print_summary", "render_summary", "verify_print",
+    "PrintCheck", "PrintCode", "PrintError", "PrintRefused", "PrintResult", "Summary", "check_code", "copy_label",
+    "describe_check", "describe_print_error", "prepare", "print_summary", "render_summary", "verify_print",
 ]
 
 
@@ -101,6 +101,34 @@ def print_summary(vault, case_id: str, out: str | Path, copy: str = "official", 
     atomic_write(Path(out), result.pdf)
     _audit(vault, result, purpose, "file")
     return result
+
+
+def copy_label(copy: str, recipient: str | None, lang: str) -> str:
+    """"Copia oficial" or "Copia resumida para INAMU", as the page header says it."""
+    if copy == "official":
+        return i18n.t("print.header.official", lang)
+    from ..codebook import load_codebook
+
+    label = load_codebook().vocab("institutions").label(recipient or "", lang).split(" – ")[0]
+    return i18n.t("print.header.redacted", lang, recipient=label)
+
+
+def check_code(vault, text: str) -> PrintCheck:
+    """:func:`verify_print`, audited (``print_verify``: ids and the outcome code): what the
+    CLI and the desktop app call when someone shows a printed summary."""
+    try:
+        check = verify_print(vault, text)
+    except PrintError as err:
+        vault.record("print_verify", ok=False, problem=err.code)
+        raise
+    vault.record("print_verify", check.case_id, check.revision_id, ok=True)
+    return check
+
+
+def describe_check(check: PrintCheck, lang: str | None = None) -> str:
+    lang = lang or i18n.language()
+    return i18n.t("print.cli.verified", lang, case=check.case_id, revision=check.revision_id[:12],
+                  number=check.revision_number, copy=copy_label(check.copy, check.recipient, lang))
 
 
 def describe_print_error(err: Exception, lang: str | None = None) -> str:
