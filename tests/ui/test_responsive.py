@@ -40,5 +40,5 @@ def test_gui_thread_never_blocks_during_saves(qtbot, unlocked):
     wait_idle(qtbot, win)
     heart.stop()
     assert busy_for > 0.3, "the save was too short to prove anything"
-    assert len(gaps) > 20
+    assert len(gaps) >= 10, "too few heartbeats to measure"  # a loaded machine beats less often; the gap is the test
     assert max(gaps[1:]) < 0.100, f"GUI thread blocked {max(gaps) * 1000:.0f} ms"
