@@ -62,3 +62,23 @@ def atomic_writer(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
             tmp.unlink()
         raise
     fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created 0600 if missing) across processes: two
+    server processes rotating the key file at once would otherwise each write a file
+    without the other's new key. POSIX ``flock``; on Windows ``msvcrt.locking``."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.name == "nt":  # pragma: no cover - the server runs on Linux
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

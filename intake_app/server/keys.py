@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..bundle.serverkeys import KeyFileKey, ServerKeys, read_key_file, read_key_file_from_env, write_key_file
+from ..fsutil import exclusive_lock
 
 
 class KeyStore:
@@ -54,8 +55,11 @@ class KeyStore:
         return self._keys
 
     def rotate(self) -> ServerKeys:
-        """A new current HPKE key (old ones kept, so old bundles stay readable)."""
-        with self._lock:
+        """A new current HPKE key (old ones kept, so old bundles stay readable). The file is
+        read and rewritten under a lock across processes (a thread lock is not enough: two
+        ``keys rotate`` at once each wrote a file without the other's key, and bundles a
+        device had already sealed to the lost key could never be read)."""
+        with self._lock, exclusive_lock(self.path.with_name(self.path.name + ".lock")):
             keys, _ = read_key_file(self.path, raw_key=self._file_key.key)
             # devices refuse a key that is not newer than the one they pinned (no rollback),
             # and issued_at has one-second resolution: never issue two keys in the same second

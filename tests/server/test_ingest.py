@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,41 @@ def test_database_down_at_start_is_a_clear_error(tmp_path):
 
     with pytest.raises(DatabaseUnavailable):
         check_schema(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nada"))
+
+
+def test_rotations_in_two_processes_keep_every_key(tmp_path, monkeypatch):
+    """Two `keys rotate` at once (two KeyStore objects stand for two processes): the second
+    waits for the first and keeps its key. Before, each wrote a file without the other's
+    new key, and a bundle already sealed to the lost key could never be read."""
+    import threading
+
+    from intake_app.server import keys as keys_mod
+    from intake_app.server.keys import KeyStore
+    from intake_app.server.setup import init_server
+
+    from .conftest import FAST_KDF, KEY_PASSPHRASE
+
+    settings, _ = init_server(tmp_path / "home", db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin",
+                              admin_password="clave-admin-ficticia-1", kdf=FAST_KDF)
+    path = Path(settings.key_path)
+    a, b = KeyStore.open(path, passphrase=KEY_PASSPHRASE), KeyStore.open(path, passphrase=KEY_PASSPHRASE)
+    before = len(a.keys().hpke_keys)
+    real_write, a_read, release = keys_mod.write_key_file, threading.Event(), threading.Event()
+
+    def write(*args, **kwargs):
+        if threading.current_thread().name == "rotate-a":
+            a_read.set()  # A has read the file and made its key: hold its write back
+            release.wait(10)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(keys_mod, "write_key_file", write)
+    ta = threading.Thread(target=a.rotate, name="rotate-a")
+    ta.start()
+    assert a_read.wait(10)
+    tb = threading.Thread(target=b.rotate, name="rotate-b")
+    tb.start()
+    tb.join(1.0)  # without a lock across processes, B reads the old file and finishes here
+    release.set()
+    ta.join(10)
+    tb.join(10)
+    assert len(KeyStore.open(path, passphrase=KEY_PASSPHRASE).keys().hpke_keys) == before + 2
