@@ -336,35 +336,23 @@ class Ingestor:
                 changed[c] = rev
             else:
                 pending.append(rev)
-        # a revision that moved the head may already have a later one stored (it arrived first, on
-        # another stick): the head goes on down that line while it does not fork
+        # the usual case ends here: new cases, and edits of the head with nothing stored below them.
+        # Otherwise (an edit of another version, or a head with revisions already stored below it:
+        # bundles imported in any order) the case's stored tree decides the head and the conflicts.
         moved = [c for c in changed if held.get(c) is not None or not _pg(conn)]
-        if moved:
-            follow_stored_children(conn, moved, heads, changed)
-        conflict_rows = []
-        if pending:
-            ids = [r["revision_id"] for r in pending]
-            with_children = set(_children_of(conn, ids))
-            known_parents: set[str] = set()
-            parent_ids = list({r["parent_id"] for r in pending if r["parent_id"]})
-            for part in chunks(parent_ids):
-                known_parents.update(conn.execute(select(revisions_t.c.revision_id).where(
-                    revisions_t.c.revision_id.in_(part))).scalars().all())
-            for rev in pending:
-                if rev["revision_id"] in with_children:
-                    continue  # an older revision arriving late (bundles in any order): history, not a conflict
-                if rev["parent_id"] and rev["parent_id"] not in known_parents:
-                    continue  # its parent has not arrived yet: kept; the head reaches it when the parent comes
-                conflict_rows.append({"case_id": rev["case_id"], "head_revision_id": heads[rev["case_id"]],
-                                      "revision_id": rev["revision_id"], "detected_at": now, "status": "open"})
-            if conflict_rows:
-                conn.execute(dialect_insert(conn, conflicts_t).on_conflict_do_nothing(), conflict_rows)
+        below = _children_of(conn, [heads[c] for c in moved]) if moved else {}
+        irregular = sorted({r["case_id"] for r in pending} | {c for c in moved if heads[c] in below})
+        conflict_rows = settle_tree(conn, irregular, heads, changed, now) if irregular else []
+        inserted: list[str] = []
+        if conflict_rows:
+            inserted = list(conn.execute(dialect_insert(conn, conflicts_t).on_conflict_do_nothing()
+                                         .returning(conflicts_t.c.case_id), conflict_rows).scalars())
         per_case_conflicts: dict[str, int] = defaultdict(int)
-        for row in conflict_rows:
-            per_case_conflicts[row["case_id"]] += 1
+        for case_id in inserted:  # only rows new to the queue (a tip already queued or settled is not counted)
+            per_case_conflicts[case_id] += 1
         if _pg(conn):
             ingest_pg.write_cases(conn, held, case_ids, heads, counts, per_case_conflicts, now)
-            return len(conflict_rows), write_facts(conn, [changed[c] for c in sorted(changed)], now)
+            return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
         # one multi-row upsert instead of one UPDATE per case (the rows exist and are locked by us)
         stmt = dialect_insert(conn, cases_t)
         stmt = stmt.on_conflict_do_update(index_elements=["case_id"], set_={
@@ -376,31 +364,81 @@ class Ingestor:
             conn.execute(stmt, [{"case_id": c, "head_revision_id": heads[c], "revision_count": counts[c],
                                  "open_conflicts": per_case_conflicts[c], "review_state": "new",
                                  "first_received_at": now, "updated_at": now} for c in part])
-        return len(conflict_rows), write_facts(conn, [changed[c] for c in sorted(changed)], now)
+        return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
 
 
-def follow_stored_children(conn: Connection, cases: list[str], heads: dict, changed: dict[str, dict]) -> None:
-    """Move each case's head down the line of revisions already stored below it (one child
-    at a time; a fork stops it: that is a conflict the supervisor sees). ``changed`` gets
-    the final head's row, for the facts and the dashboard."""
-    walked: dict[str, str] = {}
-    seen = set(heads[c] for c in cases)  # a device could send revisions that name each other as parents
-    frontier = {heads[c]: c for c in cases}
-    while frontier:
-        kids = _children_of(conn, list(frontier))
-        nxt = {}
-        for parent, case_id in frontier.items():
-            children = kids.get(parent, [])
-            if len(children) == 1 and children[0] not in seen:
-                seen.add(children[0])
-                heads[case_id] = walked[case_id] = children[0]
-                nxt[children[0]] = case_id
-        frontier = nxt
-    if walked:
-        rows = conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id, revisions_t.c.codebook_version,
-                                   revisions_t.c.content).where(revisions_t.c.revision_id.in_(list(walked.values()))))
-        for row in rows:
+def settle_tree(conn: Connection, cases: list[str], heads: dict, changed: dict[str, dict],
+                now: datetime) -> list[dict]:
+    """The head and the open conflicts of each case from its stored revisions, whatever the
+    order they arrived in (sticks are imported in any order). Returns the conflict rows to queue.
+
+    From the root, the head goes down one child at a time: at a fork it stays on the line of
+    the current head, else takes the child that arrived first. Every other branch of a fork
+    is queued by its tips (its latest revisions), except tips a supervisor already settled
+    (kept or replaced in a resolved conflict). While the current head is not reachable from
+    the root (a parent has not arrived yet), the head stays and nothing is queued: the tree is
+    settled again when the missing revision comes."""
+    nodes: dict[str, dict[str, tuple]] = defaultdict(dict)  # case -> revision -> (parent, arrival order)
+    for part in chunks(cases):
+        for rid, cid, parent, bundle_id, created in conn.execute(
+                select(revisions_t.c.revision_id, revisions_t.c.case_id, revisions_t.c.parent_id,
+                       revisions_t.c.bundle_id, revisions_t.c.created_at).where(revisions_t.c.case_id.in_(part))):
+            nodes[cid][rid] = (parent, (bundle_id, created, rid))
+    settled: set[str] = set()
+    for part in chunks(cases):
+        for rid, head_then in conn.execute(select(conflicts_t.c.revision_id, conflicts_t.c.head_revision_id)
+                                           .where(conflicts_t.c.case_id.in_(part), conflicts_t.c.status == "resolved")):
+            settled.update((rid, head_then))
+    rows, moved_to = [], {}
+    for case_id in cases:
+        tree = nodes[case_id]
+        kids: dict[str | None, list[str]] = defaultdict(list)
+        for rid, (parent, _) in tree.items():
+            if parent is None or parent in tree:
+                kids[parent].append(rid)
+        for lst in kids.values():
+            lst.sort(key=lambda r: tree[r][1])
+        line, node = set(), heads[case_id]  # the current head and its stored ancestors
+        while node is not None and node in tree and node not in line:
+            line.add(node)
+            node = tree[node][0]
+        if node is not None:
+            continue  # the head hangs below a revision not arrived yet: wait for it
+        tips: list[str] = []
+        node, head = None, None
+        while kids.get(node):
+            branch = kids[node]
+            nxt = next((k for k in branch if k in line), branch[0])
+            for other in branch:
+                if other != nxt:
+                    tips.extend(_tips(other, kids))
+            head = node = nxt
+        if head is not None and head != heads[case_id]:
+            heads[case_id] = moved_to[case_id] = head
+        for tip in tips:
+            if tip not in settled:
+                rows.append({"case_id": case_id, "head_revision_id": heads[case_id], "revision_id": tip,
+                             "detected_at": now, "status": "open"})
+    if moved_to:
+        for row in conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id,
+                                       revisions_t.c.codebook_version, revisions_t.c.content)
+                                .where(revisions_t.c.revision_id.in_(list(moved_to.values())))):
             changed[row.case_id] = dict(row._mapping)
+    return rows
+
+
+def _tips(node: str, kids: dict) -> list[str]:
+    out, stack, seen = [], [node], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if kids.get(n):
+            stack.extend(kids[n])
+        else:
+            out.append(n)
+    return out
 
 
 def _children_of(conn: Connection, parents: list[str]) -> dict[str, list[str]]:

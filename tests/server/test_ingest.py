@@ -82,6 +82,74 @@ def test_edits_arriving_out_of_order_end_on_the_latest(srv, device_factory):
         assert conn.execute(text("SELECT head_revision_id FROM cases")).scalar_one() == r3["revision_id"]
 
 
+def test_a_fork_is_the_same_whatever_order_the_sticks_arrive_in(srv, device_factory):
+    """Laptop A creates a case (R0) and edits it (R1); laptops B and C each edit R1 (X, Y).
+    In every arrival order where A's own sticks keep their order, the server ends with one
+    of X and Y as the current version and the other as the one open conflict: never the old
+    R1 as current, never the first record as a 'conflict', never an edit hidden."""
+    from itertools import permutations
+
+    from sqlalchemy import text
+
+    ing = srv.ingestor()
+    seen_orders = 0
+    for order in permutations(("A1", "A2", "B1", "C1")):
+        if order.index("A1") > order.index("A2"):
+            continue
+        a, b, c = (srv.enroll(device_factory(p)) for p in ("lap-a", "lap-b", "lap-c"))
+        r0 = a.revision()
+        r1 = a.revision(r0["case_id"], content=dict(r0["content"], case_status="follow_up"))
+        b.heads[r0["case_id"]] = c.heads[r0["case_id"]] = r1["revision_id"]
+        x = b.revision(r0["case_id"], content=dict(r0["content"], case_status="closed"))
+        y = c.revision(r0["case_id"], content=dict(r0["content"], phone="+506 8888 4444"))
+        bundles = {"A1": a.bundle([r0]), "A2": a.bundle([r1]), "B1": b.bundle([x]), "C1": c.bundle([y])}
+        for name in order:
+            ing.ingest(bundles[name])
+        with srv.engine.connect() as conn:
+            head, opened = conn.execute(text("SELECT head_revision_id, open_conflicts FROM cases WHERE case_id = :c"),
+                                        {"c": r0["case_id"]}).one()
+            queued = conn.execute(text("SELECT revision_id FROM conflicts WHERE case_id = :c AND status = 'open'"),
+                                  {"c": r0["case_id"]}).scalars().all()
+            facts = conn.execute(text("SELECT revision_id FROM case_facts WHERE case_id = :c"),
+                                 {"c": r0["case_id"]}).scalar_one()
+        first = x if order.index("B1") < order.index("C1") else y
+        other = y if first is x else x
+        assert (head, queued, opened, facts) == (first["revision_id"], [other["revision_id"]], 1,
+                                                  first["revision_id"]), order
+        seen_orders += 1
+    assert seen_orders == 12
+
+
+def test_a_settled_conflict_stays_settled_and_a_new_edit_of_the_dropped_version_is_queued(srv, device_factory):
+    from sqlalchemy import text
+
+    from intake_app.server.auth import Principal
+    from intake_app.server.review import resolve_conflict
+
+    a, b = srv.enroll(device_factory()), srv.enroll(device_factory())
+    ing = srv.ingestor()
+    r0 = a.revision()
+    ing.ingest(a.bundle([r0]))
+    b.heads[r0["case_id"]] = r0["revision_id"]
+    mine = a.revision(r0["case_id"], content=dict(r0["content"], case_status="closed"))
+    theirs = b.revision(r0["case_id"], content=dict(r0["content"], phone="+506 8888 5555"))
+    ing.ingest(a.bundle([mine]))
+    assert ing.ingest(b.bundle([theirs])).conflicts == 1
+    with srv.engine.connect() as conn:
+        conflict_id = conn.execute(text("SELECT id FROM conflicts")).scalar_one()
+    resolve_conflict(srv.engine, Principal(1, "sup.demo", "supervisor", None), conflict_id, "incoming")
+    a.heads[r0["case_id"]] = mine["revision_id"]
+    again = a.revision(r0["case_id"], content=dict(r0["content"], case_status="follow_up"))  # A goes on editing
+    assert ing.ingest(a.bundle([again])).conflicts == 1  # its own dropped line: shown to the supervisor again
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT head_revision_id, open_conflicts FROM cases")).one() == \
+            (theirs["revision_id"], 1)
+        assert conn.execute(text("SELECT revision_id FROM conflicts WHERE status = 'open'")).scalars().all() == \
+            [again["revision_id"]]
+    later = b.revision(r0["case_id"], content=dict(r0["content"], phone="+506 8888 6666"))
+    assert ing.ingest(b.bundle([later])).conflicts == 0  # the chosen line goes on; nothing settled reopens
+
+
 def test_a_real_fork_is_still_a_conflict(srv, device_factory):
     from sqlalchemy import text
 
