@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from . import audit, auth, devices
+from . import auth, devices
 from .auth import USERNAME_PATTERN, Principal
-from .db import transaction
 from .deps import bearer, principal, roles
+from .keys import rotate_audited
 
 router = APIRouter(prefix="/api/v1")
 ADMIN = roles("administrator")
@@ -107,11 +107,5 @@ async def keys_info(request: Request, user: Principal = Depends(ADMIN)):
 async def rotate_keys(request: Request, user: Principal = Depends(ADMIN)):
     st = request.app.state
 
-    def _rotate():
-        keys = st.keystore.rotate()
-        with transaction(st.engine) as conn:
-            audit.append(conn, user.actor, "keys_rotate", keys.current.key_id)
-        return keys
-
-    keys = await run_in_threadpool(_rotate)
+    keys = await run_in_threadpool(rotate_audited, st.engine, st.keystore, user.actor)
     return {"current": keys.current.key_id, "key_ids": list(keys.key_ids)}

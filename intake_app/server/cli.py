@@ -346,13 +346,9 @@ def keys() -> None:
 @pass_ctx
 def keys_rotate(c: Ctx) -> None:
     """Nueva llave de cifrado; las anteriores se conservan / new encryption key; old ones kept."""
-    from . import audit
-    from .db import transaction
+    from .keys import rotate_audited
 
-    engine = c.engine()
-    new = c.keystore().rotate()
-    with transaction(engine) as conn:
-        audit.append(conn, "operator", "keys_rotate", new.current.key_id)
+    new = rotate_audited(c.engine(), c.keystore(), "operator")
     click.echo(i18n.t("server.keys_rotated", key_id=new.current.key_id, count=len(new.key_ids)))
 
 

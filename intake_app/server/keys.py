@@ -73,3 +73,18 @@ class KeyStore:
 
     def __repr__(self) -> str:
         return f"KeyStore({self.path.name})"
+
+
+def rotate_audited(engine, keystore: KeyStore, actor: str) -> ServerKeys:
+    """Rotate and write the audit entry, the database reached first: with the database down
+    the key file is left as it was (before, the key changed and the audit entry was lost)."""
+    from sqlalchemy import text
+
+    from . import audit
+    from .db import transaction
+
+    with transaction(engine) as conn:
+        conn.execute(text("SELECT 1"))
+        keys = keystore.rotate()
+        audit.append(conn, actor, "keys_rotate", keys.current.key_id)
+    return keys

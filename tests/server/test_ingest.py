@@ -270,3 +270,21 @@ def test_rotations_in_two_processes_keep_every_key(tmp_path, monkeypatch):
     ta.join(10)
     tb.join(10)
     assert len(KeyStore.open(path, passphrase=KEY_PASSPHRASE).keys().hpke_keys) == before + 2
+
+
+def test_a_rotation_with_the_database_down_leaves_the_key_file_as_it_was(tmp_path):
+    from intake_app.server.db import make_engine
+    from intake_app.server.errors import DatabaseUnavailable
+    from intake_app.server.keys import KeyStore, rotate_audited
+    from intake_app.server.setup import init_server
+
+    from .conftest import FAST_KDF, KEY_PASSPHRASE
+
+    settings, keystore = init_server(tmp_path / "home", db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin",
+                                     admin_password="clave-admin-ficticia-1", kdf=FAST_KDF)
+    before = Path(settings.key_path).read_bytes()
+    gone = make_engine(f"sqlite:///{tmp_path}/no-such-folder/server.sqlite3")  # the database cannot be reached
+    with pytest.raises(DatabaseUnavailable):  # worded for the operator, and nothing changed
+        rotate_audited(gone, keystore, "operator")
+    assert Path(settings.key_path).read_bytes() == before
+    assert len(KeyStore.open(Path(settings.key_path), passphrase=KEY_PASSPHRASE).keys().hpke_keys) == 1
