@@ -342,7 +342,7 @@ class Ingestor:
         moved = [c for c in changed if held.get(c) is not None or not _pg(conn)]
         below = _children_of(conn, [heads[c] for c in moved]) if moved else {}
         irregular = sorted({r["case_id"] for r in pending} | {c for c in moved if heads[c] in below})
-        conflict_rows = settle_tree(conn, irregular, heads, changed, now) if irregular else []
+        conflict_rows, superseded = settle_tree(conn, irregular, heads, changed, now) if irregular else ([], [])
         inserted: list[str] = []
         if conflict_rows:
             inserted = list(conn.execute(dialect_insert(conn, conflicts_t).on_conflict_do_nothing()
@@ -350,6 +350,8 @@ class Ingestor:
         per_case_conflicts: dict[str, int] = defaultdict(int)
         for case_id in inserted:  # only rows new to the queue (a tip already queued or settled is not counted)
             per_case_conflicts[case_id] += 1
+        for case_id in superseded:  # a queued revision with a later one below it now: the tip stands for it
+            per_case_conflicts[case_id] -= 1
         if _pg(conn):
             ingest_pg.write_cases(conn, held, case_ids, heads, counts, per_case_conflicts, now)
             return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
@@ -368,9 +370,11 @@ class Ingestor:
 
 
 def settle_tree(conn: Connection, cases: list[str], heads: dict, changed: dict[str, dict],
-                now: datetime) -> list[dict]:
+                now: datetime) -> tuple[list[dict], list[str]]:
     """The head and the open conflicts of each case from its stored revisions, whatever the
-    order they arrived in (sticks are imported in any order). Returns the conflict rows to queue.
+    order they arrived in (sticks are imported in any order). Returns the conflict rows to
+    queue, and the case of each open conflict it closed as ``superseded`` (its revision has a
+    later one stored below it now, which is queued in its place: one entry per branch tip).
 
     From the root, the head goes down one child at a time: at a fork it stays on the line of
     the current head, else takes the child that arrived first. Every other branch of a fork
@@ -385,11 +389,17 @@ def settle_tree(conn: Connection, cases: list[str], heads: dict, changed: dict[s
                        revisions_t.c.bundle_id, revisions_t.c.created_at).where(revisions_t.c.case_id.in_(part))):
             nodes[cid][rid] = (parent, (bundle_id, created, rid))
     settled: set[str] = set()
+    open_rows: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for part in chunks(cases):
-        for rid, head_then in conn.execute(select(conflicts_t.c.revision_id, conflicts_t.c.head_revision_id)
-                                           .where(conflicts_t.c.case_id.in_(part), conflicts_t.c.status == "resolved")):
-            settled.update((rid, head_then))
-    rows, moved_to = [], {}
+        for cid, conflict_id, rid, head_then, status, resolution in conn.execute(
+                select(conflicts_t.c.case_id, conflicts_t.c.id, conflicts_t.c.revision_id,
+                       conflicts_t.c.head_revision_id, conflicts_t.c.status, conflicts_t.c.resolution)
+                .where(conflicts_t.c.case_id.in_(part))):
+            if status == "open":
+                open_rows[cid].append((conflict_id, rid))
+            elif resolution != "superseded":  # a supervisor's decision: kept or replaced
+                settled.update((rid, head_then))
+    rows, moved_to, stale, superseded = [], {}, [], []
     for case_id in cases:
         tree = nodes[case_id]
         kids: dict[str | None, list[str]] = defaultdict(list)
@@ -419,12 +429,19 @@ def settle_tree(conn: Connection, cases: list[str], heads: dict, changed: dict[s
             if tip not in settled:
                 rows.append({"case_id": case_id, "head_revision_id": heads[case_id], "revision_id": tip,
                              "detected_at": now, "status": "open"})
+        for conflict_id, rid in open_rows[case_id]:
+            if kids.get(rid):  # no longer a tip: its branch goes on below it
+                stale.append(conflict_id)
+                superseded.append(case_id)
     if moved_to:
         for row in conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id,
                                        revisions_t.c.codebook_version, revisions_t.c.content)
                                 .where(revisions_t.c.revision_id.in_(list(moved_to.values())))):
             changed[row.case_id] = dict(row._mapping)
-    return rows
+    for part in chunks(stale):
+        conn.execute(update(conflicts_t).where(conflicts_t.c.id.in_(part)).values(
+            status="resolved", resolution="superseded", resolved_by="server", resolved_at=now))
+    return rows, superseded
 
 
 def _tips(node: str, kids: dict) -> list[str]:

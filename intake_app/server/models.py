@@ -161,7 +161,7 @@ class Conflict(Base):
     revision_id: Mapped[str] = mapped_column(String(64), unique=True)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, resolved
-    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)  # kept_head, took_incoming
+    resolution: Mapped[str | None] = mapped_column(String(16), nullable=True)  # kept_head, took_incoming, superseded
     resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
