@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .errors import DatabaseUnavailable, ServerBusy
+
+CHUNK = 2000  # rows per statement (IN lists, multi-row inserts)
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@
    server's day, plus one, so clock skew never rejects data).
 4. One database transaction: the bundle row (unique on device+sequence and on hash),
    the revisions (new ones once; one held already must be the same), the device audit
-   entries, the case heads (row-locked, in case-id order), conflicts, the
+   entries, the case heads (row-locked, in case-id order; a forked or out-of-order
+   history is settled by ``case_tree``), conflicts, the
    non-identifying case facts, the dashboard's rows and count deltas, the receipt and a
    server audit entry. Either all of it commits or none. On PostgreSQL the rows travel
    by COPY (``ingest_pg``); a case another transaction creates meanwhile makes the
@@ -29,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -43,7 +44,8 @@ from ..codebook import load_codebook, validate_record
 from ..errors import InvalidRecord
 from ..vault.cases import revision_hash
 from . import audit, ingest_pg
-from .db import transaction
+from .case_tree import children_of, settle_tree
+from .db import chunks, transaction
 from .devices import get_device, iso, public_keys, require_active, utcnow
 from .errors import BundleChainBroken, BundleFork, DeviceRevokedError, RevisionConflictingCopy, RevisionHashMismatch, \
     RevisionInvalid, ServerBusy
@@ -67,7 +69,6 @@ REVISION_KEYS = {"revision_id", "case_id", "parent_id", "officer_id", "created_a
                  "content_hash"}
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", re.ASCII)
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
-CHUNK = 2000
 STORE_ATTEMPTS = 3
 # dashboard delta rows this process appends before it folds them: the views read unfolded
 # deltas with a scan, so this bounds what a view pays for them (docs/dashboard.md)
@@ -94,11 +95,6 @@ def dialect_insert(conn: Connection, table):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
-
-
-def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _pg(conn: Connection) -> bool:
@@ -340,7 +336,7 @@ class Ingestor:
         # Otherwise (an edit of another version, or a head with revisions already stored below it:
         # bundles imported in any order) the case's stored tree decides the head and the conflicts.
         moved = [c for c in changed if held.get(c) is not None or not _pg(conn)]
-        below = _children_of(conn, [heads[c] for c in moved]) if moved else {}
+        below = children_of(conn, [heads[c] for c in moved]) if moved else {}
         irregular = sorted({r["case_id"] for r in pending} | {c for c in moved if heads[c] in below})
         conflict_rows, superseded = settle_tree(conn, irregular, heads, changed, now) if irregular else ([], [])
         inserted: list[str] = []
@@ -367,104 +363,6 @@ class Ingestor:
                                  "open_conflicts": per_case_conflicts[c], "review_state": "new",
                                  "first_received_at": now, "updated_at": now} for c in part])
         return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
-
-
-def settle_tree(conn: Connection, cases: list[str], heads: dict, changed: dict[str, dict],
-                now: datetime) -> tuple[list[dict], list[str]]:
-    """The head and the open conflicts of each case from its stored revisions, whatever the
-    order they arrived in (sticks are imported in any order). Returns the conflict rows to
-    queue, and the case of each open conflict it closed as ``superseded`` (its revision has a
-    later one stored below it now, which is queued in its place: one entry per branch tip).
-
-    From the root, the head goes down one child at a time: at a fork it stays on the line of
-    the current head, else takes the child that arrived first. Every other branch of a fork
-    is queued by its tips (its latest revisions), except tips a supervisor already settled
-    (kept or replaced in a resolved conflict). While the current head is not reachable from
-    the root (a parent has not arrived yet), the head stays and nothing is queued: the tree is
-    settled again when the missing revision comes."""
-    nodes: dict[str, dict[str, tuple]] = defaultdict(dict)  # case -> revision -> (parent, arrival order)
-    for part in chunks(cases):
-        for rid, cid, parent, bundle_id, created in conn.execute(
-                select(revisions_t.c.revision_id, revisions_t.c.case_id, revisions_t.c.parent_id,
-                       revisions_t.c.bundle_id, revisions_t.c.created_at).where(revisions_t.c.case_id.in_(part))):
-            nodes[cid][rid] = (parent, (bundle_id, created, rid))
-    settled: set[str] = set()
-    open_rows: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for part in chunks(cases):
-        for cid, conflict_id, rid, head_then, status, resolution in conn.execute(
-                select(conflicts_t.c.case_id, conflicts_t.c.id, conflicts_t.c.revision_id,
-                       conflicts_t.c.head_revision_id, conflicts_t.c.status, conflicts_t.c.resolution)
-                .where(conflicts_t.c.case_id.in_(part))):
-            if status == "open":
-                open_rows[cid].append((conflict_id, rid))
-            elif resolution != "superseded":  # a supervisor's decision: kept or replaced
-                settled.update((rid, head_then))
-    rows, moved_to, stale, superseded = [], {}, [], []
-    for case_id in cases:
-        tree = nodes[case_id]
-        kids: dict[str | None, list[str]] = defaultdict(list)
-        for rid, (parent, _) in tree.items():
-            if parent is None or parent in tree:
-                kids[parent].append(rid)
-        for lst in kids.values():
-            lst.sort(key=lambda r: tree[r][1])
-        line, node = set(), heads[case_id]  # the current head and its stored ancestors
-        while node is not None and node in tree and node not in line:
-            line.add(node)
-            node = tree[node][0]
-        if node is not None:
-            continue  # the head hangs below a revision not arrived yet: wait for it
-        tips: list[str] = []
-        node, head = None, None
-        while kids.get(node):
-            branch = kids[node]
-            nxt = next((k for k in branch if k in line), branch[0])
-            for other in branch:
-                if other != nxt:
-                    tips.extend(_tips(other, kids))
-            head = node = nxt
-        if head is not None and head != heads[case_id]:
-            heads[case_id] = moved_to[case_id] = head
-        for tip in tips:
-            if tip not in settled:
-                rows.append({"case_id": case_id, "head_revision_id": heads[case_id], "revision_id": tip,
-                             "detected_at": now, "status": "open"})
-        for conflict_id, rid in open_rows[case_id]:
-            if kids.get(rid):  # no longer a tip: its branch goes on below it
-                stale.append(conflict_id)
-                superseded.append(case_id)
-    if moved_to:
-        for row in conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id,
-                                       revisions_t.c.codebook_version, revisions_t.c.content)
-                                .where(revisions_t.c.revision_id.in_(list(moved_to.values())))):
-            changed[row.case_id] = dict(row._mapping)
-    for part in chunks(stale):
-        conn.execute(update(conflicts_t).where(conflicts_t.c.id.in_(part)).values(
-            status="resolved", resolution="superseded", resolved_by="server", resolved_at=now))
-    return rows, superseded
-
-
-def _tips(node: str, kids: dict) -> list[str]:
-    out, stack, seen = [], [node], set()
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if kids.get(n):
-            stack.extend(kids[n])
-        else:
-            out.append(n)
-    return out
-
-
-def _children_of(conn: Connection, parents: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for part in chunks(parents):
-        for parent, child in conn.execute(select(revisions_t.c.parent_id, revisions_t.c.revision_id)
-                                          .where(revisions_t.c.parent_id.in_(part))):
-            out[parent].append(child)
-    return out
 
 
 def write_facts(conn: Connection, heads: list[dict], now: datetime) -> int:
