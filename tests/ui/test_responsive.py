@@ -26,7 +26,7 @@ def test_gui_thread_never_blocks_during_saves(qtbot, unlocked):
     heart.setInterval(10)
     heart.timeout.connect(beat)
     heart.start()
-    records = list(fictional_intakes(1500, 11, win.cb))
+    records = list(fictional_intakes(3000, 11, win.cb))  # long enough to prove something on a fast machine
     started = time.perf_counter()
     with qtbot.waitSignal(win.backend.cases_changed, timeout=60_000):
         win.backend.op(lambda s: s.require().save_cases_bulk(records)).changes_cases().run()
