@@ -106,6 +106,49 @@ def test_ctrl_s_focuses_the_first_faulty_field_on_the_same_step(qtbot, unlocked,
     assert form.message.text() == i18n.t("ui.form.has_problems", "es", count=1)
 
 
+def _ctrl_s_from_the_first_step(qtbot, form) -> None:
+    form.go(0)
+    first = next(r for r in form.rows.values() if form.section_of[r.fdef.key] == 0 and not r.isHidden())
+    first.editor.setFocus()
+    qtbot.waitUntil(lambda: _inside(_focus(), first.editor))
+    qtbot.keyClick(_focus(), Key.Key_S, Mod.ControlModifier)
+
+
+def test_ctrl_s_focuses_the_faulty_referral_sub_field(qtbot, unlocked, sample):
+    """A problem inside a referral line: the keyboard goes to that sub-field of that line
+    (not to the group's button), on its step."""
+    win = unlocked
+    form = win.workspace.new_intake()
+    win.activateWindow()
+    _filled(form, sample)  # two referral lines (fictional sample)
+    referrals = form.rows["referrals"].editor
+    date = referrals.items[1].editors["date"]
+    date.edit.setText("31/02/2026")  # the second line's date: no such day
+    form.refresh()
+    _ctrl_s_from_the_first_step(qtbot, form)
+    qtbot.waitUntil(lambda: _inside(_focus(), date))
+    assert _focus() is date.edit and _focus() is not referrals.add_button
+    assert form.step == form.section_of["referrals"]
+    assert [k for k, r in form.rows.items() if r.problem.text()] == ["referrals"]
+
+
+def test_ctrl_s_takes_the_first_faulty_referral_sub_field_in_form_order(qtbot, unlocked, sample):
+    """The core names a line's date before its institution and does not count an empty line;
+    the focus takes the institution (it comes first on the line) of the line on screen."""
+    win = unlocked
+    form = win.workspace.new_intake()
+    win.activateWindow()
+    _filled(form, sample)
+    referrals = form.rows["referrals"].editor
+    kept = sample("intake-adult-woman")["referrals"][0]
+    referrals.set_value([kept, {}, {"date": "31/02/2026", "outcome": "pending"}])  # {}: an empty line
+    form.refresh()
+    _ctrl_s_from_the_first_step(qtbot, form)
+    institution = referrals.items[2].editors["institution"]
+    qtbot.waitUntil(lambda: _inside(_focus(), institution))
+    assert form.step == form.section_of["referrals"]
+
+
 def test_a_partly_typed_country_completes_or_says_so(qtbot, unlocked):
     win = unlocked
     form = win.workspace.new_intake()

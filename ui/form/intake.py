@@ -21,7 +21,8 @@ from intake_app.errors import InvalidRecord
 
 from ..text import lang, tr
 from ..widgets import heading, message_label, muted, primary, shortcut_tip, show_message
-from .fields import FieldRow, make_editor
+from .fields import make_editor
+from .row import FieldRow
 from .screening_panel import ScreeningPanel
 
 AUTOSAVE_MS = 4000
@@ -319,8 +320,8 @@ class IntakeForm(QWidget):
             first = bad[0] if bad else min(self._all_problems, key=lambda p: self.section_of.get(problem_key(p), 0))
             key = first if bad else problem_key(first)
             self.go(self.section_of.get(key, 0))
-            if key in self.rows:
-                self.rows[key].editor.setFocus(Qt.FocusReason.OtherFocusReason)
+            if key in self.rows:  # in a referral line: the faulty sub-field itself
+                self.rows[key].editor.focus_problem([p.field for p in self._all_problems if problem_key(p) == key])
             show_message(self.message, tr("ui.form.has_problems", count=len(bad) or len(self._all_problems)))
             return
         show_message(self.message, "")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..text import lang, tr
-from .fields import Editor, make_editor, name_widget, part_name
+from .editor import Editor, name_widget, part_name
+from .fields import make_editor
 
 
 class _Item(QWidget):
@@ -88,9 +90,30 @@ class RepeatEditor(Editor):
         self.set_accessible(*self._spoken)  # the numbers after it move up
         self.changed.emit()
 
+    def _answered(self) -> list[tuple[_Item, dict]]:
+        """The lines with an answer and their answers: the value leaves out empty lines, so
+        the core's "referrals[1]" is the second of these, not of the lines on screen."""
+        return [(item, v) for item in self.items if (v := item.value())]
+
+    def focus_problem(self, places: list[str]) -> None:
+        """The first faulty sub-field in the form's order (line by line, then as the line
+        reads), not the order the core lists them in; the add button only when no
+        sub-field is named (a problem with the whole list)."""
+        lines = [item for item, _ in self._answered()]
+        order = [sub.key for sub in self.fdef.subfields]
+        spots = []
+        for where in places:
+            index, _, sub = where.partition("[")[2].partition("].")
+            if index.isdigit() and int(index) < len(lines) and sub in order:
+                spots.append((int(index), order.index(sub)))
+        if not spots:
+            super().focus_problem(places)
+            return
+        index, sub = min(spots)
+        lines[index].editors[order[sub]].setFocus(Qt.FocusReason.OtherFocusReason)
+
     def value(self):
-        values = [i.value() for i in self.items]
-        return [v for v in values if v] or None
+        return [v for _, v in self._answered()] or None
 
     def set_value(self, value):
         for item in list(self.items):
