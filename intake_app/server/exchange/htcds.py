@@ -1,5 +1,5 @@
 """Export in IOM's Human Trafficking Case Data Standard (HTCDS 2.0): field names and
-values come from the codebook's ``htcds:`` mappings, nothing else.
+values come from the codebook's ``htcds:`` mappings, nothing else, save the age band (below).
 
 - Columns: every codebook field with an ``htcds`` field name, except direct identifiers
   (the export is for analysts: never a name, a document or a birth date). A choice gives
@@ -9,14 +9,25 @@ values come from the codebook's ``htcds:`` mappings, nothing else.
   are themselves HTCDS fields (the ``con_`` consent checklist) gives one 0/1 column per
   value under that name. Several codebook values mapping to one HTCDS value (``Other``)
   share its column.
+- Age: never the exact age or the birth date, but the age band the codebook derives
+  (``age_band``, vocabulary ``age_bands``: CTDC's bands 0-8, 9-17, 18-20, 21-23, 24-26,
+  27-29, 30-38, 39-47, 48+), age at the record date, as the codebook's band code, in one
+  column after the ``prs_`` columns. HTCDS 2.0 has no age-band field (it has the birth
+  date, and from 1.0 an age at entry into trafficking), so the column takes the name of
+  CTDC's public record-level data, ``ageBroad``. CTDC writes its values ``0--8``,
+  ``09--17``, ...; the band limits are the same. Beside it ``majorityStatus`` (CTDC's
+  name too): ``Minor`` or ``Adult``, from the same band.
 - Cases: the head revision of every case whose person consented to non-identifiable
   statistics (purpose ``reporting``) or research; a supervisor's export is limited to
   the cases of their institution.
 - CSV (one row per case) and JSON (one object per case, multi-selects as lists).
 - The k-anonymized variant (k = 11, CTDC style, for research release): the date of
   identification is generalized to its year; then, while some combination of the
-  quasi-identifiers is shared by fewer than k records, the quasi-identifier with the
-  most distinct values among those records is suppressed (left empty) for them; records
+  quasi-identifiers (the age band among them) is shared by fewer than k records, the
+  quasi-identifier with the most distinct values among those records is suppressed (left
+  empty) for them (on a tie, the one listed first; the age band and then the majority come
+  last). So where a band would single a person out, the band goes first and minor or
+  adult, which decides what protection applies, is usually kept; records
   still in a class smaller than k are dropped. Every combination of quasi-identifier
   values in the result is shared by at least k records.
 """
@@ -34,13 +45,18 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ...codebook import load_codebook
+from ...codebook.derive import derive_demographics
 from ...codebook.model import Codebook, Field
 from ..models import Case, CaseFacts, Revision
 
 K = 11
 CONSENT_PURPOSES = ("reporting", "research")
+AGE_BAND = "ageBroad"  # CTDC's name: HTCDS 2.0 has no age-band field
+MAJORITY = "majorityStatus"  # CTDC's name: Minor or Adult
+ADULT_FROM = 18
 QUASI_IDENTIFIERS = ("prs_Gender", "prs_Citizenship", "prs_CountryOfBirth", "prs_PrimaryLanguage",
-                     "cas_DateOfIdentification", "hte_RecruitmentCountry", "hte_ExploitationCountry")
+                     "cas_DateOfIdentification", "hte_RecruitmentCountry", "hte_ExploitationCountry",
+                     AGE_BAND, MAJORITY)  # last: on a tie, these are kept (the majority longest)
 cases_t, revisions_t, facts_t = Case.__table__, Revision.__table__, CaseFacts.__table__
 
 
@@ -48,7 +64,8 @@ cases_t, revisions_t, facts_t = Case.__table__, Revision.__table__, CaseFacts.__
 class Column:
     name: str  # the HTCDS name of the column
     field: str  # the codebook field
-    kind: str  # "value" (one HTCDS value), "flag" (0/1 for some codebook values), "date"
+    kind: str  # "value" (one HTCDS value), "flag" (0/1 for some codebook values), "date", "derived" (a code),
+    #            "majority" (Minor/Adult from the age band)
     codes: frozenset[str] = frozenset()  # for flags: the codebook codes that set it
 
 
@@ -78,6 +95,9 @@ def columns(cb: Codebook | None = None) -> list[Column]:
                     out.extend(_multi_columns(cb, f))
             elif f.htcds:
                 out.append(Column(f.htcds["field"], f.key, "date" if f.type == "date" else "value"))
+    if "age_band" in cb.derived_fields:  # after the person's columns
+        at = max((i + 1 for i, c in enumerate(out) if c.name.startswith("prs_")), default=0)
+        out[at:at] = [Column(AGE_BAND, "age_band", "derived"), Column(MAJORITY, "age_band", "majority")]
     return out
 
 
@@ -88,12 +108,28 @@ def _htcds_value(cb: Codebook, f: Field, code: Any) -> str:
     return term.htcds if term is not None and term.htcds else ""
 
 
+def _derived_term(cb: Codebook, key: str, derived: dict[str, Any]):
+    """A derived field's vocabulary term (None when missing, or unknown to the record's codebook)."""
+    f, code = cb.derived_fields.get(key), derived.get(key)
+    return cb.vocab(f).get(code) if f is not None and isinstance(code, str) else None
+
+
+def _majority(term) -> str:
+    return "" if term is None else "Minor" if int(term.attrs["min"]) < ADULT_FROM else "Adult"
+
+
 def record(cb: Codebook, cols: list[Column], content: dict) -> dict[str, Any]:
     """One case as {HTCDS column: value}: flags 0/1, other values as HTCDS strings ("" when missing)."""
     row: dict[str, Any] = {}
+    derived: dict[str, Any] | None = None
     for col in cols:
         value = content.get(col.field)
-        if col.kind == "flag":
+        if col.kind in ("derived", "majority"):
+            if derived is None:
+                derived = derive_demographics(cb, content)
+            term = _derived_term(cb, col.field, derived)
+            row[col.name] = _majority(term) if col.kind == "majority" else term.code if term is not None else ""
+        elif col.kind == "flag":
             row[col.name] = 1 if isinstance(value, list) and col.codes & set(value) else 0
         elif value in (None, "", []):
             row[col.name] = ""
