@@ -119,7 +119,7 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
 def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> None:
     """Reactiva un equipo dado de baja por error, con la palabra firmada del servidor / reinstate a device
     revoked by mistake, on the server's signed word."""
-    from ..sync.client import SyncClient
+    from ..sync.client import signed_client
     from ..sync.errors import NoStatus
     from ..sync.status import apply_status
     from ..sync.usb import RECEIPTS_DIR, STATUS_NAME, check_dir
@@ -129,7 +129,7 @@ def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> 
     v = ctx.vault(for_reinstatement=True)  # opened only to apply the status: nothing is shown
     try:
         if server_url is not None:
-            with SyncClient(server_url) as client:
+            with signed_client(v, server_url) as client:
                 data = client.status(v.device_id)
             apply_status(v, data, live=True)
         else:

@@ -1,11 +1,13 @@
 """The device protocol (docs/sync-protocol.md): enrollment, bundles, status, receipts.
 
-Devices are not users: they prove themselves by signing (bundles, enrollment requests)
-and the server answers with signed objects (receipts, status, enrollment responses)
+Devices are not users: they prove themselves by signing (bundles, enrollment requests,
+and a server challenge for every read: intake_app/bundle/device_auth.py) and the server answers with signed objects (receipts, status, enrollment responses)
 that a device verifies against the keys it pinned. Nothing here returns personal data.
 """
 
 from __future__ import annotations
+
+import time
 
 import msgpack
 from fastapi import APIRouter, Query, Request
@@ -13,8 +15,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from ..bundle import device_auth
 from ..bundle.errors import UnknownDevice
 from . import devices
+from .errors import RequestMalformed
 from .app import OCTET, read_upload
 from .models import Bundle
 
@@ -33,13 +37,43 @@ async def enroll(request: Request):
     """Register an enrollment request; an administrator approves it after the fingerprint check."""
     data = await read_upload(request, ENROLL_LIMIT)
     st = request.app.state
-    _, status = await run_in_threadpool(devices.register_request, st.engine, data, source="http")
+    _, status = await run_in_threadpool(devices.register_request, st.engine, data, source="http",
+                                        max_pending=st.settings.max_pending_enrollments)
     return JSONResponse({"status": status}, status_code=202)
 
 
-@router.get("/enroll/{device_id}", responses={200: _BYTES, 202: {"description": "pending"}, 403: _ERR, 404: _ERR})
+@router.get("/devices/{device_id}/challenge", responses={200: {"description": "a fresh challenge"}, 400: _ERR})
+async def device_challenge(device_id: str, request: Request):
+    """A challenge the device signs for its next read (status, receipts, enrollment answer);
+    it lasts a few minutes by the server's clock. Says nothing about the device."""
+    try:
+        token = _challenges(request).issue(device_id, time.time_ns() // 1000)
+    except ValueError:
+        raise RequestMalformed(part="device_id") from None
+    return JSONResponse({"challenge": device_auth.b64(token), "seconds": device_auth.CHALLENGE_SECONDS})
+
+
+def _challenges(request: Request) -> device_auth.ChallengeKey:
+    return device_auth.ChallengeKey(request.app.state.keystore.keys().signing)
+
+
+async def _signed(request: Request, device_id: str, purpose: str) -> None:
+    """Refuse a read the device did not sign (devices.authenticate_read)."""
+    await run_in_threadpool(devices.authenticate_read, request.app.state.engine, _challenges(request), device_id,
+                            purpose, request.headers.get(device_auth.CHALLENGE_HEADER),
+                            request.headers.get(device_auth.SIGNATURE_HEADER))
+
+
+_SIGNED = {"parameters": [
+    {"name": device_auth.CHALLENGE_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
+    {"name": device_auth.SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"}}]}
+
+
+@router.get("/enroll/{device_id}", openapi_extra=_SIGNED,
+            responses={200: _BYTES, 202: {"description": "pending"}, 401: _ERR, 403: _ERR, 404: _ERR})
 async def enroll_response(device_id: str, request: Request):
     st = request.app.state
+    await _signed(request, device_id, "enroll")
     data = await run_in_threadpool(devices.enrollment_response, st.engine, device_id)
     if data is None:
         return JSONResponse({"status": "pending"}, status_code=202)
@@ -56,10 +90,12 @@ async def post_bundle(request: Request):
     return Response(result.receipt, media_type=OCTET)
 
 
-@router.get("/devices/{device_id}/status", responses={200: _BYTES, 403: _ERR, 404: _ERR})
+@router.get("/devices/{device_id}/status", openapi_extra=_SIGNED, responses={200: _BYTES, 401: _ERR, 403: _ERR,
+                                                                             404: _ERR})
 async def device_status(device_id: str, request: Request):
     """Signed: revoked or not, lease end, server time and the current server keys."""
     st = request.app.state
+    await _signed(request, device_id, "status")
     data = await run_in_threadpool(devices.status_bytes, st.engine, st.keystore, device_id,
                                    lease_days=st.settings.lease_days)
     return Response(data, media_type=OCTET)
@@ -76,11 +112,13 @@ def _receipts(engine, device_id: str, after: int, limit: int) -> bytes:
     return msgpack.packb([bytes(r) for r in rows], use_bin_type=True)
 
 
-@router.get("/devices/{device_id}/receipts", responses={200: _BYTES, 403: _ERR, 404: _ERR})
+@router.get("/devices/{device_id}/receipts", openapi_extra=_SIGNED, responses={200: _BYTES, 401: _ERR, 403: _ERR,
+                                                                               404: _ERR})
 async def device_receipts(device_id: str, request: Request, after: int = Query(0, ge=0, le=2**62),
                           limit: int = Query(1000, ge=1, le=10000)):
     """msgpack list of the receipts (bytes) for this device's bundles after sequence ``after``."""
     st = request.app.state
+    await _signed(request, device_id, "receipts")
     data = await run_in_threadpool(_receipts, st.engine, device_id, after, limit)
     return Response(data, media_type=OCTET)
 

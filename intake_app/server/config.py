@@ -54,6 +54,7 @@ class Settings:
     max_upload_bytes: int = 64 * 1024 * 1024
     max_payload_bytes: int = 256 * 1024 * 1024
     lease_days: int = 30
+    max_pending_enrollments: int = 100  # online requests waiting for an administrator
     session_idle_minutes: int = 30
     session_max_hours: int = 10
     lockout_failures: int = 5

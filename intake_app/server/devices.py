@@ -12,16 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from ..bundle import device_auth
 from ..bundle.enrollment import EnrollmentRequest, make_enrollment_response, parse_and_verify_request
 from ..bundle.errors import UnknownDevice
 from ..bundle.keys import SigningPublicKeys
 from ..bundle.status import make_status
 from . import audit
 from .db import transaction
-from .errors import DeviceAlreadyEnrolled, DeviceIdUnknown, DevicePending, DeviceRefused, DeviceRevokedError
+from .errors import (DeviceAlreadyEnrolled, DeviceIdUnknown, DevicePending, DeviceRefused, DeviceRevokedError,
+                     DeviceSignatureRequired, EnrollmentQueueFull)
 from .keys import KeyStore
 from .models import Device
 
@@ -77,9 +79,12 @@ def require_active(row, device_id: str) -> None:
         raise DeviceRefused(device_id=device_id)
 
 
-def register_request(engine: Engine, data: bytes, *, source: str) -> tuple[EnrollmentRequest, str]:
+def register_request(engine: Engine, data: bytes, *, source: str,
+                     max_pending: int | None = None) -> tuple[EnrollmentRequest, str]:
     """Store a verified enrollment request as pending. Returns (request, device status).
-    Sending the same request again (or after approval) is harmless."""
+    Sending the same request again (or after approval) is harmless. Anyone can make a
+    self-signed request, so online ones stop at ``max_pending`` waiting requests
+    (EnrollmentQueueFull); a stick in the office's hands is not limited."""
     request = parse_and_verify_request(data)
     now = utcnow()
     with transaction(engine) as conn:
@@ -89,6 +94,9 @@ def register_request(engine: Engine, data: bytes, *, source: str) -> tuple[Enrol
             if not same_keys or row.status == "revoked":
                 raise DeviceAlreadyEnrolled(device_id=request.device_id)
             return request, row.status
+        if max_pending is not None and conn.execute(select(func.count()).select_from(devices_t).where(
+                devices_t.c.status == "pending")).scalar_one() >= max_pending:
+            raise EnrollmentQueueFull(limit=max_pending)
         conn.execute(devices_t.insert().values(
             device_id=request.device_id, status="pending", ed25519=request.device_public.ed25519,
             mldsa65=request.device_public.mldsa65, fingerprint=request.fingerprint, post=request.post,
@@ -160,6 +168,31 @@ def reinstate(engine: Engine, device_id: str, *, actor: str) -> None:
         conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(
             status="active", revoked_at=None, revoked_by=None))
         audit.append(conn, actor, "device_reinstate", device_id)
+
+
+def authenticate_read(engine: Engine, challenges: device_auth.ChallengeKey, device_id: str, purpose: str,
+                      token_text: str | None, signature_text: str | None) -> None:
+    """Check a device read's signed challenge (intake_app/bundle/device_auth.py) against the
+    device's enrolled Ed25519 key. Raises UnknownDevice, or DeviceSignatureRequired with the
+    reason: "missing", "expired" (the device asks for a new challenge) or "invalid"."""
+    if not token_text or not signature_text:
+        raise DeviceSignatureRequired(device_id=device_id, reason="missing")
+    token, signature = device_auth.unb64(token_text), device_auth.unb64(signature_text)
+    if token is None or signature is None:
+        raise DeviceSignatureRequired(device_id=device_id, reason="invalid")
+    now = utcnow()
+    try:
+        challenge = challenges.check(token, int(now.timestamp() * 1_000_000))
+    except device_auth.ChallengeRejected as exc:
+        raise DeviceSignatureRequired(device_id=device_id, reason=exc.reason) from None
+    if challenge.device_id != device_id:
+        raise DeviceSignatureRequired(device_id=device_id, reason="invalid")
+    with engine.connect() as conn:
+        row = conn.execute(select(devices_t.c.ed25519).where(devices_t.c.device_id == device_id)).first()
+    if row is None:
+        raise UnknownDevice(device_id=device_id)
+    if not device_auth.verify_request(bytes(row.ed25519), purpose, token, signature):
+        raise DeviceSignatureRequired(device_id=device_id, reason="invalid")
 
 
 def enrollment_response(engine: Engine, device_id: str) -> bytes | None:

@@ -49,6 +49,21 @@ class DeviceAlreadyEnrolled(ServerError):
     status = 409
 
 
+class DeviceSignatureRequired(ServerError):
+    """A device read (status, receipts, enrollment answer) without a valid signed challenge
+    (intake_app/bundle/device_auth.py). params: reason ("missing", "invalid", "expired")."""
+
+    code = "device_signature_required"
+    status = 401
+
+
+class EnrollmentQueueFull(ServerError):
+    """Too many online enrollment requests wait for an administrator. params: limit."""
+
+    code = "enrollment_queue_full"
+    status = 403
+
+
 class BundleFork(ServerError):
     """Same device and sequence as a stored bundle, different content. params: device_id, sequence."""
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import httpx
 import msgpack
 
+from ..bundle import device_auth
+from ..bundle.keys import SigningKeys
 from . import outbox, state
 from .status import apply_status
 from .errors import (
@@ -48,12 +50,18 @@ def backoff_delay(attempt: int, base: float = 1.0, cap: float = 300.0, rng: rand
 
 
 class SyncClient:
-    """Thin HTTP client for the device endpoints of the sync contract."""
+    """Thin HTTP client for the device endpoints of the sync contract. Reads (status,
+    receipts, enrollment answer) are signed with the device key given to ``sign_as``."""
 
     def __init__(self, server_url: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None):
         self.base = server_url.rstrip("/")
         self.http = httpx.Client(base_url=self.base, timeout=timeout, transport=transport,
                                  headers={"User-Agent": "intake-device/1"}, follow_redirects=False)
+        self._device: tuple[str, SigningKeys] | None = None
+
+    def sign_as(self, device_id: str, keys: SigningKeys) -> "SyncClient":
+        self._device = (device_id, keys)
+        return self
 
     def close(self) -> None:
         self.http.close()
@@ -95,14 +103,39 @@ class SyncClient:
             raise self._refusal(resp)
         return resp.content
 
+    def _signed_get(self, device_id: str, purpose: str, path: str, **kw) -> httpx.Response:
+        """GET with a fresh signed challenge (intake_app/bundle/device_auth.py); asks for a new
+        challenge once if the first expired on the way (a slow link)."""
+        if self._device is None or self._device[0] != device_id:
+            raise RuntimeError("sign_as(device_id, keys) before a device read")
+        keys = self._device[1]
+        for attempt in (1, 2):
+            resp = self._request("GET", f"/devices/{device_id}/challenge")
+            try:
+                token = device_auth.unb64(str(resp.json()["challenge"]))
+            except Exception:
+                token = None
+            if resp.status_code != 200:
+                raise self._refusal(resp)
+            if token is None:
+                raise ServerProtocolError(part="challenge")
+            headers = {device_auth.CHALLENGE_HEADER: device_auth.b64(token),
+                       device_auth.SIGNATURE_HEADER: device_auth.b64(device_auth.sign_request(keys, purpose, token))}
+            resp = self._request("GET", path, headers=headers, **kw)
+            if attempt == 1 and resp.status_code == 401 and _reason(resp) == "expired":
+                continue
+            return resp
+        return resp
+
     def status(self, device_id: str) -> bytes:
-        return self._bytes(self._request("GET", f"/devices/{device_id}/status"))
+        return self._bytes(self._signed_get(device_id, "status", f"/devices/{device_id}/status"))
 
     def post_bundle(self, data: bytes) -> bytes:
         return self._bytes(self._request("POST", "/bundles", content=data, headers={"Content-Type": OCTET}))
 
     def receipts(self, device_id: str, after: int) -> list[bytes]:
-        data = self._bytes(self._request("GET", f"/devices/{device_id}/receipts", params={"after": after}))
+        data = self._bytes(self._signed_get(device_id, "receipts", f"/devices/{device_id}/receipts",
+                                            params={"after": after}))
         try:
             items = msgpack.unpackb(data, raw=False)
         except Exception:
@@ -117,12 +150,24 @@ class SyncClient:
             raise self._refusal(resp)
 
     def enrollment_response(self, device_id: str) -> bytes:
-        resp = self._request("GET", f"/enroll/{device_id}")
+        resp = self._signed_get(device_id, "enroll", f"/enroll/{device_id}")
         if resp.status_code == 202:
             raise EnrollmentPending()
         if resp.status_code == 403:
             raise EnrollmentRefused()
         return self._bytes(resp)
+
+
+def _reason(resp: httpx.Response) -> str:
+    try:
+        return str(resp.json().get("params", {}).get("reason", ""))
+    except Exception:
+        return ""
+
+
+def signed_client(vault, server_url: str, client: "SyncClient | None" = None) -> "SyncClient":
+    """A client (the given one or a new one) that signs reads as this vault's device."""
+    return (client or SyncClient(server_url)).sign_as(vault.device_id, vault.device_keys())
 
 
 # --- steps that touch the vault (the service runs them on the vault's thread) ----------------
@@ -164,7 +209,7 @@ def push(vault, server_url: str, *, client: SyncClient | None = None, attempts: 
     state.check_not_revoked(vault)
     state.require_server_info(vault)
     own = client is None
-    client = client or SyncClient(server_url)
+    client = signed_client(vault, server_url, client)
     report = PushReport()
     try:
         def call(fn, *args):
@@ -216,7 +261,7 @@ def enroll_online(vault, server_url: str, post: str, officer_labels: list[str] |
     from .enroll import apply_enrollment_response, enrollment_request
 
     own = client is None
-    client = client or SyncClient(server_url)
+    client = signed_client(vault, server_url, client)
     try:
         if vault.meta("sync.enroll_posted") is None:
             client.enroll(enrollment_request(vault, post, officer_labels))

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from ..bundle.keys import SigningKeys
 from ..errors import IntakeError
 from . import outbox, state
 from .client import SyncClient, apply_receipt_list, backoff_delay, first_unacknowledged
@@ -185,8 +186,8 @@ class SyncService:
     def _cycle(self) -> None:
         self._set_state("syncing")
         call = self.vault_call
-        device_id, after = call(_start_cycle)
-        client = self.client_factory(self.server_url)
+        device_id, keys, after = call(_start_cycle)
+        client = self.client_factory(self.server_url).sign_as(device_id, keys)
         try:
             try:
                 status = client.status(device_id)
@@ -229,10 +230,10 @@ class SyncService:
             self._queue.pop(sequence, None)
 
 
-def _start_cycle(vault) -> tuple[str, int]:
+def _start_cycle(vault) -> tuple[str, SigningKeys, int]:
     state.check_not_revoked(vault)
     state.require_server_info(vault)
-    return vault.device_id, first_unacknowledged(vault)
+    return vault.device_id, vault.device_keys(), first_unacknowledged(vault)
 
 
 def _prepare_uploads(vault) -> list[tuple[int, bytes]]:

@@ -76,9 +76,10 @@ def test_revoked_device_gets_403_device_revoked(srv, live, device_factory):
     r = httpx.post(live.url + "/api/v1/bundles", content=dev.new_bundle(1)[0], headers=OCTET)
     assert r.status_code == 403 and r.json() == {"code": "device_revoked", "params": {"device_id": dev.device_id}}
     from intake_app.bundle.status import parse_and_verify_status
+    from intake_app.sync.client import SyncClient
 
-    status = parse_and_verify_status(httpx.get(f"{live.url}/api/v1/devices/{dev.device_id}/status").content,
-                                     dev.server.signing, device_id=dev.device_id)
+    with SyncClient(live.url).sign_as(dev.device_id, dev.keys) as client:  # a revoked laptop still signs its reads
+        status = parse_and_verify_status(client.status(dev.device_id), dev.server.signing, device_id=dev.device_id)
     assert status.revoked is True
     assert srv.count("revisions") == 2
 

@@ -10,7 +10,7 @@ import pytest
 
 from intake_app.server import devices
 from intake_app.server.cli import main as server_main
-from intake_app.sync.client import SyncClient, push
+from intake_app.sync.client import push, signed_client
 from intake_app.sync.errors import DeviceRevoked
 from intake_app.sync.status import apply_status
 from intake_app.sync.usb import RECEIPTS_DIR, STATUS_NAME
@@ -24,7 +24,7 @@ def test_a_laptop_revoked_by_mistake_is_reinstated_online(real_server, vault, ho
     real_server.enroll(vault)
     vault.save_case(load_sample("intake-adult-woman"))
     push(vault, real_server.url)
-    with SyncClient(real_server.url) as client:
+    with signed_client(vault, real_server.url) as client:
         before = client.status(vault.device_id)  # an 'active' status kept from before the revocation
     real_server.revoke(vault.device_id)  # the wrong laptop
     trapped = vault.save_case(load_sample("intake-unaccompanied-boy")).case_id
@@ -95,7 +95,7 @@ def test_an_old_status_cannot_undo_a_revocation_learnt_from_a_refused_upload(rea
     from intake_app.sync import state
 
     real_server.enroll(vault)
-    with SyncClient(real_server.url) as client:
+    with signed_client(vault, real_server.url) as client:
         before = client.status(vault.device_id)
     apply_status(vault, before)  # seen: the last contact
     real_server.revoke(vault.device_id)

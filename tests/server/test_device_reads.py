@@ -1,0 +1,169 @@
+"""A laptop's reads (status, receipts, enrollment answer) are signed against a server
+challenge (intake_app/bundle/device_auth.py): whoever only knows a device id can no
+longer move its "last contact" or list its receipts, and online enrollment requests
+cannot pile up without limit. Every device here is fictional."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from intake_app.bundle import device_auth
+from intake_app.bundle.keys import SigningKeys
+from intake_app.server import devices
+from intake_app.server.models import Device
+
+OCTET = {"Content-Type": "application/octet-stream"}
+
+
+def challenge(client, device_id: str) -> bytes:
+    r = client.get(f"/api/v1/devices/{device_id}/challenge")
+    assert r.status_code == 200, r.text
+    return device_auth.unb64(r.json()["challenge"])
+
+
+def signed(token: bytes, keys: SigningKeys, purpose: str) -> dict:
+    return {device_auth.CHALLENGE_HEADER: device_auth.b64(token),
+            device_auth.SIGNATURE_HEADER: device_auth.b64(device_auth.sign_request(keys, purpose, token))}
+
+
+def last_contact(srv, device_id: str):
+    with srv.engine.connect() as conn:
+        return conn.execute(select(Device.__table__.c.last_contact_at)
+                            .where(Device.__table__.c.device_id == device_id)).scalar_one()
+
+
+def refusal(r, reason: str) -> None:
+    assert r.status_code == 401, r.text
+    assert r.json()["code"] == "device_signature_required" and r.json()["params"]["reason"] == reason
+
+
+def test_unsigned_or_forged_reads_are_refused_and_move_nothing(srv, device_factory):
+    dev = srv.enroll(device_factory())
+    other = srv.enroll(device_factory())
+    before = last_contact(srv, dev.device_id)
+    client = srv.client()
+    status_path = f"/api/v1/devices/{dev.device_id}/status"
+    receipts_path = f"/api/v1/devices/{dev.device_id}/receipts"
+
+    refusal(client.get(status_path), "missing")
+    refusal(client.get(receipts_path), "missing")
+    refusal(client.get(f"/api/v1/enroll/{dev.device_id}"), "missing")
+    token = challenge(client, dev.device_id)
+    refusal(client.get(status_path, headers=signed(token, SigningKeys.generate(), "status")), "invalid")  # a thief's key
+    refusal(client.get(status_path, headers=signed(token, other.keys, "status")), "invalid")  # another laptop's key
+    refusal(client.get(receipts_path, headers=signed(token, dev.keys, "status")), "invalid")  # made for another read
+    other_token = challenge(client, other.device_id)
+    refusal(client.get(status_path, headers=signed(other_token, dev.keys, "status")), "invalid")  # another device's
+    bent = bytearray(token)
+    bent[3] ^= 1  # the server's time, changed
+    refusal(client.get(status_path, headers=signed(bytes(bent), dev.keys, "status")), "invalid")
+    refusal(client.get(status_path, headers={device_auth.CHALLENGE_HEADER: "%%%", device_auth.SIGNATURE_HEADER: "x"}),
+            "invalid")
+    assert last_contact(srv, dev.device_id) == before
+
+    r = client.get(status_path, headers=signed(token, dev.keys, "status"))
+    assert r.status_code == 200
+    assert last_contact(srv, dev.device_id) > before
+    r = client.get(receipts_path, headers=signed(challenge(client, dev.device_id), dev.keys, "receipts"))
+    assert r.status_code == 200
+
+
+def test_a_challenge_expires_by_the_servers_clock_and_another_servers_is_refused(srv, device_factory, tmp_path):
+    dev = srv.enroll(device_factory())
+    client = srv.client()
+    path = f"/api/v1/devices/{dev.device_id}/status"
+    key = device_auth.ChallengeKey(srv.keystore.keys().signing)
+    old = key.issue(dev.device_id, time.time_ns() // 1000 - (device_auth.CHALLENGE_SECONDS + 5) * 1_000_000)
+    refusal(client.get(path, headers=signed(old, dev.keys, "status")), "expired")
+    foreign = device_auth.ChallengeKey(SigningKeys.generate()).issue(dev.device_id, time.time_ns() // 1000)
+    refusal(client.get(path, headers=signed(foreign, dev.keys, "status")), "invalid")
+    # tokens outlive a key rotation (the signing key stays), so a laptop mid-sync is not turned away
+    fresh = challenge(client, dev.device_id)
+    srv.keystore.rotate()
+    assert client.get(path, headers=signed(fresh, dev.keys, "status")).status_code == 200
+
+
+def test_a_challenge_says_nothing_about_the_device(srv, device_factory):
+    """An unknown id gets a challenge like any other, so the challenge is no way to learn which ids exist."""
+    client = srv.client()
+    dev = srv.enroll(device_factory())
+    known = client.get(f"/api/v1/devices/{dev.device_id}/challenge")
+    unknown = client.get("/api/v1/devices/lap-demo-nunca/challenge")
+    assert known.status_code == unknown.status_code == 200
+    assert set(known.json()) == set(unknown.json()) == {"challenge", "seconds"}
+    assert client.get("/api/v1/devices/" + "x" * 300 + "/challenge").status_code == 400
+
+
+def test_the_client_asks_again_when_its_challenge_expired_on_the_way(srv, device_factory):
+    """A slow link: the first challenge is stale when the read arrives; the client gets a
+    new one once, and the read goes through."""
+    from intake_app.sync.client import SyncClient
+
+    dev = srv.enroll(device_factory())
+    key = device_auth.ChallengeKey(srv.keystore.keys().signing)
+    test_client = srv.client()
+    calls = []
+
+    class SlowLink(SyncClient):
+        def _request(self, method, path, **kw):
+            resp = test_client.request(method, "/api/v1" + path, **kw)
+            calls.append(path)
+            if path.endswith("/challenge") and len(calls) == 1:
+                stale = key.issue(dev.device_id, time.time_ns() // 1000 - 10 * 60 * 1_000_000)
+                resp._content = ('{"challenge": "%s"}' % device_auth.b64(stale)).encode()
+            return resp
+
+    client = SlowLink("http://testserver").sign_as(dev.device_id, dev.keys)
+    assert client.status(dev.device_id)[:1] == b"\x89"
+    assert calls == [f"/devices/{dev.device_id}/challenge", f"/devices/{dev.device_id}/status"] * 2
+
+
+def test_online_enrollment_requests_stop_at_the_limit_but_a_stick_does_not(srv, device_factory):
+    srv.settings = replace(srv.settings, max_pending_enrollments=3)
+    client = srv.client()
+    waiting = [device_factory("lap-espera") for _ in range(3)]
+    for dev in waiting:
+        assert client.post("/api/v1/enroll", content=dev.enrollment_request(), headers=OCTET).status_code == 202
+    assert client.post("/api/v1/enroll", content=waiting[0].enrollment_request(), headers=OCTET).status_code == 202
+    extra = device_factory("lap-extra")
+    r = client.post("/api/v1/enroll", content=extra.enrollment_request(), headers=OCTET)
+    assert r.status_code == 403 and r.json() == {"code": "enrollment_queue_full", "params": {"limit": 3}}
+    with srv.engine.connect() as conn:
+        assert devices.get_device(conn, extra.device_id) is None
+    devices.register_request(srv.engine, extra.enrollment_request(), source="usb")  # the office's own stick
+    # an administrator deciding frees a place
+    devices.refuse(srv.engine, waiting[0].device_id, actor="test")
+    late = device_factory("lap-tarde")
+    assert client.post("/api/v1/enroll", content=late.enrollment_request(), headers=OCTET).status_code == 403
+    devices.refuse(srv.engine, extra.device_id, actor="test")
+    assert client.post("/api/v1/enroll", content=late.enrollment_request(), headers=OCTET).status_code == 202
+
+
+def test_a_pending_laptop_reads_its_enrollment_answer_only_with_its_own_key(srv, device_factory):
+    client = srv.client()
+    dev = device_factory()
+    assert client.post("/api/v1/enroll", content=dev.enrollment_request(), headers=OCTET).status_code == 202
+    path = f"/api/v1/enroll/{dev.device_id}"
+    refusal(client.get(path, headers=signed(challenge(client, dev.device_id), SigningKeys.generate(), "enroll")),
+            "invalid")
+    assert client.get(path, headers=signed(challenge(client, dev.device_id), dev.keys, "enroll")).status_code == 202
+    devices.approve(srv.engine, srv.keystore, dev.device_id, actor="test", lease_days=30)
+    r = client.get(path, headers=signed(challenge(client, dev.device_id), dev.keys, "enroll"))
+    assert r.status_code == 200
+    dev.accept_response(r.content)
+
+
+@pytest.mark.parametrize("purpose", ["status", "receipts", "enroll"])
+def test_the_signed_message_names_its_purpose(purpose):
+    keys = SigningKeys.generate()
+    token = device_auth.ChallengeKey(SigningKeys.generate()).issue("lap-demo-1", 1)
+    sig = device_auth.sign_request(keys, purpose, token)
+    assert device_auth.verify_request(keys.public().ed25519, purpose, token, sig)
+    for other in set(device_auth.PURPOSES) - {purpose}:
+        assert not device_auth.verify_request(keys.public().ed25519, other, token, sig)
+    with pytest.raises(ValueError):
+        device_auth.request_message("anything", token)
