@@ -31,7 +31,6 @@ from .config import Settings
 from .db import transaction
 from .errors import (
     AccountDisabled,
-    AccountLocked,
     InvalidUsername,
     LoginFailed,
     NotAuthenticated,
@@ -181,7 +180,11 @@ def count_users(engine: Engine) -> int:
 
 
 def login(engine: Engine, settings: Settings, username: str, password: str) -> tuple[str, datetime]:
-    """A new session token and its idle deadline. Raises LoginFailed, AccountLocked, AccountDisabled."""
+    """A new session token and its idle deadline. Raises LoginFailed or AccountDisabled.
+
+    A locked account answers exactly as a wrong password does (the same error, after the
+    same hash work): a distinct "locked" answer told anyone who tried five passwords that
+    the user name exists. The message says that repeated failures lock an account."""
     now = utcnow()
     row = None
     if _USERNAME.match(username):  # no such user can exist otherwise (and a NUL would upset PostgreSQL)
@@ -193,23 +196,25 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
         except VerificationError:
             pass
         raise LoginFailed()
-    if row.locked_until is not None and row.locked_until > now:
-        raise AccountLocked(retry_after=int((row.locked_until - now).total_seconds()) + 1)
-    try:
+    locked = row.locked_until is not None and row.locked_until > now
+    try:  # the hash is checked even while locked, so timing does not tell a lock either
         _hasher().verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        with transaction(engine) as conn:
-            failures = conn.execute(update(users_t).where(users_t.c.id == row.id)
-                                    .values(failed_logins=users_t.c.failed_logins + 1)
-                                    .returning(users_t.c.failed_logins)).scalar_one()
-            locked = failures >= settings.lockout_failures
-            if locked:
-                conn.execute(update(users_t).where(users_t.c.id == row.id).values(
-                    locked_until=now + timedelta(minutes=settings.lockout_minutes), failed_logins=0))
-            audit.append(conn, f"user:{username}", "login_failed", username, locked=locked)
-        if locked:
-            raise AccountLocked(retry_after=settings.lockout_minutes * 60)
+        if not locked:
+            with transaction(engine) as conn:
+                failures = conn.execute(update(users_t).where(users_t.c.id == row.id)
+                                        .values(failed_logins=users_t.c.failed_logins + 1)
+                                        .returning(users_t.c.failed_logins)).scalar_one()
+                locks = failures >= settings.lockout_failures
+                if locks:
+                    conn.execute(update(users_t).where(users_t.c.id == row.id).values(
+                        locked_until=now + timedelta(minutes=settings.lockout_minutes), failed_logins=0))
+                audit.append(conn, f"user:{username}", "login_failed", username, locked=locks)
         raise LoginFailed() from None
+    if locked:  # the right password, but too late: the same answer as a wrong one
+        with transaction(engine) as conn:
+            audit.append(conn, f"user:{username}", "login_failed", username, locked=True)
+        raise LoginFailed()
     if row.disabled:
         raise AccountDisabled()
     token = secrets.token_urlsafe(32)

@@ -166,13 +166,6 @@ class LoginFailed(ServerError):
     status = 401
 
 
-class AccountLocked(ServerError):
-    """params: retry_after (seconds)."""
-
-    code = "account_locked"
-    status = 403
-
-
 class AccountDisabled(ServerError):
     code = "account_disabled"
     status = 403

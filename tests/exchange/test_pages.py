@@ -92,9 +92,9 @@ def test_packages_page_says_which_withdrawals_wait(pair):
         uno = signed_in(cr_url, "sup.uno")
         assert "No hay retiros de consentimiento pendientes" in uno.get("/exchange/").text
         # a sentence typed into the address is never worded into the page's own error box
-        page = uno.get("/exchange/?error=account_locked&retry_after=Llame al 8888 para desbloquear").text
+        page = uno.get("/exchange/?error=upload_too_large&limit=Llame al 8888 para desbloquear").text
         assert "Llame al" not in page
-        assert "900" in uno.get("/exchange/?error=account_locked&retry_after=900").text
+        assert "900" in uno.get("/exchange/?error=upload_too_large&limit=900").text
 
         laptop.save([person(31, recipients=["services"])], [case_id])  # withdrawn for the other country
         page = uno.get("/exchange/").text

@@ -99,11 +99,17 @@ def test_lockout_after_repeated_failures(srv, api):
         r = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": "mala-clave-demo"})
         assert r.json()["code"] == "login_failed"
     r = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": "mala-clave-demo"})
-    assert r.status_code == 403 and r.json()["code"] == "account_locked"
-    r = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": PASSWORD})
-    assert r.json()["code"] == "account_locked"  # even the right password, until the lock ends
-    r = client.post("/api/v1/auth/login", json={"username": "nadie.demo", "password": "x"})
-    assert r.json() == {"code": "login_failed", "params": {}}
+    # locked now, but the answer is a wrong password's: a distinct one told that the name exists
+    locked = client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": PASSWORD})
+    assert locked.status_code == 401  # even the right password, until the lock ends
+    for _ in range(srv.settings.lockout_failures + 1):
+        nobody = client.post("/api/v1/auth/login", json={"username": "nadie.demo", "password": "x"})
+    for answer in (r, locked, nobody):
+        assert (answer.status_code, answer.content) == (401, b'{"code":"login_failed","params":{}}')
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT locked_until FROM users WHERE username = 'analyst.demo'")).scalar_one()
+        assert "login_failed" in conn.execute(text("SELECT action FROM audit_log"
+                                                   " WHERE actor = 'user:analyst.demo'")).scalars().all()
 
     # anyone can lock an account on purpose: the administrator lifts it, or sets a new password
     from .test_cli import cli
