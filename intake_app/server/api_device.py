@@ -32,7 +32,7 @@ _BYTES = {"description": "signed bytes", "content": {OCTET: {"schema": {"type": 
 
 
 @router.post("/enroll", status_code=202, openapi_extra=_OCTET_BODY,
-             responses={202: {"description": "pending"}, 400: _ERR, 409: _ERR, 413: _ERR, 415: _ERR})
+             responses={202: {"description": "pending"}, 400: _ERR, 403: _ERR, 409: _ERR, 413: _ERR, 415: _ERR})
 async def enroll(request: Request):
     """Register an enrollment request; an administrator approves it after the fingerprint check."""
     data = await read_upload(request, ENROLL_LIMIT)
@@ -42,7 +42,12 @@ async def enroll(request: Request):
     return JSONResponse({"status": status}, status_code=202)
 
 
-@router.get("/devices/{device_id}/challenge", responses={200: {"description": "a fresh challenge"}, 400: _ERR})
+_CHALLENGE = {"description": "a fresh challenge", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"challenge": {"type": "string", "description": "base64url token"},
+                                     "seconds": {"type": "integer"}}}}}}
+
+
+@router.get("/devices/{device_id}/challenge", responses={200: _CHALLENGE, 400: _ERR})
 async def device_challenge(device_id: str, request: Request):
     """A challenge the device signs for its next read (status, receipts, enrollment answer);
     it lasts a few minutes by the server's clock. Says nothing about the device."""
@@ -65,8 +70,10 @@ async def _signed(request: Request, device_id: str, purpose: str) -> None:
 
 
 _SIGNED = {"parameters": [
-    {"name": device_auth.CHALLENGE_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
-    {"name": device_auth.SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"}}]}
+    {"name": device_auth.CHALLENGE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "the token from GET /devices/{device_id}/challenge (base64url)"},
+    {"name": device_auth.SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "the device's Ed25519 signature of the request message (base64url; docs/sync-protocol.md)"}]}
 
 
 @router.get("/enroll/{device_id}", openapi_extra=_SIGNED,

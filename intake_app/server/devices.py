@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..bundle import device_auth
@@ -28,6 +28,7 @@ from .keys import KeyStore
 from .models import Device
 
 devices_t = Device.__table__
+_PENDING_LOCK = 0x696E74616B65  # "intake": the advisory lock that serialises online enrollment requests
 
 
 def utcnow() -> datetime:
@@ -94,6 +95,9 @@ def register_request(engine: Engine, data: bytes, *, source: str,
             if not same_keys or row.status == "revoked":
                 raise DeviceAlreadyEnrolled(device_id=request.device_id)
             return request, row.status
+        if max_pending is not None and conn.dialect.name == "postgresql":
+            # count and insert as one step across processes (SQLite's BEGIN IMMEDIATE already is)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PENDING_LOCK})
         if max_pending is not None and conn.execute(select(func.count()).select_from(devices_t).where(
                 devices_t.c.status == "pending")).scalar_one() >= max_pending:
             raise EnrollmentQueueFull(limit=max_pending)
@@ -209,8 +213,12 @@ def enrollment_response(engine: Engine, device_id: str) -> bytes | None:
     return None
 
 
-def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_days: int) -> bytes:
-    """The signed status (revoked flag, lease, current server keys); counts as a contact."""
+def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_days: int,
+                 contact: bool = True) -> bytes:
+    """The signed status (revoked flag, lease, current server keys). With ``contact`` (a read
+    the device signed, or a stick with its bundles) it is a contact: the lease runs from now.
+    Without (a stick folder named after the device with nothing of its own in it) the lease
+    stays as the last real contact left it, and so does the contact time."""
     now = utcnow()
     with transaction(engine) as conn:
         row = get_device(conn, device_id)
@@ -221,9 +229,11 @@ def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_da
         revoked = row.status == "revoked"
         if revoked:
             lease_until = row.revoked_at
-        else:
+        elif contact:
             conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(last_contact_at=now))
             lease_until = now + timedelta(days=lease_days)
+        else:
+            lease_until = _info(row).lease_until(lease_days)
     # the server's time to the microsecond: a status made after a revocation is always later
     # than the one that announced it (intake_app/sync/state.reinstate)
     return make_status(server_keys=keystore.keys(), device_id=device_id, revoked=revoked,

@@ -197,15 +197,17 @@ class Ingestor:
             log.warning("dashboard fold postponed: %s", type(exc.orig).__name__)
 
     def _touch(self, device_id: str) -> None:
+        """A bundle sent again: the device must still be active, but anyone holding a copy of
+        an old bundle can send it, so it is not a contact (the device's signed reads are)."""
         with transaction(self.engine) as conn:
-            self._lock_device(conn, device_id, utcnow())
+            self._lock_device(conn, device_id, None)
 
-    def _lock_device(self, conn: Connection, device_id: str, now: datetime) -> None:
-        """Record the contact and hold the device row until commit; a revocation waits for
-        us, and we see one that committed before."""
+    def _lock_device(self, conn: Connection, device_id: str, now: datetime | None) -> None:
+        """Record the contact (unless ``now`` is None) and hold the device row until commit; a
+        revocation waits for us, and we see one that committed before."""
         done = conn.execute(update(devices_t).where(devices_t.c.device_id == device_id,
                                                     devices_t.c.status == "active")
-                            .values(last_contact_at=now)).rowcount
+                            .values(last_contact_at=now if now is not None else devices_t.c.last_contact_at)).rowcount
         if not done:
             require_active(get_device(conn, device_id), device_id)
             raise DeviceRevokedError(device_id=device_id)

@@ -134,8 +134,12 @@ def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickC
             if item.outcome != "refused":
                 seen.add(item.device_id)
                 _write_receipt(root, item, ingestor)
-    for folder in bundle_dirs:  # a contact for every device on the stick, refused ones too (a revoked one learns it)
-        _write_status(engine, keystore, root, folder.name, summary, lease_days)
+    # a status for every device on the stick, refused ones too (a revoked one learns it); a
+    # contact only for a device whose own signed bundles are on it (a folder named after a lost
+    # laptop, with junk in it, moves neither its last contact nor its lease)
+    signed = {item.device_id for item in summary.items if item.outcome != "refused"}
+    for folder in bundle_dirs:
+        _write_status(engine, keystore, root, folder.name, summary, lease_days, contact=folder.name in signed)
     with engine.connect() as conn:
         for device_id in sorted(seen):
             gaps = missing_sequences(conn, device_id)
@@ -219,11 +223,11 @@ def _write_receipt(root: Path, item: ImportItem, ingestor: Ingestor) -> None:
 
 
 def _write_status(engine: Engine, keystore, root: Path, device_id: str, summary: ImportSummary,
-                  lease_days: int) -> None:
+                  lease_days: int, *, contact: bool) -> None:
     """The same signed status a device gets online: its lease renewed, the current server
     keys, or its revocation. Nothing for a folder that names no enrolled device."""
     try:
-        data = devices.status_bytes(engine, keystore, device_id, lease_days=lease_days)
+        data = devices.status_bytes(engine, keystore, device_id, lease_days=lease_days, contact=contact)
     except IntakeError:
         return  # unknown, pending or refused: nothing to tell it
     write_status(root, device_id, data)

@@ -26,6 +26,7 @@ from .status import apply_status
 from .errors import (
     DeviceRevoked,
     EnrollmentPending,
+    EnrollmentQueueFull,
     EnrollmentRefused,
     ServerProtocolError,
     ServerBusy,
@@ -96,6 +97,8 @@ class SyncClient:
             pass
         if code == "device_revoked":
             return DeviceRevoked(device_id=str(params.get("device_id", "")))
+        if code == "enrollment_queue_full":
+            return EnrollmentQueueFull(limit=int(params.get("limit", 0)) if str(params.get("limit", "")).isdigit() else 0)
         return ServerRefused(status=resp.status_code, reason=code)
 
     def _bytes(self, resp: httpx.Response) -> bytes:
@@ -111,6 +114,8 @@ class SyncClient:
         keys = self._device[1]
         for attempt in (1, 2):
             resp = self._request("GET", f"/devices/{device_id}/challenge")
+            if resp.status_code == 404 and _code(resp) == "not_found":
+                return self._request("GET", path, **kw)  # a server from before signed reads
             try:
                 token = device_auth.unb64(str(resp.json()["challenge"]))
             except Exception:
@@ -161,6 +166,13 @@ class SyncClient:
 def _reason(resp: httpx.Response) -> str:
     try:
         return str(resp.json().get("params", {}).get("reason", ""))
+    except Exception:
+        return ""
+
+
+def _code(resp: httpx.Response) -> str:
+    try:
+        return str(resp.json().get("code", ""))
     except Exception:
         return ""
 

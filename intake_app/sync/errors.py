@@ -117,6 +117,12 @@ class EnrollmentRefused(SyncError):
     code = "sync_enrollment_refused"
 
 
+class EnrollmentQueueFull(SyncError):
+    """The server has too many enrollment requests waiting. params: limit."""
+
+    code = "sync_enrollment_queue_full"
+
+
 class UnknownPost(SyncError):
     """The border post given for enrollment is not in the codebook."""
 

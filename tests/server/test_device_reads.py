@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from intake_app.bundle import device_auth
 from intake_app.bundle.keys import SigningKeys
@@ -167,3 +167,107 @@ def test_the_signed_message_names_its_purpose(purpose):
         assert not device_auth.verify_request(keys.public().ed25519, other, token, sig)
     with pytest.raises(ValueError):
         device_auth.request_message("anything", token)
+
+
+def test_only_the_laptops_own_doing_moves_its_last_contact(srv, device_factory, tmp_path):
+    """A copy of an old bundle posted again, or a stick folder named after a lost laptop with
+    junk in it, leaves its last contact and its lease where the laptop's real contact left them."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from intake_app.bundle.status import parse_and_verify_status
+    from intake_app.server.usb import import_dir
+
+    dev = srv.enroll(device_factory())
+    client = srv.client()
+    data, _ = dev.new_bundle(2)
+    assert client.post("/api/v1/bundles", content=data, headers=OCTET).status_code == 200
+    long_ago = last_contact(srv, dev.device_id) - timedelta(days=20)
+    with srv.engine.begin() as conn:
+        conn.execute(update(Device.__table__).where(Device.__table__.c.device_id == dev.device_id)
+                     .values(last_contact_at=long_ago))
+    assert client.post("/api/v1/bundles", content=data, headers=OCTET).status_code == 200  # already had
+    assert last_contact(srv, dev.device_id) == long_ago
+
+    stick = tmp_path / "stick"
+    (stick / "intake-bundles" / dev.device_id).mkdir(parents=True)
+    (stick / "intake-bundles" / dev.device_id / "00000009.bundle").write_bytes(b"junk, fictional")
+    summary = import_dir(srv.engine, srv.ingestor(), srv.keystore, stick)
+    assert [i.outcome for i in summary.items] == ["refused"]
+    assert last_contact(srv, dev.device_id) == long_ago
+    status = parse_and_verify_status((stick / "intake-receipts" / dev.device_id / "status.msgpack").read_bytes(),
+                                     dev.server.signing, device_id=dev.device_id)
+    assert status.lease_until.startswith((long_ago + timedelta(days=srv.settings.lease_days)).date().isoformat())
+
+    (stick / "intake-bundles" / dev.device_id / "00000001.bundle").write_bytes(data)  # its own, signed
+    import_dir(srv.engine, srv.ingestor(), srv.keystore, stick)
+    assert last_contact(srv, dev.device_id) > long_ago
+
+
+def test_the_enrollment_limit_holds_for_concurrent_requests(srv, device_factory):
+    """Two server processes each counting before inserting let 21 requests past a limit of 3
+    on PostgreSQL; the count and the insert are one step now."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from intake_app.server.errors import EnrollmentQueueFull
+
+    requests = [device_factory("lap-carrera").enrollment_request() for _ in range(24)]
+
+    def send(data):
+        try:
+            devices.register_request(srv.engine, data, source="http", max_pending=3)
+            return "pending"
+        except EnrollmentQueueFull:
+            return "full"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, requests))
+    assert answers.count("pending") == 3 and answers.count("full") == 21
+    with srv.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Device.__table__)).scalar_one() == 3
+
+
+def test_a_laptop_is_told_in_its_language_that_the_queue_is_full(srv, device_factory):
+    from intake_app import i18n
+    from intake_app.sync.client import SyncClient
+    from intake_app.sync.errors import EnrollmentQueueFull
+
+    srv.settings = replace(srv.settings, max_pending_enrollments=0)
+    test_client = srv.client()
+
+    class Local(SyncClient):
+        def _request(self, method, path, **kw):
+            return test_client.request(method, "/api/v1" + path, **kw)
+
+    with pytest.raises(EnrollmentQueueFull) as caught:
+        Local("http://testserver").enroll(device_factory().enrollment_request())
+    assert caught.value.params == {"limit": 0}
+    assert "memoria USB" in i18n.describe_error(caught.value, "es")
+    assert "USB stick" in i18n.describe_error(caught.value, "en")
+
+
+def test_a_new_laptop_still_reads_from_a_server_from_before_signed_reads(srv, device_factory, monkeypatch):
+    """Such a server has no challenge route (404 not_found) and takes unsigned reads."""
+    from intake_app.sync.client import SyncClient
+
+    from fastapi.testclient import TestClient
+    from starlette.responses import JSONResponse
+
+    dev = srv.enroll(device_factory())
+    monkeypatch.setattr(devices, "authenticate_read", lambda *a, **k: None)
+    app = srv.app()
+
+    async def old_server(scope, receive, send):  # the route is not there: FastAPI's own 404
+        if scope["type"] == "http" and scope["path"].endswith("/challenge"):
+            return await JSONResponse({"code": "not_found", "params": {}}, status_code=404)(scope, receive, send)
+        return await app(scope, receive, send)
+
+    test_client = TestClient(old_server, raise_server_exceptions=False)
+    assert test_client.get(f"/api/v1/devices/{dev.device_id}/challenge").json()["code"] == "not_found"
+
+    class Local(SyncClient):
+        def _request(self, method, path, **kw):
+            return test_client.request(method, "/api/v1" + path, **kw)
+
+    assert Local("http://testserver").sign_as(dev.device_id, dev.keys).status(dev.device_id)[:1] == b"\x89"
