@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import QRect, QSize, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QListWidget, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+    QApplication, QHBoxLayout, QListWidget, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
     QVBoxLayout, QWidget,
 )
 
@@ -231,9 +231,12 @@ class IntakeForm(QWidget):
             self.problems.setdefault(problem_key(p), self._word(p))
         self._all_problems = problems
         for key, row in self.rows.items():
-            text = self.problems.get(key, "") or row.editor.local_problem()
+            # the editor's own problem first: typed text not in the list is why the core finds
+            # no answer there ("«zzz» no está en la lista", not "Institución (2): es obligatorio")
+            local = row.editor.local_problem()
+            text = local or self.problems.get(key, "")
             show = key in self.touched or self.section_of[key] in self.checked_steps
-            rules = {p.rule for p in problems if problem_key(p) == key}
+            rules = set() if local else {p.rule for p in problems if problem_key(p) == key}
             if rules & WAIT_FOR_STEP and self.section_of[key] not in self.checked_steps:
                 show = False
             if rules & WAIT_FOR_SAVE and not self.save_tried:
@@ -256,12 +259,16 @@ class IntakeForm(QWidget):
         return i18n.describe_problem(p, lang())
 
     def _field_label(self, where: str) -> str:
-        """"referrals[1].date" → "Fecha (2)"; a plain key → its label."""
+        """"referrals[1].date" → "Fecha (3)" when an empty line comes before it: the number of
+        the line on screen, as the screen reader says it (the core counts only lines with an
+        answer); a plain key → its label."""
         if "[" in where:
             top, _, rest = where.partition("[")
             index, _, sub = rest.partition("].")
             fdef = self.cb.fields[top]
-            return f"{next((s.label(lang()) for s in fdef.subfields if s.key == sub), sub)} ({int(index) + 1})"
+            editor = self.rows[top].editor if top in self.rows else None
+            number = editor.line_number(int(index)) if hasattr(editor, "line_number") else int(index) + 1
+            return f"{next((s.label(lang()) for s in fdef.subfields if s.key == sub), sub)} ({number})"
         fdef = self.cb.fields.get(where)
         return fdef.label(lang()) if fdef else where
 
@@ -285,6 +292,26 @@ class IntakeForm(QWidget):
         first = next((r for k, r in self.rows.items() if self.section_of[k] == index and not r.isHidden()), None)
         if first is not None:
             first.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reveal_focus(self, why: QWidget | None = None) -> None:
+        """Scroll the step so the widget with the keyboard is in sight (sixteen referral lines
+        put the last far below the window), as Tab does, and its problem message ``why`` too
+        when both fit (a referral line's message is under all the lines); the widget wins
+        when they do not. The step was perhaps just put on show: its layout and the scroll
+        range are settled first. A box wider than the view shows its start, where its text
+        begins, not its middle."""
+        scroll = self.stack.currentWidget()
+        widget = self.focusWidget()
+        if widget is None or not scroll.widget().isAncestorOf(widget):
+            return
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        if why is not None and not why.isHidden():  # its bottom edge, not moving sideways
+            bottom = why.mapTo(scroll.widget(), QPoint(0, why.height())).y()
+            scroll.ensureVisible(scroll.horizontalScrollBar().value(), bottom, 0, 8)
+        scroll.ensureWidgetVisible(widget)
+        if widget.width() > scroll.viewport().width():
+            left = widget.mapTo(scroll.widget(), QPoint(0, 0)).x()
+            scroll.horizontalScrollBar().setValue(left)
 
     def _next(self) -> None:
         self.checked_steps.add(self.stack.currentIndex())
@@ -319,10 +346,12 @@ class IntakeForm(QWidget):
             # (on its step, even when that step is already on show); the count is what is shown
             first = bad[0] if bad else min(self._all_problems, key=lambda p: self.section_of.get(problem_key(p), 0))
             key = first if bad else problem_key(first)
+            # the count first: the line it takes under the step shortens the view scrolled next
+            show_message(self.message, tr("ui.form.has_problems", count=len(bad) or len(self._all_problems)))
             self.go(self.section_of.get(key, 0))
             if key in self.rows:  # in a referral line: the faulty sub-field itself
                 self.rows[key].editor.focus_problem([p.field for p in self._all_problems if problem_key(p) == key])
-            show_message(self.message, tr("ui.form.has_problems", count=len(bad) or len(self._all_problems)))
+                self.reveal_focus(self.rows[key].problem)
             return
         show_message(self.message, "")
         self.save_requested.emit(self.answers())

@@ -95,22 +95,46 @@ class RepeatEditor(Editor):
         the core's "referrals[1]" is the second of these, not of the lines on screen."""
         return [(item, v) for item in self.items if (v := item.value())]
 
+    def line_number(self, index: int) -> int:
+        """The number on screen (from 1, as the screen reader says it) of the core's line
+        ``index`` (counted among the lines with an answer)."""
+        lines = [item for item, _ in self._answered()]
+        return self.items.index(lines[index]) + 1 if 0 <= index < len(lines) else index + 1
+
+    def _editors(self):
+        """Every sub-field editor, in the form's order: line by line, then as the line reads."""
+        return [editor for item in self.items for editor in item.editors.values()]
+
+    def settle(self) -> None:
+        """Typed text in a line's typeable choice (an institution) settles as it does outside
+        a line: on saving or locking with the cursor still in the box."""
+        for editor in self._editors():
+            settle = getattr(editor, "settle", None)
+            if settle is not None:
+                settle()
+
+    def local_problem(self) -> str:
+        return next((problem for editor in self._editors() if (problem := editor.local_problem())), "")
+
     def focus_problem(self, places: list[str]) -> None:
         """The first faulty sub-field in the form's order (line by line, then as the line
-        reads), not the order the core lists them in; the add button only when no
-        sub-field is named (a problem with the whole list)."""
+        reads), not the order the core lists them in, be the problem the core's or the
+        editor's own (typed text not in the list); the add button only when no sub-field
+        is named (a problem with the whole list)."""
         lines = [item for item, _ in self._answered()]
         order = [sub.key for sub in self.fdef.subfields]
         spots = []
         for where in places:
             index, _, sub = where.partition("[")[2].partition("].")
             if index.isdigit() and int(index) < len(lines) and sub in order:
-                spots.append((int(index), order.index(sub)))
+                spots.append((self.items.index(lines[int(index)]), order.index(sub)))
+        for n, item in enumerate(self.items):
+            spots += [(n, order.index(key)) for key, editor in item.editors.items() if editor.local_problem()]
         if not spots:
             super().focus_problem(places)
             return
         index, sub = min(spots)
-        lines[index].editors[order[sub]].setFocus(Qt.FocusReason.OtherFocusReason)
+        self.items[index].editors[order[sub]].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def value(self):
         return [v for _, v in self._answered()] or None
