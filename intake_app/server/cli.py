@@ -262,80 +262,6 @@ def user_password(c: Ctx, username: str) -> None:
     click.echo(i18n.t("server.user_password_set", username=username))
 
 
-# --- devices ----------------------------------------------------------------------------
-@cli.group()
-def device() -> None:
-    """Equipos de campo / field laptops."""
-
-
-@device.command(name="list")
-@pass_ctx
-def device_list(c: Ctx) -> None:
-    from .devices import iso, list_devices
-
-    settings = c.settings()
-    for d in list_devices(c.engine()):
-        lease = d.lease_until(settings.lease_days)
-        click.echo(f"{d.device_id}\t{d.status}\t{d.fingerprint}\t{d.post}\t{iso(lease) if lease else '-'}")
-
-
-@device.command(name="approve")
-@click.argument("device_id")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
-              help="Escribir la respuesta en esta memoria / write the response to this stick.")
-@pass_ctx
-def device_approve(c: Ctx, device_id: str, directory: str | None) -> None:
-    """Aprobar tras comparar la huella / approve after comparing the fingerprint."""
-    from .devices import approve
-    from .usb import write_enrollment_response
-
-    settings = c.settings()
-    response = approve(c.engine(), c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
-    click.echo(i18n.t("server.device_approved", device=device_id))
-    if directory:
-        path = write_enrollment_response(Path(directory), device_id, response)
-        click.echo(i18n.t("server.response_written", path=str(path)))
-
-
-@device.command(name="refuse")
-@click.argument("device_id")
-@pass_ctx
-def device_refuse(c: Ctx, device_id: str) -> None:
-    from .devices import refuse
-
-    refuse(c.engine(), device_id, actor="operator")
-    click.echo(i18n.t("server.device_refused", device=device_id))
-
-
-@device.command(name="revoke")
-@click.argument("device_id")
-@pass_ctx
-def device_revoke(c: Ctx, device_id: str) -> None:
-    """Revocar un equipo perdido / revoke a lost laptop."""
-    from .devices import revoke
-
-    revoke(c.engine(), device_id, actor="operator")
-    click.echo(i18n.t("server.device_revoked", device=device_id))
-
-
-@device.command(name="reinstate")
-@click.argument("device_id")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
-              help="Escribir el estado firmado en esta memoria / write the signed status to this stick.")
-@pass_ctx
-def device_reinstate(c: Ctx, device_id: str, directory: str | None) -> None:
-    """Reactivar un equipo dado de baja por error / reinstate a laptop revoked by mistake."""
-    from .devices import reinstate, status_bytes
-    from .usb import write_status
-
-    engine = c.engine()
-    reinstate(engine, device_id, actor="operator")
-    click.echo(i18n.t("server.device_reinstated", device=device_id))
-    if directory:
-        data = status_bytes(engine, c.keystore(), device_id, lease_days=c.settings().lease_days)
-        click.echo(i18n.t("server.status_written", path=str(write_status(Path(directory), device_id, data))))
-
-
 # --- keys, backup, audit -------------------------------------------------------------------
 @cli.group()
 def keys() -> None:
@@ -458,8 +384,10 @@ def audit_verify_devices(c: Ctx, device_id: str | None) -> None:
         raise DeviceAuditBroken(device=broken.device_id, seq=broken.seq)
 
 
+from .cli_device import register as _register_device  # noqa: E402  (device …)
 from .exchange.cli import register as _register_exchange  # noqa: E402  (exchange, export htcds)
 
+_register_device(cli)
 _register_exchange(cli)
 
 

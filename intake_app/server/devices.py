@@ -131,6 +131,19 @@ def approve(engine: Engine, keystore: KeyStore, device_id: str, *, actor: str, l
     return response
 
 
+def clear_pending(engine: Engine, *, actor: str, older_than: timedelta | None = None) -> int:
+    """Forget enrollment requests still waiting (all, or those older than ``older_than``):
+    the way out when someone filled the queue on purpose. Nothing is refused: a real laptop
+    among them finds its request gone and sends it again (sync/client.py). Audited."""
+    where = devices_t.c.status == "pending"
+    if older_than is not None:
+        where = where & (devices_t.c.requested_at <= utcnow() - older_than)
+    with transaction(engine) as conn:
+        count = conn.execute(devices_t.delete().where(where)).rowcount
+        audit.append(conn, actor, "device_pending_cleared", None, count=count)
+    return count
+
+
 def refuse(engine: Engine, device_id: str, *, actor: str) -> None:
     with transaction(engine) as conn:
         row = get_device(conn, device_id)

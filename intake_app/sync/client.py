@@ -158,7 +158,7 @@ class SyncClient:
         resp = self._signed_get(device_id, "enroll", f"/enroll/{device_id}")
         if resp.status_code == 202:
             raise EnrollmentPending()
-        if resp.status_code == 403:
+        if resp.status_code == 403 and _code(resp) != "device_unknown":
             raise EnrollmentRefused()
         return self._bytes(resp)
 
@@ -275,12 +275,21 @@ def enroll_online(vault, server_url: str, post: str, officer_labels: list[str] |
     own = client is None
     client = signed_client(vault, server_url, client)
     try:
-        if vault.meta("sync.enroll_posted") is None:
+        def send() -> None:
             client.enroll(enrollment_request(vault, post, officer_labels))
             with vault.transaction():
                 vault.set_meta("sync.enroll_posted", state.iso(state.utc_now()))
-        return apply_enrollment_response(vault, client.enrollment_response(vault.device_id),
-                                         expected_server_fingerprint)
+
+        if vault.meta("sync.enroll_posted") is None:
+            send()
+        try:
+            data = client.enrollment_response(vault.device_id)
+        except ServerRefused as exc:
+            if exc.params.get("reason") != "device_unknown":
+                raise
+            send()  # the administrator cleared the waiting requests (device clear-pending): ask again
+            raise EnrollmentPending() from None
+        return apply_enrollment_response(vault, data, expected_server_fingerprint)
     finally:
         if own:
             client.close()

@@ -42,6 +42,15 @@ def test_operator_verbs(srv, device_factory, tmp_path, capsys):
     assert cli(srv, tmp_path, "device", "revoke", dev.device_id) == 0
     assert cli(srv, tmp_path, "device", "list") == 0
     assert f"{dev.device_id}\trevoked" in capsys.readouterr().out
+    from intake_app.server import devices
+
+    devices.register_request(srv.engine, device_factory("lap-espera").enrollment_request(), source="http")
+    assert cli(srv, tmp_path, "device", "clear-pending", "--older-than-hours", "1") == 0
+    assert "forgotten: 0" in capsys.readouterr().out
+    assert cli(srv, tmp_path, "device", "clear-pending") == 0
+    assert "forgotten: 1" in capsys.readouterr().out
+    assert cli(srv, tmp_path, "device", "list") == 0
+    assert "lap-espera" not in capsys.readouterr().out
     assert cli(srv, tmp_path, "keys", "rotate") == 0
     assert cli(srv, tmp_path, "backup", str(tmp_path / "bk")) == 0
     info = json.loads((tmp_path / "bk" / "backup.json").read_text())

@@ -1,0 +1,105 @@
+"""``intake-server device …``: enrollment decisions, revocation and reinstatement of field
+laptops, registered into the server's click group by :func:`register`. Devices are named by
+their ids only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import i18n
+
+pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
+
+
+@click.group()
+def device() -> None:
+    """Equipos de campo / field laptops."""
+
+
+@device.command(name="list")
+@pass_ctx
+def device_list(c) -> None:
+    from .devices import iso, list_devices
+
+    settings = c.settings()
+    for d in list_devices(c.engine()):
+        lease = d.lease_until(settings.lease_days)
+        click.echo(f"{d.device_id}\t{d.status}\t{d.fingerprint}\t{d.post}\t{iso(lease) if lease else '-'}")
+
+
+@device.command(name="approve")
+@click.argument("device_id")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
+              help="Escribir la respuesta en esta memoria / write the response to this stick.")
+@pass_ctx
+def device_approve(c, device_id: str, directory: str | None) -> None:
+    """Aprobar tras comparar la huella / approve after comparing the fingerprint."""
+    from .devices import approve
+    from .usb import write_enrollment_response
+
+    settings = c.settings()
+    response = approve(c.engine(), c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
+    click.echo(i18n.t("server.device_approved", device=device_id))
+    if directory:
+        path = write_enrollment_response(Path(directory), device_id, response)
+        click.echo(i18n.t("server.response_written", path=str(path)))
+
+
+@device.command(name="refuse")
+@click.argument("device_id")
+@pass_ctx
+def device_refuse(c, device_id: str) -> None:
+    from .devices import refuse
+
+    refuse(c.engine(), device_id, actor="operator")
+    click.echo(i18n.t("server.device_refused", device=device_id))
+
+
+@device.command(name="clear-pending")
+@click.option("--older-than-hours", type=click.IntRange(0, 24 * 365), default=None,
+              help="Solo las que esperan hace más de tantas horas / only those waiting longer than this.")
+@pass_ctx
+def device_clear_pending(c, older_than_hours: int | None) -> None:
+    """Olvidar solicitudes de inscripción en espera / forget waiting enrollment requests."""
+    from datetime import timedelta
+
+    from .devices import clear_pending
+
+    older = timedelta(hours=older_than_hours) if older_than_hours is not None else None
+    count = clear_pending(c.engine(), actor="operator", older_than=older)
+    click.echo(i18n.t("server.pending_cleared", count=count))
+
+
+@device.command(name="revoke")
+@click.argument("device_id")
+@pass_ctx
+def device_revoke(c, device_id: str) -> None:
+    """Revocar un equipo perdido / revoke a lost laptop."""
+    from .devices import revoke
+
+    revoke(c.engine(), device_id, actor="operator")
+    click.echo(i18n.t("server.device_revoked", device=device_id))
+
+
+@device.command(name="reinstate")
+@click.argument("device_id")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
+              help="Escribir el estado firmado en esta memoria / write the signed status to this stick.")
+@pass_ctx
+def device_reinstate(c, device_id: str, directory: str | None) -> None:
+    """Reactivar un equipo dado de baja por error / reinstate a laptop revoked by mistake."""
+    from .devices import reinstate, status_bytes
+    from .usb import write_status
+
+    engine = c.engine()
+    reinstate(engine, device_id, actor="operator")
+    click.echo(i18n.t("server.device_reinstated", device=device_id))
+    if directory:
+        data = status_bytes(engine, c.keystore(), device_id, lease_days=c.settings().lease_days)
+        click.echo(i18n.t("server.status_written", path=str(write_status(Path(directory), device_id, data))))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(device)
