@@ -5,7 +5,9 @@ counted), so the desktop app and the PDF can show *why*. Wording lives in the
 catalogs (``screening.*``) and is always an indication for the ERI (Costa Rica) or
 the UIA (Panama) to assess, never a verdict.
 
-- possible trafficking victim (Palermo Protocol art. 3): act AND purpose AND (means OR child);
+- possible trafficking victim (Palermo Protocol art. 3): act AND purpose AND (means OR child),
+  where a means may also be recorded as a method of control or an ILO indicator that is one
+  (``CONTROL_AS_MEANS``, ``ILO_AS_MEANS``);
 - smuggled migrant (Smuggling Protocol art. 3): irregular entry AND a benefit paid or
   promised AND the person is not a national of the post's country; aggravating
   circumstances (art. 6): life or safety endangered, inhuman or degrading treatment;
@@ -26,7 +28,15 @@ CONTROL_AS_MEANS = {
     "physical_threats": "threat", "threats_law_enforcement": "threat", "threatens_family": "threat",
     "debt_bondage": "coercion", "false_promises": "deception", "physical_abuse": "force",
     "sexual_abuse": "force", "psychoactive_substances": "coercion", "withholds_documents": "coercion",
-    "restricts_movement": "coercion",
+    "restricts_movement": "coercion", "psychological_abuse": "coercion", "withholds_necessities": "coercion",
+}
+# ILO forced-labour indicators that are Palermo "means" too (deception, threats, force,
+# abuse of vulnerability, and the coercion of documents, debts and confinement); the
+# others (isolation, wages, conditions, overtime) describe the exploitation, not the means
+ILO_AS_MEANS = {
+    "abuse_of_vulnerability": "abuse_of_vulnerability", "deception": "deception",
+    "intimidation_threats": "threat", "physical_sexual_violence": "force", "retention_documents": "coercion",
+    "debt_bondage": "coercion", "restriction_of_movement": "coercion",
 }
 
 
@@ -81,6 +91,7 @@ def _trafficking(content: Mapping[str, Any], derived: Mapping[str, Any]) -> Flag
     purposes = _list(content, "tr_purposes")
     means = _list(content, "tr_means")
     control = [c for c in _list(content, "tr_control_methods") if c in CONTROL_AS_MEANS]
+    ilo = [c for c in _list(content, "tr_ilo_indicators") if c in ILO_AS_MEANS]
     minor = derived.get("minor") is True
     reasons, missing = [], []
     if acts:
@@ -95,9 +106,11 @@ def _trafficking(content: Mapping[str, Any], derived: Mapping[str, Any]) -> Flag
         reasons.append(Reason("tr_means", tuple(means)))
     if control:
         reasons.append(Reason("tr_control_methods", tuple(control)))
+    if ilo:
+        reasons.append(Reason("tr_ilo_indicators", tuple(ilo)))
     if minor:
         reasons.append(Reason("minor", (True,)))
-    if not (means or control or minor):
+    if not (means or control or ilo or minor):
         missing.append("means")
     return Flag("trafficking", not missing, tuple(reasons), tuple(missing))
 

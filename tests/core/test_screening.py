@@ -17,16 +17,17 @@ subset = lambda vocab: st.lists(st.sampled_from(CB.vocab(vocab).codes), unique=T
 
 @settings(max_examples=400, deadline=None)
 @given(acts=subset("acts"), means=subset("means"), purposes=subset("exploitation_types"),
-       control=subset("control_methods"), age=st.integers(0, 90),
+       control=subset("control_methods"), ilo=subset("ilo_indicators"), age=st.integers(0, 90),
        irregular=st.booleans(), paid=st.booleans(), endangered=st.booleans(), citizenship=st.sampled_from(["CR", "VE"]))
-def test_flags_follow_the_protocols(acts, means, purposes, control, age, irregular, paid, endangered, citizenship):
+def test_flags_follow_the_protocols(acts, means, purposes, control, ilo, age, irregular, paid, endangered,
+                                    citizenship):
     rec = {**BASE, "age_estimate": age, "citizenship": citizenship, "tr_acts": acts, "tr_means": means,
-           "tr_purposes": purposes, "tr_control_methods": control, "sm_irregular_entry": irregular,
-           "sm_paid_facilitator": paid, "sm_life_endangered": endangered}
+           "tr_purposes": purposes, "tr_control_methods": control, "tr_ilo_indicators": ilo,
+           "sm_irregular_entry": irregular, "sm_paid_facilitator": paid, "sm_life_endangered": endangered}
     result = screen(CB, rec)
-    from intake_app.screening import CONTROL_AS_MEANS
+    from intake_app.screening import CONTROL_AS_MEANS, ILO_AS_MEANS
 
-    any_means = bool(means) or any(c in CONTROL_AS_MEANS for c in control)
+    any_means = bool(means) or any(c in CONTROL_AS_MEANS for c in control) or any(i in ILO_AS_MEANS for i in ilo)
     expected = bool(acts) and bool(purposes) and (any_means or age < 18)
     assert result.raised("trafficking") == expected
     smuggled = irregular and paid and citizenship != "CR"
@@ -53,6 +54,21 @@ def test_minor_needs_no_means():
     assert ("minor", (True,)) in [(r.field, r.values) for r in result.flags["trafficking"].reasons]
     adult = screen(CB, {**rec, "age_estimate": 30})
     assert not adult.raised("trafficking") and adult.flags["trafficking"].missing == ("means",)
+
+
+def test_means_recorded_as_ilo_indicators_or_control_methods_count():
+    """An adult recruited for forced labour, deceived and held by a debt: the officer ticked
+    the ILO indicators, not the means list; the indication is raised and says why. Isolation
+    or overtime alone describe the exploitation, not a means."""
+    rec = {**BASE, "age_estimate": 30, "tr_acts": ["recruitment"], "tr_purposes": ["forced_labour"]}
+    deceived = screen(CB, {**rec, "tr_ilo_indicators": ["deception", "debt_bondage", "excessive_overtime"]})
+    assert deceived.raised("trafficking")
+    assert ("tr_ilo_indicators", ("deception", "debt_bondage")) in [
+        (r.field, r.values) for r in deceived.flags["trafficking"].reasons]
+    assert not screen(CB, {**rec, "tr_ilo_indicators": ["isolation", "excessive_overtime"]}).raised("trafficking")
+    assert screen(CB, {**rec, "tr_control_methods": ["psychological_abuse"]}).raised("trafficking")
+    lines = dict(describe(CB, deceived, "es"))[i18n.t("screening.trafficking", "es")]
+    assert any("Engaño" in line and "Servidumbre por deudas" in line for line in lines)
 
 
 def test_urgent_and_ilo(sample):
