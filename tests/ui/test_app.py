@@ -27,3 +27,16 @@ def test_first_run_starts_on_the_wizard(tmp_path):
     result = _run("--home", str(tmp_path / "data"), "--smoke-test")
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (tmp_path / "data" / "vault.db").exists()  # nothing is created before the wizard ends
+
+
+def test_the_app_opens_a_window_on_a_real_x_display(tmp_path):
+    """Not offscreen: Qt's xcb plugin on an X server (Xvfb), as on an officer's laptop. It
+    aborted with "Could not load the Qt platform plugin xcb" while libxcb-icccm4 and
+    libxcb-keysyms1 were missing; the Makefile installs them."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env["INTAKE_TEST_FAST_KDF"] = "1"
+    result = subprocess.run(["xvfb-run", "-a", sys.executable, "-m", "ui.app", "--home", str(tmp_path / "data"),
+                             "--smoke-test"], capture_output=True, text=True, env=env, timeout=120,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+    assert "smoke-test: ready" in result.stdout
