@@ -187,3 +187,30 @@ def describe(cb: Codebook, result: ScreeningResult, lang: str) -> list[tuple[str
         out.append((i18n.t("screening.ilo_count", lang, count=result.ilo_count),
                     [cb.value_label(fdef, vals, lang)]))
     return out
+
+
+# (elements in the protocol's order, the ones an officer records: without one of these, being
+# a child or a foreigner alone is no reason to say anything)
+PARTIAL = {"trafficking": (("act", "means", "purpose"), {"act", "purpose"}),
+           "smuggling": (("irregular_entry", "benefit", "foreign_national"), {"irregular_entry", "benefit"})}
+
+
+def describe_partial(result: ScreeningResult, lang: str) -> list[str]:
+    """For the officer only (the screen and the official copy): an indication with some of
+    its elements recorded but not all, so the missing ones can be asked about. Worded as
+    missing information, never as an indication: "Trata: registrado acción, fin; sin
+    registrar: medios. Valore preguntar." Elements in the Palermo order (act, means, purpose)."""
+    from . import i18n
+
+    out = []
+    for key, (elements, answered) in PARTIAL.items():
+        flag = result.flags[key]
+        missing = [e for e in elements if e in flag.missing]
+        if flag.raised or not missing or answered <= set(missing):
+            continue
+        name = lambda e: i18n.t(f"screening.element.{e}", lang)  # noqa: E731
+        out.append(i18n.t(f"screening.partial.{key}", lang,
+                          recorded=", ".join(name(e) for e in elements if e not in missing),
+                          missing=", ".join(name(e) for e in missing)))
+    return out
+

@@ -71,6 +71,26 @@ def test_means_recorded_as_ilo_indicators_or_control_methods_count():
     assert any("Engaño" in line and "Servidumbre por deudas" in line for line in lines)
 
 
+def test_an_indication_half_recorded_is_named_as_missing_information_not_as_an_indication():
+    """An adult stopped in transit: act and means recorded, the purpose not yet: no
+    indication, but the officer is told what is missing (act, means, purpose in that order)."""
+    from intake_app.screening import describe_partial
+
+    rec = {**BASE, "age_estimate": 30, "tr_acts": ["transport"], "tr_means": ["deception"],
+           "sm_irregular_entry": True}
+    result = screen(CB, rec)
+    assert not result.raised("trafficking") and describe(CB, result, "es") == []
+    es, en = describe_partial(result, "es"), describe_partial(result, "en")
+    assert len(es) == len(en) == 2  # trafficking, and smuggling (entry recorded, the payment not)
+    assert es[0].startswith("Trata (incompleto): registrado acción") and "sin registrar: fin de explotación" in es[0]
+    assert es[0].index("acción") < es[0].index("medios") and "no es una indicación" in es[0]
+    assert "not recorded: purpose of exploitation" in en[0]
+    assert describe_partial(screen(CB, BASE), "es") == []  # nothing recorded: nothing to say
+    assert describe_partial(screen(CB, {**BASE, "age_estimate": 12}), "es") == []  # a foreign child, nothing else
+    assert not [line for line in describe_partial(screen(CB, {**rec, "tr_purposes": ["forced_labour"]}), "es")
+                if line.startswith("Trata")]  # raised: an indication, not missing information
+
+
 def test_urgent_and_ilo(sample):
     rec = sample("intake-unaccompanied-boy")
     d = derive(CB, rec)

@@ -1,5 +1,7 @@
 """The screening panel: each indication with the answers that produced it, worded
-as an indication for a person to decide, and the referrals the codebook suggests.
+as an indication for a person to decide; an indication with some of its elements
+recorded but not all, as missing information to ask about; and the referrals the
+codebook suggests.
 
 Drawn as rich text (it wraps and scrolls reliably at any width); a suggested
 referral is a link that the keyboard reaches with Tab and opens with Enter."""
@@ -12,12 +14,13 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from intake_app.codebook.derive import derive_demographics
-from intake_app.screening import describe, screen, suggested_referrals
+from intake_app.screening import describe, describe_partial, screen, suggested_referrals
 
 from ..text import lang, tr
 
 CSS = """
 h2 { font-size: 13pt; color: #243b53; margin: 4px 0 6px 0; }
+h3 { font-size: 11pt; color: #243b53; margin: 6px 0 4px 0; }
 .flag { background: #fff8e6; border-left: 4px solid #d69e2e; padding: 6px; margin: 0 0 8px 0; }
 .urgent { background: #fdecec; border-left: 4px solid #c53030; }
 .muted { color: #52606d; }
@@ -40,6 +43,7 @@ class ScreeningPanel(QTextBrowser):
         self.document().setDefaultStyleSheet(CSS)
         self.anchorClicked.connect(self._clicked)
         self.indications: list[tuple[str, list[str]]] = []
+        self.partial: list[str] = []
         self.suggested: list[str] = []
 
     def _clicked(self, url: QUrl) -> None:
@@ -50,6 +54,7 @@ class ScreeningPanel(QTextBrowser):
         derived = derive_demographics(self.cb, answers)
         result = screen(self.cb, answers, derived)
         self.indications = describe(self.cb, result, lang())
+        self.partial = describe_partial(result, lang())
         self.suggested = suggested_referrals(self.cb, answers, {**derived, **result.as_derived()})
         already = {r.get("institution") for r in answers.get("referrals") or []}
         urgent_text = tr("screening.urgent")
@@ -64,6 +69,10 @@ class ScreeningPanel(QTextBrowser):
                 html.extend(f"<li>{escape(line)}</li>" for line in reasons)
                 html.append("</ul>")
             html.append("</td></tr></table>")
+        if self.partial:  # missing information, for the officer to ask about: never an indication
+            html.append(f"<h3>{escape(tr('screening.partial.title'))}</h3><ul>")
+            html.extend(f"<li class='muted'>{escape(line)}</li>" for line in self.partial)
+            html.append("</ul>")
         html.append(f"<h2>{escape(tr('ui.screening.referrals'))}</h2>")
         if not self.suggested:
             html.append(f"<p class='muted'>{escape(tr('ui.screening.no_referrals'))}</p>")
