@@ -46,11 +46,20 @@ class ChoiceEditor(Editor):
         mine = (self.combo, self.combo.lineEdit(), self.combo.completer().popup())
         if old in mine and new not in mine:
             self.settle()
+            self._show_start()
 
     def _index_changed(self, _=None) -> None:
         if self.combo.isEditable() and self.combo.currentText() == self.combo.itemText(self.combo.currentIndex()):
             self._unlisted = ""  # a choice taken from the list (arrow keys, a click) ends the message
+        if not self.combo.hasFocus():
+            self._show_start()
         self.changed.emit()
+
+    def _show_start(self) -> None:
+        """A long choice in a narrow typeable box shows its start ("SENNIAF – Secretaría…"),
+        not its end, as the closed box of a plain list does, once the keyboard is elsewhere."""
+        if self.combo.isEditable():
+            self.combo.lineEdit().setCursorPosition(0)
 
     def settle(self) -> None:
         """Typed text that is no choice (on leaving the box, saving or locking): the one choice

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QStyle, QStyleOptionFrame
 
 from ..text import tr
 from .editor import Editor, name_widget, part_name
@@ -38,12 +38,32 @@ def show_date(iso: Any) -> str:
 NO_TODAY = {"birth_date"}  # a person is not born today: one click must not say so
 
 
+WHOLE_DATE = "00/00/0000"  # the widest a typed date gets (digits are all as wide)
+
+
+class DateBox(QLineEdit):
+    """A date's box never narrower than a whole date (and its "DD/MM/AAAA" hint) in its font:
+    squeezed by a narrow line, it showed "024" of a date."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        metrics = self.fontMetrics()
+        text = max(metrics.horizontalAdvance(WHOLE_DATE), metrics.horizontalAdvance(self.placeholderText()))
+        margins, inner = self.textMargins(), self.contentsMargins()
+        # the line edit's own 2 px a side, and room for the cursor after the last digit
+        width = text + 4 + 2 + margins.left() + margins.right() + inner.left() + inner.right()
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        box = self.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, QSize(width, hint.height()), self)
+        return QSize(box.width(), hint.height())
+
+
 class DateEditor(Editor):
     def __init__(self, fdef) -> None:
         super().__init__()
-        self.edit = QLineEdit()
+        self.edit = DateBox()
         self.edit.setPlaceholderText(tr("ui.form.date_placeholder"))
-        self.edit.setMaximumWidth(180)
+        self.edit.setMaximumWidth(max(180, self.edit.minimumSizeHint().width()))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit)

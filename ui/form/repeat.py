@@ -5,30 +5,49 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from ..text import lang, tr
+from .choice import ChoiceEditor
 from .editor import Editor, name_widget, part_name
 from .fields import make_editor
 
 
-class _Item(QWidget):
+class _Item(QFrame):
+    """One line, on a card of two columns so that it fits the step's column at 1280 px and
+    less (in one row it needed about 760 px and cut its remove button off): the sub-fields
+    two by two, each with its label above it as elsewhere in the form, then the remove
+    button. For referrals: institution and date, then outcome and remove. The keyboard
+    takes them in that order, the order they are added in."""
+
+    COLUMNS = 2
+    CHOICE_MIN_WIDTH = 160  # a choice box here: less than the form's 260, the card has two columns
+
     def __init__(self, cb, fdef, on_remove) -> None:
         super().__init__()
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        self.setObjectName("card")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(10, 6, 10, 10)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(4)
         self.editors = {}
-        for sub in fdef.subfields:
-            box = QVBoxLayout()
-            box.addWidget(QLabel(sub.label(lang())))
-            editor = make_editor(cb, sub)
-            self.editors[sub.key] = editor
-            box.addWidget(editor)
-            row.addLayout(box, 3 if sub.type == "choice" else 1)
         self.labels = {sub.key: sub.label(lang()) for sub in fdef.subfields}
+        weights = [1] * self.COLUMNS
+        for n, sub in enumerate(fdef.subfields):
+            row, column = 2 * (n // self.COLUMNS), n % self.COLUMNS
+            editor = make_editor(cb, sub)
+            if isinstance(editor, ChoiceEditor):
+                editor.combo.setMinimumWidth(self.CHOICE_MIN_WIDTH)
+            self.editors[sub.key] = editor
+            grid.addWidget(QLabel(self.labels[sub.key]), row, column)
+            grid.addWidget(editor, row + 1, column)
+            weights[column] = max(weights[column], 3 if sub.type == "choice" else 1)
         self.remove = QPushButton(tr("ui.form.remove"))
         self.remove.clicked.connect(lambda: on_remove(self))
-        row.addWidget(self.remove)
+        n = len(fdef.subfields)
+        grid.addWidget(self.remove, 2 * (n // self.COLUMNS) + 1, n % self.COLUMNS, Qt.AlignmentFlag.AlignLeft)
+        for column, weight in enumerate(weights):
+            grid.setColumnStretch(column, weight)
 
     def set_accessible(self, question: str, number: int, description: str) -> None:
         """"Referencias 2: Institución", "Referencias 2: Quitar"."""
@@ -49,6 +68,7 @@ class RepeatEditor(Editor):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.box = QVBoxLayout()
+        self.box.setSpacing(8)
         layout.addLayout(self.box)
         self.add_button = QPushButton(tr("ui.form.add_item"))
         self.add_button.clicked.connect(lambda: self.add())
