@@ -94,14 +94,11 @@ def _trafficking(content: Mapping[str, Any], derived: Mapping[str, Any]) -> Flag
     ilo = [c for c in _list(content, "tr_ilo_indicators") if c in ILO_AS_MEANS]
     minor = derived.get("minor") is True
     reasons, missing = [], []
+    # in the Protocol's order: act, means, purpose
     if acts:
         reasons.append(Reason("tr_acts", tuple(acts)))
     else:
         missing.append("act")
-    if purposes:
-        reasons.append(Reason("tr_purposes", tuple(purposes)))
-    else:
-        missing.append("purpose")
     if means:
         reasons.append(Reason("tr_means", tuple(means)))
     if control:
@@ -112,6 +109,10 @@ def _trafficking(content: Mapping[str, Any], derived: Mapping[str, Any]) -> Flag
         reasons.append(Reason("minor", (True,)))
     if not (means or control or ilo or minor):
         missing.append("means")
+    if purposes:
+        reasons.append(Reason("tr_purposes", tuple(purposes)))
+    else:
+        missing.append("purpose")
     return Flag("trafficking", not missing, tuple(reasons), tuple(missing))
 
 
