@@ -27,3 +27,17 @@ def unlocked(qtbot, window):
     finish_wizard(qtbot, window)
     wait_idle(qtbot, window)
     return window
+
+
+@pytest.fixture
+def styled(qapp):
+    """The app's own look (ui.style: larger padding, as the officer sees it); the suite runs
+    without it."""
+    from ui import style
+
+    sheet, font, name = qapp.styleSheet(), qapp.font(), qapp.style().name()
+    style.apply(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setFont(font)
+    qapp.setStyle(name)

@@ -14,19 +14,11 @@ WHOLE_DATE = "00/00/0000"
 
 
 @pytest.fixture
-def look(request, qapp):
-    """The suite's plain look, or the app's own (ui.style: larger padding, as the officer sees it)."""
+def look(request):
+    """The suite's plain look, or the app's own (the ``styled`` fixture)."""
     if request.param == "styled":
-        from ui import style
-
-        sheet, font, name = qapp.styleSheet(), qapp.font(), qapp.style().name()
-        style.apply(qapp)
-        yield
-        qapp.setStyleSheet(sheet)
-        qapp.setFont(font)
-        qapp.setStyle(name)
-    else:
-        yield
+        request.getfixturevalue("styled")
+    yield
 
 
 def _two_new_lines(qtbot, win, size: tuple[int, int]):

@@ -237,19 +237,6 @@ def test_shortcuts_are_shown(qtbot, unlocked):
     assert "Ctrl+S" in form.save_button.toolTip()
 
 
-@pytest.fixture
-def styled(qapp):
-    """The app's look (the suite runs without it)."""
-    from ui import style
-
-    sheet, font, name = qapp.styleSheet(), qapp.font(), qapp.style().name()
-    style.apply(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)
-    qapp.setStyle(name)
-
-
 def _focus_differs(qtbot, widget, other) -> bool:
     other.setFocus()
     qtbot.waitUntil(other.hasFocus)
