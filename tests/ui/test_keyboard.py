@@ -4,7 +4,6 @@ control, Esc on the first-run wizard, a country typed in part, the shortcuts sho
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
