@@ -1,5 +1,6 @@
-"""Print a case summary: official or redacted copy, Spanish or English, a preview,
-then Qt's print dialog or "save PDF" where the officer chooses.
+"""Print a case summary: official copy, redacted copy for an institution or the copy the
+person keeps; Spanish or English; a preview, then Qt's print dialog or "save PDF" where the
+officer chooses. Every print and save is audited by the core, whichever the copy.
 
 The PDF is made by the core (``intake_app.printing``) on the worker and exists only in
 memory; pages are drawn for the preview with PDFium (``pypdfium2``), also on the
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from .text import lang, tr
 from .widgets import ElidedComboBox, busy_bar, heading, message_label, muted, show_message
 
+PERSON_LANGUAGES = ("es", "en")  # the document languages; Spanish when the person speaks neither
 PREVIEW_SCALE = 1.1  # about 80 dpi: a whole page width on a laptop screen
 PRINT_DPI = 200
 
@@ -64,6 +66,7 @@ class PrintDialog(QDialog):
         self.copy = QComboBox()
         self.copy.addItem(tr("ui.print.official"), "official")
         self.copy.addItem(tr("ui.print.redacted"), "redacted")
+        self.copy.addItem(tr("ui.print.person"), "person")
         self.recipient = ElidedComboBox()
         for term in cb.vocab("institutions").terms:
             self.recipient.addItem(term.label(lang()), term.code)
@@ -80,6 +83,7 @@ class PrintDialog(QDialog):
         form.addRow(tr("ui.print.language"), self.language)
         side.addLayout(form)
         side.addWidget(muted(tr("ui.print.help")))
+        side.addWidget(muted(tr("ui.print.person_help")))
         self.busy = busy_bar()
         side.addWidget(self.busy)
         self.message = message_label()
@@ -106,8 +110,10 @@ class PrintDialog(QDialog):
         scroll.setStyleSheet("QScrollArea#preview { background: #d9e2ec; }")
         root.addWidget(scroll, 1)
         for combo in (self.copy, self.recipient, self.purpose, self.language):
-            combo.currentIndexChanged.connect(lambda _: self.refresh())
+            if combo is not self.copy:
+                combo.currentIndexChanged.connect(lambda _: self.refresh())
             combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 32)  # the open list: whole names
+        self.copy.currentIndexChanged.connect(lambda _: self._copy_changed())
         self.print_button.clicked.connect(self._print)
         self.save_button.clicked.connect(self._save)
         close.clicked.connect(self.reject)
@@ -117,6 +123,22 @@ class PrintDialog(QDialog):
         redacted = self.copy.currentData() == "redacted"
         return {"copy": self.copy.currentData(), "recipient": self.recipient.currentData() if redacted else None,
                 "lang": self.language.currentData(), "purpose": self.purpose.currentData()}
+
+    def person_language(self) -> str:
+        """The document language for the person's own copy: the one they speak, if the
+        catalogs have it (primary language, then the interview's), else Spanish."""
+        content = getattr(self.record, "content", None) or {}
+        for key in ("primary_language", "interview_language"):
+            if content.get(key) in PERSON_LANGUAGES:
+                return content[key]
+        return PERSON_LANGUAGES[0]
+
+    def _copy_changed(self) -> None:
+        if self.copy.currentData() == "person":
+            self.language.blockSignals(True)
+            self.language.setCurrentIndex(self.language.findData(self.person_language()))
+            self.language.blockSignals(False)
+        self.refresh()
 
     def _set_ready(self, ready: bool) -> None:
         self.print_button.setEnabled(ready)

@@ -21,6 +21,7 @@ DOCS = [  # (name, case, copy, recipient, lang)
     ("short-redacted-inamu-es", "short", "redacted", "inamu", "es"),
     ("short-official-en", "short", "official", None, "en"),
     ("short-redacted-shelter-en", "short", "redacted", "shelter", "en"),
+    ("short-person-es", "short", "person", None, "es"),
     ("long-official-es", "long", "official", None, "es"),
     ("long-redacted-inamu-es", "long", "redacted", "inamu", "es"),
     ("long-official-en", "long", "official", None, "en"),

@@ -1,4 +1,4 @@
-"""Printed intake summaries: official and redacted copies, verification codes, audit.
+"""Printed intake summaries: official, redacted and person's copies, verification codes, audit.
 
 Public API (core code, no Qt: the CLI and the desktop app call the same)::
 
@@ -86,8 +86,9 @@ def render_summary(vault, case_id: str, copy: str = "official", recipient: str |
     """The PDF of a case's current revision, as bytes, audited as a print.
 
     For the desktop app: hand the bytes to the printer. ``copy``: "official" (whole record,
-    no recipient) or "redacted" (``recipient``: an institution code such as "inamu", "pani",
-    "shelter", "consulate", "uia"). ``lang``: "es" or "en". ``purpose``: a consent purpose.
+    no recipient), "redacted" (``recipient``: an institution code such as "inamu", "pani",
+    "shelter", "consulate", "uia") or "person" (the neutral copy the person keeps, no
+    recipient). ``lang``: "es" or "en". ``purpose``: a consent purpose (redacted copies).
     """
     result = prepare(vault, case_id, copy, recipient, lang, purpose)
     _audit(vault, result, purpose, destination)
@@ -104,9 +105,11 @@ def print_summary(vault, case_id: str, out: str | Path, copy: str = "official", 
 
 
 def copy_label(copy: str, recipient: str | None, lang: str) -> str:
-    """"Copia oficial" or "Copia resumida para INAMU", as the page header says it."""
+    """"copia oficial", "copia para INAMU" or "copia para la persona", as the page header says it."""
     if copy == "official":
         return i18n.t("print.header.official", lang)
+    if copy == "person":
+        return i18n.t("print.header.person", lang)
     from ..codebook import load_codebook
 
     label = load_codebook().vocab("institutions").label(recipient or "", lang).split(" – ")[0]

@@ -33,6 +33,10 @@ class PrintRecipientNotForOfficial(PrintError):
     code = "print_recipient_not_for_official"
 
 
+class PrintRecipientNotForPerson(PrintError):
+    code = "print_recipient_not_for_person"
+
+
 class PrintPurposeUnknown(PrintError):
     """params: purpose."""
 

@@ -1,8 +1,9 @@
 """The PDF layout of a printed summary (reportlab platypus, in memory, no temporary file).
 
-Every page carries the CONFIDENCIAL marking, the case reference (the case id, never a
-name), page x of y, the print time and the verification code. Tables split by rows and
-long texts (narratives, very long lists) flow as paragraphs, so nothing is clipped.
+Every page carries the marking (CONFIDENCIAL; DOCUMENTO PERSONAL on the person's copy), the
+case reference (the case id, never a name), page x of y, the print time and the verification
+code. Tables split by rows and long texts (narratives, very long lists) flow as paragraphs, so
+nothing is clipped.
 DejaVu Sans is embedded (subset) so every accent prints the same everywhere.
 """
 
@@ -65,6 +66,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "base": base,
         "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=2),
         "copy": ParagraphStyle("copy", base, fontName=BOLD, fontSize=11, leading=14, textColor=ALERT, spaceAfter=6),
+        "handover": ParagraphStyle("handover", base, fontName=BOLD, fontSize=10, leading=13, spaceAfter=6),
         "label": ParagraphStyle("label", base, fontSize=8.3, leading=10.5, textColor=MUTED),
         "value": base,
         "head": ParagraphStyle("head", base, fontName=BOLD, fontSize=10.5, leading=13, backColor=BAND,
@@ -81,6 +83,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", base, fontSize=8, leading=10, textColor=MUTED),
         "code": ParagraphStyle("code", base, fontName=BOLD, fontSize=7.8, leading=10, alignment=1),
         "notice": ParagraphStyle("notice", base, fontSize=8.8, leading=11.4),
+        "note": ParagraphStyle("note", base, fontSize=8.6, leading=11, leftIndent=4 * mm, spaceBefore=6,
+                               textColor=MUTED),
+        "bullet": ParagraphStyle("bullet", base, leftIndent=9 * mm, bulletIndent=4 * mm, spaceAfter=4),
     }
 
 
@@ -129,9 +134,12 @@ def _rows_table(rows, label_w: float = LABEL_W, width: float = BODY_W) -> Table:
     return t
 
 
+COLUMN_SHARES = {2: (0.70, 0.30), 3: (0.52, 0.18, 0.30)}
+
+
 def _repeat_table(table) -> list:
-    widths = [BODY_W * 0.52, BODY_W * 0.18, BODY_W * 0.30] if len(table.header) == 3 else \
-        [BODY_W / len(table.header)] * len(table.header)
+    shares = COLUMN_SHARES.get(len(table.header)) or (1 / len(table.header),) * len(table.header)
+    widths = [BODY_W * share for share in shares]
     data = [[_cell(h, "label", w) for h, w in zip(table.header, widths)]]
     data += [[_cell(v, "value", w) for v, w in zip(row, widths)] for row in table.rows]
     t = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
@@ -145,7 +153,7 @@ def _repeat_table(table) -> list:
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
     # a page break only when the title and a few rows would not fit: the table itself splits by rows
-    return [CondPageBreak(25 * mm), _p(table.title, "subtable"), t]
+    return [CondPageBreak(25 * mm)] + ([_p(table.title, "subtable")] if table.title else []) + [t]
 
 
 def _block(block) -> list:
@@ -169,6 +177,10 @@ def _block(block) -> list:
     flush()
     for table in block.tables:
         story.extend(_repeat_table(table))
+    for text in block.bullets:
+        story.append(Paragraph(escape(text), styles()["bullet"], bulletText="•"))
+    if block.empty and not (block.rows or block.tables or block.bullets):
+        story.append(_p(block.empty, "long"))
     return story
 
 
@@ -179,7 +191,7 @@ def _top(summary: Summary, code: PrintCode) -> Table:
         QrFlowable(code.qr, QR_SIZE),
         Paragraph(escape(code.short[:19]) + "<br/>" + escape(code.short[20:]), styles()["code"]),
         Spacer(1, 1.5 * mm),
-        _p(i18n.t("print.verify.help", lang), "small"),
+        _p(summary.verify_help, "small"),
     ]
     t = Table([[meta, verify]], colWidths=[BODY_W - QR_SIZE - 6 * mm, QR_SIZE + 6 * mm], hAlign="LEFT")
     t.setStyle(TableStyle([
@@ -213,11 +225,17 @@ def _boxed(text: str, background, line) -> Table:
 def _screening(summary: Summary) -> list:
     lang = summary.lang
     story: list = [_p(i18n.t("screening.title", lang), "head")]
-    if not summary.screening and not summary.screening_partial:
-        story.append(_p(i18n.t("screening.none", lang), "long"))
+    if not summary.screening:
+        story.append(_p(summary.screening_empty, "long"))
     for text, reasons in summary.screening:
         story.append(Paragraph(escape(text), styles()["indication"], bulletText="•"))
         for line in reasons:
+            story.append(Paragraph(escape(line), styles()["reason"], bulletText="–"))
+    if summary.screening_note:
+        story.append(_p(summary.screening_note, "note"))
+    if summary.screening_missing:
+        story.append(_p(i18n.t("screening.partial.title", lang), "sub"))
+        for line in summary.screening_missing:
             story.append(Paragraph(escape(line), styles()["reason"], bulletText="–"))
     story.append(Spacer(1, 2 * mm))
     story.append(_boxed(i18n.t("screening.disclaimer", lang), colors.white, RULE))
@@ -226,21 +244,26 @@ def _screening(summary: Summary) -> list:
 
 def _signatures(summary: Summary) -> KeepTogether:
     col = (BODY_W - 10 * mm) / 2
-    captions = [_p(c, "small") for c, _ in summary.signatures]
-    names = [_p(n, "value") for _, n in summary.signatures]
+    sigs = list(summary.signatures) + [("", "")] * (2 - len(summary.signatures))
+    captions = [_p(c, "small") for c, _ in sigs]
+    names = [_p(n, "value") for _, n in sigs]
     t = Table([["", "", ""], [captions[0], "", captions[1]], [names[0], "", names[1]]],
               colWidths=[col, 10 * mm, col], rowHeights=[20 * mm, None, None], hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("LINEBELOW", (0, 0), (0, 0), 0.8, INK),
-        ("LINEBELOW", (2, 0), (2, 0), 0.8, INK),
+    lines = [("LINEBELOW", (2 * i, 0), (2 * i, 0), 0.8, INK) for i in range(len(summary.signatures))]
+    t.setStyle(TableStyle(lines + [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
     ]))
-    return KeepTogether([_p(i18n.t("print.signature.title", summary.lang), "head"), t])
+    title = i18n.t("print.signature.title" if len(summary.signatures) > 1 else "print.signature.title_one",
+                   summary.lang)
+    return KeepTogether([_p(title, "head"), t])
 
 
 def story(summary: Summary, code: PrintCode) -> list:
-    out: list = [_p(summary.title, "title"), _p(summary.copy_label, "copy"), _top(summary, code)]
+    out: list = [_p(summary.title, "title"), _p(summary.copy_label, "copy")]
+    if summary.handover:
+        out.append(_p(summary.handover, "handover"))
+    out.append(_top(summary, code))
     if summary.notice:
         out += [Spacer(1, 3 * mm), _boxed(summary.notice, NOTICE_BG, NOTICE_LINE)]
     for block in summary.blocks:
@@ -253,16 +276,10 @@ def story(summary: Summary, code: PrintCode) -> list:
     return out
 
 
-def _short_copy(summary: Summary) -> str:
-    if summary.copy == "official":
-        return i18n.t("print.header.official", summary.lang)
-    return i18n.t("print.header.redacted", summary.lang, recipient=summary.recipient_short or "")
-
-
 def _canvas_class(summary: Summary, code: PrintCode):
     lang = summary.lang
-    confidential = i18n.t("print.confidential", lang)
-    header = i18n.t("print.header.case", lang, case=summary.case_id, copy=_short_copy(summary))
+    marking = summary.marking
+    header = i18n.t("print.header.case", lang, case=summary.case_id, copy=summary.header_copy)
     printed = i18n.t("print.printed_at", lang, when=summary.printed_at)
     verify = i18n.t("print.footer.code", lang, code=code.short)
 
@@ -289,7 +306,7 @@ def _canvas_class(summary: Summary, code: PrintCode):
             top = PAGE_H - 12 * mm
             self.setFillColor(ALERT)
             self.setFont(BOLD, 10.5)
-            self.drawString(MARGIN_X, top, confidential)
+            self.drawString(MARGIN_X, top, marking)
             self.setFillColor(INK)
             self.setFont(FONT, 8.5)
             self.drawRightString(PAGE_W - MARGIN_X, top, header)

@@ -1,34 +1,36 @@
 """What a printed summary says, before any layout: the redaction and consent policy.
 
 :func:`build_summary` turns a case record into a :class:`Summary` (plain strings in one
-language, in codebook order) for the official copy or a redacted copy for one recipient.
-The redacted copy keeps only what the record's sharing decision allows
-(:mod:`intake_app.codebook.sharing`); a copy that consent does not cover raises a
-:class:`~intake_app.printing.errors.PrintRefused` subclass naming the recipient and reason.
+language, in codebook order) for one of three copies:
+
+- ``official``: the whole record, for the post's paper file;
+- ``redacted``: what the record's sharing decision allows one recipient institution
+  (:mod:`intake_app.codebook.sharing`); a copy that consent does not cover raises a
+  :class:`~intake_app.printing.errors.PrintRefused` subclass naming the recipient and reason;
+- ``person``: a neutral copy the person keeps (:mod:`intake_app.printing.person`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from .. import i18n
 from ..codebook.model import Codebook, Field
 from ..codebook.present import present
 from ..codebook.sharing import Decision, sharing_policy
-from ..screening import Flag, ScreeningResult, describe, screen
 from ..timefmt import local_time
+from . import framing
 from .errors import (REFUSALS, PrintCopyUnknown, PrintLanguageUnknown, PrintPurposeUnknown,
-                     PrintRecipientNotForOfficial, PrintRecipientRequired, PrintRecipientUnknown)
+                     PrintRecipientNotForOfficial, PrintRecipientNotForPerson, PrintRecipientRequired,
+                     PrintRecipientUnknown)
+from .screening_view import ScreeningView, official_view, profile_shows_any, redacted_view
 
-COPIES = ("official", "redacted")
+COPIES = ("official", "redacted", "person")
 DEFAULT_PURPOSE = "services"
 LONG_VALUE = 400  # characters: longer values flow as paragraphs outside the tables
 DERIVED_AFTER = ("identity", "demographics")
 DERIVED_SHOWN = ("age_years", "minor", "foreign_national", "unaccompanied_minor")
-FLAG_FIELDS = {"trafficking": "flag_trafficking", "smuggling": "flag_smuggling",
-               "aggravated_smuggling": "flag_aggravated_smuggling", "urgent": "flag_urgent"}
-CLASS_ORDER = ("direct", "quasi", "sensitive", "none")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Block:
     title: str
     rows: tuple[Row, ...] = ()
     tables: tuple[Table, ...] = ()
+    bullets: tuple[str, ...] = ()  # short paragraphs (the person's rights)
+    empty: str | None = None  # printed when the block has nothing else
 
 
 @dataclass(frozen=True)
@@ -67,17 +71,21 @@ class Summary:
     copy_label: str
     meta: tuple[tuple[str, str], ...]
     blocks: tuple[Block, ...]
-    screening: tuple[tuple[str, tuple[str, ...]], ...]
-    screening_shown: bool  # False when the profile lets no indication through
-    screening_partial: bool  # some indications were withheld from this copy
+    screening: tuple[tuple[str, tuple[str, ...]], ...]  # (indication, reason lines) shown
+    screening_shown: bool  # False: no screening section (the profile lets no indication through)
     notice: str | None  # the redacted copy's line: what was left out and why
-    signatures: tuple[tuple[str, str], ...]  # (caption, name line)
+    signatures: tuple[tuple[str, str], ...]  # (caption, name line): one or two
     printed_at: str
+    marking: str  # top left of every page: CONFIDENCIAL, or DOCUMENTO PERSONAL on the person's copy
+    header_copy: str  # top right of every page, after the case id: "copia para INAMU"
+    verify_help: str  # under the QR
+    handover: str | None = None  # under the title of a redacted copy: who opens the envelope
+    screening_empty: str = ""  # the screening section's line when no indication is listed
+    screening_note: str | None = None  # the profile withholds some indication (same on every record)
+    screening_missing: tuple[str, ...] = ()  # official copy: indications recorded only in part
     recipient: str | None = None
-    recipient_short: str | None = None  # the institution's short name for page headers
     purpose: str | None = None
     basis: str | None = None  # "consent" or a legal_basis code (redacted copies)
-    withheld: dict[str, int] = field(default_factory=dict)
 
 
 def check_options(cb: Codebook, copy: str, recipient: str | None, lang: str, purpose: str) -> None:
@@ -87,9 +95,11 @@ def check_options(cb: Codebook, copy: str, recipient: str | None, lang: str, pur
         raise PrintLanguageUnknown(lang=lang)
     if purpose not in cb.vocab("consent_purposes"):
         raise PrintPurposeUnknown(purpose=purpose)
-    if copy == "official":
-        if recipient is not None:
-            raise PrintRecipientNotForOfficial()
+    if copy == "official" and recipient is not None:
+        raise PrintRecipientNotForOfficial()
+    if copy == "person" and recipient is not None:
+        raise PrintRecipientNotForPerson()
+    if copy != "redacted":
         return
     if not recipient:
         raise PrintRecipientRequired()
@@ -135,21 +145,13 @@ def _derived_rows(cb: Codebook, derived: dict, lang: str, keep) -> list[Row]:
     return rows
 
 
-def _filtered_screening(result: ScreeningResult, keep_key) -> tuple[ScreeningResult, int]:
-    """Only the indications (and reasons) the profile lets through; count of indications withheld."""
-    flags, hidden = {}, 0
-    for key, flag in result.flags.items():
-        if not flag.raised:
-            flags[key] = flag
-        elif keep_key(FLAG_FIELDS[key]):
-            flags[key] = Flag(key, True, tuple(r for r in flag.reasons if keep_key(r.field)), flag.missing)
-        else:
-            flags[key] = Flag(key, False)
-            hidden += 1
-    ilo_count, ilo_reasons = result.ilo_count, result.ilo_reasons
-    if ilo_count and not (keep_key("ilo_count") and keep_key("tr_ilo_indicators")):
-        ilo_count, ilo_reasons, hidden = 0, (), hidden + 1
-    return ScreeningResult(flags, ilo_count, ilo_reasons), hidden
+
+
+def _screening_fields(view: ScreeningView | None) -> dict:
+    if view is None:
+        return {"screening": (), "screening_shown": False}
+    return {"screening": view.items, "screening_shown": True, "screening_empty": view.empty,
+            "screening_note": view.note, "screening_missing": view.missing}
 
 
 def build_summary(vault, rec, copy: str, lang: str, recipient: str | None = None,
@@ -158,6 +160,11 @@ def build_summary(vault, rec, copy: str, lang: str, recipient: str | None = None
     """The content of a printed summary of ``rec`` (a CaseRecord) for ``copy``."""
     cb = vault.codebook_for(rec.codebook_version)
     check_options(cb, copy, recipient, lang, purpose)
+    printed_text = local_time(printed_at or datetime.now())
+    if copy == "person":
+        from .person import build_person_summary
+
+        return build_person_summary(vault, rec, lang, printed_text)
     if copy == "redacted" and decision is None:
         decision = decide(cb, rec, recipient, purpose)
     profile = decision.profile if decision else None
@@ -177,75 +184,32 @@ def build_summary(vault, rec, copy: str, lang: str, recipient: str | None = None
         at = max((i + 1 for i, k in enumerate(keys) if k in DERIVED_AFTER), default=len(blocks))
         blocks.insert(at, Block(i18n.t("print.section.derived", lang), tuple(drows)))
 
-    result = screen(cb, content, derived)
-    hidden_flags = 0
-    if profile is not None:
-        result, hidden_flags = _filtered_screening(result, keep_key)
-    screening = tuple((text, tuple(lines)) for text, lines in describe(cb, result, lang))
-    screening_shown = profile is None or any(keep_key(k) for k in FLAG_FIELDS.values())
-
-    withheld: dict[str, int] = {}
-    if profile is not None:
-        for key in content:
-            fdef = cb.fields.get(key)
-            if fdef is not None and not profile.allows(fdef):
-                withheld[fdef.sensitivity] = withheld.get(fdef.sensitivity, 0) + 1
-        if hidden_flags:
-            withheld["screening"] = hidden_flags
-
-    posts = cb.vocab("border_posts")
-    post = posts.label(content["border_post"], lang) if content.get("border_post") else ""
-    officers = {o.id: o.name for o in vault.officers()}
-    printed = printed_at or datetime.now()
-    printed_text = local_time(printed)
-    created = datetime.fromisoformat(rec.created_at)
-    meta = [
-        (i18n.t("print.meta.case", lang), rec.case_id),
-        (i18n.t("print.meta.revision", lang),
-         i18n.t("print.meta.revision_value", lang, revision=rec.revision_id[:12], number=rec.revision_count,
-                date=local_time(created))),
-        (i18n.t("print.meta.post", lang), post),
-        (i18n.t("print.meta.recorded_by", lang), officers.get(rec.officer_id, rec.officer_id)),
-        (i18n.t("print.meta.printed_by", lang), vault.officer.name),
-        (i18n.t("print.meta.printed_at", lang), printed_text),
-        (i18n.t("print.meta.codebook", lang), f"{cb.id} {cb.version}"),
-    ]
-    institutions = cb.vocab("institutions")
-    notice = None
-    if copy == "official":
-        copy_label = i18n.t("print.copy_official", lang)
-        signatures = ((i18n.t("print.signature.officer", lang), vault.officer.name),
-                      (i18n.t("print.signature.person", lang), ""))
-    else:
-        rlabel = institutions.label(recipient, lang)
-        copy_label = i18n.t("print.copy_redacted", lang, recipient=rlabel)
-        meta.append((i18n.t("print.meta.recipient", lang), rlabel))
-        meta.append((i18n.t("print.meta.purpose", lang), cb.vocab("consent_purposes").label(purpose, lang)))
-        if decision.basis == "consent":
-            giver = cb.vocab("consent_givers").label(content.get("consent_by") or "", lang) \
-                if content.get("consent_by") else ""
-            basis_text = i18n.t("print.basis.consent", lang, giver=giver,
-                                category=cb.vocab("consent_recipients").label(decision.recipient, lang))
-        else:
-            basis_text = i18n.t("print.basis.legal", lang, basis=cb.vocab("legal_bases").label(decision.basis, lang))
-        meta.append((i18n.t("print.meta.basis", lang), basis_text))
-        total = sum(withheld.values())
-        if total:
-            parts = [i18n.t("print.class." + c, lang, count=withheld[c])
-                     for c in (*CLASS_ORDER, "screening") if withheld.get(c)]
-            notice = i18n.t("print.withheld", lang, count=total, classes="; ".join(parts), recipient=rlabel)
-        else:
-            notice = i18n.t("print.withheld_none", lang)
-        signatures = ((i18n.t("print.signature.officer", lang), vault.officer.name),
-                      (i18n.t("print.signature.receiver", lang, recipient=rlabel), ""))
-    return Summary(
+    meta = framing.meta_rows(vault, cb, rec, lang, keep_key, printed_text, official=profile is None)
+    common = dict(
         lang=lang, copy=copy, case_id=rec.case_id, revision_id=rec.revision_id,
         revision_number=rec.revision_count, content_hash=rec.content_hash, codebook_version=rec.codebook_version,
-        title=i18n.t("print.title", lang), copy_label=copy_label, meta=tuple(meta), blocks=tuple(blocks),
-        screening=screening, screening_shown=screening_shown, screening_partial=hidden_flags > 0,
-        notice=notice, signatures=signatures, printed_at=printed_text, recipient=recipient,
-        recipient_short=institutions.label(recipient, lang).split(" – ")[0] if recipient else None,
-        purpose=purpose if copy == "redacted" else None, basis=decision.basis if decision else None,
-        withheld=withheld,
+        title=i18n.t("print.title", lang), blocks=tuple(blocks), printed_at=printed_text,
+        marking=i18n.t("print.confidential", lang), verify_help=i18n.t("print.verify.help", lang),
     )
-
+    if profile is None:
+        return Summary(
+            **common, **_screening_fields(official_view(cb, content, derived, lang)),
+            copy_label=i18n.t("print.copy_official", lang), meta=tuple(meta), notice=None,
+            signatures=((i18n.t("print.signature.officer", lang), vault.officer.name),
+                        (framing.person_caption(cb, content, derived, lang), "")),
+            header_copy=i18n.t("print.header.official", lang),
+        )
+    institutions = cb.vocab("institutions")
+    rlabel = institutions.label(recipient, lang)
+    meta += framing.recipient_rows(cb, content, decision, recipient, purpose, lang)
+    view = redacted_view(cb, content, derived, lang, keep_key) if profile_shows_any(keep_key) else None
+    return Summary(
+        **common, **_screening_fields(view),
+        copy_label=i18n.t("print.copy_redacted", lang, recipient=rlabel), meta=tuple(meta),
+        notice=framing.withheld_notice(cb, profile, keep_key, rlabel, lang),
+        signatures=((i18n.t("print.signature.officer", lang), ""),
+                    (i18n.t("print.signature.receiver", lang, recipient=rlabel), "")),
+        header_copy=i18n.t("print.header.redacted", lang, recipient=framing.short_name(institutions, recipient, lang)),
+        handover=i18n.t("print.handover", lang, recipient=rlabel),
+        recipient=recipient, purpose=purpose, basis=decision.basis,
+    )

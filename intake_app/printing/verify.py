@@ -11,7 +11,7 @@ signatures (3,309 bytes) do not fit a printable QR, so prints carry Ed25519 only
 
 Short code (32 Crockford base32 characters, shown as 8 groups of 4)::
 
-    case id (12) | kind (1: 0 official, 1 redacted) | content hash (7 = 35 bits)
+    case id (12) | kind (1: 0 official, 1 redacted, 2 person) | content hash (7 = 35 bits)
     | signature tag (11 = 55 bits) | check character (1)
 
 QR text (QR alphanumeric mode, 197 characters, version 8-M)::
@@ -38,7 +38,7 @@ _VALUE.update({"O": 0, "I": 1, "L": 1})
 QR_PREFIX = "INTAKE1"
 CODE_LEN = 32
 HASH_CHARS, TAG_CHARS = 7, 11
-KINDS = {"official": "0", "redacted": "1"}
+KINDS = {"official": "0", "redacted": "1", "person": "2"}
 COPY_OF_KIND = {v: k for k, v in KINDS.items()}
 
 
@@ -148,7 +148,7 @@ class PrintCheck:
 
 
 def _recipients_for(cb, copy: str) -> list[str | None]:
-    return [None] if copy == "official" else cb.vocab("institutions").codes
+    return cb.vocab("institutions").codes if copy == "redacted" else [None]
 
 
 def verify_print(vault, text: str) -> PrintCheck:

@@ -60,7 +60,7 @@ class OfficeCheck:
     revision_number: int  # 1 = the first revision the server holds of the case
     revisions: int  # how many the server holds
     current: bool  # the printed revision is the case's current head
-    copy: str  # official or redacted
+    copy: str  # official, redacted or person
     recipient: str | None  # institution code of a redacted copy
     device_id: str
     post: str  # the printing device's border post
@@ -118,8 +118,8 @@ def _verified(rows, parsed, digest: str):
     """(revision row, recipient) whose device signed this paper, or None."""
     for row in rows:
         public = ed25519.Ed25519PublicKey.from_public_bytes(bytes(row.ed25519))
-        recipients = [None] if parsed.copy == "official" else load_codebook(row.codebook_version).vocab(
-            "institutions").codes
+        recipients = load_codebook(row.codebook_version).vocab("institutions").codes \
+            if parsed.copy == "redacted" else [None]  # official and the person's copy: no recipient
         for recipient in recipients:
             try:
                 public.verify(parsed.signature, signed_message(parsed.case_id, digest, parsed.copy, recipient))
@@ -154,8 +154,8 @@ def describe(check: OfficeCheck, lang: str) -> str:
     from ..timefmt import utc_time_iso
 
     cb = load_codebook()
-    copy = t("server.print_check.official", lang) if check.copy == "official" else t(
-        "server.print_check.redacted", lang, recipient=cb.vocab("institutions").label(check.recipient, lang))
+    copy = t("server.print_check.redacted", lang, recipient=cb.vocab("institutions").label(check.recipient, lang)) \
+        if check.copy == "redacted" else t(f"server.print_check.{check.copy}", lang)
     post = cb.vocab("border_posts").label(check.post, lang) if check.post in cb.vocab("border_posts") else check.post
     text = t("server.print_check.valid" if check.current else "server.print_check.superseded", lang,
              case=check.case_id, number=check.revision_number, total=check.revisions, copy=copy, post=post,

@@ -37,6 +37,9 @@ def test_a_printed_summary_is_checked_at_the_office(pair):
     red = check_print(cr.engine, redacted.qr.lower(), actor="user:sup.uno")  # a scanner may type lower case
     assert red.copy == "redacted" and red.recipient == "inamu"
     assert "INAMU" in describe(red, "en") and describe(red, "en").startswith("Genuine summary")
+    own = check_print(cr.engine, make_code(laptop.keys.ed25519_seed, case_id, first, "person", None).qr,
+                      actor="user:sup.uno")  # the copy the person keeps
+    assert (own.copy, own.recipient) == ("person", None) and "copia para la persona" in describe(own, "es")
 
     laptop.save([person(81, phone="+506 8888 3333")], [case_id])  # edited after printing
     old = check_print(cr.engine, official.qr, actor="user:sup.uno")
@@ -62,7 +65,7 @@ def test_a_printed_summary_is_checked_at_the_office(pair):
         details = [r[0] for r in conn.execute(text("SELECT detail FROM audit_log WHERE action = 'print_check'"
                                                    " ORDER BY seq"))]
     outcomes = [d.split('"outcome":"')[1].split('"')[0] for d in details]
-    assert outcomes == ["valid", "valid", "superseded", "invalid", "not_received", "needs_qr", "malformed"]
+    assert outcomes == ["valid", "valid", "valid", "superseded", "invalid", "not_received", "needs_qr", "malformed"]
     assert not ok.logged and "no registra esta impresión" in words  # this simulated laptop sends no log
     assert not any("FICTICIA" in d for d in details)
 

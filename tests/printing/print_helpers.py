@@ -42,3 +42,10 @@ def long_case(sample) -> dict:
     rec["referrals"] = [{"institution": code, "date": "2026-10-14", "outcome": "pending"}
                         for code in (cb.vocab("institutions").codes * 2)[:40]]
     return rec
+
+
+def between(text: str, start: str, end: str) -> str:
+    """The part of ``text`` from ``start`` up to ``end`` (or to the end), for one section."""
+    at = text.index(start)
+    stop = text.find(end, at + len(start))
+    return text[at:stop if stop >= 0 else len(text)]
