@@ -9,7 +9,7 @@ import logging
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from . import prefs as prefs_mod
 from .dialogs import close_all, open_dialog
@@ -77,6 +77,9 @@ class MainWindow(QMainWindow):
         self._sync_refreshing = False
         self.lease = "ok"
         self.sync_status = self._make_sync_status()
+        # the sync status wraps onto a second line on a narrow window: the bar must take the
+        # height it then needs (statusBar() makes it Fixed, which kept one line and cut the rest)
+        self.statusBar().setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.sync_status)
         self.officer_label = QLabel()
         self.statusBar().addPermanentWidget(self.officer_label)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from intake_app.timefmt import local_time_iso
 
+from .flow import FlowRow
 from .text import tr
 
 REFRESH_MS = 30_000
@@ -38,6 +39,16 @@ def _status_job(s):
     return pending, v.meta(K_LAST_CONTACT), lease_state(v), is_enrolled(v)
 
 
+def _after_dot(label: QLabel) -> QWidget:
+    """"· label", kept together on a line."""
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(QLabel("·"))
+    row.addWidget(label)
+    return pair
+
+
 class SyncStatus(QWidget):
     status_known = Signal(int, str, bool)  # pending, lease state, enrolled (after each refresh)
 
@@ -45,7 +56,7 @@ class SyncStatus(QWidget):
         super().__init__()
         self.backend = backend
         self.setObjectName("sync_status")
-        row = QHBoxLayout(self)
+        row = FlowRow(self)  # wraps onto a second line on a narrow window rather than cutting words
         row.setContentsMargins(6, 0, 6, 0)
         self.state = QLabel(tr("ui.sync.offline"))
         self.state.setObjectName("sync_state")
@@ -60,7 +71,7 @@ class SyncStatus(QWidget):
         available = sync_available()
         self.sync_now.setEnabled(available)
         self.sync_now.setToolTip(tr("ui.sync.open_tip") if available else tr("ui.sync.unavailable"))
-        for w in (self.state, QLabel("·"), self.pending, QLabel("·"), self.receipt, self.lease, self.sync_now):
+        for w in (self.state, _after_dot(self.pending), _after_dot(self.receipt), self.lease, self.sync_now):
             row.addWidget(w)
         self.pending_count: int | None = None
         self.shown_state = "offline"

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from .caselist import CaseListPage
 from .caseview import CaseView, load_case
 from .dialogs import open_dialog
 from .duplicates import BACK, LINK, DuplicateDialog
+from .flow import FlowRow
 from .form.intake import IntakeForm
 from .text import error_text, tr
 from .widgets import message_label, shortcut_tip, show_message
@@ -44,7 +45,7 @@ class Workspace(QWidget):
         self.form: IntakeForm | None = None
         self.case_view: CaseView | None = None
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
+        bar = FlowRow()  # wraps onto a second row rather than cutting a button on a narrow window
         self.cases_button = QPushButton(tr("ui.nav.cases"))
         self.new_button = QPushButton(tr("ui.nav.new"))
         self.new_button.setObjectName("primary")
@@ -58,7 +59,7 @@ class Workspace(QWidget):
         self.cases_button.setToolTip(shortcut_tip(tr("ui.a11y.search"), "Ctrl+F"))
         for b in (self.cases_button, self.new_button):
             bar.addWidget(b)
-        bar.addStretch(1)
+        bar.addStretch()
         bar.addWidget(self.verify_button)
         bar.addWidget(self.settings_button)
         bar.addWidget(self.lock_button)

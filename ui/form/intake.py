@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QListWidget, QProgressBar, QPushButton, QScrollArea, QSplitter, QStackedWidget,
-    QVBoxLayout, QWidget,
+    QApplication, QHBoxLayout, QProgressBar, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from intake_app import i18n
@@ -19,11 +18,13 @@ from intake_app.codebook.conditions import evaluate
 from intake_app.codebook.derive import derive_demographics
 from intake_app.errors import InvalidRecord
 
+from ..flow import FlowRow
 from ..text import lang, tr
 from ..widgets import heading, message_label, muted, primary, shortcut_tip, show_message
 from .fields import make_editor
 from .row import FieldRow
 from .screening_panel import ScreeningPanel
+from .steps import StepList, StepScroll
 
 AUTOSAVE_MS = 4000
 FIRST_SECTIONS = ("consent",)
@@ -38,26 +39,6 @@ def ordered_sections(cb) -> list:
 
 def problem_key(problem) -> str:
     return problem.field.split("[")[0].split(".")[0]
-
-
-class StepList(QListWidget):
-    """The form's steps, each as tall as its wrapped label at the list's present width (Qt
-    measured a label once, at whatever width the list had then, and cut it later:
-    "6. Tráfico ilícito de …")."""
-
-    PAD_X, PAD_Y = 20, 18  # the item padding of the style sheet (#steps::item), both sides
-
-    def fit(self) -> None:
-        width = max(60, self.viewport().width() - self.PAD_X)
-        metrics = self.fontMetrics()
-        for i in range(self.count()):
-            item = self.item(i)
-            box = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, item.text())
-            item.setSizeHint(QSize(width, box.height() + self.PAD_Y))
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.fit()
 
 
 class IntakeForm(QWidget):
@@ -92,7 +73,6 @@ class IntakeForm(QWidget):
         self.steps.setWordWrap(True)
         self.steps.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.steps.setMinimumWidth(230)
         left.addWidget(self.steps, 1)
         self.progress = QProgressBar()
         self.progress.setFormat(tr("ui.form.progress"))
@@ -113,7 +93,7 @@ class IntakeForm(QWidget):
         center.addWidget(self.stack, 1)
         self.message = message_label()
         center.addWidget(self.message)
-        buttons = QHBoxLayout()
+        buttons = FlowRow()  # one row when there is room; two on a narrow screen
         self.cancel_button = QPushButton(tr("ui.form.close"))
         self.back_button = QPushButton(tr("ui.form.back"))
         self.next_button = QPushButton(tr("ui.form.next"))
@@ -122,7 +102,7 @@ class IntakeForm(QWidget):
                              (self.save_button, "Ctrl+S")):
             button.setToolTip(shortcut_tip(button.text().strip("←→ "), keys))
         buttons.addWidget(self.cancel_button)
-        buttons.addStretch(1)
+        buttons.addStretch()
         for b in (self.back_button, self.next_button, self.save_button):
             buttons.addWidget(b)
         center.addLayout(buttons)
@@ -133,9 +113,10 @@ class IntakeForm(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(center_box)
         split.addWidget(self.screening)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)  # the form takes what the window gains or loses; the panel keeps its width
+        split.setStretchFactor(1, 0)  # (320 px) while the form has room
         split.setChildrenCollapsible(False)
+        self.splitter = split
         root.addWidget(left_box)
         root.addWidget(split, 1)
 
@@ -181,7 +162,7 @@ class IntakeForm(QWidget):
             self.section_of[fdef.key] = index
             layout.addWidget(row)
         layout.addStretch(1)
-        scroll = QScrollArea()
+        scroll = StepScroll()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(page)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QSize, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from intake_app.codebook.derive import derive_demographics
@@ -18,6 +18,8 @@ from intake_app.screening import describe, describe_partial, screen, suggested_r
 
 from ..text import lang, tr
 
+MIN_WIDTH = 220  # beside the steps and the form on a 1024 px screen; the text wraps
+WIDTH = 320  # where there is room (1280 px and more)
 CSS = """
 h2 { font-size: 13pt; color: #243b53; margin: 4px 0 6px 0; }
 h3 { font-size: 11pt; color: #243b53; margin: 6px 0 4px 0; }
@@ -38,13 +40,16 @@ class ScreeningPanel(QTextBrowser):
         self.cb = cb
         self.setObjectName("screening")
         self.setAccessibleName(tr("screening.title"))
-        self.setMinimumWidth(320)
+        self.setMinimumWidth(MIN_WIDTH)
         self.setOpenLinks(False)
         self.document().setDefaultStyleSheet(CSS)
         self.anchorClicked.connect(self._clicked)
         self.indications: list[tuple[str, list[str]]] = []
         self.partial: list[str] = []
         self.suggested: list[str] = []
+
+    def sizeHint(self) -> QSize:
+        return QSize(WIDTH, super().sizeHint().height())
 
     def _clicked(self, url: QUrl) -> None:
         if url.scheme() == "refer":

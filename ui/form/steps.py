@@ -1,0 +1,54 @@
+"""The form's column of steps and the scroll area of one step, sized for a 1024 px screen
+as well as a wide one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtWidgets import QListWidget, QScrollArea
+
+WIDTH, MIN_WIDTH = 230, 170  # the list's width at 1280 px; its labels wrap narrower (fit)
+
+
+class StepList(QListWidget):
+    """The form's steps, each as tall as its wrapped label at the list's present width (Qt
+    measured a label once, at whatever width the list had then, and cut it later:
+    "6. Tráfico ilícito de …")."""
+
+    PAD_X, PAD_Y = 20, 18  # the item padding of the style sheet (#steps::item), both sides
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumWidth(MIN_WIDTH)
+
+    def fit(self) -> None:
+        width = max(60, self.viewport().width() - self.PAD_X)
+        metrics = self.fontMetrics()
+        for i in range(self.count()):
+            item = self.item(i)
+            box = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, item.text())
+            item.setSizeHint(QSize(width, box.height() + self.PAD_Y))
+
+    def sizeHint(self) -> QSize:  # as wide as it was at 1280 px; narrower on a smaller screen
+        return QSize(WIDTH, super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+
+class StepScroll(QScrollArea):
+    """A step's scroll area: it scrolls up and down only, so it asks for the width its
+    widest field needs (shown or not yet: skip logic may show it later) plus the scroll
+    bar; the splitter then never squeezes a step into cutting its check boxes."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        page = self.widget()
+        if page is None or page.layout() is None:
+            return hint
+        layout = page.layout()
+        margins = layout.contentsMargins()
+        widest = max((item.widget().minimumSizeHint().width() for item in map(layout.itemAt, range(layout.count()))
+                      if item.widget() is not None), default=0)
+        extra = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(hint.width(), widest + margins.left() + margins.right() + extra), hint.height())
