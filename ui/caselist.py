@@ -23,6 +23,9 @@ from .widgets import heading, shortcut_tip
 
 PAGE = 200
 KEEP_PAGES = 40
+PAD = 24  # a column's room around its sample text: cell margins and the sort indicator
+LEAST_PAD = 12  # the least room: the delegate's text margins and the grid line
+HEADING_PAD = 16  # a heading's room: the sheet's 6 px padding each side and the border
 FILTERS = ("", "pending", "review", "conflict")
 FLAG_KEYS = ((1, "ui.flag.trafficking"), (2, "ui.flag.smuggling"), (8, "ui.flag.urgent"),
              (32, "ui.flag.unaccompanied"))
@@ -188,6 +191,8 @@ class CaseTableModel(QAbstractTableModel):
             return QColor("#a61b1b")
         if role == Qt.ItemDataRole.FontRole and col == Column.CASE:
             return id_font()  # fixed width: ids line up and read aloud character by character
+        if role == Qt.ItemDataRole.ToolTipRole and r is not None and col in SHRINKS:
+            return self._text(r, col) or None  # the whole text of a cell a narrow screen shortens
         return None
 
     def _label(self, vocab: str, code: str | None) -> str:
@@ -221,6 +226,65 @@ def id_font() -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     font.setPointSizeF(QApplication.font().pointSizeF())
     return font
+
+
+# the columns that give up width on a narrow screen (their texts end in "…", whole on hover);
+# the case id never does, the date only down to its whole text
+SHRINKS = (Column.POST, Column.SEX, Column.AGE, Column.NATIONALITY, Column.FLAGS, Column.SYNC)
+
+
+def fit_widths(preferred: dict, least: dict, room: int) -> tuple[dict, bool]:
+    """The widths of the columns other than the post, and whether the post can take the rest.
+
+    With ``room`` for all, every column keeps its preferred width and the post stretches. If
+    not, each other column gives up the same share of what it can spare (``preferred - least``)
+    until the post has its least width; if even that is too little, all go to their least and
+    the post keeps its least (the list then scrolls sideways rather than cut the post)."""
+    others = [c for c in preferred if c != Column.POST]
+    deficit = least[Column.POST] + sum(preferred[c] for c in others) - room
+    if deficit <= 0:
+        return {c: preferred[c] for c in others}, True
+    spare = {c: preferred[c] - least[c] for c in others}
+    total = sum(spare.values())
+    if deficit > total:
+        return {c: least[c] for c in others}, False
+    # each gives up its share, rounded up, so the post keeps at least its least width
+    return {c: preferred[c] - -(-spare[c] * deficit // total) for c in others}, True
+
+
+class CaseTable(QTableView):
+    """The list's table: the post column takes the spare width, and on a narrow screen the
+    other columns shrink (``fit_widths``) before it goes below a typical post name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preferred: dict = {}
+        self.least: dict = {}
+        self._fitted = -1  # the viewport width last fitted: a user's own widths stay until it changes
+
+    def set_widths(self, preferred: dict, least: dict) -> None:
+        self.preferred, self.least = preferred, least
+        self._fitted = -1
+        self.fit_columns()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        room = self.viewport().width()
+        if not self.preferred or room == self._fitted:
+            return
+        self._fitted = room
+        widths, stretch = fit_widths(self.preferred, self.least, room)
+        for col, width in widths.items():
+            self.setColumnWidth(col, width)
+        header = self.horizontalHeader()
+        if stretch:
+            header.setSectionResizeMode(Column.POST, QHeaderView.ResizeMode.Stretch)
+        else:
+            header.setSectionResizeMode(Column.POST, QHeaderView.ResizeMode.Interactive)
+            self.setColumnWidth(Column.POST, self.least[Column.POST])
 
 
 class CaseListPage(QWidget):
@@ -260,7 +324,7 @@ class CaseListPage(QWidget):
             self.filter.addItem(tr("ui.filter." + (key or "all")), key)
         bar.addWidget(self.filter, 1)
         layout.addLayout(bar)
-        self.table = QTableView()
+        self.table = CaseTable()
         self.table.setObjectName("cases")
         self.table.setAccessibleName(tr("ui.cases.title"))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move in it
@@ -273,16 +337,7 @@ class CaseListPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(Column.POST, QHeaderView.ResizeMode.Stretch)  # the spare width goes to the post
-        metrics = self.table.fontMetrics()
-        pad = 24  # cell margins and the sort indicator
-        # widths from the fonts in use, so a case id is never cut whatever the screen's scaling
-        self.table.setColumnWidth(Column.CASE, QFontMetrics(id_font()).horizontalAdvance("0000-0000-0000") + pad)
-        for col, sample in ((Column.DATE, "00/00/0000"), (Column.SEX, "Masculino"), (Column.AGE, "48 o más"),
-                            (Column.NATIONALITY, "Rep. Dominicana"), (Column.FLAGS, "tráfico, urgente, menor"),
-                            (Column.SYNC, max((tr("sync." + k) for k in ("pending", "sent", "delivered")), key=len))):
-            self.table.setColumnWidth(col, max(metrics.horizontalAdvance(sample) + pad,
-                                               metrics.horizontalAdvance(tr(HEADERS[col])) + pad))
+        self.table.set_widths(*self._widths(codebook))  # the spare width goes to the post
         self.table.activated.connect(lambda idx: self._open(idx.row()))
         layout.addWidget(self.table, 1)
         self.count = QLabel()
@@ -296,6 +351,31 @@ class CaseListPage(QWidget):
         self.filter.currentIndexChanged.connect(lambda _: self._filter_changed())
         self.model.loaded.connect(self._update_count)
         backend.cases_changed.connect(self.model.refresh)
+
+    def _widths(self, cb) -> tuple[dict, dict]:
+        """Each column's preferred and least width, from the fonts in use (so a case id is
+        never cut whatever the screen's scaling) and sample texts: the least shows a typical
+        value and the whole heading; the post's is a typical post name."""
+        metrics = self.table.fontMetrics()
+        bold = QFont(self.table.horizontalHeader().font())
+        bold.setWeight(QFont.Weight.DemiBold)  # the sheet's heading weight
+        width, heading = metrics.horizontalAdvance, QFontMetrics(bold).horizontalAdvance
+        case = QFontMetrics(id_font()).horizontalAdvance("0000-0000-0000") + PAD
+        post = max(width(cb.vocab("border_posts").label("cr_paso_canoas", lang())) + PAD,
+                   heading(tr(HEADERS[Column.POST])) + HEADING_PAD)
+        preferred, least = {Column.CASE: case, Column.POST: post}, {Column.CASE: case, Column.POST: post}
+        flags = ", ".join(tr(k) for k in ("ui.flag.smuggling", "ui.flag.urgent"))
+        sync = max((tr("sync." + k) for k in ("pending", "sent", "delivered")), key=len)
+        # column: (the sample of its preferred width, a typical value)
+        samples = {Column.DATE: ("00/00/0000", "00/00/0000"),
+                   Column.SEX: ("Masculino", cb.vocab("genders").label("female", lang())),
+                   Column.AGE: ("48 o más", max((t.label(lang()) for t in cb.vocab("age_bands").terms), key=width)),
+                   Column.NATIONALITY: ("Rep. Dominicana", "Venezuela"),
+                   Column.FLAGS: ("tráfico, urgente, menor", flags), Column.SYNC: (sync, tr("sync.pending"))}
+        for col, (sample, typical) in samples.items():
+            preferred[col] = max(width(sample), width(tr(HEADERS[col]))) + PAD
+            least[col] = min(preferred[col], max(width(typical) + LEAST_PAD, heading(tr(HEADERS[col])) + HEADING_PAD))
+        return preferred, least
 
     def _filter_changed(self) -> None:
         if self.search.text():

@@ -83,10 +83,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.sync_status)
         self.officer_label = QLabel()
         self.statusBar().addPermanentWidget(self.officer_label)
+        self.demo_tag: QLabel | None = None
         if demo is not None:
-            tag = QLabel(tr("ui.demo.tag"))
-            tag.setObjectName("demo")
-            self.statusBar().addPermanentWidget(tag)
+            self.demo_tag = QLabel(tr("ui.demo.tag"))
+            self.demo_tag.setObjectName("demo")
+            self.statusBar().addPermanentWidget(self.demo_tag)
         self.busy = busy_bar()
         self.busy.setMaximumWidth(120)
         self.statusBar().addPermanentWidget(self.busy)
@@ -107,9 +108,9 @@ class MainWindow(QMainWindow):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addStretch(1)
-        title = heading(tr("ui.app.title"))
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(title)
+        self.start_title = heading(tr("ui.app.title"))
+        self.start_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.start_title)
         self.start_text = muted(tr("ui.app.opening"))
         self.start_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.start_text)
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         if self.forced_language:
             self.prefs = self.prefs.with_(language=self.forced_language)
         set_language(self.prefs.language)
+        self._retitle()  # built before the preferences were read: reword in their language
         self.idle.set_minutes(self.prefs.auto_lock_minutes)
         if opened:
             self.last_officer = self.officers[0]
@@ -319,7 +321,16 @@ class MainWindow(QMainWindow):
         self.backend.op(lambda s: prefs_mod.save(s.home, prefs)).quiet().failure(lambda e: None).run()
 
     def _retitle(self) -> None:
-        self.setWindowTitle(tr("ui.app.title"))
+        """Reword what the window built once and keeps across pages (the title, the start
+        page, the status bar) in the current language; the pages themselves are rebuilt."""
+        title = tr("ui.app.title")
+        self.setWindowTitle(title)
+        QApplication.instance().setApplicationDisplayName(title)  # some platforms add it to the title
+        self.start_title.setText(title)
+        if self.start_text.objectName() != "error":
+            self.start_text.setText(tr("ui.app.opening"))
+        if self.demo_tag is not None:
+            self.demo_tag.setText(tr("ui.demo.tag"))
         old = self.sync_status
         self.sync_status = self._make_sync_status()
         self.statusBar().removeWidget(old)
@@ -333,7 +344,7 @@ class MainWindow(QMainWindow):
         status.sync_now.clicked.connect(self.open_sync)
         status.status_known.connect(self._sync_known)
         self.sync_driver.state_changed.connect(status.set_state)
-        self.sync_driver.failed.connect(lambda err: status.show_error(error_text(err)))
+        self.sync_driver.failed.connect(status.show_failure)  # a method: let go when the status is replaced
         status.set_state(self.sync_driver.state, self.sync_driver.info)
         return status
 

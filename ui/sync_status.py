@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from intake_app.timefmt import local_time_iso
 
 from .flow import FlowRow
-from .text import tr
+from .text import error_text, tr
 
 REFRESH_MS = 30_000
 
@@ -124,6 +124,9 @@ class SyncStatus(QWidget):
     def show_error(self, text: str) -> None:
         """The worded typed error the service reported (details on hover)."""
         self.state.setToolTip(text)
+
+    def show_failure(self, err: BaseException) -> None:
+        self.show_error(error_text(err))
 
 
 # the core service's states -> the words shown (ui.sync.state_*)
