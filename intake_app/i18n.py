@@ -85,13 +85,25 @@ def describe_error(err: Exception, lang: str | None = None) -> str:
             params = {k: ", ".join(t("role." + r.strip(), lang) for r in str(v).split(","))
                       for k, v in err.params.items() if k in ("role", "allowed")}
             return t("error.role_forbidden", lang, **params)
-        reason = err.params.get("reason")
-        if isinstance(reason, str):  # a wording of its own for this reason, where there is one
-            specific = f"error.{err.code}.{reason}"
-            if specific in catalog(lang or _current) or specific in catalog(DEFAULT_LANGUAGE):
-                return t(specific, lang, **err.params)
-        return t("error." + err.code, lang, **err.params)
+        return describe_code(err.code, err.params, lang)
     return t("error.internal", lang)
+
+
+# params whose value (a short code) may have a wording of its own: ``error.<code>.<value>``
+_SPECIFIC = ("reason", "part", "source", "problem")
+
+
+def describe_code(code: str, params: dict[str, Any], lang: str | None = None) -> str:
+    """Word an error known by its code and params (an error kept in a summary or sent by
+    the server): ``error.<code>.<value>`` for the first of :data:`_SPECIFIC` that has a
+    wording of its own, else ``error.<code>``, whose text never shows the value's code."""
+    for name in _SPECIFIC:
+        value = params.get(name)
+        if isinstance(value, str):
+            specific = f"error.{code}.{value}"
+            if specific in catalog(lang or _current) or specific in catalog(DEFAULT_LANGUAGE):
+                return t(specific, lang, **params)
+    return t("error." + code, lang, **params)
 
 
 def describe_problem(problem, lang: str | None = None) -> str:

@@ -46,13 +46,18 @@ class PrivacyFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str | None = None) -> None:
-    level = level or os.environ.get("INTAKE_LOG", "WARNING")
+def setup_logging(level: str | None = None, console_default: str = "WARNING") -> None:
+    """Log to stderr through the privacy filter. ``level`` or ``INTAKE_LOG`` sets both what
+    is logged and what the console shows; without them the root level is WARNING and the
+    console shows from ``console_default`` up (the field officer's ``intake`` passes ERROR:
+    its worded messages already say what a warning would, in the person's language)."""
+    chosen = level or os.environ.get("INTAKE_LOG")
     root = logging.getLogger()
     if any(isinstance(f, PrivacyFilter) for h in root.handlers for f in h.filters):
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PrivacyFilter())
+    handler.setLevel(chosen or console_default)
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(chosen or "WARNING")

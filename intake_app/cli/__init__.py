@@ -13,7 +13,7 @@ import click
 
 from .. import i18n
 from ..logsetup import setup_logging
-from .common import Context, run_group
+from .common import Context, run_group, set_language
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,13 +22,14 @@ from .common import Context, run_group
 @click.option("--passphrase-file", type=click.Path(dir_okay=False, exists=True),
               help="Archivo con la frase de paso (scripts) / passphrase file (scripts).")
 @click.option("--officer", envvar="INTAKE_OFFICER", help="Oficial que desbloquea / officer who unlocks.")
-@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, help="es | en")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, is_eager=True, callback=set_language,
+              help="es | en")
 @click.pass_context
 def cli(ctx: click.Context, home, passphrase_file, officer, lang) -> None:
     """Registro de casos sin conexión / offline case intake."""
-    if lang:
-        i18n.set_language(lang)
-    setup_logging()
+    # the console shows errors only: a field officer reads the worded message, not the
+    # technicians' log lines (INTAKE_LOG=WARNING or INFO shows them)
+    setup_logging(console_default="ERROR")
     ctx.obj = Context(home=home, passphrase_file=passphrase_file, officer=officer)
     ctx.call_on_close(ctx.obj.close)
 

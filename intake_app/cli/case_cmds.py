@@ -23,6 +23,8 @@ def _load_json(path: str) -> dict:
     try:
         with (sys.stdin if path == "-" else open(path, encoding="utf-8")) as fh:
             data = json.load(fh)
+    except FileNotFoundError:
+        raise click.UsageError(i18n.t("cli.json_missing", path=path)) from None
     except (OSError, ValueError):
         raise click.UsageError(i18n.t("cli.bad_json")) from None
     if not isinstance(data, dict):
@@ -35,8 +37,9 @@ def _load_json(path: str) -> dict:
 @pass_ctx
 def case_add(ctx: Context, json_file: str) -> None:
     """Registra un caso desde JSON e imprime su identificador / add a case, print its id."""
+    data = _load_json(json_file)  # a missing or bad file is said before the passphrase is asked
     v = ctx.vault()
-    result = v.save_case(_load_json(json_file))
+    result = v.save_case(data)
     click.echo(result.case_id)
     for hint in result.duplicates:
         reasons = ", ".join(i18n.t("duplicate." + r) for r in hint.reasons)
@@ -50,7 +53,8 @@ def case_add(ctx: Context, json_file: str) -> None:
 @pass_ctx
 def case_edit(ctx: Context, case_id: str, json_file: str, parent: str | None) -> None:
     """Guarda una nueva revisión de un caso / save a new revision of a case."""
-    result = ctx.vault().save_case(_load_json(json_file), case_id=case_id, parent_revision=parent)
+    data = _load_json(json_file)
+    result = ctx.vault().save_case(data, case_id=case_id, parent_revision=parent)
     click.echo(result.revision_id)
 
 

@@ -1,7 +1,9 @@
-"""What every command shares: opening the vault as an officer, reading passphrases."""
+"""What every command shares: opening the vault as an officer, reading passphrases,
+and running a command group with every error worded for a person."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +12,47 @@ import click
 from .. import i18n
 from ..errors import UnknownOfficer
 from ..vault import Vault, officer_names
+
+log = logging.getLogger(__name__)
+
+
+class Refused(click.ClickException):
+    """A worded refusal (``message`` is already in the person's language): exit status 2,
+    no usage lines."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(i18n.t("cli.error_prefix") + " " + self.message, err=True)
+
+
+def set_language(ctx: click.Context, param: click.Parameter, lang: str | None) -> str | None:
+    """Callback of an eager ``--lang``: the language takes effect while the command line is
+    read, so Click's own errors about the rest of it (an unknown command, a missing
+    argument) are in that language too."""
+    if lang:
+        i18n.set_language(lang)
+    return lang
+
+
+def prompt_new_secret(prompt: str, repeat: str, mismatch: str) -> str:
+    """Ask twice for a new secret (hidden) until both agree; our words, not Click's."""
+    while True:
+        first = click.prompt(prompt, hide_input=True)
+        if click.prompt(repeat, hide_input=True) == first:
+            return first
+        click.echo(mismatch, err=True)
+
+
+def prompt_choice(prompt: str, choices: list[str], invalid_key: str) -> str:
+    """Ask until the answer is one of ``choices``; ``invalid_key`` words a wrong answer
+    (placeholders ``name`` and ``names``)."""
+    names = ", ".join(choices)
+    while True:
+        answer = click.prompt(f"{prompt} ({names})").strip()
+        if answer in choices:
+            return answer
+        click.echo(i18n.t(invalid_key, name=answer, names=names), err=True)
 
 
 def read_passphrase_file(path: str | None, line: int = 0) -> str | None:
@@ -33,7 +76,10 @@ class Context:
         value = read_passphrase_file(self.passphrase_file, line)
         if value is not None:
             return value
-        return click.prompt(i18n.t(prompt_key), hide_input=True, confirmation_prompt=confirm and i18n.t("cli.prompt_repeat"))
+        if confirm:
+            return prompt_new_secret(i18n.t(prompt_key), i18n.t("cli.prompt_repeat"),
+                                     i18n.t("cli.passphrase_mismatch"))
+        return click.prompt(i18n.t(prompt_key), hide_input=True)
 
     def vault(self, for_reinstatement: bool = False) -> Vault:
         """The vault, unlocked by ``--officer`` (or the only officer, or a prompt)."""
@@ -44,7 +90,7 @@ class Context:
                 if len(names) == 1:
                     name = names[0]
                 else:
-                    name = click.prompt(i18n.t("cli.prompt_officer"), type=click.Choice(names))
+                    name = prompt_choice(i18n.t("cli.prompt_officer"), names, "cli.officer_not_listed")
             if not name:
                 raise UnknownOfficer()
             self._vault = Vault.open(self.home, name, self.passphrase(), for_reinstatement=for_reinstatement)
@@ -59,16 +105,24 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+_TECHNICAL = ("reason", "part", "status", "kind", "problem")
+
+
 def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int:
     """Run a click group the way both ``intake`` and ``intake-server`` do: typed core
-    errors are worded for a person (exit 2), never shown as a traceback."""
+    errors are worded for a person (exit 2), never shown as a traceback; Click's own texts
+    (usage, help, usage errors) are in the person's language too (click_text)."""
     from ..errors import IntakeError
+    from . import click_text
 
+    click_text.install()
     try:
         group.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except SystemExit as exc:
         return int(exc.code or 0)
     except IntakeError as err:
+        # for a technician (INTAKE_LOG=INFO): the code and its technical params (codes, statuses)
+        log.info("refused: %s %s", err.code, {k: v for k, v in err.params.items() if k in _TECHNICAL})
         click.echo(i18n.t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
         return 2
     except (click.exceptions.Abort, KeyboardInterrupt):

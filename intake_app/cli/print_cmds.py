@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from .. import i18n
@@ -9,19 +12,16 @@ from ..printing import PrintError, check_code, copy_label, describe_check, descr
 from ..printing.summary import COPIES, DEFAULT_PURPOSE
 from . import cli
 from .case_cmds import case
-from .common import Context, pass_ctx
+from .common import Context, Refused, pass_ctx
 
 
-class PrintFailed(click.ClickException):
-    exit_code = 2
-
-    def show(self, file=None) -> None:
-        click.echo(i18n.t("cli.error_prefix") + " " + self.message, err=True)
+def _out_unwritable(out: str) -> Refused:
+    return Refused(i18n.t("print.cli.out_unwritable", path=out))
 
 
 def _fail(err: PrintError) -> None:
     """Word a printing error with institution labels (not codes); exit status 2."""
-    raise PrintFailed(describe_print_error(err)) from None
+    raise Refused(describe_print_error(err)) from None
 
 
 @case.command("print")
@@ -42,11 +42,18 @@ def case_print(ctx: Context, case_id: str, copy: str, recipient: str | None, pur
                out: str) -> None:
     """Imprime el resumen de un caso en PDF / print a case summary to PDF."""
     lang = doc_lang or i18n.language()
+    folder = Path(out).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):  # said before the passphrase is asked
+        raise _out_unwritable(out)
     try:
         result = print_summary(ctx.vault(), case_id, out, copy=copy, recipient=recipient, lang=lang, purpose=purpose)
     except PrintError as err:
         _fail(err)
         return
+    except OSError as err:  # the file itself (or its temporary twin) could not be written: no temp name shown
+        if err.filename is None or Path(err.filename).parent != folder:
+            raise
+        raise _out_unwritable(out) from None
     click.echo(i18n.t("print.cli.written", path=out, copy=copy_label(copy, recipient, i18n.language()),
                       code=result.code))
 

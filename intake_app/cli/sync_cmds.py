@@ -6,7 +6,26 @@ import click
 
 from .. import i18n
 from . import cli
-from .common import Context, pass_ctx
+from .common import Context, Refused, pass_ctx
+
+LABEL_HELP = ("Etiqueta de rol, nunca un nombre: letras sin tilde, números, punto, guion, dos puntos o guion bajo, sin "
+              "espacios (p. ej. eri-turno-2) / role label, never a name: unaccented letters, digits, dot, dash, "
+              "colon or underscore, no spaces (e.g. eri-turno-2).")
+
+
+def _check_labels(labels: tuple[str, ...]) -> list[str]:
+    """Role labels travel in the enrollment request's cleartext, where the format admits only
+    identifiers (docs/bundle-format.md, "Common rules"): a name with a space or an accent
+    must not pass. Said before the vault is opened or anything is sent; the label itself
+    is not repeated (it may be a name)."""
+    from ..bundle.codec import FieldError, check_id
+
+    for number, label in enumerate(labels, 1):
+        try:
+            check_id(label, "officer_labels")
+        except FieldError:
+            raise Refused(i18n.t("sync_cli.label_invalid", number=number)) from None
+    return list(labels)
 
 
 def _lease(state: str) -> str:
@@ -92,7 +111,7 @@ def sync_push(ctx: Context, server_url: str) -> None:
 @sync.command("enroll")
 @click.option("--server", "server_url", required=True, help="URL del servidor / server URL.")
 @click.option("--post", required=True, help="Código del puesto fronterizo / border post code.")
-@click.option("--label", "labels", multiple=True, help="Etiqueta de rol, nunca un nombre / role label, never a name.")
+@click.option("--label", "labels", multiple=True, help=LABEL_HELP)
 @click.option("--server-fingerprint", default=None, help="La huella leída por el administrador / as read aloud.")
 @pass_ctx
 def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...],
@@ -102,9 +121,10 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
     from ..sync.client import enroll_online
     from ..sync.errors import EnrollmentPending
 
+    labels = _check_labels(labels)
     v = ctx.vault()
     try:
-        response = enroll_online(v, server_url, post, list(labels), expected_server_fingerprint=server_fingerprint)
+        response = enroll_online(v, server_url, post, labels, expected_server_fingerprint=server_fingerprint)
     except EnrollmentPending:
         click.echo(i18n.t("sync_cli.enroll_pending", fingerprint=identity(v).fingerprint))
         return
@@ -172,14 +192,15 @@ def device() -> None:
 @device.command("enroll-request")
 @click.option("--to", "target", required=True, type=click.Path(file_okay=False))
 @click.option("--post", required=True, help="Código del puesto fronterizo / border post code.")
-@click.option("--label", "labels", multiple=True, help="Etiqueta de rol, nunca un nombre / role label, never a name.")
+@click.option("--label", "labels", multiple=True, help=LABEL_HELP)
 @pass_ctx
 def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[str, ...]) -> None:
     """Escribe la solicitud de registro del equipo / write this laptop's enrollment request."""
     from ..sync import identity, write_enrollment_request
 
+    labels = _check_labels(labels)
     v = ctx.vault()
-    path = write_enrollment_request(v, target, post, list(labels))
+    path = write_enrollment_request(v, target, post, labels)
     click.echo(i18n.t("sync_cli.request_written", file=path.name, fingerprint=identity(v).fingerprint))
 
 

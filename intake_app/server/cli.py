@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from .. import i18n
+from ..cli.common import prompt_new_secret, set_language
 from ..logsetup import setup_logging
 
 
@@ -50,14 +51,18 @@ class Ctx:
     def passphrase(self, confirm: bool = False) -> str:
         if self.passphrase_file:
             return Path(self.passphrase_file).read_text(encoding="utf-8").splitlines()[0]
-        return click.prompt(i18n.t("server.prompt_key_passphrase"), hide_input=True,
-                            confirmation_prompt=confirm and i18n.t("server.prompt_repeat"))
+        if confirm:
+            return prompt_new_secret(i18n.t("server.prompt_key_passphrase"), i18n.t("server.prompt_repeat"),
+                                     i18n.t("server.passphrase_mismatch"))
+        return click.prompt(i18n.t("server.prompt_key_passphrase"), hide_input=True)
 
     def password(self, confirm: bool = True) -> str:
         if self.password_file:
             return Path(self.password_file).read_text(encoding="utf-8").splitlines()[0]
-        return click.prompt(i18n.t("server.prompt_password"), hide_input=True,
-                            confirmation_prompt=confirm and i18n.t("server.prompt_repeat"))
+        if confirm:
+            return prompt_new_secret(i18n.t("server.prompt_password"), i18n.t("server.prompt_repeat"),
+                                     i18n.t("server.password_mismatch"))
+        return click.prompt(i18n.t("server.prompt_password"), hide_input=True)
 
     def keystore(self):
         from ..bundle.serverkeys import KEY_ENV
@@ -81,7 +86,8 @@ pass_ctx = click.make_pass_decorator(Ctx)
               help="Frase de paso del archivo de llaves / key file passphrase (scripts).")
 @click.option("--password-file", type=click.Path(dir_okay=False, exists=True),
               help="Contraseña de usuario / user password (scripts).")
-@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, help="es | en")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, is_eager=True, callback=set_language,
+              help="es | en")
 @click.pass_context
 def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
     """Servidor central / central server."""
@@ -89,8 +95,6 @@ def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
     from .config import server_home
 
     restrict_umask()  # the database file, its journal, backups, receipts: readable by this user only
-    if lang:
-        i18n.set_language(lang)
     setup_logging()
     ctx.obj = Ctx(server_home(home), db, passphrase_file, password_file)
 
@@ -176,16 +180,17 @@ def print_summary(summary) -> None:
     click.echo(t("server.import_totals", accepted=summary.count("accepted"), already=summary.count("already_had"),
                  refused=summary.count("refused")))
     for item in summary.items:
-        if item.outcome == "refused":
-            reason = t("error." + item.code, **item.params) if item.code else ""
-            click.echo(t("server.import_refused", file=item.file, code=item.code, reason=reason))
+        if item.outcome == "refused":  # worded; the code itself is in the audit log
+            reason = i18n.describe_code(item.code, item.params) if item.code else ""
+            click.echo(t("server.import_refused", file=item.file, reason=reason))
         else:
             click.echo(t("server.import_" + item.outcome, file=item.file, device=item.device_id, sequence=item.sequence,
                          revisions=item.revisions, conflicts=item.conflicts))
     for device_id, gaps in summary.gaps.items():
         click.echo(t("server.import_gap", device=device_id, sequences=", ".join(map(str, gaps[:50]))))
     for device_id, fingerprint, status in summary.enrollments:
-        click.echo(t("server.import_enrollment", device=device_id, fingerprint=fingerprint, status=status))
+        click.echo(t("server.import_enrollment", device=device_id, fingerprint=fingerprint,
+                     status=t("server.device_state." + status)))
     if summary.statuses:
         click.echo(t("server.import_statuses", count=len(summary.statuses)))
 
@@ -205,7 +210,7 @@ def user_add(c: Ctx, username: str, role: str, institution: str | None) -> None:
     from .auth import add_user
 
     add_user(c.engine(), c.settings(), username, c.password(), role, institution, actor="operator")
-    click.echo(i18n.t("server.user_added", username=username, role=role))
+    click.echo(i18n.t("server.user_added", username=username, role=i18n.t("role." + role)))
 
 
 @user.command(name="list")
@@ -213,11 +218,16 @@ def user_add(c: Ctx, username: str, role: str, institution: str | None) -> None:
 def user_list(c: Ctx) -> None:
     from .auth import list_users
 
-    for u in list_users(c.engine()):
+    users = list_users(c.engine())
+    if not users:
+        click.echo(i18n.t("server.user_list_empty"))
+        return
+    click.echo(i18n.t("server.user_list_header"))
+    for u in users:
         state = i18n.t("server.state_disabled") if u["disabled"] else i18n.t("server.state_enabled")
         if u["locked_until"] is not None and not u["disabled"] and u["locked_until"] > datetime.now(timezone.utc):
             state = i18n.t("server.state_locked")
-        click.echo(f"{u['username']}\t{u['role']}\t{u['institution'] or '-'}\t{state}")
+        click.echo(f"{u['username']}\t{i18n.t('role.' + u['role'])}\t{u['institution'] or '-'}\t{state}")
 
 
 @user.command(name="disable")

@@ -21,12 +21,22 @@ def device() -> None:
 @device.command(name="list")
 @pass_ctx
 def device_list(c) -> None:
+    from ..codebook import load_codebook
+    from ..timefmt import utc_time_iso
     from .devices import iso, list_devices
 
     settings = c.settings()
-    for d in list_devices(c.engine()):
+    found = list_devices(c.engine())
+    if not found:
+        click.echo(i18n.t("server.device_list_empty"))
+        return
+    posts, lang = load_codebook().vocab("border_posts"), i18n.language()
+    click.echo(i18n.t("server.device_list_header"))
+    for d in found:
         lease = d.lease_until(settings.lease_days)
-        click.echo(f"{d.device_id}\t{d.status}\t{d.fingerprint}\t{d.post}\t{iso(lease) if lease else '-'}")
+        post = posts.label(d.post, lang) if d.post in posts else (d.post or "-")
+        click.echo(f"{d.device_id}\t{i18n.t('server.device_state.' + d.status)}\t{d.fingerprint}\t{post}\t"
+                   f"{utc_time_iso(iso(lease)) if lease else '-'}")
 
 
 @device.command(name="approve")

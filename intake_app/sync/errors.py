@@ -88,19 +88,22 @@ class ServerUnreachable(SyncError):
 
 
 class ServerBusy(ServerUnreachable):
-    """5xx or 429: the server is there but cannot take the request now. params: status, reason."""
+    """5xx or 429: the server is there but cannot take the request now. params: status, reason
+    (for the logs; the message shows neither)."""
 
     code = "sync_server_busy"
 
 
 class ServerRefused(SyncError):
-    """The server answered with an error. params: status (HTTP), reason (the server's code)."""
+    """The server answered with an error. params: status (HTTP), reason (the server's code).
+    A person reads ``error.sync_server_refused.<reason>`` (the device's wording of the
+    server's code) or the general message; neither shows the status nor the code."""
 
     code = "sync_server_refused"
 
 
 class ServerProtocolError(SyncError):
-    """The server's answer is not what the protocol says. params: part."""
+    """The server's answer is not what the protocol says. params: part (for the logs)."""
 
     code = "sync_server_protocol"
 

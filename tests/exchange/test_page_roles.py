@@ -101,7 +101,7 @@ def test_signing_in_keeps_the_language_and_refusals_read_well(pair):
     assert r.status_code == 303 and r.headers["location"] == "/exchange/?lang=en"
     page = client.get(r.headers["location"])
     assert page.status_code == 403
-    assert "Your role (analysis) does not allow this action; it needs: supervision." in page.text
+    assert "Your role (analyst) does not allow this action; it needs: supervisor." in page.text
     assert 'action="/exchange/logout"' in page.text  # signed in: the way out is there
     sup = TestClient(app, follow_redirects=False)
     sup.post("/exchange/login", data={"username": "sup.uno", "password": PASSWORD, "next": "/exchange/"})

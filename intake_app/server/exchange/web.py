@@ -87,6 +87,13 @@ async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
         return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=principal)
 
 
+def not_ready(err: IntakeError, lang: str, who) -> HTMLResponse:
+    """A page that cannot be shown yet (the server's exchange set-up is not finished): the
+    worded reason and what to do, as a page, never the API's JSON."""
+    return render("error.html", lang, getattr(err, "status", 409), message=describe_error(err, lang),
+                  principal=who, heading=t("exchange.page.not_ready", lang))
+
+
 def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
     return RedirectResponse(page + _q(lang, **msg), status_code=303, headers=HEADERS)
 
@@ -126,10 +133,13 @@ def router() -> APIRouter:
             return refused
         lang = _lang(request)
         engine = request.app.state.engine
-        packages = await run_in_threadpool(lambda: outgoing.list_packages(engine, institution=who.institution))
-        peers = await run_in_threadpool(list_peers, engine)
+        try:
+            packages = await run_in_threadpool(lambda: outgoing.list_packages(engine, institution=who.institution))
+            peers = await run_in_threadpool(list_peers, engine)
+            due = await run_in_threadpool(outgoing.due_withdrawals, engine, who.institution)
+        except IntakeError as err:  # e.g. right after init: no exchange identity yet
+            return not_ready(err, lang, who)
         recipients = [rec for rec in load_registry() if rec.key in peers]
-        due = await run_in_threadpool(outgoing.due_withdrawals, engine, who.institution)
         due_cases = len({case_id for items in due.values() for case_id, _ in items})
         return render("packages.html", lang, principal=who, packages=packages, recipients=recipients,
                       due_cases=due_cases, due_recipients=len(due),
@@ -232,8 +242,12 @@ def router() -> APIRouter:
             return refused
         lang = _lang(request)
         engine = request.app.state.engine
-        packages = await run_in_threadpool(lambda: incoming.list_received(engine, institution=who.institution))
-        records = await run_in_threadpool(lambda: incoming.list_received_cases(engine, institution=who.institution))
+        try:
+            packages = await run_in_threadpool(lambda: incoming.list_received(engine, institution=who.institution))
+            records = await run_in_threadpool(lambda: incoming.list_received_cases(engine,
+                                                                                   institution=who.institution))
+        except IntakeError as err:
+            return not_ready(err, lang, who)
         cb = load_codebook()
         return render("received.html", lang, principal=who, packages=packages, records=records,
                       registry=load_registry().recipients,

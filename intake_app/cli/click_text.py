@@ -1,0 +1,111 @@
+"""Click's own texts (usage, help headings, usage errors, prompts) in the person's language.
+
+Click words these through the standard library's gettext: each of its modules does
+``from gettext import gettext as _`` (and ``ngettext``), domain ``messages``. Plain
+gettext only finds compiled ``.mo`` files through the ``LANGUAGE`` environment
+variable, so instead of writing a file and changing the environment at start-up,
+:func:`install` points those names in Click's modules at :func:`gettext` here, which
+looks the English text up in :data:`SPANISH` while the language is Spanish (at call
+time: ``--lang`` can change it after the modules were imported) and returns the
+English text otherwise. It is Click's translation, like Qt's own ``.qm`` files: its
+message ids are Click's, so it lives beside the code and not in our catalogs.
+
+A Spanish text may use fewer placeholders than Click's (never others: Click fills
+them by name with ``str.format``) and may quote with «» instead of ``!r``.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import importlib
+
+from .. import i18n
+
+SPANISH = {
+    # help
+    "Usage:": "Uso:",
+    "Options": "Opciones",
+    "Commands": "Comandos",
+    "Positional arguments": "Argumentos",
+    "Show this message and exit.": "Muestra esta ayuda y sale.",
+    "Show the version and exit.": "Muestra la versión y sale.",
+    "required": "obligatorio",
+    "default: {default}": "por omisión: {default}",
+    "env var: {var}": "variable de entorno: {var}",
+    "(dynamic)": "(variable)",
+    "deprecated": "obsoleto",
+    # errors
+    "Error: {message}": "Error: {message}",
+    "Try '{command} {option}' for help.": "Escriba «{command} {option}» para ver la ayuda.",
+    "Aborted!": "Cancelado.",
+    "Missing command.": "Falta el comando.",
+    "Missing argument": "Falta el argumento",
+    "Missing option": "Falta la opción",
+    "Missing parameter": "Falta un valor",
+    "Missing {param_type}": "Falta {param_type}",
+    "Missing parameter: {param_name}": "Falta un valor: {param_name}",
+    "No such command {name!r}.": "No existe el comando «{name}».",
+    "No such option {name!r}.": "No existe la opción «{name}».",
+    "Did you mean {possibility}?": "¿Quiso decir {possibility}?",
+    "(Did you mean one of: {possibilities}?)": "(¿Quiso decir alguna de estas: {possibilities}?)",
+    "Got unexpected extra argument ({args})": "Sobra un argumento ({args})",
+    "Got unexpected extra arguments ({args})": "Sobran argumentos ({args})",
+    "Invalid value: {message}": "Valor no válido: {message}",
+    "Invalid value for {param_hint}: {message}": "Valor no válido para {param_hint}: {message}",
+    "Option {name!r} does not take a value.": "La opción «{name}» no lleva valor.",
+    "Option {name!r} requires an argument.": "La opción «{name}» necesita un valor.",
+    "Option {name!r} requires {nargs} arguments.": "La opción «{name}» necesita {nargs} valores.",
+    "Argument {name!r} takes {nargs} values.": "El argumento «{name}» lleva {nargs} valores.",
+    "Takes {nargs} values but 1 was given.": "Lleva {nargs} valores, pero se dio 1.",
+    "Takes {nargs} values but {len} were given.": "Lleva {nargs} valores, pero se dieron {len}.",
+    "Value must be an iterable.": "El valor debe ser una lista.",
+    "unknown error": "error desconocido",
+    "Could not open file {filename!r}: {message}": "No se pudo abrir el archivo «{filename}»: {message}",
+    # values
+    "{value!r} is not {choice}.": "«{value}» no es un valor válido; debe ser {choice}.",
+    "{value!r} is not one of {choices}.": "«{value}» no es un valor válido; elija uno de: {choices}.",
+    "Choose from:\n\t{choices}": "Elija uno de:\n\t{choices}",
+    "{value!r} is not a valid {number_type}.": "«{value}» no es un número válido.",
+    "{value} is not in the range {range}.": "{value} no está en el intervalo {range}.",
+    "{value!r} is not a valid boolean. Recognized values: {states}":
+        "«{value}» no es un valor de sí o no. Valores admitidos: {states}",
+    "{value!r} is not a valid UUID.": "«{value}» no es un UUID válido.",
+    "{value!r} does not match the format {format}.": "«{value}» no tiene el formato {format}.",
+    "{value!r} does not match the formats {formats}.": "«{value}» no tiene ninguno de los formatos {formats}.",
+    # paths ({name} is "File", "Directory" or "Path", set when the command is defined: left out)
+    "{name} {filename!r} does not exist.": "«{filename}» no existe.",
+    "{name} {filename!r} is a file.": "«{filename}» es un archivo, no una carpeta.",
+    "{name} {filename!r} is a directory.": "«{filename}» es una carpeta, no un archivo.",
+    "{name} {filename!r} is not readable.": "No se puede leer «{filename}».",
+    "{name} {filename!r} is not writable.": "No se puede escribir en «{filename}».",
+    "{name} {filename!r} is not executable.": "«{filename}» no es ejecutable.",
+    # prompts (ours have their own checks: common.prompt_new_secret, Context.vault)
+    "Repeat for confirmation": "Repita para confirmar",
+    "Error: The two entered values do not match.": "Error: los dos valores escritos no coinciden.",
+    "Error: invalid input": "Error: valor no válido",
+    "Do you want to continue?": "¿Desea continuar?",
+}
+
+# Click's modules that word texts through gettext
+MODULES = ("click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
+           "click.termui", "click.types")
+
+
+def gettext(message: str) -> str:
+    if i18n.language() == "es":
+        return SPANISH.get(message, message)
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+def install() -> None:
+    """Word Click's texts through :func:`gettext` (idempotent)."""
+    for name in MODULES:
+        module = importlib.import_module(name)
+        if getattr(module, "_", None) in (_gettext.gettext, gettext):
+            module._ = gettext
+        if getattr(module, "ngettext", None) in (_gettext.ngettext, ngettext):
+            module.ngettext = ngettext

@@ -1,0 +1,96 @@
+"""Click's own texts (usage, help headings, usage errors) and our prompts speak the
+person's language: Spanish by default, English with ``--lang en``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from intake_app.cli import click_text
+from intake_app.vault import Vault
+from tests.conftest import PASSPHRASE
+
+ENGLISH = ("Usage:", "Options:", "Commands:", "Missing", "No such", "Invalid value", "is not one of", "Try '",
+           "do not match", "Show this message")
+
+
+def _no_english(text: str) -> None:
+    assert [w for w in ENGLISH if w in text] == [], text
+
+
+def test_usage_errors_are_spanish(intake):
+    code, _, err = intake("case", "show")
+    assert code == 2 and "Uso: intake case show" in err and "Falta el argumento 'CASE_ID'." in err
+    assert "Escriba «intake case show --help» para ver la ayuda." in err
+    _no_english(err)
+    code, _, err = intake("nope")
+    assert code == 2 and "No existe el comando «nope»." in err
+    _no_english(err)
+    code, _, err = intake("case", "show", "--nope")
+    assert code == 2 and "No existe la opción «--nope»." in err
+    code, _, err = intake("sync", "push")
+    assert code == 2 and "Falta la opción '--server'." in err
+    code, _, err = intake("case", "list", "--filter", "bogus")
+    assert code == 2 and "Valor no válido para '--filter': «bogus» no es un valor válido; elija uno de:" in err
+    _no_english(err)
+    code, _, err = intake("case", "list", "--limit", "muchos")
+    assert code == 2 and "«muchos» no es un número válido." in err
+
+
+def test_help_headings_are_spanish(intake):
+    code, out, _ = intake("case", "--help")
+    assert code == 0
+    assert out.startswith("Uso: intake case ") and "\nOpciones:\n" in out and "\nComandos:\n" in out
+    assert "Muestra esta ayuda y sale." in out
+    _no_english(out)
+    code, out, _ = intake("case", "print", "--help")
+    assert code == 0 and "[por omisión: official]" in out and "obligatorio" in out
+
+
+def test_english_with_lang_en_even_for_errors_read_before_the_command(intake):
+    """``--lang`` is eager: an unknown command is already worded in English."""
+    code, _, err = intake("--lang", "en", "nope")
+    assert code == 2 and "No such command 'nope'." in err and "Usage: intake" in err
+    code, _, err = intake("--lang", "en", "case", "show")
+    assert code == 2 and "Missing argument 'CASE_ID'." in err
+
+
+def test_every_spanish_text_uses_only_clicks_placeholders():
+    """Click fills its texts by name: a translation may leave a placeholder out, never add one."""
+    def names(text: str) -> set[str]:
+        return set(re.findall(r"\{(\w+)", text))
+
+    for english, spanish in click_text.SPANISH.items():
+        assert names(spanish) <= names(english), english
+
+
+def test_the_translated_texts_are_clicks():
+    """If Click rewords a text, the table must follow (or the English would come back)."""
+    source = "\n".join(Path(click.__file__).with_name(f"{m.split('.')[1]}.py").read_text(encoding="utf-8")
+                       for m in click_text.MODULES)
+    source = re.sub(r'"\s*\n\s*"', "", source)  # strings split over lines
+    escaped = {msgid: msgid.replace("\n", "\\n").replace("\t", "\\t") for msgid in click_text.SPANISH}
+    assert [msgid for msgid, text in escaped.items() if text not in source] == []
+
+
+def test_passphrase_confirmation_at_first_setup(intake, home):
+    typed = "frase uno ficticia larga\nfrase dos ficticia larga\n" + f"{PASSPHRASE}\n{PASSPHRASE}\n"
+    code, out, err = intake("--home", home, "vault", "init", "--officer", "oficial.prueba", input=typed)
+    assert code == 0, err
+    assert "Las dos frases de paso no coinciden. Escríbalas de nuevo." in err
+    _no_english(out + err)
+    Vault.open(home, "oficial.prueba", PASSPHRASE).close()
+
+
+def test_officer_prompt_words_a_name_not_in_the_list(intake, vault, home, passphrase_file):
+    vault.add_officer("beto.ficticio", "otra frase ficticia larga")
+    vault.close()
+    code, out, err = intake("--home", home, "--passphrase-file", passphrase_file, "officer", "list",
+                            input="zz\noficial.prueba\n")
+    assert code == 0, err
+    assert "«zz» no es un oficial de este equipo. Elija uno de: oficial.prueba, beto.ficticio." in err \
+        or "«zz» no es un oficial de este equipo. Elija uno de: beto.ficticio, oficial.prueba." in err
+    assert "beto.ficticio" in out
+    _no_english(out + err)
