@@ -81,13 +81,16 @@ def describe_error(err: Exception, lang: str | None = None) -> str:
             lines.append("  - " + describe_problem(p, lang))
         return "\n".join(lines)
     if isinstance(err, IntakeError):
-        if err.code == "role_forbidden":  # roles are words for a person, not codes
+        if err.code in _ROLE_ERRORS:  # roles are words for a person, not codes
             params = {k: ", ".join(t("role." + r.strip(), lang) for r in str(v).split(","))
                       for k, v in err.params.items() if k in ("role", "allowed")}
-            return t("error.role_forbidden", lang, **params)
+            return t("error." + err.code, lang, **params)
         return describe_code(err.code, err.params, lang)
     return t("error.internal", lang)
 
+
+# errors whose ``role`` / ``allowed`` params are role codes (worded with ``role.*``)
+_ROLE_ERRORS = ("role_forbidden", "exchange_approver_not_supervisor")
 
 # params whose value (a short code) may have a wording of its own: ``error.<code>.<value>``
 _SPECIFIC = ("reason", "part", "source", "problem")

@@ -12,22 +12,70 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 DEMO_OFFICER = "demo"
 DEMO_PASSPHRASE = "frase demo ficticia"
 DEMO_CASES = 300
 
+# argparse's own words: it asks gettext for them at call time (as Click does, see
+# intake_app/cli/click_text.py); in Spanish they come from here while the command line is read
+ARGPARSE_SPANISH = {
+    "usage: ": "Uso: ",
+    "options": "Opciones",
+    "positional arguments": "Argumentos",
+    "show this help message and exit": "muestra esta ayuda y sale",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: error: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "expected one argument": "falta un valor",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "«%(value)s» no es un valor válido; elija uno de: %(choices)s",
+    "invalid %(type)s value: %(value)r": "«%(value)s» no es un valor válido",
+    "ambiguous option: %(option)s could match %(matches)s": "opción ambigua: %(option)s puede ser %(matches)s",
+    "the following arguments are required: %s": "faltan estos argumentos: %s",
+}
+
+
+def _language(argv: list[str]) -> str:
+    """The language of the command line's own texts: ``--lang``, else INTAKE_LANG, else Spanish."""
+    lang = os.environ.get("INTAKE_LANG", "es")
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.partition("=")[2]
+    return lang if lang in ("es", "en") else "es"
+
+
+@contextmanager
+def _argparse_words(lang: str) -> Iterator[None]:
+    """argparse's usage, headings and errors in ``lang`` while the command line is read."""
+    if lang != "es":
+        yield
+        return
+    saved = argparse._, argparse.ngettext
+    argparse._ = lambda message: ARGPARSE_SPANISH.get(message, message)
+    argparse.ngettext = lambda one, many, n: argparse._(one if n == 1 else many)
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="intake-app", description="Registro de casos / case intake")
-    p.add_argument("--home", help="carpeta de datos / data folder (INTAKE_HOME)")
-    p.add_argument("--demo", action="store_true",
-                   help="bóveda temporal con casos ficticios / throwaway vault with fictional cases")
-    p.add_argument("--demo-cases", type=int, default=DEMO_CASES, help=argparse.SUPPRESS)
-    p.add_argument("--lang", choices=("es", "en"), help="idioma / language")
-    p.add_argument("--smoke-test", action="store_true",
-                   help="abrir, esperar a que esté lista y salir / start, wait until ready, quit (packaging check)")
-    return p.parse_args(argv)
+    from intake_app.i18n import t
+
+    lang = _language(argv)
+    with _argparse_words(lang):
+        p = argparse.ArgumentParser(prog="intake-app", description=t("ui.cli.description", lang))
+        p.add_argument("--home", help=t("ui.cli.home", lang))
+        p.add_argument("--demo", action="store_true", help=t("ui.cli.demo", lang))
+        p.add_argument("--demo-cases", type=int, default=DEMO_CASES, help=argparse.SUPPRESS)
+        p.add_argument("--lang", choices=("es", "en"), help=t("ui.cli.lang", lang))
+        p.add_argument("--smoke-test", action="store_true", help=t("ui.cli.smoke_test", lang))
+        return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:

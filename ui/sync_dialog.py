@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from intake_app.timefmt import local_time_iso
+
 from .text import error_text, tr
 from .widgets import heading, message_label, muted, show_message
 
@@ -98,7 +100,7 @@ class SyncDialog(QDialog):
             lines.append(tr("ui.syncdlg.revoked"))
         elif ident.enrolled:
             lines.append(tr("ui.syncdlg.enrolled", server=ident.server_fingerprint or "?"))
-            until = (ident.lease_until or "")[:10]
+            until = local_time_iso(ident.lease_until) if ident.lease_until else "-"
             lines.append(tr("ui.lease." + ident.lease_state, until=until))
         else:
             lines.append(tr("ui.syncdlg.not_enrolled"))

@@ -27,9 +27,9 @@ def _fail(err: PrintError) -> None:
 @case.command("print")
 @click.argument("case_id")
 @click.option("--copy", "copy", type=click.Choice(COPIES), default="official", show_default=True,
-              help="official: registro completo / whole record; redacted: para una institución / for an "
-                   "institution; person: constancia para la persona, sin evaluación / for the person to keep, "
-                   "no screening.")
+              help="official: registro completo / whole record; redacted: copia resumida para una institución / "
+                   "for an institution; person: constancia para la persona, sin evaluación / for the person to "
+                   "keep, no screening.")
 @click.option("--recipient", default=None, help="Institución destinataria (inamu, pani, shelter, consulate, uia, ...).")
 @click.option("--purpose", default=DEFAULT_PURPOSE, show_default=True,
               help="Propósito del consentimiento / consent purpose (services, prosecution, ...).")

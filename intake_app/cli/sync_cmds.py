@@ -28,6 +28,13 @@ def _check_labels(labels: tuple[str, ...]) -> list[str]:
     return list(labels)
 
 
+def _when(stamp: str | None) -> str:
+    """A stored UTC stamp as the person reads it: local time with its offset."""
+    from ..timefmt import local_time_iso
+
+    return local_time_iso(stamp) if stamp else "-"
+
+
 def _lease(state: str) -> str:
     return i18n.t({"ok": "sync_cli.lease_ok", "expiring": "sync_cli.lease_expiring",
                    "expired": "sync_cli.lease_expired"}[state])
@@ -43,7 +50,7 @@ def sync() -> None:
               help="Carpeta destino (memoria USB) / target folder (USB stick).")
 @pass_ctx
 def sync_export(ctx: Context, target: str) -> None:
-    """Escribe los paquetes pendientes y su manifiesto firmado / write pending bundles and a signed manifest."""
+    """Escribe los lotes pendientes y su manifiesto firmado / write pending bundles and a signed manifest."""
     from ..sync import export_to
 
     report = export_to(ctx.vault(), target)
@@ -100,7 +107,7 @@ def sync_purge(ctx: Context, case_ids: tuple[str, ...], yes: bool) -> None:
 @click.option("--server", "server_url", required=True, help="URL del servidor / server URL.")
 @pass_ctx
 def sync_push(ctx: Context, server_url: str) -> None:
-    """Envía los paquetes por la red y recibe los recibos / upload bundles, fetch receipts."""
+    """Envía los lotes por la red y recibe los recibos / upload bundles, fetch receipts."""
     from ..sync import push
 
     report = push(ctx.vault(), server_url)
@@ -116,7 +123,7 @@ def sync_push(ctx: Context, server_url: str) -> None:
 @pass_ctx
 def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...],
                 server_fingerprint: str | None) -> None:
-    """Registra el equipo por la red; repítalo tras la aprobación / enroll online; run again once approved."""
+    """Inscribe el equipo por la red; repítalo tras la aprobación / enroll online; run again once approved."""
     from ..sync import identity
     from ..sync.client import enroll_online
     from ..sync.errors import EnrollmentPending
@@ -128,7 +135,7 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
     except EnrollmentPending:
         click.echo(i18n.t("sync_cli.enroll_pending", fingerprint=identity(v).fingerprint))
         return
-    click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=response.lease_until))
+    click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=_when(response.lease_until)))
 
 
 @sync.command("reinstate")
@@ -137,8 +144,8 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
               help="Memoria con el estado firmado / stick with the signed status.")
 @pass_ctx
 def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> None:
-    """Reactiva un equipo dado de baja por error, con la palabra firmada del servidor / reinstate a device
-    revoked by mistake, on the server's signed word."""
+    """Reactiva un equipo revocado por error, con el estado firmado por el servidor / reinstate a laptop
+    revoked by mistake, with the server's signed status."""
     from ..sync.client import signed_client
     from ..sync.errors import NoStatus
     from ..sync.status import apply_status
@@ -166,7 +173,7 @@ def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> 
 @sync.command("status")
 @pass_ctx
 def sync_status(ctx: Context) -> None:
-    """Qué falta por enviar y hasta cuándo vale la licencia / what is pending, lease."""
+    """Qué falta por enviar y hasta cuándo dura el plazo sin conexión / what is pending, offline lease."""
     from ..sync import identity, pending
 
     v = ctx.vault()
@@ -178,7 +185,7 @@ def sync_status(ctx: Context) -> None:
     click.echo(i18n.t("sync_cli.status_outbox", revisions=p.revisions, bundles=p.outstanding,
                       in_bundles=p.outstanding_revisions))
     if ident.enrolled:
-        click.echo(i18n.t("sync_cli.status_lease", until=ident.lease_until or "-",
+        click.echo(i18n.t("sync_cli.status_lease", until=_when(ident.lease_until),
                           state=_lease(ident.lease_state)))
     else:
         click.echo(i18n.t("sync_cli.not_enrolled"))
@@ -195,7 +202,7 @@ def device() -> None:
 @click.option("--label", "labels", multiple=True, help=LABEL_HELP)
 @pass_ctx
 def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[str, ...]) -> None:
-    """Escribe la solicitud de registro del equipo / write this laptop's enrollment request."""
+    """Escribe la solicitud de inscripción del equipo / write this laptop's enrollment request."""
     from ..sync import identity, write_enrollment_request
 
     labels = _check_labels(labels)
@@ -213,7 +220,7 @@ def device_enroll_import(ctx: Context, source: str, server_fingerprint: str | No
     from ..sync import import_enrollment_response
 
     response = import_enrollment_response(ctx.vault(), source, server_fingerprint)
-    click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=response.lease_until))
+    click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=_when(response.lease_until)))
 
 
 @device.command("show")
@@ -227,7 +234,7 @@ def device_show(ctx: Context) -> None:
     click.echo(i18n.t("sync_cli.fingerprint", fingerprint=ident.fingerprint))
     if ident.enrolled:
         click.echo(i18n.t("sync_cli.server", server=ident.server_fingerprint, key_id=ident.server_key_id))
-        click.echo(i18n.t("sync_cli.status_lease", until=ident.lease_until or "-",
+        click.echo(i18n.t("sync_cli.status_lease", until=_when(ident.lease_until),
                           state=_lease(ident.lease_state)))
     else:
         click.echo(i18n.t("sync_cli.not_enrolled"))

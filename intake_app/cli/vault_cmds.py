@@ -16,7 +16,8 @@ def vault() -> None:
 
 
 @vault.command("init")
-@click.option("--officer", "officer_name", required=True, help="Nombre de usuario del primer oficial / first officer's login.")
+@click.option("--officer", "officer_name", required=True,
+              help="Nombre de usuario del primer oficial / first officer's user name.")
 @pass_ctx
 def vault_init(ctx: Context, officer_name: str) -> None:
     """Crea la bóveda y el primer oficial / create the vault and the first officer."""

@@ -332,11 +332,13 @@ def verify_print_cmd(c: Ctx, code: tuple[str, ...]) -> None:
 def check_backup_cmd(c: Ctx, backup_dir: str) -> None:
     """Comprueba una copia sin restaurarla / check a backup without restoring it."""
     from ..bundle.serverkeys import KEY_ENV
+    from ..timefmt import utc_time_iso
     from .restore import open_backup
 
     passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
     opened = open_backup(Path(backup_dir), passphrase, decrypt_all=True)
-    click.echo(i18n.t("server.backup_checked", path=backup_dir, created=opened.info.get("created_at", "?"),
+    created = opened.info.get("created_at", "?")
+    click.echo(i18n.t("server.backup_checked", path=backup_dir, created=utc_time_iso(created) or created,
                       database=opened.info["database"], size=f"{opened.size / 1_048_576:.1f}"))
 
 
@@ -377,10 +379,10 @@ def audit_verify(c: Ctx) -> None:
 
 
 @audit_group.command(name="verify-devices")
-@click.option("--device", "device_id", default=None, help="Solo este equipo / only this device.")
+@click.option("--device", "device_id", default=None, help="Solo este equipo / only this laptop.")
 @pass_ctx
 def audit_verify_devices(c: Ctx, device_id: str | None) -> None:
-    """Comprueba las bitácoras recibidas de los equipos / check the devices' audit logs as received."""
+    """Comprueba las bitácoras recibidas de los equipos / check the laptops' audit logs as received."""
     from .device_audit import verify_devices
     from .errors import DeviceAuditBroken
 

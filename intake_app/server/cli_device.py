@@ -99,7 +99,7 @@ def device_revoke(c, device_id: str) -> None:
               help="Escribir el estado firmado en esta memoria / write the signed status to this stick.")
 @pass_ctx
 def device_reinstate(c, device_id: str, directory: str | None) -> None:
-    """Reactivar un equipo dado de baja por error / reinstate a laptop revoked by mistake."""
+    """Reactivar un equipo revocado por error / reinstate a laptop revoked by mistake."""
     from .devices import reinstate, status_bytes
     from .usb import write_status
 

@@ -23,7 +23,10 @@ def test_allowed_roles_see_figures(dash, role):
     for page in PAGES:
         r = client.get(page, follow_redirects=False)
         assert r.status_code == 200, (role, page)
-    assert "67" in client.get("/dashboard/sex").text
+    page = client.get("/dashboard/sex").text
+    assert "67" in page
+    words = {"analyst": "analista", "supervisor": "supervisor(a)", "administrator": "administrador(a)"}
+    assert f"-demo · {words[role]}</span>" in page  # the same role word as the command line and the errors
 
 
 def test_auditor_is_refused_everywhere(dash):

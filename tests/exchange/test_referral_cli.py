@@ -41,6 +41,9 @@ def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_
             assert code == 0, out
         code, out = run(capsys, cr.home, "exchange", "recipients", files=files)
         assert "pa_uia" in out and pa.fingerprint() in out
+        assert out.startswith("Destinatario\tPaís\tPropósitos\tTipos\tHuella\tNombre\n") and "Referencia" in out
+        code, out = run(capsys, cr.home, "exchange", "list", files=files)
+        assert code == 0 and out == "No hay paquetes de intercambio.\n"
 
         contents = [person(1), person(2, recipients=["other_country"], purposes=["services"])]
         case_ids = cr.laptop().save(contents)
@@ -54,6 +57,9 @@ def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_
         assert code == 0, out
         package_id = out.split()[1]
         assert package_id.startswith("xp-")
+        code, out = run(capsys, cr.home, "exchange", "list", files=files)  # a header, words not codes
+        assert code == 0 and out.startswith("Paquete\tTipo\tDestinatario\tPropósito\tEstado\tCasos\tPreparó\tAprobó\n")
+        assert f"{package_id}\tReferencia\tpa_uia\tservices\tPendiente de aprobación\t2\t" in out
 
         # nothing leaves before a supervisor approves, and not the one who prepared it
         export = ["exchange", "export", package_id, "--out", str(tmp_path / "p.xp"), "--supervisor", "sup.uno"]
@@ -73,9 +79,13 @@ def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_
 
         code, out = run(capsys, pa.home, "exchange", "inspect", str(tmp_path / "p.xp"), files=files)
         assert code == 0 and package_id in out and "cr_eri" in out and "given_names" in out
+        assert "libro de códigos" in out and " UTC" in out and "codebook" not in out
         code, out = run(capsys, pa.home, "--lang", "en", "exchange", "import", str(tmp_path / "p.xp"), files=files)
         assert code == 0, out
         assert "2 records" in out
+        code, out = run(capsys, pa.home, "--lang", "es", "exchange", "received", files=files)
+        assert code == 0 and out.startswith("Paquete\tTipo\tRemitente\tPropósito\tCasos\n")
+        assert "\nRegistro\tRemitente\tCaso en origen\tPropósito\tEstado\n" in out and "\tvigente" in out
 
         # exactly the profile's fields: other_country/services seen from Costa Rica, nothing else
         cb = load_codebook("1.0")

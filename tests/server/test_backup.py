@@ -7,6 +7,7 @@ message and writes nothing. All data is fictional (DEMO names and documents)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,7 +78,9 @@ def test_backup_is_sealed_and_restores(srv, device_factory, tmp_path, capsys):
         assert not [s for s in secrets if s in blob], path.name
         assert b"DEMO" not in blob or path.name == "server.json", path.name
     assert cli(srv.home, None, tmp_path, "check-backup", str(bk)) == 0  # an operator's drill: nothing written
-    assert "is sound" in capsys.readouterr().out and not (tmp_path / "restored").exists()
+    out = capsys.readouterr().out
+    assert "is sound" in out and not (tmp_path / "restored").exists()
+    assert re.search(r"database of \d\d/\d\d/\d{4} \d\d:\d\d UTC,", out), out  # not a raw ISO stamp
 
     with target_db(srv) as db:
         home = tmp_path / "restored"

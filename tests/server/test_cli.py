@@ -91,7 +91,7 @@ def test_unknown_device_id_is_worded_for_the_administrator(srv, tmp_path, capsys
     for verb in ("approve", "refuse", "revoke"):
         assert cli(srv, tmp_path, "device", verb, "lap-demo-nadie") == 2
         err = capsys.readouterr().err
-        assert "no device with the id lap-demo-nadie" in err and "importing" not in err
+        assert "no laptop with the id lap-demo-nadie" in err and "importing" not in err
 
 
 def test_a_database_that_cannot_be_opened_is_worded_as_a_setting_to_fix(tmp_path, capsys):

@@ -3,6 +3,8 @@ worded for a person, exit codes."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from intake_app.cli import main
@@ -38,9 +40,10 @@ def test_status_export_receipts_purge(cli_home, passphrase_file, stick, mini, ca
     base = ["--home", cli_home, "--passphrase-file", passphrase_file]
     enrolled.close()
     code, out, _ = run(capsys, *base, "sync", "status")
-    assert code == 0 and "2 pendientes" in out and "Licencia hasta" in out
+    assert code == 0 and "2 pendientes" in out and "Plazo sin conexión hasta el " in out
+    assert re.search(r"hasta el \d\d/\d\d/\d{4} \d\d:\d\d \(UTC[+−]\d\d:\d\d\) \(vigente\)", out), out
     code, out, _ = run(capsys, *base, "sync", "export", "--to", stick)
-    assert code == 0 and "paquetes escritos" in out
+    assert code == 0 and "lotes escritos" in out
     code, out, _ = run(capsys, *base, "--lang", "en", "sync", "export", "--to", stick)
     assert code == 0 and "bundles written (0 new" in out
     mini.import_stick(stick)
@@ -62,7 +65,8 @@ def test_status_export_receipts_purge(cli_home, passphrase_file, stick, mini, ca
     code, out, _ = run(capsys, *base, "sync", "purge", "--yes")
     assert code == 0 and "No hay casos" in out
     code, out, _ = run(capsys, *base, "device", "show")
-    assert code == 0 and "Huella:" in out and "Servidor:" in out
+    assert code == 0 and "Huella:" in out and "Servidor:" in out and "(llave " in out
+    assert "T" not in out.split("Plazo sin conexión hasta el ")[1].split("(")[0]  # no raw ISO stamp
 
 
 def test_errors_are_worded_and_exit_nonzero(cli_home, passphrase_file, tmp_path, stick, mini, capsys, enrolled):
@@ -87,13 +91,13 @@ def test_not_enrolled_and_enroll_request(vault, home, passphrase_file, stick, ca
     vault.close()
     base = ["--home", home, "--passphrase-file", passphrase_file]
     code, _, err = run(capsys, *base, "sync", "export", "--to", stick)
-    assert code == 2 and "no está registrado" in err
+    assert code == 2 and "no está inscrito" in err
     code, out, _ = run(capsys, *base, "device", "enroll-request", "--to", stick, "--post", "cr_paso_canoas")
     assert code == 0 and "Huella para leer" in out
     code, out, _ = run(capsys, *base, "device", "show")
-    assert "no registrado" in out
+    assert "Equipo no inscrito en el servidor." in out
     code, _, err = run(capsys, *base, "sync", "push", "--server", "http://127.0.0.1:9")
-    assert code == 2 and "no está registrado" in err
+    assert code == 2 and "no está inscrito" in err
 
 
 def test_unreachable_server_message(cli_home, passphrase_file, capsys, enrolled):
@@ -133,11 +137,12 @@ def test_enroll_online_then_push(vault, home, passphrase_file, real_server, caps
     enroll = [*base, "sync", "enroll", "--server", real_server.url, "--post", "cr_paso_canoas", "--label", "turno-demo"]
     for _ in range(2):  # asking again while pending sends nothing new
         code, out, _ = run(capsys, *enroll)
-        assert code == 0 and "Solicitud de registro enviada" in out and "Huella de este equipo" in out
+        assert code == 0 and "Solicitud de inscripción enviada" in out and "Huella de este equipo" in out
     assert _rows(real_server, "SELECT device_id FROM devices WHERE status = 'pending'") == [(device_id,)]
     devices.approve(real_server.engine, real_server.keystore, device_id, actor="test", lease_days=30)
     code, out, _ = run(capsys, *enroll)
-    assert code == 0 and "Equipo registrado" in out
+    assert code == 0 and "Equipo inscrito" in out and "Plazo sin conexión hasta el " in out
+    assert re.search(r"hasta el \d\d/\d\d/\d{4} \d\d:\d\d \(UTC[+−]\d\d:\d\d\)\.", out), out  # not raw ISO
     assert real_server.keystore.keys().signing_public.fingerprint() in out
     code, out, err = run(capsys, *base, "sync", "push", "--server", real_server.url)
     assert code == 0, err

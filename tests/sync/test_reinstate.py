@@ -34,7 +34,7 @@ def test_a_laptop_revoked_by_mistake_is_reinstated_online(real_server, vault, ho
     base = ["--home", str(home), "--passphrase-file", str(passphrase_file)]
 
     code, _, err = run(capsys, *base, "sync", "reinstate", "--server", real_server.url)
-    assert code == 2 and "dio de baja" in err  # the server still says revoked: stays locked
+    assert code == 2 and "revocó este equipo" in err  # the server still says revoked: stays locked
     v = Vault.open(home, "oficial.prueba", PASSPHRASE, for_reinstatement=True)
     with pytest.raises(DeviceRevoked):
         apply_status(v, before, live=False)  # an old word cannot undo the revocation
@@ -76,7 +76,7 @@ def test_reinstated_by_stick(real_server, vault, home, passphrase_file, tmp_path
     assert code == 0 and "reactivado" in out
     assert (stick / RECEIPTS_DIR / vault.device_id / STATUS_NAME).is_file()
     assert server_main([*srv, "device", "reinstate", vault.device_id]) == 2  # not revoked any more
-    assert "no está dado de baja" in capsys.readouterr().err
+    assert "no está revocado" in capsys.readouterr().err
 
     code, out, err = run(capsys, *base, "sync", "reinstate", "--from", str(stick))
     assert code == 0, err

@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 
 def _run(*args, env_extra=None):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "INTAKE_TEST_FAST_KDF": "1", **(env_extra or {})}
@@ -40,3 +42,29 @@ def test_the_app_opens_a_window_on_a_real_x_display(tmp_path):
                             cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
     assert "smoke-test: ready" in result.stdout
+
+
+def test_the_command_line_help_and_errors_are_spanish_first(capsys, monkeypatch):
+    """argparse's own words too ("Uso:", "Opciones:", its errors), and English with --lang en."""
+    import argparse
+
+    from ui.app import parse_args
+
+    monkeypatch.delenv("INTAKE_LANG", raising=False)
+    with pytest.raises(SystemExit) as done:
+        parse_args(["--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("Uso: intake-app")
+    assert "Opciones:" in out and "muestra esta ayuda y sale" in out and "carpeta de datos" in out
+    assert "usage" not in out and "options" not in out and " / " not in out
+    with pytest.raises(SystemExit) as done:
+        parse_args(["--lang", "fr"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "argumento --lang: «fr» no es un valor válido; elija uno de:" in err
+    with pytest.raises(SystemExit):
+        parse_args(["--lang", "en", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: intake-app") and "options:" in out and "data folder" in out
+    assert "Opciones" not in out
+    assert argparse._("options") == "options"  # argparse is left as it was for everyone else
+    assert parse_args(["--demo", "--lang", "en"]).lang == "en"

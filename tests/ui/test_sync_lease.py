@@ -98,6 +98,27 @@ def test_renewed_lease_lifts_the_block(qtbot, unlocked, server_keys):
     wait_idle(qtbot, win)
 
 
+def test_sync_dialog_says_the_lease_in_local_time(qtbot, unlocked, server_keys):
+    """"Plazo sin conexión vigente hasta el 24/12/2026 06:48 (UTC−06:00)", not a raw ISO stamp."""
+    from intake_app import i18n
+    from intake_app.sync import identity
+    from intake_app.timefmt import local_time_iso
+
+    win = unlocked
+    _lease(qtbot, win, server_keys, 30)
+    stamp = {}
+    with qtbot.waitSignal(win.backend.idle, timeout=20_000):
+        win.backend.op(lambda s: identity(s.require()).lease_until).success(
+            lambda v: stamp.setdefault("until", v)).run()
+    win.open_sync()
+    wait_idle(qtbot, win)
+    text = win.sync_dialog.identity.text()
+    assert i18n.t("ui.lease.ok", "es", until=local_time_iso(stamp["until"])) in text
+    assert "Plazo sin conexión vigente hasta el " in text and stamp["until"][:10] not in text
+    win.sync_dialog.close()
+    wait_idle(qtbot, win)
+
+
 # --- the first-run wizard's optional enrollment request ------------------------------------
 def test_wizard_writes_the_enrollment_request(qtbot, window, tmp_path):
     from intake_app import i18n

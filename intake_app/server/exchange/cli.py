@@ -59,10 +59,15 @@ def recipients_cmd(c) -> None:
 
     peers = list_peers(c.engine())
     lang = i18n.language()
+    click.echo(t("exchange.recipients_header"))
     for rec in load_registry():
         keys = peers.get(rec.key)
-        click.echo("\t".join([rec.key, rec.country, ",".join(rec.purposes), ",".join(rec.kinds),
+        click.echo("\t".join([rec.key, rec.country, ",".join(rec.purposes), ", ".join(map(_kind, rec.kinds)),
                               keys["fingerprint"] if keys else t("exchange.no_keys"), rec.label(lang)]))
+
+
+def _kind(kind: str) -> str:
+    return t("exchange.page.kind_" + kind)
 
 
 @exchange.group(name="keys")
@@ -135,9 +140,15 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
 def list_cmd(c, status: str | None) -> None:
     from .outgoing import list_packages
 
-    for p in list_packages(c.engine(), status):
-        click.echo("\t".join([p.package_id, p.kind, p.recipient_key, p.purpose, p.status, str(p.case_count),
-                              p.prepared_by, p.approved_by or "-"]))
+    found = list_packages(c.engine(), status)
+    if not found:
+        click.echo(t("exchange.list_empty"))
+        return
+    click.echo(t("exchange.list_header"))
+    for p in found:
+        click.echo("\t".join([p.package_id, _kind(p.kind), p.recipient_key, p.purpose,
+                              t("exchange.page.state_" + p.status), str(p.case_count), p.prepared_by,
+                              p.approved_by or "-"]))
 
 
 @exchange.command(name="export")
@@ -172,11 +183,13 @@ def withdrawals_cmd(c) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 def inspect_cmd(file: str) -> None:
     """Leer el manifiesto antes de importar / read the manifest before importing."""
+    from ...timefmt import utc_time_iso
     from .incoming import inspect
 
     m = inspect(Path(file).read_bytes())
     click.echo(t("exchange.manifest", package=m.package_id, kind=m.kind, sender=m.sender, recipient=m.recipient,
-                 purpose=m.purpose, cases=m.cases, created=m.created_at, version=m.codebook_version))
+                 purpose=m.purpose, cases=m.cases, created=utc_time_iso(m.created_at) or m.created_at,
+                 version=m.codebook_version))
     click.echo(t("exchange.manifest_fields", fields=", ".join(m.fields) or "-"))
 
 
@@ -199,9 +212,18 @@ def received_cmd(c) -> None:
     from .incoming import list_received, list_received_cases
 
     engine = c.engine()
-    for p in list_received(engine):
-        click.echo("\t".join([p["package_id"], p["kind"], p["sender_key"], p["purpose"], str(p["case_count"])]))
-    for r in list_received_cases(engine, include_withdrawn=True):
+    packages, records = list_received(engine), list_received_cases(engine, include_withdrawn=True)
+    if not packages and not records:
+        click.echo(t("exchange.received_empty"))
+        return
+    if packages:
+        click.echo(t("exchange.received_header"))
+    for p in packages:
+        click.echo("\t".join([p["package_id"], _kind(p["kind"]), p["sender_key"], p["purpose"],
+                              str(p["case_count"])]))
+    if records:
+        click.echo(t("exchange.received_records_header"))
+    for r in records:
         state = t("exchange.state_withdrawn") if r["withdrawn"] else t("exchange.state_active")
         click.echo("\t".join([str(r["id"]), r["sender_key"], r["sender_case_id"], r["purpose"], state]))
 
