@@ -23,6 +23,11 @@ from typing import Any, Mapping
 
 from .codebook.model import Codebook
 
+# Raise when a rule below changes what a record is flagged with: the laptop's case list
+# computes its stored flags again on the next unlock (intake_app/vault/reflag.py).
+# 1: the first rules; 2: ILO indicators and more control methods count as means.
+RULES_VERSION = 2
+
 # methods of control that are Palermo "means" in themselves
 CONTROL_AS_MEANS = {
     "physical_threats": "threat", "threats_law_enforcement": "threat", "threatens_family": "threat",
@@ -125,8 +130,8 @@ def _smuggling(content: Mapping[str, Any], derived: Mapping[str, Any]) -> tuple[
             missing.append(element)
     if derived.get("foreign_national") is True:
         reasons.append(Reason("foreign_national", (True,)))
-    else:
-        missing.append("foreign_national")
+    else:  # "national": recorded, and a national of the post's country (not smuggled into it)
+        missing.append("national" if derived.get("foreign_national") is False else "foreign_national")
     smuggled = Flag("smuggling", not missing, tuple(reasons), tuple(missing))
     aggr = [Reason(k, (True,)) for k in ("sm_life_endangered", "sm_inhuman_treatment") if content.get(k) is True]
     aggravated = Flag("aggravated_smuggling", smuggled.raised and bool(aggr), tuple(aggr))
@@ -207,8 +212,8 @@ def describe_partial(result: ScreeningResult, lang: str) -> list[str]:
     for key, (elements, answered) in PARTIAL.items():
         flag = result.flags[key]
         missing = [e for e in elements if e in flag.missing]
-        if flag.raised or not missing or answered <= set(missing):
-            continue
+        if flag.raised or not missing or answered <= set(missing) or "national" in flag.missing:
+            continue  # a national cannot be smuggled into their own country: nothing to ask
         name = lambda e: i18n.t(f"screening.element.{e}", lang)  # noqa: E731
         out.append(i18n.t(f"screening.partial.{key}", lang,
                           recorded=", ".join(name(e) for e in elements if e not in missing),

@@ -55,6 +55,21 @@ def prompt_choice(prompt: str, choices: list[str], invalid_key: str) -> str:
         click.echo(i18n.t(invalid_key, name=answer, names=names), err=True)
 
 
+YES = {"s", "si", "sí", "y", "yes"}
+NO = {"", "n", "no"}
+
+
+def confirm(question: str) -> bool:
+    """Yes or no, default no, in the reader's language: "[s/N]" and s/sí/n/no in Spanish
+    (Click's own confirm shows "[y/N]" and refuses "sí"), y/yes/n/no in English."""
+    hint = i18n.t("cli.yes_no_hint")
+    while True:
+        answer = click.prompt(f"{question} {hint}", default="", show_default=False).strip().lower()
+        if answer in YES or answer in NO:
+            return answer in YES
+        click.echo(i18n.t("cli.yes_no_invalid"), err=True)
+
+
 def read_passphrase_file(path: str | None, line: int = 0) -> str | None:
     """Line ``line`` (0-based) of a passphrase file; scripts keep several passphrases there."""
     if not path:

@@ -6,7 +6,7 @@ import click
 
 from .. import i18n
 from . import cli
-from .common import Context, Refused, pass_ctx
+from .common import Context, Refused, confirm, pass_ctx
 
 LABEL_HELP = ("Etiqueta de rol, nunca un nombre: letras sin tilde, números, punto, guion, dos puntos o guion bajo, sin "
               "espacios (p. ej. eri-turno-2) / role label, never a name: unaccented letters, digits, dot, dash, "
@@ -95,7 +95,7 @@ def sync_purge(ctx: Context, case_ids: tuple[str, ...], yes: bool) -> None:
     if not chosen:
         click.echo(i18n.t("sync_cli.purge_nothing"))
         return
-    if not yes and not click.confirm(i18n.t("sync_cli.purge_confirm", count=len(chosen))):
+    if not yes and not confirm(i18n.t("sync_cli.purge_confirm", count=len(chosen))):
         click.echo(i18n.t("cli.aborted"))
         return
     report = purge(v, list(case_ids) if case_ids else None)

@@ -200,20 +200,21 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
     try:  # the hash is checked even while locked, so timing does not tell a lock either
         _hasher().verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        if not locked:
-            with transaction(engine) as conn:
-                failures = conn.execute(update(users_t).where(users_t.c.id == row.id)
-                                        .values(failed_logins=users_t.c.failed_logins + 1)
-                                        .returning(users_t.c.failed_logins)).scalar_one()
-                locks = failures >= settings.lockout_failures
-                if locks:
-                    conn.execute(update(users_t).where(users_t.c.id == row.id).values(
-                        locked_until=now + timedelta(minutes=settings.lockout_minutes), failed_logins=0))
-                audit.append(conn, f"user:{username}", "login_failed", username, locked=locks)
-        raise LoginFailed() from None
-    if locked:  # the right password, but too late: the same answer as a wrong one
+        if locked:
+            _failed_while_locked(engine, username)
+            raise LoginFailed() from None
         with transaction(engine) as conn:
-            audit.append(conn, f"user:{username}", "login_failed", username, locked=True)
+            failures = conn.execute(update(users_t).where(users_t.c.id == row.id)
+                                    .values(failed_logins=users_t.c.failed_logins + 1)
+                                    .returning(users_t.c.failed_logins)).scalar_one()
+            locks = failures >= settings.lockout_failures
+            if locks:
+                conn.execute(update(users_t).where(users_t.c.id == row.id).values(
+                    locked_until=now + timedelta(minutes=settings.lockout_minutes), failed_logins=0))
+            audit.append(conn, f"user:{username}", "login_failed", username, locked=locks)
+        raise LoginFailed() from None
+    if locked:  # the right password, but too late: the same answer, and the same work, as a wrong one
+        _failed_while_locked(engine, username)
         raise LoginFailed()
     if row.disabled:
         raise AccountDisabled()
@@ -226,6 +227,13 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
                                                 idle_until=idle_until, ended=False))
         audit.append(conn, f"user:{username}", "login", username)
     return token, idle_until
+
+
+def _failed_while_locked(engine: Engine, username: str) -> None:
+    """Every try on a locked account is audited, and in one shape whether the password was
+    right or wrong, so the time it takes tells nothing either."""
+    with transaction(engine) as conn:
+        audit.append(conn, f"user:{username}", "login_failed", username, locked=True)
 
 
 def authenticate(engine: Engine, settings: Settings, token: str | None) -> Principal:

@@ -107,7 +107,8 @@ def device_reinstate(c, device_id: str, directory: str | None) -> None:
     reinstate(engine, device_id, actor="operator")
     click.echo(i18n.t("server.device_reinstated", device=device_id))
     if directory:
-        data = status_bytes(engine, c.keystore(), device_id, lease_days=c.settings().lease_days)
+        # an administrator's act, not the laptop's: no contact (its next sync is one)
+        data = status_bytes(engine, c.keystore(), device_id, lease_days=c.settings().lease_days, contact=False)
         click.echo(i18n.t("server.status_written", path=str(write_status(Path(directory), device_id, data))))
 
 

@@ -89,15 +89,16 @@ def register_request(engine: Engine, data: bytes, *, source: str,
     request = parse_and_verify_request(data)
     now = utcnow()
     with transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # look, count and insert as one step across processes (SQLite's BEGIN IMMEDIATE already
+            # is): the same request sent twice at once gave a duplicate-key error
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PENDING_LOCK})
         row = get_device(conn, request.device_id)
         if row is not None:
             same_keys = public_keys(row) == request.device_public
             if not same_keys or row.status == "revoked":
                 raise DeviceAlreadyEnrolled(device_id=request.device_id)
             return request, row.status
-        if max_pending is not None and conn.dialect.name == "postgresql":
-            # count and insert as one step across processes (SQLite's BEGIN IMMEDIATE already is)
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PENDING_LOCK})
         if max_pending is not None and conn.execute(select(func.count()).select_from(devices_t).where(
                 devices_t.c.status == "pending")).scalar_one() >= max_pending:
             raise EnrollmentQueueFull(limit=max_pending)

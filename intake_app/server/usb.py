@@ -135,9 +135,10 @@ def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickC
                 seen.add(item.device_id)
                 _write_receipt(root, item, ingestor)
     # a status for every device on the stick, refused ones too (a revoked one learns it); a
-    # contact only for a device whose own signed bundles are on it (a folder named after a lost
-    # laptop, with junk in it, moves neither its last contact nor its lease)
-    signed = {item.device_id for item in summary.items if item.outcome != "refused"}
+    # contact only for a device with a new signed bundle of its own on it (a folder named after
+    # a lost laptop with junk in it, or a stick imported again, moves neither its last contact
+    # nor its lease)
+    signed = {item.device_id for item in summary.items if item.outcome == "accepted"}  # a copy sent again is not
     for folder in bundle_dirs:
         _write_status(engine, keystore, root, folder.name, summary, lease_days, contact=folder.name in signed)
     with engine.connect() as conn:

@@ -163,6 +163,9 @@ class Vault:
 
         if not for_reinstatement:
             refuse_if_revoked(vault)
+            from .reflag import refresh_flags
+
+            refresh_flags(vault)  # once per screening rules version
         vault._audited("unlock")
         return vault
 

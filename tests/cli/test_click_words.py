@@ -94,3 +94,29 @@ def test_officer_prompt_words_a_name_not_in_the_list(intake, vault, home, passph
         or "«zz» no es un oficial de este equipo. Elija uno de: beto.ficticio, oficial.prueba." in err
     assert "beto.ficticio" in out
     _no_english(out + err)
+
+
+def test_a_yes_or_no_question_takes_the_answer_in_the_readers_language():
+    """Click's confirm showed "[y/N]" and refused "sí": `intake sync purge` could not be
+    answered yes in Spanish (its default, no, kept the data)."""
+    from click.testing import CliRunner
+
+    from intake_app import i18n
+    from intake_app.cli.common import confirm
+
+    def ask(answers: str, lang: str = "es") -> tuple[bool, str]:
+        i18n.set_language(lang)
+        try:
+            with CliRunner().isolation(input=answers) as (out, err, _):
+                return confirm("¿Borrar?"), out.getvalue().decode() + err.getvalue().decode()
+        finally:
+            i18n.set_language("es")
+
+    for answer in ("s", "sí", "Si", "y"):
+        assert ask(answer + "\n")[0] is True, answer
+    for answer in ("n", "no", ""):
+        assert ask(answer + "\n")[0] is False, answer
+    yes, shown = ask("tal vez\ns\n")
+    assert yes and "[s/N]" in shown and "Responda «s» (sí) o «n» (no)." in shown
+    yes, shown = ask("yes\n", "en")
+    assert yes and "[y/N]" in shown

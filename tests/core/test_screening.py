@@ -87,6 +87,9 @@ def test_an_indication_half_recorded_is_named_as_missing_information_not_as_an_i
     assert "not recorded: purpose of exploitation" in en[0]
     assert describe_partial(screen(CB, BASE), "es") == []  # nothing recorded: nothing to say
     assert describe_partial(screen(CB, {**BASE, "age_estimate": 12}), "es") == []  # a foreign child, nothing else
+    national = {**BASE, "citizenship": "CR", "age_estimate": 30, "sm_irregular_entry": True,
+                "sm_paid_facilitator": True}  # at a Costa Rican post: not smuggled into their own country
+    assert describe_partial(screen(CB, national), "es") == []
     assert not [line for line in describe_partial(screen(CB, {**rec, "tr_purposes": ["forced_labour"]}), "es")
                 if line.startswith("Trata")]  # raised: an indication, not missing information
 

@@ -108,8 +108,14 @@ def test_lockout_after_repeated_failures(srv, api):
         assert (answer.status_code, answer.content) == (401, b'{"code":"login_failed","params":{}}')
     with srv.engine.connect() as conn:
         assert conn.execute(text("SELECT locked_until FROM users WHERE username = 'analyst.demo'")).scalar_one()
-        assert "login_failed" in conn.execute(text("SELECT action FROM audit_log"
-                                                   " WHERE actor = 'user:analyst.demo'")).scalars().all()
+        failed = conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 'user:analyst.demo'"
+                                   " AND action = 'login_failed'")).scalar_one()
+    # every try while locked is audited, a right password and a wrong one alike (the same work)
+    client.post("/api/v1/auth/login", json={"username": "analyst.demo", "password": "otra-mala-demo"})
+    with srv.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 'user:analyst.demo'"
+                                 " AND action = 'login_failed'")).scalar_one() == failed + 1
+    assert failed == srv.settings.lockout_failures + 1  # the five, and the right password while locked
 
     # anyone can lock an account on purpose: the administrator lifts it, or sets a new password
     from .test_cli import cli

@@ -200,7 +200,10 @@ def test_only_the_laptops_own_doing_moves_its_last_contact(srv, device_factory, 
                                      dev.server.signing, device_id=dev.device_id)
     assert status.lease_until.startswith((long_ago + timedelta(days=srv.settings.lease_days)).date().isoformat())
 
-    (stick / "intake-bundles" / dev.device_id / "00000001.bundle").write_bytes(data)  # its own, signed
+    (stick / "intake-bundles" / dev.device_id / "00000001.bundle").write_bytes(data)  # its own, but sent before
+    import_dir(srv.engine, srv.ingestor(), srv.keystore, stick)
+    assert last_contact(srv, dev.device_id) == long_ago  # a copy of an old stick is no sign of life
+    (stick / "intake-bundles" / dev.device_id / "00000002.bundle").write_bytes(dev.new_bundle(1)[0])  # new
     import_dir(srv.engine, srv.ingestor(), srv.keystore, stick)
     assert last_contact(srv, dev.device_id) > long_ago
 
@@ -226,6 +229,11 @@ def test_the_enrollment_limit_holds_for_concurrent_requests(srv, device_factory)
     assert answers.count("pending") == 3 and answers.count("full") == 21
     with srv.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Device.__table__)).scalar_one() == 3
+    # the same request sent 8 times at once (a retry racing the first): one row, never a 500
+    same = device_factory("lap-repite").enrollment_request()
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(lambda data: devices.register_request(srv.engine, data, source="http")[1],
+                            [same] * 8)) == {"pending"}
 
 
 def test_a_laptop_is_told_in_its_language_that_the_queue_is_full(srv, device_factory):
