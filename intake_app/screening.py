@@ -201,14 +201,22 @@ PARTIAL = {"trafficking": (("act", "means", "purpose"), {"act", "purpose"}),
            "smuggling": (("irregular_entry", "benefit", "foreign_national"), {"irregular_entry", "benefit"})}
 
 
-def describe_partial(result: ScreeningResult, lang: str) -> list[str]:
+ADULT_DOUBT = range(18, 21)  # an estimated age this close to 18 may be a child's
+
+
+def describe_partial(result: ScreeningResult, lang: str, content: Mapping[str, Any] | None = None) -> list[str]:
     """For the officer only (the screen and the official copy): an indication with some of
-    its elements recorded but not all, so the missing ones can be asked about. Worded as
+    its elements recorded but not all, so the missing ones can be asked about; and, given the
+    answers (``content``), an estimated age just over 18 (a child, if in doubt). Worded as
     missing information, never as an indication: "Trata: registrado acción, fin; sin
     registrar: medios. Valore preguntar." Elements in the Palermo order (act, means, purpose)."""
     from . import i18n
 
     out = []
+    estimate = (content or {}).get("age_estimate")
+    if content is not None and not content.get("birth_date") and estimate in ADULT_DOUBT:
+        # the age is an officer's estimate, just over 18: in doubt, a person is treated as a child
+        out.append(i18n.t("screening.partial.age_doubt", lang, age=estimate))
     for key, (elements, answered) in PARTIAL.items():
         flag = result.flags[key]
         missing = [e for e in elements if e in flag.missing]

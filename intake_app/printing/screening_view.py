@@ -50,7 +50,7 @@ def _one(cb: Codebook, result: ScreeningResult, lang: str) -> tuple[str, tuple[s
 def official_view(cb: Codebook, content, derived, lang: str) -> ScreeningView:
     result = screen(cb, content, derived)
     items = tuple((text, tuple(lines)) for text, lines in describe(cb, result, lang))
-    return ScreeningView(items, i18n.t("screening.none", lang), None, tuple(describe_partial(result, lang)))
+    return ScreeningView(items, i18n.t("screening.none", lang), None, tuple(describe_partial(result, lang, content)))
 
 
 def redacted_view(cb: Codebook, content, derived, lang: str, keep_key: Callable[[str], bool]) -> ScreeningView:

@@ -94,6 +94,19 @@ def test_an_indication_half_recorded_is_named_as_missing_information_not_as_an_i
                 if line.startswith("Trata")]  # raised: an indication, not missing information
 
 
+def test_an_estimated_age_just_over_18_asks_to_treat_the_person_as_a_child_if_in_doubt():
+    from intake_app.screening import describe_partial
+
+    for age, shown in ((17, False), (18, True), (20, True), (21, False)):
+        rec = {**BASE, "age_estimate": age}
+        lines = describe_partial(screen(CB, rec), "es", rec)
+        assert any("presunción de minoría" in line for line in lines) is shown, age
+    born = {**BASE, "birth_date": "2007-06-01"}  # 18 by a recorded birth date: no doubt to raise
+    assert describe_partial(screen(CB, born), "es", born) == []
+    assert "presumption of minority" in describe_partial(screen(CB, {**BASE, "age_estimate": 19}), "en",
+                                                         {**BASE, "age_estimate": 19})[0]
+
+
 def test_urgent_and_ilo(sample):
     rec = sample("intake-unaccompanied-boy")
     d = derive(CB, rec)

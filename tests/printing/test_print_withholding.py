@@ -85,8 +85,8 @@ def test_official_copy_lists_missing_elements_redacted_copies_do_not(vault, samp
            "tr_purposes": ["forced_labour"], "tr_labour_industry": "a"}  # no means: not an indication
     case = vault.save_case(rec).case_id
     official = between(_text(vault, case), SCREENING_ES, SIGNATURES_ES)
-    assert "Información que falta" in official and "Trata (incompleto)" in official
+    assert "Para valorar con la persona" in official and "Trata (incompleto)" in official
     assert "Sin indicaciones con las respuestas registradas." in official
     for recipient in ("inamu", "dgme"):
         redacted = _text(vault, case, copy="redacted", recipient=recipient)
-        assert "Información que falta" not in redacted and "incompleto" not in redacted, recipient
+        assert "Para valorar con la persona" not in redacted and "incompleto" not in redacted, recipient

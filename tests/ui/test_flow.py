@@ -92,7 +92,7 @@ def test_whole_intake_with_skip_logic_screening_save_list_and_search(qtbot, unlo
     _set(form, gender="female", citizenship="VE", accompaniment="unaccompanied", migration_status="irregular")
     _set(form, tr_acts=["recruitment"])  # half recorded: the panel says what is missing, never an indication
     assert any(line.startswith("Trata (incompleto)") for line in form.screening.partial)
-    assert "Información que falta" in form.screening.toPlainText()
+    assert "Para valorar con la persona" in form.screening.toPlainText()
     _set(form, tr_purposes=["sexual_exploitation"])
     assert _visible(form, "tr_sex_exploitation") and _visible(form, "tr_recruitment_country")
     _set(form, tr_sex_exploitation=["prostitution"], tr_recruitment_country="VE", tr_exploitation_country="CR")

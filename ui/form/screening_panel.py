@@ -59,7 +59,7 @@ class ScreeningPanel(QTextBrowser):
         derived = derive_demographics(self.cb, answers)
         result = screen(self.cb, answers, derived)
         self.indications = describe(self.cb, result, lang())
-        self.partial = describe_partial(result, lang())
+        self.partial = describe_partial(result, lang(), answers)
         self.suggested = suggested_referrals(self.cb, answers, {**derived, **result.as_derived()})
         already = {r.get("institution") for r in answers.get("referrals") or []}
         urgent_text = tr("screening.urgent")
