@@ -41,3 +41,24 @@ def styled(qapp):
     qapp.setStyleSheet(sheet)
     qapp.setFont(font)
     qapp.setStyle(name)
+
+
+@pytest.fixture(params=["es", "en"])
+def styled_window(request, qtbot, tmp_path, styled):
+    """The main window with the app's look, in Spanish and in English (as ui.app does with
+    --lang: the status bar is built in it), past the first-run wizard, idle."""
+    from intake_app import i18n
+    from ui.mainwindow import MainWindow
+    from ui.text import set_language
+
+    before = i18n.language()
+    set_language(request.param)
+    window = MainWindow(tmp_path / "data", language=request.param)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.ready, timeout=20_000):
+        window.show()
+    finish_wizard(qtbot, window)
+    wait_idle(qtbot, window)
+    yield window
+    window.backend.shutdown()
+    set_language(before)

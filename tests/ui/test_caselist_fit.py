@@ -13,31 +13,19 @@ from PySide6.QtWidgets import QStyle
 
 from intake_app import i18n
 from intake_app.demo import fictional_intakes
-from tests.ui.uikit import finish_wizard, wait_idle
+from tests.ui.uikit import wait_idle
 from ui.caselist import HEADERS, Column, id_font
 
 
-@pytest.fixture(params=["es", "en"])
-def page(request, qtbot, tmp_path, styled):
-    from ui.mainwindow import MainWindow
-    from ui.text import set_language
-
-    before = i18n.language()
-    set_language(request.param)
-    win = MainWindow(tmp_path / "data", language=request.param)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.ready, timeout=20_000):
-        win.show()
-    finish_wizard(qtbot, win)
-    wait_idle(qtbot, win)
+@pytest.fixture
+def page(qtbot, styled_window):
+    win = styled_window
     with qtbot.waitSignal(win.backend.cases_changed, timeout=60_000):  # enough rows for a scroll bar
         win.backend.op(lambda s: s.require().save_cases_bulk(fictional_intakes(40, 5, win.cb))).changes_cases().run()
     wait_idle(qtbot, win)
     list_page = win.workspace.list_page
     qtbot.waitUntil(lambda: list_page.model.rowCount() == 40 and list_page.model.case_id(0) is not None)
-    yield win, list_page
-    win.backend.shutdown()
-    set_language(before)
+    return win, list_page
 
 
 def _resize(qtbot, win, table, size):

@@ -12,27 +12,13 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from intake_app import i18n
-from tests.ui.uikit import finish_wizard, wait_idle
 
 SCREEN = QRect(0, 0, 1024, 768)
 
 
-@pytest.fixture(params=["es", "en"])
-def win(request, qtbot, tmp_path, styled):
-    from ui.mainwindow import MainWindow
-    from ui.text import set_language
-
-    before = i18n.language()
-    set_language(request.param)  # as ui.app does with --lang: the status bar is built in it
-    window = MainWindow(tmp_path / "data", language=request.param)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.ready, timeout=20_000):
-        window.show()
-    finish_wizard(qtbot, window)
-    wait_idle(qtbot, window)
-    yield window
-    window.backend.shutdown()
-    set_language(before)
+@pytest.fixture
+def win(styled_window):
+    return styled_window
 
 
 def _open_form(qtbot, win, size: tuple[int, int]):
