@@ -3,7 +3,7 @@ like the other copies: audited, no recipient."""
 
 from __future__ import annotations
 
-from tests.ui.uikit import wait_idle
+from tests.ui.uikit import print_to_pdf_printer, wait_idle
 
 
 def _saved_case(qtbot, win, content) -> str:
@@ -23,8 +23,6 @@ def _print_entries(qtbot, win, case_id) -> list[dict]:
 
 
 def test_print_dialog_offers_and_prints_the_copy_for_the_person(qtbot, unlocked, sample, tmp_path):
-    from PySide6.QtPrintSupport import QPrinter
-
     win = unlocked
     content = sample("intake-adult-woman")
     content["primary_language"] = "en"  # the person reads English: their copy comes out in English
@@ -47,12 +45,7 @@ def test_print_dialog_offers_and_prints_the_copy_for_the_person(qtbot, unlocked,
     assert dialog.options() == {"copy": "person", "recipient": None, "lang": "en",
                                 "purpose": dialog.purpose.currentData()}
     assert dialog.pdf_pages and dialog.print_button.isEnabled()
-    printer = QPrinter()
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp_path / "printer.pdf"))
-    with qtbot.waitSignal(dialog.done, timeout=30_000):
-        dialog.print_to(printer)
-    assert (tmp_path / "printer.pdf").read_bytes().startswith(b"%PDF")
+    assert print_to_pdf_printer(qtbot, dialog, tmp_path / "printer.pdf").startswith(b"%PDF")
     out = tmp_path / "persona.pdf"
     with qtbot.waitSignal(dialog.done, timeout=30_000):
         dialog.save_to(str(out))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ui.uikit import wait_idle
+from tests.ui.uikit import print_to_pdf_printer, wait_idle
 
 
 def _saved_case(qtbot, win, sample) -> str:
@@ -50,14 +50,7 @@ def test_print_preview_refusal_and_save(qtbot, unlocked, sample, tmp_path):
         dialog.save_to(str(out))
     assert out.read_bytes().startswith(b"%PDF")
     # and to a printer (Qt's PDF printer stands in for paper here)
-    from PySide6.QtPrintSupport import QPrinter
-
-    printer = QPrinter()
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp_path / "printer.pdf"))
-    with qtbot.waitSignal(dialog.done, timeout=30_000):
-        dialog.print_to(printer)
-    assert (tmp_path / "printer.pdf").read_bytes().startswith(b"%PDF")
+    assert print_to_pdf_printer(qtbot, dialog, tmp_path / "printer.pdf").startswith(b"%PDF")
     actions = []
     with qtbot.waitSignal(win.backend.idle, timeout=20_000):
         win.backend.op(lambda s: [e.action for e in s.require().audit.entries(case_id=case_id)]) \

@@ -33,3 +33,15 @@ def wait_idle(qtbot, win, timeout: int = 20_000) -> None:
     if win.backend.in_flight():
         with qtbot.waitSignal(win.backend.idle, timeout=timeout):
             pass
+
+
+def print_to_pdf_printer(qtbot, dialog, path) -> bytes:
+    """Print from the print dialog to Qt's PDF printer (it stands in for paper); the bytes."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    with qtbot.waitSignal(dialog.done, timeout=30_000):
+        dialog.print_to(printer)
+    return path.read_bytes()
