@@ -74,7 +74,7 @@ def test_known_figures_in_every_view(dash):
         "Peñas Blancas (CR)": ["20"], "Paso Canoas (CR)": ["30"], "Subtotal Costa Rica": ["50"],
         "Paso Canoas (PA)": ["<11"], "Lajas Blancas, Darién (PA)": ["x"], "Subtotal Panamá": ["17"], "Total": ["67"]}
     assert table(build(dash, "quarters"), "quarters") == {
-        "2025-Q2": ["0"] * 4, "2025-Q3": ["0"] * 4, "2025-Q4": ["0"] * 4, "2026-Q1": ["67", "12", "12", "15"],
+        "T2 2025": ["0"] * 4, "T3 2025": ["0"] * 4, "T4 2025": ["0"] * 4, "T1 2026": ["67", "12", "12", "15"],
         "Total": ["67", "12", "12", "15"]}
     assert table(build(dash, "referrals"), "referrals") == {
         "INAMU – Instituto Nacional de las Mujeres": ["0", "12", "0", "0", "0", "12"],
@@ -238,7 +238,7 @@ def test_csv_is_the_table_as_shown_with_filters_and_note(dash, view):
     resp = client.get(f"/dashboard/{view}/{tb.id}.csv")
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/csv")
     text = resp.content.decode("utf-8-sig")
-    assert "Filtros,Periodo 2025-Q2 a 2026-Q1" in text and "k = 11" in text
+    assert "Filtros,Periodo T2 2025 a T1 2026" in text and "k = 11" in text  # quarters as a person reads them
     body = text.split("\r\n\r\n", 1)[1]
     import csv
     import io
@@ -249,3 +249,10 @@ def test_csv_is_the_table_as_shown_with_filters_and_note(dash, view):
     resp = client.get(f"/dashboard/{view}/{tb.id}.csv?country=PA&sex=girl&lang=en")
     text = resp.content.decode("utf-8-sig")
     assert "Fewer than 11 persons" in text and "Filters,Period" in text and "Girls" in text
+
+
+def test_a_quarter_reads_as_a_person_writes_it():
+    from intake_app.server.dashboard.filters import quarter_label
+
+    assert quarter_label("2026-Q3", "es") == "T3 2026" and quarter_label("2026-Q3", "en") == "Q3 2026"
+    assert quarter_label("no-es-trimestre", "es") == "no-es-trimestre"  # never invents one

@@ -101,6 +101,15 @@ class Filters:
         return allowed
 
 
+def quarter_label(quarter: str, lang: str) -> str:
+    """How a person reads a quarter code: "2026-Q3" is "T3 2026" in Spanish, "Q3 2026" in
+    English. Codes stay codes in addresses, filters and CSV column keys."""
+    year, _, q = quarter.partition("-Q")
+    if not (year.isdigit() and q in ("1", "2", "3", "4")):
+        return quarter
+    return f"{'T' if lang == 'es' else 'Q'}{q} {year}"
+
+
 @dataclass(frozen=True)
 class Period:
     quarters: list[str]

@@ -34,7 +34,7 @@ from ..errors import NotAuthenticated, RoleForbidden, SessionExpired
 from . import views
 from .charts import figure
 from .errors import DashboardTableUnknown, DashboardViewUnknown
-from .filters import Filters
+from .filters import Filters, quarter_label
 from .suppress import K
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_au
 
 def render(name: str, status: int = 200, **ctx) -> HTMLResponse:
     lang = ctx.get("lang", "es")
-    html = _env.get_template(f"dashboard/{name}").render(t=lambda key, **p: t(key, lang, **p), **ctx)
+    html = _env.get_template(f"dashboard/{name}").render(t=lambda key, **p: t(key, lang, **p),
+                                                         quarter=lambda q: quarter_label(q, lang), **ctx)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
@@ -105,7 +106,8 @@ def filters_text(result: views.ViewResult, f: Filters, lang: str) -> str:
     from ...codebook import load_codebook
 
     cb = load_codebook()
-    parts = [t("dashboard.filter.period_value", lang, first=result.period.first, last=result.period.last)]
+    parts = [t("dashboard.filter.period_value", lang, first=quarter_label(result.period.first, lang),
+               last=quarter_label(result.period.last, lang))]
     if f.country:
         parts.append(cb.vocab("countries").label(f.country, lang))
     if f.post:

@@ -17,7 +17,7 @@ from ...codebook import Codebook, load_codebook
 from ...i18n import t
 from . import queries
 from .collect import MAX_DAYS, MEASURES
-from .filters import Filters, Period, resolve_period
+from .filters import Filters, Period, quarter_label, resolve_period
 from .suppress import K
 from .tables import TOTAL, Table, columns_add_up, crosstab, grouped, partition
 
@@ -192,7 +192,7 @@ def view_posts(ctx: Ctx) -> list[Table]:
 def view_quarters(ctx: Ctx) -> list[Table]:
     counts = ctx.counts("m", "quarter")
     cols = [(m, measure_label(ctx, m)) for m in ("persons", "trafficking", "accredited", "smuggling")]
-    rows = [(q, q) for q in ctx.period.quarters]
+    rows = [(q, quarter_label(q, ctx.lang)) for q in ctx.period.quarters]
     cell = {(q, m): n for (m, q), n in counts.items()}
     return [columns_add_up(rows, cols, cell, ctx.t("dashboard.total")).protect(
         "quarters", ctx.t("dashboard.view.quarters"), ctx.t("dashboard.col.quarter"), chart="line")]
