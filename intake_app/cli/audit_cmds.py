@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import i18n
+from ..timefmt import local_time_iso
 from . import cli
 from .common import Context, pass_ctx
 
@@ -31,4 +32,5 @@ def audit_show(ctx: Context, case_id: str | None, limit: int) -> None:
     v = ctx.vault()
     entries = v.audit.entries(case_id=case_id)
     for e in entries[-limit:]:
-        click.echo(f"{e.seq:>6}  {e.at[:19]}  {e.officer_id}  {i18n.t('audit.' + e.action)}  {e.case_id or ''}")
+        click.echo(f"{e.seq:>6}  {local_time_iso(e.at)}  {e.officer_id}  {i18n.t('audit.' + e.action)}  "
+                   f"{e.case_id or ''}")

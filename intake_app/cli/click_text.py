@@ -109,3 +109,14 @@ def install() -> None:
             module._ = gettext
         if getattr(module, "ngettext", None) in (_gettext.ngettext, ngettext):
             module.ngettext = ngettext
+
+
+def reset_help_options(command) -> None:
+    """Click builds a command's ``--help`` option once, with its text in the language of that
+    moment, and keeps it (``_help_option``); forget it so this run words it afresh (one
+    process may run several commands in several languages: tests, a shell)."""
+    if getattr(command, "_help_option", None) is not None:
+        command._help_option = None
+    for sub in getattr(command, "commands", {}).values():
+        reset_help_options(sub)
+

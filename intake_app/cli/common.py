@@ -4,6 +4,7 @@ and running a command group with every error worded for a person."""
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,8 +132,16 @@ def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int
     from . import click_text
 
     click_text.install()
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):  # the group's --lang before Click builds its help option (its text is
+        if arg in group.commands:    # fixed then); a command's own --lang (a document's language) is not it
+            break
+        lang = args[i + 1] if arg == "--lang" and i + 1 < len(args) else arg[7:] if arg.startswith("--lang=") else None
+        if lang in i18n.LANGUAGES:
+            i18n.set_language(lang)
+    click_text.reset_help_options(group)
     try:
-        group.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        group.main(args=args, prog_name=prog_name, standalone_mode=False)
     except SystemExit as exc:
         return int(exc.code or 0)
     except IntakeError as err:

@@ -120,3 +120,10 @@ def test_a_yes_or_no_question_takes_the_answer_in_the_readers_language():
     assert yes and "[s/N]" in shown and "Responda «s» (sí) o «n» (no)." in shown
     yes, shown = ask("yes\n", "en")
     assert yes and "[y/N]" in shown
+
+
+def test_the_help_option_is_worded_in_the_language_asked_for(intake):
+    code, out, _ = intake("--lang", "en", "--help")
+    assert code == 0 and "Show this message and exit." in out and "Muestra esta ayuda" not in out
+    code, out, _ = intake("--help")
+    assert "Muestra esta ayuda y sale." in out

@@ -45,3 +45,6 @@ def test_print_and_verify_from_the_command_line(home, passphrase_file, tmp_path)
     assert bad.returncode == 2 and "no es válido" in bad.stderr
     audit = _run(home, passphrase_file, "audit", "show", "--case", case_id).stdout
     assert audit.count("impresión") >= 2 and "impresión rechazada" in audit
+    import re
+
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d \(UTC[+−]\d\d:\d\d\)", audit)  # local time, as a person reads it
