@@ -5,7 +5,7 @@ screening rules change (``screening.RULES_VERSION``; e.g. ILO indicators that ar
 means started to count as means), cases saved before keep the flags of the old rules, while
 the case view and the printed copies, which compute the screening afresh, show the new
 indication. So on unlock, once per rules version, the flags of every case are computed
-again from its head revision (about 10 s for 100,000 cases, on the worker thread)."""
+again from its head revision (1.6 s for 100,000 cases, measured; on the worker thread)."""
 
 from __future__ import annotations
 
