@@ -6,6 +6,15 @@ message key to a text with named placeholders (``{name}``). Spanish is the first
 default. ``tests/test_i18n.py`` fails when a key used in code is missing, when a key
 is unused, or when a translation drops or adds a placeholder.
 
+Plurals: a format spec with ``|`` on a count picks a word, ``{count} {count:caso|casos}``
+gives "1 caso", "0 casos", "2 casos" (English ``{count} {count:case|cases}``). The first form
+is for exactly 1 (an int, or a string of digits such as "1"), the second for anything else
+(0, 2, 1.5, "1.234"): Spanish and English both have one-vs-other for integers (CLDR). A form
+may hold several words, for what agrees with the number ("{n:caso nuevo|casos nuevos}"), and
+a message may have several counts, each with its own spec. Spanish may inflect a param that
+English leaves alone (an adjective: "{n} {n:nuevo|nuevos}", "{n} new"); ``tests/test_i18n.py``
+lists those keys.
+
 Codebook labels (fields, values, help) are not here: they live in the codebook.
 """
 
@@ -60,15 +69,47 @@ class _Lenient(dict):
         return "{" + key + "}"
 
 
+def is_one(value: Any) -> bool:
+    """Whether a count takes the singular form: exactly the integer 1 (or the string "1")."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value == 1
+    text = str(value).strip() if isinstance(value, str) else ""
+    return text.lstrip("+-").isdigit() and int(text) == 1
+
+
+class _PluralFormatter(string.Formatter):
+    """``{n:one|other}`` picks a word by the count; any other spec formats as usual."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, _, other = format_spec.partition("|")
+            return one if is_one(value) else other
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _PluralFormatter()
+
+
 def t(key: str, lang: str | None = None, **params: Any) -> str:
     """Translate ``key``; falls back to Spanish, then to the key itself."""
     lang = lang or _current
     text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
-    return string.Formatter().vformat(text, (), _Lenient(params))
+    return _FORMATTER.vformat(text, (), _Lenient(params))
 
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def plurals(text: str) -> dict[str, list[tuple[str, ...]]]:
+    """The params that choose a plural form, each with its specs' forms (for the tests)."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for _, name, spec, _ in string.Formatter().parse(text):
+        if name and spec and "|" in spec:
+            found.setdefault(name, []).append(tuple(spec.split("|")))
+    return found
 
 
 def describe_error(err: Exception, lang: str | None = None) -> str:

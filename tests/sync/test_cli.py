@@ -43,22 +43,22 @@ def test_status_export_receipts_purge(cli_home, passphrase_file, stick, mini, ca
     assert code == 0 and "2 pendientes" in out and "Plazo sin conexión hasta el " in out
     assert re.search(r"hasta el \d\d/\d\d/\d{4} \d\d:\d\d \(UTC[+−]\d\d:\d\d\) \(vigente\)", out), out
     code, out, _ = run(capsys, *base, "sync", "export", "--to", stick)
-    assert code == 0 and "lotes escritos" in out
+    assert code == 0 and "1 lote escrito" in out
     code, out, _ = run(capsys, *base, "--lang", "en", "sync", "export", "--to", stick)
-    assert code == 0 and "bundles written (0 new" in out
+    assert code == 0 and "1 bundle written (0 new" in out
     mini.import_stick(stick)
     code, out, _ = run(capsys, *base, "sync", "receipts", "--from", stick)
-    assert code == 0 and "1 recibos aceptados (2 revisiones entregadas)" in out
+    assert code == 0 and "1 recibo aceptado (2 revisiones entregadas)" in out
     with Vault.open(cli_home, "oficial.prueba", PASSPHRASE) as v:
         first, second = [c.case_id for c in v.list_cases()]
     code, out, _ = run(capsys, *base, "sync", "purge", "--case", first, "--case", "NO-SUCH-CASE", "--yes")
-    assert code == 0 and "borrados de 1 casos" in out and "1 casos se conservan" in out  # the unknown one is kept
+    assert code == 0 and "borrados de 1 caso " in out and "1 caso se conserva completo" in out  # the unknown one is kept
     with Vault.open(cli_home, "oficial.prueba", PASSPHRASE) as v:
         purged = {r[0] for r in v.conn.execute("SELECT r.case_id FROM purged_revisions p"
                                                " JOIN revisions r USING (revision_id)")}
     assert purged == {first}
     code, out, _ = run(capsys, *base, "sync", "purge", "--yes")  # then the rest
-    assert code == 0 and "borrados de 1 casos" in out
+    assert code == 0 and "borrados de 1 caso " in out
     with Vault.open(cli_home, "oficial.prueba", PASSPHRASE) as v:
         assert {r[0] for r in v.conn.execute("SELECT r.case_id FROM purged_revisions p"
                                              " JOIN revisions r USING (revision_id)")} == {first, second}
@@ -83,7 +83,7 @@ def test_errors_are_worded_and_exit_nonzero(cli_home, passphrase_file, tmp_path,
     data[-3] ^= 1
     bad.write_bytes(bytes(data))
     code, out, err = run(capsys, *base, "sync", "receipts", "--from", stick)
-    assert code == 2 and "1 rechazados" in out and "00000001.receipt" in err
+    assert code == 2 and "1 rechazado" in out and "00000001.receipt" in err
 
 
 def test_not_enrolled_and_enroll_request(vault, home, passphrase_file, stick, capsys):
