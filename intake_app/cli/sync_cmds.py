@@ -1,4 +1,4 @@
-"""``intake sync export|receipts|purge|push|enroll|status`` and ``intake device enroll-request|enroll-import|show``."""
+"""``intake sync export|receipts|purge|push|enroll|reinstate|new-identity|status`` and ``intake device enroll-request|enroll-import|show``."""
 
 from __future__ import annotations
 
@@ -168,6 +168,24 @@ def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> 
         ctx.close()  # still revoked (or no status): lock again at once
         raise
     click.echo(i18n.t("sync_cli.reinstated", device=v.device_id))
+
+
+@sync.command("new-identity")
+@click.option("--yes", is_flag=True, help="No preguntar / do not ask.")
+@pass_ctx
+def sync_new_identity(ctx: Context, yes: bool) -> None:
+    """Identidad nueva para un equipo clonado o restaurado cuyos envíos el servidor rechaza (bundle_fork) /
+    a new identity for a cloned or restored laptop whose uploads the server refuses (bundle_fork)."""
+    from ..sync.new_identity import new_identity, undelivered_revisions
+
+    v = ctx.vault()
+    if not yes and not confirm(i18n.t("sync_cli.new_identity_confirm", device=v.device_id,
+                                      revisions=undelivered_revisions(v))):
+        click.echo(i18n.t("cli.aborted"))
+        return
+    done = new_identity(v)
+    click.echo(i18n.t("sync_cli.new_identity_done", device=done.device_id, old_device=done.old_device_id,
+                      fingerprint=done.fingerprint, revisions=done.undelivered_revisions))
 
 
 @sync.command("status")

@@ -10,6 +10,7 @@ Public API::
     identity(vault)                   -> DeviceIdentity (device id, fingerprints, lease, revoked)
     lease_state(vault)                -> "ok" | "expiring" | "expired"
     push(vault, URL)                  -> PushReport     (one online exchange)
+    new_identity.new_identity(vault)  -> NewIdentity    (cloned or restored laptop: new id, keys, chain)
     SyncService(vault_call, URL, on_status=..., on_progress=...)  (background job queue)
 
 Design and stick layout: docs/sync.md.

@@ -185,10 +185,13 @@ def signed_client(vault, server_url: str, client: "SyncClient | None" = None) ->
 # --- steps that touch the vault (the service runs them on the vault's thread) ----------------
 def first_unacknowledged(vault) -> int:
     """Receipts are asked for from just before the oldest bundle without one."""
-    oldest = vault.conn.execute("SELECT min(sequence) FROM sync_outbox WHERE state != 'delivered'").fetchone()[0]
+    chain = state.chain(vault)
+    oldest = vault.conn.execute("SELECT min(sequence) FROM sync_outbox WHERE chain = ? AND state != 'delivered'",
+                                (chain,)).fetchone()[0]
     if oldest is not None:
         return oldest - 1
-    return vault.conn.execute("SELECT coalesce(max(sequence), 0) FROM sync_outbox").fetchone()[0]
+    return vault.conn.execute("SELECT coalesce(max(sequence), 0) FROM sync_outbox WHERE chain = ?",
+                              (chain,)).fetchone()[0]
 
 
 def apply_receipt_list(vault, receipts: list[bytes]) -> list[Applied]:
@@ -278,9 +281,9 @@ def enroll_online(vault, server_url: str, post: str, officer_labels: list[str] |
         def send() -> None:
             client.enroll(enrollment_request(vault, post, officer_labels))
             with vault.transaction():
-                vault.set_meta("sync.enroll_posted", state.iso(state.utc_now()))
+                vault.set_meta(state.K_ENROLL_POSTED, state.iso(state.utc_now()))
 
-        if vault.meta("sync.enroll_posted") is None:
+        if vault.meta(state.K_ENROLL_POSTED) is None:
             send()
         try:
             data = client.enrollment_response(vault.device_id)

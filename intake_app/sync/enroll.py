@@ -92,19 +92,22 @@ def apply_enrollment_response(vault, data: bytes, expected_server_fingerprint: s
                               ) -> EnrollmentResponse:
     """Verify the response was made by the server keys it carries, for this device's id
     and keys, and pin those keys. A device already enrolled accepts a response only from
-    the same server signing keys (a new HPKE key must be endorsed by them)."""
+    the same server signing keys (a new HPKE key must be endorsed by them); so does a
+    device that took a new identity (:mod:`intake_app.sync.new_identity`): its cases and audit
+    log go to the server it was enrolled with, never another."""
     state.check_not_revoked(vault)
     response = parse_and_verify_response(data, device_id=vault.device_id, device_public=vault.device_keys().public(),
                                          expected_server_fingerprint=expected_server_fingerprint)
-    current = state.server_info(vault)
+    current = state.server_info(vault) or state.previous_server_info(vault)
     if current is not None:
         if response.server.signing != current.signing:
             raise ServerKeyUntrusted(reason="signing_key")
         if response.server.key_id != current.key_id:
             verify_rotation(current.signing, response.server, current=current)
     with vault.transaction():
-        if current is None or response.server.key_id != current.key_id:
+        if state.server_info(vault) is None or response.server.key_id != current.key_id:
             state.pin_server_info(vault, response.server)
+        vault.conn.execute("DELETE FROM meta WHERE key = ?", (state.K_PREVIOUS_SERVER_INFO,))
         if vault.meta(state.K_ENROLLED_AT) is None:
             vault.set_meta(state.K_ENROLLED_AT, response.approved_at)
         state.record_contact(vault, response.approved_at, response.lease_until)

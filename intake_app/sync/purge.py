@@ -71,8 +71,10 @@ def purgeable_cases(vault) -> list[str]:
     """Cases all of whose revisions the server acknowledged, not purged yet."""
     rows = vault.conn.execute(
         "SELECT c.case_id FROM cases c WHERE c.sync_state = 'delivered'"
-        " AND NOT EXISTS (SELECT 1 FROM revisions r LEFT JOIN sync_revisions s ON s.revision_id = r.revision_id"
-        "                 WHERE r.case_id = c.case_id AND s.delivered_at IS NULL)"
+        # every revision acknowledged, in any chain (a new device identity keeps what the old one delivered)
+        " AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.case_id = c.case_id AND NOT EXISTS"
+        "                 (SELECT 1 FROM sync_revisions s WHERE s.revision_id = r.revision_id"
+        "                  AND s.delivered_at IS NOT NULL))"
         " AND EXISTS (SELECT 1 FROM revisions r LEFT JOIN purged_revisions p ON p.revision_id = r.revision_id"
         "             WHERE r.case_id = c.case_id AND p.revision_id IS NULL)"
         " AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_id = c.case_id)"  # unsaved work: keep

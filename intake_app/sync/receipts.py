@@ -2,7 +2,8 @@
 
 A receipt is accepted only when both its signatures verify under the server signing keys
 pinned at enrollment, it names this device, the sequence is one this device built, the
-bundle hash is that bundle's, and every revision it lists was in that bundle. Then, in
+bundle hash is that bundle's, and every revision it lists was in that bundle (of the
+current chain: a receipt for an older device identity names that identity and is refused). Then, in
 one vault transaction, the listed revisions become ``delivered``, the bundle's stored
 bytes are dropped (only its hash stays, for the chain), and cases whose head revision
 was delivered show ``delivered``. Applying the same receipt twice changes nothing.
@@ -35,15 +36,16 @@ def verify_receipt(vault, data: bytes) -> Receipt:
     receipt = parse_and_verify_receipt(data, info.signing)
     if receipt.device_id != vault.device_id:
         raise ReceiptOtherDevice(device_id=receipt.device_id)
-    row = vault.conn.execute("SELECT bundle_hash FROM sync_outbox WHERE sequence = ?",
-                             (receipt.sequence,)).fetchone()
+    chain = state.chain(vault)
+    row = vault.conn.execute("SELECT bundle_hash FROM sync_outbox WHERE chain = ? AND sequence = ?",
+                             (chain, receipt.sequence)).fetchone()
     if row is None:
         raise ReceiptUnknownRevisions(count=len(receipt.revision_ids), device_id=receipt.device_id,
                                       sequence=receipt.sequence)
     if bytes(row[0]) != receipt.bundle_hash:
         raise ReceiptBundleMismatch(sequence=receipt.sequence)
-    sent = {r[0] for r in vault.conn.execute("SELECT revision_id FROM sync_revisions WHERE sequence = ?",
-                                             (receipt.sequence,))}
+    sent = {r[0] for r in vault.conn.execute("SELECT revision_id FROM sync_revisions WHERE chain = ? AND sequence = ?",
+                                             (chain, receipt.sequence))}
     check_receipt_against_sent(receipt, sent)
     return receipt
 
@@ -53,7 +55,9 @@ def apply_receipt(vault, data: bytes, via: str) -> Applied:
     receipt = verify_receipt(vault, data)
     at = now_iso()
     with vault.transaction() as conn:
-        done = conn.execute("SELECT state FROM sync_outbox WHERE sequence = ?", (receipt.sequence,)).fetchone()[0]
+        chain = state.chain(vault)
+        done = conn.execute("SELECT state FROM sync_outbox WHERE chain = ? AND sequence = ?",
+                            (chain, receipt.sequence)).fetchone()[0]
         if done == "delivered":
             return Applied(receipt.sequence, "already", 0)
         ids = list(receipt.revision_ids)
@@ -62,19 +66,20 @@ def apply_receipt(vault, data: bytes, via: str) -> Applied:
             chunk = ids[i:i + 500]
             marks = ",".join("?" * len(chunk))
             newly += conn.execute(f"UPDATE sync_revisions SET delivered_at = ? WHERE delivered_at IS NULL"
-                                  f" AND sequence = ? AND revision_id IN ({marks})",
-                                  (at, receipt.sequence, *chunk)).rowcount
+                                  f" AND chain = ? AND sequence = ? AND revision_id IN ({marks})",
+                                  (at, chain, receipt.sequence, *chunk)).rowcount
         conn.execute("UPDATE sync_outbox SET state = 'delivered', delivered_at = ?, bundle = NULL,"
-                     " sent_at = coalesce(sent_at, ?) WHERE sequence = ?", (at, at, receipt.sequence))
-        conn.execute("INSERT OR IGNORE INTO sync_receipts (sequence, receipt, received_at, imported_at, via)"
-                     " VALUES (?,?,?,?,?)", (receipt.sequence, data, receipt.received_at, at, via))
+                     " sent_at = coalesce(sent_at, ?) WHERE chain = ? AND sequence = ?",
+                     (at, at, chain, receipt.sequence))
+        conn.execute("INSERT OR IGNORE INTO sync_receipts (chain, sequence, receipt, received_at, imported_at, via)"
+                     " VALUES (?,?,?,?,?,?)", (chain, receipt.sequence, data, receipt.received_at, at, via))
         conn.execute(
             "UPDATE cases SET sync_state = 'delivered' WHERE sync_state != 'delivered' AND head_revision IN"
-            " (SELECT revision_id FROM sync_revisions WHERE sequence = ? AND delivered_at IS NOT NULL)",
-            (receipt.sequence,))
+            " (SELECT revision_id FROM sync_revisions WHERE chain = ? AND sequence = ? AND delivered_at IS NOT NULL)",
+            (chain, receipt.sequence))
         state.record_contact(vault, receipt.received_at)
-        missing = conn.execute("SELECT count(*) FROM sync_revisions WHERE sequence = ? AND delivered_at IS NULL",
-                               (receipt.sequence,)).fetchone()[0]
+        missing = conn.execute("SELECT count(*) FROM sync_revisions WHERE chain = ? AND sequence = ?"
+                               " AND delivered_at IS NULL", (chain, receipt.sequence)).fetchone()[0]
         vault.audit.append(vault.officer.id, "sync_receipt", via=via, sequence=receipt.sequence,
                            revisions=newly, not_listed=missing)
     if missing:

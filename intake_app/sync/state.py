@@ -5,6 +5,8 @@
   signing keys (:func:`accept_server_info`);
 - the lease (until when the device may keep working offline), the last contact and the
   clock offset to the server, learned from enrollment, receipts and status objects;
+- the bundle chain in use (:func:`chain`): a new device identity starts a new one
+  (:mod:`intake_app.sync.new_identity`);
 - revocation: once the server says this device is revoked, the vault stays locked
   (:func:`refuse_if_revoked`, called by ``Vault.open``), until a status signed by the
   pinned server key, made after the revocation and saying the device is active again,
@@ -30,6 +32,11 @@ K_LAST_CONTACT = "sync.last_contact"
 K_CLOCK_OFFSET = "sync.clock_offset"
 K_REVOKED = "sync.revoked"
 K_POST = "sync.post"
+K_ENROLL_POSTED = "sync.enroll_posted"
+# the bundle chain in use (absent: 1), and the server pinned before a new device identity
+# (intake_app/sync/new_identity.py): the new identity's enrollment is accepted only from it
+K_CHAIN = "sync.chain"
+K_PREVIOUS_SERVER_INFO = "sync.previous_server_info"
 
 DEFAULT_LEASE = timedelta(days=30)
 EXPIRING_WITHIN = timedelta(days=7)
@@ -70,6 +77,18 @@ def require_server_info(vault) -> ServerPublicInfo:
     if info is None:
         raise NotEnrolled()
     return info
+
+
+def previous_server_info(vault) -> ServerPublicInfo | None:
+    """The server pinned by the device identity before a new one, until the new one enrolls."""
+    value = vault.meta(K_PREVIOUS_SERVER_INFO)
+    return ServerPublicInfo.from_bytes(bytes.fromhex(value)) if value is not None else None
+
+
+def chain(vault) -> int:
+    """The current bundle chain (sync_outbox, sync_revisions, sync_receipts)."""
+    value = vault.meta(K_CHAIN)
+    return int(value) if value is not None else 1
 
 
 def is_enrolled(vault) -> bool:

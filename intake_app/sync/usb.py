@@ -125,7 +125,8 @@ def export_to(vault, target: str | os.PathLike) -> ExportReport:
             if not d.is_dir():
                 d.mkdir(mode=0o700)
                 fsync_dir(d.parent)
-        delivered = {r[0] for r in vault.conn.execute("SELECT sequence FROM sync_outbox WHERE state = 'delivered'")}
+        delivered = {r[0] for r in vault.conn.execute("SELECT sequence FROM sync_outbox WHERE chain = ?"
+                                                      " AND state = 'delivered'", (state.chain(vault),))}
         for entry in os.scandir(dev_dir):
             m = BUNDLE_RE.match(entry.name)
             if _is_leftover(entry.name) or (m and int(m.group(1)) in delivered):

@@ -73,3 +73,60 @@ def test_revisions_stay_append_only_after_the_migration(enrolled, sample):
     with pytest.raises(sqlcipher3.IntegrityError):
         conn.execute("INSERT INTO purged_revisions VALUES (?, ?, 'x', 'y', 0)", (r.revision_id, r.case_id))
     assert json.loads(conn.execute("SELECT content FROM revisions").fetchone()[0])["surnames"]
+
+
+SAMPLE3 = Path(__file__).resolve().parent.parent / "data" / "vaults" / "schema3"
+
+
+def test_schema3_sync_records_become_chain_1_and_carry_on(tmp_path):
+    """Migration 0004 (bundle chains) on a vault with one delivered bundle, one sent without
+    a receipt and a case in no bundle: the records stay, the unreceipted bundle is sent again
+    with the very same bytes, the chain goes on, and delivered cases can be purged."""
+    from intake_app.bundle import read_header, read_key_file
+    from intake_app.sync import export_to, import_receipts, pending, purge
+    from intake_app.sync.outbox import outstanding
+
+    from .helpers import MiniServer
+
+    expected = json.loads((SAMPLE3 / "expected.json").read_text(encoding="utf-8"))
+    sync = expected["sync"]
+    keys, _ = read_key_file(SAMPLE3 / "server.key", passphrase=sync["server_key_passphrase"])
+    home = tmp_path / "old3"
+    shutil.copytree(SAMPLE3 / "home", home)
+    with Vault.open(home, expected["officer"], "frase de prueba ficticia") as v:
+        assert current_version(v.conn) == SCHEMA_VERSION >= 4
+        assert v.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        rows = v.conn.execute("SELECT chain, sequence, state, bundle_hash FROM sync_outbox"
+                              " ORDER BY sequence").fetchall()
+        assert [(c, str(s), st, bytes(h).hex()) for c, s, st, h in rows] == [
+            (1, seq, o["state"], o["bundle_hash"]) for seq, o in sorted(sync["outbox"].items())]
+        assert v.conn.execute("SELECT count(*) FROM sync_revisions WHERE chain = 1 AND delivered_at IS NOT NULL"
+                              ).fetchone()[0] == sync["delivered_revisions"]
+        assert v.conn.execute("SELECT chain, sequence FROM sync_receipts").fetchall() == [(1, 1)]
+        p = pending(v)
+        assert (p.revisions, p.outstanding) == (1, 1)
+        # the purge grant still stands on the rebuilt table: only the delivered cases go
+        report = purge(v)
+        assert report.cases == len(sync["delivered_cases"]) and report.kept_unacknowledged == 3
+        sent_before = outstanding(v)[0].bundle
+        stick = tmp_path / "stick"
+        stick.mkdir()
+        export = export_to(v, stick)
+        assert export.written == (2, 3) and export.new == (3,)
+        assert (stick / "intake-bundles" / v.device_id / "00000002.bundle").read_bytes() == sent_before
+        third = read_header((stick / "intake-bundles" / v.device_id / "00000003.bundle").read_bytes())
+        assert third.prev_hash.hex() == sync["outbox"]["2"]["bundle_hash"]
+        mini = MiniServer(keys)
+        mini.enroll(v)
+        mini.import_stick(stick)
+        assert len(import_receipts(v, stick).delivered) == 2
+        assert {c.sync_state for c in v.list_cases()} == {"delivered"}
+        assert purge(v).cases == len(sync["sent_cases"]) + len(sync["pending_cases"])
+        # nothing sent or delivered may disappear, in the rebuilt tables too
+        import sqlcipher3
+
+        for table in ("sync_outbox", "sync_revisions"):
+            with pytest.raises(sqlcipher3.IntegrityError):
+                v.conn.execute(f"DELETE FROM {table}")
+        with pytest.raises(sqlcipher3.IntegrityError):
+            v.conn.execute("UPDATE sync_revisions SET delivered_at = NULL")
