@@ -27,6 +27,7 @@ from .screening_panel import ScreeningPanel
 from .steps import StepList, StepScroll
 
 AUTOSAVE_MS = 4000
+STEPS_MAX_WIDTH = 290  # the steps column, at most
 FIRST_SECTIONS = ("consent",)
 WAIT_FOR_STEP = {"required"}  # shown once the officer moves past the step
 WAIT_FOR_SAVE = {"choice_not_allowed_here"}  # may depend on later answers (age): shown at save
@@ -83,7 +84,8 @@ class IntakeForm(QWidget):
         left.addWidget(self.autosave_label)
         left_box = QWidget()
         left_box.setLayout(left)
-        left_box.setMaximumWidth(290)
+        left_box.setMaximumWidth(STEPS_MAX_WIDTH)
+        self.left_box = left_box
 
         center = QVBoxLayout()
         self.stack = QStackedWidget()
@@ -146,6 +148,25 @@ class IntakeForm(QWidget):
         self._loading = False
         self.steps.setCurrentRow(0)
         self.refresh()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._share_width()
+
+    def _share_width(self) -> None:
+        """The screening panel comes before the steps column: on a narrow screen the column
+        gives up width, down to its least, while the panel is below its own width (320 px)
+        beside the form's least; only then does the panel narrow. The layout shared the
+        shortfall evenly: at 1024 px the column kept 212 px and the panel got 220, its least,
+        and wrapped its text into a tall narrow strip."""
+        root = self.layout()
+        margins = root.contentsMargins()
+        room = (self.width() - margins.left() - margins.right() - root.spacing() - self.splitter.handleWidth()
+                - self.splitter.widget(0).minimumSizeHint().width() - self.screening.sizeHint().width())
+        least = self.left_box.minimumSizeHint().width()
+        width = max(least, min(STEPS_MAX_WIDTH, room))
+        if width != self.left_box.maximumWidth():
+            self.left_box.setMaximumWidth(width)
 
     # --- building ----------------------------------------------------------------
     def _build_section(self, index: int, section) -> QWidget:

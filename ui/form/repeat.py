@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import (
+    QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
 
 from ..text import lang, tr
 from .choice import ChoiceEditor
@@ -48,6 +50,17 @@ class _Item(QFrame):
         grid.addWidget(self.remove, 2 * (n // self.COLUMNS) + 1, n % self.COLUMNS, Qt.AlignmentFlag.AlignLeft)
         for column, weight in enumerate(weights):
             grid.setColumnStretch(column, weight)
+        self.keys = self._keyboard_widgets()
+
+    def _keyboard_widgets(self) -> list[QWidget]:
+        """The widgets here that take the keyboard, as the line reads (the order they were
+        made in): the line's own focus chain while it has no parent yet."""
+        found, widget = [], self.nextInFocusChain()
+        while widget is not self:
+            if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                found.append(widget)
+            widget = widget.nextInFocusChain()
+        return found
 
     def set_accessible(self, question: str, number: int, description: str) -> None:
         """"Referencias 2: Institución", "Referencias 2: Quitar"."""
@@ -71,7 +84,7 @@ class RepeatEditor(Editor):
         self.box.setSpacing(8)
         layout.addLayout(self.box)
         self.add_button = QPushButton(tr("ui.form.add_item"))
-        self.add_button.clicked.connect(lambda: self.add())
+        self.add_button.clicked.connect(self._add_and_focus)
         row = QHBoxLayout()
         row.addWidget(self.add_button)
         row.addStretch(1)
@@ -97,16 +110,56 @@ class RepeatEditor(Editor):
         self.items.append(item)
         item.set_accessible(self._spoken[0], len(self.items), self._spoken[1])
         self.box.addWidget(item)
+        self._order_keys()
         self.changed.emit()
+
+    def _order_keys(self) -> None:
+        """Tab takes the lines, line by line, then the add button. A new line went at the
+        end of the window's focus chain, and Tab came to the group (its focus proxy, the
+        add button) before the lines: the button came first, and a line added with the
+        keyboard was behind it. The lines are chained after the button and the button
+        after the last line; setting the proxy again puts the group itself in the chain
+        just before the button (Qt keeps a widget right before its focus proxy), after
+        the lines."""
+        previous = self.add_button
+        for widget in [w for item in self.items for w in item.keys]:
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
+        QWidget.setTabOrder(previous, self.add_button)
+        self.setFocusProxy(None)
+        self.setFocusProxy(self.add_button)
+
+    def _add_and_focus(self) -> None:
+        """The add button: a new line, and the keyboard on its first field (in sight)."""
+        self.add()
+        item = self.items[-1]
+        item.show()
+        item.keys[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        scroll = self.parentWidget()
+        while scroll is not None and not isinstance(scroll, QScrollArea):
+            scroll = scroll.parentWidget()
+        if scroll is not None:
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # the line's place first
+            scroll.ensureWidgetVisible(item)
 
     def add_institution(self, code: str) -> None:
         if code not in {i.value().get("institution") for i in self.items}:
             self.add({"institution": code, "date": date.today().isoformat(), "outcome": "pending"})
 
     def _remove(self, item: _Item) -> None:
+        """Drop a line. Its remove button pressed with the keyboard had the focus, which went
+        nowhere with the line: it goes to the line that takes its place (the next one's first
+        field), or to the add button after the last line."""
+        index = self.items.index(item)
+        had_focus = item.isAncestorOf(QApplication.focusWidget())
         self.items.remove(item)
+        if had_focus:
+            after = self.items[index].keys[0] if index < len(self.items) else self.add_button
+            after.setFocus(Qt.FocusReason.OtherFocusReason)
+        item.hide()  # a line added in this same turn would else be shown as a window of its own
         item.setParent(None)
         item.deleteLater()
+        self._order_keys()
         self.set_accessible(*self._spoken)  # the numbers after it move up
         self.changed.emit()
 
