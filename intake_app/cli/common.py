@@ -127,7 +127,9 @@ _TECHNICAL = ("reason", "part", "status", "kind", "problem")
 def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int:
     """Run a click group the way both ``intake`` and ``intake-server`` do: typed core
     errors are worded for a person (exit 2), never shown as a traceback; Click's own texts
-    (usage, help, usage errors) are in the person's language too (click_text)."""
+    (usage, help, usage errors) are in the person's language too (click_text). Anything
+    else is an internal error (exit 1): its type goes to the log, never its message or
+    traceback, which can carry the data it failed on (a database's error quotes the row)."""
     from ..errors import IntakeError
     from . import click_text
 
@@ -155,4 +157,8 @@ def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - a library's message or traceback can carry what it was given
+        log.warning("internal error in %s", prog_name, exc_info=exc)  # the type only (logsetup); INTAKE_LOG shows it
+        click.echo(i18n.t("cli.error_prefix") + " " + i18n.t("error.internal"), err=True)
+        return 1
     return 0

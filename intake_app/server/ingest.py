@@ -134,6 +134,24 @@ def check_revision(rev: dict, server_today: date) -> None:
         raise RevisionInvalid(revision_id=rid, problems=[f"{p.field}:{p.rule}" for p in exc.problems][:50]) from None
 
 
+def _has_nul(value: Any) -> bool:
+    if type(value) is str:
+        return "\x00" in value
+    if type(value) is dict:
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if type(value) is list:
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def check_audit_entry(entry: dict) -> None:
+    """A device audit entry is stored as received, but it must be storable: a NUL character
+    (which no laptop writes: details are codes and ids) cannot be kept in PostgreSQL's JSON,
+    and would fail the whole bundle later with a database error on one backend only."""
+    if _has_nul(entry):
+        raise BundlePayloadMalformed(problem="audit_entry")
+
+
 # --- the ingestor --------------------------------------------------------------------
 class Ingestor:
     def __init__(self, engine: Engine, keystore: KeyStore, *, max_payload_bytes: int = 256 * 1024 * 1024) -> None:
@@ -183,6 +201,8 @@ class Ingestor:
         server_today = datetime.now(timezone.utc).date()
         for rev in opened.revisions:
             check_revision(rev, server_today)
+        for entry in opened.audit:
+            check_audit_entry(entry)
         return self._store(opened, digest, source)
 
     def _fold_when_due(self) -> None:

@@ -88,3 +88,21 @@ def test_the_console_shows_no_warnings_unless_asked(tmp_path, passphrase_file):
     assert quiet.stderr == ""
     loud = init(tmp_path / "dos", INTAKE_LOG="WARNING")
     assert loud.returncode == 0 and "WARNING" in loud.stderr and "INTAKE_TEST_FAST_KDF" in loud.stderr
+
+
+def test_an_unexpected_error_is_worded_without_its_message(intake, vault, home, passphrase_file, monkeypatch):
+    """Anything the CLI does not expect (a library's error) says "internal error" and exits 1:
+    its message and traceback can quote the data it failed on (a database's error quotes the
+    row), so neither reaches the screen; the log keeps the type only."""
+    from intake_app.vault import Vault
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("fila: Ficticia Zqcanary ZQ998877 1987-03-14")
+
+    vault.close()
+    monkeypatch.setattr(Vault, "save_case", fail)
+    code, stdout, err = intake("--home", home, "--passphrase-file", passphrase_file, "case", "add", "--json",
+                               ROOT / "resources" / "samples" / "intake-adult-woman.json")
+    assert code == 1 and stdout == ""
+    assert "Ocurrió un error interno" in err
+    assert "Zqcanary" not in err and "ZQ998877" not in err and "Traceback" not in err

@@ -288,3 +288,19 @@ def test_a_rotation_with_the_database_down_leaves_the_key_file_as_it_was(tmp_pat
         rotate_audited(gone, keystore, "operator")
     assert Path(settings.key_path).read_bytes() == before
     assert len(KeyStore.open(Path(settings.key_path), passphrase=KEY_PASSPHRASE).keys().hpke_keys) == 1
+
+
+def test_an_audit_entry_no_database_can_store_is_refused_whole(srv, device_factory):
+    """A NUL in a device audit entry (no laptop writes one) cannot be kept in PostgreSQL's
+    JSON: it was a database error there (a 500 online, a traceback at import, carrying the
+    row) and accepted on SQLite. Both refuse it now, as a malformed payload, storing nothing."""
+    from intake_app.bundle.errors import BundlePayloadMalformed
+
+    dev = srv.enroll(device_factory())
+    rev = dev.revision()
+    entry = dev.audit_entry(rev)
+    entry["detail"] = {"note": "ficticio\x00"}
+    with pytest.raises(BundlePayloadMalformed) as info:
+        srv.ingestor().ingest(dev.bundle([rev], [entry], sequence=1))
+    assert info.value.params["problem"] == "audit_entry"
+    assert srv.count("revisions") == 0 and srv.count("bundles") == 0 and srv.count("device_audit") == 0
