@@ -66,8 +66,14 @@ def request_message(purpose: str, token: bytes) -> bytes:
     return _MESSAGE_PREFIX + purpose.encode("ascii") + b"\0" + token
 
 
-def sign_request(keys: SigningKeys, purpose: str, token: bytes) -> bytes:
-    private = ed25519.Ed25519PrivateKey.from_private_bytes(keys.ed25519_seed)
+def read_key(keys: SigningKeys) -> ed25519.Ed25519PrivateKey:
+    """The one key a signed read needs: what a long-lived holder (the background sync
+    thread, a client) keeps instead of both device seeds (the ML-DSA one signs bundles only)."""
+    return ed25519.Ed25519PrivateKey.from_private_bytes(keys.ed25519_seed)
+
+
+def sign_request(key: SigningKeys | ed25519.Ed25519PrivateKey, purpose: str, token: bytes) -> bytes:
+    private = key if isinstance(key, ed25519.Ed25519PrivateKey) else read_key(key)
     return private.sign(request_message(purpose, token))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import msgpack
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from ..bundle import device_auth
 from ..bundle.keys import SigningKeys
@@ -58,10 +59,12 @@ class SyncClient:
         self.base = server_url.rstrip("/")
         self.http = httpx.Client(base_url=self.base, timeout=timeout, transport=transport,
                                  headers={"User-Agent": "intake-device/1"}, follow_redirects=False)
-        self._device: tuple[str, SigningKeys] | None = None
+        self._device: tuple[str, ed25519.Ed25519PrivateKey] | None = None
 
-    def sign_as(self, device_id: str, keys: SigningKeys) -> "SyncClient":
-        self._device = (device_id, keys)
+    def sign_as(self, device_id: str, keys: SigningKeys | ed25519.Ed25519PrivateKey) -> "SyncClient":
+        """Sign reads as this device; only its Ed25519 key is kept (device_auth.read_key)."""
+        key = keys if isinstance(keys, ed25519.Ed25519PrivateKey) else device_auth.read_key(keys)
+        self._device = (device_id, key)
         return self
 
     def close(self) -> None:

@@ -23,7 +23,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ..bundle.keys import SigningKeys
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from ..bundle import device_auth
 from ..errors import IntakeError
 from . import outbox, state
 from .client import SyncClient, apply_receipt_list, backoff_delay, first_unacknowledged
@@ -230,10 +232,12 @@ class SyncService:
             self._queue.pop(sequence, None)
 
 
-def _start_cycle(vault) -> tuple[str, SigningKeys, int]:
+def _start_cycle(vault) -> tuple[str, ed25519.Ed25519PrivateKey, int]:
+    """What a cycle needs from the vault: the thread holds the Ed25519 key its signed reads
+    need, never the device seeds (bundles are built and signed inside vault calls)."""
     state.check_not_revoked(vault)
     state.require_server_info(vault)
-    return vault.device_id, vault.device_keys(), first_unacknowledged(vault)
+    return vault.device_id, device_auth.read_key(vault.device_keys()), first_unacknowledged(vault)
 
 
 def _prepare_uploads(vault) -> list[tuple[int, bytes]]:

@@ -277,3 +277,41 @@ def test_revoked_bundle_post_is_refused_with_device_revoked(real_server, vault):
     with pytest.raises(DeviceRevoked):
         push(vault, real_server.url, client=RevokeAfterStatus(real_server.url))
     assert vault.meta("sync.revoked") is not None
+
+
+def test_the_sync_thread_holds_the_read_key_only(real_server, vault):
+    """A cycle signs its reads with the device's Ed25519 key; the ML-DSA seed (bundles only,
+    signed inside vault calls) never leaves the vault for the thread or its HTTP client."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from intake_app.bundle.keys import SigningKeys
+    from intake_app.sync import service as service_mod
+    from intake_app.sync.client import SyncClient
+
+    real_server.enroll(vault)
+    _save(vault, 1)
+    held = []
+    real_start = service_mod._start_cycle
+
+    class Recording(SyncClient):
+        def sign_as(self, device_id, keys):
+            held.append(keys)
+            out = super().sign_as(device_id, keys)
+            held.append(self._device[1])
+            return out
+
+    def start(v):
+        out = real_start(v)
+        held.extend(out)
+        return out
+
+    svc = SyncService(DirectVaultCall(vault), real_server.url, client_factory=Recording, interval=60)
+    service_mod._start_cycle, saved_start = start, service_mod._start_cycle
+    try:
+        svc._cycle()
+    finally:
+        service_mod._start_cycle = saved_start
+    assert push(vault, real_server.url).revisions == 0  # the cycle delivered the case
+    seed = vault.device_keys().mldsa65_seed
+    assert not any(isinstance(h, SigningKeys) or h == seed for h in held)
+    assert sum(isinstance(h, ed25519.Ed25519PrivateKey) for h in held) >= 2
