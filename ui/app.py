@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 
+DEMO_PREFIX = "intake-demo-"  # then the process id, "-", tempfile's random part
+DEMO_NAME = re.compile(re.escape(DEMO_PREFIX) + r"(\d+)-.+")
+QUIT_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")  # a shutdown or `kill`, Ctrl+C, the terminal closed
+SIGNAL_CHECK_MS = 200
 DEMO_OFFICER = "demo"
 DEMO_PASSPHRASE = "frase demo ficticia"
 DEMO_CASES = 300
@@ -78,6 +84,53 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         return p.parse_args(argv)
 
 
+def remove_stale_demo_folders(folder: str | os.PathLike | None = None) -> int:
+    """Remove demo folders (known passphrase, typed training data) of runs that are gone:
+    killed (SIGKILL, Windows' End task) or cut by a power loss before they could clean up.
+    ``intake-demo-PID-*`` folders of this user whose process is not running; a recycled
+    PID keeps one until that process ends too. Returns how many went."""
+    from intake_app.fsutil import pid_alive
+
+    root = Path(folder or tempfile.gettempdir())
+    removed = 0
+    with suppress(OSError):
+        for entry in os.scandir(root):
+            match = DEMO_NAME.fullmatch(entry.name)
+            if not match or not entry.is_dir(follow_symlinks=False) or pid_alive(int(match.group(1))):
+                continue
+            if hasattr(os, "getuid") and entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue  # another user's: not ours to judge
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def quit_on_signals(app) -> None:
+    """SIGTERM, SIGINT and SIGHUP close the windows (the draft is kept) and end the event
+    loop with 128 + the signal's number, so ``main``'s cleanup runs. Python runs a signal
+    handler only when it has control: a timer gives it a turn while Qt waits. A signal
+    that comes before the loop starts is acted on as soon as it does. (Windows has no
+    SIGTERM to catch: a killed demo's folder goes at the next launch.)"""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def stop(code: int) -> None:
+        app.closeAllWindows()
+        app.exit(code)
+
+    def handler(signum, _frame) -> None:
+        QTimer.singleShot(0, lambda: stop(128 + signum))
+
+    for name in QUIT_SIGNALS:
+        if hasattr(signal, name):
+            with suppress(ValueError):  # not the main thread: leave the signals alone
+                signal.signal(getattr(signal, name), handler)
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(SIGNAL_CHECK_MS)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from intake_app.fsutil import restrict_umask
@@ -105,26 +158,30 @@ def main(argv: list[str] | None = None) -> int:
     style.apply(app)
     install_qt_translations(i18n.language())
 
+    quit_on_signals(app)  # before the demo folder exists
+    remove_stale_demo_folders()
     demo_dir = None
     demo = None
-    if args.demo:
-        demo_dir = tempfile.mkdtemp(prefix="intake-demo-")
-        home = data_home(demo_dir)
-        demo = {"officer": DEMO_OFFICER, "passphrase": DEMO_PASSPHRASE, "cases": args.demo_cases}
-    else:
-        home = data_home(args.home)
-
-    from .mainwindow import MainWindow
-
-    window = MainWindow(home, demo, args.lang)
-    if args.smoke_test:
-        window.ready.connect(lambda: QTimer.singleShot(0, window.close))
-        window.ready.connect(lambda: print("smoke-test: ready", flush=True))
-    window.show()
+    window = None
     try:
+        if args.demo:
+            demo_dir = tempfile.mkdtemp(prefix=f"{DEMO_PREFIX}{os.getpid()}-")
+            home = data_home(demo_dir)
+            demo = {"officer": DEMO_OFFICER, "passphrase": DEMO_PASSPHRASE, "cases": args.demo_cases}
+        else:
+            home = data_home(args.home)
+
+        from .mainwindow import MainWindow
+
+        window = MainWindow(home, demo, args.lang)
+        if args.smoke_test:
+            window.ready.connect(lambda: QTimer.singleShot(0, window.close))
+            window.ready.connect(lambda: print("smoke-test: ready", flush=True))
+        window.show()
         return app.exec()
     finally:
-        window.backend.shutdown()
+        if window is not None:
+            window.backend.shutdown()
         if demo_dir:
             shutil.rmtree(demo_dir, ignore_errors=True)
 

@@ -9,13 +9,16 @@ the reason, and nothing is printed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+    QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
     QWidget,
 )
 
+from .file_dialogs import ask_save_path
 from .text import lang, tr
 from .widgets import ElidedComboBox, busy_bar, heading, message_label, muted, show_message
 
@@ -246,14 +249,10 @@ class PrintDialog(QDialog):
         self.backend.op(job, self).success(paint).failure(self._refused).run()
 
     def _save(self) -> None:
-        dialog = QFileDialog(self, tr("ui.print.save_title"))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilter(tr("ui.print.pdf_filter"))
-        dialog.setDefaultSuffix("pdf")
-        dialog.selectFile(f"{self.record.case_id}.pdf")  # the case id only: never a name
-        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
-            return
-        self.save_to(dialog.selectedFiles()[0])
+        path = ask_save_path(self, tr("ui.print.save_title"), tr("ui.print.pdf_filter"),
+                             f"{self.record.case_id}.pdf")  # the case id only: never a name
+        if path:
+            self.save_to(path)
 
     def save_to(self, path: str) -> None:
         case_id, opts = self.record.case_id, self.options()
@@ -269,4 +268,15 @@ class PrintDialog(QDialog):
             show_message(self.message, tr("ui.print.saved"), "ok")
             self.done.emit("saved")
 
-        self.backend.op(job, self).success(saved).failure(self._refused).run()
+        self.backend.op(job, self).success(saved).failure(lambda err: self._save_failed(err, path)).run()
+
+    def _save_failed(self, err: BaseException, path: str) -> None:
+        """The folder is missing or read-only: worded as the CLI words it (not "internal
+        error", never the temporary name); the preview stays for another folder."""
+        if not isinstance(err, OSError) or err.filename is None or Path(err.filename).parent != Path(path).parent:
+            self._refused(err)
+            return
+        self.busy.hide()
+        text = tr("print.cli.out_unwritable", path=path)
+        show_message(self.message, text)
+        self.refused.emit(text)

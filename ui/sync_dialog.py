@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
     QVBoxLayout,
 )
 
 from intake_app.timefmt import local_time_iso
 
+from .file_dialogs import ask_folder
 from .text import error_text, tr
 from .widgets import heading, message_label, muted, show_message
 
@@ -111,7 +112,7 @@ class SyncDialog(QDialog):
 
     # --- jobs ---------------------------------------------------------------------------------
     def _folder(self, then) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr("ui.syncdlg.choose_folder"))
+        folder = ask_folder(self, tr("ui.syncdlg.choose_folder"))
         if folder:
             then(folder)
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QButtonGroup, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QRadioButton, QVBoxLayout, QWizard, QWizardPage,
 )
 
+from .file_dialogs import ask_folder
 from .text import tr
 from .widgets import message_label, muted, show_message
 
@@ -148,7 +149,7 @@ class _DevicePage(QWizardPage):
             w.setEnabled(on)
 
     def _choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr("ui.syncdlg.choose_folder"))
+        folder = ask_folder(self, tr("ui.syncdlg.choose_folder"))
         if folder:
             self.folder.setText(folder)
 

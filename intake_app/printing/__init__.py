@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import i18n
-from ..fsutil import atomic_write
+from ..fsutil import atomic_write, remove_stale_parts
 from .errors import PrintCodeMalformed, PrintError, PrintRefused
 from .summary import DEFAULT_PURPOSE, Summary, build_summary, check_options, decide
 from .verify import PrintCheck, PrintCode, make_code, verify_print
@@ -97,8 +97,11 @@ def render_summary(vault, case_id: str, copy: str = "official", recipient: str |
 
 def print_summary(vault, case_id: str, out: str | Path, copy: str = "official", recipient: str | None = None,
                   lang: str = "es", purpose: str = DEFAULT_PURPOSE) -> PrintResult:
-    """Write the PDF to ``out`` (atomically, 0600) and audit it; nothing else touches disk."""
+    """Write the PDF to ``out`` (atomically, 0600) and audit it; nothing else touches disk.
+    A temporary twin left beside ``out`` by a process that died before its rename (a whole
+    plaintext copy) is removed first."""
     result = prepare(vault, case_id, copy, recipient, lang, purpose)
+    remove_stale_parts(Path(out))
     atomic_write(Path(out), result.pdf)
     _audit(vault, result, purpose, "file")
     return result

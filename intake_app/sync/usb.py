@@ -27,7 +27,7 @@ from pathlib import Path
 from ..bundle import ManifestEntry, build_manifest
 from ..bundle.errors import BundleError
 from ..errors import IntakeError
-from ..fsutil import PART_SUFFIX, atomic_write, fsync_dir
+from ..fsutil import PART_SUFFIX, atomic_write, fsync_dir, is_part_leftover
 from . import outbox, state
 from .errors import DeviceRevoked, NoReceipts, SyncDirFull, SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly
 from .receipts import Applied, apply_receipt
@@ -103,10 +103,6 @@ def check_dir(path: str | os.PathLike | None, write: bool) -> Path:
     return root
 
 
-def _is_leftover(name: str) -> bool:
-    return name.startswith(".") and name.endswith(PART_SUFFIX)
-
-
 def export_to(vault, target: str | os.PathLike) -> ExportReport:
     """Build what is pending and write every bundle without a receipt, then the manifest."""
     state.check_not_revoked(vault)
@@ -129,10 +125,10 @@ def export_to(vault, target: str | os.PathLike) -> ExportReport:
                                                       " AND state = 'delivered'", (state.chain(vault),))}
         for entry in os.scandir(dev_dir):
             m = BUNDLE_RE.match(entry.name)
-            if _is_leftover(entry.name) or (m and int(m.group(1)) in delivered):
+            if is_part_leftover(entry.name) or (m and int(m.group(1)) in delivered):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
-                removed += 0 if _is_leftover(entry.name) else 1
+                removed += 0 if is_part_leftover(entry.name) else 1
         for name, item in wanted.items():
             path = dev_dir / name
             if path.is_file() and path.stat().st_size == len(item.bundle) and path.read_bytes() == item.bundle:

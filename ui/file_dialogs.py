@@ -1,0 +1,77 @@
+"""File dialogs that leave nothing behind: Qt's own dialog (the desktop's GTK or Windows
+dialog keeps a list of recent files and folders), and Qt's history of it put back as it
+was (a folder may be named after a person). Every file dialog of the app goes through here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+
+
+QT_DIALOG_GROUP = "FileDialog"  # where QFileDialog keeps its history and last folder
+
+
+@contextmanager
+def file_dialogs_forgotten() -> Iterator[None]:
+    """Put Qt's file-dialog settings back as they were before the block. A QFileDialog, when
+    it is deleted, writes its history and last folder (a folder may be named after a
+    person) to Qt's own settings, shared by every Qt program: ``QtProject.conf`` in the
+    user's config folder, the registry on Windows. Nothing turns that off, so whatever
+    the block's dialogs wrote goes; other programs' entries stay."""
+    settings = QSettings(QSettings.Scope.UserScope, "QtProject")
+    existed = os.path.isfile(settings.fileName())
+    settings.beginGroup(QT_DIALOG_GROUP)
+    before = {key: settings.value(key) for key in settings.allKeys()}
+    del settings
+    try:
+        yield
+    finally:
+        settings = QSettings(QSettings.Scope.UserScope, "QtProject")
+        settings.remove(QT_DIALOG_GROUP)
+        for key, value in before.items():
+            settings.setValue(f"{QT_DIALOG_GROUP}/{key}", value)
+        settings.sync()
+        if not existed and not settings.allKeys() and os.path.isfile(settings.fileName()):
+            os.remove(settings.fileName())
+
+
+def ask_save_path(parent: QWidget, title: str, name_filter: str, suggested: str) -> str | None:
+    """The path the officer chose in a "save as" dialog, or None. Qt's own dialog, not the
+    desktop's (GTK's and Windows' keep a list of recent files and folders), deleted before
+    returning, inside :func:`file_dialogs_forgotten`: nothing of it stays on disk."""
+    import shiboken6
+
+    with file_dialogs_forgotten():
+        dialog = QFileDialog(parent, title)
+        try:
+            dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dialog.setNameFilter(name_filter)
+            dialog.setDefaultSuffix("pdf")
+            dialog.selectFile(suggested)
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            files = dialog.selectedFiles()
+        finally:
+            shiboken6.delete(dialog)  # Qt writes its settings now, inside the block
+    return files[0] if accepted and files else None
+
+
+def ask_folder(parent: QWidget, title: str) -> str | None:
+    """A folder the officer chose (a USB stick), or None; as :func:`ask_save_path`."""
+    import shiboken6
+
+    with file_dialogs_forgotten():
+        dialog = QFileDialog(parent, title)
+        try:
+            dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+            dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+            dialog.setFileMode(QFileDialog.FileMode.Directory)
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            files = dialog.selectedFiles()
+        finally:
+            shiboken6.delete(dialog)
+    return files[0] if accepted and files else None
