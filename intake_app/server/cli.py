@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from .. import i18n
-from ..cli.common import prompt_new_secret, set_language
+from ..cli.common import set_language
 from ..logsetup import setup_logging
 
 
@@ -48,21 +47,24 @@ class Ctx:
                 raise DatabaseNotReachable(db=redact_url(url)) from None
         return engine
 
-    def passphrase(self, confirm: bool = False) -> str:
+    def passphrase(self, confirm: bool = False, check=None) -> str:
+        """The key file's passphrase; with ``confirm`` a new one, asked twice and held to ``check``."""
+        prompt = i18n.t("server.prompt_key_passphrase")
+        if confirm:
+            return new_secret(self.passphrase_file, prompt, "server.passphrase_mismatch", check)
         if self.passphrase_file:
-            return Path(self.passphrase_file).read_text(encoding="utf-8").splitlines()[0]
-        if confirm:
-            return prompt_new_secret(i18n.t("server.prompt_key_passphrase"), i18n.t("server.prompt_repeat"),
-                                     i18n.t("server.passphrase_mismatch"))
-        return click.prompt(i18n.t("server.prompt_key_passphrase"), hide_input=True)
+            return first_line(self.passphrase_file)
+        return click.prompt(prompt, hide_input=True)
 
-    def password(self, confirm: bool = True) -> str:
-        if self.password_file:
-            return Path(self.password_file).read_text(encoding="utf-8").splitlines()[0]
+    def password(self, confirm: bool = True, prompt: str | None = None, check=None) -> str:
+        """A user's password; with ``confirm`` a new one, asked twice and held to ``check``.
+        ``prompt`` says whose it is."""
+        prompt = prompt or i18n.t("server.prompt_password")
         if confirm:
-            return prompt_new_secret(i18n.t("server.prompt_password"), i18n.t("server.prompt_repeat"),
-                                     i18n.t("server.password_mismatch"))
-        return click.prompt(i18n.t("server.prompt_password"), hide_input=True)
+            return new_secret(self.password_file, prompt, "server.password_mismatch", check)
+        if self.password_file:
+            return first_line(self.password_file)
+        return click.prompt(prompt, hide_input=True)
 
     def keystore(self):
         from ..bundle.serverkeys import KEY_ENV
@@ -72,6 +74,33 @@ class Ctx:
         if os.environ.get(KEY_ENV):
             return KeyStore.open(path)
         return KeyStore.open(path, passphrase=self.passphrase())
+
+
+def first_line(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8").splitlines()[0]
+
+
+def new_secret(path: str | None, prompt: str, mismatch_key: str, check=None) -> str:
+    """A new secret from a file (held to ``check``: refused, exit 2) or typed: asked until it
+    passes ``check`` (its refusal worded, then asked again), then once more to confirm it."""
+    from ..errors import IntakeError
+
+    if path:
+        value = first_line(path)
+        if check is not None:
+            check(value)
+        return value
+    while True:
+        value = click.prompt(prompt, hide_input=True)
+        if check is not None:
+            try:
+                check(value)
+            except IntakeError as err:
+                click.echo(i18n.describe_error(err), err=True)
+                continue
+        if click.prompt(i18n.t("server.prompt_repeat"), hide_input=True) == value:
+            return value
+        click.echo(i18n.t(mismatch_key), err=True)
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
@@ -100,22 +129,6 @@ def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
 
 
 @cli.command()
-@click.option("--admin", "admin_name", default="admin", show_default=True, help="Primer administrador / first administrator.")
-@pass_ctx
-def init(c: Ctx, admin_name: str) -> None:
-    """Crear base de datos, llaves y primer administrador / create database, keys, first administrator."""
-    from .db import redact_url
-    from .setup import init_server
-
-    passphrase = c.passphrase(confirm=True)
-    password = c.password()
-    settings, keystore = init_server(c.home, db_url=c.db, passphrase=passphrase, admin_username=admin_name,
-                                     admin_password=password)
-    click.echo(i18n.t("server.initialized", home=str(c.home), db=redact_url(settings.db_url),
-                      fingerprint=keystore.keys().signing_public.fingerprint()))
-
-
-@cli.command()
 @pass_ctx
 def migrate(c: Ctx) -> None:
     """Actualizar el esquema de la base de datos / upgrade the database schema."""
@@ -124,36 +137,6 @@ def migrate(c: Ctx) -> None:
     engine = c.engine(check=False)
     upgrade(engine)
     click.echo(i18n.t("server.migrated", revision=current_revision(engine) or head_revision()))
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--trusted-proxy", "trusted", default="127.0.0.1", show_default=True,
-              help="Proxy de TLS cuyas cabeceras X-Forwarded-* se creen (IPs separadas por comas) / "
-                   "TLS proxy whose X-Forwarded-* headers are trusted (comma-separated IPs).")
-@pass_ctx
-def serve(c: Ctx, host: str, port: int, workers: int, trusted: str) -> None:
-    """Servir la API / serve the API (uvicorn)."""
-    import uvicorn
-
-    from ..bundle.serverkeys import KEY_ENV
-    from .config import DB_ENV, HOME_ENV
-    from .db import redact_url
-
-    settings = c.settings()
-    c.engine().dispose()  # database reachable and at the current schema, or a clear error now
-    keystore = c.keystore()  # the passphrase is asked once; workers get the derived key
-    os.environ[KEY_ENV] = keystore.file_key.hex()
-    os.environ[HOME_ENV] = str(c.home)
-    if c.db:
-        os.environ[DB_ENV] = c.db
-    click.echo(i18n.t("server.serving", host=host, port=port, workers=workers, db=redact_url(settings.db_url)))
-    # log_config=None: uvicorn's own loggers (its error log prints tracebacks) go through the
-    # root handler and its privacy filter instead of handlers of their own
-    uvicorn.run("intake_app.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True, forwarded_allow_ips=trusted, log_config=None)
 
 
 @cli.command(name="import")
@@ -182,6 +165,8 @@ def print_summary(summary) -> None:
     for item in summary.items:
         if item.outcome == "refused":  # worded; the code itself is in the audit log
             reason = i18n.describe_code(item.code, item.params) if item.code else ""
+            if item.code == "device_revoked":  # the office's words, not the laptop's ("your vault is locked")
+                reason = t("server.import_device_revoked", device=item.params.get("device_id", item.device_id))
             click.echo(t("server.import_refused", file=item.file, reason=reason))
         else:
             click.echo(t("server.import_" + item.outcome, file=item.file, device=item.device_id, sequence=item.sequence,
@@ -189,87 +174,10 @@ def print_summary(summary) -> None:
     for device_id, gaps in summary.gaps.items():
         click.echo(t("server.import_gap", device=device_id, sequences=", ".join(map(str, gaps[:50]))))
     for device_id, fingerprint, status in summary.enrollments:
-        click.echo(t("server.import_enrollment", device=device_id, fingerprint=fingerprint,
-                     status=t("server.device_state." + status)))
+        key = "server.import_enrollment_revoked" if status == "revoked" else "server.import_enrollment"
+        click.echo(t(key, device=device_id, fingerprint=fingerprint, status=t("server.device_state." + status)))
     if summary.statuses:
         click.echo(t("server.import_statuses", count=len(summary.statuses)))
-
-
-# --- users ------------------------------------------------------------------------------
-@cli.group()
-def user() -> None:
-    """Usuarios / users."""
-
-
-@user.command(name="add")
-@click.argument("username")
-@click.option("--role", required=True, type=click.Choice(("administrator", "supervisor", "analyst", "auditor")))
-@click.option("--institution", default=None, help="Código de institución / institution code (eri, uia, …).")
-@pass_ctx
-def user_add(c: Ctx, username: str, role: str, institution: str | None) -> None:
-    from .auth import add_user
-
-    add_user(c.engine(), c.settings(), username, c.password(), role, institution, actor="operator")
-    click.echo(i18n.t("server.user_added", username=username, role=i18n.t("role." + role)))
-
-
-@user.command(name="list")
-@pass_ctx
-def user_list(c: Ctx) -> None:
-    from .auth import list_users
-
-    users = list_users(c.engine())
-    if not users:
-        click.echo(i18n.t("server.user_list_empty"))
-        return
-    click.echo(i18n.t("server.user_list_header"))
-    for u in users:
-        state = i18n.t("server.state_disabled") if u["disabled"] else i18n.t("server.state_enabled")
-        if u["locked_until"] is not None and not u["disabled"] and u["locked_until"] > datetime.now(timezone.utc):
-            state = i18n.t("server.state_locked")
-        click.echo(f"{u['username']}\t{i18n.t('role.' + u['role'])}\t{u['institution'] or '-'}\t{state}")
-
-
-@user.command(name="disable")
-@click.argument("username")
-@pass_ctx
-def user_disable(c: Ctx, username: str) -> None:
-    from .auth import set_disabled
-
-    set_disabled(c.engine(), username, True, actor="operator")
-    click.echo(i18n.t("server.user_disabled", username=username))
-
-
-@user.command(name="enable")
-@click.argument("username")
-@pass_ctx
-def user_enable(c: Ctx, username: str) -> None:
-    from .auth import set_disabled
-
-    set_disabled(c.engine(), username, False, actor="operator")
-    click.echo(i18n.t("server.user_enabled", username=username))
-
-
-@user.command(name="unlock")
-@click.argument("username")
-@pass_ctx
-def user_unlock(c: Ctx, username: str) -> None:
-    """Levantar el bloqueo por intentos fallidos / lift a lockout after failed sign-ins."""
-    from .auth import unlock
-
-    unlock(c.engine(), username, actor="operator")
-    click.echo(i18n.t("server.user_unlocked", username=username))
-
-
-@user.command(name="password")
-@click.argument("username")
-@pass_ctx
-def user_password(c: Ctx, username: str) -> None:
-    """Poner una contraseña nueva (cierra sus sesiones) / set a new password (ends their sessions)."""
-    from .auth import set_password
-
-    set_password(c.engine(), c.settings(), username, c.password(), actor="operator")
-    click.echo(i18n.t("server.user_password_set", username=username))
 
 
 # --- keys, backup, audit -------------------------------------------------------------------
@@ -291,6 +199,8 @@ def keys_rotate(c: Ctx) -> None:
 @keys.command(name="show")
 @pass_ctx
 def keys_show(c: Ctx) -> None:
+    """Huella y llave actual (pide la frase de paso: el archivo de llaves está cifrado entero) / fingerprint and
+    current key (asks for the passphrase: the key file is encrypted as a whole)."""
     k = c.keystore().keys()
     click.echo(i18n.t("server.keys_show", fingerprint=k.signing_public.fingerprint(), key_id=k.current.key_id,
                       count=len(k.key_ids)))
@@ -362,7 +272,19 @@ def restore_cmd(c: Ctx, backup_dir: str) -> None:
             count = conn.execute(select(func.count()).select_from(Revision.__table__)).scalar_one()
     finally:
         engine.dispose()
-    click.echo(i18n.t("server.restore_done", home=str(c.home), revisions=count))
+    click.echo(i18n.t("server.restore_done", home=str(c.home), revisions=count, command=serve_command(c)))
+
+
+def serve_command(c: Ctx) -> str:
+    """How to start the server just restored: with its ``--home`` unless it is the default
+    one (``server.json`` there names the database)."""
+    import shlex
+
+    from .config import default_home
+
+    if c.home == default_home():
+        return "intake-server serve"
+    return f"intake-server --home {shlex.quote(str(c.home))} serve"
 
 
 @cli.group(name="audit")
@@ -396,10 +318,16 @@ def audit_verify_devices(c: Ctx, device_id: str | None) -> None:
         raise DeviceAuditBroken(device=broken.device_id, seq=broken.seq)
 
 
+from .cli_db import register as _register_db  # noqa: E402  (db move)
 from .cli_device import register as _register_device  # noqa: E402  (device …)
+from .cli_setup import register as _register_setup  # noqa: E402  (init, serve)
+from .cli_user import register as _register_user  # noqa: E402  (user …)
 from .exchange.cli import register as _register_exchange  # noqa: E402  (exchange, export htcds)
 
+_register_db(cli)
 _register_device(cli)
+_register_setup(cli)
+_register_user(cli)
 _register_exchange(cli)
 
 

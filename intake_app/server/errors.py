@@ -268,7 +268,7 @@ class DatabaseNotReachable(ServerError):
 
 
 class DeviceNotRevoked(ServerError):
-    """Only a revoked device can be reinstated. params: device_id, status."""
+    """Only a revoked device can be reinstated. params: device_id, reason (its state: the message words it)."""
 
     code = "device_not_revoked"
     status = 409
