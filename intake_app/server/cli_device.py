@@ -1,6 +1,7 @@
 """``intake-server device …``: enrollment decisions, revocation and reinstatement of field
 laptops, registered into the server's click group by :func:`register`. Devices are named by
-their ids only."""
+their ids only: the whole id, or a unique beginning of at least 8 characters (the laptop's
+``intake vault init`` prints the first 12)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,19 @@ import click
 from .. import i18n
 
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
+
+
+def full_id(engine, text: str) -> str:
+    """The device id ``text`` names (itself when it names none: the command then says the
+    server has no such laptop); an ambiguous beginning is refused with the candidates."""
+    from ..cli.common import Refused
+    from .devices import resolve_id
+
+    found = resolve_id(engine, text)
+    if len(found) > 1:
+        raise Refused(i18n.t("server.device_id_ambiguous", prefix=text, count=len(found),
+                             devices=", ".join(found[:5]) + (", …" if len(found) > 5 else "")))
+    return found[0] if found else text
 
 
 @click.group()
@@ -39,6 +53,29 @@ def device_list(c) -> None:
                    f"{utc_time_iso(iso(lease)) if lease else '-'}")
 
 
+@device.command(name="show")
+@click.argument("device_id")
+@pass_ctx
+def device_show(c, device_id: str) -> None:
+    """Un equipo en detalle / one laptop in detail."""
+    from ..codebook import load_codebook
+    from ..timefmt import utc_time_iso
+    from .devices import device_info, iso
+
+    settings, engine = c.settings(), c.engine()
+    d = device_info(engine, full_id(engine, device_id))
+    posts = load_codebook().vocab("border_posts")
+
+    def when(moment) -> str:
+        return utc_time_iso(iso(moment)) if moment else "-"
+
+    click.echo(i18n.t("server.device_show", device=d.device_id, state=i18n.t("server.device_state." + d.status),
+                      fingerprint=d.fingerprint, post=posts.label(d.post, i18n.language()) if d.post in posts
+                      else (d.post or "-"), requested=when(d.requested_at), approved=when(d.approved_at),
+                      revoked=when(d.revoked_at), contact=when(d.last_contact_at),
+                      lease=when(d.lease_until(settings.lease_days)) if d.status == "active" else "-"))
+
+
 @device.command(name="approve")
 @click.argument("device_id")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
@@ -49,8 +86,9 @@ def device_approve(c, device_id: str, directory: str | None) -> None:
     from .devices import approve
     from .usb import write_enrollment_response
 
-    settings = c.settings()
-    response = approve(c.engine(), c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
+    settings, engine = c.settings(), c.engine()
+    device_id = full_id(engine, device_id)
+    response = approve(engine, c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
     click.echo(i18n.t("server.device_approved", device=device_id))
     if directory:
         path = write_enrollment_response(Path(directory), device_id, response)
@@ -63,7 +101,9 @@ def device_approve(c, device_id: str, directory: str | None) -> None:
 def device_refuse(c, device_id: str) -> None:
     from .devices import refuse
 
-    refuse(c.engine(), device_id, actor="operator")
+    engine = c.engine()
+    device_id = full_id(engine, device_id)
+    refuse(engine, device_id, actor="operator")
     click.echo(i18n.t("server.device_refused", device=device_id))
 
 
@@ -89,7 +129,9 @@ def device_revoke(c, device_id: str) -> None:
     """Revocar un equipo perdido / revoke a lost laptop."""
     from .devices import revoke
 
-    revoke(c.engine(), device_id, actor="operator")
+    engine = c.engine()
+    device_id = full_id(engine, device_id)
+    revoke(engine, device_id, actor="operator")
     click.echo(i18n.t("server.device_revoked", device=device_id))
 
 
@@ -104,6 +146,7 @@ def device_reinstate(c, device_id: str, directory: str | None) -> None:
     from .usb import write_status
 
     engine = c.engine()
+    device_id = full_id(engine, device_id)
     reinstate(engine, device_id, actor="operator")
     click.echo(i18n.t("server.device_reinstated", device=device_id))
     if directory:

@@ -1,7 +1,10 @@
 """The server's settings: one JSON file in the server's home folder.
 
 ``intake-server --home DIR init`` writes ``DIR/server.json`` (database URL, key file
-name, limits) and ``DIR/server.keys`` (the encrypted key file). The home comes from
+name, limits) and ``DIR/server.keys`` (the encrypted key file). A SQLite database inside
+the home is written as a path relative to it (``sqlite:///server.sqlite3``) and resolved
+against the home when read, so a copied home uses its own copy of the database (an
+absolute path written by an older version is still read as it is). The home comes from
 ``--home``, else ``INTAKE_SERVER_HOME``, else the per-OS data folder. The database URL
 may be overridden by ``--db`` or ``INTAKE_SERVER_DB`` (so a password need not be
 written to the file). Nothing secret is stored in ``server.json``.
@@ -31,6 +34,11 @@ def server_home(override: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(HOME_ENV)
     if env:
         return Path(env).expanduser().resolve()
+    return default_home()
+
+
+def default_home() -> Path:
+    """The home without ``--home`` or ``INTAKE_SERVER_HOME``: the per-OS data folder."""
     return Path(platformdirs.user_data_dir("intake-server", appauthor=False))
 
 
@@ -44,6 +52,37 @@ def without_password(db_url: str) -> str:
 
 def sqlite_url(home: Path) -> str:
     return f"sqlite:///{home / 'server.sqlite3'}"
+
+
+def _sqlite_file(db_url: str):
+    """(parsed URL, database path) for a SQLite file URL; (URL or None, None) otherwise."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return url, None
+    return url, Path(url.database)
+
+
+def home_relative(home: Path, db_url: str) -> str:
+    """The URL as ``server.json`` keeps it: a SQLite file inside ``home`` relative to it."""
+    url, path = _sqlite_file(db_url)
+    if path is None or not path.is_absolute():
+        return db_url
+    try:
+        inside = path.relative_to(home)
+    except ValueError:
+        return db_url
+    return url.set(database=inside.as_posix()).render_as_string(hide_password=False)
+
+
+def home_resolved(home: Path, db_url: str) -> str:
+    """The URL as read from ``server.json``: a relative SQLite path is inside ``home``."""
+    url, path = _sqlite_file(db_url)
+    if path is None or path.is_absolute():
+        return db_url
+    return url.set(database=str(home / path)).render_as_string(hide_password=False)
 
 
 @dataclass(frozen=True)
@@ -71,7 +110,7 @@ class Settings:
         ~/.pgpass; or the whole URL comes in ``INTAKE_SERVER_DB`` at each start)."""
         data = asdict(self)
         data.pop("home")
-        data["db_url"] = without_password(self.db_url)
+        data["db_url"] = home_relative(self.home, without_password(self.db_url))
         return json.dumps(data, indent=2, sort_keys=True).encode()
 
     def save(self) -> None:
@@ -90,4 +129,6 @@ def load_settings(home: Path, db_url: str | None = None) -> Settings:
         raise ServerNotInitialized(home=str(home)) from None
     known = {f for f in Settings.__dataclass_fields__ if f != "home"}
     settings = Settings(home=home, **{k: v for k, v in data.items() if k in known})
+    if isinstance(settings.db_url, str):
+        settings = replace(settings, db_url=home_resolved(home, settings.db_url))
     return settings.with_db(db_url or os.environ.get(DB_ENV))

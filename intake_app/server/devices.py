@@ -182,7 +182,7 @@ def reinstate(engine: Engine, device_id: str, *, actor: str) -> None:
         if row is None:
             raise DeviceIdUnknown(device_id=device_id)
         if row.status != "revoked":
-            raise DeviceNotRevoked(device_id=device_id, status=row.status)
+            raise DeviceNotRevoked(device_id=device_id, reason=row.status)  # reason: the state, worded
         conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(
             status="active", revoked_at=None, revoked_by=None))
         audit.append(conn, actor, "device_reinstate", device_id)
@@ -253,6 +253,30 @@ def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_da
     return make_status(server_keys=keystore.keys(), device_id=device_id, revoked=revoked,
                        lease_until=iso(lease_until),
                        server_time=now.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"))
+
+
+MIN_PREFIX = 8
+
+
+def resolve_id(engine: Engine, given: str) -> list[str]:
+    """The device ids an administrator may mean by ``given``: itself if the server knows it,
+    else those starting with it when it has at least :data:`MIN_PREFIX` characters (the
+    laptop prints the first 12 of its id). Empty: none; more than one: ambiguous."""
+    with engine.connect() as conn:
+        if get_device(conn, given) is not None:
+            return [given]
+        if len(given) < MIN_PREFIX:
+            return []
+        starts = devices_t.c.device_id.startswith(given, autoescape=True)
+        return list(conn.execute(select(devices_t.c.device_id).where(starts).order_by(devices_t.c.device_id)).scalars())
+
+
+def device_info(engine: Engine, device_id: str) -> DeviceInfo:
+    with engine.connect() as conn:
+        row = get_device(conn, device_id)
+    if row is None:
+        raise DeviceIdUnknown(device_id=device_id)
+    return _info(row)
 
 
 def list_devices(engine: Engine) -> list[DeviceInfo]:

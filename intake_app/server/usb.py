@@ -11,7 +11,11 @@ Layout on the stick::
     intake-enroll/<device_id>.response                written here once approved
 
 Every bundle is verified and ingested on its own (one transaction each), in any order;
-a refused file harms nothing else. Receipts are the stored ones, so importing the same
+a refused file harms nothing else. A revoked laptop's stick is read by the office: a bundle
+the server already holds is reported as already received (with its stored receipt), a new
+one as refused because the device is revoked (``device_revoked``; the command line words it
+for the operator, not with the laptop's "your vault is locked"), and its enrollment request
+as the request of a revoked device, not of one with other keys. Receipts are the stored ones, so importing the same
 stick twice writes the same receipts and stores nothing twice. ``.part`` leftovers of a
 pulled stick are ignored.
 """
@@ -24,15 +28,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from ..bundle.enrollment import parse_and_verify_request
 from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevice
+from ..bundle.format import bundle_hash, read_header
 from ..bundle.manifest import parse_and_verify_manifest, read_manifest
 from ..errors import IntakeError
 from ..fsutil import PART_SUFFIX, atomic_write, secure_mkdir
 from . import devices
-from .errors import ImportDirEmpty, ImportDirMissing, ImportDirReadOnly
+from .errors import DeviceAlreadyEnrolled, DeviceRevokedError, ImportDirEmpty, ImportDirMissing, ImportDirReadOnly
 from .ingest import Ingestor, missing_sequences
+from .models import Bundle
 
 log = logging.getLogger(__name__)
 BUNDLES, RECEIPTS, ENROLL = "intake-bundles", "intake-receipts", "intake-enroll"
@@ -129,7 +137,7 @@ def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickC
             if path.name in checked:
                 summary.items.append(checked[path.name])
                 continue
-            item = _one_bundle(ingestor, path, rel, folder.name)
+            item = _one_bundle(engine, ingestor, path, rel, folder.name)
             summary.items.append(item)
             if item.outcome != "refused":
                 seen.add(item.device_id)
@@ -193,13 +201,17 @@ def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSu
     return refused
 
 
-def _one_bundle(ingestor: Ingestor, path: Path, rel: str, folder_device: str) -> ImportItem:
+def _one_bundle(engine: Engine, ingestor: Ingestor, path: Path, rel: str, folder_device: str) -> ImportItem:
     try:
         if path.stat().st_size > MAX_FILE:
             from .errors import UploadTooLarge
 
             raise UploadTooLarge(limit=MAX_FILE)
-        result = ingestor.ingest(path.read_bytes(), source="usb")
+        data = path.read_bytes()
+        result = ingestor.ingest(data, source="usb")
+    except DeviceRevokedError as exc:  # held already: nothing of it is lost; new: refused (worded for the office)
+        return _held(engine, data, rel) or ImportItem(folder_device, rel, "refused", code=exc.code,
+                                                      params=dict(exc.params))
     except IntakeError as exc:
         return ImportItem(folder_device, rel, "refused", code=exc.code,
                           params={k: v for k, v in exc.params.items() if k != "problems"} | (
@@ -209,6 +221,20 @@ def _one_bundle(ingestor: Ingestor, path: Path, rel: str, folder_device: str) ->
     outcome = "accepted" if result.status == "stored" else "already_had"
     return ImportItem(result.device_id, rel, outcome, result.sequence, revisions=result.revisions,
                       conflicts=result.conflicts, params={"receipt": result.receipt})
+
+
+def _held(engine: Engine, data: bytes, rel: str) -> ImportItem | None:
+    """A bundle of a revoked device the server already holds, byte for byte: already
+    received (nothing of it is lost), with the receipt it got then."""
+    bundles = Bundle.__table__
+    header = read_header(data)
+    with engine.connect() as conn:
+        row = conn.execute(select(bundles.c.bundle_hash, bundles.c.receipt, bundles.c.revision_count).where(
+            bundles.c.device_id == header.device_id, bundles.c.sequence == header.sequence)).first()
+    if row is None or row.receipt is None or bytes(row.bundle_hash) != bundle_hash(data):
+        return None
+    return ImportItem(header.device_id, rel, "already_had", header.sequence, revisions=row.revision_count,
+                      params={"receipt": bytes(row.receipt)})
 
 
 def _write_receipt(root: Path, item: ImportItem, ingestor: Ingestor) -> None:
@@ -238,7 +264,17 @@ def _write_status(engine: Engine, keystore, root: Path, device_id: str, summary:
 def _enrollment(engine: Engine, keystore, path: Path, root: Path, summary: ImportSummary, lease_days: int) -> None:
     rel = f"{ENROLL}/{path.name}"
     try:
-        request, status = devices.register_request(engine, path.read_bytes(), source="usb")
+        data = path.read_bytes()
+        request, status = devices.register_request(engine, data, source="usb")
+    except DeviceAlreadyEnrolled as exc:
+        request = parse_and_verify_request(data)  # it verified a moment ago
+        with engine.connect() as conn:
+            row = devices.get_device(conn, request.device_id)
+        if row is not None and row.status == "revoked" and devices.public_keys(row) == request.device_public:
+            summary.enrollments.append((request.device_id, request.fingerprint, "revoked"))
+        else:
+            summary.items.append(ImportItem(path.stem, rel, "refused", code=exc.code, params=dict(exc.params)))
+        return
     except IntakeError as exc:
         summary.items.append(ImportItem(path.stem, rel, "refused", code=exc.code, params=dict(exc.params)))
         return

@@ -108,3 +108,27 @@ def test_a_database_that_cannot_be_opened_is_worded_as_a_setting_to_fix(tmp_path
     assert main(["--home", str(home), "--db", missing, "--lang", "en", "user", "list"]) == 2
     err = capsys.readouterr().err
     assert "could not be opened" in err and "intake_no_existe_demo" in err and "clave-ficticia" not in err
+
+
+def test_device_commands_take_the_short_id_a_laptop_prints(srv, device_factory, tmp_path, capsys):
+    from intake_app.server import devices
+
+    one = device_factory("lap-prefijo")  # lap-prefijo-001
+    devices.register_request(srv.engine, one.enrollment_request(), source="test")
+    assert cli(srv, tmp_path, "device", "show", "lap-prefi") == 0  # 9 characters, one laptop
+    out = capsys.readouterr().out
+    assert f"Laptop: {one.device_id}" in out and one.keys.public().fingerprint() in out
+    assert "State: pending" in out
+    assert cli(srv, tmp_path, "device", "approve", "lap-prefijo-0") == 0
+    assert f"{one.device_id}" in capsys.readouterr().out
+    for verb in ("revoke", "reinstate"):
+        assert cli(srv, tmp_path, "device", verb, "lap-prefijo") == 0
+        assert one.device_id in capsys.readouterr().out
+    assert cli(srv, tmp_path, "device", "show", "lap-pre") == 2  # under 8 characters: the whole id only
+    assert "no laptop with the id lap-pre" in capsys.readouterr().err
+    two = device_factory("lap-prefijo")  # lap-prefijo-002
+    devices.register_request(srv.engine, two.enrollment_request(), source="test")
+    assert cli(srv, tmp_path, "device", "refuse", "lap-prefijo-00") == 2
+    err = capsys.readouterr().err
+    assert '"lap-prefijo-00" is the start of 2 laptops' in err and two.device_id in err
+    assert cli(srv, tmp_path, "device", "refuse", two.device_id) == 0  # the whole id is never ambiguous

@@ -84,3 +84,23 @@ def test_import_summary_is_worded(srv, device_factory, tmp_path):
 def test_a_wrong_key_file_passphrase_is_worded_by_its_source(srv, tmp_path):
     code, _, err = spanish(srv, tmp_path, "keys", "show", passphrase="frase equivocada ficticia")
     assert code == 2 and "la frase de paso no es correcta" in err and "(passphrase)" not in err
+
+
+def test_a_revoked_laptops_stick_is_worded_for_the_office(srv, device_factory, tmp_path):
+    from .test_usb_import import revoked_laptop_stick
+
+    dev, stick = revoked_laptop_stick(srv, device_factory, tmp_path)
+    code, out, _ = spanish(srv, tmp_path, "import", stick)
+    assert code == 1  # the new bundle was not received
+    assert "Importación: 0 aceptados, 1 ya recibido, 1 rechazado." in out
+    assert f"ya recibido: intake-bundles/{dev.device_id}/00000001.bundle" in out
+    assert f"el equipo {dev.device_id} está revocado, así que este lote nuevo no se recibió" in out
+    assert f"«intake-server device reinstate {dev.device_id}»" in out
+    assert "bóveda" not in out and "lleve el equipo" not in out  # the laptop's words, not the office's
+    assert "el equipo está revocado (mismas llaves)" in out and "otras llaves" not in out
+
+
+def test_a_device_state_is_worded_not_coded(srv, device_factory, tmp_path):
+    dev = srv.enroll(device_factory())
+    code, _, err = spanish(srv, tmp_path, "device", "reinstate", dev.device_id)
+    assert code == 2 and f"El equipo {dev.device_id} no está revocado (está activo)" in err and "active" not in err

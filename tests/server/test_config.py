@@ -19,4 +19,5 @@ def test_server_json_never_holds_the_database_password(tmp_path):
     assert load_settings(tmp_path / "home", url).db_url == url  # --db / INTAKE_SERVER_DB at each start
     plain = Settings(home=tmp_path / "h2", db_url=f"sqlite:///{tmp_path / 'h2' / 'server.sqlite3'}")
     plain.save()
-    assert json.loads((tmp_path / "h2" / "server.json").read_text())["db_url"] == plain.db_url
+    assert json.loads((tmp_path / "h2" / "server.json").read_text())["db_url"] == "sqlite:///server.sqlite3"
+    assert load_settings(tmp_path / "h2").db_url == plain.db_url  # inside the home: kept relative to it

@@ -186,3 +186,36 @@ def test_missing_empty_and_read_only_dirs(srv, device_factory, tmp_path):
         finally:
             src.chmod(0o755)
     assert srv.count("revisions") == 0
+
+
+def revoked_laptop_stick(srv, device_factory, tmp_path):
+    """A stick from a laptop revoked after its first bundle was imported: that bundle again,
+    a new one made before it learned of the revocation, and its enrollment request."""
+    dev = srv.enroll(device_factory())
+    stick = tmp_path / "stick"
+    put(stick, dev, 1, dev.new_bundle(2)[0])
+    assert run(srv, stick).count("accepted") == 1
+    devices.revoke(srv.engine, dev.device_id, actor="test")
+    put(stick, dev, 2, dev.new_bundle(1)[0])
+    manifest(stick, dev)
+    (stick / "intake-enroll").mkdir()
+    (stick / "intake-enroll" / f"{dev.device_id}.request").write_bytes(dev.enrollment_request())
+    return dev, stick
+
+
+def test_a_revoked_laptops_stick_tells_held_from_refused(srv, device_factory, tmp_path):
+    dev, stick = revoked_laptop_stick(srv, device_factory, tmp_path)
+    before = (stick / "intake-receipts" / dev.device_id / "00000001.receipt").read_bytes()
+    summary = run(srv, stick)
+    got = outcomes(summary)
+    assert got[f"intake-bundles/{dev.device_id}/00000001.bundle"] == ("already_had", None)  # nothing lost
+    assert got[f"intake-bundles/{dev.device_id}/00000002.bundle"] == ("refused", "device_revoked")
+    assert summary.enrollments == [(dev.device_id, dev.keys.public().fingerprint(), "revoked")]
+    assert (stick / "intake-receipts" / dev.device_id / "00000001.receipt").read_bytes() == before
+    assert not (stick / "intake-receipts" / dev.device_id / "00000002.receipt").exists()
+    assert srv.count("revisions") == 2
+    # the same request with other keys is still "already enrolled with other keys"
+    other = SimDevice(dev.device_id)
+    (stick / "intake-enroll" / f"{dev.device_id}.request").write_bytes(other.enrollment_request())
+    got = outcomes(run(srv, stick))
+    assert got[f"intake-enroll/{dev.device_id}.request"] == ("refused", "device_already_enrolled")

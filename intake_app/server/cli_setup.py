@@ -1,0 +1,92 @@
+"""``intake-server init`` and ``serve``: setting a server up and starting it, registered into
+the server's click group by :func:`register`. Both check what they can before they ask for a
+secret or announce anything: ``init`` the home, the administrator's name and the database;
+``serve`` the database and that its port is free."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+
+import click
+
+from .. import i18n
+from ..cli.common import Refused
+
+pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
+
+
+@click.command()
+@click.option("--admin", "admin_name", default="admin", show_default=True, help="Primer administrador / first administrator.")
+@pass_ctx
+def init(c, admin_name: str) -> None:
+    """Crear base de datos, llaves y primer administrador / create database, keys, first administrator."""
+    from .auth import check_password
+    from .db import redact_url
+    from .keys import KeyStore
+    from .setup import check_key_passphrase, init_server, plan_init
+
+    plan = plan_init(c.home, db_url=c.db, admin_username=admin_name)  # before any secret is asked
+    settings = plan.settings
+    if plan.reuse_keys:  # a key file copied here on purpose: its own passphrase, which must open it now
+        passphrase = c.passphrase()
+        KeyStore.open(settings.key_path, passphrase=passphrase)
+    else:
+        passphrase = c.passphrase(confirm=True,
+                                  check=lambda p: check_key_passphrase(p, settings.min_password_length))
+    password = c.password(prompt=i18n.t("server.prompt_admin_password", username=admin_name),
+                          check=lambda p: check_password(settings, admin_name, p))
+    settings, keystore = init_server(c.home, db_url=c.db, passphrase=passphrase, admin_username=admin_name,
+                                     admin_password=password)
+    click.echo(i18n.t("server.initialized", home=str(c.home), db=redact_url(settings.db_url),
+                      fingerprint=keystore.keys().signing_public.fingerprint()))
+
+
+def check_port(host: str, port: int) -> None:
+    """Bind the address the way uvicorn will (SO_REUSEADDR) and let it go: a port another
+    program listens on is refused in words before anything is announced."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        key = "server.port_in_use" if exc.errno == errno.EADDRINUSE else "server.port_unavailable"
+        raise Refused(i18n.t(key, host=host, port=port)) from None
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--trusted-proxy", "trusted", default="127.0.0.1", show_default=True,
+              help="Proxy de TLS cuyas cabeceras X-Forwarded-* se creen (IPs separadas por comas) / "
+                   "TLS proxy whose X-Forwarded-* headers are trusted (comma-separated IPs).")
+@pass_ctx
+def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
+    """Servir la API / serve the API (uvicorn)."""
+    import uvicorn
+
+    from ..bundle.serverkeys import KEY_ENV
+    from .config import DB_ENV, HOME_ENV
+    from .db import redact_url
+
+    settings = c.settings()
+    check_port(host, port)  # free now, or a worded refusal before the passphrase is asked
+    c.engine().dispose()  # database reachable and at the current schema, or a clear error now
+    keystore = c.keystore()  # the passphrase is asked once; workers get the derived key
+    os.environ[KEY_ENV] = keystore.file_key.hex()
+    os.environ[HOME_ENV] = str(c.home)
+    if c.db:
+        os.environ[DB_ENV] = c.db
+    click.echo(i18n.t("server.serving", host=host, port=port, workers=workers, db=redact_url(settings.db_url)))
+    # log_config=None: uvicorn's own loggers (its error log prints tracebacks) go through the
+    # root handler and its privacy filter instead of handlers of their own
+    uvicorn.run("intake_app.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", proxy_headers=True, forwarded_allow_ips=trusted, log_config=None)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+    cli.add_command(serve)
