@@ -149,6 +149,9 @@ def _type_check(cb: Codebook, f: Field) -> TypeCheck:
     raise AssertionError(t)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text_check(collapse: bool) -> TypeCheck:
     def check(value: Any, prefix: str, key: Any, problems: list) -> Any:
         if value.__class__ is str or isinstance(value, str):  # (the first test is the quick one)
@@ -157,8 +160,8 @@ def _text_check(collapse: bool) -> TypeCheck:
             value = " ".join(value.split()) if collapse else value.strip()  # split() drops the ends too
             if not value:
                 return None  # only spaces: no answer, as anywhere else
-            if "\x00" not in value:
-                return value
+            if "\x00" not in value and (value.isascii() or _SURROGATE.search(value) is None):
+                return value  # (a lone surrogate is no text: no file, database or PDF can hold it)
         elif _is_empty(value):
             return None
         problems.append(FieldProblem(_where(prefix, key), "type_text"))

@@ -106,3 +106,18 @@ def test_an_unexpected_error_is_worded_without_its_message(intake, vault, home, 
     assert code == 1 and stdout == ""
     assert "Ocurrió un error interno" in err
     assert "Zqcanary" not in err and "ZQ998877" not in err and "Traceback" not in err
+
+
+def test_a_lone_surrogate_in_a_json_file_is_a_worded_field_problem(intake, vault, home, passphrase_file, tmp_path):
+    """JSON can carry half of a UTF-16 pair ("\\udc80"); no text can hold it. It was an
+    internal error when the vault wrote it; it is the field's problem now, like a NUL."""
+    import json
+
+    vault.close()
+    record = load_sample("intake-adult-woman")
+    record["given_names"] = "Ficticia\udc80"
+    bad = tmp_path / "sustituto.json"
+    bad.write_text(json.dumps(record), encoding="ascii")  # json escapes it as \udc80
+    code, _, err = intake("--home", home, "--passphrase-file", passphrase_file, "case", "add", "--json", bad)
+    assert code == 2 and "interno" not in err
+    assert "Nombres" in err or "nombre" in err.lower()

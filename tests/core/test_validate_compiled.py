@@ -146,7 +146,7 @@ def ref_check_type(cb: Codebook, f: Field, value: Any, where: str, problems: lis
         value = value.strip()
         if t == "text":
             value = " ".join(value.split())
-        if "\x00" in value:
+        if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
             problems.append(FieldProblem(where, "type_text"))
             return None
         return value
@@ -311,7 +311,7 @@ class Chooser:
 
 
 JUNK = [None, "", " ", "\t\n", [], {}, 0, -1, 1.5, True, False, "x", "zz", ["x"], [1], [[]], [None],
-        {"a": 1}, "\x00", "a\x00b", "2024-13-01", "20240101", "2024-W01-1", "2024-02-30", 10 ** 20]
+        {"a": 1}, "\x00", "a\x00b", "\ud800", "Ana\udfff", "2024-13-01", "20240101", "2024-W01-1", "2024-02-30", 10 ** 20]
 WHITESPACE = [" ", "  ", "\t", "\n", "\u00a0", "\u2003", "\r\n"]
 
 
@@ -336,6 +336,8 @@ def a_text(c: Chooser, f: Field) -> str:
         text = "N" * (int(f.validation.get("max_length", 120)) + c.number(-1, 1))
     if c.chance(12):
         text += "\x00"
+    if c.chance(12):
+        text += "\udc80"  # a lone surrogate (JSON can carry one: "\udc80")
     return text
 
 
