@@ -144,15 +144,20 @@ def migrate(c: Ctx) -> None:
 @pass_ctx
 def import_cmd(c: Ctx, directory: str) -> None:
     """Importar lotes de una memoria USB / import bundles from a USB stick."""
+    from .errors import ImportStopped
     from .ingest import Ingestor
     from .usb import import_dir, preflight
 
     settings = c.settings()
     engine = c.engine()
-    stick = preflight(Path(directory))  # missing, empty or read-only: say so before asking for the passphrase
+    stick = preflight(Path(directory))  # missing, empty, full or read-only: said before asking for the passphrase
     keystore = c.keystore()
-    summary = import_dir(engine, Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes), keystore,
-                         stick, lease_days=settings.lease_days)
+    try:
+        summary = import_dir(engine, Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes),
+                             keystore, stick, lease_days=settings.lease_days)
+    except ImportStopped as stopped:  # the stick filled up, locked or was pulled: what was stored, then why (exit 2)
+        print_summary(stopped.summary)
+        raise
     print_summary(summary)
     if summary.count("refused"):
         sys.exit(1)
@@ -178,6 +183,8 @@ def print_summary(summary) -> None:
         click.echo(t(key, device=device_id, fingerprint=fingerprint, status=t("server.device_state." + status)))
     if summary.statuses:
         click.echo(t("server.import_statuses", count=len(summary.statuses)))
+    if summary.unread:
+        click.echo(t("server.import_unread", count=summary.unread))
 
 
 # --- keys, backup, audit -------------------------------------------------------------------

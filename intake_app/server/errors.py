@@ -247,6 +247,43 @@ class ImportDirReadOnly(ServerError):
     code = "import_dir_read_only"
 
 
+class ImportDirFull(ServerError):
+    """No room for the receipts, so nothing was read this time. params: path."""
+
+    code = "import_dir_full"
+
+
+class ImportStopped(ServerError):
+    """The stick failed under a running import (a write refused for a reason not told
+    apart): it stopped at once. What it stored is safe in the database; ``summary`` (an
+    ``ImportSummary``) lists it. params: path."""
+
+    code = "import_stopped"
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.summary = None
+
+
+class ImportStickFull(ImportStopped):
+    """The stick filled up mid-import. params: path."""
+
+    code = "import_stick_full"
+
+
+class ImportStickReadOnly(ImportStopped):
+    """The stick turned read-only mid-import. params: path."""
+
+    code = "import_stick_read_only"
+
+
+class ImportStickRemoved(ImportStopped):
+    """The stick was pulled mid-import: its folder is gone or is no longer the stick (an
+    empty mount point of the server's disk). Nothing was written there. params: path."""
+
+    code = "import_stick_removed"
+
+
 class ServerAuditBroken(ServerError):
     """params: seq, reason."""
 

@@ -17,11 +17,20 @@ one as refused because the device is revoked (``device_revoked``; the command li
 for the operator, not with the laptop's "your vault is locked"), and its enrollment request
 as the request of a revoked device, not of one with other keys. Receipts are the stored ones, so importing the same
 stick twice writes the same receipts and stores nothing twice. ``.part`` leftovers of a
-pulled stick are ignored.
+pulled stick are ignored; those a killed import left (its process gone) are removed.
+
+The stick can fail under the import: at the first write it refuses (full, read-only) the
+import stops with :class:`ImportStopped` carrying the summary of what was stored (safe in the
+database: importing the stick again with room writes their receipts). Before every read and
+write the folder must still be the stick seen at the start (same device and inode): a pulled
+stick leaves its mount point as an empty folder of the server's own disk, where nothing is
+written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import re
@@ -36,15 +45,17 @@ from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevi
 from ..bundle.format import bundle_hash, read_header
 from ..bundle.manifest import parse_and_verify_manifest, read_manifest
 from ..errors import IntakeError
-from ..fsutil import PART_SUFFIX, atomic_write, secure_mkdir
+from ..fsutil import PART_SUFFIX, atomic_write, is_part_leftover, remove_stale_parts, secure_mkdir
 from . import devices
-from .errors import DeviceAlreadyEnrolled, DeviceRevokedError, ImportDirEmpty, ImportDirMissing, ImportDirReadOnly
+from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, ImportDirEmpty, ImportDirFull, ImportDirMissing,
+                     ImportDirReadOnly, ImportStickFull, ImportStickReadOnly, ImportStickRemoved, ImportStopped)
 from .ingest import Ingestor, missing_sequences
 from .models import Bundle
 
 log = logging.getLogger(__name__)
 BUNDLES, RECEIPTS, ENROLL = "intake-bundles", "intake-receipts", "intake-enroll"
 STATUS = "status.msgpack"
+PROBE = ".intake-write-probe"
 BUNDLE_SUFFIXES = (".bundle", ".intake-bundle")
 MANIFEST_NAMES = ("manifest.msgpack",)
 _SEQ = re.compile(r"(\d{1,19})(?:\.intake-bundle|\.bundle)$")
@@ -70,6 +81,7 @@ class ImportSummary:
     enrollments: list[tuple[str, str, str]] = field(default_factory=list)  # device_id, fingerprint, status
     responses_written: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)  # devices whose signed status was left on the stick
+    unread: int = 0  # files (bundles, requests) not read because the import stopped
 
     def count(self, outcome: str) -> int:
         return sum(1 for i in self.items if i.outcome == outcome)
@@ -80,15 +92,68 @@ def _visible(p: Path) -> bool:
 
 
 def _check_writable(root: Path) -> None:
-    probe = root / f".intake-write-probe-{os.getpid()}{PART_SUFFIX}"
+    """A full stick and a locked one are told apart; a stick gone is missing."""
+    probe = root / PROBE
     try:
-        with open(probe, "wb") as fh:
-            fh.write(b"x")
-            fh.flush()
-            os.fsync(fh.fileno())
-        probe.unlink()
-    except OSError:
+        atomic_write(probe, b"x", mode=0o644)
+        probe.unlink(missing_ok=True)  # missing: another import's probe went first
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ImportDirFull(path=str(root)) from None
+        if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO):
+            raise ImportDirMissing(path=str(root)) from None
         raise ImportDirReadOnly(path=str(root)) from None
+
+
+class _Stick:
+    """The stick's folder as seen at the start: before each read and write it must still be
+    that folder (a pulled stick leaves an empty folder of the server's disk at the same path)."""
+
+    def __init__(self, root: Path, ident: tuple[int, int]) -> None:
+        self.root, self.ident = root, ident
+
+    def check(self) -> None:
+        try:
+            st = os.stat(self.root)
+        except OSError:
+            raise ImportStickRemoved(path=str(self.root)) from None
+        same = (st.st_dev, st.st_ino) == self.ident
+        if not same or not ((self.root / BUNDLES).is_dir() or (self.root / ENROLL).is_dir()):
+            raise ImportStickRemoved(path=str(self.root))
+
+    def write(self, fn, *args, **kwargs):
+        """``fn`` writes on the stick; an OSError stops the import, worded by its cause."""
+        self.check()
+        try:
+            return fn(*args, **kwargs)
+        except OSError as exc:
+            self.check()  # gone: that is the cause, whatever the errno says
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise ImportStickFull(path=str(self.root)) from None
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise ImportStickReadOnly(path=str(self.root)) from None
+            if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO):
+                raise ImportStickRemoved(path=str(self.root)) from None
+            raise ImportStopped(path=str(self.root)) from None
+
+    def remove_leftovers(self) -> None:
+        """``.NAME.PID.part`` files the server's writes left when an import was killed (its
+        process gone): receipts and statuses, enrollment responses, the write probe. The
+        laptop's own (bundles, requests) are its business."""
+        self.check()
+        receipts = self.root / RECEIPTS
+        folders = [(self.root, (PROBE,)), (self.root / ENROLL, (".response",))]
+        with contextlib.suppress(OSError):
+            folders += [(d, ("",)) for d in receipts.iterdir() if d.is_dir()] if receipts.is_dir() else []
+        for folder, endings in folders:
+            try:
+                names = {e.name for e in os.scandir(folder) if is_part_leftover(e.name)}
+            except OSError:
+                continue
+            for name in names:
+                base = name[1:-len(PART_SUFFIX)].rpartition(".")[0]  # .NAME.PID.part -> NAME
+                if base and base.endswith(endings):
+                    remove_stale_parts(folder / base)
 
 
 def _sequence_hint(name: str) -> int:
@@ -102,6 +167,7 @@ class StickContents:
     bundle_dirs: list[Path]
     files_by_dir: dict[Path, list[Path]]
     requests: list[Path]
+    ident: tuple[int, int]  # (st_dev, st_ino) of root when it was looked at
 
 
 def preflight(root: Path) -> StickContents:
@@ -109,6 +175,7 @@ def preflight(root: Path) -> StickContents:
     root = Path(root)
     if not root.is_dir():
         raise ImportDirMissing(path=str(root))
+    st = root.stat()
     bundle_dirs = sorted(p for p in (root / BUNDLES).iterdir() if p.is_dir() and _visible(p)) \
         if (root / BUNDLES).is_dir() else []
     requests = sorted(p for p in (root / ENROLL).glob("*.request") if p.is_file() and _visible(p)) \
@@ -119,42 +186,64 @@ def preflight(root: Path) -> StickContents:
     if not requests and not any(files_by_dir.values()) and not any(_manifest_path(d) for d in bundle_dirs):
         raise ImportDirEmpty(path=str(root))
     _check_writable(root)
-    return StickContents(root, bundle_dirs, files_by_dir, requests)
+    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino))
 
 
 def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickContents, *,
                lease_days: int = 30) -> ImportSummary:
+    """Import the stick. Raises :class:`ImportStopped` (full, read-only, removed) at the first
+    write the stick refuses, with ``summary`` set to what was done until then."""
     stick = root if isinstance(root, StickContents) else preflight(root)
-    root, bundle_dirs, files_by_dir, requests = stick.root, stick.bundle_dirs, stick.files_by_dir, stick.requests
     summary = ImportSummary()
+    guard = _Stick(stick.root, stick.ident)
+    try:
+        _import(engine, ingestor, keystore, stick, guard, summary, lease_days)
+    except ImportStopped as exc:
+        log.info("import stopped: %s", exc.code)
+        exc.summary = summary
+        raise
+    return summary
+
+
+def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, guard: _Stick,
+            summary: ImportSummary, lease_days: int) -> None:
+    root, bundle_dirs, files_by_dir, requests = stick.root, stick.bundle_dirs, stick.files_by_dir, stick.requests
+    summary.unread = len(requests) + sum(len(files) for files in files_by_dir.values())
+    guard.remove_leftovers()
     for req in requests:
-        _enrollment(engine, keystore, req, root, summary, lease_days)
+        guard.check()
+        _enrollment(engine, keystore, req, guard, summary, lease_days)
     seen: set[str] = set()
     for folder in bundle_dirs:
+        guard.check()
         checked = _manifest(engine, folder, files_by_dir[folder], summary)
         for path in files_by_dir[folder]:
             rel = f"{BUNDLES}/{folder.name}/{path.name}"
+            guard.check()
             if path.name in checked:
                 summary.items.append(checked[path.name])
+                summary.unread -= 1
                 continue
             item = _one_bundle(engine, ingestor, path, rel, folder.name)
+            if item.code == "import_file_unreadable":
+                guard.check()  # unreadable because the stick is gone: not read, not refused
             summary.items.append(item)
+            summary.unread -= 1
             if item.outcome != "refused":
                 seen.add(item.device_id)
-                _write_receipt(root, item, ingestor)
+                guard.write(_write_receipt, root, item)
     # a status for every device on the stick, refused ones too (a revoked one learns it); a
     # contact only for a device with a new signed bundle of its own on it (a folder named after
     # a lost laptop with junk in it, or a stick imported again, moves neither its last contact
     # nor its lease)
     signed = {item.device_id for item in summary.items if item.outcome == "accepted"}  # a copy sent again is not
     for folder in bundle_dirs:
-        _write_status(engine, keystore, root, folder.name, summary, lease_days, contact=folder.name in signed)
+        _write_status(engine, keystore, guard, folder.name, summary, lease_days, contact=folder.name in signed)
     with engine.connect() as conn:
         for device_id in sorted(seen):
             gaps = missing_sequences(conn, device_id)
             if gaps:
                 summary.gaps[device_id] = gaps
-    return summary
 
 
 def _manifest_path(folder: Path) -> Path | None:
@@ -237,7 +326,7 @@ def _held(engine: Engine, data: bytes, rel: str) -> ImportItem | None:
                       params={"receipt": bytes(row.receipt)})
 
 
-def _write_receipt(root: Path, item: ImportItem, ingestor: Ingestor) -> None:
+def _write_receipt(root: Path, item: ImportItem) -> None:
     receipt = item.params.pop("receipt")
     folder = secure_mkdir(root / RECEIPTS / item.device_id)
     target = folder / f"{item.sequence:08d}.receipt"
@@ -249,20 +338,22 @@ def _write_receipt(root: Path, item: ImportItem, ingestor: Ingestor) -> None:
     atomic_write(target, receipt, mode=0o644)
 
 
-def _write_status(engine: Engine, keystore, root: Path, device_id: str, summary: ImportSummary,
+def _write_status(engine: Engine, keystore, guard: _Stick, device_id: str, summary: ImportSummary,
                   lease_days: int, *, contact: bool) -> None:
     """The same signed status a device gets online: its lease renewed, the current server
     keys, or its revocation. Nothing for a folder that names no enrolled device."""
+    guard.check()  # a pulled stick renews no lease
     try:
         data = devices.status_bytes(engine, keystore, device_id, lease_days=lease_days, contact=contact)
     except IntakeError:
         return  # unknown, pending or refused: nothing to tell it
-    write_status(root, device_id, data)
+    guard.write(write_status, guard.root, device_id, data)
     summary.statuses.append(device_id)
 
 
-def _enrollment(engine: Engine, keystore, path: Path, root: Path, summary: ImportSummary, lease_days: int) -> None:
+def _enrollment(engine: Engine, keystore, path: Path, guard: _Stick, summary: ImportSummary, lease_days: int) -> None:
     rel = f"{ENROLL}/{path.name}"
+    summary.unread -= 1
     try:
         data = path.read_bytes()
         request, status = devices.register_request(engine, data, source="usb")
@@ -281,7 +372,7 @@ def _enrollment(engine: Engine, keystore, path: Path, root: Path, summary: Impor
     summary.enrollments.append((request.device_id, request.fingerprint, status))
     if status == "active":
         response = devices.enrollment_response(engine, request.device_id)
-        write_enrollment_response(root, request.device_id, response)
+        guard.write(write_enrollment_response, guard.root, request.device_id, response)
         summary.responses_written.append(request.device_id)
 
 
