@@ -5,8 +5,6 @@ their ids only: the whole id, or a unique beginning of at least 8 characters (th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from .. import i18n
@@ -84,14 +82,14 @@ def device_show(c, device_id: str) -> None:
 def device_approve(c, device_id: str, directory: str | None) -> None:
     """Aprobar tras comparar la huella / approve after comparing the fingerprint."""
     from .devices import approve
-    from .usb import write_enrollment_response
+    from .usb import write_enrollment_response, write_on_stick
 
     settings, engine = c.settings(), c.engine()
     device_id = full_id(engine, device_id)
     response = approve(engine, c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
     click.echo(i18n.t("server.device_approved", device=device_id))
     if directory:
-        path = write_enrollment_response(Path(directory), device_id, response)
+        path = write_on_stick(write_enrollment_response, directory, device_id, response)
         click.echo(i18n.t("server.response_written", path=str(path)))
 
 
@@ -143,7 +141,7 @@ def device_revoke(c, device_id: str) -> None:
 def device_reinstate(c, device_id: str, directory: str | None) -> None:
     """Reactivar un equipo revocado por error / reinstate a laptop revoked by mistake."""
     from .devices import reinstate, status_bytes
-    from .usb import write_status
+    from .usb import write_on_stick, write_status
 
     engine = c.engine()
     device_id = full_id(engine, device_id)
@@ -152,7 +150,7 @@ def device_reinstate(c, device_id: str, directory: str | None) -> None:
     if directory:
         # an administrator's act, not the laptop's: no contact (its next sync is one)
         data = status_bytes(engine, c.keystore(), device_id, lease_days=c.settings().lease_days, contact=False)
-        click.echo(i18n.t("server.status_written", path=str(write_status(Path(directory), device_id, data))))
+        click.echo(i18n.t("server.status_written", path=str(write_on_stick(write_status, directory, device_id, data))))
 
 
 def register(cli: click.Group) -> None:

@@ -253,6 +253,13 @@ class ImportDirFull(ServerError):
     code = "import_dir_full"
 
 
+class StickWriteFailed(ServerError):
+    """An administrator's write on a stick (``device approve/reinstate --dir``) failed; what
+    the command did at the server stands. params: path, reason (full, read_only, removed, other)."""
+
+    code = "stick_write_failed"
+
+
 class ImportStopped(ServerError):
     """The stick failed under a running import (a write refused for a reason not told
     apart): it stopped at once. What it stored is safe in the database; ``summary`` (an

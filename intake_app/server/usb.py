@@ -48,7 +48,8 @@ from ..errors import IntakeError
 from ..fsutil import PART_SUFFIX, atomic_write, is_part_leftover, remove_stale_parts, secure_mkdir
 from . import devices
 from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, ImportDirEmpty, ImportDirFull, ImportDirMissing,
-                     ImportDirReadOnly, ImportStickFull, ImportStickReadOnly, ImportStickRemoved, ImportStopped)
+                     ImportDirReadOnly, ImportStickFull, ImportStickReadOnly, ImportStickRemoved, ImportStopped,
+                     StickWriteFailed)
 from .ingest import Ingestor, missing_sequences
 from .models import Bundle
 
@@ -105,6 +106,28 @@ def _check_writable(root: Path) -> None:
         raise ImportDirReadOnly(path=str(root)) from None
 
 
+def stick_error(exc: OSError, root: Path) -> ImportStopped:
+    """A failed write on a stick, by its cause: full, locked, pulled, or else."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ImportStickFull(path=str(root))
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ImportStickReadOnly(path=str(root))
+    if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO):
+        return ImportStickRemoved(path=str(root))
+    return ImportStopped(path=str(root))
+
+
+def write_on_stick(fn, root: Path, *args) -> Path:
+    """An administrator's one write on a stick (``device approve/reinstate --dir``), worded
+    as the import words it when the stick is full, locked or pulled."""
+    try:
+        return fn(Path(root), *args)
+    except OSError as exc:
+        reason = {ImportStickFull: "full", ImportStickReadOnly: "read_only",
+                  ImportStickRemoved: "removed"}.get(type(stick_error(exc, Path(root))), "other")
+        raise StickWriteFailed(path=str(root), reason=reason) from None
+
+
 class _Stick:
     """The stick's folder as seen at the start: before each read and write it must still be
     that folder (a pulled stick leaves an empty folder of the server's disk at the same path)."""
@@ -128,13 +151,7 @@ class _Stick:
             return fn(*args, **kwargs)
         except OSError as exc:
             self.check()  # gone: that is the cause, whatever the errno says
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise ImportStickFull(path=str(self.root)) from None
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                raise ImportStickReadOnly(path=str(self.root)) from None
-            if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO):
-                raise ImportStickRemoved(path=str(self.root)) from None
-            raise ImportStopped(path=str(self.root)) from None
+            raise stick_error(exc, self.root) from None
 
     def remove_leftovers(self) -> None:
         """``.NAME.PID.part`` files the server's writes left when an import was killed (its

@@ -175,3 +175,32 @@ def test_a_killed_imports_part_files_are_removed_next_time(srv, device_factory, 
     assert run(srv, stick).count("accepted") == 1
     assert [p.name for p in leftovers if p.exists()] == []
     assert [p.name for p in kept if not p.exists()] == []
+
+
+def test_approve_onto_a_full_stick_is_worded_and_the_approval_stands(srv, device_factory, tmp_path, capsys,
+                                                                     monkeypatch):
+    """``device approve --dir`` on a full stick: the device is approved at the server; the
+    operator is told the file was not written and how to write it again (it was an
+    internal error)."""
+    import errno
+
+    from intake_app.server import usb
+    from tests.server.test_cli import cli
+
+    dev = device_factory()
+    stick = tmp_path / "stick"
+    (stick / "intake-enroll").mkdir(parents=True)
+    (stick / "intake-enroll" / f"{dev.device_id}.request").write_bytes(dev.enrollment_request())
+    assert cli(srv, tmp_path, "import", str(stick)) == 0
+    capsys.readouterr()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(usb, "atomic_write", full)
+    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick)) == 2
+    err = capsys.readouterr().err
+    assert f"The stick {stick} is full: the file was not written" in err and "internal" not in err
+    monkeypatch.undo()
+    assert cli(srv, tmp_path, "device", "list") == 0
+    assert f"{dev.device_id}\tactive" in capsys.readouterr().out
