@@ -10,6 +10,7 @@ import click
 from .. import i18n
 from ..codebook.present import present
 from ..screening import describe, screen
+from ..sync.state import check_lease_for_new_intake
 from . import cli
 from .common import Context, pass_ctx
 
@@ -39,6 +40,7 @@ def case_add(ctx: Context, json_file: str) -> None:
     """Registra un caso desde JSON e imprime su identificador / add a case, print its id."""
     data = _load_json(json_file)  # a missing or bad file is said before the passphrase is asked
     v = ctx.vault()
+    check_lease_for_new_intake(v)  # as in the desktop app: past the lease, sync first
     result = v.save_case(data)
     click.echo(result.case_id)
     for hint in result.duplicates:

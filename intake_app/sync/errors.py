@@ -23,6 +23,13 @@ class DeviceRevoked(SyncError):
     code = "device_revoked"
 
 
+class LeaseExpired(SyncError):
+    """The device's offline lease has lapsed: no new intake until it syncs (the desktop app
+    and ``intake case add`` alike; edits of saved cases go on)."""
+
+    code = "sync_lease_expired"
+
+
 class NotEnrolled(SyncError):
     """The device has no pinned server keys yet: enroll first."""
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..bundle import ServerPublicInfo, verify_rotation
 from ..bundle.errors import ServerKeyUntrusted
-from .errors import DeviceRevoked, NotEnrolled
+from .errors import DeviceRevoked, LeaseExpired, NotEnrolled
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,12 @@ def lease_state(vault, now: datetime | None = None) -> str:
     if until - now <= EXPIRING_WITHIN:
         return "expiring"
     return "ok"
+
+
+def check_lease_for_new_intake(vault) -> None:
+    """Raise :class:`LeaseExpired` when the lease has lapsed (a new intake waits for a sync)."""
+    if lease_state(vault) == "expired":
+        raise LeaseExpired()
 
 
 # --- revocation ----------------------------------------------------------------------------

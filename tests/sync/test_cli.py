@@ -154,3 +154,25 @@ def _rows(server, sql: str) -> list[tuple]:
 
     with server.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def test_case_add_waits_for_a_sync_past_the_lease(cli_home, passphrase_file, tmp_path, capsys, enrolled):
+    """As in the desktop app: past the offline lease, no new intake until the laptop syncs;
+    editing a saved case goes on. (The CLI saved new cases regardless.)"""
+    import json
+
+    from intake_app.sync import state
+
+    case_id = enrolled.save_case(load_sample("intake-adult-woman")).case_id
+    enrolled.set_meta(state.K_LEASE_UNTIL, "2020-01-01T00:00:00+00:00")
+    before = len(enrolled.list_cases())
+    enrolled.close()
+    record = tmp_path / "ficticio.json"
+    record.write_text(json.dumps(load_sample("intake-adult-woman")), encoding="utf-8")
+    base = ["--home", cli_home, "--passphrase-file", passphrase_file]
+    code, out, err = run(capsys, *base, "case", "add", "--json", record)
+    assert code == 2 and out == "" and "El plazo sin conexión de este equipo venció" in err
+    code, out, _ = run(capsys, *base, "case", "edit", case_id, "--json", record)
+    assert code == 0 and out.strip()
+    with Vault.open(cli_home, "oficial.prueba", PASSPHRASE) as v:
+        assert len(v.list_cases()) == before
