@@ -302,6 +302,7 @@ def audit_group() -> None:
 @audit_group.command(name="verify")
 @pass_ctx
 def audit_verify(c: Ctx) -> None:
+    """Comprueba la cadena de la bitácora del servidor / check the server audit log's chain."""
     from .audit import verify
 
     click.echo(i18n.t("server.audit_ok", count=verify(c.engine())))

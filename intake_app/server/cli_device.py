@@ -33,6 +33,7 @@ def device() -> None:
 @device.command(name="list")
 @pass_ctx
 def device_list(c) -> None:
+    """Equipos, su estado y su plazo sin conexión / laptops, their state and offline lease."""
     from ..codebook import load_codebook
     from ..timefmt import utc_time_iso
     from .devices import iso, list_devices
@@ -97,6 +98,7 @@ def device_approve(c, device_id: str, directory: str | None) -> None:
 @click.argument("device_id")
 @pass_ctx
 def device_refuse(c, device_id: str) -> None:
+    """Rechazar una solicitud de inscripción / refuse an enrollment request."""
     from .devices import refuse
 
     engine = c.engine()

@@ -47,6 +47,7 @@ def user() -> None:
 @click.option("--institution", default=None, help="Código de institución / institution code (eri, uia, …).")
 @pass_ctx
 def user_add(c, username: str, role: str, institution: str | None) -> None:
+    """Agregar un usuario con su rol / add a user with a role."""
     from .auth import add_user, check_password
 
     engine, settings = c.engine(), c.settings()
@@ -60,6 +61,7 @@ def user_add(c, username: str, role: str, institution: str | None) -> None:
 @user.command(name="list")
 @pass_ctx
 def user_list(c) -> None:
+    """Usuarios, roles y estado / users, roles and state."""
     from .auth import list_users
 
     users = list_users(c.engine())
@@ -78,6 +80,7 @@ def user_list(c) -> None:
 @click.argument("username")
 @pass_ctx
 def user_disable(c, username: str) -> None:
+    """Desactivar un usuario; sus sesiones terminan / disable a user; their sessions end."""
     from .auth import set_disabled
 
     set_disabled(c.engine(), username, True, actor="operator")
@@ -88,6 +91,7 @@ def user_disable(c, username: str) -> None:
 @click.argument("username")
 @pass_ctx
 def user_enable(c, username: str) -> None:
+    """Reactivar un usuario / enable a user again."""
     from .auth import set_disabled
 
     set_disabled(c.engine(), username, False, actor="operator")

@@ -127,3 +127,21 @@ def test_the_help_option_is_worded_in_the_language_asked_for(intake):
     assert code == 0 and "Show this message and exit." in out and "Muestra esta ayuda" not in out
     code, out, _ = intake("--help")
     assert "Muestra esta ayuda y sale." in out
+
+
+def test_every_command_says_what_it_does_in_both_languages():
+    """``--help`` lists each command with its line: Spanish, then " / " and English."""
+    import click
+
+    from intake_app.cli import cli as intake_cli
+    from intake_app.server.cli import cli as server_cli
+
+    def walk(group, path):
+        for name, cmd in group.commands.items():
+            yield f"{path} {name}", cmd
+            if isinstance(cmd, click.Group):
+                yield from walk(cmd, f"{path} {name}")
+
+    silent = [p for root, prog in ((intake_cli, "intake"), (server_cli, "intake-server"))
+              for p, cmd in walk(root, prog) if not re.search(r"\S\s+/\s+\S", cmd.help or "")]
+    assert silent == []

@@ -91,6 +91,7 @@ def keys_export(c, out: str) -> None:
 @click.option("--fingerprint", required=True, help="Huella leída en persona / fingerprint read aloud in person.")
 @pass_ctx
 def keys_import(c, key: str, file: str, fingerprint: str) -> None:
+    """Importar la llave pública de otra institución, tras comparar su huella / import another institution's public key after comparing its fingerprint."""
     from .registry import import_peer_key
 
     peer = import_peer_key(c.engine(), key, Path(file).read_bytes(), fingerprint, actor=ACTOR)
@@ -138,6 +139,7 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
 @click.option("--status", default=None, type=click.Choice(("prepared", "approved", "sent", "cancelled")))
 @pass_ctx
 def list_cmd(c, status: str | None) -> None:
+    """Paquetes de intercambio preparados y enviados / exchange packages prepared and sent."""
     from .outgoing import list_packages
 
     found = list_packages(c.engine(), status)
