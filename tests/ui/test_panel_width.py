@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ui.uikit import open_form
 from ui.form.screening_panel import WIDTH
 
 PANEL_AT_1024 = 240  # 244 px in Spanish, 286 in English
@@ -19,15 +20,8 @@ def win(styled_window):
     return styled_window
 
 
-def _open_form(qtbot, win, size: tuple[int, int]):
-    form = win.workspace.new_intake()
-    win.resize(*size)
-    qtbot.waitUntil(lambda: form.isVisible() and win.width() == max(size[0], win.minimumSizeHint().width()))
-    return form
-
-
 def test_the_panel_takes_the_steps_columns_spare_width_at_1024(qtbot, win):
-    form = _open_form(qtbot, win, (1024, 768))
+    form = open_form(qtbot, win, (1024, 768))
     assert win.minimumSizeHint().width() <= 1024
     column = form.steps.parentWidget()
     qtbot.waitUntil(lambda: column.width() == column.minimumSizeHint().width())
@@ -41,13 +35,13 @@ def test_the_panel_takes_the_steps_columns_spare_width_at_1024(qtbot, win):
 
 @pytest.mark.parametrize("size", [(1280, 820), (1920, 1080)])
 def test_a_bigger_screen_keeps_the_steps_column_and_the_panel(qtbot, win, size):
-    form = _open_form(qtbot, win, size)
+    form = open_form(qtbot, win, size)
     steps = form.steps
     qtbot.waitUntil(lambda: form.screening.width() >= WIDTH and steps.width() >= steps.sizeHint().width())
 
 
 def test_back_and_forth_between_1024_and_1280(qtbot, win):
-    form = _open_form(qtbot, win, (1024, 768))
+    form = open_form(qtbot, win, (1024, 768))
     qtbot.waitUntil(lambda: form.screening.width() >= PANEL_AT_1024)
     win.resize(1280, 820)
     qtbot.waitUntil(lambda: form.screening.width() >= WIDTH and form.steps.width() >= form.steps.sizeHint().width())

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from intake_app import i18n
+from tests.ui.uikit import open_form
 
 SCREEN = QRect(0, 0, 1024, 768)
 
@@ -19,13 +20,6 @@ SCREEN = QRect(0, 0, 1024, 768)
 @pytest.fixture
 def win(styled_window):
     return styled_window
-
-
-def _open_form(qtbot, win, size: tuple[int, int]):
-    form = win.workspace.new_intake()
-    win.resize(*size)
-    qtbot.waitUntil(lambda: form.isVisible() and win.width() == max(size[0], win.minimumSizeHint().width()))
-    return form
 
 
 def _box(widget, win) -> QRect:
@@ -50,13 +44,13 @@ def _top_bar(ws):
 
 
 def test_the_window_with_the_form_fits_a_1024_screen(qtbot, win):
-    _open_form(qtbot, win, (1024, 768))
+    open_form(qtbot, win, (1024, 768))
     assert win.minimumSizeHint().width() <= SCREEN.width()
     assert win.minimumSizeHint().height() <= SCREEN.height()
 
 
 def test_every_button_of_the_form_and_the_bars_lies_within_1024x768(qtbot, win):
-    form = _open_form(qtbot, win, (1024, 768))
+    form = open_form(qtbot, win, (1024, 768))
     for step in (0, form.section_of["tr_means"], len(form.sections) - 1):  # the widest steps, the last
         form.go(step)
         qtbot.waitUntil(lambda: _whole_and_on_screen(_bottom_row(form) + _top_bar(win.workspace)
@@ -68,7 +62,7 @@ def test_every_button_of_the_form_and_the_bars_lies_within_1024x768(qtbot, win):
 def test_the_longest_status_wraps_within_1024x768(qtbot, win):
     """Offline with a retry, a lapsed lease: the status bar takes a second line rather than
     cutting its words or pushing the sync button off the screen."""
-    _open_form(qtbot, win, (1024, 768))
+    open_form(qtbot, win, (1024, 768))
     status = win.sync_status
     status.set_state("offline", {"retry_in": 30})
     status.lease.setText(i18n.t("ui.sync.lease_expired"))
@@ -84,7 +78,7 @@ def test_the_longest_status_wraps_within_1024x768(qtbot, win):
 
 
 def test_the_screening_panel_is_beside_the_form_and_the_keyboard_reaches_it(qtbot, win):
-    form = _open_form(qtbot, win, (1024, 768))
+    form = open_form(qtbot, win, (1024, 768))
     panel = form.screening
     assert panel.accessibleName() == i18n.t("screening.title")
     qtbot.waitUntil(lambda: panel.isVisible() and SCREEN.contains(_box(panel, win))
@@ -101,7 +95,7 @@ def test_the_screening_panel_is_beside_the_form_and_the_keyboard_reaches_it(qtbo
 
 @pytest.mark.parametrize("size", [(1280, 820), (1920, 1080)])
 def test_a_bigger_screen_keeps_one_row_and_the_whole_panel(qtbot, win, size):
-    form = _open_form(qtbot, win, size)
+    form = open_form(qtbot, win, size)
 
     def one_row():
         rows = {b.mapTo(win, QPoint(0, 0)).y() for b in _bottom_row(form) + _top_bar(win.workspace)}

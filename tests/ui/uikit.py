@@ -45,3 +45,11 @@ def print_to_pdf_printer(qtbot, dialog, path) -> bytes:
     with qtbot.waitSignal(dialog.done, timeout=30_000):
         dialog.print_to(printer)
     return path.read_bytes()
+
+
+def open_form(qtbot, win, size: tuple[int, int]):
+    """A new intake form in the window resized to ``size`` (or its minimum), once shown."""
+    form = win.workspace.new_intake()
+    win.resize(*size)
+    qtbot.waitUntil(lambda: form.isVisible() and win.width() == max(size[0], win.minimumSizeHint().width()))
+    return form
