@@ -52,6 +52,9 @@ def setup_logging(level: str | None = None, console_default: str = "WARNING") ->
     console shows from ``console_default`` up (the field officer's ``intake`` passes ERROR:
     its worded messages already say what a warning would, in the person's language)."""
     chosen = level or os.environ.get("INTAKE_LOG")
+    # a handler that cannot write (its stream closed) must stay silent: logging's own report
+    # of the failure prints the record, exception and all, past the filter
+    logging.raiseExceptions = False
     root = logging.getLogger()
     if any(isinstance(f, PrivacyFilter) for h in root.handlers for f in h.filters):
         return

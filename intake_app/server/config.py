@@ -46,8 +46,14 @@ def without_password(db_url: str) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(db_url)
+    secret_query = [k for k in url.query if k.lower() in SECRET_QUERY_KEYS]  # libpq also takes ?password=
+    if not url.password and not secret_query:
+        return db_url
     # URL.set(password=None) leaves the password as it is: replace the field itself
-    return url._replace(password=None).render_as_string(hide_password=False) if url.password else db_url
+    return url._replace(password=None).difference_update_query(secret_query).render_as_string(hide_password=False)
+
+
+SECRET_QUERY_KEYS = ("password", "passfile", "sslpassword")
 
 
 def sqlite_url(home: Path) -> str:
@@ -68,12 +74,15 @@ def _sqlite_file(db_url: str):
 def home_relative(home: Path, db_url: str) -> str:
     """The URL as ``server.json`` keeps it: a SQLite file inside ``home`` relative to it."""
     url, path = _sqlite_file(db_url)
-    if path is None or not path.is_absolute():
+    if path is None:
         return db_url
+    if not path.is_absolute():  # as given on the command line: the file is made in the working folder
+        path = Path.cwd() / path
+        url = url.set(database=str(path))
     try:
-        inside = path.relative_to(home)
+        inside = path.resolve().relative_to(Path(home).resolve())
     except ValueError:
-        return db_url
+        return url.render_as_string(hide_password=False)
     return url.set(database=inside.as_posix()).render_as_string(hide_password=False)
 
 

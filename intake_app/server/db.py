@@ -110,7 +110,11 @@ def redact_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     from sqlalchemy.engine import make_url
 
+    from .config import SECRET_QUERY_KEYS
+
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        secret_query = [k for k in parsed.query if k.lower() in SECRET_QUERY_KEYS]
+        return parsed.difference_update_query(secret_query).render_as_string(hide_password=True)
     except Exception:
         return "<database>"

@@ -83,6 +83,5 @@ def new_identity(vault) -> NewIdentity:
         undelivered = undelivered_revisions(vault)
         vault.audit.append(vault.officer.id, "sync_new_identity", old_device=old_id, device=new_id,
                            old_last_sequence=last, chain=chain)
-    vault.device_id = new_id
     log.warning("new device identity: chain %d, %d revisions to send after enrollment", chain, undelivered)
     return NewIdentity(old_id, new_id, keys.public().fingerprint(), old_chain, chain, last, undelivered)

@@ -88,8 +88,6 @@ class Vault:
         self._tx_depth = 0
         self.audit = AuditLog(conn)
         self.codebook: Codebook = load_codebook()
-        row = conn.execute("SELECT device_id FROM device").fetchone()
-        self.device_id: str = row[0]
 
     # --- lifecycle -------------------------------------------------------------
     @classmethod
@@ -194,6 +192,12 @@ class Vault:
         if self._conn is None:
             raise VaultLocked()
         return self._conn
+
+    @property
+    def device_id(self) -> str:
+        """Read from the vault each time, not kept: ``intake sync new-identity`` run beside the
+        app (another program on this laptop) changes it, with the keys read beside it."""
+        return self.conn.execute("SELECT device_id FROM device").fetchone()[0]
 
     @property
     def is_open(self) -> bool:

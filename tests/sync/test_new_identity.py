@@ -218,3 +218,23 @@ def _intake(*args, input: str | None = None) -> tuple[int, str, str]:
             return code, out.getvalue().decode(), err.getvalue().decode()
     finally:
         i18n.set_language("es")
+
+
+def test_the_app_open_beside_the_command_builds_under_the_new_identity(real_server, vault, home, tmp_path):
+    """The CLI runs beside the desktop app: the app's open vault must build its next bundle
+    with the new id and the new keys (it kept the old id and signed with the new keys, a
+    bundle the server refused for ever)."""
+    real_server.enroll(vault)
+    _save(vault, "Antes")
+    push(vault, real_server.url)
+    beside = Vault.open(home, "oficial.prueba", PASSPHRASE)  # the "CLI"
+    try:
+        new_id = new_identity(beside).device_id
+        _approve_new_identity(real_server, beside)
+    finally:
+        beside.close()
+    assert vault.device_id == new_id  # the app's object sees it
+    _save(vault, "Después")
+    report = push(vault, real_server.url)
+    assert report.delivered == [1]
+    assert {r.sync_state for r in vault.list_cases()} == {"delivered"}
