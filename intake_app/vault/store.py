@@ -88,6 +88,7 @@ class Vault:
         self._tx_depth = 0
         self.audit = AuditLog(conn)
         self.codebook: Codebook = load_codebook()
+        self._device_id: str = conn.execute("SELECT device_id FROM device").fetchone()[0]
 
     # --- lifecycle -------------------------------------------------------------
     @classmethod
@@ -195,9 +196,12 @@ class Vault:
 
     @property
     def device_id(self) -> str:
-        """Read from the vault each time, not kept: ``intake sync new-identity`` run beside the
-        app (another program on this laptop) changes it, with the keys read beside it."""
-        return self.conn.execute("SELECT device_id FROM device").fetchone()[0]
+        """Read from the vault each time it is open: ``intake sync new-identity`` run beside
+        the app (another program on this laptop) changes it, with the keys read beside it.
+        Once locked, the last one read (an id is no secret: messages name it)."""
+        if self._conn is not None:
+            self._device_id = self._conn.execute("SELECT device_id FROM device").fetchone()[0]
+        return self._device_id
 
     @property
     def is_open(self) -> bool:
