@@ -1,19 +1,21 @@
 """Sync: this device's identity and lease, "Sync now" with the central server, USB
 export of bundles and import of receipts (a folder chooser and a progress bar), and
-the enrollment request/response by USB. The core does the work (``intake_app.sync``),
-on the worker; this dialog only asks and shows."""
+the enrollment request/response by USB, and after a fork-type refusal the way out of a
+cloned or restored laptop (``ui.new_identity``). The core does the work
+(``intake_app.sync``), on the worker; this dialog only asks and shows."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QVBoxLayout,
+    QDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QScrollArea, QVBoxLayout, QWidget,
 )
 
 from intake_app.timefmt import local_time_iso
 
 from .file_dialogs import ask_folder
+from .new_identity import NewIdentityPanel, is_fork
 from .text import error_text, tr
 from .widgets import heading, message_label, muted, show_message
 
@@ -27,7 +29,7 @@ def identity_job(s):
 
 
 class SyncDialog(QDialog):
-    finished_job = Signal(str)  # export / receipts / push / enroll_request / enroll_response
+    finished_job = Signal(str)  # export / receipts / push / enroll_request / enroll_response / new_identity
     revoked = Signal()  # the server said (online or on the stick) that this device is revoked
 
     def __init__(self, backend, prefs, parent=None, on_prefs=None, driver=None) -> None:
@@ -36,7 +38,19 @@ class SyncDialog(QDialog):
         self._pushing = False
         self.setWindowTitle(tr("ui.syncdlg.window"))
         self.resize(720, 640)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        # a long refusal and the way out under it scroll rather than squash the buttons
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        body.setAutoFillBackground(False)  # the dialog's own background, not the scroll area's
+        self.scroll.viewport().setAutoFillBackground(False)
+        outer.addWidget(self.scroll, 1)
         layout.addWidget(heading(tr("ui.syncdlg.title"), 2))
         self.identity = QLabel()
         self.identity.setWordWrap(True)
@@ -74,15 +88,22 @@ class SyncDialog(QDialog):
         layout.addWidget(self.progress)
         self.message = message_label()
         layout.addWidget(self.message)
+        self.new_identity = NewIdentityPanel(backend, driver, self)
+        self.new_identity.started.connect(self._start)
+        self.new_identity.done.connect(self._identity_done)
+        self.new_identity.failed.connect(self._failed)
+        layout.addWidget(self.new_identity)
         layout.addStretch(1)
         close = QPushButton(tr("ui.print.close"))
         close.clicked.connect(self.reject)
-        layout.addWidget(close)
+        outer.addWidget(close)
 
         if driver is not None:
             driver.progress.connect(self._progress)
             driver.state_changed.connect(self._driver_state)
             driver.failed.connect(self._driver_failed)
+            if driver.last_error is not None:  # the last background cycle met a fork: say so at once
+                self._offer_new_identity(driver.last_error)
         self.push_button.clicked.connect(self.push)
         self.export_button.clicked.connect(lambda: self._folder(self.export_to))
         self.receipts_button.clicked.connect(lambda: self._folder(self.import_receipts))
@@ -130,6 +151,7 @@ class SyncDialog(QDialog):
     def _failed(self, err: BaseException) -> None:
         self.progress.hide()
         show_message(self.message, error_text(err))
+        self._show_new_identity(err)
         if getattr(err, "code", None) == "device_revoked":
             self.revoked.emit()
 
@@ -145,6 +167,19 @@ class SyncDialog(QDialog):
             lambda r: self._ok("export", tr("ui.syncdlg.exported", bundles=len(r.written), revisions=r.revisions))
         ).failure(self._failed).run()
 
+    def _identity_done(self, done) -> None:
+        """The new identity is taken: the panel shows its facts (the fingerprint to read to the
+        administrator); the enrollment request, which the officer uses next, is the default."""
+        self.progress.hide()
+        show_message(self.message, "")  # the panel says it (new id, fingerprint, enroll again)
+        self.request_button.setObjectName("primary")  # the next step
+        self.request_button.style().unpolish(self.request_button)
+        self.request_button.style().polish(self.request_button)
+        self.request_button.setFocus()
+        QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.new_identity.result))
+        self.refresh()
+        self.finished_job.emit("new_identity")
+
     def import_receipts(self, folder: str) -> None:
         self._start()
 
@@ -158,6 +193,8 @@ class SyncDialog(QDialog):
                       refused=len(r.refused))
             if r.refused:
                 text += "\n" + "\n".join(f"• {name}: {error_text(err)}" for name, err in r.refused[:5])
+                for _name, err in r.refused:
+                    self._show_new_identity(err)
             self._ok("receipts", text)
 
         self.backend.op(job, self).changes_cases().success(done).failure(self._failed).run()
@@ -210,6 +247,8 @@ class SyncDialog(QDialog):
     def _driver_state(self, state: str, info) -> None:
         if not self._pushing or state in ("syncing", "stopped"):
             return
+        if state == "error" and (info or {}).get("code") != "internal":
+            return  # the typed error follows (``failed``): _driver_failed words it
         self._pushing = False
         if state == "idle":
             self._ok("push", tr("ui.syncdlg.synced"))
@@ -220,8 +259,23 @@ class SyncDialog(QDialog):
             self.progress.hide()
             show_message(self.message, tr("ui.syncdlg.revoked"))
             self.revoked.emit()
+        elif state == "error":  # a bug in the cycle: no typed error comes
+            self.progress.hide()
+            show_message(self.message, tr("error.internal"))
 
     def _driver_failed(self, err: BaseException) -> None:
         if self._pushing:
             self._pushing = False
             self._failed(err)
+        else:  # a background cycle: only the refusal that never clears by itself is worth saying here
+            self._offer_new_identity(err)
+
+    def _offer_new_identity(self, err: BaseException) -> None:
+        if is_fork(err):
+            show_message(self.message, error_text(err))
+            self._show_new_identity(err)
+            self.refresh()
+
+    def _show_new_identity(self, err: BaseException) -> None:
+        if self.new_identity.offer(err):  # scrolled into view once the layout has made room for it
+            QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.new_identity))

@@ -48,6 +48,7 @@ class SyncDriver(QObject):
         self.url = ""
         self.state = "stopped"
         self.info: dict = {}
+        self.last_error = None  # the typed error of the last cycle that failed; None after one that ended well
         self._relay.connect(self._on_relay)  # queued: emitted on the sync thread
         self._network = _network_information()
         if self._network is not None:
@@ -96,6 +97,16 @@ class SyncDriver(QObject):
             service.stop(timeout=0)
         self._set("stopped", {})
 
+    def reset(self) -> None:
+        """The device took a new identity: the service's queued uploads belong to the old
+        bundle chain. Drop them and stop; the next ``start`` (once the new identity is
+        enrolled) queues the new chain from the outbox."""
+        service = self.service
+        if service is not None:
+            service.reset_queue()
+        self.last_error = None
+        self.stop()
+
     def sync_now(self) -> None:
         if self.service is not None:
             self.service.network_changed(True) if self.state == "offline" else self.service.sync_now()
@@ -118,6 +129,8 @@ class SyncDriver(QObject):
             return  # a service stopped since
         if kind == "status":
             state, info = payload
+            if state == "idle":
+                self.last_error = None
             self._set(state, info)
             if state in ("idle", "offline", "error", "revoked"):
                 self.cycle_done.emit()
@@ -126,6 +139,7 @@ class SyncDriver(QObject):
         elif kind == "receipt":
             self.receipt.emit(payload)
         elif kind == "error":
+            self.last_error = payload
             self.failed.emit(payload)
 
     def _set(self, state: str, info: dict) -> None:

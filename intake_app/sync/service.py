@@ -132,6 +132,17 @@ class SyncService:
             self._queue[sequence] = data
             return True
 
+    def reset_queue(self) -> int:
+        """Forget every queued upload (returns how many). After a new device identity
+        (:mod:`.new_identity`) the queued bundles belong to the old chain, whose sequences the
+        new chain reuses from 1: kept, they would go out again (and be refused as forks) and,
+        keyed by sequence, hide the new chain's bundles. Stop the service too (a cycle in
+        progress ends with its current upload); the next one queues from the outbox."""
+        with self._lock:
+            dropped = len(self._queue)
+            self._queue.clear()
+        return dropped
+
     # --- the worker ---------------------------------------------------------------------
     def _set_state(self, new: str, **info) -> None:
         self.state = new
