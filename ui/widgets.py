@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QLabel, QProgressBar, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter, QWidget,
+    QApplication, QComboBox, QFrame, QLabel, QProgressBar, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter,
+    QWidget,
 )
 
 
@@ -35,6 +36,8 @@ def show_message(label: QLabel, text: str, kind: str = "error") -> None:
     label.setObjectName("error" if kind == "error" else "ok" if kind == "ok" else "banner")
     label.style().unpolish(label)  # re-polish with the new object name
     label.style().polish(label)
+    # a polish alone keeps the old padding (contents margins): the style-change event sets it
+    QApplication.sendEvent(label, QEvent(QEvent.Type.StyleChange))
     label.setText(text)
     label.setVisible(bool(text))
 
