@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sync.conftest import real_server  # noqa: F401 (a fixture, shared)
 from tests.ui.uikit import finish_wizard, wait_idle
 
 
@@ -62,3 +63,9 @@ def styled_window(request, qtbot, tmp_path, styled):
     yield window
     window.backend.shutdown()
     set_language(before)
+
+
+@pytest.fixture
+def server(real_server):
+    """The real central server on loopback (tests/sync/conftest.py), for the sync dialog."""
+    return real_server

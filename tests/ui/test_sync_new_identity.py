@@ -9,26 +9,7 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
-
-from tests.sync.conftest import LoopbackServer
-from tests.ui.uikit import OFFICER, PASSPHRASE, wait_idle
-
-
-@pytest.fixture
-def server(tmp_path):
-    pytest.importorskip("fastapi")
-    pytest.importorskip("uvicorn")
-    srv = LoopbackServer(tmp_path / "srvhome")
-    yield srv
-    srv.close()
-
-
-def _run(qtbot, win, fn):
-    out = {}
-    with qtbot.waitSignal(win.backend.idle, timeout=20_000):
-        win.backend.op(fn).success(lambda r: out.setdefault("r", r)).run()
-    return out.get("r")
+from tests.ui.uikit import OFFICER, PASSPHRASE, run_on_backend, wait_idle
 
 
 def _save_case(qtbot, win, sample, name: str):
@@ -51,7 +32,7 @@ def _clone(qtbot, win, tmp_path):
         s.require().checkpoint()
         shutil.copytree(s.home, target)
 
-    _run(qtbot, win, job)
+    run_on_backend(qtbot, win, job)
     return Vault.open(target, OFFICER, PASSPHRASE)
 
 
@@ -60,7 +41,7 @@ def _delivered_then_cloned(qtbot, win, sample, server, tmp_path):
     bundle 2. Returns (dialog, first revision, the clone's revision)."""
     from intake_app.sync.client import push
 
-    _run(qtbot, win, lambda s: server.enroll(s.require()))
+    run_on_backend(qtbot, win, lambda s: server.enroll(s.require()))
     first = _save_case(qtbot, win, sample, "Primera")
     win.open_sync()
     dialog = win.sync_dialog
@@ -82,7 +63,7 @@ def _delivered_then_cloned(qtbot, win, sample, server, tmp_path):
 def _device(qtbot, win):
     from intake_app.sync import state
 
-    return _run(qtbot, win, lambda s: (s.require().device_id, state.is_enrolled(s.require())))
+    return run_on_backend(qtbot, win, lambda s: (s.require().device_id, state.is_enrolled(s.require())))
 
 
 def _box(qtbot, win, dialog):
@@ -146,7 +127,7 @@ def test_a_cloned_laptop_takes_a_new_identity_from_the_dialog(qtbot, unlocked, s
     assert panel.isVisible() and panel.button.isHidden() and dialog.message.isHidden()
     assert panel.result.isVisible()
     assert panel.result.text().startswith(f"Identidad nueva: equipo {new_id} (antes {old_id})")
-    assert _run(qtbot, win, lambda s: s.require().device_keys().public().fingerprint()) in panel.result.text()
+    assert run_on_backend(qtbot, win, lambda s: s.require().device_keys().public().fingerprint()) in panel.result.text()
     assert dialog.focusWidget() is dialog.request_button and dialog.request_button.isEnabled()
     assert i18n.t("ui.syncdlg.not_enrolled", "es") in dialog.identity.text() and new_id in dialog.identity.text()
     assert not dialog.push_button.isEnabled()
@@ -168,7 +149,7 @@ def test_a_cloned_laptop_takes_a_new_identity_from_the_dialog(qtbot, unlocked, s
         dialog.response_button.click()
     assert driver.running() and driver.service is not service and driver.service.queued() == []
     assert panel.isHidden()  # delivered: nothing left to say
-    states = _run(qtbot, win, lambda s: sorted(c.sync_state for c in s.require().list_cases()))
+    states = run_on_backend(qtbot, win, lambda s: sorted(c.sync_state for c in s.require().list_cases()))
     assert states == ["delivered", "delivered"]
     held = {r[0] for r in server.rows("SELECT revision_id FROM revisions")}
     assert held == {first, on_clone, later}  # every case once, none lost

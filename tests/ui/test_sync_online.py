@@ -8,28 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.uikit import wait_idle
+from tests.ui.uikit import run_on_backend, wait_idle
 from tests.sync.conftest import LoopbackServer, free_port
 
 
-@pytest.fixture
-def server(tmp_path):
-    pytest.importorskip("fastapi")
-    pytest.importorskip("uvicorn")
-    srv = LoopbackServer(tmp_path / "srvhome")
-    yield srv
-    srv.close()
-
-
-def _run(qtbot, win, fn):
-    out = {}
-    with qtbot.waitSignal(win.backend.idle, timeout=20_000):
-        win.backend.op(fn).success(lambda r: out.setdefault("r", r)).run()
-    return out.get("r")
-
-
 def _enroll_and_address(qtbot, win, srv, url=None) -> None:
-    _run(qtbot, win, lambda s: srv.enroll(s.require()))
+    run_on_backend(qtbot, win, lambda s: srv.enroll(s.require()))
     win._save_prefs(win.prefs.with_(server_url=url or srv.url))
     wait_idle(qtbot, win)
 
@@ -43,7 +27,7 @@ def _save_cases(qtbot, win, sample, n: int) -> None:
 
 
 def _states(qtbot, win):
-    return _run(qtbot, win, lambda s: sorted(r.sync_state for r in s.require().list_cases()))
+    return run_on_backend(qtbot, win, lambda s: sorted(r.sync_state for r in s.require().list_cases()))
 
 
 def _is(state):
@@ -87,7 +71,7 @@ def test_background_sync_delivers_to_the_real_server(qtbot, unlocked, sample, se
 
 def test_sync_now_in_the_dialog(qtbot, unlocked, sample, server):
     win = unlocked
-    _run(qtbot, win, lambda s: server.enroll(s.require()))
+    run_on_backend(qtbot, win, lambda s: server.enroll(s.require()))
     _save_cases(qtbot, win, sample, 2)
     win.open_sync()
     dialog = win.sync_dialog
@@ -111,7 +95,7 @@ def test_offline_retries_then_delivers_when_the_network_returns(qtbot, unlocked,
     port = free_port()
     srv = LoopbackServer(tmp_path / "srvhome", port=port, start=False)  # keys and database, not listening
     try:
-        _run(qtbot, win, lambda s: srv.enroll(s.require()))
+        run_on_backend(qtbot, win, lambda s: srv.enroll(s.require()))
         win._save_prefs(win.prefs.with_(server_url=srv.url))
         wait_idle(qtbot, win)
         # nobody listens: the service says offline, with the next retry

@@ -53,3 +53,11 @@ def open_form(qtbot, win, size: tuple[int, int]):
     win.resize(*size)
     qtbot.waitUntil(lambda: form.isVisible() and win.width() == max(size[0], win.minimumSizeHint().width()))
     return form
+
+
+def run_on_backend(qtbot, win, fn):
+    """``fn(vault)`` on the window's worker, as the app runs a job; its result once idle."""
+    out = {}
+    with qtbot.waitSignal(win.backend.idle, timeout=20_000):
+        win.backend.op(fn).success(lambda r: out.setdefault("r", r)).run()
+    return out.get("r")
