@@ -91,10 +91,13 @@ class CaseView(QWidget):
         tabs.setObjectName("case_tabs")
         body = QTextBrowser()
         body.setObjectName("record")
+        body.setAccessibleName(tr("ui.case.tab_record"))
         body.setHtml(record_html(cb, rec.content, rec.derived))
         tabs.addTab(body, tr("ui.case.tab_record"))
-        tabs.addTab(self._history(data["history"], data["officers"]), tr("ui.case.tab_history"))
-        tabs.addTab(self._audit(data["audit"], data["officers"]), tr("ui.case.tab_audit"))
+        for table, key in ((self._history(data["history"], data["officers"]), "ui.case.tab_history"),
+                           (self._audit(data["audit"], data["officers"]), "ui.case.tab_audit")):
+            table.setAccessibleName(tr(key))
+            tabs.addTab(table, tr(key))
         layout.addWidget(tabs, 1)
 
     def _table(self, headers: list[str], rows: list[list[str]]) -> QTableWidget:

@@ -80,6 +80,10 @@ class PrintDialog(QDialog):
         self.language.addItem(tr("ui.lang.es"), "es")
         self.language.addItem(tr("ui.lang.en"), "en")
         self.language.setCurrentIndex(0 if lang() == "es" else 1)
+        # named, not only labelled: Windows and macOS screen readers read a buddy label's combo by its value
+        for combo, key in ((self.copy, "ui.print.copy"), (self.recipient, "ui.print.recipient"),
+                           (self.purpose, "ui.print.purpose"), (self.language, "ui.print.language")):
+            combo.setAccessibleName(tr(key))
         form.addRow(tr("ui.print.copy"), self.copy)
         form.addRow(tr("ui.print.recipient"), self.recipient)
         form.addRow(tr("ui.print.purpose"), self.purpose)
@@ -108,6 +112,7 @@ class PrintDialog(QDialog):
         inner.setLayout(self.pages_box)
         scroll = QScrollArea()
         scroll.setObjectName("preview")
+        scroll.setAccessibleName(tr("ui.print.preview_area"))
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setStyleSheet("QScrollArea#preview { background: #d9e2ec; }")

@@ -44,9 +44,10 @@ class SyncDialog(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         # a long refusal and the way out under it scroll rather than squash the buttons
         self.scroll = QScrollArea()
+        self.scroll.setAccessibleName(tr("ui.syncdlg.title"))
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # a large system font
         self.scroll.setWidget(body)
         body.setAutoFillBackground(False)  # the dialog's own background, not the scroll area's
         self.scroll.viewport().setAutoFillBackground(False)

@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QTabBar, QWidget
 
 from intake_app import i18n
 
@@ -97,3 +97,42 @@ def test_suggested_referral_links_name_the_institution(qtbot, unlocked, sample):
     assert panel.accessibleName()
     buttons = [b for b in form.findChildren(QAbstractButton) if b.isVisibleTo(form)]
     assert all(b.text() or b.accessibleName() for b in buttons)
+
+
+def test_every_tab_stop_outside_the_form_is_named(qtbot, unlocked, sample):
+    """The print dialog, the settings, the case view, the form's steps and the sync dialog:
+    every widget Tab reaches has a name of its own (a combo box with only a buddy label is
+    read by its value on Windows and macOS)."""
+    from tests.ui.test_print_sync import _open_print, _saved_case
+
+    win = unlocked
+    form = win.workspace.new_intake()
+    editors = _editors(form)
+    unnamed = [n for n, w in zip(_nameless(form, keep=True), _focusable(form)) if n and w not in editors]
+    win.workspace.show_list()
+    dialog = _open_print(qtbot, win, _saved_case(qtbot, win, sample))
+    for root in (dialog, win.workspace.case_view):
+        unnamed += _nameless(root)
+    dialog.reject()
+    win.open_settings()
+    qtbot.waitUntil(lambda: win.settings_dialog.isVisible())
+    unnamed += _nameless(win.settings_dialog)
+    win.settings_dialog.reject()
+    win.open_sync()
+    unnamed += _nameless(win.sync_dialog)
+    win.sync_dialog.reject()
+    assert unnamed == [], repr(unnamed)
+
+
+def _editors(form) -> set:
+    return {w for row in form.rows.values() for w in _focusable(row.editor)}
+
+
+def _nameless(root, keep: bool = False) -> list:
+    """Tab stops a screen reader names by their value or not at all: no accessible name, and
+    (but for a combo box, read by its value) no buddy label either. Buttons say their text;
+    a tab bar's tabs are named by their titles."""
+    found = [(type(w).__name__, w.objectName())
+             if not isinstance(w, (QAbstractButton, QTabBar)) and not w.accessibleName()
+             and (isinstance(w, QComboBox) or not _spoken(w)) else None for w in _focusable(root)]
+    return found if keep else [n for n in found if n]

@@ -70,6 +70,7 @@ class IntakeForm(QWidget):
         left = QVBoxLayout()
         left.addWidget(heading(tr("ui.form.edit_title" if case_id else "ui.form.title"), 2))
         self.steps = StepList()
+        self.steps.setAccessibleName(tr("ui.form.steps_list"))
         self.steps.setObjectName("steps")
         self.steps.setWordWrap(True)
         self.steps.setTextElideMode(Qt.TextElideMode.ElideNone)
@@ -184,6 +185,7 @@ class IntakeForm(QWidget):
             layout.addWidget(row)
         layout.addStretch(1)
         scroll = StepScroll()
+        scroll.setAccessibleName(section.label(lang()))  # a Tab stop: named by its step
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(page)
