@@ -25,7 +25,6 @@ class UnlockPage(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box = card()
-        box.setMaximumWidth(560)
         box.setMinimumWidth(480)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(32, 28, 32, 28)
@@ -69,6 +68,9 @@ class UnlockPage(QWidget):
         self.button = primary(tr("ui.unlock.button"))
         self.button.setObjectName("primary")
         self.button.clicked.connect(self._submit)
+        self.button.setText(tr("ui.unlock.wait", seconds=999))  # room for the countdown it may show
+        self.button.setMinimumWidth(self.button.sizeHint().width())
+        self.button.setText(tr("ui.unlock.button"))
         row.addWidget(self.button)
         layout.addLayout(row)
         center = QHBoxLayout()
@@ -77,6 +79,8 @@ class UnlockPage(QWidget):
         center.addStretch(1)
         outer.addLayout(center)
         outer.addStretch(2)
+        # a calm width, but never narrower than its buttons with a large system font
+        box.setMaximumWidth(max(560, box.minimumSizeHint().width()))
         self._until = 0.0
         self._clock = QElapsedTimer()
         self._clock.start()
