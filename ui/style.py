@@ -1,4 +1,4 @@
-"""One calm look: large type, soft contrast, clear focus for keyboard use."""
+"""One calm look: large type, soft colours, control outlines and focus at 3:1 or more (WCAG 1.4.11)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ QLabel#demo { background: #ffe3e3; color: #8a1c1c; border-radius: 4px; padding: 
 QFrame#card { background: white; border: 1px solid #d9e2ec; border-radius: 8px; }
 QFrame#flag { background: #fff8e6; border-left: 4px solid #d69e2e; border-radius: 4px; }
 QFrame#flag[urgent="true"] { background: #fdecec; border-left: 4px solid #c53030; }
-QPushButton { padding: 6px 14px; border-radius: 6px; border: 1px solid #9fb3c8; background: white; }
+QPushButton { padding: 6px 14px; border-radius: 6px; border: 1px solid #7089a3; background: white; }
 QPushButton:hover { background: #eef2f7; }
 QPushButton:focus { border: 2px solid #1a4f8a; padding: 5px 13px; }
 QPushButton:disabled { color: #9aa5b1; border-color: #d9e2ec; }
@@ -34,7 +34,7 @@ QCheckBox, QRadioButton { border: 2px solid transparent; border-radius: 4px; pad
 QCheckBox:focus, QRadioButton:focus { border: 2px solid #1a4f8a; background: #e8f0fa; }
 QListWidget:focus, QTableView:focus, QTextBrowser:focus, QListView:focus { border: 2px solid #1a4f8a; }
 QTabBar::tab:focus { border: 2px solid #1a4f8a; border-radius: 4px; }
-QLineEdit, QPlainTextEdit, QComboBox, QSpinBox { padding: 4px 6px; border: 1px solid #9fb3c8;
+QLineEdit, QPlainTextEdit, QComboBox, QSpinBox { padding: 4px 6px; border: 1px solid #7089a3;
     border-radius: 5px; background: white; min-height: 24px; }
 QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QSpinBox:focus { border: 2px solid #2b6cb0; }
 QLineEdit[invalid="true"], QComboBox[invalid="true"], QPlainTextEdit[invalid="true"] { border: 2px solid #c53030; }
