@@ -104,3 +104,16 @@ def test_a_bigger_screen_keeps_one_row_and_the_whole_panel(qtbot, win, size):
         _whole_and_on_screen(_bottom_row(form) + _top_bar(win.workspace), win, QRect(0, 0, *size))
 
     qtbot.waitUntil(one_row)
+
+
+def test_the_step_count_is_beside_the_bar_not_on_it(qtbot, win):
+    """"Paso 3 de 8" was drawn on the bar and straddled its filled part (half white on blue,
+    half dark on white). It is now a line of its own above a bar without text; the bar keeps
+    the words for a screen reader."""
+    form = open_form(qtbot, win, (1024, 768))
+    form.go(2)
+    words = i18n.t("ui.form.progress").replace("%v", "3").replace("%m", str(len(form.sections)))
+    qtbot.waitUntil(lambda: form.step_label.text() == words)
+    assert form.progress.value() == 3 and form.progress.text() == words
+    assert not form.progress.isTextVisible()
+    assert _box(form.step_label, win).bottom() < _box(form.progress, win).top()

@@ -76,8 +76,13 @@ class IntakeForm(QWidget):
         self.steps.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left.addWidget(self.steps, 1)
+        # the words beside the bar, not on it: drawn on the bar they straddled its filled part
+        self.step_label = muted()
+        left.addWidget(self.step_label)
         self.progress = QProgressBar()
-        self.progress.setFormat(tr("ui.form.progress"))
+        self.progress.setFormat(tr("ui.form.progress"))  # also what a screen reader reads
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(self.step_label.fontMetrics().height() // 2)
         left.addWidget(self.progress)
         self.autosave_label = muted()
         # room for two wrapped lines: a word-wrapped label in this column was given one line and clipped
@@ -254,6 +259,7 @@ class IntakeForm(QWidget):
         self.steps.fit()
         self.progress.setMaximum(len(self.sections))
         self.progress.setValue(self.stack.currentIndex() + 1)
+        self.step_label.setText(self.progress.text())
 
     def _word(self, p) -> str:
         if p.rule == "type_date":  # the form reads and shows DD/MM/AAAA (the core's text says AAAA-MM-DD)
