@@ -1,5 +1,5 @@
 """``python -m ui`` starts the desktop app as ``intake-app`` does (a reviewer found it said
-"No module named ui.__main__"). The smoke test opens the window and quits. Fictional data."""
+"No module named ui.__main__"): its --help answers with the app's own options."""
 
 from __future__ import annotations
 
