@@ -148,9 +148,13 @@ def app_from_env() -> FastAPI:
     INTAKE_SERVER_DB or server.json, key file opened with INTAKE_SERVER_KEY."""
     from ..logsetup import setup_logging
 
+    from .running import mark_running
+
     setup_logging()
     settings = load_settings(server_home(), os.environ.get("INTAKE_SERVER_DB"))
     engine = make_engine(settings.db_url)
     check_schema(engine)
     keystore = KeyStore.open(Path(settings.key_path))
-    return create_app(settings, keystore, engine)
+    app = create_app(settings, keystore, engine)
+    mark_running(server_home())  # db move refuses while it runs
+    return app

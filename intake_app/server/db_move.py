@@ -75,6 +75,20 @@ class DbMoveAuditBroken(ServerError):
     code = "db_move_audit_broken"
 
 
+class DbMoveServerRunning(ServerError):
+    """A server of this home still runs (params: pids), even if it writes nothing. Nothing
+    was written."""
+
+    code = "db_move_server_running"
+
+
+class DbMoveSourceInUse(ServerError):
+    """A server, perhaps on another host, is connected to the source PostgreSQL database
+    (params: connections). Nothing was written."""
+
+    code = "db_move_source_in_use"
+
+
 class DbMoveSourceChanged(ServerError):
     """A server still running on the source wrote during the copy; nothing was committed.
     params: before, after (audit head seq)."""
@@ -104,6 +118,7 @@ def move_database(source_url: str, target_url: str, *, actor: str = "operator",
     committed = False
     try:
         _reachable(target, target_url)
+        _check_no_server_connected(source)
         result = MoveResult()
         with _snapshot(source) as src, transaction(target) as dst:
             found = MigrationContext.configure(src).get_current_revision()
@@ -290,6 +305,19 @@ def reset_sequences(dst: Connection) -> list[str]:
                          f'FROM "{table.name}"'), {"s": seq})
         done.append(seq)
     return done
+
+
+def _check_no_server_connected(source: Engine) -> None:
+    """PostgreSQL: a server connected to the source, idle or not, from any host (its
+    connections carry ``application_name`` intake-server; this one's own is left out)."""
+    if source.dialect.name != "postgresql":
+        return
+    with source.connect() as conn:
+        others = conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'intake-server' AND pid <> pg_backend_pid()")).scalar_one()
+    if others:
+        raise DbMoveSourceInUse(connections=others)
 
 
 def _check_source_unchanged(source: Engine, seq: int) -> None:
