@@ -171,11 +171,21 @@ class AccountDisabled(ServerError):
     status = 403
 
 
+class RoleNames(str):
+    """Role codes joined by ", " by the server itself (never text a client typed): an error
+    body carries them as they are, where a typed value with a space would read "?"."""
+
+
 class RoleForbidden(ServerError):
     """params: role (the user's), allowed (the roles the action needs)."""
 
     code = "role_forbidden"
     status = 403
+
+    def __init__(self, **params: Any) -> None:
+        if isinstance(params.get("allowed"), str):
+            params["allowed"] = RoleNames(params["allowed"])
+        super().__init__(**params)
 
 
 class UnknownRole(ServerError):
@@ -352,6 +362,7 @@ class BundleChainBroken(ServerError):
 
 
 SAFE_PARAM = re.compile(r"[A-Za-z0-9_.:/@+=-]{0,80}", re.ASCII)
+ROLE_LIST = re.compile(r"[a-z_]{1,32}(?:, [a-z_]{1,32}){0,7}", re.ASCII)
 
 
 def plain_param(value: Any) -> Any:
@@ -363,4 +374,6 @@ def plain_param(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain_param(v) for v in value[:50]]
     text = str(value)
+    if isinstance(value, RoleNames) and ROLE_LIST.fullmatch(text):
+        return text
     return text if SAFE_PARAM.fullmatch(text) else "?"

@@ -11,11 +11,29 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from . import auth
+from .errors import NotAuthenticated, SessionExpired
 
 
 async def read_form(request: Request, limit: int = 65536) -> dict[str, str]:
     body = (await request.body())[:limit].decode("utf-8", "replace")
     return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+async def session_expired(request: Request, cookie: str) -> bool:
+    """Whether the browser still holds this area's cookie for a session that has run out
+    (idle timeout or maximum length): the sign-in page then says so, instead of greeting the
+    person as if they had never been signed in."""
+    token = request.cookies.get(cookie)
+    if not token:
+        return False
+    st = request.app.state
+    try:
+        await run_in_threadpool(auth.authenticate, st.engine, st.settings, token)
+    except SessionExpired:
+        return True
+    except NotAuthenticated:
+        return False
+    return False
 
 
 def safe_next(value: str, area: str) -> str:

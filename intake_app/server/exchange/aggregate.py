@@ -25,9 +25,27 @@ _QUARTER = r"[0-9]{4}-Q[1-4]"
 MAX_QUARTERS = 40  # ten years in one package
 
 
+_SPELLINGS = (re.compile(r"([0-9]{4})\s*-?\s*[QT]([1-4])", re.ASCII),  # 2026-Q3, 2026-T3, 2026 T3
+              re.compile(r"[QT]([1-4])\s*-?\s*([0-9]{4})", re.ASCII))  # T3 2026 (the dashboard's), Q3 2026
+
+
+def normalize_period(period: str) -> str:
+    """A period in its one code spelling: a quarter as the dashboard writes it ("T3 2026",
+    "Q3 2026") or as "2026-T3" becomes "2026-Q3", in each end of a range; anything else is
+    left as typed (parse_period refuses it)."""
+    ends = []
+    for end in (period or "").strip().upper().split(".."):
+        end = end.strip()
+        m = _SPELLINGS[0].fullmatch(end)
+        n = _SPELLINGS[1].fullmatch(end)
+        ends.append(f"{m[1]}-Q{m[2]}" if m else f"{n[2]}-Q{n[1]}" if n else end)
+    return "..".join(ends)
+
+
 def parse_period(period: str) -> tuple[str, str]:
-    """``2026`` (its four quarters), ``2026-Q3``, or ``2026-Q1..2026-Q3`` → (first, last quarter)."""
-    p = (period or "").strip()
+    """``2026`` (its four quarters), ``2026-Q3``, or ``2026-Q1..2026-Q3`` → (first, last quarter);
+    a quarter may be written as the dashboard writes it (``T3 2026``, ``Q3 2026``)."""
+    p = normalize_period(period)
     if re.fullmatch(r"[0-9]{4}", p):
         return f"{p}-Q1", f"{p}-Q4"
     if re.fullmatch(_QUARTER, p):
@@ -36,7 +54,7 @@ def parse_period(period: str) -> tuple[str, str]:
     if sep and re.fullmatch(_QUARTER, a) and re.fullmatch(_QUARTER, b) and a <= b \
             and len(quarters_between(a, b)) <= MAX_QUARTERS:
         return a, b
-    raise AggregatePeriodInvalid(period=p[:40])
+    raise AggregatePeriodInvalid(period=(period or "").strip()[:40])
 
 
 def quarters_between(first: str, last: str) -> list[str]:

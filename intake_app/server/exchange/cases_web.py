@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from ...codebook import load_codebook
@@ -21,7 +21,8 @@ from ...i18n import LANGUAGES, describe_error, t
 from ...screening import describe, screen
 from ...timefmt import utc_time_iso
 from .. import review
-from .web import ID_MAX, _form, _lang, _message, done, guard, render
+from ..errors import ConflictNotFound
+from .web import _form, _lang, _message, done, guard, render, row_id
 
 STATES = ("new", "reviewed", "all")
 PAGE = 50
@@ -51,12 +52,16 @@ async def _attempt(request: Request, who, lang: str, fn, *args):
 
 async def _signed_in_run(request: Request, fn, *args, lang_from_form: bool = False):
     """The sign-in and role check, the page's language, then ``fn(engine, who, *args)``:
-    (who, lang, result, None), or (…, the response that refuses)."""
+    (who, lang, result, None), or (…, the response that refuses). An argument that is None
+    (a row id that is no number) is refused as not found, on a page."""
     who, refused = await guard(request)
     if refused:
         return None, "es", None, refused
     lang = (await _form(request)).get("lang", "es") if lang_from_form else _lang(request)
     lang = lang if lang in LANGUAGES else "es"
+    if None in args:
+        return who, lang, None, render("error.html", lang, 404, principal=who,
+                                       message=describe_error(ConflictNotFound(), lang))
     result, refused = await _attempt(request, who, lang, fn, *args)
     return who, lang, result, refused
 
@@ -114,9 +119,9 @@ def add_case_pages(r: APIRouter) -> None:
             return refused
         return done(lang, f"/exchange/cases/{case_id}", ok="reviewed")
 
-    @r.get("/conflicts/{conflict_id}")
-    async def _conflict(request: Request, conflict_id: int = Path(ge=1, le=ID_MAX)):
-        who, lang, c, refused = await _signed_in_run(request, review.conflict_versions, conflict_id)
+    @r.get("/conflicts/{conflict}")
+    async def _conflict(request: Request, conflict: str):
+        who, lang, c, refused = await _signed_in_run(request, review.conflict_versions, row_id(conflict))
         if refused:
             return refused
         for side in ("head", "incoming"):
@@ -127,15 +132,19 @@ def add_case_pages(r: APIRouter) -> None:
         rows = [(label, head.get(label, ""), incoming.get(label, "")) for label in labels]
         differ = [row for row in rows if row[1] != row[2]]
         same = [row for row in rows if row[1] == row[2]]
-        return render("conflict.html", lang, principal=who, c=c, differ=differ, same=same)
+        return render("conflict.html", lang, principal=who, c=c, differ=differ, same=same,
+                      message=_message(request, lang))
 
-    @r.post("/conflicts/{conflict_id}/resolve")
-    async def _resolve(request: Request, conflict_id: int = Path(ge=1, le=ID_MAX)):
+    @r.post("/conflicts/{conflict}/resolve")
+    async def _resolve(request: Request, conflict: str):
         who, refused = await guard(request)
         if refused:
             return refused
         form = await _form(request)
         lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
+        conflict_id = row_id(conflict)
+        if conflict_id is None:
+            return render("error.html", lang, 404, message=describe_error(ConflictNotFound(), lang), principal=who)
         keep, case_id = form.get("keep"), form.get("case_id", "")
         if keep not in ("head", "incoming"):
             return done(lang, f"/exchange/conflicts/{conflict_id}")

@@ -29,6 +29,13 @@ class UnknownRecipient(ExchangeError):
     status = 404
 
 
+class RecipientMissing(ExchangeError):
+    """No recipient chosen: on a page, the list is empty while no institution's keys are imported."""
+
+    code = "exchange_recipient_missing"
+    status = 400
+
+
 class PurposeNotAllowed(ExchangeError):
     """The registry does not let this recipient receive data for this purpose. params: recipient, purpose."""
 

@@ -11,7 +11,37 @@
   var bytes = null;
   function post(path) {
     return fetch(path + "?lang=" + lang, {method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/octet-stream"}, body: bytes}).then(function (r) { return r.json(); });
+      headers: {"Content-Type": "application/octet-stream"}, body: bytes}).then(function (r) {
+      // a session that ran out is sent to the sign-in page: say so instead of failing silently
+      if (r.redirected || (r.headers.get("Content-Type") || "").indexOf("json") < 0) {
+        return {ok: false, message: status.getAttribute("data-expired")};
+      }
+      return r.json();
+    });
+  }
+  function cell(row, tag, text) {
+    var c = document.createElement(tag);
+    c.textContent = text;
+    row.appendChild(c);
+    return c;
+  }
+  function show(shown) {  // the manifest in words: institutions, kind, purpose, field labels
+    var table = document.createElement("table"), body = document.createElement("tbody");
+    shown.rows.forEach(function (r) {
+      var tr = document.createElement("tr");
+      cell(tr, "th", r[0]).setAttribute("scope", "row");
+      cell(tr, "td", r[1]);
+      body.appendChild(tr);
+    });
+    var tr = document.createElement("tr");
+    cell(tr, "th", shown.fields_label).setAttribute("scope", "row");
+    var td = document.createElement("td"), list = document.createElement("ul");
+    shown.fields.forEach(function (f) { cell(list, "li", f); });
+    if (shown.fields.length) { td.appendChild(list); }
+    tr.appendChild(td);
+    body.appendChild(tr);
+    table.appendChild(body);
+    out.appendChild(table);
   }
   input.addEventListener("change", function () {
     var file = input.files[0];
@@ -24,12 +54,7 @@
       return post("/exchange/received/inspect");
     }).then(function (res) {
       if (!res.ok) { status.textContent = res.message; return; }
-      var m = res.manifest, rows = [];
-      Object.keys(m).forEach(function (k) {
-        var v = Array.isArray(m[k]) ? m[k].join(", ") : String(m[k]);
-        rows.push(k + ": " + v);
-      });
-      out.textContent = rows.join("\n");
+      show(res.shown);
       button.disabled = false;
     });
   });

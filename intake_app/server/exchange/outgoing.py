@@ -212,10 +212,11 @@ def _audit_refusal(engine: Engine, actor: str, recipient: str, purpose: str, err
 
 def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str,
                       institution: str | None = None) -> PackageInfo:
-    from .aggregate import parse_period
+    from .aggregate import normalize_period, parse_period
 
     rec = load_registry().check_purpose(recipient, "reporting", "aggregate")
     first, last = parse_period(period)
+    period = normalize_period(period)  # "T3 2026" is kept and audited as 2026-Q3
     pid = new_package_id()
     with transaction(engine) as conn:
         self_key(conn)

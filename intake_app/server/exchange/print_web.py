@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import IntakeError
-from ...i18n import LANGUAGES, describe_error
+from ...i18n import LANGUAGES
+from ...printing import describe_print_error
 from ..print_check import check_print, describe
-from .web import _form, _lang, guard, render
+from .web import _form, _lang, _message, guard, render
 
 MAX_TEXT = 400  # a QR text is 197 characters
 
@@ -25,7 +26,8 @@ def add_print_page(r: APIRouter) -> None:
         who, refused = await guard(request)
         if refused:
             return refused
-        return render("verify_print.html", _lang(request), principal=who, result=None)
+        lang = _lang(request)
+        return render("verify_print.html", lang, principal=who, result=None, message=_message(request, lang))
 
     @r.post("/verify-print")
     async def _check(request: Request):
@@ -40,6 +42,6 @@ def add_print_page(r: APIRouter) -> None:
             check = await run_in_threadpool(lambda: check_print(engine, code, actor=who.actor))
         except IntakeError as err:
             return render("verify_print.html", lang, 422, principal=who,
-                          result={"kind": "error", "text": describe_error(err, lang)})
+                          result={"kind": "error", "text": describe_print_error(err, lang)})
         return render("verify_print.html", lang, principal=who,
                       result={"kind": "ok" if check.current else "due", "text": describe(check, lang)})

@@ -15,24 +15,26 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from ...codebook import load_codebook
 from ...errors import IntakeError
-from ...i18n import LANGUAGES, describe_error, t
+from ...i18n import LANGUAGES, catalog, describe_code, describe_error, placeholders, t
 from .. import audit, auth, web_session
 from ..db import transaction
 from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, plain_param
 from . import incoming, outgoing
+from .errors import RecipientMissing, ReceivedCaseUnknown
 from .htcds import K as HTCDS_K
 from .htcds import export_htcds
+from .manifest_words import institution, kind_label, manifest_rows
 from .registry import RECORD_PURPOSES, list_peers, load_registry
 
 COOKIE = "intake_exchange"
 ALLOWED_ROLES = ("supervisor",)
+HTCDS_ROLES = ("supervisor", "analyst")  # the HTCDS export holds no identity field (analysts: k = 11 only)
 SERVER_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = SERVER_DIR / "templates"
 STATIC_JS = Path(__file__).resolve().parent / "exchange.js"
@@ -72,6 +74,23 @@ def _safe_next(value: str) -> str:
     return web_session.safe_next(value, "/exchange")
 
 
+# the page each action (a form's POST) sits on: where a person whose session ran out comes back to
+_ACTION_PAGES = ((re.compile(r"/exchange/cases/([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/review", re.ASCII),
+                  "/exchange/cases/{}"),
+                 (re.compile(r"/exchange/conflicts/([0-9]{1,19})/resolve", re.ASCII), "/exchange/conflicts/{}"),
+                 (re.compile(r"/exchange/cases/goto"), "/exchange/cases"),
+                 (re.compile(r"/exchange/received/.*"), "/exchange/received"),
+                 (re.compile(r"/exchange/verify-print"), "/exchange/verify-print"))
+
+
+def action_page(path: str) -> str:
+    for pattern, page in _ACTION_PAGES:
+        m = pattern.fullmatch(path)
+        if m:
+            return page.format(*m.groups())
+    return "/exchange/"
+
+
 async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
     """(principal, None) or (None, the response that refuses)."""
     lang = _lang(request)
@@ -79,12 +98,25 @@ async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
     try:
         principal = await run_in_threadpool(auth.authenticate, st.engine, st.settings, request.cookies.get(COOKIE))
     except (NotAuthenticated, SessionExpired):
-        target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+        if request.method in ("GET", "HEAD"):
+            target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+        else:  # an action is never redone after signing in: back to its page, which says it was not done
+            if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                lang = (await _form(request)).get("lang", lang)
+                lang = lang if lang in LANGUAGES else "es"
+            target = action_page(request.url.path) + "?notice=expired"
         return None, RedirectResponse("/exchange/login" + _q(lang, next=target), status_code=303, headers=HEADERS)
     try:
         return auth.require_role(principal, *allowed), None
     except RoleForbidden as err:  # signed in, but not for this: the page still offers to sign out
-        return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=principal)
+        return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=principal,
+                            htcds_k=HTCDS_K if principal.role == "analyst" else None)
+
+
+def row_id(text: str) -> int | None:
+    """A row id typed in an address (1 … ID_MAX), or None: "0", "abc" or 30 digits are no row."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 and 1 <= int(text) <= ID_MAX \
+        else None
 
 
 def not_ready(err: IntakeError, lang: str, who) -> HTMLResponse:
@@ -109,7 +141,7 @@ def router() -> APIRouter:
     async def _login_form(request: Request):
         lang = _lang(request)
         return render("login.html", lang, next=_safe_next(request.query_params.get("next", "/exchange/")),
-                      error=None, principal=None)
+                      error=None, principal=None, expired=await web_session.session_expired(request, COOKIE))
 
     @r.post("/login")
     async def _login(request: Request):
@@ -141,7 +173,9 @@ def router() -> APIRouter:
             return not_ready(err, lang, who)
         recipients = [rec for rec in load_registry() if rec.key in peers]
         due_cases = len({case_id for items in due.values() for case_id, _ in items})
-        return render("packages.html", lang, principal=who, packages=packages, recipients=recipients,
+        return render("packages.html", lang, principal=who, packages=packages,
+                      referral_to=[rec for rec in recipients if "referral" in rec.kinds],
+                      aggregate_to=[rec for rec in recipients if "aggregate" in rec.kinds],
                       due_cases=due_cases, due_recipients=len(due),
                       registry=load_registry().recipients, purposes=load_codebook().vocab("consent_purposes"),
                       record_purposes=RECORD_PURPOSES, message=_message(request, lang))
@@ -154,6 +188,8 @@ def router() -> APIRouter:
         form = await _form(request)
         lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
         engine = request.app.state.engine
+        if not form.get("recipient"):  # an empty list: no institution's keys imported yet
+            return done(lang, error=RecipientMissing.code)
         try:
             if form.get("period"):
                 pkg = await run_in_threadpool(lambda: outgoing.prepare_aggregate(
@@ -202,7 +238,7 @@ def router() -> APIRouter:
         """HTCDS 2.0 export of the caller's institution's cases (``?k=11``: the k-anonymized variant).
         Analysts get only the k-anonymized variant: record-level rows with exact dates, nationality
         and post re-identify people even without a name."""
-        who, refused = await guard(request, ("supervisor", "analyst"))
+        who, refused = await guard(request, HTCDS_ROLES)
         if refused:
             return refused
         if fmt not in ("csv", "json"):
@@ -266,7 +302,8 @@ def router() -> APIRouter:
             m = incoming.inspect(data)
         except IntakeError as err:
             return {"ok": False, "message": describe_error(err, _lang(request))}
-        return {"ok": True, "manifest": {k: v for k, v in m.to_json().items() if k != "payload_sha256"}}
+        return {"ok": True, "manifest": {k: v for k, v in m.to_json().items() if k != "payload_sha256"},
+                "shown": manifest_rows(m, _lang(request))}
 
     @r.post("/received/import")
     async def _import(request: Request):
@@ -281,15 +318,21 @@ def router() -> APIRouter:
                                                                           actor=who.actor, institution=who.institution))
         except IntakeError as err:
             return {"ok": False, "message": describe_error(err, lang)}
-        return {"ok": True, "message": t("exchange.imported", lang, package=res.package_id, kind=res.kind,
-                                         sender=res.sender, cases=res.cases, withdrawn=res.withdrawn)}
+        return {"ok": True, "message": t("exchange.imported", lang, package=res.package_id,
+                                         kind=kind_label(res.kind, lang), sender=institution(res.sender, lang),
+                                         cases=res.cases, withdrawn=res.withdrawn)}
 
-    @r.get("/received/{record_id}")
-    async def _record(request: Request, record_id: int = PathParam(ge=1, le=ID_MAX)):
+    @r.get("/received/{record}")
+    async def _record(request: Request, record: str):
         who, refused = await guard(request)
         if refused:
             return refused
         lang = _lang(request)
+        record_id = row_id(record)
+        if record_id is None:  # "abc", "0": a page that says so, never the API's JSON
+            number = record.isascii() and record.isdigit() and len(record) <= 19  # never echo 30 digits
+            err = ReceivedCaseUnknown(record_id=record) if number else NotFound()
+            return render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
         try:
             rec = await run_in_threadpool(lambda: incoming.open_received_case(request.app.state.engine, record_id,
                                                                               actor=who.actor,
@@ -332,12 +375,18 @@ def _params(err: IntakeError) -> dict:
 def _message(request: Request, lang: str) -> dict | None:
     """The outcome of the last action, worded from codes in the address (never free text)."""
     q = request.query_params
+    if q.get("notice") == "expired":  # signed in again after a session ran out mid-action
+        return {"kind": "error", "text": t("server.session_action_not_done", lang)}
     if q.get("error"):
         code = re.sub(r"[^a-z_]", "", q["error"])[:60]
+        if "error." + code not in catalog("es"):  # an address typed by hand: no "error.foo" on the page
+            return {"kind": "error", "text": t("exchange.page.error_unknown", lang)}
         # plain values only (codes and ids): a sentence typed into the address ("call +506 …
         # to unlock") is never worded into the app's own error box
         params = {k: v[:80] for k, v in q.items() if k not in ("error", "lang") and PLAIN.fullmatch(v[:80])}
-        return {"kind": "error", "text": t("error." + code, lang, **params)}
+        # a value left out (empty, or not plain) reads "?", never "{recipient}"
+        params.update({name: "?" for name in placeholders(t("error." + code, lang)) if name not in params})
+        return {"kind": "error", "text": describe_code(code, params, lang)}
     if q.get("ok") in ("prepared", "approved", "withdrawals", "reviewed", "resolved"):
         return {"kind": "ok", "text": t("exchange.page.ok_" + q["ok"], lang, package=q.get("package", ""),
                                         count=q.get("count", "0"))}
