@@ -238,9 +238,15 @@ def backup_cmd(c: Ctx, out: str) -> None:
 @pass_ctx
 def verify_print_cmd(c: Ctx, code: tuple[str, ...]) -> None:
     """Comprueba un resumen impreso por su código QR / check a printed summary by its QR code."""
+    from ..cli.common import Refused
+    from ..printing import PrintError, describe_print_error
     from .print_check import check_print, describe
 
-    click.echo(describe(check_print(c.engine(), " ".join(code), actor="operator"), i18n.language()))
+    try:
+        result = check_print(c.engine(), " ".join(code), actor="operator")
+    except PrintError as err:  # worded as the web page does ("32 characters", not "(length)")
+        raise Refused(describe_print_error(err, i18n.language())) from None
+    click.echo(describe(result, i18n.language()))
 
 
 @cli.command(name="check-backup")

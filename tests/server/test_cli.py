@@ -132,3 +132,14 @@ def test_device_commands_take_the_short_id_a_laptop_prints(srv, device_factory, 
     err = capsys.readouterr().err
     assert '"lap-prefijo-00" is the start of 2 laptops' in err and two.device_id in err
     assert cli(srv, tmp_path, "device", "refuse", two.device_id) == 0  # the whole id is never ambiguous
+
+
+def test_verify_print_words_a_code_that_does_not_parse_without_internal_codes(srv, tmp_path, capsys):
+    """The web page said "debe tener 32 caracteres"; the command said "(length)"."""
+    for code, words in (("INTAKE1:ABC", "format not recognised"), ("ABCD", "32 characters")):
+        capsys.readouterr()
+        assert cli(srv, tmp_path, "verify-print", code) == 2
+        err = capsys.readouterr().err
+        assert words in err, err
+        for internal in ("(length)", "(qr_parts)", "(qr_encoding)", "(format)"):
+            assert internal not in err
