@@ -78,7 +78,8 @@ def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_
                 assert c[key].encode() not in data
 
         code, out = run(capsys, pa.home, "exchange", "inspect", str(tmp_path / "p.xp"), files=files)
-        assert code == 0 and package_id in out and "cr_eri" in out and "given_names" in out
+        assert code == 0 and package_id in out and "Nombre(s)" in out, out  # words, not codes (given_names)
+        assert "Remitente: " in out and "cr_eri" not in out and "given_names" not in out and "referral" not in out
         assert "libro de códigos" in out and " UTC" in out and "codebook" not in out
         code, out = run(capsys, pa.home, "--lang", "en", "exchange", "import", str(tmp_path / "p.xp"), files=files)
         assert code == 0, out

@@ -185,14 +185,13 @@ def withdrawals_cmd(c) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 def inspect_cmd(file: str) -> None:
     """Leer el manifiesto antes de importar / read the manifest before importing."""
-    from ...timefmt import utc_time_iso
     from .incoming import inspect
+    from .manifest_words import manifest_rows
 
-    m = inspect(Path(file).read_bytes())
-    click.echo(t("exchange.manifest", package=m.package_id, kind=m.kind, sender=m.sender, recipient=m.recipient,
-                 purpose=m.purpose, cases=m.cases, created=utc_time_iso(m.created_at) or m.created_at,
-                 version=m.codebook_version))
-    click.echo(t("exchange.manifest_fields", fields=", ".join(m.fields) or "-"))
+    words = manifest_rows(inspect(Path(file).read_bytes()), i18n.language())  # as the import page reads it
+    for label, text in words["rows"]:
+        click.echo(f"{label}: {text}")
+    click.echo(f"{words['fields_label']}: {', '.join(words['fields'])}" if words["fields"] else words["fields_label"])
 
 
 @exchange.command(name="import")
