@@ -82,8 +82,6 @@ def test_an_action_after_expiry_is_not_redone_and_the_person_comes_back_to_its_p
         assert "Su sesión expiró" not in signed_in(url, "sup.dos").get("/exchange/login").text
 
 
-@pytest.mark.xfail(strict=True, reason="the dashboard's GET /login must pass "
-                   "expired=await web_session.session_expired(request, COOKIE) (dashboard/routes.py)")
 def test_the_dashboard_sign_in_page_says_the_session_expired(pair):
     cr, _ = pair
     with serving(cr) as url:

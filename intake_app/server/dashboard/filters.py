@@ -2,7 +2,11 @@
 checked against the codebook, and turned back into an address.
 
 ``from``/``to`` are quarters (``2026-Q1``); the default period is the four quarters up to
-the latest with data, and the *previous period* is as many quarters just before it.
+the latest with data, and the *previous period* is as many quarters just before it. A period
+holds at most :data:`MAX_QUARTERS` quarters, the exchange's own limit for one aggregate
+package (a longer one is refused: it would only cost the server time and memory). A post
+from the other country than the one chosen is refused too, rather than silently showing
+nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ COUNTRIES = ("CR", "PA")
 PARAMS = {"from": "period_from", "to": "period_to", "country": "country", "post": "post",
           "institution": "institution", "sex": "sex", "age": "age", "lang": "lang"}
 DEFAULT_SPAN = 4
+
+MAX_QUARTERS = 40  # ten years: the longest period a view or an exchange aggregate package covers
 
 
 def q_index(q: str) -> int:
@@ -71,6 +77,11 @@ class Filters:
         f, t = values["period_from"], values["period_to"]
         if f and t and q_index(f) > q_index(t):
             raise DashboardFilterInvalid(param="to", reason="reversed")  # worded on its own (i18n)
+        if f and t:
+            check_span(q_index(t) - q_index(f) + 1, "to")
+        country, post = values["country"], values["post"]
+        if country and post and cb.vocab("border_posts").get(post).attrs.get("country") != country:
+            raise DashboardFilterInvalid(param="post", reason="other_country")
         return cls(**{k: v for k, v in values.items() if k != "lang"}, lang=values["lang"] or "es")
 
     def params(self, **override) -> dict[str, str]:
@@ -101,6 +112,12 @@ class Filters:
         return allowed
 
 
+def check_span(quarters: int, param: str) -> None:
+    """Refuse a period longer than :data:`MAX_QUARTERS` (``param``: the filter to change)."""
+    if quarters > MAX_QUARTERS:
+        raise DashboardFilterInvalid(param=param, reason="too_long", max=MAX_QUARTERS, years=MAX_QUARTERS // 4)
+
+
 def quarter_label(quarter: str, lang: str) -> str:
     """How a person reads a quarter code: "2026-Q3" is "T3 2026" in Spanish, "Q3 2026" in
     English. Codes stay codes in addresses, filters and CSV column keys."""
@@ -129,6 +146,7 @@ def resolve_period(f: Filters, available: list[str], today_quarter: str) -> Peri
     to = f.period_to or (latest if not f.period_from or q_index(f.period_from) <= q_index(latest)
                          else f.period_from)
     start = f.period_from or q_name(q_index(to) - DEFAULT_SPAN + 1)
+    check_span(q_index(to) - q_index(start) + 1, "from")  # "from" alone, long before the latest data
     quarters = q_range(start, to)
     span = len(quarters)
     previous = [q_name(q_index(start) - span + i) for i in range(span)]

@@ -34,12 +34,13 @@ from ..errors import NotAuthenticated, RoleForbidden, SessionExpired
 from . import views
 from .charts import figure
 from .errors import DashboardTableUnknown, DashboardViewUnknown
-from .filters import Filters, quarter_label
+from .filters import MAX_QUARTERS, PARAMS, Filters, quarter_label
 from .suppress import K
 
 log = logging.getLogger(__name__)
 
 ALLOWED_ROLES = ("analyst", "supervisor", "administrator")
+OPTION_QUARTERS = 2 * MAX_QUARTERS  # quarters with data offered in the period's lists (the latest)
 COOKIE = "intake_dashboard"
 SERVER_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = SERVER_DIR / "templates"
@@ -48,6 +49,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
 TABLE_ID = re.compile(r"[a-z][a-z0-9_]{0,47}", re.ASCII)
+SAFE_PATH = re.compile(r"/dashboard/([a-z]{0,20})(?:/[a-z][a-z0-9_]{0,47}\.csv)?", re.ASCII)
+SAFE_VALUE = re.compile(r"[A-Za-z0-9_-]{1,24}", re.ASCII)
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
            "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 
@@ -75,15 +78,31 @@ def _lang(request: Request) -> str:
     return lang if lang in LANGUAGES else "es"
 
 
-def _principal(request: Request) -> auth.Principal:
+def _signed_in(request: Request) -> auth.Principal:
+    """Whoever the session belongs to, whatever the role (NotAuthenticated / SessionExpired)."""
     st = request.app.state
     token = request.cookies.get(COOKIE)
     if not token:
         value = request.headers.get("authorization", "")
         scheme, _, rest = value.partition(" ")
         token = rest.strip() if scheme.lower() == "bearer" else None
-    principal = auth.authenticate(st.engine, st.settings, token)
-    return auth.require_role(principal, *ALLOWED_ROLES)
+    return auth.authenticate(st.engine, st.settings, token)
+
+
+class Refused(Exception):
+    """A signed-in user whose role may not see figures (kept to name them on the 403 page)."""
+
+    def __init__(self, principal: auth.Principal, err: IntakeError):
+        super().__init__(err.code)
+        self.principal, self.err = principal, err
+
+
+def _principal(request: Request) -> auth.Principal:
+    principal = _signed_in(request)
+    try:
+        return auth.require_role(principal, *ALLOWED_ROLES)
+    except RoleForbidden as err:
+        raise Refused(principal, err) from None
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -92,9 +111,35 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/dashboard/login?{q}", status_code=303, headers=HEADERS)
 
 
-def _refused(request: Request, err: IntakeError) -> HTMLResponse:
+def _refused(request: Request, refused: Refused) -> HTMLResponse:
+    """403 naming who is signed in, with *Cerrar sesión*, and no link back to a page that
+    would refuse them again."""
     lang = _lang(request)
-    return render("error.html", 403, lang=lang, message=describe_error(err, lang), filters=Filters(lang=lang))
+    return _error(request, 403, refused.err, principal=refused.principal, back=None,
+                  hint=t("dashboard.error.refused_hint", lang))
+
+
+def _error(request: Request, status: int, err: IntakeError, *, principal=None, back: str | None = "",
+           back_label: str | None = None, hint: str | None = None) -> HTMLResponse:
+    """The dashboard's error page (Spanish unless ``lang=en``), for pages and CSV files alike.
+    ``back``: the link under the message ("" the overview, None no link)."""
+    lang = _lang(request)
+    if back == "":
+        back = "/dashboard/" + ("?lang=en" if lang == "en" else "")
+    return render("error.html", status, lang=lang, message=describe_error(err, lang), filters=Filters(lang=lang),
+                  principal=principal, back=back, back_label=back_label or t("dashboard.error.back", lang),
+                  hint=hint, other_href=_other_language(request, lang))
+
+
+def _other_language(request: Request, lang: str) -> str:
+    """The same address in the other language, built from known parts only (typed text in a
+    path or a filter is never echoed back into the page)."""
+    m = SAFE_PATH.fullmatch(request.url.path)
+    path = request.url.path if m and (m.group(1) or "overview") in views.VIEWS else "/dashboard/"
+    params = [(k, v) for k, v in request.query_params.multi_items()
+              if k in PARAMS and k != "lang" and SAFE_VALUE.fullmatch(v)]
+    params += [("lang", "en")] if lang == "es" else []
+    return path + (("?" + urlencode(params)) if params else "")
 
 
 def caption(result: views.ViewResult, f: Filters, lang: str) -> str:
@@ -152,7 +197,8 @@ def router() -> APIRouter:
     async def _login_form(request: Request):
         lang = _lang(request)
         nxt = request.query_params.get("next", "/dashboard/")
-        return render("login.html", lang=lang, next=_safe_next(nxt), error=None, filters=Filters(lang=lang))
+        return render("login.html", lang=lang, next=_safe_next(nxt), error=None, filters=Filters(lang=lang),
+                      expired=await web_session.session_expired(request, COOKIE))
 
     @r.post("/login")
     async def _login(request: Request):
@@ -181,22 +227,28 @@ def router() -> APIRouter:
 
     @r.get("/{view}/{table}.csv")
     async def _csv(request: Request, view: str, table: str):
+        """A person follows a CSV link in a browser: an error is the dashboard's page, worded."""
         try:
             principal = await run_in_threadpool(_principal, request)
         except (NotAuthenticated, SessionExpired):
             return _login_redirect(request)
-        except RoleForbidden as err:
-            return _refused(request, err)
+        except Refused as refused:
+            return _refused(request, refused)
         if view not in views.VIEWS:
-            raise DashboardViewUnknown(view=view[:40])
+            return _error(request, 404, DashboardViewUnknown(view=view[:40]), principal=principal)
         if not TABLE_ID.fullmatch(table):  # never let typed text reach a header or the audit log
-            raise DashboardTableUnknown(view=view)
-        f = Filters.parse(request.query_params)
-        result = await run_in_threadpool(_build, request, view, f)
+            return _error(request, 404, DashboardTableUnknown(view=view), principal=principal,
+                          **_back_to(request, view))
+        try:
+            f = Filters.parse(request.query_params)
+            result = await run_in_threadpool(_build, request, view, f)
+        except IntakeError as err:
+            return _error(request, 400, err, principal=principal, **_back_to(request, view))
         tables = {tb.id: tb for tb in result.tables}
         withheld = dict(result.withheld)
         if not result.too_few and table not in tables and table not in withheld:
-            raise DashboardTableUnknown(view=view)
+            return _error(request, 404, DashboardTableUnknown(view=view), principal=principal,
+                          **_back_to(request, view, f))
         await run_in_threadpool(_audit, request, principal, "dashboard_export", f"{view}/{table}", f,
                                 too_few=result.too_few)
         body = csv_text(result, tables.get(table), f, withheld.get(table))
@@ -209,17 +261,16 @@ def router() -> APIRouter:
             principal = await run_in_threadpool(_principal, request)
         except (NotAuthenticated, SessionExpired):
             return _login_redirect(request)
-        except RoleForbidden as err:
-            return _refused(request, err)
+        except Refused as refused:
+            return _refused(request, refused)
         lang = _lang(request)
         if view not in views.VIEWS:
-            return render("error.html", 404, lang=lang, filters=Filters(lang=lang),
-                          message=describe_error(DashboardViewUnknown(view=view[:40]), lang))
+            return _error(request, 404, DashboardViewUnknown(view=view[:40]), principal=principal)
         try:
             f = Filters.parse(request.query_params)
+            result = await run_in_threadpool(_build, request, view, f)
         except IntakeError as err:
-            return render("error.html", 400, lang=lang, filters=Filters(lang=lang), message=describe_error(err, lang))
-        result = await run_in_threadpool(_build, request, view, f)
+            return _error(request, 400, err, principal=principal, **_back_to(request, view))
         await run_in_threadpool(_audit, request, principal, "dashboard_view", view, f, too_few=result.too_few)
         figures = {tb.id: figure(tb, caption(result, f, lang)) for tb in result.tables}
         return render("view.html", lang=lang, view=view, views=views.VIEWS, result=result, filters=f,
@@ -230,6 +281,14 @@ def router() -> APIRouter:
     return r
 
 
+def _back_to(request: Request, view: str, f: Filters | None = None) -> dict:
+    """The link under an error: the view itself (with the filters when they were valid)."""
+    lang = _lang(request)
+    query = f.query() if f is not None else ("?lang=en" if lang == "en" else "")
+    return {"back": "/dashboard/" + ("" if view == "overview" else view) + query,
+            "back_label": t("dashboard.error.back_view", lang, view=t("dashboard.view." + view, lang))}
+
+
 def _safe_next(value: str) -> str:
     return web_session.safe_next(value, "/dashboard")
 
@@ -238,11 +297,12 @@ def _options(lang: str, result: views.ViewResult) -> dict:
     from ...codebook import load_codebook
 
     cb = load_codebook()
-    quarters = sorted(set(result.quarters) | set(result.period.quarters))
+    # the period's quarters (at most MAX_QUARTERS) and the latest quarters with data: a bounded list
+    quarters = sorted(set(result.quarters[-OPTION_QUARTERS:]) | set(result.period.quarters))
     return {
         "quarters": quarters,
         "countries": [(c, cb.vocab("countries").label(c, lang)) for c in ("CR", "PA")],
-        "posts": [(p.code, p.label(lang)) for p in cb.vocab("border_posts").terms],
+        "posts": [(p.code, p.label(lang), p.attrs.get("country")) for p in cb.vocab("border_posts").terms],
         "institutions": [(i.code, i.label(lang)) for i in cb.vocab("institutions").terms
                          if i.attrs.get("country") in ("CR", "PA")],
         "sexes": [(s.code, s.label(lang)) for s in cb.vocab("sex_age_groups").terms],

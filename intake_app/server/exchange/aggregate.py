@@ -19,10 +19,10 @@ import re
 
 from sqlalchemy.engine import Connection
 
+from ..dashboard.filters import MAX_QUARTERS  # one limit for the dashboard and the exchange
 from .errors import AggregatePeriodInvalid
 
 _QUARTER = r"[0-9]{4}-Q[1-4]"
-MAX_QUARTERS = 40  # ten years in one package
 
 
 _SPELLINGS = (re.compile(r"([0-9]{4})\s*-?\s*[QT]([1-4])", re.ASCII),  # 2026-Q3, 2026-T3, 2026 T3
