@@ -126,6 +126,11 @@ def test_phone_layout_fits_and_the_exchange_header_wraps(demo_server):
             "return [...document.querySelectorAll('header.top .tools > *')].map(e => e.getBoundingClientRect())"
             ".filter(r => r.right > h.right + 0.5 || r.bottom > h.bottom + 0.5 || r.left < h.left - 0.5).length")
         assert out == 0, lang  # language, user name and "Cerrar sesión" stay inside the dark header
+        overlaps = driver.execute_script(  # the "go to case" box and the New/Reviewed/All tabs
+            "const g = document.querySelector('.goto').getBoundingClientRect();"
+            "return [...document.querySelectorAll('.tabs a')].map(a => a.getBoundingClientRect())"
+            ".filter(r => r.left < g.right && g.left < r.right && r.top < g.bottom && g.top < r.bottom).length")
+        assert overlaps == 0, lang
 
 
 def test_chart_labels_do_not_pile_up_and_the_quarters_table_fits(demo_server):
