@@ -1,12 +1,15 @@
 """Dialogs over the window: opened window-modal with focus brought back where it was
 when they close, and all closed and destroyed at a lock, before the unlock page shows
-(a print preview left over the unlock page would show a name, a document and a QR)."""
+(a print preview left over the unlock page would show a name, a document and a QR).
+What the app put on the clipboard goes at a lock and a close too (``ClipboardWatch``)."""
 
 from __future__ import annotations
 
 import warnings
 
-from PySide6.QtWidgets import QApplication, QDialog, QToolTip, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QClipboard
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QDialog, QLineEdit, QToolTip, QWidget
 
 
 def open_dialog(dialog: QDialog) -> QDialog:
@@ -24,6 +27,22 @@ def open_dialog(dialog: QDialog) -> QDialog:
         dialog.finished.connect(restore)
     dialog.open()
     return dialog
+
+
+def carry_typed(old: QDialog, new: QDialog) -> None:
+    """``new``, built by the same code as ``old`` (in another language), gets the text
+    typed in ``old``'s fields and its current tab; ``old`` is hidden and destroyed."""
+    def fields(dialog: QDialog) -> list[QLineEdit]:  # not the boxes inside spin and combo boxes
+        return [e for e in dialog.findChildren(QLineEdit)
+                if not isinstance(e.parentWidget(), (QAbstractSpinBox, QComboBox))]
+
+    for before, after in zip(fields(old), fields(new)):
+        after.setText(before.text())
+    tabs, new_tabs = getattr(old, "tabs", None), getattr(new, "tabs", None)
+    if tabs is not None and new_tabs is not None:
+        new_tabs.setCurrentIndex(tabs.currentIndex())
+    old.hide()  # not finished: no focus given back to a widget of the old workspace
+    old.deleteLater()
 
 
 def close_all(keep: QWidget) -> None:
@@ -54,3 +73,41 @@ def close_all(keep: QWidget) -> None:
                 w.deleteLater()
             else:
                 w.hide()
+
+
+class ClipboardWatch(QObject):
+    """Knows what this app put on the clipboard (and, on X11, the selection), so that a
+    lock or a close can take it off: a name or a document number copied from a field
+    must not be there to paste for whoever uses the laptop next. Something another
+    program put there is left alone.
+
+    The app's own is what the platform says this app owns (X11, Windows, Wayland), or
+    else (macOS, offscreen) the text that arrived while a window of the app was active."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._ours: dict[QClipboard.Mode, str] = {}
+        QApplication.clipboard().changed.connect(self._changed)
+
+    def _modes(self) -> list[QClipboard.Mode]:
+        clipboard = QApplication.clipboard()
+        return [QClipboard.Mode.Clipboard] + ([QClipboard.Mode.Selection] if clipboard.supportsSelection() else [])
+
+    @staticmethod
+    def _owned(mode: QClipboard.Mode) -> bool:
+        clipboard = QApplication.clipboard()
+        return clipboard.ownsSelection() if mode == QClipboard.Mode.Selection else clipboard.ownsClipboard()
+
+    def _changed(self, mode: QClipboard.Mode) -> None:
+        if self._owned(mode) or QApplication.activeWindow() is not None:
+            self._ours[mode] = QApplication.clipboard().text(mode)
+        else:
+            self._ours.pop(mode, None)
+
+    def forget(self) -> None:
+        """Clear what the app owns on the clipboard (at a lock, at a close)."""
+        clipboard = QApplication.clipboard()
+        for mode in self._modes():
+            ours = self._ours.pop(mode, "")
+            if self._owned(mode) or ours and clipboard.text(mode) == ours:
+                clipboard.clear(mode)

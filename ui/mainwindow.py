@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from . import prefs as prefs_mod
-from .dialogs import close_all, open_dialog
+from .dialogs import ClipboardWatch, carry_typed, close_all, open_dialog
 from .idle import IdleWatch
 from .sync_service import SyncDriver
 from .sync_status import SyncStatus
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.idle.timed_out.connect(self.lock)
         self.idle.lock_pressed.connect(self.lock)  # Ctrl+L, also while a window-modal dialog is open
         QApplication.instance().installEventFilter(self.idle)
+        self.clipboard = ClipboardWatch(self)  # what the app copied goes at a lock and a close
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_intake)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
 
@@ -162,34 +164,27 @@ class MainWindow(QMainWindow):
         self.wizard_widget = wizard
 
     def _wizard_language(self, code: str) -> None:
+        typed = self.wizard_widget.typed()  # the officer may have come back from later pages
         self.prefs = self.prefs.with_(language=code)
         set_language(code)
         self._retitle()
         self.show_wizard()
+        self.wizard_widget.carry(typed)
 
     def _create_vault(self, officer: str, passphrase: str, post: str) -> None:
+        from .wizard import HomeUnwritable, create_job
+
         self.prefs = self.prefs.with_(post=post)
-        prefs, wizard = self.prefs, self.wizard_widget
-        request_folder = wizard.device_page.request_folder()
+        wizard = self.wizard_widget
+        job = create_job(officer, passphrase, self.prefs, wizard.device_page.request_folder())
         wizard.setEnabled(False)
-
-        def job(s):
-            s.create(officer, passphrase)
-            prefs_mod.save(s.home, prefs)
-            if request_folder:  # the vault exists now; a failure here is only reported
-                from intake_app.errors import IntakeError
-                from intake_app.sync import write_enrollment_request
-
-                try:
-                    write_enrollment_request(s.vault, request_folder, post)
-                except (IntakeError, OSError) as exc:
-                    return officer, exc
-                return officer, True
-            return officer, None
 
         def failed(err):
             wizard.setEnabled(True)
-            wizard.fail(error_text(err))
+            if isinstance(err, HomeUnwritable):  # retyping the passphrase cannot help: stay
+                wizard.fail(tr("ui.wizard.home_unwritable", folder=str(self.backend.home)), officer_page=False)
+            else:
+                wizard.fail(error_text(err))
 
         def created(result):
             name, request = result
@@ -243,7 +238,7 @@ class MainWindow(QMainWindow):
         self.idle.start()
         place, self._place = self._place, {}
         if place:
-            ws.open_draft(place["draft_id"], place["case_id"], place["content"], place["step"])
+            ws.restore(place)  # the draft, or the case its save in flight stored meanwhile
         else:
             ws.list_page.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.unlocked.emit()
@@ -264,8 +259,11 @@ class MainWindow(QMainWindow):
         dialog goes first (print preview, sync, settings, duplicates: they show case data)."""
         if self.workspace is None:
             return
+        from .workspace import keep_place
+
         self.idle.stop()
         close_all(keep=self)
+        self.clipboard.forget()
         for attr in ("print_dialog", "sync_dialog", "settings_dialog", "verify_dialog"):
             setattr(self, attr, None)
         place = self.workspace.place()
@@ -277,9 +275,8 @@ class MainWindow(QMainWindow):
         self.show_unlock()
         self.activateWindow()
 
-        def job(s):
-            if place and s.vault is not None:
-                s.vault.save_draft(place["draft_id"], place["content"], place["case_id"])
+        def job(s):  # after a save still in flight: keep_place knows whether it stored the case
+            keep_place(s, place)
             s.close()
 
         self.backend.generation += 1  # late results of the unlocked session are dropped
@@ -306,13 +303,27 @@ class MainWindow(QMainWindow):
         relabel = prefs.language != self.prefs.language
         self._save_prefs(prefs)
         if relabel and self.workspace is not None:  # rebuild in the new language, same place
-            self._place = self.workspace.place()
-            if self._place:
-                place = self._place
-                self.backend.op(lambda s: s.require().save_draft(place["draft_id"], place["content"],
-                                                                 place["case_id"])).quiet().run()
+            from .workspace import keep_place
+
+            place = self._place = self.workspace.place()
+            if place:
+                self.backend.op(lambda s: keep_place(s, place)).quiet().run()
             self._retitle()
             self._show_workspace()
+            self._relabel_settings()
+
+    def _relabel_settings(self) -> None:
+        """After a language switch from the settings dialog: the same dialog in the new
+        language, with what was typed in it, opened over the rebuilt workspace."""
+        old = getattr(self, "settings_dialog", None)
+        if old is None or not shiboken6.isValid(old) or not old.isVisible():
+            return
+        self.workspace.settings_button.setFocus()  # where the keyboard goes back when it closes
+        self.open_settings()
+        new = self.settings_dialog
+        carry_typed(old, new)
+        show_message(new.prefs_message, tr("ui.settings.saved"), "ok")
+        new.language.setFocus()
 
     def _save_prefs(self, prefs) -> None:
         self.prefs = prefs
@@ -399,9 +410,14 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         place = self.workspace.place() if self.workspace is not None else {}
+        self.clipboard.forget()
         self.sync_driver.stop()
-        self.backend.shutdown(
-            (lambda s: s.vault.save_draft(place["draft_id"], place["content"], place["case_id"])) if place else None)
+        if place:  # the jobs queued run first (a save in flight included), then this one
+            from .workspace import keep_place
+
+            self.backend.shutdown(lambda s: keep_place(s, place))
+        else:
+            self.backend.shutdown()
         super().closeEvent(event)
 
 

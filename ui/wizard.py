@@ -5,17 +5,67 @@ created by the worker."""
 
 from __future__ import annotations
 
+import errno
+import logging
+import tempfile
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QRadioButton, QVBoxLayout, QWizard, QWizardPage,
 )
 
+from . import prefs as prefs_mod
 from .file_dialogs import ask_folder
 from .text import tr
 from .widgets import message_label, muted, show_message
 
 MIN_PASSPHRASE = 10  # the core's rule (intake_app.vault.store.MIN_PASSPHRASE), checked again there
+FULL_DISK = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS)  # a full or read-only disk
+log = logging.getLogger(__name__)
+
+
+class HomeUnwritable(Exception):
+    """The vault could not be created because its data folder cannot be written to."""
+
+
+def _writable(home) -> bool:
+    try:
+        Path(home).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            return True
+    except OSError:
+        return False
+
+
+def create_job(officer: str, passphrase: str, prefs, request_folder: str):
+    """Worker job of the wizard's last step: the vault, the preferences, and the optional
+    enrollment request; returns ``(officer, request)`` (None, True or the request's error)."""
+    def job(s):
+        from intake_app.errors import IntakeError
+
+        try:
+            s.create(officer, passphrase)
+        except Exception as exc:
+            full = isinstance(exc, OSError) and exc.errno in FULL_DISK
+            if not isinstance(exc, IntakeError) and (full or not _writable(s.home)):
+                raise HomeUnwritable() from exc
+            raise
+        try:  # the vault exists now: settings it could not write must not make the wizard retry it
+            prefs_mod.save(s.home, prefs)
+        except OSError as exc:
+            log.warning("settings not saved: %s", type(exc).__name__)
+        if request_folder:  # a failure here is only reported
+            from intake_app.sync import write_enrollment_request
+
+            try:
+                write_enrollment_request(s.vault, request_folder, prefs.post)
+            except (IntakeError, OSError) as exc:
+                return officer, exc
+            return officer, True
+        return officer, None
+    return job
 
 
 def strength(passphrase: str) -> str:
@@ -187,6 +237,20 @@ class SetupWizard(QWizard):
         for page in (self.language_page, self.officer_page, self.post_page, self.device_page):
             self.addPage(page)
 
+    def keyPressEvent(self, event) -> None:
+        """Enter in a field goes on: Next, or Create on the last page. A dialog would press
+        its default button; embedded as the window's page, the wizard lost that default for
+        good once the focus had passed over Next (Tab, or Space on it). A focused button
+        takes Enter itself and never gets here."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.NextButton):
+                button = self.button(which)
+                if button.isVisible() and button.isEnabled():
+                    button.click()
+                    return
+        super().keyPressEvent(event)
+
     def reject(self) -> None:
         """Esc: nothing. The wizard is the window's page, not a dialog; hiding it left a
         blank window with no way back."""
@@ -197,6 +261,27 @@ class SetupWizard(QWizard):
         self.completed.emit(self.officer_page.name.text().strip(), self.officer_page.passphrase.text(),
                             self.post_page.post.currentData() or "")
 
-    def fail(self, text: str) -> None:
-        self.setCurrentId(1)
-        show_message(self.officer_page.message, text)
+    def typed(self) -> dict:
+        """What the officer has entered so far (``carry`` puts it into a wizard rebuilt in
+        another language)."""
+        o, d = self.officer_page, self.device_page
+        return {"name": o.name.text(), "passphrase": o.passphrase.text(), "repeat": o.repeat.text(),
+                "post": self.post_page.post.currentData(), "enroll": d.enroll.isChecked(), "folder": d.folder.text()}
+
+    def carry(self, typed: dict) -> None:
+        o, d = self.officer_page, self.device_page
+        for edit, key in ((o.name, "name"), (o.passphrase, "passphrase"), (o.repeat, "repeat"), (d.folder, "folder")):
+            edit.setText(typed[key])
+        self.post_page.post.setCurrentIndex(max(0, self.post_page.post.findData(typed["post"])))
+        d.enroll.setChecked(typed["enroll"])
+        checked = self.language_page.group.checkedButton()
+        if checked is not None:  # the keyboard stays on the language just chosen
+            checked.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def fail(self, text: str, officer_page: bool = True) -> None:
+        """Show a problem of the vault's creation: on the officer page (a passphrase the core
+        refused), or where the officer is (a data folder that cannot be written to)."""
+        if officer_page:
+            self.setCurrentId(1)
+        page = self.currentPage()
+        show_message(page.message if hasattr(page, "message") else self.officer_page.message, text)

@@ -220,11 +220,13 @@ class Backend(QObject):
 
     def shutdown(self, final: Callable[[Session], Any] | None = None) -> None:
         """Stop the thread, run ``final`` (e.g. keep a draft), lock the vault. At exit
-        only: this waits for the job in progress."""
+        only: this waits for the jobs already queued (a save the officer asked for just
+        before closing is stored, and ``final`` comes after it, as a lock's job does)."""
         if not self._thread.isRunning():
             return
         self.generation += 1
-        self._thread.quit()  # the job in progress finishes first
+        # the thread's quit() alone would drop the jobs still queued: stop after the last one
+        self._to_worker.emit(_Job(0, lambda s: self._thread.quit(), self.generation))
         self._thread.wait(30_000)
         # the thread has stopped: nothing else can touch the vault now
         try:

@@ -30,6 +30,31 @@ def _defaults(cb, post: str) -> dict:
     return out
 
 
+class Saving:
+    """A save in flight, shared with the worker: its job sets ``case_id`` once the case is
+    stored and ``finished`` when it ends. A lock, a close or a rebuild queued after it (on
+    the same worker, in order) reads it there: the form becomes a draft again only if the
+    save did not store the case."""
+
+    __slots__ = ("case_id", "finished")
+
+    def __init__(self) -> None:
+        self.case_id, self.finished = "", False
+
+
+def keep_place(s, place: dict) -> None:
+    """Worker job: keep the form of ``place`` (``Workspace.place``) as a draft, unless the
+    save in flight when the place was taken has stored the case since: then its draft goes."""
+    v = s.vault
+    if not place or v is None or not v.is_open:
+        return
+    saving = place.get("saving")
+    if saving is not None and saving.case_id:
+        v.delete_draft(place["draft_id"])  # normally gone with the save already
+    else:
+        v.save_draft(place["draft_id"], place["content"], place["case_id"])
+
+
 class Workspace(QWidget):
     lock_requested = Signal()
     settings_requested = Signal()
@@ -81,14 +106,13 @@ class Workspace(QWidget):
         self._drafts: list = []
         self.lease = "ok"
         self.duplicate_dialog: DuplicateDialog | None = None
+        self._saving: tuple[IntakeForm, Saving] | None = None  # the form whose save is in flight
         self.list_page.model.refresh()
         self.load_drafts()
 
     # --- list and drafts ---------------------------------------------------------------
     def show_list(self) -> None:
-        if self.form is not None:
-            self.form.save_draft()
-            self._drop_form()
+        self._leave_form()
         self.stack.setCurrentWidget(self.list_page)
         self.list_page.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.load_drafts()
@@ -108,16 +132,34 @@ class Workspace(QWidget):
             draft_id, case_id, _, content = self._drafts[0]
             self.open_draft(draft_id, case_id, content)
 
-    def open_draft(self, draft_id: str, case_id: str | None, content: dict, step: int = 0) -> None:
+    def restore(self, place: dict) -> None:
+        """Back where ``place`` was taken (after an unlock or a language switch): the form
+        as a draft, or, when a save was in flight then and stored the case, that case."""
+        saving = place.get("saving")
+        if saving is not None and not saving.finished:  # still queued: decide once it has run
+            self.backend.op(lambda s: None, self).quiet().success(lambda _: self.restore(place)).run()
+        elif saving is not None and saving.case_id:
+            self.open_case(saving.case_id)
+            show_message(self.message, tr("ui.form.saved", case=saving.case_id), "ok")
+        else:  # a save refused or failed meanwhile: the officer must not think the case is stored
+            self.open_draft(place["draft_id"], place["case_id"], place["content"], place["step"],
+                            tr("ui.form.save_not_done") if saving is not None else "")
+
+    def open_draft(self, draft_id: str, case_id: str | None, content: dict, step: int = 0, note: str = "") -> None:
+        """The form of a draft on ``step``, with ``note`` (a problem) above it."""
+        def opened(form: IntakeForm) -> None:
+            self._open_form(form)
+            form.go(step)
+            if note:
+                show_message(self.message, note)
+
         if case_id:
             # an edit in progress: the form needs the head revision it started from
-            def loaded(rec):
-                self._open_form(IntakeForm(self.backend, self.cb, content, draft_id, case_id, rec.revision_id))
-                self.form.go(step)
-            self.backend.op(lambda s: s.require().get_case(case_id), self).success(loaded).failure(self._error).run()
+            self.backend.op(lambda s: s.require().get_case(case_id), self).success(
+                lambda rec: opened(IntakeForm(self.backend, self.cb, content, draft_id, case_id, rec.revision_id))) \
+                .failure(self._error).run()
         else:
-            self._open_form(IntakeForm(self.backend, self.cb, content, draft_id))
-            self.form.go(step)
+            opened(IntakeForm(self.backend, self.cb, content, draft_id))
 
     # --- forms ---------------------------------------------------------------------------
     def set_lease(self, lease: str) -> None:
@@ -140,9 +182,7 @@ class Workspace(QWidget):
         return form
 
     def _open_form(self, form: IntakeForm) -> None:
-        if self.form is not None:
-            self.form.save_draft()
-            self._drop_form()
+        self._leave_form()
         self.form = form
         form.save_requested.connect(self._check_duplicates)
         form.cancelled.connect(self.show_list)
@@ -150,6 +190,18 @@ class Workspace(QWidget):
         self.stack.setCurrentWidget(form)
         show_message(self.message, "")
         form.focus_step()  # now that it is on show (Ctrl+N, the button, a draft, an edit)
+
+    def _leave_form(self) -> None:
+        """Keep the form on show as a draft and drop it. While its save is in flight, the
+        draft is written after the save, and only if the save did not store the case."""
+        if self.form is None:
+            return
+        if self._saving is not None and self._saving[0] is self.form:
+            place = self._place_of(self.form)
+            self.backend.op(lambda s: keep_place(s, place)).quiet().failure(lambda e: None).run()
+        else:
+            self.form.save_draft()
+        self._drop_form()
 
     def _drop_form(self) -> None:
         if self.form is not None:
@@ -189,19 +241,29 @@ class Workspace(QWidget):
     def _save(self, form: IntakeForm, answers: dict, decision: str, others: list[str]) -> None:
         draft_id, case_id, parent = form.draft_id, form.case_id, form.parent_revision
         form.stop()
+        saving = Saving()
+        self._saving = (form, saving)
 
         def job(s):
-            v = s.require()
-            result = v.save_case(answers, case_id, parent)
-            action = "duplicate_link" if decision == LINK else "duplicate_dismiss" if decision else ""
-            for other in others if action else []:
-                v.record(action, result.case_id, result.revision_id, other=other)
-            v.delete_draft(draft_id)
-            return result
+            try:
+                v = s.require()
+                result = v.save_case(answers, case_id, parent)
+                saving.case_id = result.case_id  # stored: a lock queued behind must not bring the draft back
+                action = "duplicate_link" if decision == LINK else "duplicate_dismiss" if decision else ""
+                for other in others if action else []:
+                    v.record(action, result.case_id, result.revision_id, other=other)
+                v.delete_draft(draft_id)
+                return result
+            finally:
+                saving.finished = True
 
         def saved(result):
-            self._drop_form()
+            self._saving = None
             self.case_saved.emit(result.case_id)
+            if self.form is not form:  # the officer went elsewhere meanwhile: stay there
+                show_message(self.message, tr("ui.form.saved", case=result.case_id), "ok")
+                return
+            self._drop_form()
             self.open_case(result.case_id)
             text = tr("ui.form.saved", case=result.case_id)
             if result.duplicates and not decision:
@@ -209,7 +271,9 @@ class Workspace(QWidget):
             show_message(self.message, text, "ok")
 
         def failed(err):
-            form._autosave.start()
+            self._saving = None
+            if self.form is form:  # still on show: editing goes on (else its draft was kept)
+                form._autosave.start()
             self._error(err)
 
         self.backend.op(job, self).changes_cases().success(saved).failure(failed).run()
@@ -239,9 +303,14 @@ class Workspace(QWidget):
 
     # --- lock ------------------------------------------------------------------------------
     def place(self) -> dict:
-        """Where the officer is, and the unsaved answers (taken before the widgets go)."""
+        """Where the officer is, and the unsaved answers (taken before the widgets go); with
+        ``saving`` when the form's save is in flight (``keep_place``, ``restore``)."""
         if self.form is not None and self.stack.currentWidget() is self.form:
-            self.form.settle_typed()
-            return {"draft_id": self.form.draft_id, "case_id": self.form.case_id, "step": self.form.step,
-                    "content": self.form.raw_answers()}
+            return self._place_of(self.form)
         return {}
+
+    def _place_of(self, form: IntakeForm) -> dict:
+        form.settle_typed()
+        saving = self._saving[1] if self._saving is not None and self._saving[0] is form else None
+        return {"draft_id": form.draft_id, "case_id": form.case_id, "step": form.step,
+                "content": form.raw_answers(), "saving": saving}

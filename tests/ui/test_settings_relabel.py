@@ -1,0 +1,41 @@
+"""The settings dialog after "Aplicar" with another language: it speaks the new language
+at once, on the same tab, with what was typed in its other tabs kept, and the keyboard
+on the language box."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPushButton
+
+from intake_app import i18n
+
+NEW_OFFICER = "oficial.ficticia.dos"
+
+
+def _typed_fields(dialog) -> list[QLineEdit]:
+    return [e for e in dialog.findChildren(QLineEdit)
+            if not isinstance(e.parentWidget(), (QAbstractSpinBox, QComboBox))]
+
+
+def test_the_settings_dialog_speaks_the_new_language(qtbot, unlocked):
+    win = unlocked
+    win.open_settings()
+    old = win.settings_dialog
+    qtbot.waitUntil(old.isVisible)
+    _typed_fields(old)[0].setText(NEW_OFFICER)  # an officer begun on the officers tab, not added
+    old.language.setCurrentIndex(old.language.findData("en"))
+    try:
+        old.findChild(QPushButton, "apply_prefs").click()
+        new = win.settings_dialog
+        qtbot.waitUntil(lambda: new is not old and new.isVisible() and not old.isVisible())
+        assert new.windowTitle() == i18n.t("ui.settings.window", "en")
+        assert new.tabs.tabText(0) == i18n.t("ui.settings.tab_prefs", "en")
+        assert new.tabs.currentIndex() == 0
+        assert new.language.currentData() == "en"
+        assert new.prefs_message.text() == i18n.t("ui.settings.saved", "en")
+        assert _typed_fields(new)[0].text() == NEW_OFFICER
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is new.language)
+        assert win.workspace.settings_button.text() == i18n.t("ui.nav.settings", "en")
+        new.reject()  # Cerrar: the keyboard goes back to the (rebuilt) workspace's settings button
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is win.workspace.settings_button)
+    finally:
+        i18n.set_language("es")
