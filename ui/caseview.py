@@ -105,6 +105,7 @@ class CaseView(QWidget):
         table.setHorizontalHeaderLabels(headers)
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)  # Tab leaves the table, as in the case list; the arrows move in it
         table.setWordWrap(True)
         for i, row in enumerate(rows):
             for j, text in enumerate(row):

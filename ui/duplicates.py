@@ -3,13 +3,13 @@ side with the new record. The officer decides; nothing merges by itself."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog, QHBoxLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from .text import lang, tr
-from .widgets import heading, muted
+from .widgets import fit_window, heading, muted
 
 COMPARE = ("given_names", "surnames", "other_names", "document_type", "document_number", "birth_date",
            "age_estimate", "gender", "citizenship", "record_date", "border_post")
@@ -25,7 +25,7 @@ class DuplicateDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("ui.dup.window"))
         self.decision = BACK
-        self.resize(980, 560)
+        fit_window(self, 980, 560)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(tr("ui.dup.title"), 2))
         layout.addWidget(muted(tr("ui.dup.text")))
@@ -37,7 +37,12 @@ class DuplicateDialog(QDialog):
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)  # a comparison to read, not to pick from
-        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # a Tab stop with a name: the arrows walk (and scroll) every row, a screen reader reads each
+        # cell; Tab leaves; Enter and Esc still go back to the form (the table ignores both)
+        table.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        table.setTabKeyNavigation(False)
+        table.setAccessibleName(tr("ui.dup.compare"))
+        table.setAccessibleDescription(tr("ui.dup.text"))
         reasons = [", ".join(tr("duplicate." + r) for r in h.reasons) for h, _ in shown]
         table.setItem(0, 0, QTableWidgetItem(tr("ui.dup.why")))
         table.setItem(0, 1, QTableWidgetItem("—"))
@@ -50,6 +55,12 @@ class DuplicateDialog(QDialog):
             for j, (_, rec) in enumerate(shown):
                 table.setItem(i, 2 + j, QTableWidgetItem(cb.value_label(fdef, rec.content.get(key), lang())))
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # rows as tall as their text at the columns' real width (sized before the columns
+        # stretched, the reasons' row was as tall as at 100 px), again whenever they change:
+        # once the header has settled (during its signal the old widths still count)
+        rows_fit = QTimer(table, singleShot=True, interval=0)
+        rows_fit.timeout.connect(table.resizeRowsToContents)
+        table.horizontalHeader().sectionResized.connect(lambda *_: rows_fit.start())
         table.resizeRowsToContents()
         layout.addWidget(table, 1)
         if len(candidates) > MAX_SHOWN:

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
-    QWidget,
+    QComboBox, QDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QStyle,
+    QVBoxLayout, QWidget,
 )
 
 from .file_dialogs import ask_save_path
 from .text import lang, tr
-from .widgets import ElidedComboBox, busy_bar, heading, message_label, muted, show_message
+from .widgets import ElidedComboBox, busy_bar, fit_window, free_area, heading, message_label, muted, show_message
 
 PERSON_LANGUAGES = ("es", "en")  # the document languages; Spanish when the person speaks neither
 PREVIEW_SCALE = 1.1  # about 80 dpi: a whole page width on a laptop screen
 PRINT_DPI = 200
+MIN_CHARS = 12  # a choice box is never narrower than this many characters
+SIDE_SHARE = 0.45  # the side panel takes at most this share of the screen's width; the rest is the preview
+PREVIEW_ROOM = 740  # a page at PREVIEW_SCALE (A4: 655 px), its frame, the scroll bar and the margins
 
 
 def pdf_pages(pdf: bytes, scale: float) -> list[tuple[int, int, bytes]]:
@@ -58,15 +61,15 @@ class PrintDialog(QDialog):
         super().__init__(parent)
         self.backend, self.cb, self.record = backend, cb, record
         self.setWindowTitle(tr("ui.print.window"))
-        self.resize(1120, 780)
         self.pdf_pages: list = []
         self._asked = 0
         root = QHBoxLayout(self)
-        side = QVBoxLayout()
-        side.addWidget(heading(tr("ui.print.title"), 2))
+        panel = QVBoxLayout()  # the choices and their help: they scroll when the screen is short
+        panel.setContentsMargins(0, 0, 0, 0)
+        panel.addWidget(heading(tr("ui.print.title"), 2))
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        self.copy = QComboBox()
+        self.copy = ElidedComboBox()  # "…" and a tooltip if a panel is ever too narrow: never a word cut in half
         self.copy.addItem(tr("ui.print.official"), "official")
         self.copy.addItem(tr("ui.print.redacted"), "redacted")
         self.copy.addItem(tr("ui.print.person"), "person")
@@ -84,28 +87,42 @@ class PrintDialog(QDialog):
         for combo, key in ((self.copy, "ui.print.copy"), (self.recipient, "ui.print.recipient"),
                            (self.purpose, "ui.print.purpose"), (self.language, "ui.print.language")):
             combo.setAccessibleName(tr(key))
+            combo.setMinimumContentsLength(MIN_CHARS)  # the panel's width decides, not the longest name
         form.addRow(tr("ui.print.copy"), self.copy)
         form.addRow(tr("ui.print.recipient"), self.recipient)
         form.addRow(tr("ui.print.purpose"), self.purpose)
         form.addRow(tr("ui.print.language"), self.language)
-        side.addLayout(form)
-        side.addWidget(muted(tr("ui.print.help")))
-        side.addWidget(muted(tr("ui.print.person_help")))
+        panel.addLayout(form)
+        panel.addWidget(muted(tr("ui.print.help")))
+        panel.addWidget(muted(tr("ui.print.person_help")))
+        panel.addStretch(1)
+        choices = QWidget()
+        choices.setLayout(panel)
+        self.choices = QScrollArea()
+        self.choices.setObjectName("print_choices")
+        self.choices.setWidgetResizable(True)
+        self.choices.setFrameShape(QFrame.Shape.NoFrame)
+        self.choices.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the choices themselves (scrolled into view)
+        self.choices.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.choices.setWidget(choices)
+        self.choices.setStyleSheet("QScrollArea#print_choices, QScrollArea#print_choices > QWidget > QWidget"
+                                   " { background: transparent; }")
+        side = QVBoxLayout()
+        side.addWidget(self.choices, 1)
         self.busy = busy_bar()
         side.addWidget(self.busy)
-        self.message = message_label()
+        self.message = message_label()  # a refusal stays in sight, next to the buttons
         side.addWidget(self.message)
-        side.addStretch(1)
         self.print_button = QPushButton(tr("ui.print.print"))
         self.print_button.setObjectName("primary")
         self.save_button = QPushButton(tr("ui.print.save"))
         close = QPushButton(tr("ui.print.close"))
         for b in (self.print_button, self.save_button, close):
-            side.addWidget(b)
-        side_box = QWidget()
-        side_box.setLayout(side)
-        side_box.setFixedWidth(360)
-        root.addWidget(side_box)
+            side.addWidget(b)  # below the scrolling part: always on the screen
+        self.side = QWidget()
+        self.side.setObjectName("print_side")
+        self.side.setLayout(side)
+        root.addWidget(self.side)
         self.pages_box = QVBoxLayout()
         self.pages_box.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         inner = QWidget()
@@ -125,7 +142,21 @@ class PrintDialog(QDialog):
         self.print_button.clicked.connect(self._print)
         self.save_button.clicked.connect(self._save)
         close.clicked.connect(self.reject)
+        self.fit()
         self.refresh()
+
+    def fit(self, available: QRect | None = None) -> None:
+        """As large as a page and the choices need (1120×780 at the normal font), within the
+        screen's free area (``available``; the screen's own when None); the side panel as
+        wide as the longest copy name, at least 360 px, at most SIDE_SHARE of the screen."""
+        available = free_area(self) if available is None else available
+        self.ensurePolished()
+        margins = self.side.layout().contentsMargins()
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        want = margins.left() + margins.right() + bar + self.copy.sizeHint().width()  # the longest copy name
+        side = max(360, min(want, int(available.width() * SIDE_SHARE)))
+        self.side.setFixedWidth(side)
+        fit_window(self, max(1120, side + PREVIEW_ROOM), 780, available, by_font=False)  # a page keeps its size
 
     def options(self) -> dict:
         redacted = self.copy.currentData() == "redacted"

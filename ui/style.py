@@ -8,12 +8,14 @@ from PySide6.QtWidgets import QApplication
 from intake_app.paths import resource
 
 BASE_POINT_SIZE = 11
+# headings as a share of the body text (17 pt and 13 pt at 11 pt), so a larger font makes them larger too
+HEADING_SCALE = {"heading": 17 / BASE_POINT_SIZE, "subheading": 13 / BASE_POINT_SIZE}
 
 SHEET = """
 QWidget { color: #1f2933; }
 QMainWindow, QDialog, QWizard { background: #f6f7f9; }
-QLabel#heading { font-size: 17pt; font-weight: 600; color: #102a43; }
-QLabel#subheading { font-size: 13pt; font-weight: 600; color: #243b53; }
+QLabel#heading { font-weight: 600; color: #102a43; }
+QLabel#subheading { font-weight: 600; color: #243b53; }
 QLabel#muted, QLabel.help { color: #52606d; }
 QLabel#error, QLabel[role="error"] { color: #a61b1b; font-weight: 600; }
 QLabel#ok { color: #1d6b3a; font-weight: 600; }
@@ -62,10 +64,35 @@ QSpinBox::down-arrow { image: url(ICONS/chevron-down.svg); width: 11px; height: 
 """
 
 
+_FOLLOWED: list[QApplication] = []
+
+
+def _base() -> str:
+    icons = resource("icons").as_posix()  # the list and spin box arrows (the sheet replaces the native ones)
+    return SHEET.replace("ICONS/", icons + "/")
+
+
+def sheet(font: QFont) -> str:
+    """The style sheet for an app whose body text is ``font``: the headings are sized from it."""
+    size = font.pointSizeF() if font.pointSizeF() > 0 else BASE_POINT_SIZE
+    return _base() + "".join(f"QLabel#{name} {{ font-size: {round(size * scale * 2) / 2:g}pt; }}\n"
+                             for name, scale in HEADING_SCALE.items())
+
+
 def apply(app: QApplication) -> None:
     font = QFont(app.font())
     font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)
     app.setStyle("Fusion")
-    icons = resource("icons").as_posix()  # the list and spin box arrows (the sheet replaces the native ones)
-    app.setStyleSheet(SHEET.replace("ICONS/", icons + "/"))
+    app.setStyleSheet(sheet(font))
+    if app not in _FOLLOWED:  # connected once per app, however many times the look is applied
+        _FOLLOWED.append(app)
+        app.fontChanged.connect(_follow_font)
+
+
+def _follow_font(font: QFont) -> None:
+    """The app's font changed (a larger one for an officer who needs it): the headings
+    follow, as long as the app still wears this look."""
+    app = QApplication.instance()
+    if app is not None and app.styleSheet().startswith(_base()) and app.styleSheet() != sheet(font):
+        app.setStyleSheet(sheet(font))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPus
 from intake_app.printing import check_code, describe_check, describe_print_error
 
 from .text import tr
-from .widgets import heading, message_label, show_message
+from .widgets import fit_window, heading, keep_tall_enough, message_label, show_message
 
 
 class VerifyPrintDialog(QDialog):
@@ -18,7 +18,9 @@ class VerifyPrintDialog(QDialog):
         super().__init__(parent)
         self.backend = backend
         self.setWindowTitle(tr("ui.verify.window"))
-        self.setMinimumSize(640, 380)
+        fit_window(self, 640, 380)  # room for a two-line answer at the normal font
+        self.setMinimumWidth(min(self.width(), 640))
+        keep_tall_enough(self)  # taller when a larger font or a longer answer needs it
         layout = QVBoxLayout(self)
         layout.addWidget(heading(tr("ui.verify.window")))
         helptext = QLabel(tr("ui.verify.help"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QFrame, QLabel, QProgressBar, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter,
     QWidget,
@@ -65,6 +65,48 @@ def shortcut_tip(action: str, keys: str) -> str:
     from .text import tr
 
     return tr("ui.shortcut.tip", action=action, keys=QKeySequence(keys).toString(QKeySequence.SequenceFormat.PortableText))
+
+
+TITLE_ROOM = 48  # a window manager's title bar and borders: not known before the window shows
+SIDE_ROOM = 16
+
+
+def free_area(window: QWidget) -> QRect:
+    """The free part of the screen ``window`` opens on (without a taskbar)."""
+    return (window.parentWidget() or window).screen().availableGeometry()
+
+
+def fit_window(window: QWidget, width: int, height: int, available: QRect | None = None, *,
+               by_font: bool = True) -> None:
+    """Open ``window`` at width×height (given for the normal 11 pt; larger with a larger
+    font when ``by_font``), or smaller on a smaller screen (a 1366×768 laptop with a
+    taskbar, or 911×512 at a 1.5 scale): never taller or wider than the screen it opens
+    on. ``available``: that screen's free area (``free_area`` when None)."""
+    from .style import BASE_POINT_SIZE
+
+    available = free_area(window) if available is None else available
+    scale = max(1.0, window.font().pointSizeF() / BASE_POINT_SIZE) if by_font else 1.0
+    window.resize(max(1, min(round(width * scale), available.width() - SIDE_ROOM)),
+                  max(1, min(round(height * scale), available.height() - TITLE_ROOM)))
+
+
+class _TallEnough(QObject):
+    def eventFilter(self, window, event) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show):
+            layout = window.layout()
+            if layout is not None and layout.hasHeightForWidth():
+                need = layout.totalHeightForWidth(window.width())
+                if need != window.minimumHeight():
+                    window.setMinimumHeight(need)  # a shorter window grows to it
+        return False
+
+
+def keep_tall_enough(window: QWidget) -> None:
+    """A window with wrapped text is never shorter than that text needs at its width (Qt's
+    own minimum for a window takes a wrapped label's height at a guessed width: at a larger
+    font the last line of a help text went under the next label). Also after a longer
+    message shows."""
+    window.installEventFilter(_TallEnough(window))
 
 
 def card() -> QFrame:

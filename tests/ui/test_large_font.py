@@ -65,3 +65,25 @@ def test_at_the_normal_size_the_card_keeps_its_calm_width(qtbot, qapp, styled):
     unlock.show()
     qtbot.waitExposed(unlock)
     assert unlock.button.parentWidget().width() <= 560
+
+
+@pytest.mark.parametrize("size, expected", [(11, (17, 13)), (16.5, (25.5, 19.5))])
+def test_headings_grow_with_the_font(qtbot, qapp, styled, size, expected):
+    """Headings keep their share of the body text: 17 pt and 13 pt at the normal 11 pt (the
+    look unchanged), and larger than the body at 16.5 pt (they stayed at 17 pt and 13 pt)."""
+    from ui.widgets import heading
+
+    font = qapp.font()
+    bigger = qapp.font()
+    bigger.setPointSizeF(size)
+    qapp.setFont(bigger)
+    try:
+        labels = [heading("Título ficticio"), heading("Subtítulo ficticio", 2)]
+        for label in labels:
+            qtbot.addWidget(label)
+            label.show()
+            label.ensurePolished()
+        assert tuple(label.font().pointSizeF() for label in labels) == expected
+        assert labels[1].font().pointSizeF() > size
+    finally:
+        qapp.setFont(font)
