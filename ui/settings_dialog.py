@@ -1,24 +1,46 @@
-"""Officers and settings: add an officer, change my passphrase, auto-lock minutes,
-language and border post. Key derivations run on the worker."""
+"""Officers and settings: add an officer, change my passphrase (both in officers_tab.py,
+each confirmed with the current passphrase), auto-lock minutes, language and border post.
+Key derivations run on the worker. Esc, Cerrar or the window's close ask before discarding
+an officer or a passphrase typed but not yet applied; a lock closes the dialog without asking."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QListWidget, QPushButton, QSpinBox, QTabWidget,
-    QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QMessageBox, QPushButton, QScrollArea, QSpinBox,
+    QTabWidget, QVBoxLayout, QWidget,
 )
 
+from .officers_tab import Countdown, OfficersTab, PassphraseTab
 from .prefs import Prefs
-from .text import error_text, tr
-from .widgets import busy_bar, heading, message_label, muted, show_message
-from .wizard import MIN_PASSPHRASE, strength
+from .text import tr
+from .widgets import busy_bar, message_label, muted, show_message
 
 
-def _password() -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
+class _Scrolled(QScrollArea):
+    """A tab's page that scrolls up and down when a message or a large font makes it taller
+    than the dialog (rather than squeezing wrapped lines over each other); as wide as the page
+    needs, never scrolled sideways."""
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setWidget(page)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields; it follows them into view
+        self.viewport().setAutoFillBackground(False)  # the tab's own background, as before
+        page.setAutoFillBackground(False)
+
+    def _width(self, hint: QSize) -> int:
+        return hint.width() + self.verticalScrollBar().sizeHint().width()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._width(self.widget().minimumSizeHint()), super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        hint = self.widget().sizeHint()
+        return QSize(self._width(hint), hint.height())
 
 
 class SettingsDialog(QDialog):
@@ -28,20 +50,28 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.backend, self.prefs = backend, prefs
         self.setWindowTitle(tr("ui.settings.window"))
-        self.resize(640, 520)
         layout = QVBoxLayout(self)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self._prefs_tab(cb), tr("ui.settings.tab_prefs"))
-        self.tabs.addTab(self._officers_tab(), tr("ui.settings.tab_officers"))
-        self.tabs.addTab(self._passphrase_tab(), tr("ui.settings.tab_passphrase"))
-        layout.addWidget(self.tabs, 1)
         self.busy = busy_bar()
+        self.countdown = Countdown(self)
+        self.officers = OfficersTab(backend, self.busy, self.countdown)
+        self.passphrase = PassphraseTab(backend, self.busy, self.countdown)
+        self.tabs = QTabWidget()
+        for page, key in ((self._prefs_tab(cb), "ui.settings.tab_prefs"), (self.officers, "ui.settings.tab_officers"),
+                          (self.passphrase, "ui.settings.tab_passphrase")):
+            self.tabs.addTab(_Scrolled(page), tr(key))  # a message or a large font never squeezes a line
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.busy)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
+        buttons.rejected.connect(self.close_asked)
         layout.addWidget(buttons)
-        backend.op(lambda s: [o.name for o in s.require().officers()], self).success(self._officers_loaded) \
-            .failure(lambda e: None).run()
+        self.discard_box: QMessageBox | None = None
+        hint, screen = self.sizeHint(), (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(max(640, hint.width()), min(max(520, hint.height()), screen.height() * 9 // 10))
+        backend.op(lambda s: [o.name for o in s.require().officers()], self) \
+            .success(self.officers.show_officers).failure(lambda e: None).run()
+
+    def show_tab(self, page: QWidget) -> None:
+        self.tabs.setCurrentWidget(page.parentWidget().parentWidget())  # page ▸ viewport ▸ scroll area
 
     # --- preferences ----------------------------------------------------------
     def _prefs_tab(self, cb) -> QWidget:
@@ -82,105 +112,61 @@ class SettingsDialog(QDialog):
         self.prefs_changed.emit(prefs)
         show_message(self.prefs_message, tr("ui.settings.saved"), "ok")
 
-    # --- officers ---------------------------------------------------------------
-    def _officers_tab(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addWidget(heading(tr("ui.settings.officers"), 2))
-        self.officer_list = QListWidget()
-        self.officer_list.setAccessibleName(tr("ui.settings.officers"))
-        self.officer_list.setMaximumHeight(140)
-        layout.addWidget(self.officer_list)
-        layout.addWidget(heading(tr("ui.settings.add_officer"), 2))
-        form = QFormLayout()
-        self.new_name = QLineEdit()
-        self.new_pass = _password()
-        self.new_repeat = _password()
-        form.addRow(tr("ui.wizard.officer_name"), self.new_name)
-        form.addRow(tr("ui.wizard.passphrase"), self.new_pass)
-        form.addRow(tr("ui.wizard.passphrase_repeat"), self.new_repeat)
-        layout.addLayout(form)
-        self.officer_message = message_label()
-        layout.addWidget(self.officer_message)
-        add = QPushButton(tr("ui.settings.add"))
-        add.clicked.connect(self._add_officer)
-        layout.addWidget(add)
-        layout.addStretch(1)
-        return page
-
-    def _officers_loaded(self, names: list[str]) -> None:
-        self.officer_list.clear()
-        self.officer_list.addItems(names)
-
-    def _check_new(self, passphrase: str, repeat: str, label) -> bool:
-        if len(passphrase) < MIN_PASSPHRASE:
-            show_message(label, tr("error.weak_passphrase", min_length=MIN_PASSPHRASE))
-            return False
-        if passphrase != repeat:
-            show_message(label, tr("ui.wizard.mismatch"))
-            return False
-        return True
-
-    def _add_officer(self) -> None:
-        name, passphrase = self.new_name.text().strip(), self.new_pass.text()
-        if not name:
-            show_message(self.officer_message, tr("ui.wizard.name_missing"))
+    # --- closing with something typed -----------------------------------------------------
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            event.accept()
+            self.close_asked()
             return
-        if not self._check_new(passphrase, self.new_repeat.text(), self.officer_message):
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:  # the window's own close button, Alt+F4
+        if self._pending():
+            event.ignore()
+            self.close_asked()
             return
-        self.busy.show()
+        self._forget()
+        super().closeEvent(event)
 
-        def done(names):
-            self.busy.hide()
-            self._officers_loaded(names)
-            for e in (self.new_name, self.new_pass, self.new_repeat):
-                e.clear()
-            show_message(self.officer_message, tr("ui.settings.officer_added", name=name), "ok")
+    def _pending(self) -> list[QWidget]:
+        return [tab for tab in (self.officers, self.passphrase) if tab.pending()]
 
-        def job(s):
-            v = s.require()
-            v.add_officer(name, passphrase)
-            return [o.name for o in v.officers()]
-
-        self.backend.op(job, self).success(done).failure(self._failed(self.officer_message)).run()
-
-    # --- my passphrase ------------------------------------------------------------
-    def _passphrase_tab(self) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
-        self.change_pass = _password()
-        self.change_repeat = _password()
-        self.change_hint = muted()
-        self.change_pass.textChanged.connect(
-            lambda t: self.change_hint.setText(tr("ui.strength." + strength(t), min_length=MIN_PASSPHRASE)))
-        form.addRow(muted(tr("ui.settings.passphrase_text")))
-        form.addRow(tr("ui.settings.new_passphrase"), self.change_pass)
-        form.addRow("", self.change_hint)
-        form.addRow(tr("ui.wizard.passphrase_repeat"), self.change_repeat)
-        self.change_message = message_label()
-        form.addRow(self.change_message)
-        change = QPushButton(tr("ui.settings.change"))
-        change.clicked.connect(self._change)
-        form.addRow(change)
-        return page
-
-    def _change(self) -> None:
-        passphrase = self.change_pass.text()
-        if not self._check_new(passphrase, self.change_repeat.text(), self.change_message):
+    def close_asked(self) -> None:
+        """Esc, Cerrar: close, unless an officer or a passphrase is typed and not applied;
+        then ask (default: keep editing). ``reject()`` itself never asks: a lock closes
+        the dialog with it (ui/dialogs.close_all)."""
+        pending = self._pending()
+        if not pending:
+            self._forget()
+            self.reject()
             return
-        self.busy.show()
+        if self.discard_box is not None:
+            return
+        lines = [tr("ui.settings.discard_officer") if tab is self.officers
+                 else tr("ui.settings.discard_passphrase") for tab in pending]
+        box = QMessageBox(QMessageBox.Icon.Question, tr("ui.settings.discard_title"),
+                          "\n".join(lines), QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(tr("ui.settings.discard_question"))
+        keep = box.addButton(tr("ui.settings.keep_editing"), QMessageBox.ButtonRole.RejectRole)
+        discard = box.addButton(tr("ui.settings.discard"), QMessageBox.ButtonRole.DestructiveRole)
+        discard.setObjectName("discard")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.finished.connect(lambda _=0: self._discard_answered(box.clickedButton() is discard, pending[0]))
+        self.discard_box = box
+        box.open()
 
-        def done(_):
-            self.busy.hide()
-            self.change_pass.clear()
-            self.change_repeat.clear()
-            show_message(self.change_message, tr("ui.settings.changed"), "ok")
+    def _discard_answered(self, discard: bool, tab) -> None:
+        self.discard_box = None
+        if discard:
+            self._forget()
+            self.reject()
+            return
+        self.show_tab(tab)
+        next((e for e in tab.fields() if e.text()), tab.fields()[0]).setFocus()
 
-        self.backend.op(lambda s: s.require().change_passphrase(passphrase), self).success(done) \
-            .failure(self._failed(self.change_message)).run()
-
-    def _failed(self, label):
-        def show(err):
-            self.busy.hide()
-            show_message(label, error_text(err))
-        return show
+    def _forget(self) -> None:
+        """Closed by the officer: nothing typed stays in the fields (the dialog object lives on
+        until the next one replaces it; a lock destroys it)."""
+        self.officers.forget()
+        self.passphrase.forget()

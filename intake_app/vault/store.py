@@ -8,6 +8,7 @@ the desktop app keeps it on one worker thread.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sqlite3
 import uuid
@@ -18,7 +19,7 @@ import sqlcipher3
 
 from ..bundle.keys import SigningKeys
 from ..codebook import Codebook, load_codebook
-from ..errors import VaultBusy, VaultCorrupt, VaultExists, VaultLocked, VaultNotFound, WeakPassphrase
+from ..errors import VaultBusy, VaultCorrupt, VaultExists, VaultLocked, VaultNotFound, WeakPassphrase, WrongPassphrase
 from ..fsutil import restrict_umask, secure_mkdir
 from ..paths import data_home
 from . import schema
@@ -239,6 +240,28 @@ class Vault:
             self.audit.append(self.officer.id, "officer_add", officer=entry.id)
         self.keyring.save()
         return Officer(entry.id, entry.name)
+
+    def verify_passphrase(self, passphrase: str) -> None:
+        """Check the signed-in officer's passphrase as the unlock does, before an act an
+        unlocked session alone should not allow (the desktop app asks it to change the
+        passphrase or add an officer; the CLI unlocks for every command, which checks it).
+        The keyring is read again from disk, so the failure count and delay are the
+        unlock's own: a wrong passphrase raises ``WrongPassphrase`` (counted, audited
+        ``passphrase_check_failed``), a try inside the delay ``UnlockThrottled``, without
+        deriving. Nothing else changes."""
+        if self._db_key is None:
+            raise VaultLocked()
+        keyring = Keyring.load(self.keyring.path)
+        if keyring.vault_id != self.keyring.vault_id:
+            raise VaultCorrupt(part="keyring_mismatch")
+        self.keyring = keyring  # the newest (an officer added by the CLI meanwhile stays)
+        try:
+            _, db_key = keyring.unwrap(self.officer.id, passphrase)
+        except WrongPassphrase as exc:
+            self._audited("passphrase_check_failed", failures=exc.params["failures"])
+            raise
+        if not hmac.compare_digest(db_key, self._db_key):
+            raise VaultCorrupt(part="keyring_mismatch")
 
     def change_passphrase(self, new_passphrase: str) -> None:
         check_passphrase(new_passphrase)

@@ -1,0 +1,257 @@
+"""The two settings tabs that touch the keyring: *Oficiales* (add an officer) and *Mi frase
+de paso* (change mine). An unlocked session is not enough for either: both ask for the
+signed-in officer's current passphrase, which the core checks as the unlock does
+(``Vault.verify_passphrase``: Argon2id on the worker, the unlock's failure count and delay,
+a wrong one audited). A wrong one changes nothing and starts the unlock's countdown on both
+buttons. Enter in a field does the tab's action. Passphrases go to the worker job only:
+never to a log, a message or the settings file, and the fields are emptied on close."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QListWidget, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from .text import error_text, tr
+from .widgets import heading, message_label, muted, show_message
+from .wizard import MIN_PASSPHRASE, strength
+
+
+def _field(name: str, password: bool = True) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setAccessibleName(name)
+    if password:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+class Countdown(QObject):
+    """After a wrong current passphrase: the buttons wait as the unlock's does ("Espere N s")."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.buttons: dict[QPushButton, str] = {}  # button → its own text
+        self._until = 0.0
+        self._clock = QElapsedTimer()
+        self._clock.start()
+        self._tick = QTimer(self)
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._update)
+
+    def add(self, button: QPushButton) -> None:
+        text = button.text()
+        self.buttons[button] = text
+        button.setText(tr("ui.unlock.wait", seconds=999))  # room for the countdown
+        button.setMinimumWidth(max(button.sizeHint().width(), button.minimumWidth()))
+        button.setText(text)
+
+    @property
+    def seconds_left(self) -> int:
+        return max(0, math.ceil(self._until - self._clock.elapsed() / 1000))
+
+    def start(self, err: BaseException) -> None:
+        wait = float(getattr(err, "params", {}).get("retry_after", 0) or 0)
+        if wait > 0:
+            self._until = self._clock.elapsed() / 1000 + wait
+            self._tick.start()
+        self._update()
+
+    def _update(self) -> None:
+        left = self.seconds_left
+        for button, text in self.buttons.items():
+            button.setText(tr("ui.unlock.wait", seconds=left) if left else text)
+            button.setEnabled(not left)
+        if not left:
+            self._tick.stop()
+
+
+class _KeyringTab(QWidget):
+    """What both tabs share: the current passphrase field, the busy state, the failure path."""
+
+    def __init__(self, backend, busy, countdown: Countdown) -> None:
+        super().__init__()
+        self.backend, self.busy, self.countdown = backend, busy, countdown
+        self.current = _field(tr("ui.settings.current_passphrase"))
+        self.current.setObjectName("current_passphrase")
+        self.message = message_label()
+        self.button: QPushButton
+
+    def fields(self) -> list[QLineEdit]:
+        raise NotImplementedError
+
+    def pending(self) -> bool:
+        """Something typed that the tab's action would use, not yet done (the current
+        passphrase alone is nothing to lose)."""
+        return any(e.text() for e in self.fields() if e is not self.current)
+
+    def forget(self) -> None:
+        for e in self.fields():
+            e.clear()
+        show_message(self.message, "")
+
+    def say(self, text: str, kind: str = "error") -> None:
+        """The tab's message, scrolled into view with the button under it once laid out."""
+        show_message(self.message, text, kind)
+        QTimer.singleShot(0, self._reveal)
+
+    def _reveal(self) -> None:
+        area = self.parentWidget().parentWidget() if self.parentWidget() is not None else None
+        if isinstance(area, QScrollArea):
+            area.ensureWidgetVisible(self.button, 0, 8)
+
+    def _problem(self, text: str, field: QLineEdit) -> bool:
+        self.say(text)
+        field.setFocus()
+        return False
+
+    def _check_new(self, passphrase: QLineEdit, repeat: QLineEdit) -> bool:
+        if len(passphrase.text()) < MIN_PASSPHRASE:
+            return self._problem(tr("error.weak_passphrase", min_length=MIN_PASSPHRASE), passphrase)
+        if passphrase.text() != repeat.text():
+            return self._problem(tr("ui.wizard.mismatch"), repeat)
+        return True
+
+    def _check_current(self) -> bool:
+        return bool(self.current.text()) or self._problem(tr("ui.settings.current_missing"), self.current)
+
+    def _run(self, job, done) -> None:
+        """``job(vault)`` after the current passphrase is checked, on the worker."""
+        current = self.current.text()
+        show_message(self.message, "")
+        self.setEnabled(False)
+        self.busy.show()
+
+        def checked(s):
+            vault = s.require()
+            vault.verify_passphrase(current)
+            return job(vault)
+
+        def ok(result) -> None:
+            self._idle()
+            self.forget()
+            done(result)
+
+        self.backend.op(checked, self).success(ok).failure(self._failed).run()
+
+    def _idle(self) -> None:
+        self.busy.hide()
+        self.setEnabled(True)
+
+    def _failed(self, err: BaseException) -> None:
+        self._idle()
+        self.say(error_text(err))
+        if "retry_after" in getattr(err, "params", {}):  # the current passphrase: wrong, or too soon
+            self.current.clear()
+            self.current.setFocus()
+            self.countdown.start(err)
+        else:
+            self.fields()[0].setFocus()
+
+    def _submit_on_enter(self) -> None:
+        for e in self.fields():
+            e.returnPressed.connect(self.submit)
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def _ready(self) -> bool:
+        return self.isEnabled() and self.button.isEnabled()  # not busy, not counting down
+
+
+class OfficersTab(_KeyringTab):
+    def __init__(self, backend, busy, countdown: Countdown) -> None:
+        super().__init__(backend, busy, countdown)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(tr("ui.settings.officers"), 2))
+        self.officer_list = QListWidget()
+        self.officer_list.setAccessibleName(tr("ui.settings.officers"))
+        self.officer_list.setMaximumHeight(self.officer_list.fontMetrics().height() * 4 + 12)  # a few: it scrolls
+        layout.addWidget(self.officer_list)
+        layout.addWidget(heading(tr("ui.settings.add_officer"), 2))
+        form = QFormLayout()
+        self.name = _field(tr("ui.wizard.officer_name"), password=False)
+        self.name.setObjectName("new_officer_name")
+        self.passphrase = _field(tr("ui.wizard.passphrase"))
+        self.repeat = _field(tr("ui.wizard.passphrase_repeat"))
+        form.addRow(tr("ui.wizard.officer_name"), self.name)
+        form.addRow(tr("ui.wizard.passphrase"), self.passphrase)
+        form.addRow(tr("ui.wizard.passphrase_repeat"), self.repeat)
+        form.addRow(muted(tr("ui.settings.add_confirm")))
+        form.addRow(tr("ui.settings.current_passphrase"), self.current)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        self.button = QPushButton(tr("ui.settings.add"))
+        self.button.setObjectName("add_officer")
+        self.button.clicked.connect(self.submit)
+        countdown.add(self.button)
+        layout.addWidget(self.button)
+        layout.addStretch(1)
+        self._submit_on_enter()
+
+    def fields(self) -> list[QLineEdit]:
+        return [self.name, self.passphrase, self.repeat, self.current]
+
+    def show_officers(self, names: list[str]) -> None:
+        self.officer_list.clear()
+        self.officer_list.addItems(names)
+
+    def submit(self) -> None:
+        if not self._ready():
+            return
+        name = self.name.text().strip()
+        if not name:
+            self._problem(tr("ui.wizard.name_missing"), self.name)
+            return
+        if not (self._check_new(self.passphrase, self.repeat) and self._check_current()):
+            return
+        passphrase = self.passphrase.text()
+
+        def job(vault):
+            vault.add_officer(name, passphrase)
+            return [o.name for o in vault.officers()]
+
+        def done(names) -> None:
+            self.show_officers(names)
+            self.say(tr("ui.settings.officer_added", name=name), "ok")
+            self.name.setFocus()
+
+        self._run(job, done)
+
+
+class PassphraseTab(_KeyringTab):
+    def __init__(self, backend, busy, countdown: Countdown) -> None:
+        super().__init__(backend, busy, countdown)
+        form = QFormLayout(self)
+        self.new = _field(tr("ui.settings.new_passphrase"))
+        self.new.setObjectName("new_passphrase")
+        self.repeat = _field(tr("ui.wizard.passphrase_repeat"))
+        self.hint = muted()
+        self.new.textChanged.connect(
+            lambda t: self.hint.setText(tr("ui.strength." + strength(t), min_length=MIN_PASSPHRASE) if t else ""))
+        form.addRow(muted(tr("ui.settings.passphrase_text")))
+        form.addRow(tr("ui.settings.current_passphrase"), self.current)
+        form.addRow(tr("ui.settings.new_passphrase"), self.new)
+        form.addRow("", self.hint)
+        form.addRow(tr("ui.wizard.passphrase_repeat"), self.repeat)
+        form.addRow(self.message)
+        self.button = QPushButton(tr("ui.settings.change"))
+        self.button.setObjectName("change_passphrase")
+        self.button.clicked.connect(self.submit)
+        countdown.add(self.button)
+        form.addRow(self.button)
+        self._submit_on_enter()
+
+    def fields(self) -> list[QLineEdit]:
+        return [self.current, self.new, self.repeat]
+
+    def submit(self) -> None:
+        if not self._ready() or not self._check_current() or not self._check_new(self.new, self.repeat):
+            return
+        new = self.new.text()
+
+        def done(_) -> None:
+            self.say(tr("ui.settings.changed"), "ok")
+            self.current.setFocus()
+
+        self._run(lambda vault: vault.change_passphrase(new), done)
