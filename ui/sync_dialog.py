@@ -1,6 +1,7 @@
 """Sync: this device's identity and lease, "Sync now" with the central server, USB
-export of bundles and import of receipts (a folder chooser and a progress bar), and
-the enrollment request/response by USB, and after a fork-type refusal the way out of a
+export of bundles and import of receipts (a folder chooser and a progress bar), the
+enrollment over the network (``ui.enroll_online``, while not enrolled) or by USB
+(request/response), and after a fork-type refusal the way out of a
 cloned or restored laptop (``ui.new_identity``). The core does the work
 (``intake_app.sync``), on the worker; this dialog only asks and shows."""
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from intake_app.timefmt import local_time_iso
 
+from .enroll_online import EnrollOnlinePanel
 from .file_dialogs import ask_folder
 from .new_identity import NewIdentityPanel, is_fork
 from .text import error_text, tr
@@ -29,7 +31,7 @@ def identity_job(s):
 
 
 class SyncDialog(QDialog):
-    finished_job = Signal(str)  # export / receipts / push / enroll_request / enroll_response / new_identity
+    finished_job = Signal(str)  # export/receipts/push/enroll_request/enroll_response/enroll_online/new_identity
     revoked = Signal()  # the server said (online or on the stick) that this device is revoked
 
     def __init__(self, backend, prefs, parent=None, on_prefs=None, driver=None) -> None:
@@ -63,6 +65,14 @@ class SyncDialog(QDialog):
         self.url = QLineEdit(prefs.server_url)
         self.url.setPlaceholderText("https://…")
         form.addRow(tr("ui.syncdlg.server"), self.url)
+        self.enroll = EnrollOnlinePanel(backend)  # between the address and "Sync now": the Tab order
+        self.enroll.hide()  # until the identity says "not enrolled"
+        self.enroll.requested.connect(self.enroll_online)
+        self.enroll.started.connect(self._start)
+        self.enroll.pending.connect(self._enroll_pending)
+        self.enroll.enrolled.connect(lambda r: self._ok("enroll_online", tr("ui.syncdlg.enrolled_now")))
+        self.enroll.failed.connect(self._enroll_failed)
+        form.addRow(self.enroll)
         self.push_button = QPushButton(tr("ui.sync.now"))
         form.addRow(self.push_button)
         layout.addWidget(online)
@@ -131,6 +141,9 @@ class SyncDialog(QDialog):
         self.identity.setText("\n".join(lines))
         for b in (self.push_button, self.export_button, self.receipts_button):
             b.setEnabled(ident.enrolled and not ident.revoked)
+        enroll = not ident.enrolled and not ident.revoked
+        self.enroll.setVisible(enroll)  # after the buttons: the focus moves on to "Sync now"
+        (self.enroll.button if enroll else self.push_button).setDefault(True)  # Enter in the address
 
     # --- jobs ---------------------------------------------------------------------------------
     def _folder(self, then) -> None:
@@ -149,9 +162,14 @@ class SyncDialog(QDialog):
         self.refresh()
         self.finished_job.emit(kind)
 
-    def _failed(self, err: BaseException) -> None:
+    def _say(self, text: str, kind: str = "error") -> None:
+        """The message (under the USB group), scrolled into view once laid out; no busy bar."""
         self.progress.hide()
-        show_message(self.message, error_text(err))
+        show_message(self.message, text, kind)
+        QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.message))
+
+    def _failed(self, err: BaseException, text: str | None = None) -> None:
+        self._say(text or error_text(err))
         self._show_new_identity(err)
         if getattr(err, "code", None) == "device_revoked":
             self.revoked.emit()
@@ -226,16 +244,43 @@ class SyncDialog(QDialog):
         self.backend.op(job, self).success(lambda r: self._ok("enroll_response", tr("ui.syncdlg.enrolled_now"))) \
             .failure(self._failed).run()
 
+    def _server_url(self) -> str:
+        """The address typed, kept for the background sync; "" (and says so) when empty."""
+        url = self.url.text().strip()
+        if not url:
+            self._say(tr("ui.syncdlg.need_server"))
+        elif self.on_prefs and url != self.prefs.server_url:
+            self.prefs = self.prefs.with_(server_url=url)
+            self.on_prefs(self.prefs)
+        return url
+
+    def enroll_online(self) -> None:
+        """«Inscribir por la red»: the request goes (or the approved response comes) on the worker."""
+        url = self._server_url()
+        if not url:
+            return
+        if not self.prefs.post:
+            self._say(tr("ui.syncdlg.need_post"))
+            return
+        self.enroll.run(url, self.prefs.post)
+
+    def _enroll_pending(self, p) -> None:
+        self._say(tr("ui.syncdlg.enroll_pending", device=p.device_id, fingerprint=p.fingerprint,
+                     button=tr("ui.syncdlg.enroll_online")), "banner")
+
+    def _enroll_failed(self, err: BaseException) -> None:
+        text = None
+        if getattr(err, "code", None) in ("sync_server_unreachable", "sync_server_busy"):
+            # the error's own words say it is retried: nothing retries an enrollment by itself
+            text = tr("ui.syncdlg.enroll_unreachable", button=tr("ui.syncdlg.enroll_online"))
+        self._failed(err, text)
+
     def push(self) -> None:
         """"Sync now": the background sync (``SyncDriver``) runs a cycle at once, on its own
         thread; the vault steps go to the worker. The result comes back by signal."""
-        url = self.url.text().strip()
+        url = self._server_url()
         if not url:
-            show_message(self.message, tr("ui.syncdlg.need_server"))
             return
-        if self.on_prefs and url != self.prefs.server_url:
-            self.prefs = self.prefs.with_(server_url=url)
-            self.on_prefs(self.prefs)
         self._start()
         self._pushing = True
         self._delivered = 0

@@ -1,0 +1,120 @@
+"""«Inscribir por la red» in the sync dialog's "Por la red" group: enrollment over HTTP,
+what ``intake sync enroll`` does for the CLI (docs/sync.md, "Enrollment").
+
+Shown only while the laptop is not enrolled and not revoked (the dialog decides, from
+its identity refresh; also after a new identity). The first press sends the request and
+says which laptop and fingerprint the administrator is to approve; once approved, the
+same press imports and pins the server's response, checked against the server
+fingerprint the administrator reads when the officer typed it (an empty field checks
+nothing, as ``--server-fingerprint`` left out). The dialog checks the address and the
+post and keeps the address; the panel runs
+:func:`intake_app.sync.client.enroll_online` on the vault worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from .text import tr
+from .widgets import muted
+
+# the vault worker waits for each HTTP request (the response is pinned in the same job);
+# an address that never answers frees it after this long rather than the client's 30 s
+TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Sent; the administrator has not approved it yet."""
+
+    device_id: str
+    fingerprint: str
+
+
+def _job(url: str, post: str, expected: str | None):
+    def job(s):
+        from intake_app.sync.client import SyncClient, enroll_online
+        from intake_app.sync.errors import EnrollmentPending
+
+        v = s.require()
+        with SyncClient(url, timeout=TIMEOUT) as client:
+            try:
+                return enroll_online(v, url, post, [], client=client, expected_server_fingerprint=expected)
+            except EnrollmentPending:
+                return Pending(v.device_id, v.device_keys().public().fingerprint())
+
+    return job
+
+
+class _FingerprintEdit(QLineEdit):
+    """Enter enrolls (``returnPressed``) and goes no further: the dialog's default button
+    (possibly «Cerrar») never gets it."""
+
+    def keyPressEvent(self, event) -> None:
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+
+
+class EnrollOnlinePanel(QWidget):
+    """The server fingerprint (optional) and «Inscribir por la red». The dialog connects
+    ``requested`` (a press, or Enter in the field) to its checks, then calls :meth:`run`.
+    Signals: ``started``, ``pending(Pending)``, ``enrolled(EnrollmentResponse)``,
+    ``failed(err)``."""
+
+    requested = Signal()
+    started = Signal()
+    pending = Signal(object)
+    enrolled = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, backend, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(muted(tr("ui.syncdlg.enroll_online_help", button=tr("ui.syncdlg.enroll_online"))))
+        label = QLabel(tr("ui.syncdlg.server_fingerprint"))
+        label.setWordWrap(True)
+        self.fingerprint = _FingerprintEdit()
+        self.fingerprint.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX")
+        self.fingerprint.setAccessibleName(tr("ui.syncdlg.server_fingerprint"))
+        self.fingerprint.setAccessibleDescription(tr("ui.syncdlg.server_fingerprint_help"))
+        label.setBuddy(self.fingerprint)
+        layout.addWidget(label)
+        layout.addWidget(self.fingerprint)
+        row = QHBoxLayout()
+        self.button = QPushButton(tr("ui.syncdlg.enroll_online"))
+        self.button.setAccessibleName(tr("ui.syncdlg.enroll_online"))
+        row.addWidget(self.button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.button.clicked.connect(self._request)
+        self.fingerprint.returnPressed.connect(self._request)
+
+    def _request(self) -> None:
+        if self.button.isEnabled():
+            self.requested.emit()
+
+    def run(self, url: str, post: str) -> None:
+        expected = self.fingerprint.text().strip() or None
+        self._busy(True)
+        self.started.emit()
+        self.backend.op(_job(url, post, expected), self).success(self._done).failure(self._failed).run()
+
+    def _busy(self, busy: bool) -> None:
+        self.button.setEnabled(not busy)
+        self.fingerprint.setReadOnly(busy)
+
+    def _done(self, result) -> None:
+        self._busy(False)
+        if isinstance(result, Pending):
+            self.pending.emit(result)
+        else:
+            self.enrolled.emit(result)
+
+    def _failed(self, err) -> None:
+        self._busy(False)
+        self.failed.emit(err)
