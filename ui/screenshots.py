@@ -181,9 +181,9 @@ def run(lang: str) -> list[Path]:
         ws.form.refresh()
         ws.form.request_save()
         wait_idle(win)
-        if ws.duplicate_dialog is not None:
+        if ws.duplicate_dialog is not None:  # otherwise the saved case is shown already
             ws.duplicate_dialog._decide("dismiss")
-        wait_signal(ws.case_shown)
+            wait_signal(ws.case_shown)
         wait_idle(win)
         tabs = ws.case_view.findChild(QWidget, "case_tabs")
         tabs.setCurrentIndex(1)
