@@ -132,7 +132,8 @@ class NewIdentityPanel(QWidget):
             self.driver.reset()  # a cycle started meanwhile may have queued the old chain
         self.result.setText(tr("ui.syncdlg.new_identity_done", device=done.device_id, old_device=done.old_device_id,
                                fingerprint=done.fingerprint, revisions=done.undelivered_revisions,
-                               request=tr("ui.syncdlg.enroll_request"), response=tr("ui.syncdlg.enroll_response")))
+                               online=tr("ui.syncdlg.enroll_online"), request=tr("ui.syncdlg.enroll_request"),
+                               response=tr("ui.syncdlg.enroll_response")))
         self._offering(False)
         self.done.emit(done)
 

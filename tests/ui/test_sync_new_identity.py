@@ -128,6 +128,7 @@ def test_a_cloned_laptop_takes_a_new_identity_from_the_dialog(qtbot, unlocked, s
     assert panel.result.isVisible()
     assert panel.result.text().startswith(f"Identidad nueva: equipo {new_id} (antes {old_id})")
     assert run_on_backend(qtbot, win, lambda s: s.require().device_keys().public().fingerprint()) in panel.result.text()
+    assert "«Inscribir por la red»" in panel.result.text()  # the network way too, not only the stick
     assert dialog.focusWidget() is dialog.request_button and dialog.request_button.isEnabled()
     assert i18n.t("ui.syncdlg.not_enrolled", "es") in dialog.identity.text() and new_id in dialog.identity.text()
     assert not dialog.push_button.isEnabled()
