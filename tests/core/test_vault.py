@@ -19,14 +19,6 @@ DISTINCT_SURNAMES = "Quetzalcóatl Ñandutí"
 DISTINCT_DOC = "FICT-7731942"
 
 
-@pytest.fixture
-def no_delay(monkeypatch):
-    """Jump the clock past any unlock delay instead of waiting for it."""
-    t = [1_000_000.0]
-    monkeypatch.setattr(keyring, "clock", lambda: t[0])
-    return t
-
-
 def test_create_open_and_files_are_private(vault, home, sample):
     r = vault.save_case(sample("intake-adult-woman"))
     vault.close()

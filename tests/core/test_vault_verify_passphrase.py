@@ -16,14 +16,6 @@ WRONG = "frase ficticia equivocada"
 OTHER = "otra frase ficticia larga"
 
 
-@pytest.fixture
-def no_delay(monkeypatch):
-    """Jump the clock past any delay instead of waiting for it."""
-    t = [1_000_000.0]
-    monkeypatch.setattr(keyring, "clock", lambda: t[0])
-    return t
-
-
 def _failures(home) -> int:
     return keyring.Keyring.load(home / "keyring.json").find("oficial.prueba").failures
 

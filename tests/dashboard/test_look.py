@@ -10,24 +10,11 @@ from pathlib import Path
 
 from intake_app.server.dashboard.charts import figure
 from intake_app.server.dashboard.tables import columns_add_up
+from tests.contrast import contrast
 
 ROOT = Path(__file__).resolve().parents[2]
 CSS = (ROOT / "intake_app/server/static/dashboard.css").read_text(encoding="utf-8")
 JS = (ROOT / "intake_app/server/static/dashboard.js").read_text(encoding="utf-8")
-
-
-def luminance(colour: str) -> float:
-    h = colour.lstrip("#")
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast(a: str, b: str) -> float:
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def variables() -> dict[str, str]:

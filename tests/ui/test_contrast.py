@@ -9,23 +9,13 @@ import re
 
 import pytest
 
+from tests.contrast import contrast as ratio
 from ui.style import SHEET
 
 BACKGROUNDS = {"card": "#ffffff", "window": "#f6f7f9", "status bar": "#e9eef5", "hover": "#eef2f7"}
 CONTROLS = ("QPushButton {", "QLineEdit, QPlainTextEdit, QComboBox, QSpinBox {")
 FOCUS = ("QPushButton:focus", "QLineEdit:focus", "QCheckBox:focus", "QListWidget:focus", "QTabBar::tab:focus",
          "QListWidget#steps:focus")
-
-
-def _luminance(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def ratio(a: str, b: str) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def _rule(selector: str) -> str:
