@@ -34,7 +34,7 @@ def test_the_period_is_capped_like_the_exchange(dash):
     assert filters.MAX_QUARTERS is aggregate.MAX_QUARTERS == 40  # one limit, not two
     dash.load(known())
     client = dash.client("analyst")
-    for query, param in (("from=0001-Q1&to=9999-Q4", "to"), ("from=2000-Q1", "from"), ("from=2016-Q4&to=2026-Q4", "to")):
+    for query, param in (("from=1900-Q1&to=2999-Q4", "to"), ("from=2000-Q1", "from"), ("from=2016-Q4&to=2026-Q4", "to")):
         start = time.monotonic()
         r = client.get(f"/dashboard/quarters?{query}")
         assert time.monotonic() - start < 3, query
@@ -48,6 +48,17 @@ def test_the_period_is_capped_like_the_exchange(dash):
     r = client.get("/dashboard/quarters?from=2016-Q4&to=2026-Q3")  # exactly 40: shown
     assert r.status_code == 200 and "T4 2016" in r.text
     assert options(r.text, "f-from") <= 1 + 40 + 1  # "default", the period, the quarter with data
+
+
+def test_a_year_out_of_range_is_a_worded_refusal_not_a_500(dash):
+    """?to=0000-Q1 put the default period's start before year 0 ("-1-Q2") and every view
+    and CSV answered 500. Years run from 1900 to 2999."""
+    dash.load(known())
+    client = dash.client("analyst")
+    for query, param in (("to=0000-Q1", "to"), ("from=0001-Q1", "from"), ("to=9999-Q4", "to")):
+        for path in ("/dashboard/sex", "/dashboard/sex/gender.csv"):
+            r = client.get(f"{path}?{query}")
+            assert r.status_code == 400 and f"«{param}»" in r.text, (path, query, r.status_code)
 
 
 def test_the_quarter_lists_stay_short_however_long_the_data(dash):

@@ -20,7 +20,7 @@ from ...codebook import load_codebook
 from ...i18n import LANGUAGES
 from .errors import DashboardFilterInvalid
 
-QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER = re.compile(r"^(19\d\d|2\d\d\d)-Q([1-4])$")  # years 1900-2999: earlier ones reached year 0 and below
 COUNTRIES = ("CR", "PA")
 PARAMS = {"from": "period_from", "to": "period_to", "country": "country", "post": "post",
           "institution": "institution", "sex": "sex", "age": "age", "lang": "lang"}
