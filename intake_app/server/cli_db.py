@@ -33,12 +33,13 @@ def db_move(c, target: str) -> None:
     from .config import CONFIG_NAME, without_password
     from .db import redact_url
     from .db_move import DbMoveServerRunning, move_database
-    from .running import running_pids
+    from .running import RUN_DIR, running_pids
 
     settings = c.settings()
     pids = running_pids(c.home)
     if pids:  # a server of this home, even one that writes nothing meanwhile
-        raise DbMoveServerRunning(pids=", ".join(map(str, pids)))
+        raise DbMoveServerRunning(pids=", ".join(map(str, pids)),
+                                  markers=" ".join(str(c.home / RUN_DIR / str(p)) for p in pids))
     c.engine().dispose()  # the source reachable and at the current schema, or a clear error now
     source = settings.db_url
     click.echo(i18n.t("dbmove.start", source=redact_url(source), target=redact_url(target)))

@@ -76,8 +76,8 @@ class DbMoveAuditBroken(ServerError):
 
 
 class DbMoveServerRunning(ServerError):
-    """A server of this home still runs (params: pids), even if it writes nothing. Nothing
-    was written."""
+    """A server of this home still runs (params: pids, markers: their run/ files), even if
+    it writes nothing. Nothing was written."""
 
     code = "db_move_server_running"
 

@@ -36,6 +36,7 @@ def test_an_idle_server_of_the_home_is_refused_then_the_move_goes_on(tmp_path, p
         assert run(settings.home, tmp_path, "db", "move", "--to", pg_target) == 2
         err = capsys.readouterr().err
         assert f"is still running (process id: {server.proc.pid})" in err and "Nothing was copied" in err
+        assert f"delete {settings.home / RUN_DIR / str(server.proc.pid)} and" in err  # if it is not the server
         assert table_names(pg_target) == []
         assert (settings.home / CONFIG_NAME).read_bytes() == config
     finally:
@@ -70,3 +71,22 @@ def test_a_server_connected_to_a_postgresql_source_from_elsewhere_is_refused(tmp
         server.stop()
     db_move.move_database(moved.db_url, f"sqlite:///{back}")
     assert back.exists()
+
+
+def test_a_leftover_whose_id_now_belongs_to_another_process_does_not_count(tmp_path):
+    """A killed server's file, after a reboot or in a copied home: its process id may be
+    another process's by now (here: process 1, alive since the machine started)."""
+    import os
+
+    from intake_app.server.running import mark_running
+
+    home = tmp_path / "srv"
+    mark_running(home)  # this process, with its own start time
+    mine = home / RUN_DIR / str(os.getpid())
+    other = 1
+    (home / RUN_DIR / str(other)).write_text(mine.read_text(encoding="ascii").replace(str(os.getpid()), str(other), 1),
+                                             encoding="ascii")
+    assert running_pids(home) == []  # process 1 lives, but started at another time than written
+    assert not (home / RUN_DIR / str(other)).exists()
+    (home / RUN_DIR / str(other)).write_text(str(other), encoding="ascii")  # an id alone: alive counts
+    assert running_pids(home) == [other]
