@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QClipboard
+from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QDialog, QLineEdit, QToolTip, QWidget
 
 
@@ -75,6 +75,9 @@ def close_all(keep: QWidget) -> None:
                 w.hide()
 
 
+OWNERSHIP_PLATFORMS = ("xcb", "windows", "wayland")  # Qt reports clipboard ownership there
+
+
 class ClipboardWatch(QObject):
     """Knows what this app put on the clipboard (and, on X11, the selection), so that a
     lock or a close can take it off: a name or a document number copied from a field
@@ -98,8 +101,15 @@ class ClipboardWatch(QObject):
         clipboard = QApplication.clipboard()
         return clipboard.ownsSelection() if mode == QClipboard.Mode.Selection else clipboard.ownsClipboard()
 
+    @staticmethod
+    def _ownership_known() -> bool:
+        """Whether the platform tells what this app owns (then only that counts: another
+        program's text copied while our window was active stays)."""
+        return QGuiApplication.platformName() in OWNERSHIP_PLATFORMS
+
     def _changed(self, mode: QClipboard.Mode) -> None:
-        if self._owned(mode) or QApplication.activeWindow() is not None:
+        known = self._ownership_known()
+        if self._owned(mode) or not known and QApplication.activeWindow() is not None:
             self._ours[mode] = QApplication.clipboard().text(mode)
         else:
             self._ours.pop(mode, None)
@@ -107,7 +117,8 @@ class ClipboardWatch(QObject):
     def forget(self) -> None:
         """Clear what the app owns on the clipboard (at a lock, at a close)."""
         clipboard = QApplication.clipboard()
+        known = self._ownership_known()
         for mode in self._modes():
             ours = self._ours.pop(mode, "")
-            if self._owned(mode) or ours and clipboard.text(mode) == ours:
+            if self._owned(mode) or not known and ours and clipboard.text(mode) == ours:
                 clipboard.clear(mode)

@@ -47,3 +47,21 @@ def test_another_programs_clipboard_stays(qtbot, unlocked):
     wait_idle(qtbot, win)
     assert QApplication.clipboard().text() == "texto de otro programa"
     QApplication.clipboard().clear()
+
+
+def test_where_the_platform_tells_ownership_only_that_counts(qtbot, unlocked, monkeypatch):
+    """On X11, Windows and Wayland Qt says what the app owns: another program's text copied
+    while a window of the app happened to be active is not the app's and stays (it was
+    taken for the app's and wiped). Offscreen the app owns nothing, as another program's
+    text would be."""
+    from ui import dialogs
+
+    monkeypatch.setattr(dialogs.QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
+    win = unlocked
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is not None)
+    QApplication.clipboard().setText("texto de otro programa")  # not owned, as on X11 from another process
+    win.lock()
+    wait_idle(qtbot, win)
+    assert QApplication.clipboard().text() == "texto de otro programa"
+    QApplication.clipboard().clear()
