@@ -134,6 +134,7 @@ class Backend(QObject):
     cases_changed = Signal()
     failed = Signal(object)  # an error no callback handled
     idle = Signal()  # no job left in flight (tests wait on this)
+    SHUTDOWN_WAIT_MS = 30_000  # at exit, how long to wait for the jobs still queued or running
 
     def __init__(self, home, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -221,13 +222,18 @@ class Backend(QObject):
     def shutdown(self, final: Callable[[Session], Any] | None = None) -> None:
         """Stop the thread, run ``final`` (e.g. keep a draft), lock the vault. At exit
         only: this waits for the jobs already queued (a save the officer asked for just
-        before closing is stored, and ``final`` comes after it, as a lock's job does)."""
+        before closing is stored, and ``final`` comes after it, as a lock's job does).
+        A job still running after ``SHUTDOWN_WAIT_MS`` (an enrollment waiting on the
+        network) keeps the vault: neither ``final`` nor the lock runs beside it (the process
+        is exiting; SQLite/SQLCipher keep the file consistent)."""
         if not self._thread.isRunning():
             return
         self.generation += 1
         # the thread's quit() alone would drop the jobs still queued: stop after the last one
         self._to_worker.emit(_Job(0, lambda s: self._thread.quit(), self.generation))
-        self._thread.wait(30_000)
+        if not self._thread.wait(self.SHUTDOWN_WAIT_MS):
+            log.warning("vault worker still busy at exit: vault left to its job")
+            return
         # the thread has stopped: nothing else can touch the vault now
         try:
             if final is not None and self.session.vault is not None:

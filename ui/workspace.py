@@ -107,6 +107,7 @@ class Workspace(QWidget):
         self.lease = "ok"
         self.duplicate_dialog: DuplicateDialog | None = None
         self._saving: tuple[IntakeForm, Saving] | None = None  # the form whose save is in flight
+        self._checking: IntakeForm | None = None  # the form whose duplicate check is in flight
         self.list_page.model.refresh()
         self.load_drafts()
 
@@ -212,6 +213,9 @@ class Workspace(QWidget):
 
     def _check_duplicates(self, answers: dict) -> None:
         form = self.form
+        if self._checking is form or (self._saving is not None and self._saving[0] is form):
+            return  # Save pressed again before the first came back: that one goes on
+        self._checking = form
         exclude = form.case_id
 
         def job(s):
@@ -219,10 +223,19 @@ class Workspace(QWidget):
             hints = v.find_duplicates(answers, exclude_case=exclude)
             return [(h, v.view_case(h.case_id)) for h in hints[:3]] + [(h, None) for h in hints[3:]]
 
-        self.backend.op(job, self).success(lambda c: self._decide(form, answers, c)).failure(self._error).run()
+        def failed(err):
+            self._checked(form)
+            self._error(err)
+
+        self.backend.op(job, self).success(lambda c: self._decide(form, answers, c)).failure(failed).run()
+
+    def _checked(self, form: IntakeForm) -> None:
+        if self._checking is form:
+            self._checking = None
 
     def _decide(self, form: IntakeForm, answers: dict, candidates: list) -> None:
         if not candidates:
+            self._checked(form)
             self._save(form, answers, "", [])
             return
         dialog = DuplicateDialog(self.cb, answers, [c for c in candidates if c[1] is not None], self)
@@ -230,6 +243,7 @@ class Workspace(QWidget):
         self.duplicate_dialog = dialog
 
         def decided(_):
+            self._checked(form)
             self.duplicate_dialog = None
             dialog.deleteLater()
             if dialog.decision != BACK:
@@ -257,8 +271,12 @@ class Workspace(QWidget):
             finally:
                 saving.finished = True
 
+        def done() -> None:  # only this save's own: another form's may be in flight now
+            if self._saving is not None and self._saving[1] is saving:
+                self._saving = None
+
         def saved(result):
-            self._saving = None
+            done()
             self.case_saved.emit(result.case_id)
             if self.form is not form:  # the officer went elsewhere meanwhile: stay there
                 show_message(self.message, tr("ui.form.saved", case=result.case_id), "ok")
@@ -271,7 +289,7 @@ class Workspace(QWidget):
             show_message(self.message, text, "ok")
 
         def failed(err):
-            self._saving = None
+            done()
             if self.form is form:  # still on show: editing goes on (else its draft was kept)
                 form._autosave.start()
             self._error(err)

@@ -149,3 +149,48 @@ def test_leaving_the_form_during_a_save(qtbot, unlocked, outcome):
     cases, drafts = _vault_state(qtbot, win)
     assert (cases, drafts) == ((1, []) if outcome == "stored" else (0, [SAMPLE["given_names"]]))
     assert ws.form is None and ws.stack.currentWidget() is ws.list_page  # the officer stays where they went
+
+
+def test_saving_twice_while_the_worker_is_busy(qtbot, unlocked):
+    """A second Save (Ctrl+S) before the first came back is ignored: one case, no draft."""
+    win = unlocked
+    ws = win.workspace
+    form = ws.new_intake()
+    fill(form, SAMPLE)
+    gate = _hold_worker(qtbot, win)
+    form.request_save()  # the duplicate check waits behind the held job
+    qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # again, impatient
+    with qtbot.waitSignal(ws.case_saved, timeout=20_000):
+        gate.set()
+    wait_idle(qtbot, win)
+    assert _vault_state(qtbot, win) == (1, [])
+    assert ws._saving is None
+    qtbot.waitUntil(lambda: ws.case_view is not None and ws.case_view.isVisible(), timeout=20_000)
+    assert ws.form is None
+
+
+def test_a_lock_after_an_earlier_save_came_back(qtbot, unlocked):
+    """Form A's save comes back while form B's save still waits: a lock then does not
+    bring B back as a draft (A's callbacks leave B's save in flight)."""
+    win = unlocked
+    ws = win.workspace
+    first = _hold_worker(qtbot, win)
+    a = ws.new_intake()
+    fill(a, SAMPLE)
+    ws._save(a, a.answers(), "", [])  # queued behind the held job
+    b = ws.new_intake()  # A is left while its save waits
+    second_started, second = threading.Event(), threading.Event()
+    win.backend.op(lambda s: (second_started.set(), second.wait(30))).quiet().run()
+    fill(b, SAMPLE)
+    ws._save(b, b.answers(), "", [])  # queued behind the second held job
+    with qtbot.waitSignal(ws.case_saved, timeout=20_000):  # A's save came back
+        first.set()
+    qtbot.waitUntil(second_started.is_set, timeout=20_000)
+    assert ws._saving is not None and ws._saving[0] is b
+    with qtbot.waitSignal(win.locked, timeout=20_000):
+        qtbot.keyClick(ws.form, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: win.workspace is None, timeout=20_000)
+        second.set()
+    win.idle.set_minutes(5)
+    ws = _unlock(qtbot, win)
+    assert _vault_state(qtbot, win) == (2, [])
