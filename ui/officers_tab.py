@@ -8,11 +8,10 @@ never to a log, a message or the settings file, and the fields are emptied on cl
 
 from __future__ import annotations
 
-import math
-
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QListWidget, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from .countdown import Countdown
 from .text import error_text, tr
 from .widgets import heading, message_label, muted, show_message
 from .wizard import MIN_PASSPHRASE, strength
@@ -24,46 +23,6 @@ def _field(name: str, password: bool = True) -> QLineEdit:
     if password:
         edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
-
-
-class Countdown(QObject):
-    """After a wrong current passphrase: the buttons wait as the unlock's does ("Espere N s")."""
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.buttons: dict[QPushButton, str] = {}  # button → its own text
-        self._until = 0.0
-        self._clock = QElapsedTimer()
-        self._clock.start()
-        self._tick = QTimer(self)
-        self._tick.setInterval(250)
-        self._tick.timeout.connect(self._update)
-
-    def add(self, button: QPushButton) -> None:
-        text = button.text()
-        self.buttons[button] = text
-        button.setText(tr("ui.unlock.wait", seconds=999))  # room for the countdown
-        button.setMinimumWidth(max(button.sizeHint().width(), button.minimumWidth()))
-        button.setText(text)
-
-    @property
-    def seconds_left(self) -> int:
-        return max(0, math.ceil(self._until - self._clock.elapsed() / 1000))
-
-    def start(self, err: BaseException) -> None:
-        wait = float(getattr(err, "params", {}).get("retry_after", 0) or 0)
-        if wait > 0:
-            self._until = self._clock.elapsed() / 1000 + wait
-            self._tick.start()
-        self._update()
-
-    def _update(self) -> None:
-        left = self.seconds_left
-        for button, text in self.buttons.items():
-            button.setText(tr("ui.unlock.wait", seconds=left) if left else text)
-            button.setEnabled(not left)
-        if not left:
-            self._tick.stop()
 
 
 class _KeyringTab(QWidget):

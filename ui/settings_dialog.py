@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from .officers_tab import Countdown, OfficersTab, PassphraseTab
+from .countdown import Countdown
+from .officers_tab import OfficersTab, PassphraseTab
 from .prefs import Prefs
 from .text import tr
 from .widgets import busy_bar, message_label, muted, show_message

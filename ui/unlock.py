@@ -3,11 +3,10 @@ worker with a busy bar; a wrong passphrase shows the reason and a countdown."""
 
 from __future__ import annotations
 
-import math
-
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from .countdown import Countdown
 from .text import error_text, tr
 from .widgets import busy_bar, card, heading, message_label, muted, primary, show_message
 
@@ -68,9 +67,9 @@ class UnlockPage(QWidget):
         self.button = primary(tr("ui.unlock.button"))
         self.button.setObjectName("primary")
         self.button.clicked.connect(self._submit)
-        self.button.setText(tr("ui.unlock.wait", seconds=999))  # room for the countdown it may show
-        self.button.setMinimumWidth(self.button.sizeHint().width())
-        self.button.setText(tr("ui.unlock.button"))
+        self.countdown = Countdown(self)
+        self.countdown.add(self.button)  # also: room for the countdown it may show
+        self.countdown.finished.connect(self.countdown_finished)
         row.addWidget(self.button)
         layout.addLayout(row)
         center = QHBoxLayout()
@@ -81,12 +80,6 @@ class UnlockPage(QWidget):
         outer.addStretch(2)
         # a calm width, but never narrower than its buttons with a large system font
         box.setMaximumWidth(max(560, box.minimumSizeHint().width()))
-        self._until = 0.0
-        self._clock = QElapsedTimer()
-        self._clock.start()
-        self._tick = QTimer(self)
-        self._tick.setInterval(250)
-        self._tick.timeout.connect(self._countdown)
 
     def focus(self) -> None:
         self.passphrase.setFocus()
@@ -106,27 +99,11 @@ class UnlockPage(QWidget):
         self.passphrase.clear()
         self.passphrase.setFocus()
         show_message(self.message, error_text(err))
-        wait = float(getattr(err, "params", {}).get("retry_after", 0) or 0)
-        if wait > 0:
-            self._until = self._clock.elapsed() / 1000 + wait
-            self._countdown()
-            self._tick.start()
-        else:
-            self.button.setEnabled(True)
+        self.countdown.start(err)
 
     @property
     def seconds_left(self) -> int:
-        return max(0, math.ceil(self._until - self._clock.elapsed() / 1000))
-
-    def _countdown(self) -> None:
-        left = self.seconds_left
-        if left > 0:
-            self.button.setText(tr("ui.unlock.wait", seconds=left))
-            return
-        self._tick.stop()
-        self.button.setText(tr("ui.unlock.button"))
-        self.button.setEnabled(True)
-        self.countdown_finished.emit()
+        return self.countdown.seconds_left
 
     def reset(self) -> None:
         self.busy.hide()
