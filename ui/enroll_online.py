@@ -8,20 +8,29 @@ same press imports and pins the server's response, checked against the server
 fingerprint the administrator reads when the officer typed it (an empty field checks
 nothing, as ``--server-fingerprint`` left out). The dialog checks the address and the
 post and keeps the address; the panel runs
-:func:`intake_app.sync.client.enroll_online` on the vault worker."""
+:func:`intake_app.sync.client.enroll_online_via` on a thread of its own, as the background
+sync does: only the short vault steps go to the vault worker, so saves never wait for the
+network."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from intake_app.errors import IntakeError
+
+from .sync_service import worker_vault_call
 from .text import tr
 from .widgets import muted
 
-# the vault worker waits for each HTTP request (the response is pinned in the same job);
-# an address that never answers frees it after this long rather than the client's 30 s
+log = logging.getLogger(__name__)
+
+# per HTTP request: an address that never answers is said so after this long rather
+# than the client's 30 s (the officer is looking at the dialog, waiting)
 TIMEOUT = 15.0
 
 
@@ -33,19 +42,16 @@ class Pending:
     fingerprint: str
 
 
-def _job(url: str, post: str, expected: str | None):
-    def job(s):
-        from intake_app.sync.client import SyncClient, enroll_online
-        from intake_app.sync.errors import EnrollmentPending
+def _enroll(vault_call, url: str, post: str, expected: str | None):
+    """On the panel's thread: the HTTP here, each vault step through ``vault_call``."""
+    from intake_app.sync.client import SyncClient, enroll_online_via
+    from intake_app.sync.errors import EnrollmentPending
 
-        v = s.require()
-        with SyncClient(url, timeout=TIMEOUT) as client:
-            try:
-                return enroll_online(v, url, post, [], client=client, expected_server_fingerprint=expected)
-            except EnrollmentPending:
-                return Pending(v.device_id, v.device_keys().public().fingerprint())
-
-    return job
+    with SyncClient(url, timeout=TIMEOUT) as client:
+        try:
+            return enroll_online_via(vault_call, url, post, [], client=client, expected_server_fingerprint=expected)
+        except EnrollmentPending:
+            return vault_call(lambda v: Pending(v.device_id, v.device_keys().public().fingerprint()))
 
 
 class _FingerprintEdit(QLineEdit):
@@ -66,6 +72,7 @@ class EnrollOnlinePanel(QWidget):
 
     requested = Signal()
     started = Signal()
+    _finished = Signal(object, object)  # (result, error), from the panel's thread
     pending = Signal(object)
     enrolled = Signal(object)
     failed = Signal(object)
@@ -93,6 +100,7 @@ class EnrollOnlinePanel(QWidget):
         layout.addLayout(row)
         self.button.clicked.connect(self._request)
         self.fingerprint.returnPressed.connect(self._request)
+        self._finished.connect(self._on_finished)  # queued: emitted on the panel's thread
 
     def _request(self) -> None:
         if self.button.isEnabled():
@@ -102,7 +110,27 @@ class EnrollOnlinePanel(QWidget):
         expected = self.fingerprint.text().strip() or None
         self._busy(True)
         self.started.emit()
-        self.backend.op(_job(url, post, expected), self).success(self._done).failure(self._failed).run()
+        vault_call, finished = worker_vault_call(self.backend), self._finished
+
+        def work() -> None:
+            try:
+                result, error = _enroll(vault_call, url, post, expected), None
+            except Exception as exc:  # typed core errors, handed to the GUI thread
+                result, error = None, exc
+                if not isinstance(exc, IntakeError):
+                    log.error("online enrollment failed: %s", type(exc).__name__)
+            try:
+                finished.emit(result, error)
+            except RuntimeError:  # the dialog is gone: what was pinned stays pinned
+                pass
+
+        threading.Thread(target=work, name="intake-enroll", daemon=True).start()
+
+    def _on_finished(self, result, error) -> None:
+        if error is not None:
+            self._failed(error)
+        else:
+            self._done(result)
 
     def _busy(self, busy: bool) -> None:
         self.button.setEnabled(not busy)

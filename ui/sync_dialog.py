@@ -255,7 +255,7 @@ class SyncDialog(QDialog):
         return url
 
     def enroll_online(self) -> None:
-        """«Inscribir por la red»: the request goes (or the approved response comes) on the worker."""
+        """«Inscribir por la red»: the request goes (or the approved response comes) on the panel's thread."""
         url = self._server_url()
         if not url:
             return

@@ -77,7 +77,7 @@ class SyncDriver(QObject):
                 relay.emit(holder[0], kind, payload)
 
         service = SyncService(
-            self._vault_call, url,
+            worker_vault_call(self.backend), url,
             on_status=lambda state, info: emit("status", (state, dict(info))),
             on_progress=lambda done, total: emit("progress", (done, total)),
             on_receipt=lambda seq: emit("receipt", seq),
@@ -110,17 +110,6 @@ class SyncDriver(QObject):
     def sync_now(self) -> None:
         if self.service is not None:
             self.service.network_changed(True) if self.state == "offline" else self.service.sync_now()
-
-    # --- the vault, on its worker -----------------------------------------------------
-    def _vault_call(self, fn):
-        """Runs on the sync thread: the step runs on the vault worker; only this thread waits."""
-        future = self.backend.post(lambda s: fn(s.require()))
-        try:
-            return future.result(VAULT_STEP_TIMEOUT)
-        except FutureTimeout:
-            from intake_app.errors import VaultLocked
-
-            raise VaultLocked() from None
 
     # --- from the sync thread, delivered on the GUI thread ------------------------------
     @Slot(object, str, object)
@@ -155,6 +144,29 @@ class SyncDriver(QObject):
         """The network went away (pause the attempts) or came back (retry at once)."""
         if self.service is not None:
             self.service.network_changed(online)
+
+
+def worker_vault_call(backend):
+    """A ``vault_call`` for a thread that is not the vault worker's (the sync thread, the
+    online enrollment's): the step runs on the ONE vault worker, in order with the GUI's
+    jobs; only the calling thread waits for it."""
+    from intake_app.errors import VaultLocked
+
+    generation = backend.generation  # a lock (and an unlock since) ends this caller's steps
+
+    def step(fn, s):
+        if backend.generation != generation:
+            raise VaultLocked()
+        return fn(s.require())
+
+    def call(fn):
+        future = backend.post(lambda s: step(fn, s))
+        try:
+            return future.result(VAULT_STEP_TIMEOUT)
+        except FutureTimeout:
+            raise VaultLocked() from None
+
+    return call
 
 
 def _network_information():

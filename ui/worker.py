@@ -223,9 +223,9 @@ class Backend(QObject):
         """Stop the thread, run ``final`` (e.g. keep a draft), lock the vault. At exit
         only: this waits for the jobs already queued (a save the officer asked for just
         before closing is stored, and ``final`` comes after it, as a lock's job does).
-        A job still running after ``SHUTDOWN_WAIT_MS`` (an enrollment waiting on the
-        network) keeps the vault: neither ``final`` nor the lock runs beside it (the process
-        is exiting; SQLite/SQLCipher keep the file consistent)."""
+        A job still running after ``SHUTDOWN_WAIT_MS`` (one that hangs) keeps the vault:
+        neither ``final`` nor the lock runs beside it (the process is exiting;
+        SQLite/SQLCipher keep the file consistent)."""
         if not self._thread.isRunning():
             return
         self.generation += 1

@@ -276,26 +276,41 @@ def enroll_online(vault, server_url: str, post: str, officer_labels: list[str] |
                   client: SyncClient | None = None, expected_server_fingerprint: str | None = None):
     """POST the request; if the administrator has approved it already, import the response.
     Raises EnrollmentPending while waiting (call again later), EnrollmentRefused if refused."""
+    return enroll_online_via(lambda fn: fn(vault), server_url, post, officer_labels, client=client,
+                             expected_server_fingerprint=expected_server_fingerprint)
+
+
+def enroll_online_via(vault_call, server_url: str, post: str, officer_labels: list[str] | None = None, *,
+                      client: SyncClient | None = None, expected_server_fingerprint: str | None = None):
+    """:func:`enroll_online` with the HTTP on the calling thread and each vault step run
+    through ``vault_call(fn)`` (``fn(vault)`` on the thread that owns the vault, as
+    :class:`intake_app.sync.SyncService` does): a slow server never holds the vault."""
     from .enroll import apply_enrollment_response, enrollment_request
 
+    device_id, key, posted = vault_call(
+        lambda v: (v.device_id, device_auth.read_key(v.device_keys()), v.meta(state.K_ENROLL_POSTED)))
     own = client is None
-    client = signed_client(vault, server_url, client)
+    client = (client or SyncClient(server_url)).sign_as(device_id, key)
     try:
         def send() -> None:
-            client.enroll(enrollment_request(vault, post, officer_labels))
-            with vault.transaction():
-                vault.set_meta(state.K_ENROLL_POSTED, state.iso(state.utc_now()))
+            client.enroll(vault_call(lambda v: enrollment_request(v, post, officer_labels)))
+            vault_call(_mark_posted)
 
-        if vault.meta(state.K_ENROLL_POSTED) is None:
+        if posted is None:
             send()
         try:
-            data = client.enrollment_response(vault.device_id)
+            data = client.enrollment_response(device_id)
         except ServerRefused as exc:
             if exc.params.get("reason") != "device_unknown":
                 raise
             send()  # the administrator cleared the waiting requests (device clear-pending): ask again
             raise EnrollmentPending() from None
-        return apply_enrollment_response(vault, data, expected_server_fingerprint)
+        return vault_call(lambda v: apply_enrollment_response(v, data, expected_server_fingerprint))
     finally:
         if own:
             client.close()
+
+
+def _mark_posted(vault) -> None:
+    with vault.transaction():
+        vault.set_meta(state.K_ENROLL_POSTED, state.iso(state.utc_now()))

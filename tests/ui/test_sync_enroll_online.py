@@ -209,3 +209,50 @@ def test_hidden_once_enrolled_or_revoked(qtbot, unlocked, server):
     assert dialog.enroll.isHidden() and not dialog.push_button.isEnabled()
     dialog._show_identity((replace(ident, enrolled=False), pend))
     assert dialog.enroll.isVisible()
+
+
+def test_a_save_does_not_wait_for_a_server_that_never_answers(qtbot, unlocked, sample, monkeypatch):
+    """The HTTP runs on the panel's own thread: while the request hangs on a loopback port
+    that accepts and never answers, a save goes through at once; then the wait ends as
+    "unreachable" and nothing is pinned."""
+    import socket
+
+    import ui.enroll_online
+
+    monkeypatch.setattr(ui.enroll_online, "TIMEOUT", 6.0)
+    win = unlocked
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel accepts; nobody ever reads or answers
+    try:
+        dialog = _open(qtbot, win, f"http://127.0.0.1:{silent.getsockname()[1]}")
+        with qtbot.waitSignal(dialog.enroll.started, timeout=5_000):
+            dialog.enroll.button.click()
+        assert not dialog.enroll.button.isEnabled()  # the request is in flight
+        _save_case(qtbot, win, sample, "Durante")  # waits at most 20 s; it must not need the 6 s
+        assert not dialog.enroll.button.isEnabled(), "the save had to wait for the network"
+        with qtbot.waitSignal(dialog.enroll.failed, timeout=30_000) as failed:
+            pass
+        assert failed.args[0].code == "sync_server_unreachable"
+    finally:
+        silent.close()
+    assert _states(qtbot, win) == ["pending"]
+    assert _device(qtbot, win)[2:] == (False, None)
+    assert dialog.enroll.button.isEnabled()
+
+
+def test_the_enrollment_steps_end_with_the_session_they_started_in(qtbot, unlocked):
+    """A lock (and an unlock since) bumps the backend's generation: a step the enrollment
+    thread sends afterwards is refused, not run in the next officer's session."""
+    import pytest
+
+    from intake_app.errors import VaultLocked
+    from ui.sync_service import worker_vault_call
+
+    win = unlocked
+    call = worker_vault_call(win.backend)
+    device_id = run_on_backend(qtbot, win, lambda s: s.require().device_id)
+    assert call(lambda v: v.device_id) == device_id
+    win.backend.generation += 1  # what the window's lock does; the session here stays open
+    with pytest.raises(VaultLocked):
+        call(lambda v: v.device_id)
