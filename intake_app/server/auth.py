@@ -242,21 +242,37 @@ def authenticate(engine: Engine, settings: Settings, token: str | None) -> Princ
         raise NotAuthenticated()
     now = utcnow()
     th = token_hash(token)
-    with engine.connect() as conn:
-        row = conn.execute(select(sessions_t.c.user_id, sessions_t.c.expires_at, sessions_t.c.idle_until,
-                                  sessions_t.c.ended, users_t.c.username, users_t.c.role, users_t.c.institution,
-                                  users_t.c.disabled)
-                           .join(users_t, users_t.c.id == sessions_t.c.user_id)
-                           .where(sessions_t.c.token_hash == th)).first()
+    row = _session_row(engine, th)
     if row is None:
         raise NotAuthenticated()
-    if row.ended or row.disabled or row.expires_at <= now or row.idle_until <= now:
+    if row.ended or row.disabled or _ran_out(row, now):
         raise SessionExpired()
     if (row.idle_until - now) < timedelta(minutes=settings.session_idle_minutes) - timedelta(seconds=30):
         with transaction(engine) as conn:  # slide, at most twice a minute
             conn.execute(update(sessions_t).where(sessions_t.c.token_hash == th).values(
                 idle_until=now + timedelta(minutes=settings.session_idle_minutes)))
     return Principal(row.user_id, row.username, row.role, row.institution)
+
+
+def session_ran_out(engine: Engine, token: str | None) -> bool:
+    """Whether ``token`` names a session that timed out (idle or maximum length), and only
+    that: read-only (it never slides the deadline of a session still valid), and False
+    for a session signed out or ended with a disabled account (that is not "expired")."""
+    row = _session_row(engine, token_hash(token)) if token else None
+    return row is not None and not row.ended and not row.disabled and _ran_out(row, utcnow())
+
+
+def _session_row(engine: Engine, th: str):
+    with engine.connect() as conn:
+        return conn.execute(select(sessions_t.c.user_id, sessions_t.c.expires_at, sessions_t.c.idle_until,
+                                   sessions_t.c.ended, users_t.c.username, users_t.c.role, users_t.c.institution,
+                                   users_t.c.disabled)
+                            .join(users_t, users_t.c.id == sessions_t.c.user_id)
+                            .where(sessions_t.c.token_hash == th)).first()
+
+
+def _ran_out(row, now) -> bool:
+    return row.expires_at <= now or row.idle_until <= now
 
 
 def logout(engine: Engine, token: str) -> None:

@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from . import auth
-from .errors import NotAuthenticated, SessionExpired
 
 
 async def read_form(request: Request, limit: int = 65536) -> dict[str, str]:
@@ -22,18 +21,13 @@ async def read_form(request: Request, limit: int = 65536) -> dict[str, str]:
 async def session_expired(request: Request, cookie: str) -> bool:
     """Whether the browser still holds this area's cookie for a session that has run out
     (idle timeout or maximum length): the sign-in page then says so, instead of greeting the
-    person as if they had never been signed in."""
+    person as if they had never been signed in. Looking does not extend a session still
+    valid, and a disabled account's session is not called "expired"."""
     token = request.cookies.get(cookie)
     if not token:
         return False
     st = request.app.state
-    try:
-        await run_in_threadpool(auth.authenticate, st.engine, st.settings, token)
-    except SessionExpired:
-        return True
-    except NotAuthenticated:
-        return False
-    return False
+    return await run_in_threadpool(auth.session_ran_out, st.engine, token)
 
 
 def safe_next(value: str, area: str) -> str:

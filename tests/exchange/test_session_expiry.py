@@ -12,7 +12,9 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
+
+from intake_app.server.auth import sessions_t
 
 from tests.dashboard.live import CHROMEDRIVER, CHROMIUM, chromium
 
@@ -95,6 +97,28 @@ def test_the_dashboard_sign_in_page_says_the_session_expired(pair):
         assert r.status_code == 303 and r.headers["location"].startswith("/dashboard/login")
         assert "Su sesión expiró" in client.get(r.headers["location"]).text
         assert "Your session expired" in client.get("/dashboard/login?lang=en").text
+
+
+def test_the_sign_in_page_neither_extends_a_valid_session_nor_calls_a_disabled_account_expired(pair):
+    cr, _ = pair
+    with serving(cr) as url:
+        uno = signed_in(url, "sup.uno")
+        soon = datetime.now(timezone.utc) + timedelta(minutes=2)  # a page load would slide this one
+        with cr.engine.begin() as conn:
+            conn.execute(text("UPDATE sessions SET idle_until = :t"), {"t": soon})
+        assert "Su sesión expiró" not in uno.get("/exchange/login").text
+        with cr.engine.connect() as conn:
+            after = conn.execute(select(sessions_t.c.idle_until).where(~sessions_t.c.ended)).scalar_one()
+        assert abs((_aware(after) - soon).total_seconds()) < 1  # looking at the sign-in page is not activity
+        with cr.engine.begin() as conn:
+            conn.execute(text("UPDATE users SET disabled = :d WHERE username = 'sup.uno'"), {"d": True})
+        login = uno.get("/exchange/login")
+        assert login.status_code == 200 and "Su sesión expiró" not in login.text
+        assert uno.get("/exchange/").status_code == 303  # and the account cannot come back in
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 @pytest.mark.skipif(not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
