@@ -31,13 +31,16 @@ def open_dialog(dialog: QDialog) -> QDialog:
 
 def carry_typed(old: QDialog, new: QDialog) -> None:
     """``new``, built by the same code as ``old`` (in another language), gets the text
-    typed in ``old``'s fields and its current tab; ``old`` is hidden and destroyed."""
+    typed in ``old``'s fields and its current tab; ``old`` is hidden and destroyed. Fields
+    disabled in ``old`` (a tab whose job is on the worker, e.g. an officer being added) are
+    not carried: that job goes on with their text, and typing it again would repeat it."""
     def fields(dialog: QDialog) -> list[QLineEdit]:  # not the boxes inside spin and combo boxes
         return [e for e in dialog.findChildren(QLineEdit)
                 if not isinstance(e.parentWidget(), (QAbstractSpinBox, QComboBox))]
 
     for before, after in zip(fields(old), fields(new)):
-        after.setText(before.text())
+        if before.isEnabled():
+            after.setText(before.text())
     tabs, new_tabs = getattr(old, "tabs", None), getattr(new, "tabs", None)
     if tabs is not None and new_tabs is not None:
         new_tabs.setCurrentIndex(tabs.currentIndex())

@@ -39,3 +39,34 @@ def test_the_settings_dialog_speaks_the_new_language(qtbot, unlocked):
         qtbot.waitUntil(lambda: QApplication.focusWidget() is win.workspace.settings_button)
     finally:
         i18n.set_language("es")
+
+
+def test_a_language_switch_while_an_officer_is_being_added_does_not_carry_it(qtbot, unlocked):
+    """The add is on the worker when "Aplicar" rebuilds the dialog in English: the new dialog
+    does not get the officer's fields back (the add goes on and stores it; pressing "Add"
+    again would only answer "officer exists"), and its list shows the officer added."""
+    from tests.ui.uikit import PASSPHRASE, wait_idle
+
+    win = unlocked
+    win.open_settings()
+    old = win.settings_dialog
+    qtbot.waitUntil(old.isVisible)
+    wait_idle(qtbot, win)
+    tab = old.officers
+    tab.name.setText(NEW_OFFICER)
+    tab.passphrase.setText("frase ficticia de prueba dos")
+    tab.repeat.setText("frase ficticia de prueba dos")
+    tab.current.setText(PASSPHRASE)
+    tab.button.click()
+    assert not tab.isEnabled()  # the add is in flight
+    old.language.setCurrentIndex(old.language.findData("en"))
+    try:
+        old.findChild(QPushButton, "apply_prefs").click()
+        new = win.settings_dialog
+        qtbot.waitUntil(lambda: new is not old and new.isVisible())
+        wait_idle(qtbot, win)
+        assert [e.text() for e in new.officers.fields()] == ["", "", "", ""]
+        names = [new.officers.officer_list.item(i).text() for i in range(new.officers.officer_list.count())]
+        assert NEW_OFFICER in names
+    finally:
+        i18n.set_language("es")
