@@ -52,6 +52,7 @@ QStatusBar { background: #e9eef5; }
 QTabWidget::pane { border: 1px solid #d9e2ec; background: white; border-radius: 6px; }
 QTabBar::tab { padding: 8px 16px; }
 QCheckBox, QRadioButton { spacing: 8px; }
+QCheckBox::indicator, QRadioButton::indicator { width: 1em; height: 1em; }
 QComboBox::drop-down { subcontrol-origin: padding; subcontrol-position: center right; width: 22px; border: none; }
 QComboBox::down-arrow { image: url(ICONS/chevron-down.svg); width: 12px; height: 12px; }
 QSpinBox { padding-right: 24px; }

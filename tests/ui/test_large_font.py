@@ -87,3 +87,30 @@ def test_headings_grow_with_the_font(qtbot, qapp, styled, size, expected):
         assert labels[1].font().pointSizeF() > size
     finally:
         qapp.setFont(font)
+
+
+@pytest.mark.parametrize("size", [11, 16.5])
+def test_check_and_radio_indicators_grow_with_the_font(qtbot, qapp, styled, size):
+    """The consent box and the yes/no choices: their indicator is as tall as a line of text
+    at any size (Fusion draws it at 14 px whatever the font, a speck beside 16.5 pt text)."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyle, QStyleOptionButton
+
+    font = qapp.font()
+    bigger = qapp.font()
+    bigger.setPointSizeF(size)
+    qapp.setFont(bigger)
+    try:
+        for kind, element in ((QCheckBox, QStyle.SubElement.SE_CheckBoxIndicator),
+                              (QRadioButton, QStyle.SubElement.SE_RadioButtonIndicator)):
+            box = kind("Consentimiento ficticio")
+            qtbot.addWidget(box)
+            box.show()
+            box.ensurePolished()
+            option = QStyleOptionButton()
+            box.initStyleOption(option)
+            indicator = box.style().subElementRect(element, option, box)
+            line = QFontMetrics(box.font()).height()
+            assert indicator.height() >= 0.8 * line, (kind.__name__, indicator.height(), line)
+    finally:
+        qapp.setFont(font)
