@@ -4,16 +4,32 @@ Folders are created 0700, files 0600; a file is written to a temporary name in t
 same folder, fsynced, renamed over the target, and the folder is fsynced, so a power
 cut or a pulled USB stick leaves either the old file, the new file, or a temporary
 ``.part`` name that nothing reads.
+
+On a USB stick (a folder someone else prepared) nothing is read or written through a link:
+``secure_mkdir(..., below=stick)``, :func:`check_plain_dirs` and :func:`read_plain` refuse
+one with :class:`NotPlain`, and the temporary file is created ``O_EXCL | O_NOFOLLOW``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 PART_SUFFIX = ".part"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+class NotPlain(OSError):
+    """A link (or a FIFO, a device, a file where a folder must be) where a plain folder or
+    file must be: nothing is read or written through it (errno ELOOP)."""
+
+    def __init__(self, path) -> None:
+        super().__init__(errno.ELOOP, "not a plain folder or file", str(path))
 
 
 def restrict_umask() -> None:
@@ -21,11 +37,83 @@ def restrict_umask() -> None:
     os.umask(0o077)
 
 
-def secure_mkdir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(PermissionError):
-        os.chmod(path, 0o700)
+def secure_mkdir(path: Path, *, below: Path | None = None) -> Path:
+    """``path`` and its parents, created 0700. With ``below`` (a USB stick's folder, which
+    ``path`` lies under) every part of ``path`` under it must be a plain folder: a link
+    planted there is refused (:class:`NotPlain`), never created in, written or chmodded
+    through."""
+    path = Path(path)
+    if below is None:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(PermissionError):
+            os.chmod(path, 0o700)
+        return path
+    current = Path(below)
+    for part in path.relative_to(below).parts:
+        current = current / part
+        with contextlib.suppress(FileExistsError):
+            current.mkdir(mode=0o700)
+        check_plain_dirs(current.parent, part)
+    if os.name == "posix":  # the mode of the folder itself, through no link (O_NOFOLLOW)
+        fd = os.open(current, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW)
+        try:
+            with contextlib.suppress(PermissionError):  # a FAT stick has no modes to set
+                os.fchmod(fd, 0o700)
+        finally:
+            os.close(fd)
+    return current
+
+
+def check_plain_dirs(root: Path, *parts: str) -> Path:
+    """``root/parts...``, each part that exists a plain folder, not a link (:class:`NotPlain`).
+    ``root`` itself may be a link: it is the path the person named."""
+    path = Path(root)
+    for part in parts:
+        path = path / part
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return Path(root).joinpath(*parts)
+        if not stat.S_ISDIR(st.st_mode):
+            raise NotPlain(path)
     return path
+
+
+def read_plain(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a plain file, never through a link nor from a FIFO or a device
+    (:class:`NotPlain`; a folder: IsADirectoryError); over ``limit`` bytes: OSError(EFBIG)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
+            raise NotPlain(path) from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        if not stat.S_ISREG(mode):
+            raise NotPlain(path)
+        data = fh.read() if limit is None else fh.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise OSError(errno.EFBIG, "file too large", str(path))
+    return data
+
+
+def create_new(path: Path, mode: int = 0o600) -> int:
+    """A new file's descriptor, for writing: ``O_EXCL | O_NOFOLLOW``, so a link planted at
+    ``path`` is never followed nor a file truncated through it. A plain file already there
+    that this user owns (a leftover of this very process id) is removed first; anything
+    else there (a link, a folder, another user's file) raises FileExistsError."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
+    try:
+        return os.open(path, flags, mode)
+    except FileExistsError:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
+            raise
+        os.unlink(path)
+    return os.open(path, flags, mode)
 
 
 def fsync_dir(path: Path) -> None:
@@ -50,7 +138,7 @@ def atomic_writer(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
     when the block ends without an error, and is removed otherwise."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    fd = create_new(tmp, mode)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh

@@ -19,6 +19,12 @@ as the request of a revoked device, not of one with other keys. Receipts are the
 stick twice writes the same receipts and stores nothing twice. ``.part`` leftovers of a
 pulled stick are ignored; those a killed import left (its process gone) are removed.
 
+Nothing is read or written through a link on the stick: a linked bundle, manifest or request
+is refused as unreadable; a linked folder (``intake-bundles/<device>``, ``intake-enroll``,
+``intake-receipts/<device>``...) is reported (``import_stick_link``) and nothing goes through
+it, the rest of the stick is imported. A bundle that fails with an unexpected error (a bug)
+is refused on its own (``internal``, logged by type only); a database fault stops the import.
+
 The stick can fail under the import: at the first write it refuses (full, read-only) the
 import stops with :class:`ImportStopped` carrying the summary of what was stored (safe in the
 database: importing the stick again with room writes their receipts). Before every read and
@@ -39,17 +45,20 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..bundle.enrollment import parse_and_verify_request
 from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevice
 from ..bundle.format import bundle_hash, read_header
 from ..bundle.manifest import parse_and_verify_manifest, read_manifest
 from ..errors import IntakeError
-from ..fsutil import PART_SUFFIX, atomic_write, is_part_leftover, remove_stale_parts, secure_mkdir
+from ..fsutil import (PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, is_part_leftover, read_plain,
+                      remove_stale_parts, secure_mkdir)
 from . import devices
 from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, ImportDirEmpty, ImportDirFull, ImportDirMissing,
                      ImportDirReadOnly, ImportStickFull, ImportStickReadOnly, ImportStickRemoved, ImportStopped,
                      StickWriteFailed)
+from .db import _is_psycopg
 from .ingest import Ingestor, missing_sequences
 from .models import Bundle
 
@@ -90,6 +99,22 @@ class ImportSummary:
 
 def _visible(p: Path) -> bool:
     return not p.name.startswith(".") and not p.name.endswith(PART_SUFFIX)
+
+
+def _plain_dir(p: Path) -> bool:
+    return p.is_dir() and not p.is_symlink()
+
+
+def _file_or_link(p: Path) -> bool:
+    """A file to read, or a link in its place (read as a link: refused as unreadable)."""
+    return p.is_symlink() or p.is_file()
+
+
+def _link_item(root: Path, exc: NotPlain) -> ImportItem:
+    rel = Path(exc.filename).relative_to(root).as_posix()
+    parts = rel.split("/")
+    return ImportItem(parts[1] if len(parts) > 1 else "", rel, "refused", code="import_stick_link",
+                      params={"file": rel})
 
 
 def _check_writable(root: Path) -> None:
@@ -159,9 +184,10 @@ class _Stick:
         laptop's own (bundles, requests) are its business."""
         self.check()
         receipts = self.root / RECEIPTS
-        folders = [(self.root, (PROBE,)), (self.root / ENROLL, (".response",))]
+        folders = [(self.root, (PROBE,))] + ([(self.root / ENROLL, (".response",))]  # never through a link
+                                             if _plain_dir(self.root / ENROLL) else [])
         with contextlib.suppress(OSError):
-            folders += [(d, ("",)) for d in receipts.iterdir() if d.is_dir()] if receipts.is_dir() else []
+            folders += [(d, ("",)) for d in receipts.iterdir() if _plain_dir(d)] if _plain_dir(receipts) else []
         for folder, endings in folders:
             try:
                 names = {e.name for e in os.scandir(folder) if is_part_leftover(e.name)}
@@ -185,6 +211,7 @@ class StickContents:
     files_by_dir: dict[Path, list[Path]]
     requests: list[Path]
     ident: tuple[int, int]  # (st_dev, st_ino) of root when it was looked at
+    links: tuple[str, ...] = ()  # folders (relative to root) that are links: nothing is read through them
 
 
 def preflight(root: Path) -> StickContents:
@@ -193,17 +220,20 @@ def preflight(root: Path) -> StickContents:
     if not root.is_dir():
         raise ImportDirMissing(path=str(root))
     st = root.stat()
-    bundle_dirs = sorted(p for p in (root / BUNDLES).iterdir() if p.is_dir() and _visible(p)) \
-        if (root / BUNDLES).is_dir() else []
-    requests = sorted(p for p in (root / ENROLL).glob("*.request") if p.is_file() and _visible(p)) \
-        if (root / ENROLL).is_dir() else []
-    files_by_dir = {d: sorted((p for p in d.iterdir() if p.is_file() and _visible(p)
+    links = [name for name in (BUNDLES, ENROLL) if (root / name).is_symlink()]
+    bundle_dirs = sorted(p for p in (root / BUNDLES).iterdir() if _visible(p) and (p.is_dir() or p.is_symlink())) \
+        if _plain_dir(root / BUNDLES) else []
+    links += [f"{BUNDLES}/{p.name}" for p in bundle_dirs if p.is_symlink()]
+    bundle_dirs = [p for p in bundle_dirs if _plain_dir(p)]
+    requests = sorted(p for p in (root / ENROLL).glob("*.request") if _file_or_link(p) and _visible(p)) \
+        if _plain_dir(root / ENROLL) else []
+    files_by_dir = {d: sorted((p for p in d.iterdir() if _file_or_link(p) and _visible(p)
                                and p.name.endswith(BUNDLE_SUFFIXES)), key=lambda p: (_sequence_hint(p.name), p.name))
                     for d in bundle_dirs}
-    if not requests and not any(files_by_dir.values()) and not any(_manifest_path(d) for d in bundle_dirs):
+    if not (requests or links or any(files_by_dir.values()) or any(_manifest_path(d) for d in bundle_dirs)):
         raise ImportDirEmpty(path=str(root))
     _check_writable(root)
-    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino))
+    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino), tuple(links))
 
 
 def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickContents, *,
@@ -227,13 +257,15 @@ def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, 
     root, bundle_dirs, files_by_dir, requests = stick.root, stick.bundle_dirs, stick.files_by_dir, stick.requests
     summary.unread = len(requests) + sum(len(files) for files in files_by_dir.values())
     guard.remove_leftovers()
+    summary.items += [_link_item(root, NotPlain(root / rel)) for rel in stick.links]
     for req in requests:
         guard.check()
         _enrollment(engine, keystore, req, guard, summary, lease_days)
     seen: set[str] = set()
+    unsafe: set[str] = set()  # devices whose receipts folder is a link: nothing written there
     for folder in bundle_dirs:
         guard.check()
-        checked = _manifest(engine, folder, files_by_dir[folder], summary)
+        checked = _manifest(engine, folder, files_by_dir[folder], summary, guard)
         for path in files_by_dir[folder]:
             rel = f"{BUNDLES}/{folder.name}/{path.name}"
             guard.check()
@@ -248,19 +280,36 @@ def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, 
             summary.unread -= 1
             if item.outcome != "refused":
                 seen.add(item.device_id)
-                guard.write(_write_receipt, root, item)
+                if _receipts_folder(root, item.device_id, summary, unsafe):
+                    guard.write(_write_receipt, root, item)
     # a status for every device on the stick, refused ones too (a revoked one learns it); a
     # contact only for a device with a new signed bundle of its own on it (a folder named after
     # a lost laptop with junk in it, or a stick imported again, moves neither its last contact
     # nor its lease)
     signed = {item.device_id for item in summary.items if item.outcome == "accepted"}  # a copy sent again is not
     for folder in bundle_dirs:
-        _write_status(engine, keystore, guard, folder.name, summary, lease_days, contact=folder.name in signed)
+        if _receipts_folder(root, folder.name, summary, unsafe):
+            _write_status(engine, keystore, guard, folder.name, summary, lease_days, contact=folder.name in signed)
     with engine.connect() as conn:
         for device_id in sorted(seen):
             gaps = missing_sequences(conn, device_id)
             if gaps:
                 summary.gaps[device_id] = gaps
+
+
+def _receipts_folder(root: Path, device_id: str, summary: ImportSummary, unsafe: set[str]) -> bool:
+    """Whether the device's receipts folder is no link (missing is fine); a link is reported once."""
+    if device_id in unsafe:
+        return False
+    try:
+        check_plain_dirs(root, RECEIPTS, device_id)
+    except NotPlain as exc:
+        unsafe.add(device_id)
+        item = _link_item(root, exc)
+        if not any(i.file == item.file and i.code == item.code for i in summary.items):  # intake-receipts: once
+            summary.items.append(item)
+        return False
+    return True
 
 
 def _manifest_path(folder: Path) -> Path | None:
@@ -271,7 +320,8 @@ def _manifest_path(folder: Path) -> Path | None:
     return found[0] if found else None
 
 
-def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSummary) -> dict[str, ImportItem]:
+def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSummary,
+              guard: _Stick) -> dict[str, ImportItem]:
     """Check the device's signed manifest; returns refusals for listed files that differ.
     A bad manifest is reported; each bundle is still judged on its own signature."""
     path = _manifest_path(folder)
@@ -280,7 +330,7 @@ def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSu
         return refused
     rel = f"{BUNDLES}/{folder.name}/{path.name}"
     try:
-        data = path.read_bytes()
+        data = read_plain(path, MAX_FILE)
         device_id = read_manifest(data).device_id
         with engine.connect() as conn:
             row = devices.get_device(conn, device_id)
@@ -292,6 +342,11 @@ def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSu
     except IntakeError as exc:
         summary.items.append(ImportItem(folder.name, rel, "refused", code=exc.code, params=dict(exc.params)))
         return refused
+    except OSError:
+        guard.check()  # unreadable because the stick is gone: stop there
+        summary.items.append(ImportItem(folder.name, rel, "refused", code="import_file_unreadable",
+                                        params={"file": path.name}))
+        return refused
     present = {p.name for p in files}
     for entry in manifest.entries:
         if entry.name not in present:
@@ -300,20 +355,22 @@ def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSu
                                             entry.sequence, exc.code, dict(exc.params)))
             continue
         try:
-            manifest.check_file(entry.name, (folder / entry.name).read_bytes())
+            manifest.check_file(entry.name, read_plain(folder / entry.name, MAX_FILE))
         except ManifestFileMismatch as exc:
             refused[entry.name] = ImportItem(manifest.device_id, f"{BUNDLES}/{folder.name}/{entry.name}", "refused",
                                              entry.sequence, exc.code, dict(exc.params))
+        except OSError:
+            pass  # read again on its own, and refused as unreadable there (or the stick is gone)
     return refused
 
 
 def _one_bundle(engine: Engine, ingestor: Ingestor, path: Path, rel: str, folder_device: str) -> ImportItem:
     try:
-        if path.stat().st_size > MAX_FILE:
+        if os.lstat(path).st_size > MAX_FILE:
             from .errors import UploadTooLarge
 
             raise UploadTooLarge(limit=MAX_FILE)
-        data = path.read_bytes()
+        data = read_plain(path, MAX_FILE)  # never through a link
         result = ingestor.ingest(data, source="usb")
     except DeviceRevokedError as exc:  # held already: nothing of it is lost; new: refused (worded for the office)
         return _held(engine, data, rel) or ImportItem(folder_device, rel, "refused", code=exc.code,
@@ -324,6 +381,11 @@ def _one_bundle(engine: Engine, ingestor: Ingestor, path: Path, rel: str, folder
                               {"problems": ", ".join(exc.params["problems"])} if "problems" in exc.params else {}))
     except OSError:
         return ImportItem(folder_device, rel, "refused", code="import_file_unreadable", params={"file": path.name})
+    except Exception as exc:  # a bug with this one bundle: the others are still imported
+        if isinstance(exc, DBAPIError) or _is_psycopg(exc, "Error"):
+            raise  # the database, not the bundle: the import stops
+        log.error("bundle %s refused: unexpected %s", rel, type(exc).__name__)  # never its text (personal data)
+        return ImportItem(folder_device, rel, "refused", code="internal")
     outcome = "accepted" if result.status == "stored" else "already_had"
     return ImportItem(result.device_id, rel, outcome, result.sequence, revisions=result.revisions,
                       conflicts=result.conflicts, params={"receipt": result.receipt})
@@ -345,13 +407,13 @@ def _held(engine: Engine, data: bytes, rel: str) -> ImportItem | None:
 
 def _write_receipt(root: Path, item: ImportItem) -> None:
     receipt = item.params.pop("receipt")
-    folder = secure_mkdir(root / RECEIPTS / item.device_id)
+    folder = secure_mkdir(root / RECEIPTS / item.device_id, below=root)
     target = folder / f"{item.sequence:08d}.receipt"
     try:
-        if target.is_file() and target.read_bytes() == receipt:
+        if read_plain(target, MAX_FILE) == receipt:
             return
     except OSError:
-        pass
+        pass  # missing, a link, a folder...: written anew (a link is replaced, never followed)
     atomic_write(target, receipt, mode=0o644)
 
 
@@ -372,7 +434,7 @@ def _enrollment(engine: Engine, keystore, path: Path, guard: _Stick, summary: Im
     rel = f"{ENROLL}/{path.name}"
     summary.unread -= 1
     try:
-        data = path.read_bytes()
+        data = read_plain(path, MAX_FILE)  # never through a link
         request, status = devices.register_request(engine, data, source="usb")
     except DeviceAlreadyEnrolled as exc:
         request = parse_and_verify_request(data)  # it verified a moment ago
@@ -386,6 +448,11 @@ def _enrollment(engine: Engine, keystore, path: Path, guard: _Stick, summary: Im
     except IntakeError as exc:
         summary.items.append(ImportItem(path.stem, rel, "refused", code=exc.code, params=dict(exc.params)))
         return
+    except OSError:
+        guard.check()  # unreadable because the stick is gone: stop there
+        summary.items.append(ImportItem(path.stem, rel, "refused", code="import_file_unreadable",
+                                        params={"file": path.name}))
+        return
     summary.enrollments.append((request.device_id, request.fingerprint, status))
     if status == "active":
         response = devices.enrollment_response(engine, request.device_id)
@@ -395,13 +462,13 @@ def _enrollment(engine: Engine, keystore, path: Path, guard: _Stick, summary: Im
 
 def write_status(root: Path, device_id: str, status: bytes) -> Path:
     """The device's signed status where ``intake sync receipts`` / ``reinstate`` look for it."""
-    target = secure_mkdir(Path(root) / RECEIPTS / device_id) / STATUS
+    target = secure_mkdir(Path(root) / RECEIPTS / device_id, below=Path(root)) / STATUS
     atomic_write(target, status, mode=0o644)
     return target
 
 
 def write_enrollment_response(root: Path, device_id: str, response: bytes) -> Path:
-    folder = secure_mkdir(Path(root) / ENROLL)
+    folder = secure_mkdir(Path(root) / ENROLL, below=Path(root))
     target = folder / f"{device_id}.response"
     atomic_write(target, response, mode=0o644)
     return target

@@ -12,6 +12,8 @@ Stick layout (sync contract)::
 Every file is written to a hidden ``.part`` name, fsynced and renamed
 (:func:`intake_app.fsutil.atomic_write`), so a stick pulled out at any moment holds whole
 files or ``.part`` leftovers that no reader looks at (and the next export removes).
+Nothing is read or written through a link on the stick (a folder or a file someone else
+may have prepared): a linked folder is refused, a linked receipt is not a receipt.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bundle import ManifestEntry, build_manifest
-from ..bundle.errors import BundleError
+from ..bundle.errors import BundleError, ReceiptMalformed
 from ..errors import IntakeError
-from ..fsutil import PART_SUFFIX, atomic_write, fsync_dir, is_part_leftover
+from ..fsutil import PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, create_new, fsync_dir, is_part_leftover, \
+    read_plain
 from . import outbox, state
 from .errors import DeviceRevoked, NoReceipts, SyncDirFull, SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly
 from .receipts import Applied, apply_receipt
@@ -41,6 +44,7 @@ MANIFEST_NAME = "manifest.msgpack"
 STATUS_NAME = "status.msgpack"
 BUNDLE_RE = re.compile(r"^([0-9]{8})\.bundle$")
 RECEIPT_RE = re.compile(r"^([0-9]{8})\.receipt$")
+MAX_READ = 64 * 1024 * 1024  # a receipt or status is a few kB; more is not one
 
 
 def bundle_name(sequence: int) -> str:
@@ -74,6 +78,8 @@ class ReceiptReport:
 
 
 def _os_error(exc: OSError, needed: int = 0) -> IntakeError:
+    if isinstance(exc, NotPlain) or exc.errno == errno.ENOTDIR:  # a link (or a file) where a folder must be
+        return SyncDirNotFolder()
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return SyncDirReadOnly()
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -81,6 +87,14 @@ def _os_error(exc: OSError, needed: int = 0) -> IntakeError:
     if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO):
         return SyncDirMissing()
     return SyncDirMissing()
+
+
+def _read_error(exc: OSError, path: Path) -> IntakeError:
+    """A receipt (or status) that cannot be read: a folder, a link, a FIFO named like one is
+    not a receipt; else the stick's fault (pulled, unreadable)."""
+    if isinstance(exc, (IsADirectoryError, NotPlain)) or exc.errno == errno.EFBIG or path.is_dir():
+        return ReceiptMalformed(part="magic")
+    return _os_error(exc)
 
 
 def check_dir(path: str | os.PathLike | None, write: bool) -> Path:
@@ -95,7 +109,7 @@ def check_dir(path: str | os.PathLike | None, write: bool) -> Path:
     if write:
         probe = root / f".intake-probe.{os.getpid()}{PART_SUFFIX}"
         try:
-            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd = create_new(probe)  # never through a link planted at that name
             os.close(fd)
             probe.unlink()
         except OSError as exc:
@@ -115,6 +129,7 @@ def export_to(vault, target: str | os.PathLike) -> ExportReport:
     removed = 0
     needed = sum(len(i.bundle) for i in items)
     try:
+        check_plain_dirs(root, BUNDLES_DIR, vault.device_id)  # a link there would carry writes outside the stick
         if not items and not dev_dir.is_dir():
             return ExportReport(vault.device_id, (), tuple(new), 0, 0)
         for d in (root / BUNDLES_DIR, dev_dir):
@@ -131,8 +146,9 @@ def export_to(vault, target: str | os.PathLike) -> ExportReport:
                 removed += 0 if is_part_leftover(entry.name) else 1
         for name, item in wanted.items():
             path = dev_dir / name
-            if path.is_file() and path.stat().st_size == len(item.bundle) and path.read_bytes() == item.bundle:
-                continue  # already there, whole
+            if path.is_file() and not path.is_symlink() and path.stat().st_size == len(item.bundle) \
+                    and read_plain(path) == item.bundle:
+                continue  # already there, whole (a link is replaced, never followed)
             atomic_write(path, item.bundle)
         manifest = build_manifest(device_id=vault.device_id, created_at=state.iso(state.utc_now()),
                                   entries=[ManifestEntry.for_file(n, i.bundle, i.sequence) for n, i in wanted.items()],
@@ -159,6 +175,10 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
     root = check_dir(source, write=False)
     rdir = root / RECEIPTS_DIR / vault.device_id
     try:
+        check_plain_dirs(root, RECEIPTS_DIR, vault.device_id)
+    except NotPlain:
+        raise ReceiptMalformed(part="magic") from None  # a link where the receipts folder must be: read nothing
+    try:
         files = sorted(p for p in rdir.iterdir() if RECEIPT_RE.match(p.name)) if rdir.is_dir() else []
     except OSError as exc:
         raise _os_error(exc) from None
@@ -166,25 +186,25 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
     status = rdir / STATUS_NAME
     if status.is_file():  # first: a revocation locks the vault before anything else happens
         try:
-            report.lease_state = apply_status(vault, status.read_bytes(), live=False)
+            report.lease_state = apply_status(vault, read_plain(status, MAX_READ), live=False)
         except DeviceRevoked:
             raise
         except (BundleError, IntakeError) as err:
             log.warning("status on the stick refused: %s", err.code)
             report.refused.append((STATUS_NAME, err))
         except OSError as exc:
-            report.refused.append((STATUS_NAME, _os_error(exc)))
+            report.refused.append((STATUS_NAME, _read_error(exc, status)))
     if not files and report.lease_state is None:
         raise NoReceipts(device_id=vault.device_id)
     for path in files:
         try:
-            applied = apply_receipt(vault, path.read_bytes(), via="usb")
+            applied = apply_receipt(vault, read_plain(path, MAX_READ), via="usb")
         except (BundleError, IntakeError) as err:
             log.warning("receipt %s refused: %s", path.name, err.code)
             report.refused.append((path.name, err))
             continue
         except OSError as exc:
-            report.refused.append((path.name, _os_error(exc)))
+            report.refused.append((path.name, _read_error(exc, path)))
             continue
         (report.delivered if applied.status == "delivered" else report.already).append(applied)
     vault.record("sync_receipts_import", delivered=len(report.delivered), already=len(report.already),
