@@ -9,18 +9,20 @@ aloud); the server writes ``intake-enroll/<device_id>.response``, which
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..bundle import EnrollmentResponse, make_enrollment_request, parse_and_verify_response, verify_rotation
 from ..bundle.errors import ServerKeyUntrusted
-from ..fsutil import atomic_write, fsync_dir
+from ..fsutil import NotPlain, atomic_write, check_plain_dirs, fsync_dir, read_plain
 from . import state
 from .errors import NoEnrollmentResponse, UnknownPost
 from .usb import _os_error, check_dir
 
 ENROLL_DIR = "intake-enroll"
+MAX_RESPONSE = 1 << 20  # a response is a few KiB
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ def write_enrollment_request(vault, target: str | os.PathLike, post: str,
     data = enrollment_request(vault, post, officer_labels)
     folder = root / ENROLL_DIR
     try:
+        check_plain_dirs(root, ENROLL_DIR)  # a link there is refused: nothing written outside the stick
         if not folder.is_dir():
             folder.mkdir(mode=0o700)
             fsync_dir(root)
@@ -76,15 +79,17 @@ def write_enrollment_request(vault, target: str | os.PathLike, post: str,
 def find_response(vault, source: str | os.PathLike) -> bytes:
     """The response bytes from a file, or from ``intake-enroll/<device_id>.response`` in a folder."""
     p = Path(source)
-    if p.is_dir():
-        p = p / ENROLL_DIR / f"{vault.device_id}.response"
     try:
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise NoEnrollmentResponse() from None
-    except IsADirectoryError:
+        if p.is_dir():
+            check_plain_dirs(p, ENROLL_DIR)
+            p = p / ENROLL_DIR / f"{vault.device_id}.response"
+            return read_plain(p, MAX_RESPONSE)  # in a folder (a stick): never through a link
+        return read_plain(p.resolve(), MAX_RESPONSE)  # a file the person named (a link they made: followed)
+    except (FileNotFoundError, IsADirectoryError, NotPlain):
         raise NoEnrollmentResponse() from None
     except OSError as exc:
+        if exc.errno == errno.EFBIG:  # far larger than any response
+            raise NoEnrollmentResponse() from None
         raise _os_error(exc) from None
 
 

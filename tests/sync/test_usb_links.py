@@ -145,3 +145,27 @@ def test_read_plain_reads_plain_files_only(tmp_path, outside):
         read_plain(tmp_path / "fifo")
     with pytest.raises(OSError):
         read_plain(outside / "nota.txt", limit=3)
+
+
+def test_the_enrollment_request_is_not_written_through_a_linked_folder(vault, stick, outside):
+    from intake_app.sync import write_enrollment_request
+
+    (stick / "intake-enroll").symlink_to(outside)
+    with pytest.raises(SyncDirNotFolder):
+        write_enrollment_request(vault, stick, "cr_paso_canoas")
+    assert listing(outside) == ["nota.txt"] and oct(outside.stat().st_mode & 0o777) == "0o755"
+
+
+def test_the_enrollment_response_is_not_read_through_a_link(vault, stick, outside):
+    from intake_app.sync.enroll import find_response
+    from intake_app.sync.errors import NoEnrollmentResponse
+
+    (outside / f"{vault.device_id}.response").write_bytes(b"ficticio")
+    (stick / "intake-enroll").symlink_to(outside)  # the whole folder a link
+    with pytest.raises(NoEnrollmentResponse):
+        find_response(vault, stick)
+    (stick / "intake-enroll").unlink()
+    (stick / "intake-enroll").mkdir()
+    (stick / "intake-enroll" / f"{vault.device_id}.response").symlink_to("/dev/zero")  # the file a link
+    with pytest.raises(NoEnrollmentResponse):
+        find_response(vault, stick)
