@@ -48,6 +48,7 @@ DEFAULT_MAX_PAYLOAD = 256 * 1024 * 1024
 SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 HPKE_OVERHEAD = hpke.KEM.MLKEM768_X25519.enc_length() + 16  # enc || ... || GCM tag
 ZERO_HASH = bytes(32)
+MAX_SEQ = 2**63 - 1  # audit seqs: a signed 64-bit column on the server, like every int of the format
 
 from .codec import (  # noqa: F401  (re-exported: receipts, manifests, enrollment, status use them)
     _U16,
@@ -219,7 +220,8 @@ def read_header(data: bytes) -> BundleHeader:
 
 def _check_records(revisions: Any, audit: Any, codebook_versions: tuple[str, ...]) -> None:
     """Raises FieldError. Each revision: a map with str ``revision_id`` (unique in the
-    bundle) and ``codebook_version`` (one of the header's); each audit entry: int ``seq``."""
+    bundle) and ``codebook_version`` (one of the header's); each audit entry: an int ``seq``
+    in 0 … 2**63 − 1 (the server keeps it in a BIGINT column and lists it in the receipt)."""
     books = set(codebook_versions)
     if type(revisions) is not list or type(audit) is not list:
         raise FieldError("payload")
@@ -234,7 +236,7 @@ def _check_records(revisions: Any, audit: Any, codebook_versions: tuple[str, ...
     if len(ids) != len(revisions):
         raise FieldError("duplicate_revision")
     for entry in audit:
-        if type(entry) is not dict or type(entry.get("seq")) is not int:
+        if type(entry) is not dict or type(seq := entry.get("seq")) is not int or not 0 <= seq <= MAX_SEQ:
             raise FieldError("audit_seq")
 
 
@@ -313,7 +315,7 @@ def open_bundle(data: bytes, *, device_public: SigningPublicKeys, server_keys: "
         with gc_paused():
             body = unpackb(payload)
         check_map(body, "payload", {"v", "revisions", "audit"})
-        if body["v"] != header.format_version:
+        if type(body["v"]) is not int or body["v"] != header.format_version:  # not True, nor 1.0
             raise FieldError("payload_version")
         _check_records(body["revisions"], body["audit"], header.codebook_versions)
         if len(body["revisions"]) != header.revision_count or len(body["audit"]) != header.audit_count:

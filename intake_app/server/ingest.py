@@ -70,6 +70,12 @@ REVISION_KEYS = {"revision_id", "case_id", "parent_id", "officer_id", "created_a
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", re.ASCII)
 _HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 STORE_ATTEMPTS = 3
+# a revision's created_at (the device's clock) must lie in [CREATED_MIN, CREATED_END): wide
+# enough for any clock a laptop may show, narrow enough for date arithmetic never to overflow
+CREATED_MIN = datetime(1970, 1, 1, tzinfo=timezone.utc)
+CREATED_END = datetime(3000, 1, 1, tzinfo=timezone.utc)
+AUDIT_MAX_DEPTH = 32
+_SCALARS = frozenset({int, float, bool, type(None)})  # str is checked for NUL apart
 # dashboard delta rows this process appends before it folds them: the views read unfolded
 # deltas with a scan, so this bounds what a view pays for them (docs/dashboard.md)
 FOLD_AFTER = 20_000
@@ -123,7 +129,13 @@ def check_revision(rev: dict, server_today: date) -> None:
         created = datetime.fromisoformat(check_utc(rev["created_at"], "created_at").replace("Z", "+00:00"))
     except (FieldError, ValueError):
         raise BundlePayloadMalformed(problem="revision_created_at") from None
-    if revision_hash(rev["case_id"], rev["parent_id"], rev["codebook_version"], rev["content"]) != rev["content_hash"]:
+    if not CREATED_MIN <= created < CREATED_END:  # a device clock, however wrong, is never out there
+        raise BundlePayloadMalformed(problem="revision_created_at")
+    try:  # a content that is not JSON (bin values or keys, nested past what an encoder allows)
+        digest = revision_hash(rev["case_id"], rev["parent_id"], rev["codebook_version"], rev["content"])
+    except (TypeError, ValueError, RecursionError):
+        raise BundlePayloadMalformed(problem="revision_content") from None
+    if digest != rev["content_hash"]:
         raise RevisionHashMismatch(revision_id=rid)
     cb = load_codebook(rev["codebook_version"])  # UnknownCodebookVersion names the version
     # "not in the future" is judged by the later of the two clocks, plus a day for time zones
@@ -134,21 +146,40 @@ def check_revision(rev: dict, server_today: date) -> None:
         raise RevisionInvalid(revision_id=rid, problems=[f"{p.field}:{p.rule}" for p in exc.problems][:50]) from None
 
 
-def _has_nul(value: Any) -> bool:
-    if type(value) is str:
-        return "\x00" in value
-    if type(value) is dict:
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if type(value) is list:
-        return any(_has_nul(v) for v in value)
-    return False
+def _storable(value: Any, depth: int) -> bool:
+    """A JSON value both databases keep as is: maps with str keys, lists, str without NUL,
+    int, float, bool, nil; containers nested at most ``depth`` deep. (Explicit loops: this
+    runs on every audit entry of every bundle.)"""
+    kind = type(value)
+    if kind is str:
+        return "\x00" not in value
+    if depth <= 0:
+        return kind in _SCALARS
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or "\x00" in key:
+                return False
+            if type(item) is str:
+                if "\x00" in item:
+                    return False
+            elif type(item) not in _SCALARS and not _storable(item, depth - 1):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if type(item) not in _SCALARS and not _storable(item, depth - 1):
+                return False
+        return True
+    return kind in _SCALARS
 
 
 def check_audit_entry(entry: dict) -> None:
-    """A device audit entry is stored as received, but it must be storable: a NUL character
-    (which no laptop writes: details are codes and ids) cannot be kept in PostgreSQL's JSON,
-    and would fail the whole bundle later with a database error on one backend only."""
-    if _has_nul(entry):
+    """A device audit entry is stored as received, but it must be storable the same way on
+    both databases: JSON values only (no bin value or key: SQLite's driver and PostgreSQL's
+    JSON refuse them), no NUL character (PostgreSQL's JSON cannot keep one), containers at
+    most AUDIT_MAX_DEPTH deep (a laptop's are 2 deep: the entry and its ``detail``). Else the
+    bundle would fail later with a database or recursion error, on one backend only."""
+    if not _storable(entry, AUDIT_MAX_DEPTH):
         raise BundlePayloadMalformed(problem="audit_entry")
 
 
