@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, null, or_, select, update
 from sqlalchemy.engine import Engine
 
 from ..codebook import load_codebook
@@ -184,49 +184,70 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
 
     A locked account answers exactly as a wrong password does (the same error, after the
     same hash work): a distinct "locked" answer told anyone who tried five passwords that
-    the user name exists. The message says that repeated failures lock an account."""
+    the user name exists. The message says that repeated failures lock an account.
+
+    The attempt is counted before the hash is checked (:func:`_reserve_attempt`), in one
+    statement, so requests at the same moment, in any thread or server process, get no
+    more than ``lockout_failures`` passwords judged per lock; a right password takes the
+    count back."""
     now = utcnow()
     row = None
     if _USERNAME.match(username):  # no such user can exist otherwise (and a NUL would upset PostgreSQL)
         with engine.connect() as conn:
-            row = conn.execute(select(users_t).where(users_t.c.username == username)).first()
+            row = conn.execute(select(users_t.c.id, users_t.c.password_hash)
+                               .where(users_t.c.username == username)).first()
     if row is None:
         try:  # the same work as for a real user, so timing does not tell names apart
             _hasher().verify(_dummy_hash(), password)
         except VerificationError:
             pass
         raise LoginFailed()
-    locked = row.locked_until is not None and row.locked_until > now
+    attempt = _reserve_attempt(engine, settings, row.id, now)  # None: locked, no try left
     try:  # the hash is checked even while locked, so timing does not tell a lock either
         _hasher().verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        if locked:
+        if attempt is None:
             _failed_while_locked(engine, username)
             raise LoginFailed() from None
-        with transaction(engine) as conn:
-            failures = conn.execute(update(users_t).where(users_t.c.id == row.id)
-                                    .values(failed_logins=users_t.c.failed_logins + 1)
-                                    .returning(users_t.c.failed_logins)).scalar_one()
-            locks = failures >= settings.lockout_failures
-            if locks:
-                conn.execute(update(users_t).where(users_t.c.id == row.id).values(
-                    locked_until=now + timedelta(minutes=settings.lockout_minutes), failed_logins=0))
-            audit.append(conn, f"user:{username}", "login_failed", username, locked=locks)
+        with transaction(engine) as conn:  # already counted: only the audit entry is left
+            audit.append(conn, f"user:{username}", "login_failed", username,
+                         locked=attempt.locked_until is not None)
         raise LoginFailed() from None
-    if locked:  # the right password, but too late: the same answer, and the same work, as a wrong one
+    if attempt is None:  # the right password, but too late: the same answer, and the same work, as a wrong one
         _failed_while_locked(engine, username)
         raise LoginFailed()
-    if row.disabled:
-        raise AccountDisabled()
     token = secrets.token_urlsafe(32)
     idle_until = now + timedelta(minutes=settings.session_idle_minutes)
-    with transaction(engine) as conn:
+    with transaction(engine) as conn:  # the right password: the try reserved is not a failure
         conn.execute(update(users_t).where(users_t.c.id == row.id).values(failed_logins=0, locked_until=None))
-        conn.execute(sessions_t.insert().values(token_hash=token_hash(token), user_id=row.id, created_at=now,
-                                                expires_at=now + timedelta(hours=settings.session_max_hours),
-                                                idle_until=idle_until, ended=False))
-        audit.append(conn, f"user:{username}", "login", username)
+        if not attempt.disabled:
+            conn.execute(sessions_t.insert().values(token_hash=token_hash(token), user_id=row.id, created_at=now,
+                                                    expires_at=now + timedelta(hours=settings.session_max_hours),
+                                                    idle_until=idle_until, ended=False))
+            audit.append(conn, f"user:{username}", "login", username)
+    if attempt.disabled:
+        raise AccountDisabled()
     return token, idle_until
+
+
+def _reserve_attempt(engine: Engine, settings: Settings, user_id: int, now: datetime):
+    """Count one try before its hash check, atomically, unless the account is locked now.
+
+    One conditional UPDATE: on SQLite writers take the lock up front, on PostgreSQL a
+    concurrent UPDATE of the row waits and then sees the new count and lock, so no two
+    requests both get "the last try". The try that reaches ``lockout_failures`` sets the
+    lock (and starts the next count at 0). Returns the row's ``locked_until`` (set if this
+    try locked) and ``disabled``, or None when the account is locked (nothing counted)."""
+    reaches = users_t.c.failed_logins + 1 >= settings.lockout_failures
+    until = literal(now + timedelta(minutes=settings.lockout_minutes), users_t.c.locked_until.type)
+    with transaction(engine) as conn:
+        return conn.execute(
+            update(users_t)
+            .where(users_t.c.id == user_id,
+                   or_(users_t.c.locked_until.is_(None), users_t.c.locked_until <= now))
+            .values(failed_logins=case((reaches, 0), else_=users_t.c.failed_logins + 1),
+                    locked_until=case((reaches, until), else_=null()))
+            .returning(users_t.c.locked_until, users_t.c.disabled)).first()
 
 
 def _failed_while_locked(engine: Engine, username: str) -> None:
