@@ -4,7 +4,8 @@ Every page carries the marking (CONFIDENCIAL; DOCUMENTO PERSONAL on the person's
 case reference (the case id, never a name), page x of y, the print time and the verification
 code. Tables split by rows and long texts (narratives, very long lists) flow as paragraphs, so
 nothing is clipped.
-DejaVu Sans is embedded (subset) so every accent prints the same everywhere.
+DejaVu Sans is embedded (subset) so every accent prints the same everywhere; names in other
+scripts (Chinese, Devanagari, Bengali, Ethiopic, Arabic) use the fallback fonts of ``fonts.py``.
 """
 
 from __future__ import annotations
@@ -19,22 +20,20 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether, PageTemplate, Paragraph,
                                 Spacer, Table, TableStyle)
 
 from .. import i18n
-from ..paths import resource
+from . import fonts
+from .fonts import BOLD, FONT, register_fonts
 from .qr import QrFlowable
 from .summary import Summary
 from .verify import PrintCode
 
 rl_config.shapeChecking = 0  # skip per-call argument checks (≈15 % of the time, perf-floors §6)
 
-FONT, BOLD = "IntakeSans", "IntakeSans-Bold"
 PAGE_W, PAGE_H = A4
 MARGIN_X = 16 * mm
 TOP, BOTTOM = 22 * mm, 22 * mm
@@ -52,16 +51,10 @@ NOTICE_LINE = colors.HexColor("#d9a400")
 
 
 @cache
-def register_fonts() -> None:
-    pdfmetrics.registerFont(TTFont(FONT, str(resource("fonts", "DejaVuSans.ttf"))))
-    pdfmetrics.registerFont(TTFont(BOLD, str(resource("fonts", "DejaVuSans-Bold.ttf"))))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
-
-
-@cache
 def styles() -> dict[str, ParagraphStyle]:
     register_fonts()
-    base = ParagraphStyle("base", fontName=FONT, fontSize=9, leading=11.6, textColor=INK)
+    # bullets in DejaVu too (reportlab's default is Helvetica, which is not embedded)
+    base = ParagraphStyle("base", fontName=FONT, fontSize=9, leading=11.6, textColor=INK, bulletFontName=FONT)
     return {
         "base": base,
         "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=16, leading=20, spaceAfter=2),
@@ -70,9 +63,8 @@ def styles() -> dict[str, ParagraphStyle]:
         "label": ParagraphStyle("label", base, fontSize=8.3, leading=10.5, textColor=MUTED),
         "value": base,
         "head": ParagraphStyle("head", base, fontName=BOLD, fontSize=10.5, leading=13, backColor=BAND,
-                               borderPadding=(3, 4, 3, 4), spaceBefore=10, spaceAfter=5, keepWithNext=1),
-        "sub": ParagraphStyle("sub", base, fontName=BOLD, fontSize=9, leading=11.6, spaceBefore=6, spaceAfter=3,
-                              keepWithNext=1),
+                               borderPadding=(3, 4, 3, 4), spaceBefore=10, spaceAfter=5),
+        "sub": ParagraphStyle("sub", base, fontName=BOLD, fontSize=9, leading=11.6, spaceBefore=6, spaceAfter=3),
         "subtable": ParagraphStyle("subtable", base, fontName=BOLD, fontSize=9, leading=11.6, spaceBefore=6,
                                    spaceAfter=3),
         "long": ParagraphStyle("long", base, leftIndent=4 * mm, spaceAfter=4),
@@ -89,8 +81,21 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: str, style: str) -> Paragraph:
-    return Paragraph(escape(text), styles()[style])
+@cache
+def _shaped(style: str) -> ParagraphStyle:
+    """``style`` with HarfBuzz shaping, for a text in Arabic, Devanagari or Bengali only."""
+    return ParagraphStyle(style + "-shaped", styles()[style], shaping=1)
+
+
+def _p(text: str, style: str, bullet: str | None = None) -> Paragraph:
+    markup, shaping = fonts.markup(text)
+    return Paragraph(markup, _shaped(style) if shaping else styles()[style], bulletText=bullet)
+
+
+# a heading moves to the next page when less than this is left under it (instead of keepWithNext,
+# which carries the heading's whole table or narrative over and leaves a large blank)
+HEAD_ROOM = 25 * mm
+SUB_ROOM = 18 * mm
 
 
 CELL_PAD = 3
@@ -98,7 +103,10 @@ CELL_PAD = 3
 
 def _cell(text: str, style: str, width: float):
     """A table cell: plain text broken into lines (cheap), or a Paragraph when a word is
-    wider than the column (then reportlab splits the long word)."""
+    wider than the column (then reportlab splits the long word) or the text needs a font
+    other than DejaVu Sans."""
+    if not fonts.simple(text):
+        return _p(text, style)
     st = styles()[style]
     inner = width - 2 * CELL_PAD
     lines = []
@@ -156,8 +164,21 @@ def _repeat_table(table) -> list:
     return [CondPageBreak(25 * mm)] + ([_p(table.title, "subtable")] if table.title else []) + [t]
 
 
+def _paragraphs(text: str) -> list[str]:
+    """A long text's paragraphs: lines kept together (shown with line breaks), split at blank
+    lines only, so a narrative of many short lines is not spread over many spaced paragraphs."""
+    out, lines = [], []
+    for line in text.split("\n") + [""]:
+        if line.strip():
+            lines.append(line)
+        elif lines:
+            out.append("\n".join(lines))
+            lines = []
+    return out
+
+
 def _block(block) -> list:
-    story: list = [_p(block.title, "head")]
+    story: list = [CondPageBreak(HEAD_ROOM), _p(block.title, "head")]
     short: list = []
 
     def flush() -> None:
@@ -170,15 +191,13 @@ def _block(block) -> list:
             short.append(row)
             continue
         flush()
-        story.append(_p(row.label, "sub"))
-        for para in row.value.split("\n"):
-            if para.strip():
-                story.append(_p(para, "long"))
+        story += [CondPageBreak(SUB_ROOM), _p(row.label, "sub")]
+        story += [_p(para, "long") for para in _paragraphs(row.value)]
     flush()
     for table in block.tables:
         story.extend(_repeat_table(table))
     for text in block.bullets:
-        story.append(Paragraph(escape(text), styles()["bullet"], bulletText="•"))
+        story.append(_p(text, "bullet", "•"))
     if block.empty and not (block.rows or block.tables or block.bullets):
         story.append(_p(block.empty, "long"))
     return story
@@ -224,25 +243,23 @@ def _boxed(text: str, background, line) -> Table:
 
 def _screening(summary: Summary) -> list:
     lang = summary.lang
-    story: list = [_p(i18n.t("screening.title", lang), "head")]
+    story: list = [_p(i18n.t("screening.title", lang), "head")]  # CondPageBreak(40 mm) before
     if not summary.screening:
         story.append(_p(summary.screening_empty, "long"))
     for text, reasons in summary.screening:
-        story.append(Paragraph(escape(text), styles()["indication"], bulletText="•"))
-        for line in reasons:
-            story.append(Paragraph(escape(line), styles()["reason"], bulletText="–"))
+        # an indication never ends a page with its reasons on the next
+        story.append(KeepTogether([_p(text, "indication", "•")] + [_p(line, "reason", "–") for line in reasons]))
     if summary.screening_note:
         story.append(_p(summary.screening_note, "note"))
     if summary.screening_missing:
-        story.append(_p(i18n.t("screening.partial.title", lang), "sub"))
-        for line in summary.screening_missing:
-            story.append(Paragraph(escape(line), styles()["reason"], bulletText="–"))
+        story += [CondPageBreak(SUB_ROOM), _p(i18n.t("screening.partial.title", lang), "sub")]
+        story += [_p(line, "reason", "–") for line in summary.screening_missing]
     story.append(Spacer(1, 2 * mm))
     story.append(_boxed(i18n.t("screening.disclaimer", lang), colors.white, RULE))
     return story
 
 
-def _signatures(summary: Summary) -> KeepTogether:
+def _signatures(summary: Summary, tail: list) -> KeepTogether:
     col = (BODY_W - 10 * mm) / 2
     sigs = list(summary.signatures) + [("", "")] * (2 - len(summary.signatures))
     captions = [_p(c, "small") for c, _ in sigs]
@@ -256,7 +273,8 @@ def _signatures(summary: Summary) -> KeepTogether:
     ]))
     title = i18n.t("print.signature.title" if len(summary.signatures) > 1 else "print.signature.title_one",
                    summary.lang)
-    return KeepTogether([_p(title, "head"), t])
+    # the last lines before it come along: the signature block never stands alone on a page
+    return KeepTogether(tail + [Spacer(1, 4 * mm), _p(title, "head"), t])
 
 
 def story(summary: Summary, code: PrintCode) -> list:
@@ -271,8 +289,8 @@ def story(summary: Summary, code: PrintCode) -> list:
     if summary.screening_shown:
         out.append(CondPageBreak(40 * mm))
         out.extend(_screening(summary))
-    out.append(Spacer(1, 4 * mm))
-    out.append(_signatures(summary))
+    tail = [out.pop()] if isinstance(out[-1], Paragraph) or getattr(out[-1], "_nrows", 0) == 1 else []
+    out.append(_signatures(summary, tail))
     return out
 
 
