@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -87,14 +88,6 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
     app.state.keystore = keystore
     app.state.ingestor = Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes)
 
-    @app.middleware("http")
-    async def _no_store(request: Request, call_next):
-        """API answers may carry a person's record: no cache (browser, proxy) keeps them."""
-        response = await call_next(request)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     @app.exception_handler(IntakeError)
     async def _typed(request: Request, err: IntakeError):
         return JSONResponse(error_body(err), status_code=status_of(err))
@@ -124,7 +117,9 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
     async def _unexpected(request: Request, err: Exception):
         route = getattr(request.scope.get("route"), "path", "?")  # the template, never the typed path
         log.error("unexpected error in %s %s: %s", request.method, route, type(err).__name__)
-        return JSONResponse({"code": "internal", "params": {}}, status_code=500)
+        # answered by Starlette's outermost error middleware, outside BaselineHeaders: its headers here
+        return JSONResponse({"code": "internal", "params": {}}, status_code=500,
+                            headers={**BASE_HEADERS, "Cache-Control": "no-store"})
 
     from . import api_admin, api_cases, api_device
 
@@ -138,9 +133,50 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
 
     app.include_router(exchange_router())  # /exchange: the supervisor's exchange pages
     from .bodylimit import BodyLimit
+    from .same_origin import SameOrigin
 
-    app.add_middleware(BodyLimit, large=settings.max_upload_bytes)  # outermost: before anything reads a body
+    app.add_middleware(SameOrigin)  # the pages' actions come from the pages, never from another site
+    app.add_middleware(BodyLimit, large=settings.max_upload_bytes)  # before anything reads a body
+    app.add_middleware(BaselineHeaders)  # outermost (reads no body): its 413 too gets the headers
     return app
+
+
+class BaselineHeaders:
+    """Every answer gets the headers of its area unless it set its own: /api answers may
+    carry a person's record (no cache keeps them); the pages' JSON, files and the
+    framework's 404s get the pages' headers; everything else (``/openapi.json``) is never
+    sniffed into another type nor tells another site where the person came from."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.areas = _baseline()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        wanted = next((h for prefix, h in self.areas if path.startswith(prefix)), BASE_HEADERS)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in wanted.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+BASE_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def _baseline() -> tuple[tuple[str, dict], ...]:
+    from .dashboard.routes import HEADERS as DASHBOARD
+    from .exchange.web import HEADERS as EXCHANGE
+
+    return (("/api/", {**BASE_HEADERS, "Cache-Control": "no-store"}), ("/exchange", EXCHANGE),
+            ("/dashboard", DASHBOARD))
 
 
 def app_from_env() -> FastAPI:

@@ -1,6 +1,7 @@
 """Sign-in and sign-out for the server's own pages (the dashboard, the exchange): one
-session cookie per area, HttpOnly, SameSite=Strict, scoped to the area's path, built on
-the server's sessions (auth.login / auth.logout)."""
+session cookie per area, HttpOnly, SameSite=Strict, Secure over HTTPS, scoped to the area's
+path, kept for the browser session only (no Max-Age), built on the server's sessions
+(auth.login / auth.logout)."""
 
 from __future__ import annotations
 
@@ -48,10 +49,16 @@ def signed_in(request: Request, token: str, nxt: str, *, cookie: str, path: str,
     if lang != "es" and "lang=" not in nxt:  # signed in on an English page: stay in English
         nxt += ("&" if "?" in nxt else "?") + f"lang={lang}"
     resp = RedirectResponse(nxt, status_code=303, headers=headers)
-    resp.set_cookie(cookie, token, httponly=True, samesite="strict", path=path,
-                    secure=request.url.scheme == "https",
-                    max_age=request.app.state.settings.session_max_hours * 3600)
+    # a browser-session cookie (no Max-Age, no Expires): on an office PC shared by several
+    # people it is gone when the browser closes; the server's idle and maximum-length
+    # deadlines end the session itself whatever the browser keeps
+    resp.set_cookie(cookie, token, **cookie_flags(request, path))
     return resp
+
+
+def cookie_flags(request: Request, path: str) -> dict:
+    """The session cookie's attributes, the same when it is set and when it is deleted."""
+    return {"httponly": True, "samesite": "strict", "path": path, "secure": request.url.scheme == "https"}
 
 
 async def sign_out(request: Request, *, cookie: str, path: str, headers: dict) -> RedirectResponse:
@@ -59,5 +66,5 @@ async def sign_out(request: Request, *, cookie: str, path: str, headers: dict) -
     if token:
         await run_in_threadpool(auth.logout, request.app.state.engine, token)
     resp = RedirectResponse(path + "/login", status_code=303, headers=headers)
-    resp.delete_cookie(cookie, path=path)
+    resp.delete_cookie(cookie, **cookie_flags(request, path))
     return resp

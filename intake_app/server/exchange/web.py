@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
@@ -24,7 +24,8 @@ from ...errors import IntakeError
 from ...i18n import LANGUAGES, catalog, describe_code, describe_error, placeholders, t
 from .. import audit, auth, web_session
 from ..db import transaction
-from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, plain_param
+from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, UnsupportedContentType, \
+    plain_param
 from . import incoming, outgoing
 from .errors import RecipientMissing, ReceivedCaseUnknown
 from .htcds import K as HTCDS_K
@@ -39,9 +40,12 @@ SERVER_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = SERVER_DIR / "templates"
 STATIC_JS = Path(__file__).resolve().parent / "exchange.js"
 MAX_PACKAGE = 64 * 1024 * 1024
+OCTET = "application/octet-stream"  # what the import page's script (exchange.js) sends
 ID_MAX = 2**62  # row ids in a path: larger numbers never reach the database
 CASE_ID = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
 PLAIN = re.compile(r"[0-9A-Za-z_.:?,-]{1,80}", re.ASCII)  # codes and ids: no spaces, so no sentences
+PACKAGE_ID = re.compile(r"xp-[0-9a-f]{32}", re.ASCII)  # outgoing.new_package_id
+COUNT = re.compile(r"0|[1-9][0-9]{0,5}", re.ASCII)  # a count of withdrawal notices: 0 … 999999
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -124,6 +128,16 @@ def not_ready(err: IntakeError, lang: str, who) -> HTMLResponse:
     worded reason and what to do, as a page, never the API's JSON."""
     return render("error.html", lang, getattr(err, "status", 409), message=describe_error(err, lang),
                   principal=who, heading=t("exchange.page.not_ready", lang))
+
+
+def _not_octet(request: Request, lang: str) -> JSONResponse | None:
+    """415 unless the body is sent as the import page's script sends it (the package file's
+    bytes, application/octet-stream): a plain HTML form (text/plain, form-encoded) cannot
+    reach the inspect and import answers."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == OCTET:
+        return None
+    return JSONResponse({"ok": False, "message": describe_error(UnsupportedContentType(expected=OCTET), lang)},
+                        status_code=415, headers=HEADERS)
 
 
 def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
@@ -296,6 +310,8 @@ def router() -> APIRouter:
         who, refused = await guard(request)
         if refused:
             return refused
+        if (wrong := _not_octet(request, _lang(request))) is not None:
+            return wrong
         data = (await request.body())[:MAX_PACKAGE]
         try:
             await run_in_threadpool(incoming.check_may_receive, request.app.state.engine, who.institution)
@@ -311,6 +327,8 @@ def router() -> APIRouter:
         if refused:
             return refused
         lang = _lang(request)
+        if (wrong := _not_octet(request, lang)) is not None:
+            return wrong
         data = (await request.body())[:MAX_PACKAGE]
         st = request.app.state
         try:
@@ -387,7 +405,14 @@ def _message(request: Request, lang: str) -> dict | None:
         # a value left out (empty, or not plain) reads "?", never "{recipient}"
         params.update({name: "?" for name in placeholders(t("error." + code, lang)) if name not in params})
         return {"kind": "error", "text": describe_code(code, params, lang)}
-    if q.get("ok") in ("prepared", "approved", "withdrawals", "reviewed", "resolved"):
-        return {"kind": "ok", "text": t("exchange.page.ok_" + q["ok"], lang, package=q.get("package", ""),
-                                        count=q.get("count", "0"))}
-    return None
+    ok = q.get("ok")
+    if ok not in ("prepared", "approved", "withdrawals", "reviewed", "resolved"):
+        return None
+    # the same care for a success: a package id as this server makes them, a small count;
+    # "package=Llame al +506 …" typed into an address gets no box in the app's own voice
+    package, count = q.get("package", ""), q.get("count", "0")
+    if ok in ("prepared", "approved") and not PACKAGE_ID.fullmatch(package):
+        return None
+    if ok == "withdrawals" and not COUNT.fullmatch(count):
+        return None
+    return {"kind": "ok", "text": t("exchange.page.ok_" + ok, lang, package=package, count=count)}
