@@ -59,7 +59,8 @@ def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_
         assert package_id.startswith("xp-")
         code, out = run(capsys, cr.home, "exchange", "list", files=files)  # a header, words not codes
         assert code == 0 and out.startswith("Paquete\tTipo\tDestinatario\tPropósito\tEstado\tCasos\tPreparó\tAprobó\n")
-        assert f"{package_id}\tReferencia\tpa_uia\tservices\tPendiente de aprobación\t2\t" in out
+        assert f"{package_id}\tReferencia\tpa_uia\tAtención y servicios de protección\tPendiente de aprobación\t2\t" \
+            f"sup.dos\t-\n" in out  # the purpose's label and the person's name, not codes
 
         # nothing leaves before a supervisor approves, and not the one who prepared it
         export = ["exchange", "export", package_id, "--out", str(tmp_path / "p.xp"), "--supervisor", "sup.uno"]

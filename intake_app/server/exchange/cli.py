@@ -4,7 +4,6 @@ never with personal data: packages, cases and recipients are named by their ids.
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,12 +11,34 @@ import click
 
 from ... import i18n
 from ...fsutil import atomic_write
+from ...timefmt import local_time_iso
+from .errors import PackageAlreadyReceived, PackageWrongState
+from .htcds import K as HTCDS_K  # the k of the analysts' web export too: one value, everywhere
+
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
 
 t = i18n.t
 ACTOR = "operator"
 SUPERVISOR = click.option("--supervisor", required=True,
                           help="Usuario supervisor, con su contraseña / supervising user, with their password.")
+
+
+@contextmanager
+def next_step(package_id: str):
+    """A package in the wrong state is refused in words (the catalog's, as on the pages),
+    then the command that moves it on, if there is one."""
+    try:
+        yield
+    except PackageWrongState as err:
+        click.echo(t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
+        hint = "exchange.next." + str(err.params.get("state"))
+        if hint in i18n.catalog(i18n.language()):
+            click.echo(t(hint, package=package_id), err=True)
+        raise SystemExit(2) from None
+
+
+def _lang() -> str:
+    return i18n.language()
 
 
 @contextmanager
@@ -89,36 +110,72 @@ def keys_export(c, out: str) -> None:
 @click.argument("key")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--fingerprint", required=True, help="Huella leída en persona / fingerprint read aloud in person.")
+@click.option("--replace", is_flag=True,
+              help="Reemplazar la llave ya verificada de esa institución (tras verificar la nueva en persona) / "
+                   "replace that institution's already verified key (after verifying the new one in person).")
 @pass_ctx
-def keys_import(c, key: str, file: str, fingerprint: str) -> None:
+def keys_import(c, key: str, file: str, fingerprint: str, replace: bool) -> None:
     """Importar la llave pública de otra institución, tras comparar su huella / import another institution's public key after comparing its fingerprint."""
-    from .registry import import_peer_key
+    from .registry import import_peer_key_checked
 
-    peer = import_peer_key(c.engine(), key, Path(file).read_bytes(), fingerprint, actor=ACTOR)
-    click.echo(t("exchange.keys_imported", entry=key, fingerprint=peer.fingerprint))
+    own = c.keystore().keys().signing_public  # never this server's own file as another's
+    done = import_peer_key_checked(c.engine(), key, Path(file).read_bytes(), fingerprint, actor=ACTOR, own=own,
+                                   replace=replace)
+    new = done.peer.fingerprint
+    if done.old_fingerprint is None:
+        click.echo(t("exchange.keys_imported", entry=key, fingerprint=new))
+    elif done.old_fingerprint == new:
+        click.echo(t("exchange.keys_refreshed", entry=key, fingerprint=new))
+    else:
+        click.echo(t("exchange.keys_replaced", entry=key, old=done.old_fingerprint, fingerprint=new))
 
 
 @exchange.command(name="prepare")
 @click.option("--recipient", required=True)
-@click.option("--purpose", required=True)
+@click.option("--purpose", default=None,
+              help="Referencia: services o prosecution; un paquete agregado es siempre reporting / referral: "
+                   "services or prosecution; an aggregate package is always reporting.")
 @click.option("--case", "cases", multiple=True, help="Id de caso (repetible) / case id (repeatable).")
-@click.option("--period", default=None, help="Paquete agregado: 2026, 2026-Q3 o AAAA-MM-DD..AAAA-MM-DD.")
+@click.option("--period", default=None,
+              help="Paquete de cifras agregadas: un año (2026), un trimestre (2026-Q3 o T3 2026) o varios "
+                   "(2026-Q1..2026-Q3) / aggregate package: a year (2026), a quarter (2026-Q3 or Q3 2026) or "
+                   "several (2026-Q1..2026-Q3).")
 @SUPERVISOR
 @pass_ctx
-def prepare_cmd(c, recipient: str, purpose: str, cases: tuple[str, ...], period: str | None, supervisor: str) -> None:
+def prepare_cmd(c, recipient: str, purpose: str | None, cases: tuple[str, ...], period: str | None,
+                supervisor: str) -> None:
     """Preparar un paquete (queda pendiente de la aprobación de otra persona) / prepare a package (awaits
     someone else's approval)."""
+    from .aggregate import parse_period
+    from .manifest_words import institution, kind_label, period_label, purpose_label
     from .outgoing import prepare_aggregate, prepare_referral
 
+    if period is not None:  # contradictions are refused before the password is asked
+        if cases:
+            raise click.UsageError(t("exchange.prepare_period_and_cases"))
+        if purpose not in (None, "reporting"):
+            raise click.UsageError(t("exchange.prepare_aggregate_purpose", purpose=purpose))
+        parse_period(period)
+    elif purpose is None:
+        raise click.UsageError(t("exchange.prepare_needs_purpose"))
+    elif not cases:
+        raise click.UsageError(t("exchange.prepare_needs_cases"))
     engine = c.engine()
     with signed_in(c, supervisor) as who:
-        if period:
+        if period is not None:
             pkg = prepare_aggregate(engine, recipient, period, actor=who.actor, institution=who.institution)
         else:
             pkg = prepare_referral(engine, recipient, purpose, list(cases), actor=who.actor,
                                    institution=who.institution)
-    click.echo(t("exchange.prepared", package=pkg.package_id, kind=pkg.kind, recipient=pkg.recipient_key,
-                 purpose=pkg.purpose, cases=pkg.case_count))
+    lang = _lang()
+    words = dict(package=pkg.package_id, kind=kind_label(pkg.kind, lang),
+                 recipient=institution(pkg.recipient_key, lang), purpose=purpose_label(pkg.purpose, lang, pkg.kind),
+                 cases=pkg.case_count)
+    if pkg.kind == "aggregate":
+        click.echo(t("exchange.prepared_aggregate", period=period_label(pkg.spec.get("period", ""), lang), **words))
+    else:
+        click.echo(t("exchange.prepared", **words))
+    click.echo(t("exchange.next.prepared", package=pkg.package_id))
 
 
 @exchange.command(name="approve")
@@ -129,10 +186,11 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
     """Aprobación de un supervisor (con su contraseña) / a supervisor's approval (with their password)."""
     from .outgoing import approve
 
-    with signed_in(c, supervisor) as who:
+    with next_step(package_id), signed_in(c, supervisor) as who:
         pkg = approve(c.engine(), c.keystore(), package_id, approver=who.actor, approver_role=who.role,
                       institution=who.institution)
     click.echo(t("exchange.approved", package=pkg.package_id, supervisor=supervisor, sha256=pkg.sha256[:16]))
+    click.echo(t("exchange.next.approved", package=pkg.package_id))
 
 
 @exchange.command(name="list")
@@ -140,17 +198,19 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
 @pass_ctx
 def list_cmd(c, status: str | None) -> None:
     """Paquetes de intercambio preparados y enviados / exchange packages prepared and sent."""
+    from .manifest_words import person, purpose_label, state_label
     from .outgoing import list_packages
 
     found = list_packages(c.engine(), status)
     if not found:
         click.echo(t("exchange.list_empty"))
         return
+    lang = _lang()
     click.echo(t("exchange.list_header"))
     for p in found:
-        click.echo("\t".join([p.package_id, _kind(p.kind), p.recipient_key, p.purpose,
-                              t("exchange.page.state_" + p.status), str(p.case_count), p.prepared_by,
-                              p.approved_by or "-"]))
+        click.echo("\t".join([p.package_id, _kind(p.kind), p.recipient_key, purpose_label(p.purpose, lang, p.kind),
+                              state_label(p.status, lang), str(p.case_count), person(p.prepared_by, lang),
+                              person(p.approved_by, lang)]))
 
 
 @exchange.command(name="export")
@@ -162,7 +222,7 @@ def export_cmd(c, package_id: str, out: str, supervisor: str) -> None:
     """Escribir un paquete aprobado para enviarlo / write an approved package to send it."""
     from .outgoing import export
 
-    with signed_in(c, supervisor) as who:
+    with next_step(package_id), signed_in(c, supervisor) as who:
         data = export(c.engine(), package_id, actor=who.actor, institution=who.institution)
     atomic_write(Path(out), data)
     click.echo(t("exchange.exported", package=package_id, path=out, size=len(data)))
@@ -174,9 +234,12 @@ def withdrawals_cmd(c) -> None:
     """Avisos firmados de retiro de consentimiento / signed consent-withdrawal notices."""
     from .outgoing import prepare_withdrawals
 
+    from .manifest_words import institution
+
     made = prepare_withdrawals(c.engine(), c.keystore(), actor=ACTOR)
     for p in made:
-        click.echo(t("exchange.withdrawal_ready", package=p.package_id, recipient=p.recipient_key, cases=p.case_count))
+        click.echo(t("exchange.withdrawal_ready", package=p.package_id, recipient=institution(p.recipient_key, _lang()),
+                     cases=p.case_count))
     if not made:
         click.echo(t("exchange.no_withdrawals"))
 
@@ -200,10 +263,16 @@ def inspect_cmd(file: str) -> None:
 def import_cmd(c, file: str) -> None:
     """Importar un paquete recibido / import a received package."""
     from .incoming import import_package
+    from .manifest_words import institution, kind_label
 
-    r = import_package(c.engine(), c.keystore(), Path(file).read_bytes(), actor=ACTOR)
-    click.echo(t("exchange.imported", package=r.package_id, kind=r.kind, sender=r.sender, cases=r.cases,
-                 withdrawn=r.withdrawn))
+    try:
+        r = import_package(c.engine(), c.keystore(), Path(file).read_bytes(), actor=ACTOR)
+    except PackageAlreadyReceived as err:  # when, as a clock reads here
+        err.params["received_at"] = local_time_iso(str(err.params.get("received_at", "")))
+        raise
+    lang = _lang()
+    click.echo(t("exchange.imported", package=r.package_id, kind=kind_label(r.kind, lang),
+                 sender=institution(r.sender, lang), cases=r.cases, withdrawn=r.withdrawn))
 
 
 @exchange.command(name="received")
@@ -211,8 +280,9 @@ def import_cmd(c, file: str) -> None:
 def received_cmd(c) -> None:
     """Paquetes y registros recibidos (sin su contenido) / received packages and records (no content)."""
     from .incoming import list_received, list_received_cases
+    from .manifest_words import purpose_label
 
-    engine = c.engine()
+    engine, lang = c.engine(), _lang()
     packages, records = list_received(engine), list_received_cases(engine, include_withdrawn=True)
     if not packages and not records:
         click.echo(t("exchange.received_empty"))
@@ -220,13 +290,14 @@ def received_cmd(c) -> None:
     if packages:
         click.echo(t("exchange.received_header"))
     for p in packages:
-        click.echo("\t".join([p["package_id"], _kind(p["kind"]), p["sender_key"], p["purpose"],
-                              str(p["case_count"])]))
+        click.echo("\t".join([p["package_id"], _kind(p["kind"]), p["sender_key"],
+                              purpose_label(p["purpose"], lang, p["kind"]), str(p["case_count"])]))
     if records:
         click.echo(t("exchange.received_records_header"))
     for r in records:
         state = t("exchange.state_withdrawn") if r["withdrawn"] else t("exchange.state_active")
-        click.echo("\t".join([str(r["id"]), r["sender_key"], r["sender_case_id"], r["purpose"], state]))
+        click.echo("\t".join([str(r["id"]), r["sender_key"], r["sender_case_id"], purpose_label(r["purpose"], lang),
+                              state]))
 
 
 # --- export htcds -----------------------------------------------------------------------------
@@ -235,12 +306,27 @@ def export_group() -> None:
     """Exportaciones / exports."""
 
 
+def _k_flag(ctx, param, value):
+    """``--k-anonymous`` is a flag: k is always HTCDS_K. A number after it (``--k-anonymous 1``,
+    meaning "yes", or ``=0``) is refused, never taken as k."""
+    if value is None:
+        return None
+    if value != _FLAG:
+        raise click.UsageError(t("exchange.htcds_k_takes_no_value", value=value[:20], k=HTCDS_K), ctx)
+    return HTCDS_K
+
+
+_FLAG = "\x00flag"
+_EXTENSIONS = {".csv": "csv", ".json": "json"}
+
+
 @export_group.command(name="htcds")
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(("csv", "json")), default=None,
-              help="Por defecto, según la extensión / default: from the file extension.")
-@click.option("--k-anonymous", "k", type=int, default=None, flag_value=11, is_flag=False,
-              help="Variante k-anónima (k = 11) / k-anonymized variant (k = 11).")
+              help="Por defecto, según la extensión (.csv o .json) / default: from the file extension (.csv or .json).")
+@click.option("--k-anonymous", "k", is_flag=False, flag_value=_FLAG, default=None, callback=_k_flag,
+              metavar="", help=f"Variante k-anónima para publicar (k = {HTCDS_K}, sin valor) / k-anonymized variant "
+                               f"for release (k = {HTCDS_K}, no value).")
 @pass_ctx
 def export_htcds_cmd(c, out: str, fmt: str | None, k: int | None) -> None:
     """Casos en campos y valores HTCDS 2.0 / cases in HTCDS 2.0 field names and values."""
@@ -248,18 +334,45 @@ def export_htcds_cmd(c, out: str, fmt: str | None, k: int | None) -> None:
     from ..db import transaction
     from .htcds import export_htcds
 
-    fmt = fmt or ("json" if out.lower().endswith(".json") else "csv")
+    by_name = _EXTENSIONS.get(Path(out).suffix.lower())
+    if fmt is None and by_name is None:
+        raise click.UsageError(t("exchange.htcds_unknown_extension", path=out))
+    if fmt is not None and by_name is not None and fmt != by_name:
+        raise click.UsageError(t("exchange.htcds_extension_mismatch", path=out, fmt=fmt.upper()))
+    fmt = fmt or by_name
     engine = c.engine()
     data, summary = export_htcds(engine, fmt, k=k)
     atomic_write(Path(out), data)
+    released = summary.get("released", summary["cases"])
     with transaction(engine) as conn:
-        audit.append(conn, ACTOR, "htcds_export", None, format=fmt, k=k, cases=summary["cases"],
-                     released=summary.get("released", summary["cases"]))
-    click.echo(t("exchange.htcds_written", path=out, rows=summary.get("released", summary["cases"]),
-                 fmt=fmt, k=k or "-"))
+        audit.append(conn, ACTOR, "htcds_export", None, format=fmt, k=k, cases=summary["cases"], released=released)
     if k:
-        click.echo(t("exchange.htcds_k_summary", dropped=summary["dropped_records"],
-                     suppressed=json.dumps(summary["suppressed_values"], sort_keys=True)))
+        click.echo(t("exchange.htcds_written_k", path=out, rows=released, fmt=fmt.upper(), k=k))
+        _k_summary(summary)
+    else:
+        click.echo(t("exchange.htcds_written", path=out, rows=released, fmt=fmt.upper(), k=HTCDS_K))
+
+
+def _k_summary(summary: dict) -> None:
+    """What k-anonymity cost, in words: records left out, and per column (its codebook
+    label, then its HTCDS name) how many values were emptied."""
+    from ...codebook import load_codebook
+    from .htcds import MAJORITY, columns
+
+    lang, cb = _lang(), load_codebook()
+    field_of = {col.name: col.field for col in columns(cb)}
+    click.echo(t("exchange.htcds_k_dropped", dropped=summary["dropped_records"], cases=summary["cases"],
+                 k=summary["k"]))
+    suppressed = summary["suppressed_values"]
+    if not suppressed:
+        click.echo(t("exchange.htcds_k_none_suppressed"))
+        return
+    click.echo(t("exchange.htcds_k_suppressed"))
+    for name, count in sorted(suppressed.items(), key=lambda kv: (-kv[1], kv[0])):
+        key = field_of.get(name)
+        label = t("exchange.htcds_majority", lang) if name == MAJORITY else \
+            cb.field(key).label(lang) if key and (key in cb.fields or key in cb.derived_fields) else name
+        click.echo(t("exchange.htcds_k_column", label=label, column=name, count=count))
 
 
 def register(cli: click.Group) -> None:

@@ -51,9 +51,26 @@ class RecipientHasNoKeys(ExchangeError):
 
 
 class KeyFingerprintMismatch(ExchangeError):
-    """The key file's fingerprint is not the one given in person. params: recipient, found."""
+    """The key file's fingerprint is not the one given in person. params: recipient (never
+    the file's fingerprint: it would be copied and retried)."""
 
     code = "exchange_key_fingerprint_mismatch"
+
+
+class KeyIsOwn(ExchangeError):
+    """The key file is this server's own: importing it as a peer's would seal packages to
+    ourselves and trust our own signature as theirs. params: recipient."""
+
+    code = "exchange_key_is_own"
+    status = 409
+
+
+class KeyAlreadyImported(ExchangeError):
+    """The peer already has a verified key with another fingerprint: replacing it needs an
+    explicit ``replace``. params: recipient, old, new (fingerprints)."""
+
+    code = "exchange_key_already_imported"
+    status = 409
 
 
 class KeyFileInvalid(ExchangeError):
@@ -137,7 +154,8 @@ class PackageUnknown(ExchangeError):
 
 
 class PackageWrongState(ExchangeError):
-    """params: package_id, state (the package's), needed."""
+    """params: package_id, state (the package's), needed; reason (the state, for the
+    wording of each case: prepared, approved, sent, cancelled, too many cases)."""
 
     code = "exchange_package_wrong_state"
     status = 409

@@ -26,6 +26,36 @@ def institution(key: str, lang: str) -> str:
     return rec.label(lang) if rec else t("exchange.manifest_view.unknown", lang, code=key)
 
 
+def purpose_label(purpose: str, lang: str, kind: str | None = None) -> str:
+    """A consent purpose by the codebook's label (a withdrawal notice, whose purpose is no
+    consent purpose, by its kind, as the packages page shows it)."""
+    purposes = load_codebook().vocab("consent_purposes")
+    if purpose in purposes:
+        return purposes.label(purpose, lang)
+    return kind_label(kind, lang) if kind else t("exchange.manifest_view.unknown", lang, code=purpose)
+
+
+def state_label(state: str, lang: str) -> str:
+    return t("exchange.page.state_" + state, lang)
+
+
+def person(actor: str | None, lang: str) -> str:
+    """Who did it, as the packages page shows it: ``user:maria.sup`` is maria.sup; the
+    server's operator (a command without a signed-in user) in words."""
+    if not actor:
+        return "-"
+    if actor == "operator":
+        return t("exchange.actor_operator", lang)
+    return actor.removeprefix("user:")
+
+
+def period_label(period: str, lang: str) -> str:
+    """An aggregate package's period as the dashboard writes it: 2026-Q3 is T3 2026 (Q3 2026)."""
+    from ..dashboard.filters import quarter_label
+
+    return "..".join(quarter_label(end, lang) for end in period.split(".."))
+
+
 def _codebook(version: str):
     try:
         return load_codebook(version)

@@ -166,7 +166,8 @@ def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: lis
     if not case_ids:
         raise NoCases()
     if len(case_ids) > MAX_CASES:
-        raise PackageWrongState(package_id="-", state="too_many_cases", needed=str(MAX_CASES))
+        raise PackageWrongState(package_id="-", state="too_many_cases", needed=str(MAX_CASES),
+                                reason="too_many_cases")
     now = utcnow()
     pid = new_package_id()
     rows, fields, versions = [], set(), set()
@@ -265,7 +266,7 @@ def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: st
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id, institution)
         if pkg.status != "prepared":
-            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared")
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared", reason=pkg.status)
         if pkg.prepared_by == approver:
             raise SelfApproval(package_id=package_id)
         rec = load_registry().get(pkg.recipient_key)
@@ -295,7 +296,7 @@ def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | No
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id, institution)
         if pkg.status not in ("prepared", "approved"):
-            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared")
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared", reason=pkg.status)
         conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(status="cancelled",
                                                                                           data=None))
         audit.append(conn, actor, "exchange_cancelled", package_id)
@@ -309,7 +310,7 @@ def export(engine: Engine, package_id: str, *, actor: str, institution: str | No
     with engine.connect() as conn:  # check first, outside the write transaction
         pkg = _locked(conn, package_id, institution)
         if pkg.status not in ("approved", "sent"):
-            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved")
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved", reason=pkg.status)
         refused = None
         if pkg.kind == "referral":
             rec = load_registry().get(pkg.recipient_key)
@@ -327,7 +328,7 @@ def export(engine: Engine, package_id: str, *, actor: str, institution: str | No
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id)
         if pkg.status not in ("approved", "sent"):
-            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved")
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved", reason=pkg.status)
         now = utcnow()
         conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(
             status="sent", sent_by=pkg.sent_by or actor, sent_at=pkg.sent_at or now))

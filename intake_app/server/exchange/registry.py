@@ -30,8 +30,10 @@ from ..db import transaction
 from ..models import Meta
 from .errors import (
     IdentityNotSet,
+    KeyAlreadyImported,
     KeyFileInvalid,
     KeyFingerprintMismatch,
+    KeyIsOwn,
     PurposeNotAllowed,
     RecipientHasNoKeys,
     RegistryMalformed,
@@ -213,9 +215,24 @@ def _normal_fp(fp: str) -> str:
     return re.sub(r"[\s-]", "", fp).upper()
 
 
-def import_peer_key(engine: Engine, key: str, data: bytes, fingerprint: str, *, actor: str = "operator") -> Peer:
+@dataclass(frozen=True)
+class ImportedKey:
+    peer: Peer
+    old_fingerprint: str | None  # the replaced key's (None: the peer had no key; equal: the same key again)
+
+
+def import_peer_key(engine: Engine, key: str, data: bytes, fingerprint: str, *, actor: str = "operator",
+                    own: SigningPublicKeys | None = None, replace: bool = False) -> Peer:
     """Import another server's public key file (``*.intake-server``): self-endorsed, and its
     signing-key fingerprint must equal the one read aloud in person (``fingerprint``)."""
+    return import_peer_key_checked(engine, key, data, fingerprint, actor=actor, own=own, replace=replace).peer
+
+
+def import_peer_key_checked(engine: Engine, key: str, data: bytes, fingerprint: str, *, actor: str = "operator",
+                            own: SigningPublicKeys | None = None, replace: bool = False) -> ImportedKey:
+    """:func:`import_peer_key`, saying which key it replaced. ``own`` (this server's signing
+    keys) refuses this server's own file; a peer's verified key with another fingerprint is
+    replaced only with ``replace`` (audited with both fingerprints)."""
     load_registry().get(key)
     try:
         info = ServerPublicInfo.from_bytes(data)
@@ -225,17 +242,22 @@ def import_peer_key(engine: Engine, key: str, data: bytes, fingerprint: str, *, 
         raise KeyFileInvalid(reason="signature")
     found = info.fingerprint()
     if _normal_fp(found) != _normal_fp(fingerprint):
-        raise KeyFingerprintMismatch(recipient=key, found=found)
+        raise KeyFingerprintMismatch(recipient=key)  # never the file's own fingerprint: it would be copied
+    if own is not None and own.fingerprint() == info.signing.fingerprint():
+        raise KeyIsOwn(recipient=key)
     now = datetime.now(timezone.utc)
     values = dict(ed25519=info.signing.ed25519, mldsa65=info.signing.mldsa65, hpke_public=info.hpke_public,
                   hpke_key_id=info.key_id, fingerprint=found, issued_at=info.issued_at, imported_at=now,
                   imported_by=actor)
     with transaction(engine) as conn:
         old = get_peer(conn, key)
+        if old is not None and _normal_fp(old.fingerprint) != _normal_fp(found) and not replace:
+            raise KeyAlreadyImported(recipient=key, old=old.fingerprint, new=found)
         if old is None:
             conn.execute(peers_t.insert().values(recipient_key=key, **values))
         else:
             conn.execute(peers_t.update().where(peers_t.c.recipient_key == key).values(**values))
         audit.append(conn, actor, "exchange_key_import", key, fingerprint=found, key_id=info.key_id,
-                     replaced=old is not None)
-    return Peer(key, info.signing, info.hpke_public, info.key_id, found)
+                     replaced=old is not None, old_fingerprint=old.fingerprint if old else None)
+    return ImportedKey(Peer(key, info.signing, info.hpke_public, info.key_id, found),
+                       old.fingerprint if old else None)
