@@ -12,7 +12,10 @@ from ..codebook.present import present
 from ..screening import describe, screen
 from ..sync.state import check_lease_for_new_intake
 from . import cli
-from .common import Context, pass_ctx
+from .common import Context, Refused, case_id_param, case_lookup, pass_ctx
+
+JSON_HELP = "Archivo JSON con las respuestas («-»: entrada estándar) / JSON file with the answers («-»: stdin)."
+MIN_PARENT = 12  # the revision id ``case show`` prints
 
 
 @cli.group()
@@ -34,7 +37,7 @@ def _load_json(path: str) -> dict:
 
 
 @case.command("add")
-@click.option("--json", "json_file", required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "json_file", required=True, type=click.Path(dir_okay=False, allow_dash=True), help=JSON_HELP)
 @pass_ctx
 def case_add(ctx: Context, json_file: str) -> None:
     """Registra un caso desde JSON e imprime su identificador / add a case, print its id."""
@@ -48,26 +51,46 @@ def case_add(ctx: Context, json_file: str) -> None:
         click.echo(i18n.t("cli.duplicate_hint", case=hint.case_id, reasons=reasons), err=True)
 
 
+def _parent(v, case_id: str, parent: str) -> str:
+    """``--parent`` as given, or the current revision's full id when it is a prefix of it of
+    at least :data:`MIN_PARENT` characters (what ``case show`` prints). Only the current
+    revision is looked at, so an older one is still refused as a concurrent edit; and
+    ``save_case`` compares again inside its transaction."""
+    typed = parent.strip().lower()
+    if len(typed) < MIN_PARENT:
+        raise Refused(i18n.t("cli.parent_too_short", count=MIN_PARENT))
+    head = v.get_case(case_id).revision_id
+    return head if head.startswith(typed) else parent
+
+
 @case.command("edit")
-@click.argument("case_id")
-@click.option("--json", "json_file", required=True, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--parent", default=None, help="Revisión que se editó / revision edited (detects concurrent edits).")
+@click.argument("case_id", callback=case_id_param)
+@click.option("--json", "json_file", required=True, type=click.Path(dir_okay=False, allow_dash=True), help=JSON_HELP)
+@click.option("--parent", default=None,
+              help="Revisión que se editó, como la muestra «case show» (al menos 12 caracteres); si el caso cambió "
+                   "después, no se guarda / revision edited, as «case show» prints it (12 characters or more); if the "
+                   "case changed since, nothing is saved.")
 @pass_ctx
 def case_edit(ctx: Context, case_id: str, json_file: str, parent: str | None) -> None:
     """Guarda una nueva revisión de un caso / save a new revision of a case."""
     data = _load_json(json_file)
-    result = ctx.vault().save_case(data, case_id=case_id, parent_revision=parent)
+    v = ctx.vault()
+    with case_lookup(case_id):
+        if parent is not None:
+            parent = _parent(v, case_id, parent)
+        result = v.save_case(data, case_id=case_id, parent_revision=parent)
     click.echo(result.revision_id)
 
 
 @case.command("show")
-@click.argument("case_id")
+@click.argument("case_id", callback=case_id_param)
 @click.option("--json", "as_json", is_flag=True, help="Respuestas en JSON / answers as JSON.")
 @pass_ctx
 def case_show(ctx: Context, case_id: str, as_json: bool) -> None:
     """Muestra el registro actual de un caso / show a case's current record."""
     v = ctx.vault()
-    rec = v.view_case(case_id)
+    with case_lookup(case_id):
+        rec = v.view_case(case_id)
     if as_json:
         click.echo(json.dumps({"case_id": rec.case_id, "revision_id": rec.revision_id, "content": rec.content,
                                "derived": rec.derived}, ensure_ascii=False, indent=2))
@@ -101,25 +124,36 @@ def _print_rows(v, rows) -> None:
                    f"{r.age_band or '':6}  {r.citizenship or '':2}  {flags:7}  {i18n.t('sync.' + r.sync_state)}")
 
 
+LIMIT_HELP = "Cuántos casos como máximo / at most this many cases."
+
+
 @case.command("list")
-@click.option("--limit", default=50)
-@click.option("--offset", default=0)
-@click.option("--filter", "filter_", type=click.Choice(["", "pending", "review", "conflict"]), default="")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help=LIMIT_HELP)
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Saltar los primeros N (páginas) / skip the first N (pages).")
+@click.option("--filter", "filter_", type=click.Choice(["all", "pending", "review", "conflict"]), default="all",
+              show_default=True, help="all: todos / every case; pending: por enviar / not yet sent; review: para "
+                                      "revisar / to review; conflict: en conflicto / in conflict.")
 @pass_ctx
 def case_list(ctx: Context, limit: int, offset: int, filter_: str) -> None:
     """Lista casos, los más recientes primero (sin nombres) / list cases (no names)."""
     v = ctx.vault()
-    _print_rows(v, v.list_cases(offset=offset, limit=limit, filter=filter_))
+    rows = v.list_cases(offset=offset, limit=limit, filter="" if filter_ == "all" else filter_)
+    _print_rows(v, rows)
+    if not rows:
+        click.echo(i18n.t("cli.case_list_empty"), err=True)
     click.echo(i18n.t("cli.case_count", count=v.count_cases()), err=True)
 
 
 @case.command("search")
 @click.argument("text")
-@click.option("--limit", default=50)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help=LIMIT_HELP)
 @pass_ctx
 def case_search(ctx: Context, text: str, limit: int) -> None:
     """Busca por nombres o número de documento / search names and document numbers."""
     v = ctx.vault()
     rows = v.search(text, limit=limit)
     _print_rows(v, rows)
+    if not rows:
+        click.echo(i18n.t("cli.case_search_empty"), err=True)
     v.record("case_search", results=len(rows))

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import importlib
+import os
+import sys
 
 from .. import i18n
 
@@ -101,8 +103,38 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
+def _terminal() -> bool:
+    """Whether ``getpass`` can hide what is typed: a controlling terminal, or a terminal on stdin."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+        return True
+    except OSError:
+        return bool(sys.stdin and sys.stdin.isatty())
+
+
+def hidden_prompt(prompt: str) -> str:
+    """Click's hidden prompt without ``getpass``'s English warnings (``GetPassWarning``,
+    "Password input may be echoed") when there is no terminal to hide the typing: a secret
+    piped on stdin (a script, a service) is read as one line, and nothing is echoed."""
+    import getpass
+
+    if os.name != "posix" or _terminal():
+        return getpass.getpass(prompt)
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    sys.stderr.write("\n")
+    return line.rstrip("\r\n")
+
+
 def install() -> None:
-    """Word Click's texts through :func:`gettext` (idempotent)."""
+    """Word Click's texts through :func:`gettext`, and its hidden prompts through
+    :func:`hidden_prompt` (idempotent; a test runner's own prompt functions are left)."""
+    termui = importlib.import_module("click.termui")
+    if getattr(termui.hidden_prompt_func, "__module__", None) == "click.termui":
+        termui.hidden_prompt_func = hidden_prompt
     for name in MODULES:
         module = importlib.import_module(name)
         if getattr(module, "_", None) in (_gettext.gettext, gettext):

@@ -3,8 +3,11 @@ and running a command group with every error worded for a person."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,10 +78,46 @@ def read_passphrase_file(path: str | None, line: int = 0) -> str | None:
     """Line ``line`` (0-based) of a passphrase file; scripts keep several passphrases there."""
     if not path:
         return None
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:  # its message quotes the bytes it failed on: a passphrase
+        raise Refused(i18n.t("cli.passphrase_file_not_utf8", path=path)) from None
     if line >= len(lines):
         raise click.UsageError(i18n.t("cli.passphrase_file_short", line=line + 1))
     return lines[line]
+
+
+def normalize_case_id(text: str) -> str:
+    """A case id as typed (any case, with or without dashes, O for 0, I or L for 1) in its
+    stored form ``7KQ3-MX2D-9FAP``: the tolerance ``verify-print`` has for its codes
+    (printing.verify). Anything else is left as typed (and not found)."""
+    from ..printing.verify import _VALUE, CROCKFORD, normalize
+
+    code = normalize(text)
+    if len(code) != 12 or any(c not in _VALUE for c in code):
+        return text
+    code = "".join(CROCKFORD[_VALUE[c]] for c in code)
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def case_id_param(ctx: click.Context, param: click.Parameter, value):
+    """Click callback: normalize a case id argument (or each of a repeated option)."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(normalize_case_id(v) for v in value)
+    return normalize_case_id(value)
+
+
+@contextmanager
+def case_lookup(case_id: str):
+    """A case that is not in this vault, worded with where to find the right id."""
+    from ..errors import CaseNotFound
+
+    try:
+        yield
+    except CaseNotFound:
+        raise Refused(i18n.t("cli.case_not_found", case=case_id)) from None
 
 
 @dataclass
@@ -124,6 +163,63 @@ pass_ctx = click.make_pass_decorator(Context)
 _TECHNICAL = ("reason", "part", "status", "kind", "problem")
 
 
+class _Interrupt:
+    """What a command that commits in steps says it keeps if Ctrl-C stops it (a catalog key
+    and its params), set as it goes with :func:`on_interrupt`; reset for every run."""
+
+    key: str | None = None
+    params: dict = {}
+
+
+def on_interrupt(key: str | None, **params) -> None:
+    _Interrupt.key, _Interrupt.params = key, params
+
+
+# what a failed file operation (an OSError's errno, or SQLite's own code) says to a person
+_OS_ERRORS = {errno.ENOSPC: "no_space", errno.EROFS: "read_only", errno.EACCES: "permission",
+              errno.EPERM: "permission", errno.ENOTDIR: "not_folder", errno.EIO: "io",
+              errno.ENOENT: "missing", errno.EISDIR: "is_folder"}
+if hasattr(errno, "EDQUOT"):
+    _OS_ERRORS[errno.EDQUOT] = "no_space"
+_SQLITE_ERRORS = {13: "no_space", 8: "read_only", 3: "permission", 10: "io"}  # SQLITE_FULL, _READONLY, _PERM, _IOERR
+_NEED_PATH = ("missing", "is_folder", "not_folder")  # without a path these say nothing useful
+
+
+def _typed_path(filename, typed: list[str]) -> str | None:
+    """The path the person typed that ``filename`` is (or lies in), else the folder of a typed
+    file when ``filename`` sits beside it (a temporary twin); never another path (a temporary
+    file's name, a path the person did not give)."""
+    if not filename or not isinstance(filename, (str, bytes, os.PathLike)):
+        return None
+    target = os.path.abspath(os.fsdecode(filename))
+    values = [a.split("=", 1)[1] if a.startswith("--") and "=" in a else a for a in typed]
+    values = [v for v in values if v and not v.startswith("-")]
+    for value in values:
+        path = os.path.abspath(value)
+        if target == path or target.startswith(path.rstrip(os.sep) + os.sep):
+            return value
+    for value in values:
+        if os.path.dirname(target) == os.path.dirname(os.path.abspath(value)):
+            return os.path.dirname(value) or "."
+    return None
+
+
+def describe_os_error(err: BaseException, typed: list[str]) -> str | None:
+    """Word a failed file operation (full disk, read-only folder, no permission, not a
+    folder) by its code, with the path only when the person typed it; None for anything
+    else. Never the error's own text: a library's may quote what it was given."""
+    if isinstance(err, OSError):
+        kind = _OS_ERRORS.get(err.errno)
+        path = _typed_path(err.filename, typed) or _typed_path(err.filename2, typed)
+    elif isinstance(getattr(err, "sqlite_errorcode", None), int):  # sqlite3's or sqlcipher3's own errors
+        kind, path = _SQLITE_ERRORS.get(err.sqlite_errorcode & 0xFF), None
+    else:
+        return None
+    if kind is None or (path is None and kind in _NEED_PATH):
+        return None
+    return i18n.t(f"cli.os_{kind}_path", path=path) if path else i18n.t(f"cli.os_{kind}")
+
+
 def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int:
     """Run a click group the way both ``intake`` and ``intake-server`` do: typed core
     errors are worded for a person (exit 2), never shown as a traceback; Click's own texts
@@ -142,6 +238,7 @@ def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int
         if lang in i18n.LANGUAGES:
             i18n.set_language(lang)
     click_text.reset_help_options(group)
+    on_interrupt(None)
     try:
         group.main(args=args, prog_name=prog_name, standalone_mode=False)
     except SystemExit as exc:
@@ -151,13 +248,25 @@ def run_group(group: click.Group, argv: list[str] | None, prog_name: str) -> int
         log.info("refused: %s %s", err.code, {k: v for k, v in err.params.items() if k in _TECHNICAL})
         click.echo(i18n.t("cli.error_prefix") + " " + i18n.describe_error(err), err=True)
         return 2
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo(i18n.t("cli.aborted"), err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        # a "no" or Ctrl-C at a prompt (nothing done yet), or Ctrl-C while the command ran:
+        # then say what is kept (each step is its own transaction)
+        working = isinstance(exc, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt)
+        if not working:
+            click.echo(i18n.t("cli.aborted"), err=True)
+        else:
+            click.echo(i18n.t(_Interrupt.key or "cli.interrupted", **_Interrupt.params), err=True)
         return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - a library's message or traceback can carry what it was given
+        worded = describe_os_error(exc, args + [os.environ.get("INTAKE_HOME", "")])
+        if worded is not None:
+            log.info("file operation failed: %s errno=%s", type(exc).__name__,
+                     getattr(exc, "errno", None) or getattr(exc, "sqlite_errorcode", None))
+            click.echo(i18n.t("cli.error_prefix") + " " + worded, err=True)
+            return 2
         log.warning("internal error in %s", prog_name, exc_info=exc)  # the type only (logsetup); INTAKE_LOG shows it
         click.echo(i18n.t("cli.error_prefix") + " " + i18n.t("error.internal"), err=True)
         return 1

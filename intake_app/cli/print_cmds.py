@@ -12,7 +12,7 @@ from ..printing import PrintError, check_code, copy_label, describe_check, descr
 from ..printing.summary import COPIES, DEFAULT_PURPOSE
 from . import cli
 from .case_cmds import case
-from .common import Context, Refused, pass_ctx
+from .common import Context, Refused, case_id_param, case_lookup, pass_ctx
 
 
 def _out_unwritable(out: str) -> Refused:
@@ -25,12 +25,13 @@ def _fail(err: PrintError) -> None:
 
 
 @case.command("print")
-@click.argument("case_id")
+@click.argument("case_id", callback=case_id_param)
 @click.option("--copy", "copy", type=click.Choice(COPIES), default="official", show_default=True,
               help="official: registro completo / whole record; redacted: copia resumida para una institución / "
                    "for an institution; person: constancia para la persona, sin evaluación / for the person to "
                    "keep, no screening.")
-@click.option("--recipient", default=None, help="Institución destinataria (inamu, pani, shelter, consulate, uia, ...).")
+@click.option("--recipient", default=None, help="Institución destinataria de la copia resumida / institution the redacted copy is for (inamu, pani, "
+                   "shelter, consulate, uia, ...).")
 @click.option("--purpose", default=DEFAULT_PURPOSE, show_default=True,
               help="Propósito del consentimiento / consent purpose (services, prosecution, ...).")
 @click.option("--lang", "doc_lang", type=click.Choice(i18n.LANGUAGES), default=None,
@@ -46,7 +47,9 @@ def case_print(ctx: Context, case_id: str, copy: str, recipient: str | None, pur
     if not folder.is_dir() or not os.access(folder, os.W_OK):  # said before the passphrase is asked
         raise _out_unwritable(out)
     try:
-        result = print_summary(ctx.vault(), case_id, out, copy=copy, recipient=recipient, lang=lang, purpose=purpose)
+        with case_lookup(case_id):
+            result = print_summary(ctx.vault(), case_id, out, copy=copy, recipient=recipient, lang=lang,
+                                   purpose=purpose)
     except PrintError as err:
         _fail(err)
         return

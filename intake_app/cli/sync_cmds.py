@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
 import click
 
 from .. import i18n
 from . import cli
-from .common import Context, Refused, confirm, pass_ctx
+from .common import Context, Refused, case_id_param, confirm, pass_ctx
 
 LABEL_HELP = ("Etiqueta de rol, nunca un nombre: letras sin tilde, números, punto, guion, dos puntos o guion bajo, sin "
               "espacios (p. ej. eri-turno-2) / role label, never a name: unaccented letters, digits, dot, dash, "
@@ -26,6 +29,56 @@ def _check_labels(labels: tuple[str, ...]) -> list[str]:
         except FieldError:
             raise Refused(i18n.t("sync_cli.label_invalid", number=number)) from None
     return list(labels)
+
+
+def _check_url(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    """Click callback for ``--server``: http or https and a host, said before the passphrase
+    is asked (a missing scheme is not a network problem)."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise Refused(i18n.t("sync_cli.server_url_invalid", url=url))
+    return url.strip()
+
+
+@contextmanager
+def _contacting(url: str):
+    """The server could not be reached (after the client's own retries) or was busy: said for
+    the command line, where nothing tries again by itself (the desktop's background sync
+    does, and keeps the shared wording)."""
+    from ..sync.errors import ServerUnreachable
+
+    try:
+        yield
+    except ServerUnreachable as err:
+        key = "sync_cli.server_busy" if err.code == "sync_server_busy" else "sync_cli.server_unreachable"
+        raise Refused(i18n.t(key, server=url)) from None
+
+
+def _check_post(post: str) -> str:
+    """A border post code from the codebook; a typo is answered with the closest codes and
+    the list, before the vault is opened."""
+    import difflib
+
+    from ..codebook import load_codebook
+
+    codes = [term.code for term in load_codebook().vocab("border_posts").terms]
+    if post in codes:
+        return post
+    close = difflib.get_close_matches(post.strip().lower(), codes, n=3, cutoff=0.6)
+    hint = i18n.t("sync_cli.post_did_you_mean", codes=", ".join(close)) + " " if close else ""
+    raise Refused(i18n.t("sync_cli.post_unknown", post=post, hint=hint, codes=", ".join(codes)))
+
+
+def _refuse_demo(v) -> None:
+    from .demo_cmds import refuse_if_demo
+
+    refuse_if_demo(v)
 
 
 def _when(stamp: str | None) -> str:
@@ -81,7 +134,7 @@ def sync_receipts(ctx: Context, source: str) -> None:
 
 
 @sync.command("purge")
-@click.option("--case", "case_ids", multiple=True, metavar="CASE_ID",
+@click.option("--case", "case_ids", multiple=True, metavar="CASE_ID", callback=case_id_param,
               help="Solo este caso (se puede repetir) / only this case (repeatable).")
 @click.option("--yes", is_flag=True, help="No preguntar / do not ask.")
 @pass_ctx
@@ -103,20 +156,25 @@ def sync_purge(ctx: Context, case_ids: tuple[str, ...], yes: bool) -> None:
                       kept=report.kept_unacknowledged))
 
 
+SERVER_HELP = "URL del servidor (http:// o https://) / server URL (http:// or https://)."
+
+
 @sync.command("push")
-@click.option("--server", "server_url", required=True, help="URL del servidor / server URL.")
+@click.option("--server", "server_url", required=True, callback=_check_url, help=SERVER_HELP)
 @pass_ctx
 def sync_push(ctx: Context, server_url: str) -> None:
     """Envía los lotes por la red y recibe los recibos / upload bundles, fetch receipts."""
     from ..sync import push
 
-    report = push(ctx.vault(), server_url)
+    v = ctx.vault()
+    with _contacting(server_url):
+        report = push(v, server_url)
     click.echo(i18n.t("sync_cli.pushed", delivered=len(report.delivered), revisions=report.revisions,
                       already=len(report.already), lease=_lease(report.lease_state)))
 
 
 @sync.command("enroll")
-@click.option("--server", "server_url", required=True, help="URL del servidor / server URL.")
+@click.option("--server", "server_url", required=True, callback=_check_url, help=SERVER_HELP)
 @click.option("--post", required=True, help="Código del puesto fronterizo / border post code.")
 @click.option("--label", "labels", multiple=True, help=LABEL_HELP)
 @click.option("--server-fingerprint", default=None, help="La huella leída por el administrador / as read aloud.")
@@ -129,9 +187,12 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
     from ..sync.errors import EnrollmentPending
 
     labels = _check_labels(labels)
+    post = _check_post(post)
     v = ctx.vault()
+    _refuse_demo(v)
     try:
-        response = enroll_online(v, server_url, post, labels, expected_server_fingerprint=server_fingerprint)
+        with _contacting(server_url):
+            response = enroll_online(v, server_url, post, labels, expected_server_fingerprint=server_fingerprint)
     except EnrollmentPending:
         click.echo(i18n.t("sync_cli.enroll_pending", fingerprint=identity(v).fingerprint))
         return
@@ -139,7 +200,7 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
 
 
 @sync.command("reinstate")
-@click.option("--server", "server_url", default=None, help="URL del servidor / server URL.")
+@click.option("--server", "server_url", default=None, callback=_check_url, help=SERVER_HELP)
 @click.option("--from", "source", default=None, type=click.Path(file_okay=False),
               help="Memoria con el estado firmado / stick with the signed status.")
 @pass_ctx
@@ -147,16 +208,17 @@ def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> 
     """Reactiva un equipo revocado por error, con el estado firmado por el servidor / reinstate a laptop
     revoked by mistake, with the server's signed status."""
     from ..sync.client import signed_client
-    from ..sync.errors import NoStatus
+    from ..sync.errors import DeviceRevoked, NoStatus
     from ..sync.status import apply_status
     from ..sync.usb import RECEIPTS_DIR, STATUS_NAME, check_dir
 
     if (server_url is None) == (source is None):
         raise click.UsageError(i18n.t("sync_cli.reinstate_one_source"))
     v = ctx.vault(for_reinstatement=True)  # opened only to apply the status: nothing is shown
+    device_id = v.device_id
     try:
         if server_url is not None:
-            with signed_client(v, server_url) as client:
+            with _contacting(server_url), signed_client(v, server_url) as client:
                 data = client.status(v.device_id)
             apply_status(v, data, live=True)
         else:
@@ -164,6 +226,13 @@ def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> 
             if not path.is_file():
                 raise NoStatus(device_id=v.device_id)
             apply_status(v, path.read_bytes(), live=False)
+    except DeviceRevoked:
+        ctx.close()  # still revoked: lock again at once
+        if server_url is not None:
+            raise  # the server itself still says so: its own words
+        # the stick's status still says revoked, or is older than the revocation (left
+        # from an earlier sync): the office has not written a reinstatement on it
+        raise Refused(i18n.t("sync_cli.reinstate_old_status", device=device_id)) from None
     except BaseException:
         ctx.close()  # still revoked (or no status): lock again at once
         raise
@@ -215,7 +284,8 @@ def device() -> None:
 
 
 @device.command("enroll-request")
-@click.option("--to", "target", required=True, type=click.Path(file_okay=False))
+@click.option("--to", "target", required=True, type=click.Path(file_okay=False),
+              help="Carpeta destino (memoria USB) / target folder (USB stick).")
 @click.option("--post", required=True, help="Código del puesto fronterizo / border post code.")
 @click.option("--label", "labels", multiple=True, help=LABEL_HELP)
 @pass_ctx
@@ -224,7 +294,9 @@ def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[st
     from ..sync import identity, write_enrollment_request
 
     labels = _check_labels(labels)
+    post = _check_post(post)
     v = ctx.vault()
+    _refuse_demo(v)
     path = write_enrollment_request(v, target, post, labels)
     click.echo(i18n.t("sync_cli.request_written", file=path.name, fingerprint=identity(v).fingerprint))
 
