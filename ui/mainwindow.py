@@ -36,7 +36,11 @@ def _startup(demo: dict | None):
         if demo is not None:
             from intake_app.demo import fictional_intakes
 
+            from intake_app.sync.state import K_DEMO
+
             s.create(demo["officer"], demo["passphrase"])
+            with s.vault.transaction():
+                s.vault.set_meta(K_DEMO, "1")  # never enrolled: its fictional cases would count as real
             s.vault.save_cases_bulk(fictional_intakes(demo["cases"], 2026, cb))
             return cb, prefs, [demo["officer"]], True
         exists = vault_exists(s.home)

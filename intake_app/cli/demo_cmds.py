@@ -3,7 +3,7 @@
 Only a vault of its own: one that is enrolled on a server (or was, or has asked to be, or
 sent cases) is refused, or its next sync would count the fictional cases in the national
 figures (the server cannot tell them apart). A seeded vault is marked (``demo.seeded``) so
-that the command line refuses to enroll it afterwards.
+that enrolling it is refused afterwards (``sync.enroll``).
 """
 
 from __future__ import annotations
@@ -15,28 +15,20 @@ import click
 
 from .. import i18n
 from ..demo import fictional_intakes
+from ..sync import state
 from . import cli
 from .common import Context, Refused, on_interrupt, pass_ctx
 
-DEMO_MARK = "demo.seeded"
 CHUNK = 2000  # cases per transaction: what Ctrl-C keeps
 
 
 def field_vault(v) -> bool:
     """Whether ``v`` is a field vault: enrolled or pinned to a server (now or before a new
     identity), an enrollment asked for, or any case sent or delivered."""
-    from ..sync import state
-
     if any(v.meta(k) is not None for k in (state.K_SERVER_INFO, state.K_PREVIOUS_SERVER_INFO, state.K_POST,
                                             state.K_ENROLL_POSTED)):
         return True
     return v.conn.execute("SELECT 1 FROM cases WHERE sync_state != 'pending' LIMIT 1").fetchone() is not None
-
-
-def refuse_if_demo(v) -> None:
-    """Enrollment of a vault holding fictional cases would send them to the server."""
-    if v.meta(DEMO_MARK) is not None:
-        raise Refused(i18n.t("cli.demo_vault_not_enrolled"))
 
 
 @cli.group()
@@ -57,7 +49,7 @@ def demo_seed(ctx: Context, n: int, seed: int) -> None:
     if field_vault(v):
         raise Refused(i18n.t("cli.demo_field_vault"))
     with v.transaction():
-        v.set_meta(DEMO_MARK, "1")
+        v.set_meta(state.K_DEMO, "1")
     start = time.perf_counter()
     records = fictional_intakes(n, seed, v.codebook)
     done = 0

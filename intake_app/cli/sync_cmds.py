@@ -75,12 +75,6 @@ def _check_post(post: str) -> str:
     raise Refused(i18n.t("sync_cli.post_unknown", post=post, hint=hint, codes=", ".join(codes)))
 
 
-def _refuse_demo(v) -> None:
-    from .demo_cmds import refuse_if_demo
-
-    refuse_if_demo(v)
-
-
 def _when(stamp: str | None) -> str:
     """A stored UTC stamp as the person reads it: local time with its offset."""
     from ..timefmt import local_time_iso
@@ -189,7 +183,6 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
     labels = _check_labels(labels)
     post = _check_post(post)
     v = ctx.vault()
-    _refuse_demo(v)
     try:
         with _contacting(server_url):
             response = enroll_online(v, server_url, post, labels, expected_server_fingerprint=server_fingerprint)
@@ -296,7 +289,6 @@ def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[st
     labels = _check_labels(labels)
     post = _check_post(post)
     v = ctx.vault()
-    _refuse_demo(v)
     path = write_enrollment_request(v, target, post, labels)
     click.echo(i18n.t("sync_cli.request_written", file=path.name, fingerprint=identity(v).fingerprint))
 

@@ -18,7 +18,7 @@ from ..bundle import EnrollmentResponse, make_enrollment_request, parse_and_veri
 from ..bundle.errors import ServerKeyUntrusted
 from ..fsutil import NotPlain, atomic_write, check_plain_dirs, fsync_dir, read_plain
 from . import state
-from .errors import NoEnrollmentResponse, UnknownPost
+from .errors import DemoVault, NoEnrollmentResponse, UnknownPost
 from .usb import _os_error, check_dir
 
 ENROLL_DIR = "intake-enroll"
@@ -47,6 +47,8 @@ def identity(vault) -> DeviceIdentity:
 
 def enrollment_request(vault, post: str, officer_labels: list[str] | None = None) -> bytes:
     state.check_not_revoked(vault)
+    if vault.meta(state.K_DEMO) is not None:  # by stick or online, from the CLI or the desktop
+        raise DemoVault()
     if post not in vault.codebook.vocab("border_posts"):
         raise UnknownPost()
     data = make_enrollment_request(device_id=vault.device_id, device_keys=vault.device_keys(), post=post,

@@ -133,6 +133,12 @@ class EnrollmentQueueFull(SyncError):
     code = "sync_enrollment_queue_full"
 
 
+class DemoVault(SyncError):
+    """The vault holds fictional demo cases (``state.K_DEMO``): never enrolled on a server."""
+
+    code = "sync_demo_vault"
+
+
 class UnknownPost(SyncError):
     """The border post given for enrollment is not in the codebook."""
 

@@ -37,6 +37,9 @@ K_ENROLL_POSTED = "sync.enroll_posted"
 # (intake_app/sync/new_identity.py): the new identity's enrollment is accepted only from it
 K_CHAIN = "sync.chain"
 K_PREVIOUS_SERVER_INFO = "sync.previous_server_info"
+# set on a vault filled with fictional cases (``intake demo seed``, the desktop's demo mode):
+# it is never enrolled, or its next sync would count them in the national figures
+K_DEMO = "demo.seeded"
 
 DEFAULT_LEASE = timedelta(days=30)
 EXPIRING_WITHIN = timedelta(days=7)
