@@ -164,6 +164,7 @@ def worker_vault_call(backend):
         try:
             return future.result(VAULT_STEP_TIMEOUT)
         except FutureTimeout:
+            future.cancel()  # not run later behind the caller's back (pinning a server, say)
             raise VaultLocked() from None
 
     return call

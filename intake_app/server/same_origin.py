@@ -25,6 +25,7 @@ import logging
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
+from starlette.routing import get_route_path
 
 from ..i18n import LANGUAGES, t
 from .errors import ServerError
@@ -68,9 +69,7 @@ def guarded(scope) -> str | None:
     """The page area (``/exchange``, ``/dashboard``) of a state-changing request, else None."""
     if scope["type"] != "http" or scope["method"] not in STATE_CHANGING:
         return None
-    path, root = scope["path"], scope.get("root_path", "")
-    if root and path.startswith(root):  # served under a prefix (uvicorn --root-path)
-        path = path[len(root):]
+    path = get_route_path(scope)  # as the router sees it (under uvicorn --root-path too)
     return next((area for area in GUARDED if path == area or path.startswith(area + "/")), None)
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..bundle.enrollment import parse_and_verify_request
 from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevice
@@ -382,7 +382,7 @@ def _one_bundle(engine: Engine, ingestor: Ingestor, path: Path, rel: str, folder
     except OSError:
         return ImportItem(folder_device, rel, "refused", code="import_file_unreadable", params={"file": path.name})
     except Exception as exc:  # a bug with this one bundle: the others are still imported
-        if isinstance(exc, DBAPIError) or _is_psycopg(exc, "Error"):
+        if isinstance(exc, SQLAlchemyError) or _is_psycopg(exc, "Error"):
             raise  # the database, not the bundle: the import stops
         log.error("bundle %s refused: unexpected %s", rel, type(exc).__name__)  # never its text (personal data)
         return ImportItem(folder_device, rel, "refused", code="internal")

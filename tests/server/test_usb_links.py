@@ -13,6 +13,7 @@ import pathlib
 
 import pytest
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from intake_app.bundle.format import read_header
 from intake_app.server import usb
@@ -237,16 +238,18 @@ def test_an_unexpected_error_in_one_bundle_refuses_that_bundle_only(srv, device_
     assert "ValueError" in caplog.text and "Zelmira" not in caplog.text
 
 
-def test_a_database_fault_still_stops_the_import(srv, device_factory, tmp_path, monkeypatch):
+@pytest.mark.parametrize("fault", [OperationalError("SELECT 1", {}, Exception("connection refused")),
+                                   PoolTimeout("the pool has no free connection")])
+def test_a_database_fault_still_stops_the_import(srv, device_factory, tmp_path, monkeypatch, fault):
     a = srv.enroll(device_factory())
     stick = tmp_path / "stick"
     put(stick, a, 1, a.new_bundle(1)[0])
 
     def ingest(self, data, **kwargs):
-        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        raise fault
 
     monkeypatch.setattr(Ingestor, "ingest", ingest)
-    with pytest.raises(OperationalError):
+    with pytest.raises(type(fault)):
         run(srv, stick)
     assert not (stick / "intake-receipts").exists()
 
