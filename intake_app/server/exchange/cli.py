@@ -97,7 +97,8 @@ def keys_group() -> None:
 
 
 @keys_group.command(name="export")
-@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Archivo de llaves públicas a escribir / public key file to write.")
 @pass_ctx
 def keys_export(c, out: str) -> None:
     """Archivo firmado con las llaves públicas de este servidor / this server's signed public key file."""
@@ -131,7 +132,8 @@ def keys_import(c, key: str, file: str, fingerprint: str, replace: bool) -> None
 
 
 @exchange.command(name="prepare")
-@click.option("--recipient", required=True)
+@click.option("--recipient", required=True,
+              help="Código de la institución destinataria (intake-server exchange recipients) / recipient institution code.")
 @click.option("--purpose", default=None,
               help="Referencia: services o prosecution; un paquete agregado es siempre reporting / referral: "
                    "services or prosecution; an aggregate package is always reporting.")
@@ -194,7 +196,8 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
 
 
 @exchange.command(name="list")
-@click.option("--status", default=None, type=click.Choice(("prepared", "approved", "sent", "cancelled")))
+@click.option("--status", default=None, type=click.Choice(("prepared", "approved", "sent", "cancelled")),
+              help="Solo los paquetes en este estado / only packages in this state.")
 @pass_ctx
 def list_cmd(c, status: str | None) -> None:
     """Paquetes de intercambio preparados y enviados / exchange packages prepared and sent."""
@@ -215,7 +218,8 @@ def list_cmd(c, status: str | None) -> None:
 
 @exchange.command(name="export")
 @click.argument("package_id")
-@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Archivo del paquete a escribir / package file to write.")
 @SUPERVISOR
 @pass_ctx
 def export_cmd(c, package_id: str, out: str, supervisor: str) -> None:
@@ -321,7 +325,8 @@ _EXTENSIONS = {".csv": "csv", ".json": "json"}
 
 
 @export_group.command(name="htcds")
-@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Archivo a escribir (.csv o .json) / file to write (.csv or .json).")
 @click.option("--format", "fmt", type=click.Choice(("csv", "json")), default=None,
               help="Por defecto, según la extensión (.csv o .json) / default: from the file extension (.csv or .json).")
 @click.option("--k-anonymous", "k", is_flag=False, flag_value=_FLAG, default=None, callback=_k_flag,
