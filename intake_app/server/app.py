@@ -179,12 +179,12 @@ def _baseline() -> tuple[tuple[str, dict], ...]:
             ("/dashboard", DASHBOARD))
 
 
-def app_from_env() -> FastAPI:
+def app_from_env():
     """uvicorn factory (``--factory``): home from INTAKE_SERVER_HOME, database from
     INTAKE_SERVER_DB or server.json, key file opened with INTAKE_SERVER_KEY."""
     from ..logsetup import setup_logging
 
-    from .running import mark_running
+    from .running import UnmarkOnShutdown, mark_running
 
     setup_logging()
     settings = load_settings(server_home(), os.environ.get("INTAKE_SERVER_DB"))
@@ -192,5 +192,5 @@ def app_from_env() -> FastAPI:
     check_schema(engine)
     keystore = KeyStore.open(Path(settings.key_path))
     app = create_app(settings, keystore, engine)
-    mark_running(server_home())  # db move refuses while it runs
-    return app
+    marker = mark_running(server_home())  # db move refuses while it runs
+    return UnmarkOnShutdown(app, marker)  # uvicorn re-raises SIGTERM/SIGINT after shutdown: atexit never runs

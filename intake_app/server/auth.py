@@ -157,10 +157,19 @@ def set_password(engine: Engine, settings: Settings, username: str, password: st
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool = True, *, actor: str = "operator") -> None:
+    """Disable (or enable) a user; their sessions end. The last active administrator is not
+    disabled (LastAdministrator): nobody would be left to manage users, laptops and keys."""
+    from .errors import LastAdministrator
+
     with transaction(engine) as conn:
-        row = conn.execute(select(users_t.c.id).where(users_t.c.username == username)).first()
+        row = conn.execute(select(users_t.c.id, users_t.c.role, users_t.c.disabled)
+                           .where(users_t.c.username == username)).first()
         if row is None:
             raise UnknownUser()
+        if disabled and row.role == "administrator" and not row.disabled and conn.execute(
+                select(func.count()).select_from(users_t).where(users_t.c.role == "administrator",
+                                                                ~users_t.c.disabled)).scalar_one() == 1:
+            raise LastAdministrator(username=username)
         conn.execute(update(users_t).where(users_t.c.id == row.id).values(disabled=disabled))
         if disabled:
             conn.execute(update(sessions_t).where(sessions_t.c.user_id == row.id).values(ended=True))

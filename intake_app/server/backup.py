@@ -11,10 +11,13 @@ encrypted key file and ``server.json``, plus ``backup.json`` naming the schema r
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -25,7 +28,7 @@ from ..bundle.serverkeys import ServerKeys
 from ..fsutil import atomic_write, secure_mkdir
 from . import sealed_file
 from .config import CONFIG_NAME, Settings
-from .errors import BackupFailed
+from .errors import BackupFailed, folder_reason
 
 SQLITE_FILE = "server.sqlite3.sealed"
 PG_FILE = "server.pgdump.sealed"
@@ -33,16 +36,78 @@ READ = 1024 * 1024
 
 
 def backup(settings: Settings, keys: ServerKeys, out: Path, schema_revision: str | None) -> list[Path]:
+    """Write the backup into ``out`` (a new or empty folder). A folder that cannot take it
+    (not a folder, read-only, no permission, full) is a worded :class:`BackupFailed`, and
+    nothing is left behind: no partial file, no folder this call made."""
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise BackupFailed(reason="not_empty")
-    secure_mkdir(out)
+    _check_target(out)
     url = make_url(settings.db_url)
     kind = url.get_backend_name()
+    created_dirs = _missing_dirs(out)
+    free = shutil.disk_usage(created_dirs[0].parent if created_dirs else out).free
+    try:
+        secure_mkdir(out)
+        image = None
+        if kind == "sqlite":
+            image = _sqlite_snapshot(url.database)
+            need = len(image) + 4096 * (len(image) // sealed_file.CHUNK + 2) \
+                + sum(_size(settings.home / n) for n in (settings.key_file, CONFIG_NAME)) + 4096
+            if need > free:  # said before a byte is written: the copy and the free room, in MB
+                raise BackupFailed(reason="no_space_need", path=str(out), need=_mb(need), free=_mb(free))
+        return _write(settings, keys, out, kind, url, schema_revision, image)
+    except BaseException as exc:
+        _clean(out, created_dirs, settings.key_file)
+        reason = folder_reason(exc)
+        if reason is None:
+            raise
+        raise BackupFailed(reason=reason, path=str(out), free=_mb(free)) from None
+
+
+def preflight(out: Path) -> None:
+    """What can be checked about ``out`` before the passphrase is asked: a folder, empty,
+    and one this user can write in (probed: a read-only disk or an immutable folder lets
+    root's mode checks pass). Leaves nothing."""
+    out = Path(out)
+    _check_target(out)
+    reason = probe_folder(out)
+    if reason is not None:
+        raise BackupFailed(reason=reason, path=str(out))
+
+
+def probe_folder(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder`` (made, with its parents, for the probe and
+    removed again), or None when a file can be created there."""
+    folder = Path(folder)
+    made = _missing_dirs(folder)
+    try:
+        secure_mkdir(folder)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".intake-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        reason = folder_reason(exc)
+        if reason is None:
+            raise
+        return reason
+    finally:
+        for d in reversed(made):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+    return None
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise BackupFailed(reason="not_folder", path=str(out))
+    if out.is_dir() and any(out.iterdir()):
+        raise BackupFailed(reason="not_empty", path=str(out))
+
+
+def _write(settings, keys, out: Path, kind: str, url, schema_revision, image: bytes | None) -> list[Path]:
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if kind == "sqlite":
         target = out / SQLITE_FILE
-        sealed_file.write_sealed(target, keys, "sqlite", created, _sqlite_snapshot(url.database))
+        sealed_file.write_sealed(target, keys, "sqlite", created, _chunks(image))
     else:
         target = out / PG_FILE
         libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -60,7 +125,38 @@ def backup(settings: Settings, keys: ServerKeys, out: Path, schema_revision: str
     return written + [out / "backup.json"]
 
 
-def _sqlite_snapshot(path: str) -> Iterator[bytes]:
+def _missing_dirs(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, outermost first."""
+    missing = []
+    for p in [path, *path.parents]:
+        if p.exists() or p.is_symlink():
+            break
+        missing.append(p)
+    return missing[::-1]
+
+
+def _clean(out: Path, created_dirs: list[Path], key_file: str) -> None:
+    """A failed backup leaves nothing: the files it writes (the folder was empty), the folders it made."""
+    for name in (SQLITE_FILE, PG_FILE, key_file, CONFIG_NAME, "backup.json"):
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
+    for d in reversed(created_dirs):
+        with contextlib.suppress(OSError):
+            d.rmdir()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 0) / 1_048_576:.1f}"
+
+
+def _sqlite_snapshot(path: str) -> bytes:
     """The database as one consistent image, taken into memory (never a clear file)."""
     src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -72,6 +168,10 @@ def _sqlite_snapshot(path: str) -> Iterator[bytes]:
         raise BackupFailed(reason="sqlite") from None
     finally:
         src.close()
+    return image
+
+
+def _chunks(image: bytes) -> Iterator[bytes]:
     view = memoryview(image)
     for i in range(0, len(view), READ):
         yield bytes(view[i:i + READ])

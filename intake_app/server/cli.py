@@ -77,7 +77,17 @@ class Ctx:
 
 
 def first_line(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8").splitlines()[0]
+    """Line 1 of a secret's file (``--passphrase-file``, ``--password-file``); an empty file or
+    one that is not UTF-8 text is refused in words (the decoder's own message quotes the secret)."""
+    from ..cli.common import Refused
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise Refused(i18n.t("server.secret_file_not_utf8", path=path)) from None
+    if not lines:
+        raise Refused(i18n.t("server.secret_file_empty", path=path))
+    return lines[0]
 
 
 def new_secret(path: str | None, prompt: str, mismatch_key: str, check=None) -> str:
@@ -105,8 +115,55 @@ def new_secret(path: str | None, prompt: str, mismatch_key: str, check=None) -> 
 
 pass_ctx = click.make_pass_decorator(Ctx)
 
+GLOBAL_OPTIONS = ("--home", "--db", "--passphrase-file", "--password-file", "--lang")
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class ServerGroup(click.Group):
+    """The server's group: an option of its own written after a command (``device approve X
+    --passphrase-file p``) is refused with where it goes, the command line rewritten."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        rest = super().parse_args(ctx, args)
+        ctx.meta["server.argv"] = (given, len(rest) + 1)  # the command's name and what follows it
+        return rest
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.NoSuchOption as err:
+            name = err.option_name.split("=", 1)[0]
+            if name in GLOBAL_OPTIONS and "server.argv" in ctx.meta:
+                err.message = f"{err.message}\n{i18n.t('server.global_option_first', example=_moved(ctx, name))}"
+                err.possibilities = None
+            raise
+
+
+def _moved(ctx: click.Context, name: str) -> str:
+    """The command line with option ``name`` (and its value) moved before the command; a
+    database URL's password is never shown."""
+    import shlex
+
+    from .db import redact_url
+
+    argv, count = ctx.meta["server.argv"]
+    start = max(len(argv) - count, 0)
+    head, tail = list(argv[:start]), list(argv[start:])
+    at = next((i for i, a in enumerate(tail) if a == name or a.startswith(name + "=")), None)
+    if at is not None:
+        width = 1 if "=" in tail[at] or at + 1 >= len(tail) else 2
+        head += tail[at:at + width]
+        del tail[at:at + width]
+    words = head + tail
+    for i, word in enumerate(words):
+        if word.startswith("--db="):
+            words[i] = "--db=" + redact_url(word[5:])
+        elif i and words[i - 1] == "--db":
+            words[i] = redact_url(word)
+    return shlex.join([ctx.find_root().info_name or "intake-server", *words])
+
+
+@click.group(cls=ServerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(file_okay=False), envvar="INTAKE_SERVER_HOME",
               help="Carpeta del servidor / server folder (INTAKE_SERVER_HOME).")
 @click.option("--db", envvar="INTAKE_SERVER_DB",
@@ -225,9 +282,10 @@ def keys_env_key(c: Ctx) -> None:
 @pass_ctx
 def backup_cmd(c: Ctx, out: str) -> None:
     """Copia cifrada y firmada, consistente mientras el servidor funciona / sealed, consistent copy while running."""
-    from .backup import backup
+    from .backup import backup, preflight
     from .migrate import current_revision
 
+    preflight(Path(out))  # not a folder, not empty, read-only, no permission: said before the passphrase
     engine = c.engine()
     files = backup(c.settings(), c.keystore().keys(), Path(out), current_revision(engine))
     click.echo(i18n.t("server.backup_done", path=out, count=len(files)))

@@ -31,10 +31,11 @@ def db_move(c, target: str) -> None:
     from sqlalchemy.engine import make_url
 
     from .config import CONFIG_NAME, without_password
-    from .db import redact_url
+    from .db import check_url, redact_url
     from .db_move import DbMoveServerRunning, move_database
     from .running import RUN_DIR, running_pids
 
+    check_url(target)  # a plain path or a typo in the scheme: said before anything is announced
     settings = c.settings()
     pids = running_pids(c.home)
     if pids:  # a server of this home, even one that writes nothing meanwhile

@@ -13,16 +13,22 @@ pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, sec
 
 
 def full_id(engine, text: str) -> str:
-    """The device id ``text`` names (itself when it names none: the command then says the
-    server has no such laptop); an ambiguous beginning is refused with the candidates."""
+    """The device id ``text`` names, checked before any passphrase is asked: none is
+    DeviceIdUnknown (a beginning under 8 characters is refused saying so), an ambiguous
+    beginning is refused with the candidates."""
     from ..cli.common import Refused
-    from .devices import resolve_id
+    from .devices import MIN_PREFIX, resolve_id
+    from .errors import DeviceIdUnknown
 
     found = resolve_id(engine, text)
     if len(found) > 1:
         raise Refused(i18n.t("server.device_id_ambiguous", prefix=text, count=len(found),
                              devices=", ".join(found[:5]) + (", …" if len(found) > 5 else "")))
-    return found[0] if found else text
+    if not found and len(text) < MIN_PREFIX:
+        raise Refused(i18n.t("server.device_id_too_short", device=text, min=MIN_PREFIX))
+    if not found:
+        raise DeviceIdUnknown(device_id=text)
+    return found[0]
 
 
 @click.group()
@@ -82,11 +88,14 @@ def device_show(c, device_id: str) -> None:
 @pass_ctx
 def device_approve(c, device_id: str, directory: str | None) -> None:
     """Aprobar tras comparar la huella / approve after comparing the fingerprint."""
-    from .devices import approve
+    from .devices import approve, device_info
+    from .errors import DeviceApproveRevoked
     from .usb import write_enrollment_response, write_on_stick
 
     settings, engine = c.settings(), c.engine()
     device_id = full_id(engine, device_id)
+    if device_info(engine, device_id).status == "revoked":  # before the passphrase is asked
+        raise DeviceApproveRevoked(device_id=device_id)
     response = approve(engine, c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
     click.echo(i18n.t("server.device_approved", device=device_id))
     if directory:
@@ -103,8 +112,8 @@ def device_refuse(c, device_id: str) -> None:
 
     engine = c.engine()
     device_id = full_id(engine, device_id)
-    refuse(engine, device_id, actor="operator")
-    click.echo(i18n.t("server.device_refused", device=device_id))
+    changed = refuse(engine, device_id, actor="operator")  # an active or revoked laptop: refused in words
+    click.echo(i18n.t("server.device_refused" if changed else "server.device_already_refused", device=device_id))
 
 
 @device.command(name="clear-pending")
@@ -124,15 +133,39 @@ def device_clear_pending(c, older_than_hours: int | None) -> None:
 
 @device.command(name="revoke")
 @click.argument("device_id")
+@click.option("--yes", "assume_yes", is_flag=True, help="Sin preguntar / do not ask for confirmation (scripts).")
 @pass_ctx
-def device_revoke(c, device_id: str) -> None:
-    """Revocar un equipo perdido / revoke a lost laptop."""
-    from .devices import revoke
+def device_revoke(c, device_id: str, assume_yes: bool) -> None:
+    """Revocar un equipo perdido (pide confirmación) / revoke a lost laptop (asks to confirm)."""
+    from ..cli.common import confirm
+    from ..timefmt import utc_time_iso
+    from .devices import device_info, iso, revoke
 
     engine = c.engine()
     device_id = full_id(engine, device_id)
-    revoke(engine, device_id, actor="operator")
-    click.echo(i18n.t("server.device_revoked", device=device_id))
+    d = device_info(engine, device_id)
+    if d.status == "revoked":
+        click.echo(i18n.t("server.device_already_revoked", device=device_id,
+                          revoked=utc_time_iso(iso(d.revoked_at)) if d.revoked_at else "-"))
+        return
+    if not assume_yes:  # a wrong beginning of an id would lock a laptop in the field
+        click.echo(i18n.t("server.device_revoke_check", device=device_id, post=_post(d.post),
+                          contact=utc_time_iso(iso(d.last_contact_at)) if d.last_contact_at else "-",
+                          state=i18n.t("server.device_state." + d.status)))
+        if not confirm(i18n.t("server.device_revoke_confirm", device=device_id)):
+            click.echo(i18n.t("server.device_revoke_kept", device=device_id))
+            return
+    if revoke(engine, device_id, actor="operator"):
+        click.echo(i18n.t("server.device_revoked", device=device_id))
+    else:  # revoked meanwhile by another administrator
+        click.echo(i18n.t("server.device_already_revoked", device=device_id, revoked="-"))
+
+
+def _post(code: str | None) -> str:
+    from ..codebook import load_codebook
+
+    posts = load_codebook().vocab("border_posts")
+    return posts.label(code, i18n.language()) if code in posts else (code or "-")
 
 
 @device.command(name="reinstate")

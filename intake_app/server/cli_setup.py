@@ -13,6 +13,7 @@ import click
 
 from .. import i18n
 from ..cli.common import Refused
+from .errors import InitFolderUnusable
 
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
 
@@ -29,6 +30,7 @@ def init(c, admin_name: str) -> None:
 
     plan = plan_init(c.home, db_url=c.db, admin_username=admin_name)  # before any secret is asked
     settings = plan.settings
+    check_folders(plan)
     if plan.reuse_keys:  # a key file copied here on purpose: its own passphrase, which must open it now
         passphrase = c.passphrase()
         KeyStore.open(settings.key_path, passphrase=passphrase)
@@ -37,10 +39,40 @@ def init(c, admin_name: str) -> None:
                                   check=lambda p: check_key_passphrase(p, settings.min_password_length))
     password = c.password(prompt=i18n.t("server.prompt_admin_password", username=admin_name),
                           check=lambda p: check_password(settings, admin_name, p))
-    settings, keystore = init_server(c.home, db_url=c.db, passphrase=passphrase, admin_username=admin_name,
-                                     admin_password=password)
+    try:
+        settings, keystore = init_server(c.home, db_url=c.db, passphrase=passphrase, admin_username=admin_name,
+                                         admin_password=password)
+    except Exception as exc:  # the disk filled or turned read-only meanwhile (init_server removed what it made)
+        reason = init_failure(exc)
+        if reason is None:
+            raise
+        raise InitFolderUnusable(path=str(c.home), reason=reason) from None
     click.echo(i18n.t("server.initialized", home=str(c.home), db=redact_url(settings.db_url),
                       fingerprint=keystore.keys().signing_public.fingerprint()))
+
+
+def check_folders(plan) -> None:
+    """The server folder and the SQLite database's folder take a file, or a worded refusal
+    before any secret is asked (a read-only disk or an immutable folder passes root's mode checks)."""
+    from .backup import probe_folder
+
+    folders = [plan.settings.home]
+    if plan.sqlite_file is not None and not plan.db_existed:
+        folders.append(plan.sqlite_file.parent)
+    for folder in folders:
+        reason = probe_folder(folder)
+        if reason is not None:
+            raise InitFolderUnusable(path=str(folder), reason=reason)
+
+
+def init_failure(exc: BaseException) -> str | None:
+    """Why ``init`` could not write: from an OSError, or SQLite's own code under SQLAlchemy's error."""
+    from .errors import folder_reason
+
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    if isinstance(code, int):  # SQLITE_CANTOPEN, _READONLY, _PERM; SQLITE_FULL
+        return {14: "not_writable", 8: "read_only", 3: "not_writable", 13: "no_space"}.get(code & 0xFF)
+    return folder_reason(exc)
 
 
 def check_port(host: str, port: int) -> None:
@@ -57,9 +89,12 @@ def check_port(host: str, port: int) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Dirección en la que escucha (0.0.0.0 detrás de un proxy en otro equipo) / address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Puerto / port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Procesos del servidor (PostgreSQL para más de uno) / server processes (PostgreSQL for more than one).")
 @click.option("--trusted-proxy", "trusted", default="127.0.0.1", show_default=True,
               help="Proxy de TLS cuyas cabeceras X-Forwarded-* se creen (IPs separadas por comas) / "
                    "TLS proxy whose X-Forwarded-* headers are trusted (comma-separated IPs).")

@@ -43,7 +43,8 @@ def user() -> None:
 
 @user.command(name="add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(("administrator", "supervisor", "analyst", "auditor")))
+@click.option("--role", required=True, type=click.Choice(("administrator", "supervisor", "analyst", "auditor")),
+              help="Rol: administrador, supervisor, analista o auditor / role.")
 @click.option("--institution", default=None, help="Código de institución / institution code (eri, uia, …).")
 @pass_ctx
 def user_add(c, username: str, role: str, institution: str | None) -> None:
@@ -80,7 +81,8 @@ def user_list(c) -> None:
 @click.argument("username")
 @pass_ctx
 def user_disable(c, username: str) -> None:
-    """Desactivar un usuario; sus sesiones terminan / disable a user; their sessions end."""
+    """Desactivar un usuario; sus sesiones terminan / disable a user; their sessions end.
+    El último administrador activo no / not the last active administrator."""
     from .auth import set_disabled
 
     set_disabled(c.engine(), username, True, actor="operator")

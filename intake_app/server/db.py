@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .errors import DatabaseUnavailable, ServerBusy
+from .errors import DatabaseUnavailable, DatabaseUrlInvalid, ServerBusy
 
 CHUNK = 2000  # rows per statement (IN lists, multi-row inserts)
 
@@ -32,7 +32,22 @@ def is_sqlite(engine_or_conn) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
 
 
+def check_url(url: str) -> None:
+    """A database URL this server can use (``sqlite:///…`` or ``postgresql…://``), or
+    :class:`DatabaseUrlInvalid` (a plain path, a typo in the scheme) before anything is opened."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError):
+        raise DatabaseUrlInvalid() from None
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise DatabaseUrlInvalid()
+
+
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    check_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 

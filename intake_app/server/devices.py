@@ -22,8 +22,8 @@ from ..bundle.keys import SigningPublicKeys
 from ..bundle.status import make_status
 from . import audit
 from .db import transaction
-from .errors import (DeviceAlreadyEnrolled, DeviceIdUnknown, DevicePending, DeviceRefused, DeviceRevokedError,
-                     DeviceSignatureRequired, EnrollmentQueueFull)
+from .errors import (DeviceAlreadyEnrolled, DeviceApproveRevoked, DeviceIdUnknown, DeviceNotPending, DevicePending,
+                     DeviceRefused, DeviceRevokedError, DeviceSignatureRequired, EnrollmentQueueFull)
 from .keys import KeyStore
 from .models import Device
 
@@ -121,8 +121,8 @@ def approve(engine: Engine, keystore: KeyStore, device_id: str, *, actor: str, l
             raise DeviceIdUnknown(device_id=device_id)
         if row.status == "active" and row.response:
             return bytes(row.response)
-        if row.status == "revoked":
-            raise DeviceRevokedError(device_id=device_id)
+        if row.status == "revoked":  # the office's words (reinstate), not the laptop's ("your vault is locked")
+            raise DeviceApproveRevoked(device_id=device_id)
         request = parse_and_verify_request(bytes(row.request))
         response = make_enrollment_response(request, server_keys=keystore.keys(), approved_at=iso(now),
                                              lease_until=iso(now + timedelta(days=lease_days)))
@@ -145,15 +145,20 @@ def clear_pending(engine: Engine, *, actor: str, older_than: timedelta | None = 
     return count
 
 
-def refuse(engine: Engine, device_id: str, *, actor: str) -> None:
+def refuse(engine: Engine, device_id: str, *, actor: str) -> bool:
+    """Refuse a waiting enrollment; True if this call changed anything (False: refused
+    already). An active or revoked laptop has no request to refuse: DeviceNotPending."""
     with transaction(engine) as conn:
         row = get_device(conn, device_id)
         if row is None:
             raise DeviceIdUnknown(device_id=device_id)
+        if row.status == "refused":
+            return False
         if row.status != "pending":
-            return
+            raise DeviceNotPending(device_id=device_id, reason=row.status)  # reason: the state, worded
         conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(status="refused"))
         audit.append(conn, actor, "device_refuse", device_id)
+    return True
 
 
 def revoke(engine: Engine, device_id: str, *, actor: str) -> bool:

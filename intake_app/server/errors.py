@@ -8,6 +8,7 @@ layer maps each to a status code and answers ``{"code": ..., "params": {...}}``.
 
 from __future__ import annotations
 
+import errno
 import re
 from typing import Any
 
@@ -212,6 +213,14 @@ class UnknownUser(ServerError):
     status = 404
 
 
+class LastAdministrator(ServerError):
+    """Disabling the last active administrator would leave nobody to administer the server.
+    params: username."""
+
+    code = "last_administrator"
+    status = 409
+
+
 class WeakPassword(ServerError):
     """params: min_length."""
 
@@ -308,9 +317,35 @@ class ServerAuditBroken(ServerError):
 
 
 class BackupFailed(ServerError):
-    """params: reason."""
+    """params: reason; with a folder's fault (not_folder, not_empty, read_only, not_writable,
+    no_space, no_space_need) also path, and free and need (MB) for no_space[_need]."""
 
     code = "backup_failed"
+
+
+class InitFolderUnusable(ServerError):
+    """``init`` cannot write in the server folder or the database's folder; nothing was
+    left. params: path, reason (read_only, not_writable, no_space, not_folder)."""
+
+    code = "init_folder_unusable"
+
+
+class DatabaseUrlInvalid(ServerError):
+    """A database URL that is not one (a plain path, a typo in the scheme). No params: it
+    may carry a password."""
+
+    code = "database_url_invalid"
+
+
+# what a failed file operation says about the folder it was in (an OSError's errno)
+_FOLDER_REASONS = {errno.EROFS: "read_only", errno.EACCES: "not_writable", errno.EPERM: "not_writable",
+                   errno.ENOSPC: "no_space", getattr(errno, "EDQUOT", errno.ENOSPC): "no_space",
+                   errno.ENOTDIR: "not_folder", errno.EEXIST: "not_folder"}
+
+
+def folder_reason(exc: BaseException) -> str | None:
+    """Why a folder could not be written, from a failed file operation; None if not a folder's fault."""
+    return _FOLDER_REASONS.get(getattr(exc, "errno", None)) if isinstance(exc, OSError) else None
 
 
 class DatabaseNotReachable(ServerError):
@@ -325,6 +360,20 @@ class DeviceNotRevoked(ServerError):
     """Only a revoked device can be reinstated. params: device_id, reason (its state: the message words it)."""
 
     code = "device_not_revoked"
+    status = 409
+
+
+class DeviceNotPending(ServerError):
+    """Only a waiting enrollment can be refused. params: device_id, reason (its state: active, revoked)."""
+
+    code = "device_not_pending"
+    status = 409
+
+
+class DeviceApproveRevoked(ServerError):
+    """An administrator approved a revoked laptop: reinstating it is the way back. params: device_id."""
+
+    code = "device_approve_revoked"
     status = 409
 
 

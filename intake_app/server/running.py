@@ -29,15 +29,47 @@ def _identity(pid: int) -> str:
     return f"{boot} {started}"
 
 
+def marker_path(home: Path, pid: int | None = None) -> Path:
+    """Where process ``pid`` (this one by default) marks itself as a server of ``home``."""
+    return Path(home) / RUN_DIR / str(os.getpid() if pid is None else pid)
+
+
+def unmark(marker: Path) -> None:
+    marker.unlink(missing_ok=True)
+
+
 def mark_running(home: Path) -> Path:
-    """Mark this process as a server of ``home`` until it exits (a normal exit or SIGTERM)."""
+    """Mark this process as a server of ``home`` until it exits normally. A graceful stop by
+    SIGTERM or SIGINT ends with uvicorn raising the signal again under its default action
+    after the shutdown, so atexit never runs then: :class:`UnmarkOnShutdown` removes the
+    marker at the app's lifespan shutdown."""
     folder = Path(home) / RUN_DIR
     secure_mkdir(folder)
-    marker = folder / str(os.getpid())
+    marker = marker_path(home)
     marker.write_text(f"{os.getpid()} {_identity(os.getpid())}".strip(), encoding="ascii")
     atexit.register(marker.unlink, missing_ok=True)
     util.Finalize(None, marker.unlink, kwargs={"missing_ok": True}, exitpriority=0)  # a worker ends by os._exit
     return marker
+
+
+class UnmarkOnShutdown:
+    """An ASGI app around ``app`` that removes ``marker`` once the app's lifespan shutdown
+    is over (or failed): the last thing uvicorn runs on a graceful stop, in each worker."""
+
+    def __init__(self, app, marker: Path) -> None:
+        self.app, self.marker = app, Path(marker)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+
+        async def send_and_unmark(message):
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                unmark(self.marker)
+            await send(message)
+
+        return await self.app(scope, receive, send_and_unmark)
+
 
 
 def _alive(marker: Path, pid: int) -> bool:

@@ -288,9 +288,16 @@ def test_case_list_filter_has_no_empty_choice(intake, base):
 
 
 # --- 21: help and the passphrase prompt ----------------------------------------------------------
-def test_every_option_has_help_in_both_languages():
-    from intake_app.cli import cli, main  # noqa: F401  (main registers the commands)
+@pytest.mark.parametrize("program", ["intake", "intake-server"])
+def test_every_option_has_help_in_both_languages(program):
     from intake_app.cli import audit_cmds, case_cmds, demo_cmds, print_cmds, sync_cmds, vault_cmds  # noqa: F401
+    from intake_app.cli import cli as laptop
+    from intake_app.server import cli as server
+
+    server.main  # noqa: B018  (the server's commands register on import of their modules)
+    from intake_app.server import cli_db, cli_device, cli_setup, cli_user  # noqa: F401
+    from intake_app.server.exchange import cli as exchange_cli  # noqa: F401
+    cli = laptop if program == "intake" else server.cli
 
     def walk(group, path):
         for name, cmd in group.commands.items():
@@ -298,7 +305,8 @@ def test_every_option_has_help_in_both_languages():
             if isinstance(cmd, click.Group):
                 yield from walk(cmd, f"{path} {name}")
 
-    bare = [f"{path} {opt.opts[0]}" for path, cmd in walk(cli, "intake") for opt in cmd.params
+    assert len(list(walk(cli, program))) > 20  # every command module registered: not an empty walk
+    bare = [f"{path} {opt.opts[0]}" for path, cmd in walk(cli, program) for opt in cmd.params
             if isinstance(opt, click.Option) and opt.opts[0] not in ("--help", "--lang")
             and not re.search(r"\S\s+/\s+\S", opt.help or "")]
     assert bare == []

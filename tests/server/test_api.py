@@ -161,6 +161,19 @@ def test_disabled_user_is_refused(srv, api):
         == "account_disabled"
 
 
+def test_the_last_active_administrator_cannot_disable_themselves(srv, api):
+    client, headers = api
+    from intake_app.server.auth import list_users
+
+    others = [u["username"] for u in list_users(srv.engine)
+              if u["role"] == "administrator" and not u["disabled"] and u["username"] != "administrator.demo"]
+    for name in others:  # the signed-in administrator.demo is left the only one
+        assert client.post(f"/api/v1/users/{name}/disable", headers=headers["administrator"]).status_code == 200
+    r = client.post("/api/v1/users/administrator.demo/disable", headers=headers["administrator"])
+    assert r.status_code == 409 and r.json()["code"] == "last_administrator"
+    assert client.get("/api/v1/auth/me", headers=headers["administrator"]).status_code == 200  # still signed in
+
+
 def test_upload_limits_and_content_type(srv, device_factory):
     srv.settings = type(srv.settings)(**{**srv.settings.__dict__, "max_upload_bytes": 1000})
     client = srv.client()

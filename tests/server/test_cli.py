@@ -40,7 +40,7 @@ def test_operator_verbs(srv, device_factory, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 accepted, 0 already received, 1 refused" in out and "The bundle is incomplete" in out
     assert "bundle_truncated" not in out and "[" not in out  # worded; the code is in the audit log
-    assert cli(srv, tmp_path, "device", "revoke", dev.device_id) == 0
+    assert cli(srv, tmp_path, "device", "revoke", dev.device_id, "--yes") == 0
     assert cli(srv, tmp_path, "device", "list") == 0
     assert f"{dev.device_id}\trevoked" in capsys.readouterr().out
     from intake_app.server import devices
@@ -121,8 +121,8 @@ def test_device_commands_take_the_short_id_a_laptop_prints(srv, device_factory, 
     assert "State: pending" in out
     assert cli(srv, tmp_path, "device", "approve", "lap-prefijo-0") == 0
     assert f"{one.device_id}" in capsys.readouterr().out
-    for verb in ("revoke", "reinstate"):
-        assert cli(srv, tmp_path, "device", verb, "lap-prefijo") == 0
+    for verb in (("revoke", "--yes"), ("reinstate",)):
+        assert cli(srv, tmp_path, "device", *verb, "lap-prefijo") == 0
         assert one.device_id in capsys.readouterr().out
     assert cli(srv, tmp_path, "device", "show", "lap-pre") == 2  # under 8 characters: the whole id only
     assert "no laptop with the id lap-pre" in capsys.readouterr().err
