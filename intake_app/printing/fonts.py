@@ -9,13 +9,14 @@ that has its characters (``<font face=...>`` in Paragraph markup).
 
 Arabic, Devanagari and Bengali need shaping (joined letters, conjuncts, vowel signs placed):
 reportlab does it with uharfbuzz when a paragraph's style says ``shaping=1``; such paragraphs
-get it. reportlab shapes a word with the font of its first part, so a word mixing fonts (an
-Arabic name in parentheses: Noto Naskh has no parentheses) is shaped part by part
-(``_shape_by_font``). Right-to-left text: reportlab's own bidi (the ``rlbidi`` package, not on
-the package index) is not used; the words of each right-to-left run are put in visual order
-here (``_visual_order``) and HarfBuzz puts each word's glyphs right to left. A right-to-left
-run that wraps over two lines is therefore read bottom line first; names and short phrases fit
-one line.
+get it, and so does every text with a right-to-left letter (Hebrew too, which DejaVu Sans has).
+reportlab shapes a word with the font of its first part, so a word mixing fonts (an Arabic name
+in parentheses: Noto Naskh has no parentheses) is shaped part by part (``_shape_by_font``), and
+so is a right-to-left word mixing letters with brackets or digits ("(כהן)" in DejaVu Sans alone).
+Right-to-left text: reportlab's own bidi (the ``rlbidi`` package, not on the package index) is
+not used; the words of each right-to-left run are put in visual order here (``_visual_order``)
+and HarfBuzz puts the glyphs of each piece of letters right to left. A right-to-left run that
+wraps over two lines is therefore read bottom line first; names and short phrases fit one line.
 
 Characters no font has (emoji, rare symbols) are left out and each run of them prints as
 ``MISSING_MARK``; invisible format characters (variation selectors, joiners) no font has are
@@ -49,6 +50,15 @@ SHAPED = frozenset(name for name, _, _, shaping in FALLBACKS if shaping)
 # DejaVu Sans has Arabic letters but not Naskh's joining: Arabic always goes to the Arabic font
 _ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _RTL = ("R", "AL")
+
+
+def _arabic(code: int) -> bool:
+    return any(a <= code <= b for a, b in _ARABIC)
+
+
+def _rtl_letter(ch: str) -> bool:
+    """A right-to-left letter (Arabic and Hebrew punctuation such as ؟ and ۔ are not)."""
+    return unicodedata.bidirectional(ch) in _RTL and unicodedata.category(ch)[0] == "L"
 
 
 @cache
@@ -94,7 +104,7 @@ def _needs_work():
     """A regex finding a character that DejaVu Sans alone cannot print as it should: not in its
     cmap, Arabic, or right-to-left."""
     simple = {c for c in _dejavu_cmap()
-              if c > 31 and not any(a <= c <= b for a, b in _ARABIC) and unicodedata.bidirectional(chr(c)) not in _RTL}
+              if c > 31 and not _arabic(c) and unicodedata.bidirectional(chr(c)) not in _RTL}
     simple |= {9, 10, 13}
     return re.compile(f"[^{_ranges(simple)}]")
 
@@ -111,7 +121,7 @@ def font_of(ch: str) -> str | None:
     dejavu = code in _dejavu_cmap()
     # punctuation, symbols and digits stay in DejaVu Sans, Arabic ones too: a right-to-left word
     # is laid out piece by piece (``_rtl_word``), letters apart from what surrounds them
-    if dejavu and (not any(a <= code <= b for a, b in _ARABIC) or unicodedata.category(ch)[0] in "PSN"):
+    if dejavu and (not _arabic(code) or unicodedata.category(ch)[0] in "PSN"):
         return FONT
     for index, (name, *_) in enumerate(FALLBACKS):
         if code in _fallback_cmap(index):
@@ -144,11 +154,13 @@ def _word_runs(word: str) -> list[tuple[str, str]]:
 
 
 def _direction(word: str) -> str:
+    """"L" or "R" after the word's first strong letter; "N" (neutral) when it has none, also for
+    right-to-left punctuation alone ("؟"): it takes no part in a run, so prints once, as typed."""
     for ch in word:
         kind = unicodedata.bidirectional(ch)
         if kind == "L":
             return "L"
-        if kind in _RTL:
+        if _rtl_letter(ch):
             return "R"
     return "N"
 
@@ -171,11 +183,14 @@ def _visual_order(line: str) -> list[str]:
             if kinds[j] == "R":
                 end = j
         # punctuation before the run's first letter and after its last stays outside it, in a
-        # left-to-right line (a full stop after an Arabic name stays on its right)
+        # left-to-right line (a full stop after an Arabic name stays on its right), but for a
+        # bracket whose partner is inside the run; first and last have a letter, so lead and
+        # trail never meet
         first, last = tokens[i], tokens[end]
         lead = len(first) - len(first.lstrip(_NOT_LETTERS))
         trail = len(last) - len(last.rstrip(_NOT_LETTERS))
         run = tokens[i:end + 1]
+        lead, trail = _ends("".join(run), lead, trail)
         run[0] = run[0][lead:]
         run[-1] = run[-1][:len(run[-1]) - trail]
         out += [first[:lead]] + [_rtl_word(t) for t in reversed(run)] + [last[len(last) - trail:]]
@@ -187,17 +202,57 @@ _NOT_LETTERS = "".join(chr(c) for c in range(0x21, 0x2070) if unicodedata.catego
 
 
 _MIRROR = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
+_PAIRS = dict(zip("([{<«‹", ")]}>»›"))
+_CLOSING = frozenset(_PAIRS.values())
+
+
+def _unpaired(text: str) -> tuple[list[str], list[str]]:
+    """The brackets of ``text`` left open (innermost last) and those closed with no opening
+    (leftmost first)."""
+    opened: list[str] = []
+    closed: list[str] = []
+    for ch in text:
+        if ch in _PAIRS:
+            opened.append(ch)
+        elif ch in _CLOSING:
+            if opened and _PAIRS[opened[-1]] == ch:
+                opened.pop()
+            else:
+                closed.append(ch)
+    return opened, closed
+
+
+def _ends(run: str, lead: int, trail: int) -> tuple[int, int]:
+    """``lead`` and ``trail`` (how many characters at the start and end of a right-to-left run
+    stay outside it) shortened so that no bracket is parted from its partner inside the run:
+    in "علي (عمر)." the ")" goes in with its "(" and only the "." stays out."""
+    _, closed = _unpaired(run[lead:len(run) - trail])
+    for k in range(lead - 1, -1, -1):
+        if closed and _PAIRS.get(run[k]) == closed[0]:
+            closed.pop(0)
+            lead = k
+    opened, _ = _unpaired(run[lead:len(run) - trail])
+    for k in range(len(run) - trail, len(run)):
+        if opened and _PAIRS[opened[-1]] == run[k]:
+            opened.pop()
+            trail = len(run) - k - 1
+    return lead, trail
+
+
+def _kind(ch: str) -> str:
+    """"a" for letters with their marks, "d" for digits, "o" for the rest (brackets, punctuation)."""
+    cat = unicodedata.category(ch)
+    return "a" if cat[0] in "LM" or cat == "Cf" else "d" if cat == "Nd" else "o"
 
 
 def _rtl_word(word: str) -> str:
     """A word of a right-to-left run in visual order: its letters stay in logical order (HarfBuzz
     lays each piece of letters out right to left), the pieces between them (brackets and
-    punctuation, in DejaVu Sans and so shaped apart, and digits) change sides, and brackets are
-    mirrored: "(عبد" -> "عبد)"."""
-    pieces: list[list] = []  # [kind, text]: letters with their marks, digits, others
+    punctuation and digits, shaped apart, left to right: ``_shape_by_font``) change sides, and
+    brackets are mirrored: "(عبد" -> "عبد)"."""
+    pieces: list[list] = []  # [kind, text]
     for ch in word:
-        cat = unicodedata.category(ch)
-        kind = "a" if cat[0] in "LM" or cat == "Cf" else "d" if cat == "Nd" else "o"
+        kind = _kind(ch)
         if pieces and pieces[-1][0] == kind:
             pieces[-1][1] += ch
         else:
@@ -211,7 +266,8 @@ def markup(text: str) -> tuple[str, bool]:
     fallback's family when the paragraph is bold."""
     if simple(text):
         return escape(text).replace("\n", "<br/>"), False
-    shaping = False
+    # HarfBuzz lays out right-to-left letters (Hebrew in DejaVu Sans too), so shaping is on
+    shaping = any(map(_rtl_letter, text))
     lines = []
     for line in text.split("\n"):
         parts = []
@@ -229,10 +285,42 @@ def markup(text: str) -> tuple[str, bool]:
     return "<br/>".join(lines), shaping
 
 
+def _pieces(parts: list) -> list[list]:
+    """[width, (frag, text), ...] for each piece of a word shaped on its own: a change of font
+    starts a piece, and so, in a word with a right-to-left letter, does a change between letters
+    and the rest (HarfBuzz would turn a whole piece round, with the brackets and digits
+    ``_rtl_word`` has already put in place)."""
+    rtl = any(_rtl_letter(ch) for _, s in parts for ch in s)
+    pieces: list[list] = []
+    key = None
+    for f, s in parts:
+        for text in _split_letters(s) if rtl else [s]:
+            new = (f.fontName, rtl and _kind(text[0]) == "a")
+            if pieces and new == key:
+                pieces[-1].append((f, text))
+            else:
+                pieces.append([0, (f, text)])
+            pieces[-1][0] += stringWidth(text, f.fontName, f.fontSize)
+            key = new
+    return pieces
+
+
+def _split_letters(s: str) -> list[str]:
+    """``s`` cut where it changes between letters (with their marks) and the rest."""
+    out: list[str] = []
+    for ch in s:
+        if out and (_kind(ch) == "a") == (_kind(out[-1][-1]) == "a"):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
 def _install_shaping_by_font() -> None:
     """reportlab shapes a word (maybe several <font> parts with no space between) with the
     HarfBuzz font of its first part, and maps the glyphs back through each part's own font: a
-    word mixing fonts would print the wrong glyphs. Shape such a word part by part instead."""
+    word mixing fonts would print the wrong glyphs. Shape such a word part by part instead, and
+    a right-to-left word's letters apart from its brackets and digits (``_pieces``)."""
     from reportlab.platypus import paragraph
     from reportlab.pdfbase import ttfonts
 
@@ -245,16 +333,11 @@ def _install_shaping_by_font() -> None:
         if isinstance(w, ttfonts.ShapedFragWord):  # shaped already (a paragraph is wrapped more than once)
             return w
         parts = [item for item in w[1:] if not hasattr(item[0], "cbDefn")]
-        if (len(parts) != len(w) - 1 or len({f.fontName for f, _ in parts}) < 2
-                or any(isinstance(s, ttfonts.ShapedStr) for _, s in parts)):
+        if len(parts) != len(w) - 1 or any(isinstance(s, ttfonts.ShapedStr) for _, s in parts):
             return original(w, *args, **kwargs)
-        pieces: list[list] = []
-        for f, s in parts:
-            if pieces and pieces[-1][1][0].fontName == f.fontName:
-                pieces[-1].append((f, s))
-                pieces[-1][0] += stringWidth(s, f.fontName, f.fontSize)
-            else:
-                pieces.append([stringWidth(s, f.fontName, f.fontSize), (f, s)])
+        pieces = _pieces(parts)
+        if len(pieces) < 2:
+            return original(w, *args, **kwargs)
         shaped = [original(piece, *args, **kwargs) for piece in pieces]
         if all(s is p for s, p in zip(shaped, pieces)):
             return w

@@ -65,8 +65,6 @@ def styles() -> dict[str, ParagraphStyle]:
         "head": ParagraphStyle("head", base, fontName=BOLD, fontSize=10.5, leading=13, backColor=BAND,
                                borderPadding=(3, 4, 3, 4), spaceBefore=10, spaceAfter=5),
         "sub": ParagraphStyle("sub", base, fontName=BOLD, fontSize=9, leading=11.6, spaceBefore=6, spaceAfter=3),
-        "subtable": ParagraphStyle("subtable", base, fontName=BOLD, fontSize=9, leading=11.6, spaceBefore=6,
-                                   spaceAfter=3),
         "long": ParagraphStyle("long", base, leftIndent=4 * mm, spaceAfter=4),
         "indication": ParagraphStyle("indication", base, fontName=BOLD, leftIndent=4 * mm, bulletIndent=0,
                                      spaceBefore=4, spaceAfter=1),
@@ -161,7 +159,7 @@ def _repeat_table(table) -> list:
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
     # a page break only when the title and a few rows would not fit: the table itself splits by rows
-    return [CondPageBreak(25 * mm)] + ([_p(table.title, "subtable")] if table.title else []) + [t]
+    return [CondPageBreak(25 * mm)] + ([_p(table.title, "sub")] if table.title else []) + [t]
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -186,3 +186,53 @@ def test_the_signature_block_never_stands_alone_on_a_page(vault, sample):
         (last,) = [runs for runs in pages if any(caption in text for _, text in runs)]
         body = [text for y, text in last if 55 < y < 780 and text not in (caption, "Firma", "•")]
         assert body, count
+
+
+def _laid_out(text: str) -> str:
+    """The characters of ``text`` as reportlab draws them, left to right (shaped glyphs mapped
+    back to characters, Arabic presentation forms to letters): the visual order on paper."""
+    p = layout._p(text, "value")
+    p.wrap(500, 100)
+    lines = p.blPara.lines
+    drawn = [" ".join(line[1]) if p.blPara.kind == 0 else "".join(f.text for f in line.words) for line in lines]
+    return unicodedata.normalize("NFKC", "\n".join(drawn))
+
+
+def test_right_to_left_punctuation_alone_prints_once():
+    assert fonts.markup("؟") == ("؟", False)
+    assert fonts._visual_order("(؟)") == ["(؟)"]
+    assert "".join(fonts._visual_order("x ۔ y")) == "x ۔ y"
+    assert "".join(fonts._visual_order("Ana علي ؟")) == "Ana علي ؟"  # the space stays before it
+    assert "".join(fonts._visual_order("علي ؟ عمر")) == "عمر ؟ علي"  # inside the run it changes sides
+
+
+def test_a_bracket_pair_at_the_end_of_a_right_to_left_run_stays_a_pair():
+    assert "".join(fonts._visual_order("Ana علي (عمر)")) == "Ana (عمر) علي"
+    assert "".join(fonts._visual_order("Ana علي (عمر).")) == "Ana (عمر) علي."
+    assert "".join(fonts._visual_order("(عمر) علي Prueba")) == "علي (عمر) Prueba"
+    assert "".join(fonts._visual_order("Ana (علي (عمر))")) == "Ana ((عمر) علي)"
+    assert "".join(fonts._visual_order("(عبد الله) Prueba")) == "(الله عبد) Prueba"
+    assert _laid_out("Ana علي (عمر)") == "Ana (" + "عمر"[::-1] + ") " + "علي"[::-1]
+
+
+def test_hebrew_is_laid_out_right_to_left():
+    """DejaVu Sans has Hebrew: the words changed places but each printed backwards (no shaping)."""
+    assert fonts.markup("Ana שלום כהן")[1]
+    assert _laid_out("Ana שלום כהן") == "Ana " + "כהן"[::-1] + " " + "שלום"[::-1]
+    # brackets and hyphens in the same font as the letters are not turned round twice
+    assert _laid_out("Ana (בדיקה) א-ב") == "Ana ב-א (" + "בדיקה"[::-1] + ")"
+    assert _laid_out("Ana שלום علي") == "Ana " + "علي"[::-1] + " " + "שלום"[::-1]
+
+
+def test_hebrew_name_on_both_copies(vault, sample):
+    case_id = _case(vault, sample, given_names="Ana שלום כהן", surnames="Prueba (בדיקה)")
+    for copy in ("person", "official"):
+        pdf = prepare(vault, case_id, copy=copy).pdf
+        _assert_every_character_has_a_glyph(pdf)
+        assert {font for font, _, _ in _drawn(pdf)} == LATIN_FONTS
+
+
+def test_one_arabic_range_check_and_one_subheading_style():
+    assert fonts._arabic(ord("ع")) and fonts._arabic(0xFEFC) and not fonts._arabic(ord("ש"))
+    assert not fonts.simple("عمر") and fonts.font_of("ع") == "IntakeArabic" and fonts.font_of("؟") == fonts.FONT
+    assert "sub" in layout.styles() and "subtable" not in layout.styles()  # table titles use "sub"
