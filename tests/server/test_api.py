@@ -244,6 +244,9 @@ def test_unexpected_error_is_a_bare_500(srv, monkeypatch):
     monkeypatch.setattr(client.app.state.ingestor, "ingest", boom)
     r = client.post("/api/v1/bundles", content=b"x", headers={"Content-Type": "application/octet-stream"})
     assert r.status_code == 500 and r.json() == {"code": "internal", "params": {}}
+    # Starlette answers a 500 outside every middleware: the handler sets the baseline headers itself
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-store" and r.headers["referrer-policy"] == "no-referrer"
 
 
 def test_supervisor_sees_own_institution_reviews_and_resolves_conflicts(srv, api, device_factory):

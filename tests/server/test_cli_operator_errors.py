@@ -17,13 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from intake_app import i18n
 from intake_app.server import devices
-from intake_app.server.cli import main
 
 from .conftest import KEY_PASSPHRASE, PASSWORD
+from .test_cli_words import run
 
 SCRATCH = Path("/tmp/helper-clisrv")
 
@@ -31,16 +29,6 @@ SCRATCH = Path("/tmp/helper-clisrv")
 @pytest.fixture
 def db_url(tmp_path):  # these are the command line's words, the same on both databases: SQLite only
     return f"sqlite:///{tmp_path / 'server.sqlite3'}"
-
-
-def run(*args, input: str | None = None) -> tuple[int, str, str]:
-    i18n.set_language("es")
-    try:
-        with CliRunner().isolation(input=input) as (out, err, _):
-            code = main([*map(str, args)])
-            return code, out.getvalue().decode(), err.getvalue().decode()
-    finally:
-        i18n.set_language("es")
 
 
 def secrets(tmp_path) -> tuple[Path, Path]:
