@@ -4,6 +4,8 @@ other server, open the received record. Wrong roles are refused; every step is a
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from intake_app.server.app import create_app
@@ -68,6 +70,7 @@ def test_supervisor_pages_end_to_end(pair):
         assert r["ok"], r
         again = pa_sup.post("/exchange/received/import", content=data.content, headers=octet).json()
         assert not again["ok"] and "repetición" in again["message"]
+        assert re.search(r"ya se recibió el \d\d/\d\d/\d{4} \d\d:\d\d UTC", again["message"]), again  # not ISO
         page = pa_sup.get("/exchange/received")
         assert case_id in page.text and "FICTICIA" not in page.text  # the list shows no content
         record_id = page.text.split("/exchange/received/")[1].split('"')[0].split("?")[0]

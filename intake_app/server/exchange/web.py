@@ -21,13 +21,14 @@ from starlette.concurrency import run_in_threadpool
 
 from ...codebook import load_codebook
 from ...errors import IntakeError
+from ...timefmt import utc_time_iso
 from ...i18n import LANGUAGES, catalog, describe_code, describe_error, placeholders, t
 from .. import audit, auth, web_session
 from ..db import transaction
 from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, UnsupportedContentType, \
     plain_param
 from . import incoming, outgoing
-from .errors import RecipientMissing, ReceivedCaseUnknown
+from .errors import PackageAlreadyReceived, RecipientMissing, ReceivedCaseUnknown
 from .htcds import K as HTCDS_K
 from .htcds import export_htcds
 from .manifest_words import institution, kind_label, manifest_rows
@@ -335,6 +336,8 @@ def router() -> APIRouter:
             res = await run_in_threadpool(lambda: incoming.import_package(st.engine, st.keystore, data,
                                                                           actor=who.actor, institution=who.institution))
         except IntakeError as err:
+            if isinstance(err, PackageAlreadyReceived):  # when, as the pages write a time
+                err.params["received_at"] = utc_time_iso(str(err.params.get("received_at", "")))
             return {"ok": False, "message": describe_error(err, lang)}
         return {"ok": True, "message": t("exchange.imported", lang, package=res.package_id,
                                          kind=kind_label(res.kind, lang), sender=institution(res.sender, lang),
