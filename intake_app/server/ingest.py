@@ -24,6 +24,7 @@ same device and sequence with other bytes is a fork and is refused.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections import defaultdict
@@ -75,7 +76,7 @@ STORE_ATTEMPTS = 3
 CREATED_MIN = datetime(1970, 1, 1, tzinfo=timezone.utc)
 CREATED_END = datetime(3000, 1, 1, tzinfo=timezone.utc)
 AUDIT_MAX_DEPTH = 32
-_SCALARS = frozenset({int, float, bool, type(None)})  # str is checked for NUL apart
+_SCALARS = frozenset({int, bool, type(None)})  # str is checked for NUL apart, float for NaN and ±inf
 # dashboard delta rows this process appends before it folds them: the views read unfolded
 # deltas with a scan, so this bounds what a view pays for them (docs/dashboard.md)
 FOLD_AFTER = 20_000
@@ -148,11 +149,13 @@ def check_revision(rev: dict, server_today: date) -> None:
 
 def _storable(value: Any, depth: int) -> bool:
     """A JSON value both databases keep as is: maps with str keys, lists, str without NUL,
-    int, float, bool, nil; containers nested at most ``depth`` deep. (Explicit loops: this
+    int, finite float, bool, nil; containers nested at most ``depth`` deep. (Explicit loops: this
     runs on every audit entry of every bundle.)"""
     kind = type(value)
     if kind is str:
         return "\x00" not in value
+    if kind is float:  # NaN and ±inf are no JSON: PostgreSQL would keep null, SQLite NaN
+        return math.isfinite(value)
     if depth <= 0:
         return kind in _SCALARS
     if kind is dict:
@@ -176,7 +179,7 @@ def _storable(value: Any, depth: int) -> bool:
 def check_audit_entry(entry: dict) -> None:
     """A device audit entry is stored as received, but it must be storable the same way on
     both databases: JSON values only (no bin value or key: SQLite's driver and PostgreSQL's
-    JSON refuse them), no NUL character (PostgreSQL's JSON cannot keep one), containers at
+    JSON refuse them; no NaN or ±inf: one keeps NaN, the other null), no NUL character (PostgreSQL's JSON cannot keep one), containers at
     most AUDIT_MAX_DEPTH deep (a laptop's are 2 deep: the entry and its ``detail``). Else the
     bundle would fail later with a database or recursion error, on one backend only."""
     if not _storable(entry, AUDIT_MAX_DEPTH):

@@ -52,7 +52,9 @@ def odd_bundle(dev, case: str, rev: dict | None = None) -> tuple[bytes, str]:
     if case.startswith("audit_"):
         entry = {"audit_bin_value": dict(entry, detail=b"\x00\xff"),
                  "audit_bin_key": dict(entry, detail={b"clave": 1}),
-                 "audit_deep": dict(entry, detail=DEEP)}[case]
+                 "audit_deep": dict(entry, detail=DEEP),
+                 "audit_nan": dict(entry, detail={"x": float("nan")}),
+                 "audit_inf": dict(entry, detail=[float("-inf")])}[case]
         return sealed(dev, packed([rev], [entry]), 1, 1), "audit_entry"
     if case.startswith("content_"):
         rev["content"] = dict(rev["content"], **{"content_bin_value": {"zz_extra": b"\x00\x01"},
@@ -68,6 +70,7 @@ def odd_bundle(dev, case: str, rev: dict | None = None) -> tuple[bytes, str]:
 
 
 CASES = ["audit_seq_negative", "audit_seq_2_63", "audit_seq_2_64_1", "audit_bin_value", "audit_bin_key", "audit_deep",
+         "audit_nan", "audit_inf",
          "content_bin_value", "content_bin_key", "content_deep", "created_year_9999", "payload_v_true"]
 
 
