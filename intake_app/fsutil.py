@@ -32,6 +32,26 @@ class NotPlain(OSError):
         super().__init__(errno.ELOOP, "not a plain folder or file", str(path))
 
 
+_KINDS = {errno.ENOSPC: "no_space", errno.EROFS: "read_only", errno.EACCES: "permission", errno.EPERM: "permission",
+          errno.ENOENT: "gone", errno.ENODEV: "gone", errno.ENXIO: "gone", errno.EIO: "io",
+          errno.ENOTDIR: "not_folder", errno.EISDIR: "is_folder"}
+if hasattr(errno, "EDQUOT"):
+    _KINDS[errno.EDQUOT] = "no_space"
+
+
+def os_error_kind(exc: BaseException) -> str | None:
+    """What a failed file operation says about where it wrote or read, one word for every
+    caller to put in its own terms: ``no_space`` (full, over quota), ``read_only`` (a
+    read-only file system), ``permission``, ``gone`` (missing, a stick pulled), ``io``,
+    ``not_folder`` (a file or a link where a folder must be: :class:`NotPlain` too),
+    ``is_folder``; None for anything else."""
+    if not isinstance(exc, OSError):
+        return None
+    if isinstance(exc, NotPlain):
+        return "not_folder"
+    return _KINDS.get(exc.errno)
+
+
 def restrict_umask() -> None:
     """Files this process creates are readable by its user only."""
     os.umask(0o077)

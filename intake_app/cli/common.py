@@ -3,7 +3,6 @@ and running a command group with every error worded for a person."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import click
 
 from .. import i18n
+from ..fsutil import os_error_kind
 from ..errors import UnknownOfficer
 from ..vault import Vault, officer_names
 
@@ -175,12 +175,7 @@ def on_interrupt(key: str | None, **params) -> None:
     _Interrupt.key, _Interrupt.params = key, params
 
 
-# what a failed file operation (an OSError's errno, or SQLite's own code) says to a person
-_OS_ERRORS = {errno.ENOSPC: "no_space", errno.EROFS: "read_only", errno.EACCES: "permission",
-              errno.EPERM: "permission", errno.ENOTDIR: "not_folder", errno.EIO: "io",
-              errno.ENOENT: "missing", errno.EISDIR: "is_folder"}
-if hasattr(errno, "EDQUOT"):
-    _OS_ERRORS[errno.EDQUOT] = "no_space"
+# what a failed file operation (fsutil.os_error_kind, or SQLite's own code) says to a person
 _SQLITE_ERRORS = {13: "no_space", 8: "read_only", 3: "permission", 10: "io"}  # SQLITE_FULL, _READONLY, _PERM, _IOERR
 _NEED_PATH = ("missing", "is_folder", "not_folder")  # without a path these say nothing useful
 
@@ -209,7 +204,8 @@ def describe_os_error(err: BaseException, typed: list[str]) -> str | None:
     folder) by its code, with the path only when the person typed it; None for anything
     else. Never the error's own text: a library's may quote what it was given."""
     if isinstance(err, OSError):
-        kind = _OS_ERRORS.get(err.errno)
+        kind = os_error_kind(err)
+        kind = "missing" if kind == "gone" else kind
         path = _typed_path(err.filename, typed) or _typed_path(err.filename2, typed)
     elif isinstance(getattr(err, "sqlite_errorcode", None), int):  # sqlite3's or sqlcipher3's own errors
         kind, path = _SQLITE_ERRORS.get(err.sqlite_errorcode & 0xFF), None

@@ -8,7 +8,6 @@ layer maps each to a status code and answers ``{"code": ..., "params": {...}}``.
 
 from __future__ import annotations
 
-import errno
 import re
 from typing import Any
 
@@ -337,15 +336,17 @@ class DatabaseUrlInvalid(ServerError):
     code = "database_url_invalid"
 
 
-# what a failed file operation says about the folder it was in (an OSError's errno)
-_FOLDER_REASONS = {errno.EROFS: "read_only", errno.EACCES: "not_writable", errno.EPERM: "not_writable",
-                   errno.ENOSPC: "no_space", getattr(errno, "EDQUOT", errno.ENOSPC): "no_space",
-                   errno.ENOTDIR: "not_folder", errno.EEXIST: "not_folder"}
-
-
 def folder_reason(exc: BaseException) -> str | None:
-    """Why a folder could not be written, from a failed file operation; None if not a folder's fault."""
-    return _FOLDER_REASONS.get(getattr(exc, "errno", None)) if isinstance(exc, OSError) else None
+    """Why a folder could not be written, from a failed file operation (fsutil.os_error_kind);
+    None if not a folder's fault. A file where the folder must be (EEXIST from mkdir) is
+    "not a folder" too."""
+    from ..fsutil import os_error_kind
+
+    if isinstance(exc, FileExistsError):
+        return "not_folder"
+    kind = os_error_kind(exc)
+    return {"permission": "not_writable"}.get(kind, kind) if kind in ("read_only", "permission", "no_space",
+                                                                      "not_folder") else None
 
 
 class DatabaseNotReachable(ServerError):

@@ -52,8 +52,8 @@ from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevi
 from ..bundle.format import bundle_hash, read_header
 from ..bundle.manifest import parse_and_verify_manifest, read_manifest
 from ..errors import IntakeError
-from ..fsutil import (PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, is_part_leftover, read_plain,
-                      remove_stale_parts, secure_mkdir)
+from ..fsutil import (PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, is_part_leftover, os_error_kind,
+                      read_plain, remove_stale_parts, secure_mkdir)
 from . import devices
 from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, ImportDirEmpty, ImportDirFull, ImportDirMissing,
                      ImportDirReadOnly, ImportStickFull, ImportStickReadOnly, ImportStickRemoved, ImportStopped,
@@ -124,20 +124,22 @@ def _check_writable(root: Path) -> None:
         atomic_write(probe, b"x", mode=0o644)
         probe.unlink(missing_ok=True)  # missing: another import's probe went first
     except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        kind = os_error_kind(exc)
+        if kind == "no_space":
             raise ImportDirFull(path=str(root)) from None
-        if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO):
+        if kind in ("gone", "io"):
             raise ImportDirMissing(path=str(root)) from None
         raise ImportDirReadOnly(path=str(root)) from None
 
 
 def stick_error(exc: OSError, root: Path) -> ImportStopped:
     """A failed write on a stick, by its cause: full, locked, pulled, or else."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    kind = os_error_kind(exc)
+    if kind == "no_space":
         return ImportStickFull(path=str(root))
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if kind in ("read_only", "permission"):
         return ImportStickReadOnly(path=str(root))
-    if exc.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EIO):
+    if kind in ("gone", "io"):
         return ImportStickRemoved(path=str(root))
     return ImportStopped(path=str(root))
 

@@ -30,7 +30,7 @@ from ..bundle import ManifestEntry, build_manifest
 from ..bundle.errors import BundleError, ReceiptMalformed
 from ..errors import IntakeError
 from ..fsutil import PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, create_new, fsync_dir, is_part_leftover, \
-    read_plain
+    os_error_kind, read_plain
 from . import outbox, state
 from .errors import DeviceRevoked, NoReceipts, SyncDirFull, SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly
 from .receipts import Applied, apply_receipt
@@ -78,15 +78,14 @@ class ReceiptReport:
 
 
 def _os_error(exc: OSError, needed: int = 0) -> IntakeError:
-    if isinstance(exc, NotPlain) or exc.errno == errno.ENOTDIR:  # a link (or a file) where a folder must be
+    kind = os_error_kind(exc)
+    if kind == "not_folder":  # a link (or a file) where a folder must be
         return SyncDirNotFolder()
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if kind in ("read_only", "permission"):
         return SyncDirReadOnly()
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if kind == "no_space":
         return SyncDirFull(needed=needed)
-    if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO):
-        return SyncDirMissing()
-    return SyncDirMissing()
+    return SyncDirMissing()  # gone, an I/O error, or else: the stick is not there as it was
 
 
 def _read_error(exc: OSError, path: Path) -> IntakeError:

@@ -169,3 +169,16 @@ def test_the_enrollment_response_is_not_read_through_a_link(vault, stick, outsid
     (stick / "intake-enroll" / f"{vault.device_id}.response").symlink_to("/dev/zero")  # the file a link
     with pytest.raises(NoEnrollmentResponse):
         find_response(vault, stick)
+
+
+@pytest.mark.parametrize("err, kind", [
+    (OSError(28, "x"), "no_space"), (OSError(30, "x"), "read_only"), (PermissionError(13, "x"), "permission"),
+    (OSError(1, "x"), "permission"), (FileNotFoundError(2, "x"), "gone"), (OSError(19, "x"), "gone"),
+    (OSError(5, "x"), "io"), (NotADirectoryError(20, "x"), "not_folder"), (NotPlain("/stick/x"), "not_folder"),
+    (IsADirectoryError(21, "x"), "is_folder"), (OSError(27, "x"), None), (ValueError("x"), None)])
+def test_one_errno_classifier_for_every_caller(err, kind):
+    """fsutil.os_error_kind: the one place an errno becomes a cause (the CLI, the laptop's
+    stick, the office import and the server's backup word it each in their own terms)."""
+    from intake_app.fsutil import os_error_kind
+
+    assert os_error_kind(err) == kind
