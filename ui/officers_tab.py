@@ -52,7 +52,7 @@ class _KeyringTab(QWidget):
     def say(self, text: str, kind: str = "error") -> None:
         """The tab's message, scrolled into view with the button under it once laid out."""
         show_message(self.message, text, kind)
-        QTimer.singleShot(0, self._reveal)
+        QTimer.singleShot(0, self, self._reveal)  # with self as context: dropped if the tab is gone first
 
     def _reveal(self) -> None:
         area = self.parentWidget().parentWidget() if self.parentWidget() is not None else None

@@ -70,3 +70,19 @@ def test_a_language_switch_while_an_officer_is_being_added_does_not_carry_it(qtb
         assert NEW_OFFICER in names
     finally:
         i18n.set_language("es")
+
+
+
+def test_a_message_said_just_before_the_tab_is_deleted_does_not_call_into_it(qtbot):
+    """``say`` scrolls the message into view on the next turn of the event loop; a dialog
+    rebuilt in between (a language switch during an officer's add) deleted the tab, and the
+    late call raised "Internal C++ object already deleted" in the event loop."""
+    import shiboken6
+
+    from ui.officers_tab import _KeyringTab
+
+    tab = _KeyringTab(backend=None, busy=None, countdown=None)
+    tab.button = QPushButton()
+    tab.say("mensaje ficticio de prueba")
+    shiboken6.delete(tab)
+    QApplication.processEvents()  # pytest-qt fails the test on an exception raised in the event loop
