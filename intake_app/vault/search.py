@@ -26,15 +26,27 @@ def words(text: str) -> list[str]:
 
 
 def fts_query(text: str) -> str | None:
-    """A safe FTS5 query: every word is a quoted prefix term, all must match."""
+    """A safe FTS5 query: every word is a quoted prefix term, all must match; or, for
+    several words, the words written together as a document number ("AB 123 456" finds
+    "AB123456", and "AB123456" finds "AB 123 456" through :func:`document_text`)."""
     terms = _WORD.findall(fold(text))
     if not terms:
         return None
-    return " ".join(f'"{t}"*' for t in terms)
+    words_query = " ".join(f'"{t}"*' for t in terms)
+    if len(terms) == 1:
+        return words_query
+    return f'({words_query}) OR (documents : "{"".join(terms)}"*)'
 
 
 def document_key(number: str) -> str:
     return re.sub(r"[^0-9a-z]", "", fold(number))
+
+
+def document_text(number: str) -> str:
+    """A document number as indexed: as written, plus written together when it has
+    spaces, dashes or dots, so a search finds it however the officer spaces it."""
+    key = document_key(number)
+    return number if len(_WORD.findall(fold(number))) < 2 else f"{number} {key}"
 
 
 def phonetic(word: str) -> str:
@@ -61,7 +73,7 @@ _DOUBLED = re.compile(r"(.)\1+")
 
 def index_texts(content: Mapping[str, Any], name_fields: list[str], doc_fields: list[str]) -> tuple[str, str]:
     names = " ".join(str(content.get(k, "")) for k in name_fields if content.get(k))
-    docs = " ".join(str(content.get(k, "")) for k in doc_fields if content.get(k))
+    docs = " ".join(document_text(str(content.get(k, ""))) for k in doc_fields if content.get(k))
     return names, docs
 
 

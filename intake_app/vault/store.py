@@ -166,6 +166,9 @@ class Vault:
             from .reflag import refresh_flags
 
             refresh_flags(vault)  # once per screening rules version
+            from .reindex import refresh_document_index
+
+            refresh_document_index(vault)  # once: document numbers also indexed written together
         vault._audited("unlock")
         return vault
 
