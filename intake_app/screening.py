@@ -59,6 +59,8 @@ class Flag:
     raised: bool
     reasons: tuple[Reason, ...] = ()
     missing: tuple[str, ...] = ()  # elements not found (act, means, purpose, ...)
+    # of those, the ones answered "No" (an explicit False): an answer, not missing information
+    answered_no: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,17 +124,20 @@ def _trafficking(content: Mapping[str, Any], derived: Mapping[str, Any]) -> Flag
 
 
 def _smuggling(content: Mapping[str, Any], derived: Mapping[str, Any]) -> tuple[Flag, Flag]:
-    reasons, missing = [], []
+    reasons, missing, answered_no = [], [], []
     for key, element in (("sm_irregular_entry", "irregular_entry"), ("sm_paid_facilitator", "benefit")):
-        if content.get(key) is True:
+        value = content.get(key)
+        if value is True:
             reasons.append(Reason(key, (True,)))
         else:
             missing.append(element)
+            if value is False:  # "No" is an answer: the element is absent, not unrecorded
+                answered_no.append(element)
     if derived.get("foreign_national") is True:
         reasons.append(Reason("foreign_national", (True,)))
     else:  # "national": recorded, and a national of the post's country (not smuggled into it)
         missing.append("national" if derived.get("foreign_national") is False else "foreign_national")
-    smuggled = Flag("smuggling", not missing, tuple(reasons), tuple(missing))
+    smuggled = Flag("smuggling", not missing, tuple(reasons), tuple(missing), tuple(answered_no))
     aggr = [Reason(k, (True,)) for k in ("sm_life_endangered", "sm_inhuman_treatment") if content.get(k) is True]
     aggravated = Flag("aggravated_smuggling", smuggled.raised and bool(aggr), tuple(aggr))
     return smuggled, aggravated
@@ -209,7 +214,9 @@ def describe_partial(result: ScreeningResult, lang: str, content: Mapping[str, A
     its elements recorded but not all, so the missing ones can be asked about; and, given the
     answers (``content``), an estimated age just over 18 (a child, if in doubt). Worded as
     missing information, never as an indication: "Trata: registrado acción, fin; sin
-    registrar: medios. Valore preguntar." Elements in the Palermo order (act, means, purpose)."""
+    registrar: medios. Valore preguntar." Elements in the Palermo order (act, means, purpose).
+    An element answered "No" (e.g. no payment to anyone) is an answer, not missing information:
+    the indication cannot follow whatever else is asked, so nothing is said about it."""
     from . import i18n
 
     out = []
@@ -220,8 +227,9 @@ def describe_partial(result: ScreeningResult, lang: str, content: Mapping[str, A
     for key, (elements, answered) in PARTIAL.items():
         flag = result.flags[key]
         missing = [e for e in elements if e in flag.missing]
-        if flag.raised or not missing or answered <= set(missing) or "national" in flag.missing:
-            continue  # a national cannot be smuggled into their own country: nothing to ask
+        if flag.raised or not missing or answered <= set(missing) or "national" in flag.missing \
+                or flag.answered_no:
+            continue  # a national cannot be smuggled into their own country, nor one who answered No: nothing to ask
         name = lambda e: i18n.t(f"screening.element.{e}", lang)  # noqa: E731
         out.append(i18n.t(f"screening.partial.{key}", lang,
                           recorded=", ".join(name(e) for e in elements if e not in missing),

@@ -96,8 +96,10 @@ def _terms(key: str, raw: Any) -> Vocabulary:
         for lang in ("es", "en"):
             if not isinstance(t.get(lang), str) or not t[lang].strip():
                 raise _fail(f"vocabularies.{key}.{code}", f"missing_label_{lang}")
-        if htcds and not t.get("htcds"):
+        if htcds and "htcds" not in t:  # a value forgotten; `htcds: null` says "no HTCDS value" on purpose
             raise _fail(f"vocabularies.{key}.{code}", "missing_htcds_value")
+        if t.get("htcds") is not None and (not isinstance(t["htcds"], str) or not t["htcds"].strip()):
+            raise _fail(f"vocabularies.{key}.{code}", "bad_htcds_value")
         attrs = {k: v for k, v in t.items() if k not in ("code", "es", "en", "htcds")}
         if "suggest_if" in attrs:
             for p in conditions.problems(attrs["suggest_if"]):

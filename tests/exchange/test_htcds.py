@@ -14,7 +14,7 @@ from datetime import date
 import pycountry
 import pytest
 
-from intake_app.codebook import load_codebook, validate_record
+from intake_app.codebook import derive, load_codebook, validate_record
 from intake_app.demo import fictional_intake
 from intake_app.server.cli import main
 from intake_app.server.exchange.htcds import QUASI_IDENTIFIERS, build_rows, export_htcds, k_anonymize
@@ -33,7 +33,7 @@ SINGLE = {
     "prs_CountryOfBirth": ISO_COUNTRIES,
     "prs_PrimaryLanguage": "iso639",
     "cas_DateOfIdentification": "date",
-    "cas_CaseStatus": {"Active", "FollowUp", "Closed", "ClosedReferred"},
+    "cas_Status": {"Active", "FollowUp", "Closed", "ClosedReferred"},
     "vic_TraffickingStatus": {"Possible", "Actual", "NotAVictim"},
     "vic_TraffickingStatusDecisionMakingOrg": {"Police", "NGO", "CourtOrProsecution",
                                                "NonPoliceGovernmentalOrganization", "Other"},
@@ -47,7 +47,8 @@ SINGLE = {
 MULTI = {
     "vic_TypeOfExploitation": {"ForcedLabour", "SexualExploitation", "ChildLabour", "ForcedMarriage", "Servitude",
                                "ForcedMilitaryByNonStateActors", "OrganRemoval", "ForcedBegging", "ForcedAdoption",
-                               "Surrogacy", "Other"},
+                               "Surrogacy", "Other",
+                               "ForcedCriminalActivity"},  # not in HTCDS 2.0's list: UNODC's form, added
     "vic_TypeOfSexExploitation": {"Prostitution", "Pornography", "RemoteInteractiveServices", "PrivateSexualServices"},
     "vic_MethodsOfControl": {"PhysicalThreats", "ThreatsLawEnforcement", "ThreatensChildrenFamily", "DebtBondage",
                              "FalsePromises", "PhysicalAbuse", "SexualAbuse", "TakesEarnings",
@@ -105,11 +106,18 @@ def seeded(make):
     cr = make("cr", "cr_eri")
     cb = load_codebook("1.0")
     rng = random.Random(2026)
-    contents = [validate_record(cb, fictional_intake(rng, cb)) for _ in range(150)]
+    # 150 trafficking cases (flag raised or a status recorded: the export's victim rows) and 30 others,
+    # smuggled only or neither, never exported
+    victims, others = [], []
+    while len(victims) < 150:
+        c = validate_record(cb, fictional_intake(rng, cb))
+        (victims if derive(cb, c)["flag_trafficking"] or c.get("trafficking_status") else others).append(c)
+    contents = victims + others[:30]
     contents.append(person(900, status="refused", legal_basis="legal_obligation"))  # never exported
     cr.laptop().save(contents)
     exportable = [c for c in contents if c.get("consent_status") == "given"
-                  and {"reporting", "research"} & set(c.get("consent_purposes", []))]
+                  and {"reporting", "research"} & set(c.get("consent_purposes", []))
+                  and (derive(cb, c)["flag_trafficking"] or c.get("trafficking_status"))]
     return cr, contents, exportable
 
 

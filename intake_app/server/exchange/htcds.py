@@ -18,8 +18,11 @@ values come from the codebook's ``htcds:`` mappings, nothing else, save the age 
   ``09--17``, ...; the band limits are the same. Beside it ``majorityStatus`` (CTDC's
   name too): ``Minor`` or ``Adult``, from the same band.
 - Cases: the head revision of every case whose person consented to non-identifiable
-  statistics (purpose ``reporting``) or research; a supervisor's export is limited to
-  the cases of their institution.
+  statistics (purpose ``reporting``) or research, and who is a trafficking case: the
+  possible-trafficking indication is raised (``case_facts.flag_trafficking``, as the
+  dashboard counts it), or the ERI / UIA recorded a trafficking status (any value, also
+  ``NotAVictim``). Every row is a victim row (``vic_``): a person only smuggled, or with
+  neither, is not one. A supervisor's export is limited to the cases of their institution.
 - CSV (one row per case) and JSON (one object per case, multi-selects as lists).
 - The k-anonymized variant (k = 11, CTDC style, for research release): the date of
   identification is generalized to its year; then, while some combination of the
@@ -45,7 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ...codebook import load_codebook
-from ...codebook.derive import derive_demographics
+from ...codebook.derive import derive, derive_demographics
 from ...codebook.model import Codebook, Field
 from ..models import Case, CaseFacts, Revision
 
@@ -140,16 +143,29 @@ def record(cb: Codebook, cols: list[Column], content: dict) -> dict[str, Any]:
     return row
 
 
+def is_trafficking_case(content: dict, flag_trafficking: bool | None) -> bool:
+    """A victim row of HTCDS: the possible-trafficking indication raised, or a status the ERI / UIA
+    recorded (possible, actual or not a victim: a decided NotAVictim is reported as such)."""
+    status = content.get("trafficking_status")
+    return flag_trafficking is True or (isinstance(status, str) and status != "")
+
+
 def exportable_contents(engine: Engine, institution: str | None = None) -> Iterable[tuple[str, dict]]:
-    """(codebook version, content) of each case head whose consent covers statistics or research."""
-    q = (select(revisions_t.c.codebook_version, revisions_t.c.content)
-         .join(cases_t, cases_t.c.head_revision_id == revisions_t.c.revision_id).order_by(cases_t.c.case_id))
+    """(codebook version, content) of each trafficking case's head whose consent covers statistics
+    or research (the flag as stored in ``case_facts``, worked out again for a head without facts)."""
+    q = (select(revisions_t.c.codebook_version, revisions_t.c.content, facts_t.c.flag_trafficking)
+         .join(cases_t, cases_t.c.head_revision_id == revisions_t.c.revision_id)
+         .outerjoin(facts_t, facts_t.c.case_id == cases_t.c.case_id).order_by(cases_t.c.case_id))
     if institution is not None:
-        q = q.join(facts_t, facts_t.c.case_id == cases_t.c.case_id).where(facts_t.c.institution == institution)
+        q = q.where(facts_t.c.institution == institution)
     with engine.connect() as conn:
-        for version, content in conn.execute(q):
-            if content.get("consent_status") == "given" and \
-                    set(content.get("consent_purposes") or []) & set(CONSENT_PURPOSES):
+        for version, content, flag in conn.execute(q):
+            if content.get("consent_status") != "given" or \
+                    not set(content.get("consent_purposes") or []) & set(CONSENT_PURPOSES):
+                continue
+            if flag is None:
+                flag = derive(load_codebook(version), content).get("flag_trafficking")
+            if is_trafficking_case(content, flag):
                 yield version, content
 
 
