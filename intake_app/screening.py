@@ -176,6 +176,23 @@ def suggested_referrals(cb: Codebook, content: Mapping[str, Any], derived: Mappi
             if "suggest_if" in t.attrs and evaluate(t.attrs["suggest_if"], values)]
 
 
+def referral_refusals(cb: Codebook, content: Mapping[str, Any], derived: Mapping[str, Any],
+                      codes: list[str]) -> dict[str, str]:
+    """Of the institutions ``codes``, those the person's consent (or a legal basis) does not
+    let the officer refer to for services, with the sharing policy's reason
+    (``consent_refused``, ``recipient_not_covered``, ...): the panel names them without an
+    "add" link, so a suggestion never leads past a refusal."""
+    from .codebook.sharing import sharing_policy
+
+    policy = sharing_policy(cb)
+    out = {}
+    for code in codes:
+        decision = policy.decide(content, derived, "services", institution=code)
+        if not decision.allowed:
+            out[code] = decision.reason
+    return out
+
+
 def describe(cb: Codebook, result: ScreeningResult, lang: str) -> list[tuple[str, list[str]]]:
     """Each raised flag as (indication text, [reason lines]) in ``lang``: for the UI and the PDF."""
     from . import i18n

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSize, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from intake_app.codebook.derive import derive_demographics
-from intake_app.screening import describe, describe_partial, screen, suggested_referrals
+from intake_app.screening import describe, describe_partial, referral_refusals, screen, suggested_referrals
 
 from ..text import lang, tr
 
@@ -49,6 +49,7 @@ class ScreeningPanel(QTextBrowser):
         self.indications: list[tuple[str, list[str]]] = []
         self.partial: list[str] = []
         self.suggested: list[str] = []
+        self.refused: dict[str, str] = {}  # suggested, but consent does not allow the referral: why
 
     def sizeHint(self) -> QSize:
         return QSize(WIDTH, super().sizeHint().height())
@@ -62,7 +63,9 @@ class ScreeningPanel(QTextBrowser):
         result = screen(self.cb, answers, derived)
         self.indications = describe(self.cb, result, lang())
         self.partial = describe_partial(result, lang(), answers)
-        self.suggested = suggested_referrals(self.cb, answers, {**derived, **result.as_derived()})
+        everything = {**derived, **result.as_derived()}
+        self.suggested = suggested_referrals(self.cb, answers, everything)
+        self.refused = referral_refusals(self.cb, answers, everything, self.suggested)
         already = {r.get("institution") for r in answers.get("referrals") or []}
         urgent_text = tr("screening.urgent")
         html = [f"<h2>{escape(tr('screening.title'))}</h2>"]
@@ -88,6 +91,9 @@ class ScreeningPanel(QTextBrowser):
             name = vocab.label(code, lang())
             if code in already:
                 html.append(f"<p>{escape(name)}<br><span class='muted'>✓ {escape(tr('ui.screening.referred'))}</span></p>")
+            elif code in self.refused:  # named, with why, but no link: consent (or a legal basis) comes first
+                why = tr(f"ui.screening.not_referable.{self.refused[code]}")
+                html.append(f"<p>{escape(name)}<br><span class='muted'>{escape(why)}</span></p>")
             else:  # the link names the institution: Tab reaches the link alone, and it is read alone
                 html.append(f"<p><a href='refer:{code}'>+ {escape(tr('ui.screening.add_referral_to', institution=name))}"
                             "</a></p>")
