@@ -48,6 +48,13 @@ def _startup(demo: dict | None):
     return job
 
 
+def _officer_names(s) -> list[str]:
+    """Worker job: the login names in the keyring, as they are now."""
+    from intake_app.vault.store import officer_names
+
+    return officer_names(s.home)
+
+
 class MainWindow(QMainWindow):
     unlocked = Signal()  # the workspace is shown (tests wait on this)
     locked = Signal()  # the unlock page is shown after a lock
@@ -211,6 +218,14 @@ class MainWindow(QMainWindow):
         page.language_chosen.connect(self._unlock_language)
         self._replace("unlock_page", page)
         page.focus()
+        # the officers as the keyring has them now: one added in the settings since startup
+        # must be able to sign in after a lock
+        self.backend.op(_officer_names, page).quiet().success(self._officers_known).failure(lambda e: None).run()
+
+    def _officers_known(self, names: list[str]) -> None:
+        self.officers = names
+        if self.unlock_page is not None:
+            self.unlock_page.set_officers(names)
 
     def _unlock_language(self, code: str) -> None:
         self._save_prefs(self.prefs.with_(language=code))
@@ -276,6 +291,7 @@ class MainWindow(QMainWindow):
         self.officer_label.clear()
         self.sync_driver.stop()
         self.sync_status.show_locked()
+        self.backend.generation += 1  # late results of the unlocked session are dropped (not the unlock page's)
         self.show_unlock()
         self.activateWindow()
 
@@ -283,7 +299,6 @@ class MainWindow(QMainWindow):
             keep_place(s, place)
             s.close()
 
-        self.backend.generation += 1  # late results of the unlocked session are dropped
         self.backend.op(job).quiet().success(lambda _: self.locked.emit()).failure(
             lambda e: self.locked.emit()).run()
 

@@ -81,6 +81,17 @@ class UnlockPage(QWidget):
         # a calm width, but never narrower than its buttons with a large system font
         box.setMaximumWidth(max(560, box.minimumSizeHint().width()))
 
+    def set_officers(self, names: list[str]) -> None:
+        """The officers as the keyring has them now (one may have been added since the
+        page was built); the one chosen stays chosen."""
+        if names == [self.officer.itemText(i) for i in range(self.officer.count())]:
+            return
+        chosen = self.officer.currentText()
+        self.officer.clear()
+        self.officer.addItems(names)
+        if chosen in names:
+            self.officer.setCurrentText(chosen)
+
     def focus(self) -> None:
         self.passphrase.setFocus()
 

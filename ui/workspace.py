@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QPushButton, QStackedWidget, QVBoxLayout, QWidget
 from .caselist import CaseListPage
 from .caseview import CaseView, load_case
 from .dialogs import open_dialog
+from .drafts import DRAFT_STEP, DraftsDialog, draft_step
 from .duplicates import BACK, LINK, DuplicateDialog
 from .flow import FlowRow
-from .form.intake import IntakeForm
+from .form.intake import IntakeForm, ordered_sections
 from .text import error_text, tr
 from .widgets import message_label, shortcut_tip, show_message
 
@@ -52,7 +53,22 @@ def keep_place(s, place: dict) -> None:
     if saving is not None and saving.case_id:
         v.delete_draft(place["draft_id"])  # normally gone with the save already
     else:
-        v.save_draft(place["draft_id"], place["content"], place["case_id"])
+        v.save_draft(place["draft_id"], {**place["content"], DRAFT_STEP: place.get("step", 0)}, place["case_id"])
+
+
+def keep_step(draft_id: str, case_id: str | None, content: dict, step: int):
+    """Worker job: the draft ``draft_id``, if it is in the vault (a form never changed has
+    none), keeps ``step`` beside its answers, so that it reopens there; rewritten only when
+    that changes something (its "last changed" time is the officer's last change)."""
+    def job(s) -> None:
+        v = s.vault
+        if v is None or not v.is_open:
+            return
+        kept = {**content, DRAFT_STEP: step}
+        old = next((d for d in v.load_drafts() if d[0] == draft_id), None)
+        if old is not None and old[3] != kept:
+            v.save_draft(draft_id, kept, case_id)
+    return job
 
 
 class Workspace(QWidget):
@@ -102,8 +118,9 @@ class Workspace(QWidget):
         self.lock_button.clicked.connect(self.lock_requested.emit)
         self.list_page.new_intake.connect(lambda: self.new_intake())
         self.list_page.open_case.connect(self.open_case)
-        self.list_page.draft_banner.clicked.connect(self._continue_draft)
+        self.list_page.draft_banner.clicked.connect(self.show_drafts)
         self._drafts: list = []
+        self.drafts_dialog: DraftsDialog | None = None
         self.lease = "ok"
         self.duplicate_dialog: DuplicateDialog | None = None
         self._saving: tuple[IntakeForm, Saving] | None = None  # the form whose save is in flight
@@ -125,13 +142,30 @@ class Workspace(QWidget):
     def _drafts_loaded(self, drafts: list) -> None:
         self._drafts = drafts
         banner = self.list_page.draft_banner
-        banner.setText(tr("ui.cases.drafts", count=len(drafts)))
+        banner.setText(tr("ui.drafts.banner", count=len(drafts)))
+        banner.setAccessibleName(banner.text().rstrip(" →"))
         banner.setVisible(bool(drafts))
 
-    def _continue_draft(self) -> None:
-        if self._drafts:
-            draft_id, case_id, _, content = self._drafts[0]
-            self.open_draft(draft_id, case_id, content)
+    def show_drafts(self) -> DraftsDialog | None:
+        """The officer's drafts (by last change and step, never by name): continue one, or
+        discard one after a confirmation."""
+        if not self._drafts:
+            return None
+        dialog = DraftsDialog(self.backend, self.cb, self._drafts, self)
+        dialog.setObjectName("drafts_dialog")
+        dialog.chosen.connect(self.continue_draft)
+        dialog.discarded.connect(self.load_drafts)
+        dialog.finished.connect(lambda _: setattr(self, "drafts_dialog", None))
+        self.drafts_dialog = dialog
+        open_dialog(dialog)
+        dialog.focus()
+        return dialog
+
+    def continue_draft(self, draft) -> None:
+        """A draft from the list, on the step it was left on."""
+        draft_id, case_id, _, content = draft
+        content = {k: v for k, v in content.items() if k != DRAFT_STEP}
+        self.open_draft(draft_id, case_id, content, draft_step(draft[3], len(ordered_sections(self.cb))))
 
     def restore(self, place: dict) -> None:
         """Back where ``place`` was taken (after an unlock or a language switch): the form
@@ -197,11 +231,14 @@ class Workspace(QWidget):
         draft is written after the save, and only if the save did not store the case."""
         if self.form is None:
             return
-        if self._saving is not None and self._saving[0] is self.form:
-            place = self._place_of(self.form)
+        form = self.form
+        if self._saving is not None and self._saving[0] is form:
+            place = self._place_of(form)
             self.backend.op(lambda s: keep_place(s, place)).quiet().failure(lambda e: None).run()
         else:
-            self.form.save_draft()
+            form.save_draft()  # queued first: the step is written beside what it stores
+            self.backend.op(keep_step(form.draft_id, form.case_id, form.raw_answers(), form.step)).quiet() \
+                .failure(lambda e: None).run()
         self._drop_form()
 
     def _drop_form(self) -> None:

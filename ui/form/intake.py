@@ -33,6 +33,8 @@ WAIT_FOR_STEP = {"required"}  # shown once the officer moves past the step
 WAIT_FOR_SAVE = {"choice_not_allowed_here"}  # may depend on later answers (age): shown at save
 
 
+DRAFT_STEP = "_step"  # where a draft keeps the step it was left on, beside the answers (never a field key)
+
 def ordered_sections(cb) -> list:
     first = [s for key in FIRST_SECTIONS for s in cb.sections if s.key == key]
     return first + [s for s in cb.sections if s.key not in FIRST_SECTIONS]
@@ -373,7 +375,8 @@ class IntakeForm(QWidget):
                 then()
             return
         self._dirty = False
-        content, draft_id, case_id = self.raw_answers(), self.draft_id, self.case_id
+        # the step too, so a draft reopens where it was left, also after a crash
+        content, draft_id, case_id = {**self.raw_answers(), DRAFT_STEP: self.step}, self.draft_id, self.case_id
 
         def done(_):
             self.autosave_label.setText(tr("ui.form.draft_saved", time=QTime.currentTime().toString("HH:mm")))
