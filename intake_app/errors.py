@@ -40,6 +40,23 @@ class VaultCorrupt(IntakeError):
     code = "vault_corrupt"
 
 
+class VaultIncomplete(IntakeError):
+    """One of the vault's two files is missing beside the other (a crash while the vault
+    was being created, or a file moved away). params: part, the missing one: ``keyring``
+    (keyring.json, without which the database cannot be opened) or ``database`` (vault.db).
+    Nothing is deleted or created."""
+
+    code = "vault_incomplete"
+
+
+class VaultDiskError(IntakeError):
+    """The vault's disk refused a read or a write (not damage to the vault): nothing was
+    lost, and whatever the action was, nothing of it was kept. params: reason, ``no_space``
+    (full), ``io`` (a read or write error), ``access`` (read-only, no permission)."""
+
+    code = "vault_disk"
+
+
 class VaultTooNew(IntakeError):
     """params: found (schema version in the file), supported."""
 

@@ -7,6 +7,7 @@ and never contain personal data.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -31,7 +32,21 @@ def cli(ctx: click.Context, home, passphrase_file, officer, lang) -> None:
     # technicians' log lines (INTAKE_LOG=WARNING or INFO shows them)
     setup_logging(console_default="ERROR")
     ctx.obj = Context(home=home, passphrase_file=passphrase_file, officer=officer)
-    ctx.call_on_close(ctx.obj.close)
+    ctx.call_on_close(_closer(ctx.obj))
+
+
+def _closer(obj: Context):
+    """Lock the vault when the command ends. The command's result stands: a "lock" audit
+    entry or checkpoint that fails then (a full disk) is logged, never turned into a failure
+    of a command that already committed (run again, it would save its case twice). The
+    connection is closed and the key dropped all the same (Vault.close)."""
+    def close() -> None:
+        try:
+            obj.close()
+        except Exception as exc:  # noqa: BLE001 - its text may quote what it failed on: the type only
+            obj._vault = None
+            logging.getLogger(__name__).warning("vault lock entry not written: %s", type(exc).__name__)
+    return close
 
 
 def main(argv: list[str] | None = None) -> int:

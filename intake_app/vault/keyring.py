@@ -7,11 +7,19 @@ the associated data). Adding an officer or changing a passphrase rewrites this s
 file only; the database is never re-encrypted. It holds no survivor data.
 
 Failed unlocks are counted here to impose a growing delay (1 s, 2 s, 4 s … 5 min).
+
+Several programs may use one keyring at once (the desktop app and the CLI, two CLI
+commands): every change to the file (:meth:`Keyring.update`) is made under an exclusive
+lock on ``keyring.json.lock``, to the file as read again under that lock, so one program's
+change (a new officer, a failure count) is never lost by another writing back what it had
+loaded. The slow Argon2id derivations happen before the lock is taken.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -20,13 +28,16 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import OfficerExists, UnknownOfficer, UnlockThrottled, VaultCorrupt, WrongPassphrase
-from ..fsutil import atomic_write
+from ..fsutil import atomic_write, atomic_writer, exclusive_lock
 from . import kdf
+
+T = TypeVar("T")
 
 FORMAT = 1
 MAX_DELAY = 300.0
@@ -39,6 +50,11 @@ def _b64(b: bytes) -> str:
 
 def _unb64(s: str) -> bytes:
     return base64.b64decode(s.encode(), validate=True)
+
+
+def lock_path(path: Path) -> Path:
+    """The file locked while ``path`` (keyring.json) is read, changed and written back."""
+    return path.with_name(path.name + ".lock")
 
 
 def delay_after(failures: int) -> float:
@@ -85,9 +101,46 @@ class Keyring:
         except (OSError, ValueError, KeyError, TypeError):
             raise VaultCorrupt(part="keyring") from None
 
-    def save(self) -> None:
+    def _dump(self) -> bytes:
         doc = {"format": FORMAT, "vault_id": self.vault_id, "officers": [o.to_dict() for o in self.officers]}
-        atomic_write(self.path, json.dumps(doc, indent=1).encode())
+        return json.dumps(doc, indent=1).encode()
+
+    def save(self) -> None:
+        atomic_write(self.path, self._dump())
+
+    def update(self, change: Callable[["Keyring"], T]) -> T:
+        """Apply ``change`` to the keyring as it is on disk now and save it, under an exclusive
+        lock held across the read and the write (another program's change made meanwhile
+        stays); this object then holds what was saved. ``change`` must be quick (no
+        derivation). An error leaves the file as it was."""
+        with exclusive_lock(lock_path(self.path)):
+            fresh = Keyring.load(self.path)
+            if fresh.vault_id != self.vault_id:
+                raise VaultCorrupt(part="keyring_mismatch")
+            result = change(fresh)
+            fresh.save()
+        self.officers = fresh.officers
+        return result
+
+    @contextlib.contextmanager
+    def changing(self, change: Callable[["Keyring"], T]) -> Iterator[T]:
+        """:meth:`update` in two steps, for a change that goes with a database transaction
+        (a new officer's row, an audit entry): under the lock, the changed keyring is written
+        and synced beside ``keyring.json`` (its space taken: a full disk fails here, before
+        anything else); the block then commits the database; when it ends without an error
+        the copy is renamed over ``keyring.json`` (no space needed), else removed, the file
+        unchanged. The lock is held throughout (take it before the database's)."""
+        with exclusive_lock(lock_path(self.path)):
+            fresh = Keyring.load(self.path)
+            if fresh.vault_id != self.vault_id:
+                raise VaultCorrupt(part="keyring_mismatch")
+            result = change(fresh)
+            with atomic_writer(self.path) as fh:
+                fh.write(fresh._dump())
+                fh.flush()
+                os.fsync(fh.fileno())
+                yield result
+            self.officers = fresh.officers
 
     @classmethod
     def new(cls, path: Path) -> tuple["Keyring", bytes]:
@@ -100,6 +153,12 @@ class Keyring:
                 return o
         raise UnknownOfficer()
 
+    def _by_id(self, officer_id: str) -> OfficerEntry:
+        for o in self.officers:
+            if o.id == officer_id:
+                return o
+        raise UnknownOfficer()
+
     def _aad(self, officer_id: str) -> bytes:
         return f"intake-keyring-v1|{self.vault_id}|{officer_id}".encode()
 
@@ -109,19 +168,39 @@ class Keyring:
         entry.wrapped = AESGCM(kek).encrypt(entry.nonce, db_key, self._aad(entry.id))
         entry.failures, entry.last_failure = 0, 0.0
 
-    def add_officer(self, name: str, passphrase: str, db_key: bytes, params: kdf.KdfParams | None = None) -> OfficerEntry:
+    def new_entry(self, name: str, passphrase: str, db_key: bytes, params: kdf.KdfParams | None = None,
+                  officer_id: str | None = None) -> OfficerEntry:
+        """A new officer's entry, derived and sealed, not yet in the keyring (:meth:`insert`)."""
         if any(o.name == name for o in self.officers):
             raise OfficerExists()
-        entry = OfficerEntry(uuid.uuid4().hex[:12], name, kdf.KdfParams(0, 0), b"", b"", b"")
+        entry = OfficerEntry(officer_id or uuid.uuid4().hex[:12], name, kdf.KdfParams(0, 0), b"", b"", b"")
         self._wrap(entry, passphrase, db_key, params or kdf.calibrate())
-        self.officers.append(entry)
         return entry
 
-    def change_passphrase(self, entry: OfficerEntry, new_passphrase: str, db_key: bytes) -> None:
-        self._wrap(entry, new_passphrase, db_key, kdf.calibrate())
+    def insert(self, entry: OfficerEntry) -> None:
+        if any(o.name == entry.name or o.id == entry.id for o in self.officers):
+            raise OfficerExists()
+        self.officers.append(entry)
+
+    def replace(self, entry: OfficerEntry) -> None:
+        """Put ``entry`` in place of the entry with its id (a passphrase change)."""
+        self.officers[self.officers.index(self._by_id(entry.id))] = entry
+
+    def add_officer(self, name: str, passphrase: str, db_key: bytes, params: kdf.KdfParams | None = None) -> OfficerEntry:
+        """In memory only (a new vault's first officer); an existing keyring: :meth:`update`."""
+        entry = self.new_entry(name, passphrase, db_key, params)
+        self.insert(entry)
+        return entry
+
+    def rewrapped(self, entry: OfficerEntry, new_passphrase: str, db_key: bytes) -> OfficerEntry:
+        """A copy of ``entry`` sealed under a new passphrase (to :meth:`replace` it with)."""
+        new = dataclasses.replace(entry)
+        self._wrap(new, new_passphrase, db_key, kdf.calibrate())
+        return new
 
     def unwrap(self, name: str, passphrase: str) -> tuple[OfficerEntry, bytes]:
-        """The database key, or WrongPassphrase / UnlockThrottled (with seconds to wait)."""
+        """The database key, or WrongPassphrase / UnlockThrottled (with seconds to wait).
+        The failure count is changed in the file as it is on disk (:meth:`update`)."""
         entry = self.find(name)
         wait = entry.last_failure + delay_after(entry.failures) - clock()
         if wait > 0:
@@ -130,11 +209,25 @@ class Keyring:
         try:
             db_key = AESGCM(kek).decrypt(entry.nonce, entry.wrapped, self._aad(entry.id))
         except InvalidTag:
-            entry.failures += 1
-            entry.last_failure = clock()
-            self.save()
-            raise WrongPassphrase(failures=entry.failures, retry_after=math.ceil(delay_after(entry.failures))) from None
-        if entry.failures:
-            entry.failures, entry.last_failure = 0, 0.0
-            self.save()
-        return entry, db_key
+            failures = self.update(lambda kr: kr._count_failure(entry.id))
+            raise WrongPassphrase(failures=failures, retry_after=math.ceil(delay_after(failures))) from None
+        if entry.failures or self._failures_on_disk(entry.id):
+            self.update(lambda kr: kr._reset_failures(entry.id))
+        return self._by_id(entry.id), db_key
+
+    def _count_failure(self, officer_id: str) -> int:
+        entry = self._by_id(officer_id)
+        entry.failures += 1
+        entry.last_failure = clock()
+        return entry.failures
+
+    def _reset_failures(self, officer_id: str) -> None:
+        entry = self._by_id(officer_id)
+        entry.failures, entry.last_failure = 0, 0.0
+
+    def _failures_on_disk(self, officer_id: str) -> int:
+        """Failures another program counted since this keyring was read (0 if unreadable)."""
+        try:
+            return Keyring.load(self.path)._by_id(officer_id).failures
+        except (VaultCorrupt, UnknownOfficer):
+            return 0

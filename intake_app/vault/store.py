@@ -8,6 +8,7 @@ the desktop app keeps it on one worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import sqlite3
@@ -19,8 +20,9 @@ import sqlcipher3
 
 from ..bundle.keys import SigningKeys
 from ..codebook import Codebook, load_codebook
-from ..errors import VaultBusy, VaultCorrupt, VaultExists, VaultLocked, VaultNotFound, WeakPassphrase, WrongPassphrase
-from ..fsutil import restrict_umask, secure_mkdir
+from ..errors import (IntakeError, VaultBusy, VaultCorrupt, VaultDiskError, VaultExists, VaultIncomplete, VaultLocked,
+                      VaultNotFound, WeakPassphrase, WrongPassphrase)
+from ..fsutil import os_error_kind, remove_stale_parts, restrict_umask, secure_mkdir
 from ..paths import data_home
 from . import schema
 from .audit import AuditLog, now_iso
@@ -49,22 +51,59 @@ def vault_exists(home: str | Path | None = None) -> bool:
     return (h / KEYRING_NAME).exists() and (h / DB_NAME).exists()
 
 
+def _present(h: Path) -> bool:
+    """Whether both files are here (False: neither); one without the other is
+    :class:`VaultIncomplete`, the same answer to opening it and to creating one there."""
+    keyring, db = (h / KEYRING_NAME).exists(), (h / DB_NAME).exists()
+    if keyring != db:
+        raise VaultIncomplete(part="database" if keyring else "keyring")
+    return keyring
+
+
 def officer_names(home: str | Path | None = None) -> list[str]:
     """Login names for the unlock screen (the keyring is readable without a key)."""
     h = data_home(home)
-    if not (h / KEYRING_NAME).exists():
+    if not _present(h):
         raise VaultNotFound()
     return [o.name for o in Keyring.load(h / KEYRING_NAME).officers]
 
 
+# SQLite's primary result codes (the low byte of sqlite_errorcode)
+_BUSY, _LOCKED, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 10, 11, 13, 14, 26
+_DISK_REASONS = {_FULL: "no_space", _IOERR: "io", 8: "access", 3: "access", _CANTOPEN: "access"}  # 8 READONLY, 3 PERM
+_OS_REASONS = {"no_space": "no_space", "io": "io", "read_only": "access", "permission": "access"}  # fsutil.os_error_kind
+
+
+def _primary_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def storage_error(exc: BaseException) -> IntakeError | None:
+    """What a failed database or keyring operation says about the vault: busy (another
+    program writes), the disk (full, I/O error, no access: nothing lost), or None (anything
+    else, damage included). SQLite's result code, not its text, decides."""
+    code = _primary_code(exc)
+    if code in (_BUSY, _LOCKED):
+        return VaultBusy()
+    reason = _DISK_REASONS.get(code) if code is not None else _OS_REASONS.get(os_error_kind(exc) or "")
+    return VaultDiskError(reason=reason) if reason else None
+
+
+def _unlock_error(exc: BaseException) -> IntakeError:
+    """A database error while unlocking: busy or the disk as :func:`storage_error` says,
+    else damage (SQLITE_CORRUPT, SQLITE_NOTADB, or a code that says nothing else)."""
+    return storage_error(exc) or VaultCorrupt(part="database")
+
+
 def _connect(path: Path, key: bytes):
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5.0)
-    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher3.DatabaseError:
+    except sqlcipher3.DatabaseError as exc:
         conn.close()
-        raise VaultCorrupt(part="database") from None
+        raise _unlock_error(exc) from None
     return conn
 
 
@@ -97,7 +136,7 @@ class Vault:
         restrict_umask()
         check_passphrase(passphrase)
         h = secure_mkdir(data_home(home))
-        if (h / KEYRING_NAME).exists() or (h / DB_NAME).exists():
+        if _present(h):
             raise VaultExists()
         keyring, db_key = Keyring.new(h / KEYRING_NAME)
         entry = keyring.add_officer(officer_name, passphrase, db_key, kdf_params)
@@ -114,7 +153,7 @@ class Vault:
                      (uuid.uuid4().hex, keys.ed25519_seed, keys.mldsa65_seed, at))
         conn.execute("INSERT INTO officers VALUES (?, ?, ?)", (entry.id, entry.name, at))
         conn.execute("COMMIT")
-        keyring.save()  # the keyring last: a vault without it was never created
+        keyring.save()  # the keyring last: a crash before leaves vault.db alone (VaultIncomplete)
         vault = cls(h, keyring, db_key, Officer(entry.id, entry.name), conn)
         vault._audited("vault_create")
         return vault
@@ -127,16 +166,23 @@ class Vault:
         active again (``intake sync reinstate``), never to show a case."""
         restrict_umask()
         h = data_home(home)
-        if not (h / KEYRING_NAME).exists() or not (h / DB_NAME).exists():
+        if not _present(h):
             raise VaultNotFound()
+        remove_stale_parts(h / KEYRING_NAME)  # a copy a killed program left half-written
         keyring = Keyring.load(h / KEYRING_NAME)
-        entry, db_key = keyring.unwrap(officer_name, passphrase)
+        try:
+            entry, db_key = keyring.unwrap(officer_name, passphrase)
+        except OSError as exc:  # the failure count could not be written
+            raise (storage_error(exc) or exc) from None
         return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name), for_reinstatement)
 
     @classmethod
     def _open_with_key(cls, h: Path, keyring: Keyring, db_key: bytes, officer: Officer,
                        for_reinstatement: bool = False) -> "Vault":
-        conn = _connect(h / DB_NAME, db_key)
+        try:
+            conn = _connect(h / DB_NAME, db_key)
+        except sqlcipher3.DatabaseError as exc:  # not even opened (no access to the folder)
+            raise _unlock_error(exc) from None
         try:
             schema.check_supported(conn)  # before anything writes
             _configure(conn)
@@ -144,36 +190,46 @@ class Vault:
             vid = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
             if vid is None or vid[0] != keyring.vault_id:
                 raise VaultCorrupt(part="keyring_mismatch")
-        except sqlcipher3.OperationalError as exc:
+            vault = cls(h, keyring, db_key, officer, conn)
+        except BaseException as exc:
             conn.close()
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise VaultBusy() from None
-            raise VaultCorrupt(part="database") from None
-        except sqlcipher3.DatabaseError:
-            conn.close()
-            raise VaultCorrupt(part="database") from None
-        except BaseException:
-            conn.close()
+            if isinstance(exc, sqlcipher3.DatabaseError):
+                raise _unlock_error(exc) from None
             raise
-        vault = cls(h, keyring, db_key, officer, conn)
-        if applied:
-            log.info("vault upgraded to schema %s", applied[-1])
-            vault._audited("schema_upgrade", to=applied[-1])
-        from ..sync.state import refuse_if_revoked  # a revoked device stays locked (sync contract)
+        try:
+            if applied:
+                log.info("vault upgraded to schema %s", applied[-1])
+                vault._audited("schema_upgrade", to=applied[-1])
+            from ..sync.state import refuse_if_revoked  # a revoked device stays locked (sync contract)
 
-        if not for_reinstatement:
-            refuse_if_revoked(vault)
-            from .reflag import refresh_flags
+            if not for_reinstatement:
+                refuse_if_revoked(vault)
+                from .reflag import refresh_flags
 
-            refresh_flags(vault)  # once per screening rules version
-            from .reindex import refresh_document_index
+                refresh_flags(vault)  # once per screening rules version
+                from .reindex import refresh_document_index
 
-            refresh_document_index(vault)  # once: document numbers also indexed written together
-        vault._audited("unlock")
+                refresh_document_index(vault)  # once: document numbers also indexed written together
+            vault._audited("unlock")
+        except BaseException as exc:
+            vault._drop()  # not unlocked: no connection and no key left behind, and no "lock" entry
+            if isinstance(exc, sqlcipher3.DatabaseError):
+                raise _unlock_error(exc) from None
+            raise
         return vault
 
+    def _drop(self) -> None:
+        """Close without writing (a failed unlock)."""
+        if self._conn is not None:
+            with contextlib.suppress(sqlcipher3.Error):
+                self._conn.close()
+        self._conn = None
+        self._db_key = None
+
     def close(self) -> None:
-        """Lock: checkpoint, close the connection, drop the key."""
+        """Lock: checkpoint, close the connection, drop the key. The connection is closed
+        and the key dropped even when the "lock" entry or the checkpoint fails (which then
+        raises: a caller that already reported its result may only log it)."""
         if self._conn is None:
             return
         try:
@@ -231,17 +287,43 @@ class Vault:
         self._audited(action, case_id, revision_id, **detail)
 
     # --- officers and device ------------------------------------------------------
+    def _reread_keyring(self) -> Keyring:
+        """The keyring as on disk now (another program may have changed it), kept as ours."""
+        keyring = Keyring.load(self.keyring.path)
+        if keyring.vault_id != self.keyring.vault_id:
+            raise VaultCorrupt(part="keyring_mismatch")
+        self.keyring = keyring
+        return keyring
+
     def officers(self) -> list[Officer]:
-        return [Officer(r[0], r[1]) for r in self.conn.execute("SELECT officer_id, name FROM officers ORDER BY name")]
+        """The officers who can unlock: a row whose officer is not in the keyring (left by a
+        crash between the row's commit and the keyring's write) is not one, and may share
+        its name with the officer added again after it (by an older version)."""
+        try:
+            ids = {o.id for o in self._reread_keyring().officers}
+        except VaultCorrupt:  # unreadable now: what was read at unlock
+            ids = {o.id for o in self.keyring.officers}
+        rows = self.conn.execute("SELECT officer_id, name FROM officers ORDER BY name")
+        return [Officer(r[0], r[1]) for r in rows if r[0] in ids]
 
     def add_officer(self, name: str, passphrase: str, kdf_params=None) -> Officer:
+        """Add an officer: the row, its audit entry and the keyring entry, all or nothing (a
+        disk error: :class:`VaultDiskError`). A row of that name left without a keyring entry
+        is taken over rather than duplicated."""
         check_passphrase(passphrase)
-        assert self._db_key is not None
-        entry = self.keyring.add_officer(name, passphrase, self._db_key, kdf_params)
-        with self.transaction():
-            self.conn.execute("INSERT INTO officers VALUES (?, ?, ?)", (entry.id, entry.name, now_iso()))
+        if self._db_key is None:
+            raise VaultLocked()
+        keyring = self._reread_keyring()
+        known = {o.id for o in keyring.officers}
+        orphans = [r[0] for r in self.conn.execute(
+            "SELECT officer_id FROM officers WHERE name = ? ORDER BY created_at", (name,)) if r[0] not in known]
+        entry = keyring.new_entry(name, passphrase, self._db_key, kdf_params, officer_id=(orphans or [None])[0])
+
+        def rows() -> None:
+            self.conn.execute("INSERT OR IGNORE INTO officers VALUES (?, ?, ?)", (entry.id, entry.name, now_iso()))
             self.audit.append(self.officer.id, "officer_add", officer=entry.id)
-        self.keyring.save()
+
+        self._keyring_change(rows, lambda kr: kr.insert(entry))
         return Officer(entry.id, entry.name)
 
     def verify_passphrase(self, passphrase: str) -> None:
@@ -254,10 +336,7 @@ class Vault:
         deriving. Nothing else changes."""
         if self._db_key is None:
             raise VaultLocked()
-        keyring = Keyring.load(self.keyring.path)
-        if keyring.vault_id != self.keyring.vault_id:
-            raise VaultCorrupt(part="keyring_mismatch")
-        self.keyring = keyring  # the newest (an officer added by the CLI meanwhile stays)
+        keyring = self._reread_keyring()  # the newest (an officer added by the CLI meanwhile stays)
         try:
             _, db_key = keyring.unwrap(self.officer.id, passphrase)
         except WrongPassphrase as exc:
@@ -267,11 +346,32 @@ class Vault:
             raise VaultCorrupt(part="keyring_mismatch")
 
     def change_passphrase(self, new_passphrase: str) -> None:
+        """All or nothing as the officer sees it: if this raises, the old passphrase still
+        opens the vault (a disk error: :class:`VaultDiskError`, nothing changed); if it
+        returns, the new one does."""
         check_passphrase(new_passphrase)
-        assert self._db_key is not None
-        self.keyring.change_passphrase(self.keyring.find(self.officer.id), new_passphrase, self._db_key)
-        self.keyring.save()
-        self._audited("passphrase_change")
+        if self._db_key is None:
+            raise VaultLocked()
+        keyring = self._reread_keyring()
+        new = keyring.rewrapped(keyring.find(self.officer.id), new_passphrase, self._db_key)
+        self._keyring_change(lambda: self.audit.append(self.officer.id, "passphrase_change"),
+                             lambda kr: kr.replace(new))
+
+    def _keyring_change(self, db_work, change) -> None:
+        """The keyring's ``change`` and ``db_work`` (rows, the audit entry) together: the new
+        keyring is written first beside the old (a full disk fails there, nothing done), the
+        database commits, then the new keyring replaces the old by a rename, which needs no
+        space (Keyring.changing). A failed COMMIT leaves the keyring as it was. Killed between
+        the COMMIT and the rename, the database has the record and the keyring the old state
+        (an officer's row without keyring entry: :meth:`add_officer` takes it over)."""
+        try:
+            with self.keyring.changing(change), self.transaction():
+                db_work()
+        except Exception as exc:
+            mapped = storage_error(exc)
+            if mapped is not None:
+                raise mapped from None
+            raise
 
     def device_keys(self) -> SigningKeys:
         row = self.conn.execute("SELECT ed25519_seed, mldsa65_seed FROM device").fetchone()
@@ -325,8 +425,10 @@ class _Tx:
         if self.vault._tx_depth == 0:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-            except (sqlcipher3.OperationalError, sqlite3.OperationalError):
-                raise VaultBusy() from None
+            except (sqlcipher3.OperationalError, sqlite3.OperationalError) as exc:
+                if _primary_code(exc) in (None, _BUSY, _LOCKED):
+                    raise VaultBusy() from None
+                raise  # the disk (an I/O error): the caller words it
             # another program on this laptop (the CLI beside the app) may have written since:
             # the audit chain goes on from the head on disk, read under the write lock
             self.vault.audit.refresh()
@@ -339,7 +441,16 @@ class _Tx:
             return
         conn = self.vault.conn
         if exc_type is None:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:  # a full disk, an I/O error: SQLite may or may not have rolled back
+                self._abort(conn)
+                raise
         else:
+            self._abort(conn)
+
+    def _abort(self, conn) -> None:
+        with contextlib.suppress(sqlcipher3.Error, sqlite3.Error):  # already rolled back: not an error here
             conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlcipher3.Error, sqlite3.Error):  # the next BEGIN re-reads the head anyway
             self.vault.audit.rollback()
