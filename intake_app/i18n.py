@@ -158,4 +158,9 @@ def describe_problem(problem, lang: str | None = None) -> str:
     cb = load_codebook()
     fdef = cb.fields.get(problem.field)
     label = fdef.label(lang) if fdef else problem.field
+    value = problem.args.get("value")
+    if isinstance(value, str):  # a wording for this field and value, when the rule text alone says too little
+        specific = f"rule.{problem.rule}.{problem.field}.{value}"
+        if specific in catalog(lang) or specific in catalog(DEFAULT_LANGUAGE):
+            return t(specific, lang, field=label, **problem.args)
     return t("rule." + problem.rule, lang, field=label, **problem.args)

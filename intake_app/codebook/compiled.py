@@ -422,5 +422,5 @@ def _allowed_if(allowed: dict[str, Predicate]) -> Rules:
     def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
               problems: list) -> None:
         if isinstance(value, str) and value in allowed and not allowed[value](values):
-            problems.append(FieldProblem(_where(prefix, key), "choice_not_allowed_here"))
+            problems.append(FieldProblem(_where(prefix, key), "choice_not_allowed_here", {"value": value}))
     return check

@@ -158,3 +158,16 @@ def test_valid_multiselects_are_canonical(data):
     chosen = data.draw(st.lists(st.sampled_from(codes), unique=True, min_size=1))
     clean = validate_record(cb, {**base, "tr_means": chosen})
     assert clean["tr_means"] == [c for c in codes if c in chosen]
+
+
+def test_a_child_consenting_alone_is_told_why_and_what_to_choose():
+    """The general "this option does not apply to this case" said nothing of why: the
+    problem now names its value, and consent_by=self has a wording of its own."""
+    from intake_app.errors import FieldProblem
+    from intake_app.i18n import describe_problem
+
+    problem = FieldProblem("consent_by", "choice_not_allowed_here", {"value": "self"})
+    for lang, words in (("es", "no puede consentir sola"), ("en", "cannot consent alone")):
+        assert words in describe_problem(problem, lang)
+    other = FieldProblem("consent_by", "choice_not_allowed_here", {"value": "guardian"})
+    assert "no corresponde a este caso" in describe_problem(other, "es")  # no wording of its own: the general one

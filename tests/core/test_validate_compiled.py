@@ -217,7 +217,7 @@ def ref_check_rules(f: Field, value: Any, values: Mapping[str, Any], where: str,
         problems.append(FieldProblem(where, "max_items", {"max": rules["max_items"]}))
     allowed = rules.get("allowed_if") or {}
     if isinstance(value, str) and value in allowed and not ref_evaluate(allowed[value], values):
-        problems.append(FieldProblem(where, "choice_not_allowed_here"))
+        problems.append(FieldProblem(where, "choice_not_allowed_here", {"value": value}))
 
 
 def ref_check_group(cb: Codebook, fields, content: Mapping[str, Any], derived: Mapping[str, Any],
