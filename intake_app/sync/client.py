@@ -24,15 +24,20 @@ from ..bundle import device_auth
 from ..bundle.keys import SigningKeys
 from . import outbox, state
 from .status import apply_status
+from ..bundle.errors import BundleError
+from ..bundle.receipt import MAGIC_RECEIPT
+from ..bundle.status import MAGIC_STATUS
 from .errors import (
-    DeviceRevoked,
     EnrollmentPending,
     EnrollmentQueueFull,
     EnrollmentRefused,
+    NetworkWebPage,
+    RevocationUnconfirmed,
     ServerProtocolError,
     ServerBusy,
     ServerRefused,
     ServerUnreachable,
+    SyncError,
 )
 from .receipts import Applied, apply_receipt
 
@@ -43,6 +48,18 @@ API = "/api/v1"
 
 
 RETRYABLE = (ServerUnreachable,)  # ServerBusy included
+# retried by the next cycle, not at once: a Wi-Fi's sign-in page or an unsigned "revoked"
+# does not go away in seconds (and the latter is first checked against the signed status)
+NOT_AT_ONCE = (NetworkWebPage, RevocationUnconfirmed)
+
+# Overall time a request may take (httpx's own timeout is per read or write): GRACE seconds,
+# plus one second per MIN_RATE bytes sent or received so far. A server (or a link) that
+# trickles a byte a second is given up after about GRACE seconds; a 1 MiB bundle on a link
+# doing at least 8 KiB/s gets 60 + 128 s, the largest bundle the server takes (64 MiB)
+# 60 s + 2 h 16 min. docs/sync.md "Online".
+GRACE = 60.0
+MIN_RATE = 8 * 1024
+CHUNK = 64 * 1024
 
 
 def backoff_delay(attempt: int, base: float = 1.0, cap: float = 300.0, rng: random.Random | None = None) -> float:
@@ -55,11 +72,16 @@ class SyncClient:
     """Thin HTTP client for the device endpoints of the sync contract. Reads (status,
     receipts, enrollment answer) are signed with the device key given to ``sign_as``."""
 
-    def __init__(self, server_url: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None):
+    def __init__(self, server_url: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 grace: float | None = None, min_rate: float | None = None):
         self.base = server_url.rstrip("/")
         self.http = httpx.Client(base_url=self.base, timeout=timeout, transport=transport,
                                  headers={"User-Agent": "intake-device/1"}, follow_redirects=False)
         self._device: tuple[str, ed25519.Ed25519PrivateKey] | None = None
+        self.grace = GRACE if grace is None else grace
+        self.min_rate = MIN_RATE if min_rate is None else min_rate
+        # set by the background service: its stop() ends a request between two chunks
+        self.cancelled: Callable[[], bool] = lambda: False
 
     def sign_as(self, device_id: str, keys: SigningKeys | ed25519.Ed25519PrivateKey) -> "SyncClient":
         """Sign reads as this device; only its Ed25519 key is kept (device_auth.read_key)."""
@@ -76,17 +98,34 @@ class SyncClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _request(self, method: str, path: str, **kw) -> httpx.Response:
+    def _request(self, method: str, path: str, *, content: bytes | None = None, **kw) -> httpx.Response:
+        """One request, with an overall deadline (:data:`GRACE`, :data:`MIN_RATE`): the body
+        goes out and the answer comes in by chunks, the time allowed growing with the bytes."""
+        budget = _Budget(self.grace, self.min_rate, self.cancelled)
+        if content is not None:
+            kw["headers"] = {**(kw.get("headers") or {}), "Content-Length": str(len(content))}
+            kw["content"] = budget.feed(content)
         try:
-            resp = self.http.request(method, API + path, **kw)
+            with self.http.stream(method, API + path, **kw) as streamed:
+                chunks = []
+                for chunk in streamed.iter_raw():
+                    budget.spend(len(chunk))
+                    chunks.append(chunk)
+            resp = httpx.Response(streamed.status_code, headers=streamed.headers, content=b"".join(chunks),
+                                  request=streamed.request)
         except httpx.TimeoutException:
             raise ServerUnreachable(reason="timeout") from None
         except httpx.TransportError as exc:
             reason = "dropped" if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)) \
                 else "connect"
             raise ServerUnreachable(reason=reason) from None
+        if 300 <= resp.status_code < 400 or resp.status_code in (407, 511):
+            # no endpoint of the server redirects: a Wi-Fi's sign-in page (or a proxy) answered
+            raise NetworkWebPage(status=resp.status_code)
         if resp.status_code >= 500 or resp.status_code == 429:
             raise ServerBusy(status=resp.status_code, reason="busy")
+        if resp.status_code < 300 and _web_page(resp):
+            raise NetworkWebPage(status=resp.status_code)
         return resp
 
     @staticmethod
@@ -99,14 +138,18 @@ class SyncClient:
         except Exception:
             pass
         if code == "device_revoked":
-            return DeviceRevoked(device_id=str(params.get("device_id", "")))
+            # unsigned: anything on the way can say it. Never locks by itself: push and the
+            # service ask the signed status first (confirm_revocation)
+            return RevocationUnconfirmed()
         if code == "enrollment_queue_full":
             return EnrollmentQueueFull(limit=int(params.get("limit", 0)) if str(params.get("limit", "")).isdigit() else 0)
         return ServerRefused(status=resp.status_code, reason=code)
 
-    def _bytes(self, resp: httpx.Response) -> bytes:
+    def _bytes(self, resp: httpx.Response, magic: bytes | None = None, part: str = "") -> bytes:
         if resp.status_code != 200:
             raise self._refusal(resp)
+        if magic is not None and not resp.content.startswith(magic):
+            raise ServerProtocolError(part=part)  # not a receipt (status) at all: nothing is applied
         return resp.content
 
     def _signed_get(self, device_id: str, purpose: str, path: str, **kw) -> httpx.Response:
@@ -136,10 +179,12 @@ class SyncClient:
         return resp
 
     def status(self, device_id: str) -> bytes:
-        return self._bytes(self._signed_get(device_id, "status", f"/devices/{device_id}/status"))
+        return self._bytes(self._signed_get(device_id, "status", f"/devices/{device_id}/status"),
+                           MAGIC_STATUS, "status")
 
     def post_bundle(self, data: bytes) -> bytes:
-        return self._bytes(self._request("POST", "/bundles", content=data, headers={"Content-Type": OCTET}))
+        return self._bytes(self._request("POST", "/bundles", content=data, headers={"Content-Type": OCTET}),
+                           MAGIC_RECEIPT, "receipt")
 
     def receipts(self, device_id: str, after: int) -> list[bytes]:
         data = self._bytes(self._signed_get(device_id, "receipts", f"/devices/{device_id}/receipts",
@@ -164,6 +209,36 @@ class SyncClient:
         if resp.status_code == 403 and _code(resp) != "device_unknown":
             raise EnrollmentRefused()
         return self._bytes(resp)
+
+
+class _Budget:
+    """The overall deadline of one request: ``grace`` seconds plus one per ``min_rate`` bytes
+    moved so far (monotonic clock), checked between chunks; ``cancelled()`` ends it too."""
+
+    def __init__(self, grace: float, min_rate: float, cancelled: Callable[[], bool]) -> None:
+        self.start, self.grace, self.min_rate, self.cancelled = time.monotonic(), grace, min_rate, cancelled
+        self.moved = 0
+
+    def spend(self, n: int) -> None:
+        self.moved += n
+        if self.cancelled():
+            raise ServerUnreachable(reason="cancelled")
+        if time.monotonic() - self.start > self.grace + self.moved / self.min_rate:
+            raise ServerUnreachable(reason="too_slow")
+
+    def feed(self, data: bytes):
+        for i in range(0, len(data), CHUNK):
+            self.spend(0)
+            yield data[i:i + CHUNK]
+            self.moved += min(CHUNK, len(data) - i)
+
+
+def _web_page(resp: httpx.Response) -> bool:
+    """An answer no endpoint of the server gives: an HTML (or other text) page."""
+    kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind.startswith("text/") or "html" in kind:
+        return True
+    return kind != "application/json" and resp.content.lstrip()[:1] == b"<"
 
 
 def _reason(resp: httpx.Response) -> str:
@@ -204,9 +279,25 @@ def apply_receipt_list(vault, receipts: list[bytes]) -> list[Applied]:
     return out
 
 
-def handle_revoked(vault, exc: DeviceRevoked) -> DeviceRevoked:
-    state.mark_revoked(vault)
-    return DeviceRevoked(device_id=vault.device_id)
+def confirm_revocation(client: SyncClient, device_id: str, apply: Callable[[bytes], object]) -> None:
+    """An answer said ``403 device_revoked``, unsigned: anything between the laptop and the
+    server (a Wi-Fi's portal, a proxy, an attacker) can say that. Ask the server's signed
+    status and ``apply`` it (:func:`.status.apply_status`, verified against the pinned keys):
+    if it says revoked, that locks the vault and raises DeviceRevoked. Otherwise (it says
+    active, or it cannot be read or verified) nothing is locked: RevocationUnconfirmed, a
+    network error the next cycle retries (docs/sync-protocol.md, "HTTP")."""
+    try:
+        data = client.status(device_id)
+    except SyncError:
+        log.warning("an unsigned 'device revoked' answer and no signed status: not locking")
+        raise RevocationUnconfirmed() from None
+    try:
+        apply(data)
+    except BundleError:  # not signed by the pinned keys, not for this device, malformed
+        log.warning("an unsigned 'device revoked' answer and an unverifiable status: not locking")
+        raise RevocationUnconfirmed() from None
+    log.warning("an unsigned 'device revoked' answer, but the signed status says active: not locking")
+    raise RevocationUnconfirmed()
 
 
 @dataclass
@@ -234,8 +325,8 @@ def push(vault, server_url: str, *, client: SyncClient | None = None, attempts: 
             for attempt in range(1, attempts + 1):
                 try:
                     return fn(*args)
-                except RETRYABLE:
-                    if attempt == attempts:
+                except RETRYABLE as exc:
+                    if attempt == attempts or isinstance(exc, NOT_AT_ONCE):
                         raise
                     report.retries += 1
                     sleep(backoff_delay(attempt, backoff_base, 30.0))
@@ -254,8 +345,8 @@ def push(vault, server_url: str, *, client: SyncClient | None = None, attempts: 
                 _count(report, apply_receipt(vault, receipt, via="online"))
                 if on_progress:
                     on_progress(n, len(items))
-        except DeviceRevoked as exc:
-            raise handle_revoked(vault, exc) from None
+        except RevocationUnconfirmed:
+            confirm_revocation(client, vault.device_id, lambda data: apply_status(vault, data))
         vault.record("sync_push", delivered=len(report.delivered), retries=report.retries)
         report.lease_state = state.lease_state(vault)
         return report

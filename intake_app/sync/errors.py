@@ -101,6 +101,24 @@ class ServerBusy(ServerUnreachable):
     code = "sync_server_busy"
 
 
+class RevocationUnconfirmed(ServerUnreachable):
+    """An answer said ``403 device_revoked`` but the server's signed status did not confirm it
+    (a forged or misrouted answer, or the status could not be read): nothing is locked, the
+    sync retries later like any network trouble. params: reason ``revocation_unconfirmed``."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**{"reason": "revocation_unconfirmed", **params})
+
+
+class NetworkWebPage(ServerUnreachable):
+    """The network answered with a web page (a redirect, an HTML page, 407 or 511) instead of
+    the server: typically a Wi-Fi that asks to sign in first. Nothing was taken as a receipt;
+    retried later. params: reason ``web_page``, status (HTTP, for the logs)."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**{"reason": "web_page", **params})
+
+
 class ServerRefused(SyncError):
     """The server answered with an error. params: status (HTTP), reason (the server's code).
     A person reads ``error.sync_server_refused.<reason>`` (the device's wording of the

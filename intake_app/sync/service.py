@@ -12,6 +12,13 @@ States reported through ``on_status(state, info)``:
 exponential backoff; ``info["retry_in"]`` seconds), ``paused``, ``revoked`` (stops for
 good), ``error`` (the server refused something: ``info["code"]``; retried at the normal
 interval), ``stopped``. Progress: ``on_progress(done, total)`` per bundle delivered.
+Network trouble worth its own words (a Wi-Fi's sign-in page, an unconfirmed "revoked") is
+also reported through ``on_error`` just before ``offline``.
+
+One thread at a time: ``stop()`` waits up to its timeout; a thread still finishing a request
+stays the service's thread (``start()`` again keeps it going) until it ends. A request ends
+by its overall deadline (``client.GRACE``, ``client.MIN_RATE``) or between two chunks after
+``stop()``.
 """
 
 from __future__ import annotations
@@ -28,9 +35,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from ..bundle import device_auth
 from ..errors import IntakeError
 from . import outbox, state
-from .client import SyncClient, apply_receipt_list, backoff_delay, first_unacknowledged
+from .client import (NOT_AT_ONCE, SyncClient, apply_receipt_list, backoff_delay, confirm_revocation,
+                     first_unacknowledged)
 from .status import apply_status
-from .errors import DeviceRevoked, ServerUnreachable
+from .errors import DeviceRevoked, RevocationUnconfirmed, ServerUnreachable
 from .receipts import apply_receipt
 
 log = logging.getLogger(__name__)
@@ -71,6 +79,7 @@ class SyncService:
         self.rng = rng or random.Random()
         self._queue: OrderedDict[int, bytes] = OrderedDict()  # sequence -> bundle bytes
         self._lock = threading.Lock()
+        self._ctl = threading.RLock()  # start / stop / the thread's exit
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._paused = False
@@ -81,18 +90,27 @@ class SyncService:
 
     # --- control (any thread) ---------------------------------------------------------
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="intake-sync", daemon=True)
-        self._thread.start()
+        with self._ctl:
+            self._stop.clear()
+            if self._thread is not None:  # running, or still finishing after a stop(): it carries on
+                self._wake.set()
+                return
+            self._thread = threading.Thread(target=self._run, name="intake-sync", daemon=True)
+            self._thread.start()
 
     def stop(self, timeout: float | None = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        """Ask the thread to end (a request in flight ends between two chunks) and wait up to
+        ``timeout``. The thread forgets itself only when it has ended (:meth:`alive`)."""
+        with self._ctl:
+            self._stop.set()
+            self._wake.set()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread() and timeout != 0:
+            thread.join(timeout)
+
+    def alive(self) -> bool:
+        with self._ctl:
+            return self._thread is not None
 
     def sync_now(self) -> None:
         """A new save, or the officer pressed "sync": run a cycle as soon as possible."""
@@ -152,6 +170,22 @@ class SyncService:
             log.exception("sync status callback failed")
 
     def _run(self) -> None:
+        while True:
+            final = "stopped"
+            try:
+                final = self._loop()
+            except BaseException:  # pragma: no cover - never leave a dead thread marked alive
+                log.exception("sync thread failed")
+                self._stop.set()
+            with self._ctl:
+                if self._stop.is_set():
+                    if final == "stopped":  # "revoked" stays the last word
+                        self._set_state("stopped")
+                    self._thread = None
+                    return
+            # start() again while this thread was leaving: it carries on
+
+    def _loop(self) -> str:
         delay = 0.0
         while not self._stop.is_set():
             if delay:
@@ -167,14 +201,19 @@ class SyncService:
             try:
                 self._cycle()
             except ServerUnreachable as exc:
+                if self._stop.is_set():
+                    break
                 self.failures += 1
                 delay = backoff_delay(self.failures, self.backoff_base, self.backoff_max, self.rng)
+                if isinstance(exc, NOT_AT_ONCE):
+                    self._safe_error(exc)  # its own words (a Wi-Fi's sign-in page, ...) before "offline"
                 self._set_state("offline", retry_in=round(delay, 3), reason=exc.params.get("reason"))
                 continue
             except DeviceRevoked as exc:
                 self._set_state("revoked", device_id=exc.params.get("device_id"))
                 self._safe_error(exc)
-                return
+                self._stop.set()  # for good (a new start() finds the vault revoked again)
+                return "revoked"
             except IntakeError as exc:
                 self._set_state("error", code=exc.code)
                 self._safe_error(exc)
@@ -186,9 +225,18 @@ class SyncService:
                 delay = self.interval
                 continue
             self.failures = 0
-            self._set_state("idle", lease=self.vault_call(state.lease_state))
+            self._set_state("idle", lease=self._lease())
             delay = self.interval
-        self._set_state("stopped")
+        return "stopped"
+
+    def _lease(self) -> str | None:
+        """The lease state after a cycle; None when the vault cannot say now (its worker busy
+        too long, or locked since): the cycle itself went well, the thread goes on."""
+        try:
+            return self.vault_call(state.lease_state)
+        except Exception as exc:
+            log.info("lease state not available after the cycle (%s)", getattr(exc, "code", type(exc).__name__))
+            return None
 
     def _safe_error(self, exc: IntakeError) -> None:
         try:
@@ -201,42 +249,43 @@ class SyncService:
         call = self.vault_call
         device_id, keys, after = call(_start_cycle)
         client = self.client_factory(self.server_url).sign_as(device_id, keys)
+        client.cancelled = self._stop.is_set
         try:
             try:
-                status = client.status(device_id)
-                call(lambda v: apply_status(v, status))
-                receipts = client.receipts(device_id, after)
-                for applied in call(lambda v: apply_receipt_list(v, receipts)):
-                    self._drop(applied.sequence)
-            except DeviceRevoked:
-                call(lambda v: state.mark_revoked(v))
-                raise
-            items = call(_prepare_uploads)
-            for seq, data in items:
-                self.enqueue(seq, data)
-            total = len(self.queued())
-            done = 0
-            while True:
-                with self._lock:
-                    if not self._queue:
-                        break
-                    seq, data = next(iter(self._queue.items()))
-                if self._stop.is_set() or self._paused:
-                    return
-                try:
-                    receipt = client.post_bundle(data)
-                except DeviceRevoked:
-                    call(lambda v: state.mark_revoked(v))
-                    raise
-                applied = call(lambda v: apply_receipt(v, receipt, via="online"))
-                self._drop(seq)
-                done += 1
-                if applied.status == "delivered":
-                    self.delivered_total += 1
-                    self.on_receipt(seq)
-                self.on_progress(done, total)
+                self._exchange(client, device_id, after)
+            except RevocationUnconfirmed:  # locks only if the signed status says so
+                confirm_revocation(client, device_id, lambda data: call(lambda v: apply_status(v, data)))
         finally:
             client.close()
+
+    def _exchange(self, client: SyncClient, device_id: str, after: int) -> None:
+        """Status, receipts already held, then each queued upload (HTTP on this thread,
+        every vault step through ``vault_call``)."""
+        call = self.vault_call
+        status = client.status(device_id)
+        call(lambda v: apply_status(v, status))
+        receipts = client.receipts(device_id, after)
+        for applied in call(lambda v: apply_receipt_list(v, receipts)):
+            self._drop(applied.sequence)
+        for seq, data in call(_prepare_uploads):
+            self.enqueue(seq, data)
+        total = len(self.queued())
+        done = 0
+        while True:
+            with self._lock:
+                if not self._queue:
+                    break
+                seq, data = next(iter(self._queue.items()))
+            if self._stop.is_set() or self._paused:
+                return
+            receipt = client.post_bundle(data)
+            applied = call(lambda v: apply_receipt(v, receipt, via="online"))
+            self._drop(seq)
+            done += 1
+            if applied.status == "delivered":
+                self.delivered_total += 1
+                self.on_receipt(seq)
+            self.on_progress(done, total)
 
     def _drop(self, sequence: int) -> None:
         with self._lock:

@@ -29,6 +29,10 @@ K_SERVER_INFO = "sync.server_info"
 K_ENROLLED_AT = "sync.enrolled_at"
 K_LEASE_UNTIL = "sync.lease_until"
 K_LAST_CONTACT = "sync.last_contact"
+# the server's lease length (seconds), learnt from a live status or the enrollment response,
+# and the server time of the latest signed status (or enrollment) that set the lease
+K_LEASE_SECONDS = "sync.lease_seconds"
+K_LEASE_SET_AT = "sync.lease_set_at"
 K_CLOCK_OFFSET = "sync.clock_offset"
 K_REVOKED = "sync.revoked"
 K_POST = "sync.post"
@@ -118,21 +122,86 @@ def accept_server_info(vault, new_info: ServerPublicInfo) -> bool:
 
 
 # --- lease and contact ------------------------------------------------------------------
-def record_contact(vault, server_time: str, lease_until: str | None = None, live: bool = False) -> None:
-    """Note a verified contact with the server (caller holds the transaction). ``live``:
-    the time was just read from the server (status, upload), so it also sets the clock
-    offset; a receipt carried on a stick may be days old. The lease only grows here
-    (default: 30 days from the contact); :func:`set_lease` applies the server's word."""
-    at = parse_time(server_time)
+# Who sets the lease (docs/sync.md "Lease and revocation"): the server, by its signed word.
+# A live status sets it (even shorter) and teaches its length; the enrollment response and a
+# status carried on a stick extend it to what they say; a receipt is a contact the server
+# also counts (it renews its own lease at a new bundle), so it extends the lease to its
+# time plus the server's last known length (DEFAULT_LEASE until one is known), but only when
+# it is later than the signed status or enrollment that set the lease last.
+def _note_contact(vault, at: datetime, live: bool) -> None:
     last = vault.meta(K_LAST_CONTACT)
     if last is None or parse_time(last) < at:
         vault.set_meta(K_LAST_CONTACT, iso_precise(at))
     if live:
         vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
-    until = parse_time(lease_until) if lease_until else at + DEFAULT_LEASE
+
+
+def _extend_lease(vault, until: datetime) -> None:
     old = vault.meta(K_LEASE_UNTIL)
     if old is None or parse_time(old) < until:
         vault.set_meta(K_LEASE_UNTIL, iso(until))
+
+
+def _lease_set_at(vault, at: datetime) -> None:
+    old = vault.meta(K_LEASE_SET_AT)
+    if old is None or parse_time(old) < at:
+        vault.set_meta(K_LEASE_SET_AT, iso_precise(at))
+
+
+def _learn_length(vault, length: timedelta) -> None:
+    """The server's lease length, to the minute (its times are to the second or finer)."""
+    seconds = round(length.total_seconds() / 60) * 60
+    if seconds > 0:
+        vault.set_meta(K_LEASE_SECONDS, str(seconds))
+
+
+def lease_length(vault) -> timedelta:
+    """The server's lease length as last learnt (DEFAULT_LEASE before any)."""
+    value = vault.meta(K_LEASE_SECONDS)
+    return timedelta(seconds=int(value)) if value else DEFAULT_LEASE
+
+
+def record_contact(vault, server_time: str, lease_until: str | None = None, live: bool = False) -> None:
+    """A verified contact (caller holds the transaction). With ``lease_until`` (the
+    enrollment response: ``server_time`` is its approval time) the lease grows to it and its
+    length is learnt; without (a receipt's ``received_at``), see :func:`record_receipt`."""
+    at = parse_time(server_time)
+    if lease_until is None:
+        record_receipt(vault, server_time)
+        return
+    _note_contact(vault, at, live)
+    until = parse_time(lease_until)
+    _learn_length(vault, until - at)
+    _extend_lease(vault, until)
+    _lease_set_at(vault, at)
+
+
+def record_receipt(vault, received_at: str) -> None:
+    """A verified receipt (caller holds the transaction): a contact, and the lease grows to
+    ``received_at`` + the server's lease length, unless a signed status (or the enrollment)
+    made at or after ``received_at`` set the lease: its word stands (never extended past,
+    never shortened)."""
+    at = parse_time(received_at)
+    _note_contact(vault, at, live=False)
+    set_at = vault.meta(K_LEASE_SET_AT)
+    if set_at is not None and parse_time(set_at) >= at:
+        return
+    _extend_lease(vault, at + lease_length(vault))
+
+
+def apply_status_lease(vault, server_time: str, lease_until: str, live: bool) -> None:
+    """The lease from a verified status (caller holds the transaction). ``live`` (read from
+    the server just now): the server's word, even shorter, and its length is learnt; the
+    clock offset is set. On a stick (maybe days old, maybe made without a new contact): it
+    only extends the lease and teaches no length."""
+    at, until = parse_time(server_time), parse_time(lease_until)
+    _note_contact(vault, at, live)
+    if live:
+        vault.set_meta(K_LEASE_UNTIL, iso(until))
+        _learn_length(vault, until - at)
+    else:
+        _extend_lease(vault, until)
+    _lease_set_at(vault, at)
 
 
 def set_lease(vault, lease_until: str) -> None:
@@ -150,6 +219,14 @@ def lease_until(vault) -> datetime | None:
     return parse_time(value) if value else None
 
 
+def lease_now(vault) -> datetime:
+    """The time a lease is judged at: the corrected clock, never before the last contact
+    (a clock set back cannot make the lease look longer than the server gave)."""
+    now = server_now(vault)
+    last = vault.meta(K_LAST_CONTACT)
+    return max(now, parse_time(last)) if last else now
+
+
 def lease_state(vault, now: datetime | None = None) -> str:
     """``ok``, ``expiring`` (less than 7 days left) or ``expired``. Past the lease the app
     still opens, but new intakes ask to sync first. A device never enrolled is ``ok``
@@ -157,7 +234,7 @@ def lease_state(vault, now: datetime | None = None) -> str:
     until = lease_until(vault)
     if until is None:
         return "ok"
-    now = now or server_now(vault)
+    now = now or lease_now(vault)
     if now >= until:
         return "expired"
     if until - now <= EXPIRING_WITHIN:

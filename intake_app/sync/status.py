@@ -3,8 +3,9 @@ revocation), however it arrived: online (``GET /status``) or on the stick next t
 receipts (``intake-receipts/<device>/status.msgpack``, written by ``intake-server import``).
 
 Online the status is live: its time sets the clock offset and its lease is the server's
-word. A status carried on a stick may be days old: it only ever extends the lease and
-leaves the clock alone. Either way a revocation locks the vault, a status made after a
+word (its length is what later receipts extend the lease by: ``state.record_receipt``). A
+status carried on a stick may be days old: it only ever extends the lease and leaves the
+clock alone. Either way a revocation locks the vault, a status made after a
 revocation that says the device is active reinstates it, and a newer server key endorsed by
 the pinned signing key is learnt (never an older one).
 """
@@ -28,9 +29,5 @@ def apply_status(vault, data: bytes, *, live: bool = True) -> str:
     if status.server.key_id != current.key_id:
         state.accept_server_info(vault, status.server)
     with vault.transaction():
-        if live:
-            state.record_contact(vault, status.server_time, live=True)
-            state.set_lease(vault, status.lease_until)
-        else:
-            state.record_contact(vault, status.server_time, status.lease_until)
+        state.apply_status_lease(vault, status.server_time, status.lease_until, live=live)
     return state.lease_state(vault)
