@@ -56,7 +56,13 @@ def _contacting(url: str):
     try:
         yield
     except ServerUnreachable as err:
-        key = "sync_cli.server_busy" if err.code == "sync_server_busy" else "sync_cli.server_unreachable"
+        reason = err.params.get("reason")
+        if err.code == "sync_server_busy":
+            key = "sync_cli.server_busy"
+        elif reason in ("web_page", "revocation_unconfirmed", "too_slow"):  # worded apart: the advice differs
+            key = f"sync_cli.{reason}"
+        else:
+            key = "sync_cli.server_unreachable"
         raise Refused(i18n.t(key, server=url)) from None
 
 

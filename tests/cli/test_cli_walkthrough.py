@@ -152,13 +152,18 @@ def test_a_server_address_without_http_is_said_before_the_passphrase(intake, vau
 
 
 @pytest.mark.parametrize("code_name, words", [("unreachable", "No se pudo contactar al servidor"),
-                                              ("busy", "no puede atender ahora")])
+                                              ("busy", "no puede atender ahora"),
+                                              ("web_page", "¿una red Wi-Fi que pide iniciar sesión?"),
+                                              ("revocation_unconfirmed", "no se bloqueó nada"),
+                                              ("too_slow", "demasiado lenta")])
 def test_an_unreachable_server_is_not_promised_a_retry(intake, base, monkeypatch, code_name, words):
     import intake_app.sync as sync
     from intake_app.sync.errors import ServerBusy, ServerUnreachable
 
     def fails(vault, url, **kwargs):
-        raise (ServerBusy if code_name == "busy" else ServerUnreachable)(reason="refused")
+        if code_name == "busy":
+            raise ServerBusy(reason="refused")
+        raise ServerUnreachable(reason="refused" if code_name == "unreachable" else code_name)
 
     monkeypatch.setattr(sync, "push", fails)
     code, _, err = intake(*base, "sync", "push", "--server", "http://127.0.0.1:1")
