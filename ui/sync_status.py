@@ -118,7 +118,7 @@ class SyncStatus(QWidget):
         else:
             text = tr("ui.sync.state_" + shown)
         self.state.setText(text)
-        if state != "error":
+        if shown in ("online", "syncing"):  # offline keeps why (a Wi-Fi sign-in page, ...): said just before
             self.state.setToolTip("")
 
     def show_error(self, text: str) -> None:
