@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from enum import IntEnum
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout,
-    QWidget,
+    QApplication, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QStyle, QTableView,
+    QVBoxLayout, QWidget,
 )
 
 from .text import lang, tr
@@ -29,6 +29,11 @@ HEADING_PAD = 16  # a heading's room: the sheet's 6 px padding each side and the
 FILTERS = ("", "pending", "review", "conflict")
 FLAG_KEYS = ((1, "ui.flag.trafficking"), (2, "ui.flag.smuggling"), (8, "ui.flag.urgent"),
              (32, "ui.flag.unaccompanied"))
+
+
+def flag_text(flags: int) -> str:
+    """"trata, urgente, menor no acompañado": a case's indications, as the list shows them."""
+    return ", ".join(tr(key) for bit, key in FLAG_KEYS if flags & bit)
 
 
 def short_country(label: str) -> str:
@@ -162,6 +167,14 @@ class CaseTableModel(QAbstractTableModel):
         i = row - page * PAGE
         return rows[i] if i < len(rows) else None
 
+    def loaded_rows(self):
+        """(row number, row) of the rows at hand, none fetched."""
+        if self._search_rows is not None:
+            yield from enumerate(self._search_rows)
+            return
+        for page, rows in self._pages.items():
+            yield from enumerate(rows, page * PAGE)
+
     def case_id(self, row: int) -> str | None:
         r = self.row_at(row)
         return r.case_id if r else None
@@ -213,7 +226,7 @@ class CaseTableModel(QAbstractTableModel):
         if col == Column.NATIONALITY:
             return short_country(self._label("countries", r.citizenship))
         if col == Column.FLAGS:
-            return ", ".join(tr(key) for bit, key in FLAG_KEYS if r.flags & bit)
+            return flag_text(r.flags)
         if col == Column.SYNC:
             text = tr("sync." + r.sync_state) if r.sync_state else ""
             if r.review_state:
@@ -254,13 +267,58 @@ def fit_widths(preferred: dict, least: dict, room: int) -> tuple[dict, bool]:
 
 class CaseTable(QTableView):
     """The list's table: the post column takes the spare width, and on a narrow screen the
-    other columns shrink (``fit_widths``) before it goes below a typical post name."""
+    other columns shrink (``fit_widths``) before it goes below a typical post name. The
+    indications never end in "…" (a flag would be hidden): a row whose indications need more
+    than one line at the column's width is as tall as they need (``fit_rows``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.preferred: dict = {}
         self.least: dict = {}
         self._fitted = -1  # the viewport width last fitted: a user's own widths stay until it changes
+        self._tall: set[int] = set()  # rows made taller for their indications
+        self.setWordWrap(True)
+        self.horizontalHeader().sectionResized.connect(
+            lambda col, _old, _new: self.fit_rows() if col == Column.FLAGS else None)
+
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        model.modelReset.connect(self._reset_rows)
+        model.dataChanged.connect(lambda *_: self.fit_rows())
+
+    def _reset_rows(self) -> None:
+        self._tall.clear()  # the header gave every row its default height again
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        model = self.model()
+        if model is None:
+            return
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        room = max(1, self.columnWidth(Column.FLAGS) - 2 * margin)
+        metrics = QFontMetrics(self.font())
+        one = self.verticalHeader().defaultSectionSize()
+        heights: dict[int, int] = {}  # by flags: a handful of texts for thousands of rows
+
+        def height(flags: int) -> int:
+            if flags not in heights:
+                text = flag_text(flags)
+                wrapped = metrics.boundingRect(QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+                heights[flags] = one if metrics.horizontalAdvance(text) <= room else one + wrapped - metrics.height()
+            return heights[flags]
+
+        tall = set()
+        for row, r in model.loaded_rows():
+            need = height(r.flags) if r is not None else one
+            if need == one:
+                continue
+            tall.add(row)
+            if self.rowHeight(row) != need:
+                self.setRowHeight(row, need)
+        for row in self._tall - tall:  # wide enough again (or no longer loaded): one line
+            if row < model.rowCount():
+                self.setRowHeight(row, one)
+        self._tall = tall
 
     def set_widths(self, preferred: dict, least: dict) -> None:
         self.preferred, self.least = preferred, least

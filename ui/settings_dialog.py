@@ -1,7 +1,8 @@
 """Officers and settings: add an officer, change my passphrase (both in officers_tab.py,
 each confirmed with the current passphrase), auto-lock minutes, language and border post.
 Key derivations run on the worker. Esc, Cerrar or the window's close ask before discarding
-an officer or a passphrase typed but not yet applied; a lock closes the dialog without asking."""
+an officer or a passphrase typed but not yet applied, or a language, post or auto-lock changed
+but not applied (then "Aplicar y cerrar" too); a lock closes the dialog without asking."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ class SettingsDialog(QDialog):
 
     # --- preferences ----------------------------------------------------------
     def _prefs_tab(self, cb) -> QWidget:
-        page = QWidget()
+        page = self.prefs_page = QWidget()
         form = QFormLayout(page)
         self.language = QComboBox()
         self.language.addItem(tr("ui.lang.es"), "es")
@@ -129,13 +130,20 @@ class SettingsDialog(QDialog):
         self._forget()
         super().closeEvent(event)
 
+    def _prefs_pending(self) -> bool:
+        """A language, post or auto-lock chosen and not applied."""
+        return (self.language.currentData(), self.post.currentData() or "", self.minutes.value()) != \
+            (self.prefs.language, self.prefs.post or "", self.prefs.auto_lock_minutes)
+
     def _pending(self) -> list[QWidget]:
-        return [tab for tab in (self.officers, self.passphrase) if tab.pending()]
+        tabs = [tab for tab in (self.officers, self.passphrase) if tab.pending()]
+        return ([self.prefs_page] if self._prefs_pending() else []) + tabs
 
     def close_asked(self) -> None:
-        """Esc, Cerrar: close, unless an officer or a passphrase is typed and not applied;
-        then ask (default: keep editing). ``reject()`` itself never asks: a lock closes
-        the dialog with it (ui/dialogs.close_all)."""
+        """Esc, Cerrar: close, unless an officer or a passphrase is typed, or a preference
+        changed, and not applied; then ask (default: keep editing; preferences alone can also
+        be applied from the question). ``reject()`` itself never asks: a lock closes the
+        dialog with it (ui/dialogs.close_all)."""
         pending = self._pending()
         if not pending:
             self._forget()
@@ -143,28 +151,40 @@ class SettingsDialog(QDialog):
             return
         if self.discard_box is not None:
             return
-        lines = [tr("ui.settings.discard_officer") if tab is self.officers
-                 else tr("ui.settings.discard_passphrase") for tab in pending]
+        lines = [tr("ui.settings.discard_prefs") if tab is self.prefs_page else tr("ui.settings.discard_officer")
+                 if tab is self.officers else tr("ui.settings.discard_passphrase") for tab in pending]
         box = QMessageBox(QMessageBox.Icon.Question, tr("ui.settings.discard_title"),
                           "\n".join(lines), QMessageBox.StandardButton.NoButton, self)
-        box.setInformativeText(tr("ui.settings.discard_question"))
+        only_prefs = pending == [self.prefs_page]  # "apply" would not say what it did with a typed officer
+        box.setInformativeText(tr("ui.settings.apply_question" if only_prefs else "ui.settings.discard_question"))
+        apply = None
+        if only_prefs:
+            apply = box.addButton(tr("ui.settings.apply_close"), QMessageBox.ButtonRole.AcceptRole)
+            apply.setObjectName("apply_close")
         keep = box.addButton(tr("ui.settings.keep_editing"), QMessageBox.ButtonRole.RejectRole)
         discard = box.addButton(tr("ui.settings.discard"), QMessageBox.ButtonRole.DestructiveRole)
         discard.setObjectName("discard")
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
-        box.finished.connect(lambda _=0: self._discard_answered(box.clickedButton() is discard, pending[0]))
+        box.finished.connect(lambda _=0: self._discard_answered(
+            "apply" if apply is not None and box.clickedButton() is apply
+            else "discard" if box.clickedButton() is discard else "keep", pending[0]))
         self.discard_box = box
         box.open()
 
-    def _discard_answered(self, discard: bool, tab) -> None:
+    def _discard_answered(self, answer: str, tab) -> None:
         self.discard_box = None
-        if discard:
+        if answer in ("apply", "discard"):
             self._forget()
-            self.reject()
+            self.reject()  # first: a new language then rebuilds the window, not this dialog
+            if answer == "apply":
+                self._apply_prefs()
             return
         self.show_tab(tab)
-        next((e for e in tab.fields() if e.text()), tab.fields()[0]).setFocus()
+        if tab is self.prefs_page:
+            self.language.setFocus()
+        else:
+            next((e for e in tab.fields() if e.text()), tab.fields()[0]).setFocus()
 
     def _forget(self) -> None:
         """Closed by the officer: nothing typed stays in the fields (the dialog object lives on

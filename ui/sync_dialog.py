@@ -19,7 +19,7 @@ from .enroll_online import EnrollOnlinePanel
 from .file_dialogs import ask_folder
 from .new_identity import NewIdentityPanel, is_fork
 from .text import error_text, tr
-from .widgets import heading, message_label, muted, show_message
+from .widgets import fit_window, heading, message_label, muted, show_message
 
 
 def identity_job(s):
@@ -39,7 +39,7 @@ class SyncDialog(QDialog):
         self.backend, self.prefs, self.on_prefs, self.driver = backend, prefs, on_prefs, driver
         self._pushing = False
         self.setWindowTitle(tr("ui.syncdlg.window"))
-        self.resize(720, 640)
+        fit_window(self, 720, 640)  # never taller or wider than the screen: Cerrar stays on it
         outer = QVBoxLayout(self)
         body = QWidget()
         layout = QVBoxLayout(body)

@@ -2,11 +2,89 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPalette
+from PySide6.QtWidgets import (
+    QCheckBox, QGridLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QStyle, QStyleOptionButton,
+    QStyleOptionFocusRect, QStylePainter, QVBoxLayout,
+)
 
+from ..style import BASE_POINT_SIZE
 from ..text import lang, tr
 from .editor import BIG_VOCABULARY, Editor, name_widget, part_name
+
+
+class WrapCheckBox(QCheckBox):
+    """A check box whose text wraps onto more lines when its column is narrow (a plain one
+    never wraps: at a large font "Se explicó el derecho a retirar el consentimiento" made
+    the form, and the window, wider than a 1024 px screen; the steps then scroll up and down
+    only, ``StepScroll``). Still one QCheckBox: its text and name for a screen reader, Space
+    and a click anywhere on it (its text too, on any line) toggle it."""
+
+    WRAP = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextShowMnemonic
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        policy = self.sizePolicy()
+        policy.setHorizontalPolicy(QSizePolicy.Policy.Preferred)  # a button's Minimum never goes below one line
+        policy.setVerticalPolicy(QSizePolicy.Policy.Preferred)  # a button's Fixed never grows a second line
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _text_size(self) -> QSize:
+        return QFontMetrics(self.font()).size(Qt.TextFlag.TextShowMnemonic, self.text())
+
+    def _room(self) -> QSize:
+        """The indicator, spacing, padding and border around the text (one line's hint less its text)."""
+        hint, text = super().sizeHint(), self._text_size()
+        return QSize(hint.width() - text.width(), hint.height() - text.height())
+
+    def minimumSizeHint(self) -> QSize:
+        """At the normal size (or smaller) its text on one line, the form as it always was; at a
+        larger font its longest word: the text wraps instead of widening the form."""
+        if self.font().pointSizeF() <= BASE_POINT_SIZE:
+            return super().minimumSizeHint().expandedTo(QSize(super().sizeHint().width(), 0))
+        metrics = QFontMetrics(self.font())
+        word = max((metrics.horizontalAdvance(w) for w in self.text().split()), default=0)
+        return QSize(self._room().width() + min(word, self._text_size().width()), super().minimumSizeHint().height())
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        room = self._room()
+        box = QFontMetrics(self.font()).boundingRect(QRect(0, 0, max(1, width - room.width()), 100_000), self.WRAP,
+                                                     self.text())
+        return max(super().sizeHint().height(), box.height() + room.height())
+
+    def hitButton(self, pos) -> bool:  # its text, on any line, toggles it as the indicator does
+        return self.rect().contains(pos)
+
+    def paintEvent(self, event) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        text, option.text = option.text, ""
+        painter.drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option)  # the style sheet's border (focus)
+        line = QStyleOptionButton(option)  # the indicator beside the first line
+        line.rect = QRect(option.rect.topLeft(), QSize(option.rect.width(), super().sizeHint().height()))
+        line.text = text
+        indicator = QStyleOptionButton(line)
+        indicator.rect = self.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, line, self)
+        painter.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorCheckBox, indicator)
+        first = self.style().subElementRect(QStyle.SubElement.SE_CheckBoxContents, line, self)
+        area = QRect(first.left(), first.top(), option.rect.right() - first.left(), option.rect.bottom() - first.top())
+        lead = max(0, (first.height() - self._text_size().height()) // 2)  # where one line's text starts
+        area.adjust(0, lead, 0, 0)
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(self.WRAP)
+        self.style().drawItemText(painter, area, flags, option.palette, self.isEnabled(), text,
+                                  QPalette.ColorRole.WindowText)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            focus = QStyleOptionFocusRect()
+            focus.initFrom(self)
+            used = QFontMetrics(self.font()).boundingRect(area, int(Qt.AlignmentFlag.AlignLeft) | int(self.WRAP), text)
+            focus.rect = used.adjusted(-2, -1, 2, 1)
+            painter.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus)
 
 
 class MultiEditor(Editor):
@@ -24,6 +102,9 @@ class MultiEditor(Editor):
             self.find.setPlaceholderText(tr("ui.form.filter_list"))
             self.list = QListWidget()
             self.list.setMaximumHeight(160)
+            self.list.setWordWrap(True)  # a long choice takes a second line rather than a sideways scroll
+            self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
             for term in vocab.terms:
                 item = QListWidgetItem(term.label(lang()))
                 item.setData(Qt.ItemDataRole.UserRole, term.code)
@@ -45,7 +126,7 @@ class MultiEditor(Editor):
             columns = 2 if len(vocab.terms) > 4 and longest <= 34 else 1
             rows = (len(vocab.terms) + columns - 1) // columns
             for i, term in enumerate(vocab.terms):
-                box = QCheckBox(term.label(lang()))
+                box = WrapCheckBox(term.label(lang()))
                 box.toggled.connect(lambda _: self.changed.emit())
                 self.boxes[term.code] = box
                 grid.addWidget(box, i % rows, i // rows)

@@ -3,7 +3,7 @@ as well as a wide one."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtWidgets import QListWidget, QScrollArea
 
 WIDTH, MIN_WIDTH = 230, 170  # the list's width at 1280 px; its labels wrap narrower (fit)
@@ -16,9 +16,15 @@ class StepList(QListWidget):
 
     PAD_X, PAD_Y = 20, 18  # the item padding of the style sheet (#steps::item), both sides
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.setMinimumWidth(MIN_WIDTH)
+    def minimumSizeHint(self) -> QSize:
+        """170 px, or more when its longest word needs it (a larger font): a word is never cut
+        ("1. Consentimie")."""
+        self.ensurePolished()  # the style sheet's border and padding are in the frame width
+        metrics = self.fontMetrics()
+        word = max((metrics.horizontalAdvance(w) for i in range(self.count()) for w in self.item(i).text().split()),
+                   default=0)
+        chrome = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(MIN_WIDTH, word + self.PAD_X + chrome), super().minimumSizeHint().height())
 
     def fit(self) -> None:
         width = max(60, self.viewport().width() - self.PAD_X)
@@ -29,7 +35,7 @@ class StepList(QListWidget):
             item.setSizeHint(QSize(width, box.height() + self.PAD_Y))
 
     def sizeHint(self) -> QSize:  # as wide as it was at 1280 px; narrower on a smaller screen
-        return QSize(WIDTH, super().sizeHint().height())
+        return QSize(max(WIDTH, self.minimumSizeHint().width()), super().sizeHint().height())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -39,7 +45,17 @@ class StepList(QListWidget):
 class StepScroll(QScrollArea):
     """A step's scroll area: it scrolls up and down only, so it asks for the width its
     widest field needs (shown or not yet: skip logic may show it later) plus the scroll
-    bar; the splitter then never squeezes a step into cutting its check boxes."""
+    bar; the splitter then never squeezes a step into cutting its check boxes (they wrap: a
+    check box asks for its longest word), nor a referral line added later."""
+
+    def setWidget(self, widget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # a field shown or a line added may need more width than before
+        return super().eventFilter(watched, event)
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
