@@ -72,7 +72,9 @@ def test_consent_withdrawal_reaches_the_recipient(pair):
 
 def test_aggregate_package_carries_suppressed_tables_and_no_record(pair):
     cr, pa = pair
-    contents = [person(n, gender="male" if n % 3 else "female") for n in range(30)]
+    closed = date.today() - timedelta(days=100)  # in closed quarters only: the running one is refused
+    contents = [person(n, gender="male" if n % 3 else "female", record_date=(closed - timedelta(days=n)).isoformat())
+                for n in range(30)]
     case_ids = cr.laptop().save(contents)
     def quarter(d: str) -> str:
         return f"{d[:4]}-Q{(int(d[5:7]) - 1) // 3 + 1}"
@@ -108,10 +110,10 @@ def test_overlapping_aggregate_packages_cannot_be_subtracted(pair):
     """A quarter withheld as too small stays withheld in a package for a longer period: there
     is no multi-quarter total to subtract another package from."""
     cr, _ = pair
-    today = date.today()
+    today = date.today() - timedelta(days=92)  # a day of the last closed quarter (the running one is refused)
     this_q = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
-    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)  # first day of this quarter
-    before = start - timedelta(days=45)  # the middle of the previous quarter
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)  # first day of that quarter
+    before = start - timedelta(days=45)  # the middle of the quarter before it
     prev_q = f"{before.year}-Q{(before.month - 1) // 3 + 1}"
     many = [person(n, record_date=(before + timedelta(days=n % 20)).isoformat()) for n in range(20)]
     few = [person(100 + n, record_date=start.isoformat(), citizenship="NP") for n in range(3)]

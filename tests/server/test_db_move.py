@@ -23,7 +23,7 @@ from intake_app.server.cli import main
 from intake_app.server.config import CONFIG_NAME, load_settings
 from intake_app.server.dashboard import rollup
 from intake_app.server.db import make_engine, transaction
-from intake_app.server.exchange import incoming
+from intake_app.server.exchange import incoming, outgoing
 from intake_app.server.ingest import Ingestor
 from intake_app.server.models import Base
 from intake_app.server.review import resolve_conflict
@@ -93,12 +93,17 @@ def build_source(tmp_path: Path) -> Source:
     ours = pa.laptop()
     mine = ours.save([person(n) for n in range(12)])
     referral(pa, mine[:2], recipient="cr_eri")  # an outgoing package, sealed (bytes)
-    theirs = cr.laptop().save([person(50 + n) for n in range(3)])
+    their_laptop = cr.laptop()
+    theirs = their_laptop.save([person(50 + n) for n in range(3)])
     incoming.import_package(pa.engine, pa.keystore, referral(cr, theirs[:2]), actor="operator")  # JSON null tables
     second = incoming.import_package(pa.engine, pa.keystore, referral(cr, theirs[2:]), actor="operator")
     with transaction(pa.engine) as conn:  # SQL NULL must stay SQL NULL, not become JSON null
         conn.execute(text("UPDATE exchange_received SET tables = NULL WHERE package_id = :p"),
                      {"p": second.package_id})
+    their_laptop.save([person(50, recipients=["services"])], theirs[:1])  # consent withdrawn: a notice
+    notice, = outgoing.prepare_withdrawals(cr.engine, cr.keystore, actor="operator")
+    incoming.import_package(pa.engine, pa.keystore, outgoing.export(cr.engine, notice.package_id, actor="operator"),
+                            actor="operator")
     a, b = enroll(pa, SimDevice("lap-demo-a01")), enroll(pa, SimDevice("lap-demo-b01"))
     Ingestor(pa.engine, pa.keystore).ingest(a.new_bundle(5)[0])  # with the laptop's audit entries
     settled = conflict(pa, a, b)

@@ -7,6 +7,11 @@ headers and the shown cell strings (numbers, ``<11``, ``x``). The raw counts and
 suppression bookkeeping a dashboard table keeps for its tests never leave. No case id, no
 individual record: a quarter with fewer than 11 persons carries no table at all.
 
+Only closed quarters (by the server's clock, UTC): the figures of the quarter still running
+change with every new case, so two packages of it would difference to the cases in between.
+The figures are the preparer's institution's cases (the dashboard's own institution filter),
+or every institution's when the package has none (national scope).
+
 Why quarters and never a total over several: two packages for overlapping periods (2026-Q3,
 then 2026-Q3..2026-Q4) could be subtracted from each other to give exactly the quarter that
 was withheld as too small. A quarter's block is the same in every package that holds it, so
@@ -16,11 +21,12 @@ there is nothing to subtract.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timezone
 
 from sqlalchemy.engine import Connection
 
 from ..dashboard.filters import MAX_QUARTERS  # one limit for the dashboard and the exchange
-from .errors import AggregatePeriodInvalid
+from .errors import AggregatePeriodInvalid, AggregatePeriodNotClosed
 
 _QUARTER = r"[0-9]{4}-Q[1-4]"
 
@@ -57,6 +63,21 @@ def parse_period(period: str) -> tuple[str, str]:
     raise AggregatePeriodInvalid(period=(period or "").strip()[:40])
 
 
+def current_quarter(today: date | None = None) -> str:
+    """The quarter running now, by the server's clock in UTC."""
+    today = today or datetime.now(timezone.utc).date()
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def check_closed(period: str, last: str, today: date | None = None) -> None:
+    """Refuse a period that reaches the running quarter or a later one."""
+    now = current_quarter(today)
+    if last >= now:
+        y, q = int(now[:4]), int(now[-1])
+        closed = f"{y - 1}-Q4" if q == 1 else f"{y}-Q{q - 1}"
+        raise AggregatePeriodNotClosed(period=(period or "").strip()[:40], current=now, last_closed=closed)
+
+
 def quarters_between(first: str, last: str) -> list[str]:
     out, (y, q) = [], (int(first[:4]), int(first[-1]))
     while f"{y}-Q{q}" <= last:
@@ -72,12 +93,12 @@ def table_dict(table) -> dict:
                                          for r in table.rows]}
 
 
-def _quarter(conn: Connection, quarter: str, lang: str) -> dict:
+def _quarter(conn: Connection, quarter: str, lang: str, institution: str | None = None) -> dict:
     """{"quarter", "too_few", "persons", "views": {view: [tables]}} for one quarter."""
     from ..dashboard.filters import Filters
     from ..dashboard.views import VIEWS, build
 
-    f = Filters(period_from=quarter, period_to=quarter, lang=lang)
+    f = Filters(period_from=quarter, period_to=quarter, institution=institution, lang=lang)
     views: dict[str, list] = {}
     for view in VIEWS:
         result = build(conn, view, f)
@@ -87,9 +108,10 @@ def _quarter(conn: Connection, quarter: str, lang: str) -> dict:
     return {"quarter": quarter, "too_few": False, "persons": result.persons, "views": views}
 
 
-def aggregate_tables(conn: Connection, spec: dict, lang: str = "es") -> dict:
-    """{"period", "from", "to", "k", "quarters": [one block per quarter]}."""
+def aggregate_tables(conn: Connection, spec: dict, lang: str = "es", institution: str | None = None) -> dict:
+    """{"period", "from", "to", "k", "quarters": [one block per quarter]}; ``institution``: the
+    cases registered by that institution only (None: all, national scope)."""
     from ..dashboard.suppress import K
 
     return {"period": spec["period"], "from": spec["from"], "to": spec["to"], "k": K,
-            "quarters": [_quarter(conn, q, lang) for q in quarters_between(spec["from"], spec["to"])]}
+            "quarters": [_quarter(conn, q, lang, institution) for q in quarters_between(spec["from"], spec["to"])]}

@@ -148,7 +148,7 @@ def prepare_cmd(c, recipient: str, purpose: str | None, cases: tuple[str, ...], 
                 supervisor: str) -> None:
     """Preparar un paquete (queda pendiente de la aprobación de otra persona) / prepare a package (awaits
     someone else's approval)."""
-    from .aggregate import parse_period
+    from .aggregate import check_closed, parse_period
     from .manifest_words import institution, kind_label, period_label, purpose_label
     from .outgoing import prepare_aggregate, prepare_referral
 
@@ -157,7 +157,7 @@ def prepare_cmd(c, recipient: str, purpose: str | None, cases: tuple[str, ...], 
             raise click.UsageError(t("exchange.prepare_period_and_cases"))
         if purpose not in (None, "reporting"):
             raise click.UsageError(t("exchange.prepare_aggregate_purpose", purpose=purpose))
-        parse_period(period)
+        check_closed(period, parse_period(period)[1])
     elif purpose is None:
         raise click.UsageError(t("exchange.prepare_needs_purpose"))
     elif not cases:
@@ -193,6 +193,32 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
                       institution=who.institution)
     click.echo(t("exchange.approved", package=pkg.package_id, supervisor=supervisor, sha256=pkg.sha256[:16]))
     click.echo(t("exchange.next.approved", package=pkg.package_id))
+
+
+@exchange.command(name="cancel")
+@click.argument("package_id")
+@SUPERVISOR
+@click.option("--yes", "assume_yes", is_flag=True, help="Sin preguntar / do not ask for confirmation (scripts).")
+@pass_ctx
+def cancel_cmd(c, package_id: str, supervisor: str, assume_yes: bool) -> None:
+    """Anular un paquete preparado o aprobado (borra sus datos cifrados) / cancel a prepared or approved package
+    (drops its sealed data)."""
+    from ...cli.common import confirm
+    from .manifest_words import institution, kind_label, state_label
+    from .outgoing import cancel, get_package
+
+    engine, lang = c.engine(), _lang()
+    with next_step(package_id), signed_in(c, supervisor) as who:
+        pkg = get_package(engine, package_id, institution=who.institution)
+        if not assume_yes and pkg.status in ("prepared", "approved"):
+            click.echo(t("exchange.cancel_check", package=pkg.package_id, kind=kind_label(pkg.kind, lang),
+                         recipient=institution(pkg.recipient_key, lang), state=state_label(pkg.status, lang),
+                         cases=pkg.case_count))
+            if not confirm(t("exchange.cancel_confirm", package=pkg.package_id)):
+                click.echo(t("exchange.cancel_kept", package=pkg.package_id))
+                return
+        cancel(engine, package_id, actor=who.actor, institution=who.institution)
+    click.echo(t("exchange.cancelled", package=package_id))
 
 
 @exchange.command(name="list")

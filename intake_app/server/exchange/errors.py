@@ -197,6 +197,30 @@ class AggregatePeriodInvalid(ExchangeError):
     code = "exchange_period_invalid"
 
 
+class AggregatePeriodNotClosed(ExchangeError):
+    """The period reaches the quarter still running (or a later one, by the server's UTC
+    clock): its figures still change, so two packages of it would differ by the cases in
+    between. params: period, current (the running quarter), last_closed."""
+
+    code = "exchange_period_not_closed"
+
+
+class CaseChangedSincePrepared(ExchangeError):
+    """A case of the package has a newer revision than the one prepared: the package would
+    carry old data (and an old consent). params: package_id, case_id."""
+
+    code = "exchange_case_changed"
+    status = 409
+
+
+class PackageSealedToOldKey(ExchangeError):
+    """The package was sealed to a key of the recipient that is no longer its current one.
+    params: package_id, recipient."""
+
+    code = "exchange_package_old_key"
+    status = 409
+
+
 # --- receiving ---------------------------------------------------------------------------
 class NotAPackage(ExchangeError):
     """Not an exchange package file at all."""

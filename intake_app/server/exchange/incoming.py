@@ -46,11 +46,12 @@ from .errors import (
     StatisticsAreAggregates,
     UnknownRecipient,
 )
-from .models import ExchangeReceived, ExchangeReceivedCase
+from .models import ExchangeReceived, ExchangeReceivedCase, ExchangeReceivedWithdrawal
 from .registry import RECORD_PURPOSES, get_peer, load_registry, self_key
 
 received_t = ExchangeReceived.__table__
 rcases_t = ExchangeReceivedCase.__table__
+rwithdrawals_t = ExchangeReceivedWithdrawal.__table__
 TOLERATED = {"required", "not_applicable", "choice_not_allowed_here"}  # minimized records lack the other answers
 
 
@@ -215,22 +216,29 @@ def _aggregate_tables(body: dict) -> dict:
     return tables
 
 
-def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[str]:
+def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[tuple[str, list[str]]]:
+    """[(case id, [the referral packages withdrawn for it])], as the notice names them."""
     try:
         check_map(body, "payload", {"v", "withdrawals"})
         items = check_list(body["withdrawals"], "withdrawals", 100_000)
-        ids = [check_id(check_map(i, "withdrawal", {"case_id", "packages"})["case_id"], "case_id") for i in items]
-        if len(ids) != manifest.cases:
+        out = []
+        for i in items:
+            check_map(i, "withdrawal", {"case_id", "packages"})
+            packages = [check_id(p, "packages") for p in check_list(i["packages"], "packages", 10_000)]
+            if not packages:
+                raise FieldError("packages")
+            out.append((check_id(i["case_id"], "case_id"), packages))
+        if len(out) != manifest.cases:
             raise FieldError("counts")
     except FieldError as exc:
         raise PackageMalformed(part=exc.args[0]) from None
-    return ids
+    return out
 
 
 # --- storing -------------------------------------------------------------------------------------------
 def _store(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str, now: datetime, *,
            rows: list[dict] | None = None, tables: dict | None = None,
-           withdrawals: list[str] | None = None) -> ImportResult:
+           withdrawals: list[tuple[str, list[str]]] | None = None) -> ImportResult:
     try:
         return _store_once(engine, data, manifest, actor, now, rows, tables, withdrawals)
     except IntegrityError:  # the same package imported at this very moment by another process
@@ -239,7 +247,8 @@ def _store(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str,
 
 
 def _store_once(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str, now: datetime,
-                rows: list[dict] | None, tables: dict | None, withdrawals: list[str] | None) -> ImportResult:
+                rows: list[dict] | None, tables: dict | None,
+                withdrawals: list[tuple[str, list[str]]] | None) -> ImportResult:
     withdrawn = 0
     with transaction(engine) as conn:
         _check_not_received(conn, manifest.package_id)  # a concurrent import of the same package
@@ -248,16 +257,45 @@ def _store_once(engine: Engine, data: bytes, manifest: envelope.Manifest, actor:
             sha256=envelope.package_sha256(data), manifest=manifest.to_json(), tables=tables,
             case_count=manifest.cases, received_at=now, received_by=actor))
         if rows:
+            rows, withdrawn = _apply_earlier_notices(conn, manifest, rows, now)
             conn.execute(rcases_t.insert(), rows)
         if withdrawals:
-            withdrawn = conn.execute(update(rcases_t).where(
-                rcases_t.c.sender_key == manifest.sender, rcases_t.c.sender_case_id.in_(withdrawals),
-                rcases_t.c.withdrawn.is_(False)).values(
-                withdrawn=True, withdrawn_at=now, withdrawn_by_notice=manifest.package_id, content={})).rowcount
+            withdrawn = _record_withdrawals(conn, manifest, withdrawals, now)
         audit.append(conn, actor, "exchange_received", manifest.package_id, kind=manifest.kind,
                      sender=manifest.sender, purpose=manifest.purpose, cases=manifest.cases, withdrawn=withdrawn)
     return ImportResult(manifest.package_id, manifest.kind, manifest.sender, manifest.purpose, manifest.cases,
                         withdrawn)
+
+
+def _apply_earlier_notices(conn: Connection, manifest: envelope.Manifest, rows: list[dict],
+                           now: datetime) -> tuple[list[dict], int]:
+    """A referral whose records a notice received earlier already withdrew (the notice came
+    first): those records are stored withdrawn, their content erased, never readable."""
+    ids = [r["sender_case_id"] for r in rows]
+    notices = dict(conn.execute(select(rwithdrawals_t.c.sender_case_id, rwithdrawals_t.c.notice_id).where(
+        rwithdrawals_t.c.sender_key == manifest.sender, rwithdrawals_t.c.package_id == manifest.package_id,
+        rwithdrawals_t.c.sender_case_id.in_(ids))).all())
+    out = [{**r, "withdrawn": True, "withdrawn_at": now, "withdrawn_by_notice": notices[r["sender_case_id"]],
+            "content": {}} if r["sender_case_id"] in notices else
+           {**r, "withdrawn_at": None, "withdrawn_by_notice": None} for r in rows]
+    return out, len(notices)
+
+
+def _record_withdrawals(conn: Connection, manifest: envelope.Manifest, withdrawals: list[tuple[str, list[str]]],
+                        now: datetime) -> int:
+    """Keep what the notice names (for referrals that arrive later) and withdraw the
+    records of those referrals already here; returns how many were withdrawn now."""
+    named = [(cid, pid) for cid, packages in withdrawals for pid in dict.fromkeys(packages)]
+    conn.execute(rwithdrawals_t.insert(), [{"sender_key": manifest.sender, "sender_case_id": cid, "package_id": pid,
+                                            "notice_id": manifest.package_id, "received_at": now}
+                                           for cid, pid in named])
+    withdrawn = 0
+    for cid, packages in withdrawals:
+        withdrawn += conn.execute(update(rcases_t).where(
+            rcases_t.c.sender_key == manifest.sender, rcases_t.c.sender_case_id == cid,
+            rcases_t.c.package_id.in_(packages), rcases_t.c.withdrawn.is_(False)).values(
+            withdrawn=True, withdrawn_at=now, withdrawn_by_notice=manifest.package_id, content={})).rowcount
+    return withdrawn
 
 
 # --- reading what was received ---------------------------------------------------------------------

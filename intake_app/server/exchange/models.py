@@ -7,6 +7,9 @@ and revision went, on which basis). Incoming: ``exchange_received`` (one row per
 package id: receiving twice stores once) and ``exchange_received_cases`` (the minimized
 records as received, with where they came from; erased when consent is withdrawn).
 ``exchange_peers`` holds the public keys imported for other institutions' servers.
+``exchange_received_withdrawals`` (migration 0008) keeps what each withdrawal notice received
+names (sender, case, referral package), so a referral that arrives after its notice is
+stored withdrawn too.
 """
 
 from __future__ import annotations
@@ -113,3 +116,18 @@ class ExchangeReceivedCase(Base):
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     withdrawn_by_notice: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class ExchangeReceivedWithdrawal(Base):
+    """One (case, referral package) a received withdrawal notice names: applied to the
+    records already here and to those of that package imported later."""
+
+    __tablename__ = "exchange_received_withdrawals"
+    __table_args__ = (Index("ix_exchange_received_withdrawals_case", "sender_key", "sender_case_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sender_key: Mapped[str] = mapped_column(String(48))
+    sender_case_id: Mapped[str] = mapped_column(String(64))
+    package_id: Mapped[str] = mapped_column(String(40))  # the referral the notice withdraws
+    notice_id: Mapped[str] = mapped_column(String(40))  # the notice's own package id
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

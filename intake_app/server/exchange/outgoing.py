@@ -12,8 +12,10 @@ export (sent). Every step is in the server's audit log.
   naming only case ids goes to the recipient, which erases what it holds. Notices need
   no approval: they release nothing.
 
-A package is checked again at export: a referral whose person withdrew consent after
-approval does not leave.
+A package is checked again at approval and at export: a referral whose person withdrew
+consent does not leave, nor one whose case was edited since it was prepared (prepare it
+again), nor bytes sealed to a recipient key that was replaced since (release_checks.py).
+The manifest lists the profile's fields (what may be sent), never which ones a case answered.
 
 A package belongs to its preparer's institution. Functions that take ``institution`` act for
 a supervisor of that institution: a package of another institution is unknown to them (so
@@ -39,11 +41,14 @@ from ..keys import KeyStore
 from ..models import Case, CaseFacts, Revision
 from . import envelope
 from .errors import (
+    AggregatePeriodNotClosed,
     ApproverNotSupervisor,
+    CaseChangedSincePrepared,
     CaseUnknown,
     ConsentDoesNotCover,
     NoCases,
     PackageUnknown,
+    PackageSealedToOldKey,
     PackageWrongState,
     SelfApproval,
     SenderCannotRefer,
@@ -51,6 +56,7 @@ from .errors import (
 )
 from .models import ExchangePackage, ExchangePackageCase
 from .registry import Recipient, load_registry, require_peer, self_key
+from .release_checks import audit_refused, cases_digest, check_current_key, check_unchanged
 
 packages_t = ExchangePackage.__table__
 pcases_t = ExchangePackageCase.__table__
@@ -198,25 +204,27 @@ def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: lis
             institution=institution, prepared_by=actor, prepared_at=now))
         conn.execute(pcases_t.insert(), rows)
         audit.append(conn, actor, "exchange_prepared", pid, kind="referral", recipient=rec.key, purpose=purpose,
-                     cases=len(rows), bases=sorted({r["basis"] for r in rows}))
+                     cases=len(rows), cases_sha256=cases_digest((r["case_id"], r["revision_id"]) for r in rows),
+                     bases=sorted({r["basis"] for r in rows}))
     return get_package(engine, pid)
 
 
-def _audit_refusal(engine: Engine, actor: str, recipient: str, purpose: str, err: ConsentDoesNotCover) -> None:
-    try:
-        with transaction(engine) as conn:
-            audit.append(conn, actor, "exchange_refused", err.params["case_id"], recipient=recipient,
-                         purpose=purpose, reason=err.params["reason"])
-    except Exception:  # the refusal stands even if it could not be logged now
-        pass
+def _audit_refusal(engine: Engine, actor: str, recipient: str, purpose: str,
+                   err: ConsentDoesNotCover | CaseChangedSincePrepared) -> None:
+    """Case id and reason code only."""
+    reason = err.params.get("reason", "case_changed")
+    extra = {"package_id": err.params["package_id"]} if "package_id" in err.params else {}
+    audit_refused(engine, actor, "exchange_refused", err.params["case_id"], recipient=recipient, purpose=purpose,
+                  reason=reason, **extra)
 
 
 def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str,
                       institution: str | None = None) -> PackageInfo:
-    from .aggregate import normalize_period, parse_period
+    from .aggregate import check_closed, normalize_period, parse_period
 
     rec = load_registry().check_purpose(recipient, "reporting", "aggregate")
     first, last = parse_period(period)
+    check_closed(period, last)  # the running quarter's figures still change
     period = normalize_period(period)  # "T3 2026" is kept and audited as 2026-Q3
     pid = new_package_id()
     with transaction(engine) as conn:
@@ -225,7 +233,8 @@ def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str
             package_id=pid, kind="aggregate", recipient_key=rec.key, purpose="reporting", status="prepared",
             fields=[], spec={"period": period, "from": first, "to": last}, case_count=0,
             institution=institution, prepared_by=actor, prepared_at=utcnow()))
-        audit.append(conn, actor, "exchange_prepared", pid, kind="aggregate", recipient=rec.key, period=period)
+        audit.append(conn, actor, "exchange_prepared", pid, kind="aggregate", recipient=rec.key, period=period,
+                     institution=institution)
     return get_package(engine, pid)
 
 
@@ -236,10 +245,11 @@ def _referral_payload(conn: Connection, rec: Recipient, purpose: str, country: s
     for pc in conn.execute(select(pcases_t).where(pcases_t.c.package_id == pid).order_by(pcases_t.c.case_id)):
         row = revision_row(conn, pc.revision_id)
         decision = _check_case(rec, purpose, country, row)
-        if recheck_head:  # a later revision may have withdrawn consent
+        if recheck_head:  # a later revision may have withdrawn consent, or changed the answers
             head = head_revisions(conn, [pc.case_id])[pc.case_id]
             if head.revision_id != row.revision_id:
-                _check_case(rec, purpose, country, head)
+                _check_case(rec, purpose, country, head)  # a withdrawn consent is said as such
+                check_unchanged(pid, pc.case_id, row.revision_id, head.revision_id)
         _, derived = decide(rec, purpose, country, row.codebook_version, row.content)
         items.append({"case_id": pc.case_id, "revision_id": pc.revision_id, "codebook_version": row.codebook_version,
                       "basis": decision.basis, "content": minimized(decision, row.codebook_version, row.content,
@@ -258,11 +268,25 @@ def _seal(conn: Connection, keystore: KeyStore, pkg, payload: dict, fields: list
                          payload, sender_keys=keystore.keys().signing, recipient_hpke_public=peer.hpke_public)
 
 
+_APPROVE_REFUSALS = (SelfApproval, ConsentDoesNotCover, CaseChangedSincePrepared, AggregatePeriodNotClosed)
+
+
 def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: str, approver_role: str,
             institution: str | None = None) -> PackageInfo:
-    """A supervisor's approval: the package is built, encrypted to the recipient and signed now."""
+    """A supervisor's approval: the package is built, encrypted to the recipient and signed now.
+    A refusal (self-approval, consent, a case changed since preparation, an open quarter) is audited."""
     if approver_role != "supervisor":
         raise ApproverNotSupervisor(role=approver_role)
+    try:
+        _approve(engine, keystore, package_id, approver, institution)
+    except _APPROVE_REFUSALS as err:  # raised inside the transaction: logged on its own, then raised
+        audit_refused(engine, approver, "exchange_approve_refused", package_id, code=err.code,
+                      **{k: v for k, v in err.params.items() if k in ("case_id", "reason")})
+        raise
+    return get_package(engine, package_id)
+
+
+def _approve(engine: Engine, keystore: KeyStore, package_id: str, approver: str, institution: str | None) -> None:
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id, institution)
         if pkg.status != "prepared":
@@ -275,21 +299,24 @@ def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: st
             items, versions = _referral_payload(conn, rec, pkg.purpose, country, package_id, recheck_head=True)
             payload = {"cases": items}
             version = max(versions)
-            fields = sorted({k for it in items for k in it["content"]})
+            # what the profile lets through, never which fields these cases answered: a one-case
+            # package's cleartext manifest would otherwise tell "Pregnancy", "Sexual exploitation"
+            fields = sorted({k for v in versions for k in profile_fields(rec, pkg.purpose, country, v)})
             cases = len(items)
+            digest = {"cases_sha256": cases_digest((it["case_id"], it["revision_id"]) for it in items)}
         else:
-            from .aggregate import aggregate_tables
+            from .aggregate import aggregate_tables, check_closed
 
-            payload = {"tables": aggregate_tables(conn, pkg.spec)}
-            version, fields, cases = load_codebook().version, [], 0
+            check_closed(pkg.spec["period"], pkg.spec["to"])  # one prepared before closed quarters were required
+            payload = {"tables": aggregate_tables(conn, pkg.spec, institution=pkg.institution)}
+            version, fields, cases, digest = load_codebook().version, [], 0, {}
         data, manifest = _seal(conn, keystore, pkg, payload, fields, cases, version)
         now = utcnow()
         conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(
             status="approved", approved_by=approver, approved_at=now, data=data, sha256=envelope.package_sha256(data),
             fields=fields))
         audit.append(conn, approver, "exchange_approved", package_id, kind=pkg.kind, recipient=pkg.recipient_key,
-                     purpose=pkg.purpose, cases=cases, sha256=envelope.package_sha256(data))
-    return get_package(engine, package_id)
+                     purpose=pkg.purpose, cases=cases, sha256=envelope.package_sha256(data), **digest)
 
 
 def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | None = None) -> PackageInfo:
@@ -299,29 +326,40 @@ def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | No
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared", reason=pkg.status)
         conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(status="cancelled",
                                                                                           data=None))
-        audit.append(conn, actor, "exchange_cancelled", package_id)
+        audit.append(conn, actor, "exchange_cancelled", package_id, kind=pkg.kind, recipient=pkg.recipient_key,
+                     was=pkg.status)
     return get_package(engine, package_id)
 
 
 # --- export (send) ------------------------------------------------------------------------------------
 def export(engine: Engine, package_id: str, *, actor: str, institution: str | None = None) -> bytes:
-    """The sealed bytes of an approved (or already sent) package; marks it sent. A referral
-    is re-checked against each case's current head first."""
+    """The sealed bytes of an approved (or already sent) package; marks it sent. The bytes must
+    be sealed to the recipient's current key; a referral is re-checked against each case's
+    current head first (its consent, and that it is still the revision prepared)."""
     with engine.connect() as conn:  # check first, outside the write transaction
         pkg = _locked(conn, package_id, institution)
         if pkg.status not in ("approved", "sent"):
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved", reason=pkg.status)
         refused = None
-        if pkg.kind == "referral":
+        try:
+            check_current_key(conn, pkg)
+        except PackageSealedToOldKey as err:
+            refused = err
+        if pkg.kind == "referral" and refused is None:
             rec = load_registry().get(pkg.recipient_key)
             _, country = sender_country(conn)
             for pc in conn.execute(select(pcases_t).where(pcases_t.c.package_id == package_id)).all():
                 head = head_revisions(conn, [pc.case_id])[pc.case_id]
                 try:
                     _check_case(rec, pkg.purpose, country, head)
-                except ConsentDoesNotCover as err:
+                    check_unchanged(package_id, pc.case_id, pc.revision_id, head.revision_id)
+                except (ConsentDoesNotCover, CaseChangedSincePrepared) as err:
                     refused = err
                     break
+    if isinstance(refused, PackageSealedToOldKey):
+        audit_refused(engine, actor, "exchange_export_refused", package_id, code=refused.code,
+                      recipient=pkg.recipient_key)
+        raise refused
     if refused is not None:
         _audit_refusal(engine, actor, pkg.recipient_key, pkg.purpose, refused)
         raise refused

@@ -1,0 +1,52 @@
+"""Checks an outgoing package passes again before it is sealed or leaves, and what the
+audit log keeps of it (see outgoing.py):
+
+- the cases are still at the revision prepared (an edited case goes out only after it is
+  prepared again, so neither old answers nor an old consent leave);
+- the sealed bytes are encrypted to the recipient's *current* key (a key replaced after
+  the sealing means: prepare again);
+- the audit entries name the package's cases by a digest of its case/revision list and
+  its count (never a name); refusals are logged, then raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+from sqlalchemy.engine import Connection, Engine
+
+from ...bundle.keys import hpke_key_id
+from .. import audit
+from ..db import transaction
+from . import envelope
+from .errors import CaseChangedSincePrepared, PackageSealedToOldKey
+from .registry import require_peer
+
+
+def cases_digest(pairs: Iterable[tuple[str, str | None]]) -> str:
+    """SHA-256 of the sorted ``case_id:revision_id`` lines: which records a package holds,
+    checkable later against the package, without listing them in the log."""
+    lines = sorted(f"{case_id}:{revision_id or ''}" for case_id, revision_id in pairs)
+    return hashlib.sha256("\n".join(lines).encode("ascii")).hexdigest()
+
+
+def check_unchanged(package_id: str, case_id: str, prepared_revision: str, head_revision: str) -> None:
+    if head_revision != prepared_revision:
+        raise CaseChangedSincePrepared(package_id=package_id, case_id=case_id)
+
+
+def check_current_key(conn: Connection, pkg) -> None:
+    """The sealed bytes were encrypted to the key the recipient holds now."""
+    sealed_to = envelope.read_manifest(bytes(pkg.data)).recipient_key_id
+    if sealed_to != hpke_key_id(require_peer(conn, pkg.recipient_key).hpke_public):
+        raise PackageSealedToOldKey(package_id=pkg.package_id, recipient=pkg.recipient_key)
+
+
+def audit_refused(engine: Engine, actor: str, action: str, target: str | None, **detail) -> None:
+    """A refusal in the log (codes and ids only); the refusal stands even if it cannot be logged now."""
+    try:
+        with transaction(engine) as conn:
+            audit.append(conn, actor, action, target, **detail)
+    except Exception:
+        pass
