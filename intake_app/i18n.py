@@ -163,4 +163,6 @@ def describe_problem(problem, lang: str | None = None) -> str:
         specific = f"rule.{problem.rule}.{problem.field}.{value}"
         if specific in catalog(lang) or specific in catalog(DEFAULT_LANGUAGE):
             return t(specific, lang, field=label, **problem.args)
+    if problem.rule == "max_length" and "length" in problem.args:  # how long it is, to know how much to cut
+        return t("rule.max_length_has", lang, field=label, **problem.args)
     return t("rule." + problem.rule, lang, field=label, **problem.args)

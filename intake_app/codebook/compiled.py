@@ -357,7 +357,7 @@ def _max_length(limit: Any) -> Rules:
     def check(value: Any, values: Mapping[str, Any], prefix: str, key: Any, today: date,
               problems: list) -> None:
         if isinstance(value, str) and len(value) > limit:
-            problems.append(FieldProblem(_where(prefix, key), "max_length", {"max": limit}))
+            problems.append(FieldProblem(_where(prefix, key), "max_length", {"max": limit, "length": len(value)}))
     return check
 
 

@@ -171,3 +171,22 @@ def test_a_child_consenting_alone_is_told_why_and_what_to_choose():
         assert words in describe_problem(problem, lang)
     other = FieldProblem("consent_by", "choice_not_allowed_here", {"value": "guardian"})
     assert "no corresponde a este caso" in describe_problem(other, "es")  # no wording of its own: the general one
+
+
+def test_a_text_too_long_says_how_long_it_is():
+    """A pasted narrative of 78,720 characters was told only "at most 20000": the officer
+    could not tell how much to cut. A problem from before (no length) keeps the short words."""
+    from intake_app.codebook import load_codebook
+    from intake_app.codebook.validate import validate_record
+    from intake_app.errors import FieldProblem, InvalidRecord
+    from intake_app.i18n import describe_problem
+
+    cb = load_codebook()
+    limit = cb.field("narrative").validation["max_length"]
+    with pytest.raises(InvalidRecord) as err:
+        validate_record(cb, {"narrative": "x" * (limit + 5)})
+    [problem] = [p for p in err.value.problems if p.field == "narrative"]
+    assert problem.args == {"max": limit, "length": limit + 5}
+    assert describe_problem(problem, "es").endswith(f"tiene {limit + 5}.")
+    assert describe_problem(problem, "en").endswith(f"it has {limit + 5}.")
+    assert "{" not in describe_problem(FieldProblem("narrative", "max_length", {"max": limit}), "es")

@@ -200,7 +200,7 @@ def ref_check_rules(f: Field, value: Any, values: Mapping[str, Any], where: str,
     if not rules:
         return
     if "max_length" in rules and isinstance(value, str) and len(value) > rules["max_length"]:
-        problems.append(FieldProblem(where, "max_length", {"max": rules["max_length"]}))
+        problems.append(FieldProblem(where, "max_length", {"max": rules["max_length"], "length": len(value)}))
     if "pattern" in rules and isinstance(value, str) and not re.fullmatch(rules["pattern"], value):
         problems.append(FieldProblem(where, "pattern"))
     if "min" in rules and isinstance(value, int) and value < rules["min"]:
