@@ -13,20 +13,11 @@ from intake_app.sync import DirectVaultCall, SyncService, push
 from intake_app.sync.errors import NetworkWebPage, ServerUnreachable
 from tests.conftest import load_sample
 
-from .test_sync_forged_403 import ForgingProxy
+from .test_sync_forged_403 import ForgingProxy, proxied  # noqa: F401 (the same enrolled laptop behind the proxy)
 
 PAGE = b"<!DOCTYPE html><html><body><h1>Wi-Fi</h1><form>Acepte las condiciones</form></body></html>"
 HTML_200 = (200, "text/html; charset=utf-8", PAGE)
 REDIRECT = (302, "text/html", b"", {"Location": "http://portal.example.invalid/login"})
-
-
-@pytest.fixture
-def proxied(real_server, vault):
-    real_server.enroll(vault)
-    vault.save_case({**load_sample("intake-adult-woman"), "given_names": "Ana FICTICIA"})
-    proxy = ForgingProxy(real_server.port)
-    yield real_server, vault, proxy
-    proxy.close()
 
 
 @pytest.mark.parametrize("forged, when", [(HTML_200, "POST"), (REDIRECT, "POST"), (REDIRECT, "GET"),
