@@ -11,9 +11,8 @@ import pytest
 from intake_app import i18n
 from intake_app.sync import DirectVaultCall, SyncService, push
 from intake_app.sync.errors import NetworkWebPage, ServerUnreachable
-from tests.conftest import load_sample
 
-from .test_sync_forged_403 import ForgingProxy, proxied  # noqa: F401 (the same enrolled laptop behind the proxy)
+from .test_sync_forged_403 import proxied  # noqa: F401 (the same enrolled laptop behind the proxy)
 
 PAGE = b"<!DOCTYPE html><html><body><h1>Wi-Fi</h1><form>Acepte las condiciones</form></body></html>"
 HTML_200 = (200, "text/html; charset=utf-8", PAGE)
