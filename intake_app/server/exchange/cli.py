@@ -131,6 +131,27 @@ def keys_import(c, key: str, file: str, fingerprint: str, replace: bool) -> None
         click.echo(t("exchange.keys_replaced", entry=key, old=done.old_fingerprint, fingerprint=new))
 
 
+@keys_group.command(name="remove")
+@click.argument("key")
+@click.option("--yes", "assume_yes", is_flag=True, help="Sin preguntar / do not ask for confirmation (scripts).")
+@pass_ctx
+def keys_remove(c, key: str, assume_yes: bool) -> None:
+    """Retirar la llave de otra institución (servidor perdido o comprometido) / remove another institution's key
+    (a lost or compromised server)."""
+    from ...cli.common import confirm
+    from .registry import list_peers, remove_peer_key
+
+    engine = c.engine()
+    known = list_peers(engine).get(key)
+    if known is not None and not assume_yes:
+        click.echo(t("exchange.keys_remove_check", entry=key, fingerprint=known["fingerprint"]))
+        if not confirm(t("exchange.keys_remove_confirm", entry=key)):
+            click.echo(t("exchange.keys_remove_kept", entry=key))
+            return
+    old = remove_peer_key(engine, key, actor=ACTOR)  # no key: RecipientHasNoKeys, worded
+    click.echo(t("exchange.keys_removed", entry=key, fingerprint=old))
+
+
 @exchange.command(name="prepare")
 @click.option("--recipient", required=True,
               help="Código de la institución destinataria (intake-server exchange recipients) / recipient institution code.")

@@ -261,3 +261,16 @@ def import_peer_key_checked(engine: Engine, key: str, data: bytes, fingerprint: 
                      replaced=old is not None, old_fingerprint=old.fingerprint if old else None)
     return ImportedKey(Peer(key, info.signing, info.hpke_public, info.key_id, found),
                        old.fingerprint if old else None)
+
+
+def remove_peer_key(engine: Engine, key: str, *, actor: str = "operator") -> str:
+    """Forget a peer's keys (its server was lost or taken): nothing more is sealed to it,
+    nothing signed by it is imported, and a package already sealed to it is refused at
+    export (:func:`release_checks.check_current_key`). Audited; returns the old fingerprint.
+    Trusting it again takes a key file verified in person, as the first time."""
+    load_registry().get(key)
+    with transaction(engine) as conn:
+        peer = require_peer(conn, key)
+        conn.execute(peers_t.delete().where(peers_t.c.recipient_key == key))
+        audit.append(conn, actor, "exchange_key_remove", key, fingerprint=peer.fingerprint)
+    return peer.fingerprint
