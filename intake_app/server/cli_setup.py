@@ -94,7 +94,7 @@ def check_port(host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="Puerto / port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Procesos del servidor (PostgreSQL para más de uno) / server processes (PostgreSQL for more than one).")
+              help="Procesos del servidor (más de uno: mejor con PostgreSQL) / server processes (more than one: better on PostgreSQL).")
 @click.option("--trusted-proxy", "trusted", default="127.0.0.1", show_default=True,
               help="Proxy de TLS cuyas cabeceras X-Forwarded-* se creen (IPs separadas por comas) / "
                    "TLS proxy whose X-Forwarded-* headers are trusted (comma-separated IPs).")
