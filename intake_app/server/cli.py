@@ -380,8 +380,17 @@ def audit_verify_devices(c: Ctx, device_id: str | None) -> None:
     from .device_audit import verify_devices
     from .errors import DeviceAuditBroken
 
+    from .cli_device import full_id
+
+    engine = c.engine()
+    if device_id is not None:  # a beginning as elsewhere; an unknown id is said, never a silent "nothing"
+        device_id = full_id(engine, device_id)
+    chains = verify_devices(engine, device_id)
+    if not chains:
+        click.echo(i18n.t("server.device_audit_none" if device_id is None else "server.device_audit_empty",
+                          device=device_id))
     broken = None
-    for chain in verify_devices(c.engine(), device_id):
+    for chain in chains:
         click.echo(i18n.t(f"server.device_audit_{chain.state}", device=chain.device_id, count=chain.entries,
                           seq=chain.seq))
         if chain.state in ("chain", "altered") and broken is None:

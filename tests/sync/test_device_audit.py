@@ -13,6 +13,10 @@ from tests.conftest import load_sample
 
 def test_a_pushed_vaults_log_is_intact_at_the_server(vault, real_server, tmp_path, capsys):
     real_server.enroll(vault)
+    for args, words in ((["--device", vault.device_id[:8]], "todavía no llegó ninguna entrada"),
+                        ([], "Todavía no llegó ninguna bitácora")):  # enrolled, nothing sent: said, not silent
+        assert server_main(["--home", str(tmp_path / "srvhome"), "audit", "verify-devices", *args]) == 0
+        assert words in capsys.readouterr().out
     vault.save_case(load_sample("intake-adult-woman"))
     vault.save_case(load_sample("intake-unaccompanied-boy"))
     push(vault, real_server.url)
@@ -24,6 +28,14 @@ def test_a_pushed_vaults_log_is_intact_at_the_server(vault, real_server, tmp_pat
     code = server_main(["--home", str(tmp_path / "srvhome"), "audit", "verify-devices"])
     out = capsys.readouterr().out
     assert code == 0 and vault.device_id in out and "íntegra" in out
+    # a beginning of the id, as every device command takes it; an unknown id is said, not met with silence
+    code = server_main(["--home", str(tmp_path / "srvhome"), "audit", "verify-devices", "--device",
+                        vault.device_id[:8]])
+    out = capsys.readouterr().out
+    assert code == 0 and vault.device_id in out and "íntegra" in out
+    code = server_main(["--home", str(tmp_path / "srvhome"), "audit", "verify-devices", "--device", "ffffffffffff"])
+    captured = capsys.readouterr()
+    assert code == 2 and "ffffffffffff" in captured.err and "íntegra" not in captured.out
 
     # a log edited on the laptop before it was sent: the entry as received no longer matches its hash
     import json
