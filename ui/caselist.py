@@ -58,7 +58,20 @@ HEADERS = {Column.CASE: "ui.col.case", Column.DATE: "ui.col.date", Column.POST: 
 
 
 def _fetch_page(filter_key: str, offset: int):
-    return lambda s: s.require().list_cases(offset, PAGE, filter_key)
+    def job(s):
+        v = s.require()
+        rows = v.list_cases(offset, PAGE, filter_key)
+        return rows, purged_among(v, [r.case_id for r in rows])
+    return job
+
+
+def purged_among(vault, case_ids: list[str]) -> frozenset[str]:
+    """The cases whose identity data was purged here (after delivery): marked in the list."""
+    try:
+        from intake_app.sync.purge import purged_among as among
+    except ImportError:  # a build without sync
+        return frozenset()
+    return frozenset(among(vault, case_ids))
 
 
 def _count(filter_key: str):
@@ -84,6 +97,7 @@ class CaseTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list] = OrderedDict()
         self._pending: set[int] = set()
         self._search_rows: list | None = None
+        self._purged: set[str] = set()  # case ids shown as purged (identity data removed here)
         self._gen = 0
 
     # --- what to show ---------------------------------------------------------
@@ -133,14 +147,18 @@ class CaseTableModel(QAbstractTableModel):
         self._search_rows = None
         self._count = n
         self._pages.clear()
+        self._purged.clear()
         self._pending.clear()
         self.endResetModel()
         self.loaded.emit()
 
-    def _page_done(self, gen: int, page: int, rows: list) -> None:
+    def _page_done(self, gen: int, page: int, result) -> None:
         self._pending.discard(page)
         if gen != self._gen:
             return
+        rows, purged = result
+        self._purged.difference_update(r.case_id for r in rows)
+        self._purged.update(purged)
         self._pages[page] = rows
         while len(self._pages) > KEEP_PAGES:
             self._pages.popitem(last=False)
@@ -229,6 +247,8 @@ class CaseTableModel(QAbstractTableModel):
             return flag_text(r.flags)
         if col == Column.SYNC:
             text = tr("sync." + r.sync_state) if r.sync_state else ""
+            if r.case_id in self._purged:  # first: the column may be too narrow for both (whole on hover)
+                text = tr("ui.case.purged_short") + " · " + text
             if r.review_state:
                 text += " · " + tr("ui.review." + r.review_state)
             return text

@@ -29,8 +29,17 @@ def load_case(case_id: str):
             "history": v.case_history(case_id),
             "audit": v.audit.entries(case_id=case_id),
             "officers": {o.id: o.name for o in v.officers()},
+            "purged": _is_purged(v, case_id),
         }
     return job
+
+
+def _is_purged(vault, case_id: str) -> bool:
+    try:
+        from intake_app.sync.purge import is_purged
+    except ImportError:  # a build without sync
+        return False
+    return is_purged(vault, case_id)
 
 
 def _when(iso: str) -> str:
@@ -87,6 +96,11 @@ class CaseView(QWidget):
         layout.addLayout(top)
         layout.addWidget(muted(tr("ui.case.summary", count=rec.revision_count, sync=tr("sync." + rec.sync_state),
                                   version=rec.codebook_version)))
+        self.purged = None
+        if data.get("purged"):  # identity data removed here after delivery: said, not left to guess
+            self.purged = muted(tr("ui.case.purged"))
+            self.purged.setObjectName("banner")
+            layout.addWidget(self.purged)
         tabs = QTabWidget()
         tabs.setObjectName("case_tabs")
         body = QTextBrowser()

@@ -18,11 +18,12 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from intake_app.errors import IntakeError
 
+from .fingerprint import fingerprint_field
 from .sync_service import worker_vault_call
 from .text import tr
 from .widgets import muted
@@ -54,16 +55,6 @@ def _enroll(vault_call, url: str, post: str, expected: str | None):
             return vault_call(lambda v: Pending(v.device_id, v.device_keys().public().fingerprint()))
 
 
-class _FingerprintEdit(QLineEdit):
-    """Enter enrolls (``returnPressed``) and goes no further: the dialog's default button
-    (possibly «Cerrar») never gets it."""
-
-    def keyPressEvent(self, event) -> None:
-        super().keyPressEvent(event)
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            event.accept()
-
-
 class EnrollOnlinePanel(QWidget):
     """The server fingerprint (optional) and «Inscribir por la red». The dialog connects
     ``requested`` (a press, or Enter in the field) to its checks, then calls :meth:`run`.
@@ -83,13 +74,7 @@ class EnrollOnlinePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(muted(tr("ui.syncdlg.enroll_online_help", button=tr("ui.syncdlg.enroll_online"))))
-        label = QLabel(tr("ui.syncdlg.server_fingerprint"))
-        label.setWordWrap(True)
-        self.fingerprint = _FingerprintEdit()
-        self.fingerprint.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX")
-        self.fingerprint.setAccessibleName(tr("ui.syncdlg.server_fingerprint"))
-        self.fingerprint.setAccessibleDescription(tr("ui.syncdlg.server_fingerprint_help"))
-        label.setBuddy(self.fingerprint)
+        label, self.fingerprint = fingerprint_field()  # the one way to ask (the stick's response too)
         layout.addWidget(label)
         layout.addWidget(self.fingerprint)
         row = QHBoxLayout()

@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         self.wizard_widget.carry(typed)
 
     def _create_vault(self, officer: str, passphrase: str, post: str) -> None:
-        from .wizard import HomeUnwritable, create_job
+        from .wizard import HomeUnwritable, RequestWritten, create_job
 
         self.prefs = self.prefs.with_(post=post)
         wizard = self.wizard_widget
@@ -202,12 +202,14 @@ class MainWindow(QMainWindow):
             self.officers, self.last_officer = [name], name
             self._replace("wizard", None)
             self._show_workspace()
-            if request is True:
-                show_message(self.workspace.message, tr("ui.wizard.enroll_written"), "ok")
+            written = isinstance(request, RequestWritten)
+            if written:
+                show_message(self.workspace.message, tr("ui.wizard.enroll_written_fp", fingerprint=request.fingerprint),
+                             "ok")
             elif request is not None:
                 show_message(self.workspace.message, tr("ui.wizard.enroll_failed", reason=error_text(request)))
             if request is not None:
-                self.enroll_request_done.emit(request is True)
+                self.enroll_request_done.emit(written)
 
         self.backend.op(job).success(created).failure(failed).run()
 

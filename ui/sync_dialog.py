@@ -1,12 +1,22 @@
 """Sync: this device's identity and lease, "Sync now" with the central server, USB
 export of bundles and import of receipts (a folder chooser and a progress bar), the
 enrollment over the network (``ui.enroll_online``, while not enrolled) or by USB
-(request/response), and after a fork-type refusal the way out of a
-cloned or restored laptop (``ui.new_identity``). The core does the work
-(``intake_app.sync``), on the worker; this dialog only asks and shows."""
+(request/response; a first response from a stick only with the server fingerprint the
+administrator reads, ``ui.fingerprint``), the purge of identity data of delivered cases
+(``ui.purge``), and after a fork-type refusal the way out of a cloned or restored laptop
+(``ui.new_identity``). The core does the work (``intake_app.sync``), on the worker; this
+dialog only asks and shows.
+
+One job at a time: while one runs, the job buttons are disabled (also in a dialog opened
+again meanwhile). A job whose dialog was closed before it ended still reaches the officer:
+its result goes to the window's sync status (``SyncStatus.show_note``), and a revocation
+still locks (``revoked``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
@@ -17,27 +27,48 @@ from intake_app.timefmt import local_time_iso
 
 from .enroll_online import EnrollOnlinePanel
 from .file_dialogs import ask_folder
+from .fingerprint import ServerFingerprintDialog
 from .new_identity import NewIdentityPanel, is_fork
+from .purge import PurgePanel
 from .text import error_text, tr
 from .widgets import fit_window, heading, message_label, muted, show_message
 
 
+@dataclass(frozen=True)
+class Counts:
+    """Cases, as the status bar and the list count them."""
+
+    pending: int  # not sent yet (neither exported nor uploaded)
+    waiting: int  # sent (on a stick or uploaded), waiting for a receipt
+    purgeable: int  # delivered, identity data still here
+    first_enrollment: bool  # no server keys pinned, not even from before a new identity
+
+
 def identity_job(s):
-    from intake_app.sync import identity, pending
+    from intake_app.sync import identity
+    from intake_app.sync.purge import purgeable_cases
+    from intake_app.sync.state import previous_server_info
 
     v = s.require()
     ident = identity(v)
-    return ident, pending(v)
+    counts = Counts(v.count_cases("WHERE sync_state = 'pending'"), v.count_cases("WHERE sync_state = 'sent'"),
+                    len(purgeable_cases(v)), not ident.enrolled and previous_server_info(v) is None)
+    return ident, counts
 
 
 class SyncDialog(QDialog):
     finished_job = Signal(str)  # export/receipts/push/enroll_request/enroll_response/enroll_online/new_identity
     revoked = Signal()  # the server said (online or on the stick) that this device is revoked
+    job_ended = Signal(str, str)  # (text, kind): a dialog opened again meanwhile shows it too
 
     def __init__(self, backend, prefs, parent=None, on_prefs=None, driver=None) -> None:
         super().__init__(parent)
         self.backend, self.prefs, self.on_prefs, self.driver = backend, prefs, on_prefs, driver
         self._pushing = False
+        self._busy = False
+        self._focus_before = None
+        self._ident = self._counts = None
+        self.fingerprint_dialog: ServerFingerprintDialog | None = None
         self.setWindowTitle(tr("ui.syncdlg.window"))
         fit_window(self, 720, 640)  # never taller or wider than the screen: Cerrar stays on it
         outer = QVBoxLayout(self)
@@ -93,6 +124,12 @@ class SyncDialog(QDialog):
         row.addWidget(self.response_button)
         box.addLayout(row)
         layout.addWidget(usb)
+        self.purge = PurgePanel(backend)
+        self.purge.started.connect(self._start)
+        self.purge.done.connect(lambda text: self._ok("purge", text))
+        self.purge.nothing.connect(lambda text: self._say(text, "banner"))
+        self.purge.failed.connect(self._failed)
+        layout.addWidget(self.purge)
 
         self.progress = QProgressBar()
         self.progress.hide()
@@ -120,6 +157,13 @@ class SyncDialog(QDialog):
         self.receipts_button.clicked.connect(lambda: self._folder(self.import_receipts))
         self.request_button.clicked.connect(lambda: self._folder(self.enroll_request))
         self.response_button.clicked.connect(lambda: self._folder(self.enroll_response))
+        status = getattr(parent, "sync_status", None)
+        if status is not None and hasattr(status, "show_note"):
+            status.show_note("")  # what a closed dialog left there: the officer is here now
+        previous = getattr(parent, "sync_dialog", None)
+        if previous is not None and shiboken6.isValid(previous) and getattr(previous, "_busy", False):
+            self._start()  # its job is still running: not a second one meanwhile
+            previous.job_ended.connect(self._previous_ended)
         self.refresh()
 
     # --- identity and lease ---------------------------------------------------------------
@@ -127,7 +171,8 @@ class SyncDialog(QDialog):
         self.backend.op(identity_job, self).quiet().success(self._show_identity).failure(self._failed).run()
 
     def _show_identity(self, result) -> None:
-        ident, pend = result
+        ident, counts = result
+        self._ident, self._counts = ident, counts
         lines = [tr("ui.syncdlg.device", device=ident.device_id, fingerprint=ident.fingerprint)]
         if ident.revoked:
             lines.append(tr("ui.syncdlg.revoked"))
@@ -137,13 +182,24 @@ class SyncDialog(QDialog):
             lines.append(tr("ui.lease." + ident.lease_state, until=until))
         else:
             lines.append(tr("ui.syncdlg.not_enrolled"))
-        lines.append(tr("ui.syncdlg.pending", count=pend.revisions + pend.outstanding_revisions))
+        lines.append(tr("ui.syncdlg.cases", pending=counts.pending, waiting=counts.waiting))
         self.identity.setText("\n".join(lines))
-        for b in (self.push_button, self.export_button, self.receipts_button):
-            b.setEnabled(ident.enrolled and not ident.revoked)
+        self.purge.set_count(counts.purgeable, allowed=not ident.revoked)
+        self._apply_enabled()
         enroll = not ident.enrolled and not ident.revoked
         self.enroll.setVisible(enroll)  # after the buttons: the focus moves on to "Sync now"
         (self.enroll.button if enroll else self.push_button).setDefault(True)  # Enter in the address
+
+    def _apply_enabled(self) -> None:
+        """Job buttons: none while a job runs; the sync ones only on an enrolled laptop."""
+        ident, idle = self._ident, not self._busy
+        can_sync = idle and ident is not None and ident.enrolled and not ident.revoked
+        for b in (self.push_button, self.export_button, self.receipts_button):
+            b.setEnabled(can_sync)
+        for w in (self.request_button, self.response_button, self.enroll.button, self.new_identity):
+            w.setEnabled(idle)  # the fingerprint typed stays editable (and keeps the keyboard)
+        self.purge.setEnabled(idle)
+        self.purge.button.setEnabled(idle and self.purge.available)
 
     # --- jobs ---------------------------------------------------------------------------------
     def _folder(self, then) -> None:
@@ -155,18 +211,44 @@ class SyncDialog(QDialog):
         show_message(self.message, "")
         self.progress.setRange(0, 0)
         self.progress.show()
+        self._focus_before = self.focusWidget()  # a disabled button gives the keyboard away
+        self._busy = True
+        self._apply_enabled()
 
     def _ok(self, kind: str, text: str) -> None:
-        self.progress.hide()
-        show_message(self.message, text, "ok")
+        self._say(text, "ok")
         self.refresh()
         self.finished_job.emit(kind)
 
     def _say(self, text: str, kind: str = "error") -> None:
-        """The message (under the USB group), scrolled into view once laid out; no busy bar."""
+        """The message (under the USB group), scrolled into view once laid out; no busy bar,
+        the job buttons back. Closed meanwhile: the window's sync status says it."""
         self.progress.hide()
+        was_busy, self._busy = self._busy, False
+        self._apply_enabled()
+        self._give_focus_back()
         show_message(self.message, text, kind)
         QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.message))
+        if was_busy:
+            self._report(text, kind)
+
+    def _give_focus_back(self) -> None:
+        w, self._focus_before = self._focus_before, None
+        if w is not None and shiboken6.isValid(w) and w.isVisible() and w.isEnabled() and not w.hasFocus():
+            w.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _report(self, text: str, kind: str) -> None:
+        self.job_ended.emit(text, kind)
+        if not self.isVisible():
+            status = getattr(self.parentWidget(), "sync_status", None)
+            if status is not None and hasattr(status, "show_note"):
+                status.show_note(text, kind)
+
+    def _previous_ended(self, text: str, kind: str) -> None:
+        """The job of a dialog closed before it ended: said here too."""
+        if self._busy:
+            self._say(text, kind)
+            self.refresh()
 
     def _failed(self, err: BaseException, text: str | None = None) -> None:
         self._say(text or error_text(err))
@@ -183,14 +265,19 @@ class SyncDialog(QDialog):
             return export_to(s.require(), folder)
 
         self.backend.op(job, self).changes_cases().success(
-            lambda r: self._ok("export", tr("ui.syncdlg.exported", bundles=len(r.written), revisions=r.revisions))
+            lambda r: self._ok("export", tr("ui.syncdlg.exported", bundles=len(r.written), revisions=r.revisions)
+                               + "\n" + tr("ui.syncdlg.exported_next", button=tr("ui.syncdlg.receipts")))
         ).failure(self._failed).run()
 
     def _identity_done(self, done) -> None:
         """The new identity is taken: the panel shows its facts (the fingerprint to read to the
         administrator); the enrollment request, which the officer uses next, is the default."""
         self.progress.hide()
+        self._busy = False
+        self._focus_before = None  # the next step gets the keyboard (below)
+        self._apply_enabled()
         show_message(self.message, "")  # the panel says it (new id, fingerprint, enroll again)
+        self._report(self.new_identity.result.text(), "banner")
         self.request_button.setObjectName("primary")  # the next step
         self.request_button.style().unpolish(self.request_button)
         self.request_button.style().polish(self.request_button)
@@ -204,12 +291,21 @@ class SyncDialog(QDialog):
 
         def job(s):
             from intake_app.sync import import_receipts
+            from intake_app.sync.purge import purgeable_cases
 
-            return import_receipts(s.require(), folder)
+            v = s.require()
+            before = v.count_cases("WHERE sync_state = 'delivered'")
+            report = import_receipts(v, folder)
+            return report, v.count_cases("WHERE sync_state = 'delivered'") - before, len(purgeable_cases(v))
 
-        def done(r):
+        def done(result):
+            r, cases, purgeable = result
             text = tr("ui.syncdlg.receipts_done", delivered=len(r.delivered), already=len(r.already),
                       refused=len(r.refused))
+            if cases or r.revisions:
+                text += "\n" + tr("ui.syncdlg.receipts_cases", cases=cases, revisions=r.revisions)
+            if purgeable:
+                text += "\n" + tr("ui.syncdlg.receipts_next", count=purgeable, button=tr("ui.purge.button"))
             if r.refused:
                 text += "\n" + "\n".join(f"• {name}: {error_text(err)}" for name, err in r.refused[:5])
                 for _name, err in r.refused:
@@ -233,13 +329,25 @@ class SyncDialog(QDialog):
         self.backend.op(job, self).success(lambda p: self._ok("enroll_request", tr("ui.syncdlg.request_written"))) \
             .failure(self._failed).run()
 
-    def enroll_response(self, folder: str) -> None:
+    def enroll_response(self, folder: str, server_fingerprint: str | None = None) -> None:
+        """The response on the stick. The first one (nothing pinned) is accepted only from the
+        server whose fingerprint the administrator reads: asked first, compared by the core
+        (another server's response is refused with words and changes nothing). Once pinned
+        (enrolled, or before a new identity), the core accepts only those keys anyway."""
+        first = self._counts is None or self._counts.first_enrollment
+        if server_fingerprint is None and first:
+            dialog = ServerFingerprintDialog(self, self.enroll.fingerprint.text())
+            dialog.confirmed.connect(lambda text: self.enroll_response(folder, text))
+            dialog.finished.connect(dialog.deleteLater)
+            self.fingerprint_dialog = dialog
+            dialog.open()
+            return
         self._start()
 
         def job(s):
             from intake_app.sync import import_enrollment_response
 
-            return import_enrollment_response(s.require(), folder)
+            return import_enrollment_response(s.require(), folder, server_fingerprint)
 
         self.backend.op(job, self).success(lambda r: self._ok("enroll_response", tr("ui.syncdlg.enrolled_now"))) \
             .failure(self._failed).run()
@@ -299,15 +407,12 @@ class SyncDialog(QDialog):
         if state == "idle":
             self._ok("push", tr("ui.syncdlg.synced"))
         elif state == "offline":
-            self.progress.hide()
-            show_message(self.message, tr("ui.syncdlg.offline_retry"))
+            self._say(tr("ui.syncdlg.offline_retry"))
         elif state == "revoked":
-            self.progress.hide()
-            show_message(self.message, tr("ui.syncdlg.revoked"))
+            self._say(tr("ui.syncdlg.revoked"))
             self.revoked.emit()
         elif state == "error":  # a bug in the cycle: no typed error comes
-            self.progress.hide()
-            show_message(self.message, tr("error.internal"))
+            self._say(tr("error.internal"))
 
     def _driver_failed(self, err: BaseException) -> None:
         if self._pushing:

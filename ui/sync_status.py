@@ -1,4 +1,6 @@
-"""The sync status area, always visible: connection, pending count, last receipt.
+"""The sync status area, always visible: connection, pending count, last contact with
+the server (an enrollment response, a receipt, a status: the server's own time), and
+the result of a sync job whose dialog was closed before it ended (``show_note``).
 
 The connection state comes from the background sync (``ui.sync_service.SyncDriver``:
 online / syncing / offline with the next retry / revoked); the counts from a quiet
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import importlib.util
 
+from pathlib import Path
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -20,6 +24,8 @@ from .flow import FlowRow
 from .text import error_text, tr
 
 REFRESH_MS = 30_000
+NOTE_CHARS = 140  # a longer job result is cut here (whole on hover): the status bar stays one line or two
+VAULT_FILE = "vault.db"  # intake_app.vault.store.DB_NAME, without loading SQLCipher before the window shows
 
 
 def sync_available() -> bool:
@@ -63,6 +69,9 @@ class SyncStatus(QWidget):
         self.pending = QLabel()
         self.pending.setObjectName("sync_pending")
         self.receipt = QLabel()
+        self.note = QLabel()  # a sync job's result, its dialog closed before it ended
+        self.note.setObjectName("sync_note")
+        self.note.hide()
         self.lease = QLabel()
         self.lease.setObjectName("error")
         self.lease.hide()
@@ -71,7 +80,8 @@ class SyncStatus(QWidget):
         available = sync_available()
         self.sync_now.setEnabled(available)
         self.sync_now.setToolTip(tr("ui.sync.open_tip") if available else tr("ui.sync.unavailable"))
-        for w in (self.state, _after_dot(self.pending), _after_dot(self.receipt), self.lease, self.sync_now):
+        self.pending_pair, self.receipt_pair = _after_dot(self.pending), _after_dot(self.receipt)
+        for w in (self.state, self.pending_pair, self.receipt_pair, self.lease, self.note, self.sync_now):
             row.addWidget(w)
         self.pending_count: int | None = None
         self.shown_state = "offline"
@@ -83,11 +93,16 @@ class SyncStatus(QWidget):
         self.show_locked()
 
     def show_locked(self) -> None:
+        """Locked: counts unknown (nothing said about receipts); before any vault exists (the
+        first-run wizard) nothing about a vault or receipts at all."""
         self.sync_now.setEnabled(False)
         self.lease.hide()
+        self.show_note("")
         self.pending_count = None
         self.pending.setText(tr("ui.sync.pending_unknown"))
-        self.receipt.setText(tr("ui.sync.no_receipt"))
+        self.receipt.setText("")
+        self.receipt_pair.hide()
+        self.pending_pair.setVisible((Path(self.backend.home) / VAULT_FILE).exists())
 
     def refresh(self) -> None:
         self.backend.op(_status_job, self).quiet().success(self._show).failure(lambda e: None).run()
@@ -100,8 +115,10 @@ class SyncStatus(QWidget):
         self.sync_now.setEnabled(sync_available())
         self.pending_count = pending
         self.pending.setText(tr("ui.sync.pending", count=pending))
-        self.receipt.setText(tr("ui.sync.last_receipt", when=local_time_iso(contact)) if contact
-                             else tr("ui.sync.no_receipt") if enrolled else tr("ui.sync.not_enrolled"))
+        self.pending_pair.show()
+        self.receipt.setText(tr("ui.sync.last_contact", when=local_time_iso(contact)) if contact
+                             else tr("ui.sync.no_contact") if enrolled else tr("ui.sync.not_enrolled"))
+        self.receipt_pair.show()
         self.lease.setText(tr("ui.sync.lease_" + lease) if lease in ("expiring", "expired") else "")
         self.lease.setVisible(lease in ("expiring", "expired"))
         self.status_known.emit(pending, lease, bool(enrolled))
@@ -127,6 +144,18 @@ class SyncStatus(QWidget):
 
     def show_failure(self, err: BaseException) -> None:
         self.show_error(error_text(err))
+
+    def show_note(self, text: str, kind: str = "") -> None:
+        """What a sync job said after its dialog was closed ("" clears it): its first line,
+        cut to ``NOTE_CHARS``, the whole on hover; red for an error."""
+        first = text.strip().split("\n")[0]
+        short = first if len(first) <= NOTE_CHARS else first[:NOTE_CHARS - 1].rstrip() + "…"
+        self.note.setObjectName("error" if kind == "error" else "ok" if kind == "ok" else "sync_note")
+        self.note.style().unpolish(self.note)
+        self.note.style().polish(self.note)
+        self.note.setText(tr("ui.sync.note", text=short) if short else "")
+        self.note.setToolTip(text.strip())
+        self.note.setVisible(bool(short))
 
 
 # the core service's states -> the words shown (ui.sync.state_*)

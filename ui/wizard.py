@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -26,6 +27,13 @@ FULL_DISK = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS) 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class RequestWritten:
+    """The enrollment request is on the stick; the fingerprint to read to the supervisor."""
+
+    fingerprint: str
+
+
 class HomeUnwritable(Exception):
     """The vault could not be created because its data folder cannot be written to."""
 
@@ -41,7 +49,7 @@ def _writable(home) -> bool:
 
 def create_job(officer: str, passphrase: str, prefs, request_folder: str):
     """Worker job of the wizard's last step: the vault, the preferences, and the optional
-    enrollment request; returns ``(officer, request)`` (None, True or the request's error)."""
+    enrollment request; returns ``(officer, request)`` (None, ``RequestWritten`` or the request's error)."""
     def job(s):
         from intake_app.errors import IntakeError
 
@@ -63,7 +71,7 @@ def create_job(officer: str, passphrase: str, prefs, request_folder: str):
                 write_enrollment_request(s.vault, request_folder, prefs.post)
             except (IntakeError, OSError) as exc:
                 return officer, exc
-            return officer, True
+            return officer, RequestWritten(s.vault.device_keys().public().fingerprint())
         return officer, None
     return job
 

@@ -87,6 +87,19 @@ def is_purged(vault, case_id: str) -> bool:
                               " WHERE c.case_id = ?", (case_id,)).fetchone() is not None
 
 
+def purged_among(vault, case_ids) -> set[str]:
+    """Those of ``case_ids`` whose identity data was purged here (their current revision is
+    purged): the case list marks them."""
+    ids, out = list(case_ids), set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(r[0] for r in vault.conn.execute(
+            "SELECT c.case_id FROM cases c JOIN purged_revisions p ON p.revision_id = c.head_revision"
+            f" WHERE c.case_id IN ({marks})", chunk))
+    return out
+
+
 def _purged_count(vault) -> int:
     return vault.conn.execute("SELECT count(DISTINCT p.case_id) FROM purged_revisions p JOIN cases c"
                               " ON c.head_revision = p.revision_id").fetchone()[0]

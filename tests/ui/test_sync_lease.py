@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.ui.uikit import wait_idle, wizard_to_device_page
+from tests.ui.uikit import run_on_backend, wait_idle, wizard_to_device_page
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,9 @@ def test_wizard_writes_the_enrollment_request(qtbot, window, tmp_path):
         wiz.button(wiz.WizardButton.FinishButton).click()
     assert done.args == [True]
     assert window.workspace is not None
-    assert window.workspace.message.text() == i18n.t("ui.wizard.enroll_written", "es")
+    fingerprint = run_on_backend(qtbot, window, lambda s: s.require().device_keys().public().fingerprint())
+    assert window.workspace.message.text() == i18n.t("ui.wizard.enroll_written_fp", "es", fingerprint=fingerprint)
+    assert fingerprint in window.workspace.message.text()  # read to the supervisor, who compares it
     assert list((stick / "intake-enroll").iterdir())
 
 
