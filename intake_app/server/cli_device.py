@@ -90,13 +90,16 @@ def device_approve(c, device_id: str, directory: str | None) -> None:
     """Aprobar tras comparar la huella / approve after comparing the fingerprint."""
     from .devices import approve, device_info
     from .errors import DeviceApproveRevoked
-    from .usb import write_enrollment_response, write_on_stick
+    from .usb import check_response_slot, write_enrollment_response, write_on_stick
 
     settings, engine = c.settings(), c.engine()
     device_id = full_id(engine, device_id)
     if device_info(engine, device_id).status == "revoked":  # before the passphrase is asked
         raise DeviceApproveRevoked(device_id=device_id)
-    response = approve(engine, c.keystore(), device_id, actor="operator", lease_days=settings.lease_days)
+    keystore = c.keystore()
+    if directory:  # another server's response on the stick: refused before anything is approved
+        check_response_slot(directory, device_id, keystore.keys().signing_public)
+    response = approve(engine, keystore, device_id, actor="operator", lease_days=settings.lease_days)
     click.echo(i18n.t("server.device_approved", device=device_id))
     if directory:
         path = write_on_stick(write_enrollment_response, directory, device_id, response)

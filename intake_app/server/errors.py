@@ -278,6 +278,17 @@ class StickWriteFailed(ServerError):
     code = "stick_write_failed"
 
 
+class EnrollmentResponseOtherServer(ServerError):
+    """The stick already carries, for this laptop, an enrollment response another server
+    signed: it is not overwritten (the laptop would be tied to whichever server wrote last).
+    params: device_id, reason (``approve``: checked before approving, nothing approved nor
+    written; ``stick``: the write refused, the stick unchanged, the server's act stands;
+    ``import``: the laptop is active here, its response was not written)."""
+
+    code = "enrollment_response_other_server"
+    status = 409
+
+
 class ImportStopped(ServerError):
     """The stick failed under a running import (a write refused for a reason not told
     apart): it stopped at once. What it stored is safe in the database; ``summary`` (an

@@ -1,7 +1,8 @@
 """Ingest: one bundle's bytes in, one signed receipt out, exactly once.
 
 1. Read the cleartext header, find the device (unknown, pending, refused or revoked
-   devices are refused with their own error before any cryptography).
+   devices are refused with their own error before any cryptography; a known one's bundle
+   sealed for a key this server does not hold is refused as for another server first).
 2. Verify both signatures, decrypt, decompress (bounded), parse (``open_bundle``).
 3. Check every revision: its fields, its content hash, and its content against the
    codebook version it names (the date rules use the later of the device's and the
@@ -212,6 +213,12 @@ class Ingestor:
             return open_bundle(data, device_public=public_keys(device_row), server_keys=self.keystore.keys(),
                                max_payload_size=self.max_payload_bytes)
 
+    def _check_key(self, key_id: str) -> None:
+        """BundleWrongServer (reason ``other_server``) for a bundle sealed for a key this server
+        never held (keys() re-reads a key file another process rotated)."""
+        if key_id not in self.keystore.keys().key_ids:
+            raise BundleWrongServer(key_id=key_id, reason="other_server")
+
     def ingest(self, data: bytes, *, source: str = "http") -> IngestResult:
         with gc_paused():  # a bundle's ~100k decoded objects live until the end: no rescans meanwhile
             result = self._ingest(data, source)
@@ -222,7 +229,10 @@ class Ingestor:
         data = bytes(data)
         header = read_header(data)
         device_id, sequence = header.device_id, header.sequence
-        require_active(self._device_row(device_id), device_id)
+        row = self._device_row(device_id)
+        if row is not None:  # sealed for another server: said before "pending, approve it" (an unknown one stays so)
+            self._check_key(header.server_key_id)
+        require_active(row, device_id)
         digest = bundle_hash(data)
         stored = self._stored(device_id, sequence)
         if stored is not None and stored.receipt is not None:  # a resend: no need to decrypt again

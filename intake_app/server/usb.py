@@ -15,8 +15,11 @@ a refused file harms nothing else. A revoked laptop's stick is read by the offic
 the server already holds is reported as already received (with its stored receipt), a new
 one as refused because the device is revoked (``device_revoked``; the command line words it
 for the operator, not with the laptop's "your vault is locked"), and its enrollment request
-as the request of a revoked device, not of one with other keys. Receipts are the stored ones, so importing the same
-stick twice writes the same receipts and stores nothing twice. ``.part`` leftovers of a
+as the request of a revoked device, not of one with other keys. A bundle for another server
+is refused as such, not as "pending"; a request beside one (or beside another server's
+response) is ``pending_other_server``; that response is never overwritten (``usb_enroll``).
+Receipts are the stored ones: importing the same stick twice writes the same receipts and
+stores nothing twice. ``.part`` leftovers of a
 pulled stick are ignored; those a killed import left (its process gone) are removed.
 
 Nothing is read or written through a link on the stick: a linked bundle, manifest or request
@@ -55,12 +58,13 @@ from ..errors import IntakeError
 from ..fsutil import (PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, is_part_leftover, os_error_kind,
                       read_plain, remove_stale_parts, secure_mkdir)
 from . import devices
-from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, ImportDirEmpty, ImportDirFull, ImportDirMissing,
-                     ImportDirReadOnly, ImportStickFull, ImportStickReadOnly, ImportStickRemoved, ImportStopped,
-                     StickWriteFailed)
+from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, EnrollmentResponseOtherServer, ImportDirEmpty,
+                     ImportDirFull, ImportDirMissing, ImportDirReadOnly, ImportStickFull, ImportStickReadOnly,
+                     ImportStickRemoved, ImportStopped, StickWriteFailed)
 from .db import _is_psycopg
 from .ingest import Ingestor, missing_sequences
 from .models import Bundle
+from .usb_enroll import check_response_slot, foreign_response, mark_other_server, response_target  # noqa: F401
 
 log = logging.getLogger(__name__)
 BUNDLES, RECEIPTS, ENROLL = "intake-bundles", "intake-receipts", "intake-enroll"
@@ -88,7 +92,8 @@ class ImportItem:
 class ImportSummary:
     items: list[ImportItem] = field(default_factory=list)
     gaps: dict[str, list[int]] = field(default_factory=dict)
-    enrollments: list[tuple[str, str, str]] = field(default_factory=list)  # device_id, fingerprint, status
+    # device_id, fingerprint, status (a device state, or revoked / pending_other_server: usb_enroll)
+    enrollments: list[tuple[str, str, str]] = field(default_factory=list)
     responses_written: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)  # devices whose signed status was left on the stick
     unread: int = 0  # files (bundles, requests) not read because the import stopped
@@ -288,9 +293,11 @@ def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, 
     # contact only for a device with a new signed bundle of its own on it (a folder named after
     # a lost laptop with junk in it, or a stick imported again, moves neither its last contact
     # nor its lease)
+    mark_other_server(root, keystore, summary)
     signed = {item.device_id for item in summary.items if item.outcome == "accepted"}  # a copy sent again is not
-    for folder in bundle_dirs:
-        if _receipts_folder(root, folder.name, summary, unsafe):
+    signing = keystore.keys().signing_public if bundle_dirs else None
+    for folder in bundle_dirs:  # not over another server's status for a laptop that server approved
+        if _receipts_folder(root, folder.name, summary, unsafe) and not foreign_response(root, folder.name, signing):
             _write_status(engine, keystore, guard, folder.name, summary, lease_days, contact=folder.name in signed)
     with engine.connect() as conn:
         for device_id in sorted(seen):
@@ -458,7 +465,13 @@ def _enrollment(engine: Engine, keystore, path: Path, guard: _Stick, summary: Im
     summary.enrollments.append((request.device_id, request.fingerprint, status))
     if status == "active":
         response = devices.enrollment_response(engine, request.device_id)
-        guard.write(write_enrollment_response, guard.root, request.device_id, response)
+        try:
+            guard.write(write_enrollment_response, guard.root, request.device_id, response)
+        except EnrollmentResponseOtherServer as exc:  # another server's answer stays: reported, not overwritten
+            summary.items.append(ImportItem(request.device_id, f"{ENROLL}/{request.device_id}.response", "refused",
+                                            code=exc.code,
+                                            params={**exc.params, "reason": "import"}))
+            return
         summary.responses_written.append(request.device_id)
 
 
@@ -470,7 +483,7 @@ def write_status(root: Path, device_id: str, status: bytes) -> Path:
 
 
 def write_enrollment_response(root: Path, device_id: str, response: bytes) -> Path:
-    folder = secure_mkdir(Path(root) / ENROLL, below=Path(root))
-    target = folder / f"{device_id}.response"
+    """This server's response; never over another server's (``usb_enroll``)."""
+    target = response_target(Path(root), device_id, response)
     atomic_write(target, response, mode=0o644)
     return target

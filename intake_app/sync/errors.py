@@ -64,6 +64,14 @@ class NoReceipts(SyncError):
     code = "sync_no_receipts"
 
 
+class StickOtherServer(SyncError):
+    """The stick was processed by a server other than the one this laptop is enrolled with:
+    its status for this laptop is not signed by the pinned server and there is no receipt
+    for it. Nothing changed on the laptop. params: device_id."""
+
+    code = "sync_stick_other_server"
+
+
 class NoStatus(SyncError):
     """The folder holds no signed status for this device. params: device_id."""
 

@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bundle import ManifestEntry, build_manifest
-from ..bundle.errors import BundleError, ReceiptMalformed
+from ..bundle.errors import BundleError, ReceiptMalformed, ServerKeyUntrusted
+from ..bundle.status import StatusNotFromServer
 from ..errors import IntakeError
 from ..fsutil import PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, create_new, fsync_dir, is_part_leftover, \
     os_error_kind, read_plain
 from . import outbox, state
-from .errors import DeviceRevoked, NoReceipts, SyncDirFull, SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly
+from .errors import DeviceRevoked, NoReceipts, StickOtherServer, SyncDirFull, SyncDirMissing, SyncDirNotFolder, \
+    SyncDirReadOnly
 from .receipts import Applied, apply_receipt
 from .status import apply_status
 
@@ -163,6 +165,17 @@ def export_to(vault, target: str | os.PathLike) -> ExportReport:
                         sum(i.revision_count for i in items))
 
 
+def _nothing_applied(vault, refused: list[tuple[str, IntakeError]]) -> IntakeError:
+    """No receipt and no status applied: a status signed by another server says the stick was
+    processed by the wrong server (:class:`StickOtherServer`); another refused status says why
+    (damaged, the stick pulled...); no status at all, :class:`NoReceipts`."""
+    for _name, err in refused:
+        if isinstance(err, StatusNotFromServer) or (
+                isinstance(err, ServerKeyUntrusted) and err.params.get("reason") in ("signing_key", "signature")):
+            return StickOtherServer(device_id=vault.device_id)
+    return refused[0][1] if refused else NoReceipts(device_id=vault.device_id)
+
+
 def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
     """Verify and apply every receipt for this device found under ``source``.
 
@@ -193,8 +206,8 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
             report.refused.append((STATUS_NAME, err))
         except OSError as exc:
             report.refused.append((STATUS_NAME, _read_error(exc, status)))
-    if not files and report.lease_state is None:
-        raise NoReceipts(device_id=vault.device_id)
+    if not files and report.lease_state is None:  # nothing to apply: why, when the status was refused
+        raise _nothing_applied(vault, report.refused)
     for path in files:
         try:
             applied = apply_receipt(vault, read_plain(path, MAX_READ), via="usb")
