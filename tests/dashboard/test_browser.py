@@ -57,7 +57,7 @@ def test_browser_filter_redraw_and_csv(dash, sqlite_only, tmp_path):
             assert driver.switch_to.active_element.get_attribute("class") == "skip"
             chart = "return document.getElementById('chart-sex_age_group').data[0].text"
             before = driver.execute_script(chart)
-            assert before[:4] == ["30", "20", "<11", "x"]
+            assert before[:4] == ["x", "20", "<11", "12"]  # women hidden: women + girls = female
             assert driver.find_elements(By.CSS_SELECTOR, "#chart-sex_age_group .main-svg")  # drawn by plotly
             # on screen the card's heading names the chart; the saved image carries the title and the filters
             assert not driver.find_elements(By.CSS_SELECTOR, "#chart-sex_age_group .gtitle")

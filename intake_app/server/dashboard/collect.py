@@ -20,6 +20,8 @@ DIMS = ("m", "gender", "nat", "expl", "ctrl", "rel", "flow", "xcty", "ref", "day
 EXTRA_FIELDS = ("tr_purposes", "tr_control_methods", "tr_relationship", "tr_exploitation_country", "referrals",
                 "record_date", "accreditation_date")
 MAX_DAYS = 366
+# dims that count only victims (:func:`is_victim`); migration 0009 recounted the stored cases
+VICTIM_DIMS = ("expl", "ctrl", "rel", "flow", "xcty")
 
 
 def _country(value: Any) -> str | None:
@@ -29,6 +31,14 @@ def _country(value: Any) -> str | None:
 def key_of(facts: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
     return (facts.get("quarter") or "", facts.get("border_post") or "", facts.get("institution") or "",
             facts.get("sex_age_group") or "", facts.get("age_band") or "")
+
+
+def is_victim(facts: Mapping[str, Any]) -> bool:
+    """Counted by the views of exploitation, control, recruiter and flow (``VICTIM_DIMS``): a
+    possible victim (the screening's indication of trafficking) or a victim accredited (ERI) /
+    identified (UIA), unless the ERI/UIA decided the person is not a victim of trafficking."""
+    status = facts.get("trafficking_status")
+    return bool(facts.get("flag_trafficking") or status == "actual") and status != "not_a_victim"
 
 
 def cells_of(facts: Mapping[str, Any], content: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -60,15 +70,16 @@ def cells_of(facts: Mapping[str, Any], content: Mapping[str, Any]) -> list[tuple
                 cells.append(("m", "any_" + dim))
                 cells.extend((dim, c) for c in codes)
 
-    multi("expl", "tr_purposes", "exploitation_types")
-    multi("ctrl", "tr_control_methods", "control_methods")
-    if extra["tr_relationship"] in cb.vocab("relationships"):
-        cells.append(("rel", extra["tr_relationship"]))
-    if facts.get("cross_border") is not None:
-        cells.append(("flow", "cross_border" if facts["cross_border"] else "domestic"))
-    xcty = _country(extra["tr_exploitation_country"])
-    if xcty:
-        cells.append(("xcty", xcty))
+    if is_victim(facts):  # forms, means, recruiter and flow describe victims (UNODC, SDG 16.2.2)
+        multi("expl", "tr_purposes", "exploitation_types")
+        multi("ctrl", "tr_control_methods", "control_methods")
+        if extra["tr_relationship"] in cb.vocab("relationships"):
+            cells.append(("rel", extra["tr_relationship"]))
+        if facts.get("cross_border") is not None:
+            cells.append(("flow", "cross_border" if facts["cross_border"] else "domestic"))
+        xcty = _country(extra["tr_exploitation_country"])
+        if xcty:
+            cells.append(("xcty", xcty))
     referrals = extra["referrals"]
     if isinstance(referrals, list):
         inst, outcomes = cb.vocab("institutions"), cb.vocab("referral_outcomes")

@@ -12,6 +12,12 @@ column total, a subtotal, a grand total). Then:
    through it is hidden (``x``): the smallest visible non-zero member, else the total.
 
 Zero is shown as 0 (a hidden cell is never zero, and hiding zeros protects nothing).
+
+Two tables of one page can be tied by counts neither shows: the sex/age groups and the
+genders are the margins of a gender × sex/age cross table. Such cells are *unseen*: they
+are in the lines (so a relation between the tables is part of the system), a reader knows
+nothing of them but that they are 0 or more, they are never shown and never chosen as
+complements, and the search for a complement follows the lines through them.
 :func:`attack` is the reader's side of this, and the tests use it, plus their own
 independent attacker, on every table of every view.
 """
@@ -24,6 +30,7 @@ from typing import Hashable, Iterable, Mapping, Sequence
 K = 11
 PRIMARY = "primary"
 COMPLEMENT = "complement"
+UNSEEN = "unseen"  # a count no table shows, that ties the tables' lines (never returned by protect)
 PRIMARY_MARK = "<11"
 COMPLEMENT_MARK = "x"
 UNBOUNDED = 10 ** 15
@@ -41,6 +48,8 @@ def bounds(values: Mapping[Hashable, int], lines: Sequence[Line],
             lo[key], hi[key] = 1, K - 1
         elif kind == COMPLEMENT:
             lo[key], hi[key] = K, UNBOUNDED
+        elif kind == UNSEEN:
+            lo[key], hi[key] = 0, UNBOUNDED
         else:
             lo[key] = hi[key] = value
     for _ in range(1000):
@@ -63,28 +72,32 @@ def bounds(values: Mapping[Hashable, int], lines: Sequence[Line],
     return lo, hi
 
 
-def _rank(rows: list[list[Fraction]]) -> int:
+def _reduced(rows: list[list[Fraction]]) -> list[list[Fraction]]:
+    """The rows in reduced row echelon form (zero rows dropped)."""
     rows = [r[:] for r in rows if any(r)]
-    rank, col = 0, 0
+    rank = 0
     ncols = len(rows[0]) if rows else 0
-    while rank < len(rows) and col < ncols:
+    for col in range(ncols):
+        if rank == len(rows):
+            break
         pivot = next((i for i in range(rank, len(rows)) if rows[i][col] != 0), None)
         if pivot is None:
-            col += 1
             continue
         rows[rank], rows[pivot] = rows[pivot], rows[rank]
         p = rows[rank][col]
+        rows[rank] = [a / p for a in rows[rank]]
         for i in range(len(rows)):
             if i != rank and rows[i][col] != 0:
-                f = rows[i][col] / p
+                f = rows[i][col]
                 rows[i] = [a - f * b for a, b in zip(rows[i], rows[rank])]
         rank += 1
-        col += 1
-    return rank
+    return rows[:rank]
 
 
 def determined(lines: Sequence[Line], hidden: Iterable[Hashable]) -> set:
-    """Hidden cells whose value follows from the lines alone (linear algebra, no bounds)."""
+    """Hidden cells whose value follows from the lines alone (linear algebra, no bounds): a
+    cell is determined when its unit vector is in the row space, i.e. a row of the reduced
+    echelon form has no other non-zero entry."""
     hidden = list(hidden)
     index = {k: i for i, k in enumerate(hidden)}
     matrix = []
@@ -97,21 +110,19 @@ def determined(lines: Sequence[Line], hidden: Iterable[Hashable]) -> set:
             row[index[total]] -= 1
         if any(row):
             matrix.append(row)
-    if not matrix:
-        return set()
-    full = _rank(matrix)
     out = set()
-    for k, i in index.items():
-        if _rank([r[:i] + r[i + 1:] for r in matrix]) < full:
-            out.add(k)
+    for row in _reduced(matrix):
+        nonzero = [i for i, a in enumerate(row) if a != 0]
+        if len(nonzero) == 1:
+            out.add(hidden[nonzero[0]])
     return out
 
 
 def attack(values: Mapping[Hashable, int], lines: Sequence[Line], hidden: Mapping[Hashable, str]) -> set:
-    """Hidden cells a reader can recover exactly."""
+    """Hidden cells a reader can recover exactly (unseen cells are unknowns, not targets)."""
     lo, hi = bounds(values, lines, hidden)
     pinned = {k for k in hidden if lo[k] == hi[k]}
-    return pinned | determined(lines, hidden)
+    return {k for k in pinned | determined(lines, hidden) if hidden[k] != UNSEEN}
 
 
 class Withheld(Exception):
@@ -119,16 +130,19 @@ class Withheld(Exception):
 
 
 def protect(values: Mapping[Hashable, int], lines: Sequence[Line] = (),
-            public: Iterable[Hashable] = ()) -> dict[Hashable, str]:
+            public: Iterable[Hashable] = (), unseen: Iterable[Hashable] = ()) -> dict[Hashable, str]:
     """{cell: PRIMARY | COMPLEMENT} for the cells to hide.
 
     ``public`` cells (a grand total of persons, which other views show anyway) are never
-    chosen as complements. Raises :class:`Withheld` when nothing else can protect the table.
+    chosen as complements. ``unseen`` cells are never shown (see the module's text).
+    Raises :class:`Withheld` when nothing else can protect the table.
     """
     public = {p for p in public if values.get(p, 0) >= K}
-    hidden: dict[Hashable, str] = {k: PRIMARY for k, v in values.items() if 0 < v < K}
+    unseen = set(unseen)
+    hidden: dict[Hashable, str] = {k: PRIMARY for k, v in values.items() if 0 < v < K and k not in unseen}
     if not hidden:
         return hidden
+    hidden.update({k: UNSEEN for k in unseen})
     through: dict[Hashable, list[Line]] = {}
     for line in lines:
         for cell in (*line[0], line[1]):
@@ -137,10 +151,18 @@ def protect(values: Mapping[Hashable, int], lines: Sequence[Line] = (),
     totals = {line[1] for line in lines}
     pinned = attack(values, lines, hidden)
     while pinned:
-        # candidates: visible non-zero cells on a line through a recoverable cell; take the one
-        # that leaves the fewest recoverable cells, then members before totals, then the smallest
-        cands = {cell for p in pinned for members, total in through.get(p, [])
-                 for cell in (*members, total) if cell not in hidden and values[cell] > 0 and cell not in public}
+        # candidates: visible non-zero cells on a line through a recoverable cell (or through an
+        # unseen cell on such a line); take the one that leaves the fewest recoverable cells,
+        # then members before totals, then the smallest
+        cands, seen, todo = set(), set(pinned), list(pinned)
+        while todo:
+            for members, total in through.get(todo.pop(), []):
+                for cell in (*members, total):
+                    if cell in unseen and cell not in seen:
+                        seen.add(cell)
+                        todo.append(cell)
+                    elif cell not in hidden and values[cell] > 0 and cell not in public:
+                        cands.add(cell)
         if not cands:
             raise Withheld()
         best = None
@@ -151,7 +173,7 @@ def protect(values: Mapping[Hashable, int], lines: Sequence[Line] = (),
                 best = (score, cell, after)
         hidden[best[1]] = COMPLEMENT
         pinned = best[2]
-    return hidden
+    return {k: kind for k, kind in hidden.items() if kind != UNSEEN}
 
 
 def shown(value: int, kind: str | None) -> str:

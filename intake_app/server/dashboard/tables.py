@@ -55,12 +55,21 @@ class Grid:
     total_rows: set = field(default_factory=set)
     subs: dict = field(default_factory=dict)
 
+    def grand(self) -> list:
+        return [k for k in self.values if k[0] == TOTAL and (len(self.cols) == 1 or k[1] == TOTAL)]
+
     def protect(self, id: str, title: str, row_header: str, *, chart: str = "bar", sub_header: str = "",
                 note: str = "") -> Table:
-        grand = [k for k in self.values if k[0] == TOTAL and (len(self.cols) == 1 or k[1] == TOTAL)]
         try:
-            hidden = protect(self.values, self.lines, public=grand)
+            hidden = protect(self.values, self.lines, public=self.grand())
         except Withheld:
+            return self.table(None, id, title, row_header, chart=chart, sub_header=sub_header, note=note)
+        return self.table(hidden, id, title, row_header, chart=chart, sub_header=sub_header, note=note)
+
+    def table(self, hidden: dict | None, id: str, title: str, row_header: str, *, chart: str = "bar",
+              sub_header: str = "", note: str = "") -> Table:
+        """The Table as shown with these cells hidden (None: withheld, nothing shown)."""
+        if hidden is None:
             return Table(id, title, row_header, [label for _, label in self.cols], [], chart, sub_header, note,
                          {k: COMPLEMENT for k in self.values}, dict(self.values), list(self.lines), [], True)
         rows = []
@@ -71,6 +80,24 @@ class Grid:
         chart_cols = [i for i, (c, _) in enumerate(self.cols) if c != TOTAL]
         return Table(id, title, row_header, [label for _, label in self.cols], rows, chart, sub_header, note,
                      hidden, dict(self.values), list(self.lines), chart_cols)
+
+
+def protect_linked(parts: Sequence[tuple[Grid, dict]], unseen: dict, links: Sequence) -> list[Table]:
+    """Tables of one page protected as one system: ``parts`` are (grid, Grid.table's arguments);
+    ``unseen`` counts no table shows, keyed ``("~", anything)``; ``links`` lines over
+    ``(part index, cell)`` and unseen keys. No hidden cell of any table can then be worked out
+    from all of them together (and the unseen counts); a table alone is also safe."""
+    values, lines, public = dict(unseen), [], []
+    for i, (grid, _) in enumerate(parts):
+        values.update({(i, k): v for k, v in grid.values.items()})
+        lines += [([(i, m) for m in members], (i, total)) for members, total in grid.lines]
+        public += [(i, k) for k in grid.grand()]
+    try:
+        hidden = protect(values, [*lines, *links], public=public, unseen=unseen)
+    except Withheld:
+        return [grid.table(None, **kw) for grid, kw in parts]
+    return [grid.table({k: kind for (j, k), kind in hidden.items() if j == i}, **kw)
+            for i, (grid, kw) in enumerate(parts)]
 
 
 def partition(items: Sequence[tuple[str, str, int]], total_label: str, total: int | None = None,
@@ -134,4 +161,4 @@ def grouped(groups: Sequence[tuple[str, str, Sequence[tuple[str, str, int]]]], t
 
 
 __all__ = ["Grid", "Row", "Table", "TOTAL", "VALUE", "PRIMARY", "COMPLEMENT", "partition", "crosstab",
-           "columns_add_up", "grouped"]
+           "columns_add_up", "grouped", "protect_linked"]

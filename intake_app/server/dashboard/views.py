@@ -19,7 +19,7 @@ from . import queries
 from .collect import MAX_DAYS, MEASURES
 from .filters import Filters, Period, quarter_label, resolve_period
 from .suppress import K
-from .tables import TOTAL, Table, columns_add_up, crosstab, grouped, partition
+from .tables import TOTAL, VALUE, Table, columns_add_up, crosstab, grouped, partition, protect_linked
 
 VIEWS = ("overview", "sex", "age", "nationality", "exploitation", "control", "recruiter", "flow", "posts",
          "quarters", "referrals", "accreditation", "smuggling")
@@ -108,15 +108,48 @@ def view_overview(ctx: Ctx, now: dict, before: dict) -> list[Table]:
     return [table]
 
 
+# which sex/age groups a gender can fall in (codebook.derive: the age is required, so a female or
+# male person is a woman/girl or man/boy; non-conforming, unknown, and a code not in the codebook
+# (gender "" here) are "other / unknown"; no gender at all, no group (""))
+GENDER_GROUPS = {"female": ("woman", "girl"), "trans_female": ("woman", "girl"), "male": ("man", "boy"),
+                 "trans_male": ("man", "boy"), "": ("other_unknown", "")}
+
+
 def view_sex(ctx: Ctx) -> list[Table]:
+    """The two tables are the margins of one gender × sex/age cross table (women + girls =
+    female + trans female, …), which is not shown: they are protected together, with its
+    cells as unseen counts, so that neither table gives away a hidden cell of the other."""
     persons = ctx.counts("m", "sex_age_group")
     groups = {code: n for (m, code), n in persons.items() if m == "persons"}
     total = ctx.t("dashboard.total")
-    a = partition(_vocab_items(ctx, "sex_age_groups", groups), total).protect(
-        "sex_age_group", ctx.flabel("sex_age_group"), ctx.flabel("sex_age_group"))
-    b = partition(_vocab_items(ctx, "genders", ctx.counts("gender")), total).protect(
-        "gender", ctx.flabel("gender"), ctx.flabel("gender"))
-    return [a, b]
+    a = partition(_vocab_items(ctx, "sex_age_groups", groups), total)
+    b = partition(_vocab_items(ctx, "genders", ctx.counts("gender")), total)
+    sags = {r for r, _ in a.rows if r != TOTAL}
+    genders = {r for r, _ in b.rows if r != TOTAL}
+    pairs = {(g, s) for g in genders for s in GENDER_GROUPS.get(g, ("other_unknown",)) if s in sags}
+    cross = ctx.counts("gender", "sex_age_group")
+    pairs |= {pair for pair, n in cross.items() if n}  # e.g. an age not recorded
+    unseen = {("~", pair): cross.get(pair, 0) for pair in pairs}
+    links = [([("~", p) for p in sorted(pairs) if p[1] == s], (0, (s, VALUE))) for s in sorted(sags)]
+    links += [([("~", p) for p in sorted(pairs) if p[0] == g], (1, (g, VALUE))) for g in sorted(genders)]
+    # and each block's sum as one unseen count (women + girls = female + trans female = F), which
+    # interval reasoning over the cells alone misses: 15 women + "x" girls = 16 female + "<11"
+    # trans female gives girls 11 and trans female 10
+    block = {p: {p} for p in pairs}
+    for p in sorted(pairs):
+        for q in sorted(pairs):
+            if (p[0] == q[0] or p[1] == q[1]) and block[p] is not block[q]:
+                block[p] |= block[q]
+                for r in block[q]:
+                    block[r] = block[p]
+    for i, members in enumerate({id(b): b for b in block.values()}.values()):
+        unseen[("~", ("block", i))] = sum(unseen[("~", p)] for p in members)
+        links.append(([(0, (s, VALUE)) for s in sorted({p[1] for p in members})], ("~", ("block", i))))
+        links.append(([(1, (g, VALUE)) for g in sorted({p[0] for p in members})], ("~", ("block", i))))
+    return protect_linked([(a, dict(id="sex_age_group", title=ctx.flabel("sex_age_group"),
+                                    row_header=ctx.flabel("sex_age_group"))),
+                           (b, dict(id="gender", title=ctx.flabel("gender"), row_header=ctx.flabel("gender")))],
+                          unseen, links)
 
 
 def view_age(ctx: Ctx) -> list[Table]:
@@ -133,13 +166,18 @@ def view_nationality(ctx: Ctx) -> list[Table]:
         "citizenship", ctx.flabel("citizenship"), ctx.flabel("citizenship"))]
 
 
+def _victims(ctx: Ctx, *more: str) -> str:
+    """The population of the views that count victims only (collect.is_victim), said on the page."""
+    return " ".join(ctx.t(k) for k in ("dashboard.note.victims", *more))
+
+
 def _multi(ctx: Ctx, dim: str, vocab: str, field_key: str, table_id: str) -> list[Table]:
     counts = ctx.counts(dim)
     anyone = ctx.counts("m").get("any_" + dim, 0)
     items = _vocab_items(ctx, vocab, counts, with_unknown=False,
                          codes=[c for c in ctx.cb.vocab(vocab).codes if counts.get(c)])
     return [partition(items, ctx.t("dashboard.total.any"), total=anyone).protect(
-        table_id, ctx.flabel(field_key), ctx.flabel(field_key), note=ctx.t("dashboard.note.multi"))]
+        table_id, ctx.flabel(field_key), ctx.flabel(field_key), note=_victims(ctx, "dashboard.note.multi"))]
 
 
 def view_exploitation(ctx: Ctx) -> list[Table]:
@@ -154,18 +192,19 @@ def view_recruiter(ctx: Ctx) -> list[Table]:
     counts = ctx.counts("rel")
     return [partition(_vocab_items(ctx, "relationships", counts, with_unknown=False),
                       ctx.t("dashboard.total.recorded")).protect(
-        "recruiter", ctx.flabel("tr_relationship"), ctx.flabel("tr_relationship"))]
+        "recruiter", ctx.flabel("tr_relationship"), ctx.flabel("tr_relationship"), note=_victims(ctx))]
 
 
 def view_flow(ctx: Ctx) -> list[Table]:
     flows = ctx.counts("flow")
     items = [(c, ctx.t("dashboard.flow." + c), flows.get(c, 0)) for c in ("domestic", "cross_border")]
     a = partition(items, ctx.t("dashboard.total.recorded")).protect(
-        "flow", ctx.flabel("cross_border"), ctx.flabel("cross_border"))
+        "flow", ctx.flabel("cross_border"), ctx.flabel("cross_border"), note=_victims(ctx))
     countries = ctx.counts("xcty")
     items = _by_count([(c, ctx.vlabel("countries", c), n) for c, n in countries.items() if n])
     b = partition(items, ctx.t("dashboard.total.recorded")).protect(
-        "exploitation_country", ctx.flabel("tr_exploitation_country"), ctx.flabel("tr_exploitation_country"))
+        "exploitation_country", ctx.flabel("tr_exploitation_country"), ctx.flabel("tr_exploitation_country"),
+        note=_victims(ctx))
     return [a, b]
 
 
@@ -240,10 +279,14 @@ def view_accreditation(ctx: Ctx) -> tuple[list[Table], list[dict]]:
     table = partition(items, ctx.t("dashboard.total.recorded")).protect(
         "days", ctx.t("dashboard.days.title"), ctx.t("dashboard.days.header"), note=ctx.t("dashboard.note.days"))
     total = sum(hist.values())
-    median = median_days(hist) if total >= K else None
+    # the median says where the middle persons fall: with the bands' counts in view it tells
+    # nothing more, but beside a hidden band it can pin it (0–7 "<11", 8–14 "<11", total 12,
+    # median 7.5: six and six), so it is shown only when no band is hidden
+    median = median_days(hist) if total >= K and not table.hidden and not table.withheld else None
+    why = "dashboard.days.median_hidden" if total < K else "dashboard.days.median_hidden_bands"
     kpi = {"label": ctx.t("dashboard.days.median"),
            "value": ctx.t("dashboard.days.value", days=f"{median:g}") if median is not None else None,
-           "hidden": ctx.t("dashboard.days.median_hidden")}
+           "hidden": ctx.t(why)}
     return [table], [kpi]
 
 
