@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import stat
+import time
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -164,12 +165,26 @@ def atomic_writer(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
     fsync_dir(path.parent)
+
+
+def replace(src: Path, dst: Path) -> None:
+    """``os.replace``; on Windows retried for up to 2 s while another program (a reader, an
+    antivirus scan) has ``dst`` open, which refuses a rename there but not on POSIX."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if os.name != "nt" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # pragma: no cover - Windows only
 
 
 def is_part_leftover(name: str) -> bool:
@@ -234,17 +249,28 @@ def remove_stale_parts(path: Path) -> int:
 def exclusive_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created 0600 if missing) across processes: two
     server processes rotating the key file at once would otherwise each write a file
-    without the other's new key. POSIX ``flock``; on Windows ``msvcrt.locking``."""
+    without the other's new key, and two programs on a laptop's keyring would lose one's
+    change. Waits for the lock. POSIX ``flock``; on Windows ``msvcrt.locking``."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        if os.name == "nt":  # pragma: no cover - the server runs on Linux
+        if os.name == "nt":  # pragma: no cover - tested on Linux only; the laptops' keyring uses it there
             import msvcrt
 
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            while True:  # waits as flock does (LK_LOCK gives up after 10 s with an error)
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # at once: a close may release it late
         else:
             import fcntl
 
             fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+            yield
     finally:
-        os.close(fd)  # closing releases the lock
+        os.close(fd)  # on POSIX closing releases the lock

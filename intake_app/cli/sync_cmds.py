@@ -306,8 +306,14 @@ def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[st
 def device_enroll_import(ctx: Context, source: str, server_fingerprint: str | None) -> None:
     """Importa la respuesta firmada del servidor / import the server's signed response."""
     from ..sync import import_enrollment_response
+    from ..sync.state import previous_server_info, server_info
 
-    response = import_enrollment_response(ctx.vault(), source, server_fingerprint)
+    v = ctx.vault()
+    if not server_fingerprint and server_info(v) is None and previous_server_info(v) is None:
+        # the first server this laptop trusts: only the one whose fingerprint the office reads out,
+        # as in the desktop app (a stick may carry another server's response)
+        raise Refused(i18n.t("sync_cli.fingerprint_required"))
+    response = import_enrollment_response(v, source, server_fingerprint)
     click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=_when(response.lease_until)))
 
 

@@ -98,7 +98,11 @@ class Keyring:
             if doc.get("format") != FORMAT:
                 raise VaultCorrupt(part="keyring")
             return cls(path, doc["vault_id"], [OfficerEntry.from_dict(o) for o in doc["officers"]])
-        except (OSError, ValueError, KeyError, TypeError):
+        except OSError as exc:  # the disk (no access, I/O error) is not damage to the keyring
+            from .store import storage_error  # here: store imports this module
+
+            raise storage_error(exc) or VaultCorrupt(part="keyring") from None
+        except (ValueError, KeyError, TypeError):
             raise VaultCorrupt(part="keyring") from None
 
     def _dump(self) -> bytes:

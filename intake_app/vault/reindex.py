@@ -5,7 +5,7 @@ number gets its joined form; the index's own text is read, so a purged case stay
 
 from __future__ import annotations
 
-from .search import document_key, document_text
+from .search import document_text
 
 META_KEY = "search_index"
 INDEX_VERSION = "2"
@@ -13,7 +13,7 @@ INDEX_VERSION = "2"
 
 def _joined(docs: str) -> str:
     head, _, last = docs.rpartition(" ")
-    if head and last == document_key(head):  # already has its joined form
+    if head and document_text(head) == docs:  # already has its joined form ("12 12 1212", not "12 12")
         return docs
     return document_text(docs)
 

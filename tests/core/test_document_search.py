@@ -47,3 +47,13 @@ def test_a_vault_indexed_before_gets_the_joined_numbers_once_at_unlock(home, sam
         assert [d for (d,) in docs if d.count("ef556677") > 1] == []  # not joined twice
     finally:
         vault.close()
+
+
+def test_a_number_whose_halves_repeat_is_joined_too():
+    """'12 12' looked already joined ('12' is the key of '12'), so it was left without '1212'."""
+    from intake_app.vault.reindex import _joined
+
+    assert _joined("12 12") == "12 12 1212"
+    assert _joined("12 12 1212") == "12 12 1212"
+    assert _joined("AB 123 456") == "AB 123 456 ab123456"
+    assert _joined("AB123456") == "AB123456"

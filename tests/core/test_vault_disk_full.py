@@ -194,3 +194,32 @@ def test_a_lock_entry_that_fails_does_not_fail_a_saved_case(vault, home, tmp_pat
     monkeypatch.undo()
     with Vault.open(home, "oficial.prueba", PASSPHRASE) as v:
         assert v.count_cases() == 1
+
+
+def test_an_unreadable_keyring_is_a_disk_error_not_damage(home, monkeypatch):
+    """A permission or I/O error reading keyring.json said "the vault is damaged" (restore a
+    backup) while the file was fine."""
+    import errno as _errno
+    from pathlib import Path as _Path
+
+    from intake_app.errors import VaultCorrupt, VaultDiskError
+    from intake_app.vault import Vault, keyring
+    from tests.conftest import PASSPHRASE
+
+    Vault.create(home, "oficial.prueba", PASSPHRASE).close()
+    path = home / "keyring.json"
+    real = _Path.read_text
+
+    def refuse(self, *a, **k):
+        if self == path:
+            raise OSError(_errno.EIO, "Input/output error")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(_Path, "read_text", refuse)
+    with pytest.raises(VaultDiskError) as err:
+        keyring.Keyring.load(path)
+    assert err.value.params["reason"] == "io"
+    monkeypatch.setattr(_Path, "read_text", real)
+    path.write_text("{no es json", encoding="utf-8")
+    with pytest.raises(VaultCorrupt):
+        keyring.Keyring.load(path)

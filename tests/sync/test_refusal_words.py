@@ -82,6 +82,10 @@ def test_wrong_fingerprint_and_wrong_enrollment_file(vault, home, passphrase_fil
     _clean(err)
     wrong = tmp_path / "no-es-respuesta.txt"
     wrong.write_text("frase ficticia, no una respuesta\n", encoding="utf-8")
-    code, _, err = run(capsys, *base, "device", "enroll-import", wrong)
+    code, _, err = run(capsys, *base, "device", "enroll-import", wrong)  # nothing pinned yet: the fingerprint first
+    assert code == 2 and "necesita la huella del servidor" in err and "--server-fingerprint" in err
+    _clean(err)
+    code, _, err = run(capsys, *base, "device", "enroll-import", wrong, "--server-fingerprint",
+                       real_server.keystore.keys().public_info().fingerprint())
     assert code == 2 and "Este archivo no es un archivo de inscripción" in err
     _clean(err)

@@ -47,8 +47,10 @@ def test_two_devices_usb_round_trip(tmp_path, passphrase_file):
     from intake_app.server.setup import init_server
 
     srv_home = tmp_path / "server"
-    settings, _ = init_server(srv_home, db_url=None, passphrase=SERVER_PASS, admin_username="admin",
-                              admin_password="clave-admin-ficticia-1", kdf=KdfParams(memory_kib=1024, iterations=1))
+    settings, keystore = init_server(srv_home, db_url=None, passphrase=SERVER_PASS, admin_username="admin",
+                                     admin_password="clave-admin-ficticia-1",
+                                     kdf=KdfParams(memory_kib=1024, iterations=1))
+    server_fp = keystore.keys().public_info().fingerprint()  # what the administrator reads out
     spass = tmp_path / "server-pass.txt"
     spass.write_text(SERVER_PASS + "\n", encoding="utf-8")
     srv = ["--home", srv_home, "--passphrase-file", spass]
@@ -68,7 +70,8 @@ def test_two_devices_usb_round_trip(tmp_path, passphrase_file):
         with Vault.open(home, "oficial.prueba", PASSPHRASE) as v:
             device_ids[name] = v.device_id
         intake_server(*srv, "device", "approve", device_ids[name], "--dir", stick)
-        intake("--home", home, "--passphrase-file", passphrase_file, "device", "enroll-import", stick)
+        intake("--home", home, "--passphrase-file", passphrase_file, "device", "enroll-import", stick,
+               "--server-fingerprint", server_fp)
 
     # cases on both laptops (one edited), then one stick for both
     for i, (name, home) in enumerate(homes.items()):
