@@ -19,7 +19,6 @@ from .text import error_text, lang, tr
 from .widgets import fit_window, heading, message_label, muted, primary, show_message
 
 
-
 def draft_step(content: dict, steps: int) -> int:
     """The step a draft was left on (0 when it did not say, or says nonsense)."""
     step = content.get(DRAFT_STEP, 0)

@@ -405,10 +405,12 @@ class MainWindow(QMainWindow):
 
         if self.workspace is None:
             return
+        previous = getattr(self, "sync_dialog", None)
         dialog = SyncDialog(self.backend, self.prefs, self, on_prefs=self._save_prefs, driver=self.sync_driver)
         dialog.finished_job.connect(lambda kind: self.sync_status.refresh())
         dialog.revoked.connect(self._revoked)
         self.sync_dialog = dialog
+        _let_go(previous)
         open_dialog(dialog)
 
     # --- printing ---------------------------------------------------------------------------
@@ -459,3 +461,16 @@ def _printing_available() -> bool:
     import importlib.util
 
     return all(importlib.util.find_spec(m) is not None for m in ("intake_app.printing", "pypdfium2"))
+
+
+def _let_go(dialog) -> None:
+    """A closed sync dialog is deleted once it has nothing left to report (its job's result
+    reaches the new one through ``job_ended``); before, each stayed alive until the lock."""
+    import shiboken6
+
+    if dialog is None or not shiboken6.isValid(dialog) or dialog.isVisible():
+        return
+    if getattr(dialog, "_busy", False):
+        dialog.job_ended.connect(lambda *_: dialog.deleteLater())
+    else:
+        dialog.deleteLater()

@@ -37,6 +37,8 @@ def test_a_removed_key_stops_sending_and_receiving(pair, files, capsys, monkeypa
 
     with pytest.raises(RecipientHasNoKeys):  # the package sealed to the removed key does not leave
         outgoing.export(cr.engine, pkg.package_id, actor="user:sup.uno")
+    refused = audit_params(cr, "exchange_export_refused")[-1]  # and the refusal is in the log
+    assert refused["code"] == "exchange_recipient_no_keys" and refused["recipient"] == "pa_uia"
     with pytest.raises(ExchangeError):  # nothing is sealed to it any more
         new = outgoing.prepare_referral(cr.engine, "pa_uia", "services", [second], actor="user:sup.uno")
         outgoing.approve(cr.engine, cr.keystore, new.package_id, approver="user:sup.dos", approver_role="supervisor")

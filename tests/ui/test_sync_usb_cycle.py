@@ -275,3 +275,22 @@ def test_the_status_bar_before_any_vault_says_nothing_of_receipts(qtbot, window)
     status = window.sync_status
     assert status.pending_pair.isHidden() and status.receipt_pair.isHidden()
     assert i18n.t("ui.sync.no_contact", "es") not in status.receipt.text()
+
+
+def test_a_closed_idle_sync_dialog_is_let_go_when_another_opens(qtbot, unlocked):
+    """Each "Sincronizar…" made a new dialog and the closed ones stayed alive until the lock."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    win = unlocked
+    win.open_sync()
+    first = win.sync_dialog
+    qtbot.waitUntil(first.isVisible)
+    wait_idle(qtbot, win)
+    first.close()
+    win.open_sync()
+    second = win.sync_dialog
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert second is not first and shiboken6.isValid(second)
+    assert not shiboken6.isValid(first)
+    second.close()

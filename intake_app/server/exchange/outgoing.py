@@ -50,6 +50,7 @@ from .errors import (
     PackageUnknown,
     PackageSealedToOldKey,
     PackageWrongState,
+    RecipientHasNoKeys,
     SelfApproval,
     SenderCannotRefer,
     refusal,
@@ -323,7 +324,8 @@ def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | No
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id, institution)
         if pkg.status not in ("prepared", "approved"):
-            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared", reason=pkg.status)
+            raise PackageWrongState(package_id=package_id, state=pkg.status, needed="prepared_or_approved",
+                                    reason=pkg.status)
         conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(status="cancelled",
                                                                                           data=None))
         audit.append(conn, actor, "exchange_cancelled", package_id, kind=pkg.kind, recipient=pkg.recipient_key,
@@ -343,7 +345,7 @@ def export(engine: Engine, package_id: str, *, actor: str, institution: str | No
         refused = None
         try:
             check_current_key(conn, pkg)
-        except PackageSealedToOldKey as err:
+        except (PackageSealedToOldKey, RecipientHasNoKeys) as err:  # replaced, or removed (keys remove)
             refused = err
         if pkg.kind == "referral" and refused is None:
             rec = load_registry().get(pkg.recipient_key)
@@ -356,7 +358,7 @@ def export(engine: Engine, package_id: str, *, actor: str, institution: str | No
                 except (ConsentDoesNotCover, CaseChangedSincePrepared) as err:
                     refused = err
                     break
-    if isinstance(refused, PackageSealedToOldKey):
+    if isinstance(refused, (PackageSealedToOldKey, RecipientHasNoKeys)):
         audit_refused(engine, actor, "exchange_export_refused", package_id, code=refused.code,
                       recipient=pkg.recipient_key)
         raise refused

@@ -12,6 +12,7 @@ audit log keeps of it (see outgoing.py):
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Iterable
 
 from sqlalchemy.engine import Connection, Engine
@@ -22,6 +23,8 @@ from ..db import transaction
 from . import envelope
 from .errors import CaseChangedSincePrepared, PackageSealedToOldKey
 from .registry import require_peer
+
+log = logging.getLogger(__name__)
 
 
 def cases_digest(pairs: Iterable[tuple[str, str | None]]) -> str:
@@ -48,5 +51,5 @@ def audit_refused(engine: Engine, actor: str, action: str, target: str | None, *
     try:
         with transaction(engine) as conn:
             audit.append(conn, actor, action, target, **detail)
-    except Exception:
-        pass
+    except Exception as exc:  # the log cannot be written now: said in the server's log (codes only)
+        log.warning("exchange refusal not audited (%s): %s", action, type(exc).__name__)
