@@ -364,10 +364,16 @@ class Vault:
         space (Keyring.changing). A failed COMMIT leaves the keyring as it was. Killed between
         the COMMIT and the rename, the database has the record and the keyring the old state
         (an officer's row without keyring entry: :meth:`add_officer` takes it over)."""
+        committed = False
         try:
-            with self.keyring.changing(change), self.transaction():
-                db_work()
+            with self.keyring.changing(change):
+                with self.transaction():
+                    db_work()
+                committed = True
         except Exception as exc:
+            if committed:  # the rename failed after the COMMIT: the log says so beside the record it has
+                with contextlib.suppress(Exception):
+                    self.audit.append(self.officer.id, "keyring_change_not_applied")
             mapped = storage_error(exc)
             if mapped is not None:
                 raise mapped from None

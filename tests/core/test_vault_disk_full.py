@@ -223,3 +223,22 @@ def test_an_unreadable_keyring_is_a_disk_error_not_damage(home, monkeypatch):
     path.write_text("{no es json", encoding="utf-8")
     with pytest.raises(VaultCorrupt):
         keyring.Keyring.load(path)
+
+
+def test_a_rename_that_fails_after_the_commit_is_said_in_the_log(vault, home, monkeypatch, no_delay):
+    """The database committed "passphrase_change" but the new keyring could not replace the old
+    (another program holding it on Windows, a disk error): the old passphrase still works and the
+    log now says the change was not applied, instead of only claiming it."""
+    import intake_app.fsutil as fsutil
+
+    def refused(src, dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(fsutil, "replace", refused)
+    with pytest.raises(VaultDiskError):
+        vault.change_passphrase(NEW)
+    monkeypatch.undo()
+    actions = [e.action for e in vault.audit.entries()][-2:]
+    assert actions == ["passphrase_change", "keyring_change_not_applied"]
+    vault.close()
+    assert _opens_with(home, PASSPHRASE) and not _opens_with(home, NEW)
