@@ -194,4 +194,4 @@ class DraftsDialog(QDialog):
             show_message(self.message, error_text(err))
             self.focus()
 
-        self.backend.op(lambda s: s.require().delete_draft(draft_id), self).success(done).failure(failed).run()
+        self.backend.op(lambda s: s.require().discard_draft(draft_id), self).success(done).failure(failed).run()

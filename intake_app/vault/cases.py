@@ -296,5 +296,18 @@ def load_drafts(self) -> list[tuple[str, str | None, str, dict]]:
 
 
 def delete_draft(self, draft_id: str) -> None:
+    """Drop a draft that became a case (or that was never more): not audited."""
     with self.transaction() as conn:
         conn.execute("DELETE FROM drafts WHERE draft_id = ? AND officer_id = ?", (draft_id, self.officer.id))
+
+
+def discard_draft(self, draft_id: str) -> None:
+    """The officer threw a draft away (typed data deleted, unrecoverable): audited
+    ``draft_discard``, with the case id when the draft was an edit, never its content."""
+    with self.transaction() as conn:
+        row = conn.execute("SELECT case_id FROM drafts WHERE draft_id = ? AND officer_id = ?",
+                           (draft_id, self.officer.id)).fetchone()
+        if row is None:
+            return
+        conn.execute("DELETE FROM drafts WHERE draft_id = ? AND officer_id = ?", (draft_id, self.officer.id))
+        self.audit.append(self.officer.id, "draft_discard", row[0])

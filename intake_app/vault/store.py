@@ -415,8 +415,8 @@ class Vault:
 
     # --- cases (implemented in cases.py) -----------------------------------------------
     from .cases import (  # noqa: E402  (methods kept in their own file)
-        case_history, count_cases, delete_draft, find_duplicates, get_case, list_cases, load_drafts,
-        save_case, save_draft, search, view_case,
+        case_history, count_cases, delete_draft, discard_draft, find_duplicates, get_case, list_cases,
+        load_drafts, save_case, save_draft, search, view_case,
     )
 
 
