@@ -16,36 +16,29 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QPushButton, QStyle
 
-from tests.ui.uikit import finish_wizard, open_form, wait_idle
+from tests.ui.uikit import open_form, wait_idle
 from ui.text import tr
 
 SCREEN = QRect(0, 0, 1024, 600)
 LARGE = 16.5
 
 
-@pytest.fixture(params=["es", "en"])
-def large_window(request, qtbot, qapp, tmp_path, styled):
-    """The main window built at 16.5 pt (as on a laptop whose officer set a larger font),
-    past the first-run wizard, idle."""
-    from intake_app import i18n
-    from ui.mainwindow import MainWindow
-    from ui.text import set_language
-
-    before, font = i18n.language(), qapp.font()
-    set_language(request.param)
+@pytest.fixture
+def large_font(qapp, styled):
+    """The system font at 16.5 pt (as on a laptop whose officer set a larger font)."""
+    font = qapp.font()
     large = qapp.font()
     large.setPointSizeF(LARGE)
     qapp.setFont(large)
-    win = MainWindow(tmp_path / "data", language=request.param)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.ready, timeout=20_000):
-        win.show()
-    finish_wizard(qtbot, win)
-    wait_idle(qtbot, win)
-    yield win
-    win.backend.shutdown()
+    yield
     qapp.setFont(font)
-    set_language(before)
+
+
+@pytest.fixture
+def large_window(large_font, styled_window):
+    """conftest's styled window (es and en, past the wizard, idle), built at 16.5 pt."""
+    assert styled_window.font().pointSizeF() == LARGE  # or the fitting tests would prove nothing
+    return styled_window
 
 
 def _box(widget, root) -> QRect:
