@@ -5,8 +5,8 @@ Shown only while the laptop is not enrolled and not revoked (the dialog decides,
 its identity refresh; also after a new identity). The first press sends the request and
 says which laptop and fingerprint the administrator is to approve; once approved, the
 same press imports and pins the server's response, checked against the server
-fingerprint the administrator reads when the officer typed it (an empty field checks
-nothing, as ``--server-fingerprint`` left out). The dialog checks the address and the
+fingerprint the administrator reads (required the first time, as ``--server-fingerprint``:
+without it the core refuses the response and the dialog asks for it). The dialog checks the address and the
 post and keeps the address; the panel runs
 :func:`intake_app.sync.client.enroll_online_via` on a thread of its own, as the background
 sync does: only the short vault steps go to the vault worker, so saves never wait for the
@@ -56,7 +56,7 @@ def _enroll(vault_call, url: str, post: str, expected: str | None):
 
 
 class EnrollOnlinePanel(QWidget):
-    """The server fingerprint (optional) and «Inscribir por la red». The dialog connects
+    """The server fingerprint (required the first time) and «Inscribir por la red». The dialog connects
     ``requested`` (a press, or Enter in the field) to its checks, then calls :meth:`run`.
     Signals: ``started``, ``pending(Pending)``, ``enrolled(EnrollmentResponse)``,
     ``failed(err)``."""

@@ -377,11 +377,15 @@ class SyncDialog(QDialog):
                      button=tr("ui.syncdlg.enroll_online")), "banner")
 
     def _enroll_failed(self, err: BaseException) -> None:
-        text = None
-        if getattr(err, "code", None) in ("sync_server_unreachable", "sync_server_busy"):
+        text, code = None, getattr(err, "code", None)
+        if code in ("sync_server_unreachable", "sync_server_busy"):
             # the error's own words say it is retried: nothing retries an enrollment by itself
             text = tr("ui.syncdlg.enroll_unreachable", button=tr("ui.syncdlg.enroll_online"))
+        elif code == "sync_server_fingerprint_required":  # approved; the field right above is what is missing
+            text = tr("ui.syncdlg.fingerprint_needed", button=tr("ui.syncdlg.enroll_online"))
         self._failed(err, text)
+        if code == "sync_server_fingerprint_required":
+            self.enroll.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def push(self) -> None:
         """"Sync now": the background sync (``SyncDriver``) runs a cycle at once, on its own

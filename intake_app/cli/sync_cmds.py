@@ -66,6 +66,18 @@ def _contacting(url: str):
         raise Refused(i18n.t(key, server=url)) from None
 
 
+@contextmanager
+def _fingerprint_words():
+    """A first enrollment without ``--server-fingerprint``: the command-line words (the option
+    to add) rather than the shared ones."""
+    from ..sync.errors import ServerFingerprintRequired
+
+    try:
+        yield
+    except ServerFingerprintRequired:
+        raise Refused(i18n.t("sync_cli.fingerprint_required")) from None
+
+
 def _check_post(post: str) -> str:
     """A border post code from the codebook; a typo is answered with the closest codes and
     the list, before the vault is opened."""
@@ -190,7 +202,7 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
     post = _check_post(post)
     v = ctx.vault()
     try:
-        with _contacting(server_url):
+        with _contacting(server_url), _fingerprint_words():
             response = enroll_online(v, server_url, post, labels, expected_server_fingerprint=server_fingerprint)
     except EnrollmentPending:
         click.echo(i18n.t("sync_cli.enroll_pending", fingerprint=identity(v).fingerprint))
@@ -306,14 +318,10 @@ def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[st
 def device_enroll_import(ctx: Context, source: str, server_fingerprint: str | None) -> None:
     """Importa la respuesta firmada del servidor / import the server's signed response."""
     from ..sync import import_enrollment_response
-    from ..sync.state import previous_server_info, server_info
 
     v = ctx.vault()
-    if not server_fingerprint and server_info(v) is None and previous_server_info(v) is None:
-        # the first server this laptop trusts: only the one whose fingerprint the office reads out,
-        # as in the desktop app (a stick may carry another server's response)
-        raise Refused(i18n.t("sync_cli.fingerprint_required"))
-    response = import_enrollment_response(v, source, server_fingerprint)
+    with _fingerprint_words():
+        response = import_enrollment_response(v, source, server_fingerprint)
     click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=_when(response.lease_until)))
 
 

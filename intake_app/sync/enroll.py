@@ -18,7 +18,7 @@ from ..bundle import EnrollmentResponse, make_enrollment_request, parse_and_veri
 from ..bundle.errors import ServerKeyUntrusted
 from ..fsutil import NotPlain, atomic_write, check_plain_dirs, fsync_dir, read_plain
 from . import state
-from .errors import DemoVault, NoEnrollmentResponse, UnknownPost
+from .errors import DemoVault, NoEnrollmentResponse, ServerFingerprintRequired, UnknownPost
 from .usb import _os_error, check_dir
 
 ENROLL_DIR = "intake-enroll"
@@ -101,11 +101,13 @@ def apply_enrollment_response(vault, data: bytes, expected_server_fingerprint: s
     and keys, and pin those keys. A device already enrolled accepts a response only from
     the same server signing keys (a new HPKE key must be endorsed by them); so does a
     device that took a new identity (:mod:`intake_app.sync.new_identity`): its cases and audit
-    log go to the server it was enrolled with, never another."""
+    log go to the server it was enrolled with, never another. The first response (nothing
+    pinned) needs the fingerprint the administrator reads (``ServerFingerprintRequired``):
+    trust on first use over plain HTTP, or from a stick, would pin whoever answered."""
     state.check_not_revoked(vault)
+    current = _pinned_or_fingerprint(vault, expected_server_fingerprint)
     response = parse_and_verify_response(data, device_id=vault.device_id, device_public=vault.device_keys().public(),
                                          expected_server_fingerprint=expected_server_fingerprint)
-    current = state.server_info(vault) or state.previous_server_info(vault)
     if current is not None:
         if response.server.signing != current.signing:
             raise ServerKeyUntrusted(reason="signing_key")
@@ -123,8 +125,18 @@ def apply_enrollment_response(vault, data: bytes, expected_server_fingerprint: s
     return response
 
 
+def _pinned_or_fingerprint(vault, expected_server_fingerprint: str | None):
+    """The server keys pinned (or kept across a new identity); with none, the fingerprint
+    the office reads out is required: the first server trusted is only that one."""
+    current = state.server_info(vault) or state.previous_server_info(vault)
+    if current is None and not (expected_server_fingerprint or "").strip():
+        raise ServerFingerprintRequired()
+    return current
+
+
 def import_enrollment_response(vault, source: str | os.PathLike,
                                expected_server_fingerprint: str | None = None) -> EnrollmentResponse:
+    _pinned_or_fingerprint(vault, expected_server_fingerprint)  # said before the stick is read
     return apply_enrollment_response(vault, find_response(vault, source), expected_server_fingerprint)
 
 

@@ -147,6 +147,14 @@ class EnrollmentPending(SyncError):
     code = "sync_enrollment_pending"
 
 
+class ServerFingerprintRequired(SyncError):
+    """A first enrollment response (nothing pinned yet, by network or stick) came without the
+    server fingerprint the administrator reads aloud: over plain HTTP, or on a stick that went
+    to another office, it could be anyone's server. Nothing is pinned."""
+
+    code = "sync_server_fingerprint_required"
+
+
 class EnrollmentRefused(SyncError):
     """The administrator refused this device's enrollment."""
 

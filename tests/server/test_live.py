@@ -48,7 +48,8 @@ def test_two_vaults_enroll_push_and_one_is_revoked(srv, live, tmp_path):
             with pytest.raises(EnrollmentPending):
                 enroll_online(v, live.url, "cr_paso_canoas")
             assert httpx.post(f"{live.url}/api/v1/devices/{v.device_id}/approve", headers=admin).status_code == 200
-            enroll_online(v, live.url, "cr_paso_canoas")
+            enroll_online(v, live.url, "cr_paso_canoas",
+                          expected_server_fingerprint=srv.keystore.keys().public_info().fingerprint())
         for i, rec in enumerate(records):
             vaults[i % 2].save_case(rec)
         reports = [push(v, live.url) for v in vaults]

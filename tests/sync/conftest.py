@@ -101,7 +101,7 @@ class LoopbackServer:
         devices.register_request(self.engine, enroll_mod.enrollment_request(vault, "cr_paso_canoas"), source="test")
         response = devices.approve(self.engine, self.keystore, vault.device_id, actor="test",
                                    lease_days=self.settings.lease_days)
-        enroll_mod.apply_enrollment_response(vault, response)
+        enroll_mod.apply_enrollment_response(vault, response, self.server_keys.public_info().fingerprint())
 
     def revoke(self, device_id: str) -> None:
         from intake_app.server import devices

@@ -36,7 +36,8 @@ def enrollment_response_for(vault, server_keys: ServerKeys, lease_days: int = 30
 
 
 def enroll(vault, server_keys: ServerKeys, lease_days: int = 30):
-    return enroll_mod.apply_enrollment_response(vault, enrollment_response_for(vault, server_keys, lease_days))
+    return enroll_mod.apply_enrollment_response(vault, enrollment_response_for(vault, server_keys, lease_days),
+                                                server_keys.public_info().fingerprint())
 
 
 class MiniServer:

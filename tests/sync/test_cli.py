@@ -140,7 +140,8 @@ def test_enroll_online_then_push(vault, home, passphrase_file, real_server, caps
         assert code == 0 and "Solicitud de inscripción enviada" in out and "Huella de este equipo" in out
     assert _rows(real_server, "SELECT device_id FROM devices WHERE status = 'pending'") == [(device_id,)]
     devices.approve(real_server.engine, real_server.keystore, device_id, actor="test", lease_days=30)
-    code, out, _ = run(capsys, *enroll)
+    code, out, _ = run(capsys, *enroll, "--server-fingerprint",
+                       real_server.keystore.keys().public_info().fingerprint())
     assert code == 0 and "Equipo inscrito" in out and "Plazo sin conexión hasta el " in out
     assert re.search(r"hasta el \d\d/\d\d/\d{4} \d\d:\d\d \(UTC[+−]\d\d:\d\d\)\.", out), out  # not raw ISO
     assert real_server.keystore.keys().signing_public.fingerprint() in out

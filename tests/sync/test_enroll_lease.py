@@ -12,7 +12,7 @@ from intake_app.bundle.status import StatusNotFromServer, make_status
 from intake_app.sync import DeviceRevoked, identity, import_enrollment_response, lease_state, write_enrollment_request
 from intake_app.sync.status import apply_status
 from intake_app.sync.enroll import ENROLL_DIR, apply_enrollment_response
-from intake_app.sync.errors import NoEnrollmentResponse, UnknownPost
+from intake_app.sync.errors import NoEnrollmentResponse, ServerFingerprintRequired, UnknownPost
 from intake_app.sync.state import server_info
 from intake_app.vault import Vault
 from tests.conftest import PASSPHRASE
@@ -23,10 +23,17 @@ from .helpers import enrollment_response_for, utc
 def test_request_file_and_response_pin_the_server(vault, stick, server_keys):
     path = write_enrollment_request(vault, stick, "cr_paso_canoas", ["eri-turno-1"])
     assert path == stick / ENROLL_DIR / f"{vault.device_id}.request"
+    fp = server_keys.public_info().fingerprint()
     with pytest.raises(NoEnrollmentResponse):
-        import_enrollment_response(vault, stick)
+        import_enrollment_response(vault, stick, fp)
     (stick / ENROLL_DIR / f"{vault.device_id}.response").write_bytes(enrollment_response_for(vault, server_keys))
-    response = import_enrollment_response(vault, stick, expected_server_fingerprint=server_keys.public_info().fingerprint())
+    for missing in (None, "", "  "):  # the first server only on the administrator's word: asked before the stick is read
+        with pytest.raises(ServerFingerprintRequired):
+            import_enrollment_response(vault, stick, missing)
+        with pytest.raises(ServerFingerprintRequired):
+            apply_enrollment_response(vault, enrollment_response_for(vault, server_keys), missing)
+    assert server_info(vault) is None
+    response = import_enrollment_response(vault, stick, expected_server_fingerprint=fp)
     assert server_info(vault).key_id == server_keys.current.key_id
     ident = identity(vault)
     assert ident.enrolled and ident.server_fingerprint == response.server.fingerprint()
@@ -37,12 +44,13 @@ def test_request_file_and_response_pin_the_server(vault, stick, server_keys):
 
 def test_response_for_another_device_or_forged_is_refused(vault, second_vault, server_keys):
     other = enrollment_response_for(second_vault, server_keys)
+    fp = server_keys.public_info().fingerprint()
     with pytest.raises(EnrollmentMismatch):
-        apply_enrollment_response(vault, other)
+        apply_enrollment_response(vault, other, fp)
     data = bytearray(enrollment_response_for(vault, server_keys))
     data[40] ^= 1
     with pytest.raises(BundleError):  # a typed refusal, whatever byte was hit
-        apply_enrollment_response(vault, bytes(data))
+        apply_enrollment_response(vault, bytes(data), fp)
     with pytest.raises(ServerKeyUntrusted):
         apply_enrollment_response(vault, enrollment_response_for(vault, server_keys), expected_server_fingerprint="AAAA-BBBB")
     assert server_info(vault) is None

@@ -41,7 +41,8 @@ def test_a_real_laptop_gets_in_after_the_queue_is_cleared(vault, second_vault, r
     pending = [d.device_id for d in devices.list_devices(real_server.engine) if d.status == "pending"]
     assert pending == [vault.device_id]
     devices.approve(real_server.engine, real_server.keystore, vault.device_id, actor="test", lease_days=30)
-    response = enroll_online(vault, real_server.url, "cr_paso_canoas")
+    response = enroll_online(vault, real_server.url, "cr_paso_canoas",
+                             expected_server_fingerprint=real_server.server_keys.public_info().fingerprint())
     assert response.server.fingerprint() == real_server.server_keys.signing_public.fingerprint()
     actions = [a for (a,) in real_server.rows("SELECT action FROM audit_log")]
     assert "device_pending_cleared" in actions

@@ -77,6 +77,9 @@ def test_wrong_fingerprint_and_wrong_enrollment_file(vault, home, passphrase_fil
     enroll = [*base, "sync", "enroll", "--server", real_server.url, "--post", "cr_paso_canoas"]
     assert run(capsys, *enroll)[0] == 0
     devices.approve(real_server.engine, real_server.keystore, device_id, actor="test", lease_days=30)
+    code, _, err = run(capsys, *enroll)  # approved, but the first server only on the administrator's word
+    assert code == 2 and "necesita la huella del servidor" in err and "--server-fingerprint" in err
+    _clean(err)
     code, _, err = run(capsys, *enroll, "--server-fingerprint", "AAAA-BBBB")
     assert code == 2 and "La huella del servidor no coincide con la que leyó el administrador" in err
     _clean(err)

@@ -41,7 +41,7 @@ def office(tmp_path):
     import_dir(engine, Ingestor(engine, keystore), keystore, stick, lease_days=30)
     devices.approve(engine, keystore, vault.device_id, actor="test", lease_days=30)
     import_dir(engine, Ingestor(engine, keystore), keystore, stick, lease_days=30)  # writes the response
-    import_enrollment_response(vault, stick)
+    import_enrollment_response(vault, stick, keystore.keys().public_info().fingerprint())
 
     class Office:
         def __init__(self):

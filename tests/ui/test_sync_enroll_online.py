@@ -141,8 +141,16 @@ def test_a_wrong_server_fingerprint_pins_nothing(qtbot, unlocked, server):
     assert dialog.message.objectName() == "error" and dialog.progress.isHidden()
     assert _device(qtbot, win)[2:] == (False, None)  # nothing pinned
     assert panel.isVisible() and panel.button.isEnabled() and not dialog.push_button.isEnabled()
-    # only spaces: nothing to check, as when left empty (Enter again): enrolled
+    # only spaces is no fingerprint: the first server is trusted only on the administrator's word
+    # (over plain HTTP anyone could answer); asked for, the cursor in the field, nothing pinned
     panel.fingerprint.setText("   ")
+    with qtbot.waitSignal(panel.failed, timeout=30_000) as failed:
+        qtbot.keyClick(panel.fingerprint, Qt.Key.Key_Enter)
+    assert failed.args[0].code == "sync_server_fingerprint_required"
+    assert dialog.message.text() == i18n.t("ui.syncdlg.fingerprint_needed", "es", button=BUTTON)
+    assert panel.fingerprint.hasFocus() and panel.fingerprint.isEnabled()
+    assert _device(qtbot, win)[2:] == (False, None)
+    panel.fingerprint.setText(server.server_keys.public_info().fingerprint())
     with qtbot.waitSignal(dialog.finished_job, check_params_cb=lambda k: k == "enroll_online", timeout=30_000):
         qtbot.keyClick(panel.fingerprint, Qt.Key.Key_Enter)
     wait_idle(qtbot, win)
