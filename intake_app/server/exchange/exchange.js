@@ -1,7 +1,14 @@
-// Import page: read the chosen package file, show its manifest, then import it on request.
+// Import page: read the chosen package file, show its manifest, then import it on request;
+// packages page: a form marked data-confirm (cancel) asks first.
 // Served by the server itself (/exchange/static/exchange.js); nothing is fetched from outside.
 (function () {
   "use strict";
+  // a form that undoes something (cancel a package) asks first
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   var input = document.getElementById("package-file");
   if (!input) { return; }
   var out = document.getElementById("manifest");

@@ -233,6 +233,23 @@ def router() -> APIRouter:
             return done(lang if lang in LANGUAGES else "es", error=err.code, **_params(err))
         return done(lang if lang in LANGUAGES else "es", ok="approved", package=package_id[:40])
 
+    @r.post("/packages/{package_id}/cancel")
+    async def _cancel(request: Request, package_id: str):
+        """What ``exchange cancel`` does: a package not sent yet is dropped (its sealed data
+        erased); the cases stay and can be prepared again."""
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = (await _form(request)).get("lang", "es")
+        lang = lang if lang in LANGUAGES else "es"
+        engine = request.app.state.engine
+        try:
+            await run_in_threadpool(lambda: outgoing.cancel(engine, package_id[:40], actor=who.actor,
+                                                            institution=who.institution))
+        except IntakeError as err:
+            return done(lang, error=err.code, **_params(err))
+        return done(lang, ok="cancelled", package=package_id[:40])
+
     @r.post("/packages/{package_id}/file")
     async def _download(request: Request, package_id: str):
         """A POST, not a link: downloading marks the package sent (a state change)."""
@@ -409,12 +426,12 @@ def _message(request: Request, lang: str) -> dict | None:
         params.update({name: "?" for name in placeholders(t("error." + code, lang)) if name not in params})
         return {"kind": "error", "text": describe_code(code, params, lang)}
     ok = q.get("ok")
-    if ok not in ("prepared", "approved", "withdrawals", "reviewed", "resolved"):
+    if ok not in ("prepared", "approved", "cancelled", "withdrawals", "reviewed", "resolved"):
         return None
     # the same care for a success: a package id as this server makes them, a small count;
     # "package=Llame al +506 …" typed into an address gets no box in the app's own voice
     package, count = q.get("package", ""), q.get("count", "0")
-    if ok in ("prepared", "approved") and not PACKAGE_ID.fullmatch(package):
+    if ok in ("prepared", "approved", "cancelled") and not PACKAGE_ID.fullmatch(package):
         return None
     if ok == "withdrawals" and not COUNT.fullmatch(count):
         return None
