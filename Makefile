@@ -1,18 +1,20 @@
 # Two commands do all set-up on a fresh machine: `make run` and `make test`.
 # Everything the project needs is installed here: Python packages into .venv,
-# Debian packages (only when missing) with apt-get.
+# Debian packages (only when missing) with apt-get, first: `python3 -m venv` needs python3-venv.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 APT_STAMP := $(VENV)/.apt-stamp
-DEBS   := poppler-utils zbar-tools xvfb xauth chromium chromium-driver libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+DEBS   := python3-venv poppler-utils zbar-tools xvfb xauth chromium chromium-driver libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 
 .PHONY: run test bench screenshots package venv deps lint-imports clean pg
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# The system packages come first (order-only: a newer apt stamp alone does not reinstall).
+# A venv made while python3-venv was missing has bin/python but no pip: made again then.
+$(STAMP): pyproject.toml | $(APT_STAMP)
+	$(PY) -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[desktop,server,dev]"
 	touch $(STAMP)

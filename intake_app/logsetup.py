@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 
 from .errors import IntakeError
 
@@ -46,11 +47,40 @@ class PrivacyFilter(logging.Filter):
         return True
 
 
+LOG_FILE_ENV = "INTAKE_LOG_FILE"
+
+
+class _PrivateFileHandler(logging.FileHandler):
+    """Appends to the file the operator named; a new file is readable by its owner only."""
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOINHERIT", 0),
+                     0o600)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
+def _handler() -> tuple[logging.Handler, str | None]:
+    """Where log lines go: the file ``INTAKE_LOG_FILE`` names when the operator asks for one,
+    else stderr, else nowhere (a windowed build on Windows has no stderr: a handler writing to
+    ``None`` would fail on every line). Also the type of error when the file could not be opened."""
+    path = os.environ.get(LOG_FILE_ENV)
+    problem = None
+    if path:
+        try:
+            return _PrivateFileHandler(path, encoding="utf-8"), None
+        except OSError as exc:
+            problem = type(exc).__name__
+    if sys.stderr is None:
+        return logging.NullHandler(), problem
+    return logging.StreamHandler(sys.stderr), problem
+
+
 def setup_logging(level: str | None = None, console_default: str = "WARNING") -> None:
-    """Log to stderr through the privacy filter. ``level`` or ``INTAKE_LOG`` sets both what
-    is logged and what the console shows; without them the root level is WARNING and the
-    console shows from ``console_default`` up (the field officer's ``intake`` passes ERROR:
-    its worded messages already say what a warning would, in the person's language)."""
+    """Log to stderr (or to the file ``INTAKE_LOG_FILE`` names) through the privacy filter.
+    ``level`` or ``INTAKE_LOG`` sets both what is logged and what is written; without them
+    the root level is WARNING and the handler writes from ``console_default`` up (the field
+    officer's ``intake`` passes ERROR: its worded messages already say what a warning would,
+    in the person's language). Without stderr and without a file, nothing is written."""
     chosen = level or os.environ.get("INTAKE_LOG")
     # a handler that cannot write (its stream closed) must stay silent: logging's own report
     # of the failure prints the record, exception and all, past the filter
@@ -58,9 +88,11 @@ def setup_logging(level: str | None = None, console_default: str = "WARNING") ->
     root = logging.getLogger()
     if any(isinstance(f, PrivacyFilter) for h in root.handlers for f in h.filters):
         return
-    handler = logging.StreamHandler()
+    handler, problem = _handler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PrivacyFilter())
     handler.setLevel(chosen or console_default)
     root.addHandler(handler)
     root.setLevel(chosen or "WARNING")
+    if problem:
+        logging.getLogger(__name__).warning("%s: the log file cannot be opened (%s)", LOG_FILE_ENV, problem)

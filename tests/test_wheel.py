@@ -1,10 +1,13 @@
 """The built wheel carries everything an installed copy needs (``pip install .[server]``):
 the codebook, translations, fonts and exchange registry under ``intake_resources``, and the
-server's migrations, templates and static files. The installed copy is run away from the
-checkout, so it cannot fall back on the source tree's ``resources/``."""
+server's migrations, templates and static files, and the licence (AGPL-3.0-or-later, its
+text as LICENSE). The installed copy is run away from the checkout, so it cannot fall back on
+the source tree's ``resources/``. The wheel is built with the set-up's own setuptools and
+wheel (the dev extra), without fetching anything."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,6 +16,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# the GNU AGPL version 3, verbatim (gnu.org's agpl-3.0.txt: 34,523 bytes, 661 lines)
+AGPL_3_SHA256 = "8486a10c4393cee1c25392769ddd3b2d6c242d6ec7928e1414efff7dfb2f07ef"
 
 CHECK = r"""
 import sys, tempfile
@@ -41,10 +46,18 @@ def test_the_wheel_installs_a_working_copy(tmp_path):
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info",
                                                                 "__pycache__", ".hypothesis", "docs", "tests"))
     out = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out)],
-                   check=True, cwd=tmp_path, capture_output=True)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out),
+                            "--no-build-isolation", "--check-build-dependencies", "--no-index"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-3000:]
     (wheel,) = out.glob("intake_app-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    info = "intake_app-0.1.0.dist-info"
+    assert archive.read(f"{info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
+    metadata = archive.read(f"{info}/METADATA").decode()
+    assert "License-Expression: AGPL-3.0-or-later" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
     for needed in ("intake_resources/codebook/codebook-1.0.yaml", "intake_resources/i18n/es.json",
                    "intake_resources/exchange/recipients.yaml", "intake_resources/fonts/DejaVuSans.ttf",
                    "intake_app/server/migrations/versions/0006_dash_delta.py",
@@ -59,3 +72,9 @@ def test_the_wheel_installs_a_working_copy(tmp_path):
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip() == "ok 1.0"
+
+
+def test_the_licence_text_is_the_agpl_verbatim():
+    text = (ROOT / "LICENSE").read_bytes()
+    assert text.startswith(b"                    GNU AFFERO GENERAL PUBLIC LICENSE\n                       Version 3")
+    assert hashlib.sha256(text).hexdigest() == AGPL_3_SHA256

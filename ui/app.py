@@ -8,6 +8,7 @@ window appears well within 1.5 s of launch.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import shutil
@@ -24,6 +25,9 @@ SIGNAL_CHECK_MS = 200
 DEMO_OFFICER = "demo"
 DEMO_PASSPHRASE = "frase demo ficticia"
 DEMO_CASES = 300
+SMOKE_TIMEOUT_S = 60.0  # --smoke-test gives up when the window is not ready by then
+SMOKE_FAILED = 1  # --smoke-test's exit codes besides 0 (ready): an error at startup,
+SMOKE_NOT_READY = 3  # or not ready in time (a startup that failed on the worker shows its error and waits)
 
 # argparse's own words: it asks gettext for them at call time (as Click does, see
 # intake_app/cli/click_text.py); in Spanish they come from here while the command line is read
@@ -81,6 +85,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.add_argument("--demo-cases", type=int, default=DEMO_CASES, help=argparse.SUPPRESS)
         p.add_argument("--lang", choices=("es", "en"), help=t("ui.cli.lang", lang))
         p.add_argument("--smoke-test", action="store_true", help=t("ui.cli.smoke_test", lang))
+        # packaging checks (docs/desktop.md): a windowed build has no stdout, so the result
+        # can go to a file too (and always to the exit code); the report implies --smoke-test
+        p.add_argument("--smoke-test-report", metavar="FILE", help=argparse.SUPPRESS)
+        p.add_argument("--smoke-test-timeout", type=float, default=SMOKE_TIMEOUT_S, help=argparse.SUPPRESS)
         return p.parse_args(argv)
 
 
@@ -131,8 +139,72 @@ def quit_on_signals(app) -> None:
     tick.start(SIGNAL_CHECK_MS)
 
 
+class SmokeTest:
+    """``--smoke-test``: quit as soon as the window is ready, with 0; with SMOKE_NOT_READY when
+    it is not ready within the timeout, SMOKE_FAILED on an error. The result line goes to
+    stdout when there is one and to the ``--smoke-test-report`` file when asked: a windowed
+    build (PyInstaller's ``console=False`` on Windows) has neither stdout nor stderr."""
+
+    def __init__(self, report: str | None, timeout_s: float) -> None:
+        self.report = report
+        self.timeout_s = timeout_s
+        self.ready = False
+        self.timed_out = False
+
+    def watch(self, app, window) -> None:
+        from PySide6.QtCore import QTimer
+
+        timer = QTimer(app)
+        timer.setSingleShot(True)
+
+        def give_up() -> None:
+            self.timed_out = True
+            app.exit(SMOKE_NOT_READY)
+
+        def ready() -> None:
+            timer.stop()
+            self.ready = True
+            QTimer.singleShot(0, window.close)
+
+        timer.timeout.connect(give_up)
+        window.ready.connect(ready)
+        timer.start(max(0, int(self.timeout_s * 1000)))
+
+    def finish(self, code: int, error: BaseException | None = None) -> int:
+        if error is not None:  # the type, and a missing module's name (a frozen build's usual fault)
+            missing = f": {error.name}" if isinstance(error, ImportError) and error.name else ""
+            code, line = SMOKE_FAILED, f"smoke-test: failed ({type(error).__name__}{missing})"
+            logging.getLogger(__name__).error("smoke test failed", exc_info=error)  # through the privacy filter
+        elif self.ready and code == 0:
+            line = "smoke-test: ready"
+        elif self.timed_out:
+            code, line = SMOKE_NOT_READY, f"smoke-test: not ready after {self.timeout_s:g} s"
+        else:
+            code, line = code or SMOKE_FAILED, f"smoke-test: failed (exit {code})"
+        if sys.stdout is not None:
+            with suppress(OSError, ValueError):
+                print(line, flush=True)
+        if self.report:
+            try:
+                Path(self.report).write_text(f"{line}\n{code}\n", encoding="utf-8")
+            except OSError:
+                return code or SMOKE_FAILED  # asked for a report that cannot be written: not a pass
+        return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not (args.smoke_test or args.smoke_test_report):
+        return _run(args, None)
+    smoke = SmokeTest(args.smoke_test_report, args.smoke_test_timeout)
+    try:
+        code = _run(args, smoke)
+    except Exception as exc:  # in a windowed build nobody would see the traceback
+        return smoke.finish(SMOKE_FAILED, exc)
+    return smoke.finish(code)
+
+
+def _run(args: argparse.Namespace, smoke: SmokeTest | None) -> int:
     from intake_app.fsutil import restrict_umask
     from intake_app.logsetup import setup_logging
 
@@ -141,7 +213,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.lang:
         os.environ["INTAKE_LANG"] = args.lang
 
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from intake_app import i18n
@@ -174,9 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         from .mainwindow import MainWindow
 
         window = MainWindow(home, demo, args.lang)
-        if args.smoke_test:
-            window.ready.connect(lambda: QTimer.singleShot(0, window.close))
-            window.ready.connect(lambda: print("smoke-test: ready", flush=True))
+        if smoke is not None:
+            smoke.watch(app, window)
         window.show()
         return app.exec()
     finally:
