@@ -158,6 +158,12 @@ def atomic_writer(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
     """A file to write in pieces (a large backup, a restore); it becomes ``path`` only
     when the block ends without an error, and is removed otherwise."""
     path = Path(path)
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        if stat.S_ISCHR(kind := os.lstat(path).st_mode) or stat.S_ISBLK(kind) or stat.S_ISFIFO(kind) \
+                or stat.S_ISSOCK(kind):
+            # a device or a pipe (``--out /dev/null``): the rename would put a file in its place
+            # (as root, /dev/null itself), never write through it
+            raise NotPlain(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
     fd = create_new(tmp, mode)
     try:
