@@ -106,6 +106,11 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, err: StarletteHTTPException):
+        page = await _wrong_address(request, err.status_code)
+        if page is not None:  # a person's browser under /exchange or /dashboard: a page, in words
+            for name, value in (err.headers or {}).items():  # a 405's Allow
+                page.headers.setdefault(name, value)
+            return page
         code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "request_malformed")
         return JSONResponse({"code": code, "params": {}}, status_code=err.status_code)
 
@@ -120,6 +125,12 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
         # answered by Starlette's outermost error middleware, outside BaselineHeaders: its headers here
         return JSONResponse({"code": "internal", "params": {}}, status_code=500,
                             headers={**BASE_HEADERS, "Cache-Control": "no-store"})
+
+    @app.get("/", include_in_schema=False)
+    async def _home(request: Request):
+        from .exchange.web import landing
+
+        return landing(request)
 
     from . import api_admin, api_cases, api_device
 
@@ -139,6 +150,24 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
     app.add_middleware(BodyLimit, large=settings.max_upload_bytes)  # before anything reads a body
     app.add_middleware(BaselineHeaders)  # outermost (reads no body): its 413 too gets the headers
     return app
+
+
+async def _wrong_address(request: Request, status: int) -> Response | None:
+    """The page for an address no route has, or a method it does not take, under the
+    pages' areas (/exchange, /dashboard); None elsewhere (/api answers JSON, and so does a
+    device's API path behind a page's address)."""
+    path = request.url.path
+    if status not in (404, 405) or "/api/" in path:  # a laptop given /dashboard/ as the server's
+        return None  # address: its requests get the JSON it words ("check the address")
+    if path == "/exchange" or path.startswith("/exchange/"):
+        from .exchange.web import wrong_address
+
+        return await wrong_address(request, status)
+    if path == "/dashboard" or path.startswith("/dashboard/"):
+        from .dashboard.routes import wrong_address
+
+        return await wrong_address(request, status)
+    return None
 
 
 class BaselineHeaders:

@@ -48,6 +48,25 @@ def append(conn: Connection, actor: str, action: str, target: str | None = None,
     return seq
 
 
+def refused(engine: Engine, actor: str, role: str, reason: str, target: str | None = None, **detail: Any) -> int:
+    """An access refused to a signed-in user, in its own transaction (the request's own, if
+    any, was rolled back): ``access_refused`` with the user's role and the reason
+    (``wrong_role``: the role may not use the route; ``other_institution``: a case of another
+    institution; ``not_found``: no such case or conflict). ``target`` is a case id or None,
+    the details name the route (its template, never the typed path) or the attempt, and
+    never hold text a client typed. Requests without a session are not audited: an
+    anonymous flood cannot grow the log."""
+    from .db import transaction
+
+    with transaction(engine) as conn:
+        return append(conn, actor, "access_refused", target, role=role, reason=reason, **detail)
+
+
+def route_template(scope) -> str:
+    """The route's template (``/api/v1/cases/{case_id}``), never the typed path, or "?"."""
+    return getattr(scope.get("route"), "path", None) or "?"
+
+
 def recent(conn: Connection, after_seq: int = 0, limit: int = 200) -> list[dict]:
     rows = conn.execute(select(entries_t).where(entries_t.c.seq > after_seq).order_by(entries_t.c.seq)
                         .limit(limit)).mappings().all()

@@ -30,7 +30,6 @@ from . import audit
 from .config import Settings
 from .db import transaction
 from .errors import (
-    AccountDisabled,
     InvalidUsername,
     LoginFailed,
     NotAuthenticated,
@@ -189,11 +188,20 @@ def count_users(engine: Engine) -> int:
 
 
 def login(engine: Engine, settings: Settings, username: str, password: str) -> tuple[str, datetime]:
-    """A new session token and its idle deadline. Raises LoginFailed or AccountDisabled.
+    """A new session token and its idle deadline. Raises LoginFailed.
 
-    A locked account answers exactly as a wrong password does (the same error, after the
-    same hash work): a distinct "locked" answer told anyone who tried five passwords that
-    the user name exists. The message says that repeated failures lock an account.
+    A locked account, and a disabled one, answer exactly as a wrong password does (the
+    same error, after the same hash work, with one audit entry each time): a distinct
+    "locked" answer told anyone who tried five passwords that the user name exists, and a
+    distinct "disabled" one told whoever typed the right password that it was right. The
+    message says that repeated failures lock an account; the administrator tells a person
+    whose account was disabled.
+
+    Every failure is audited (``login_failed``): with the account's name when the account
+    exists (``locked``, and ``disabled`` for a disabled account), and for a name no account
+    has, as ``anonymous`` with ``unknown_user`` and nothing of what was typed (a password
+    typed into the name box must not end up in the log, not even hashed: a hash of a
+    password can be guessed offline).
 
     The attempt is counted before the hash is checked (:func:`_reserve_attempt`), in one
     statement, so requests at the same moment, in any thread or server process, get no
@@ -203,39 +211,44 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
     row = None
     if _USERNAME.match(username):  # no such user can exist otherwise (and a NUL would upset PostgreSQL)
         with engine.connect() as conn:
-            row = conn.execute(select(users_t.c.id, users_t.c.password_hash)
+            row = conn.execute(select(users_t.c.id, users_t.c.password_hash, users_t.c.disabled)
                                .where(users_t.c.username == username)).first()
     if row is None:
         try:  # the same work as for a real user, so timing does not tell names apart
             _hasher().verify(_dummy_hash(), password)
         except VerificationError:
             pass
+        with transaction(engine) as conn:  # and an audit entry, as for a real user
+            audit.append(conn, "anonymous", "login_failed", None, unknown_user=True)
         raise LoginFailed()
     attempt = _reserve_attempt(engine, settings, row.id, now)  # None: locked, no try left
-    try:  # the hash is checked even while locked, so timing does not tell a lock either
+    try:  # the hash is checked even while locked or disabled, so timing does not tell either
         _hasher().verify(row.password_hash, password)
+        right = True
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        if attempt is None:
-            _failed_while_locked(engine, username)
-            raise LoginFailed() from None
-        with transaction(engine) as conn:  # already counted: only the audit entry is left
+        right = False
+    if attempt is None:  # locked: the right password too late gets the same answer, and work, as a wrong one
+        _failed_while_locked(engine, username, row.disabled)
+        raise LoginFailed()
+    if not right or attempt.disabled:
+        with transaction(engine) as conn:  # already counted: the audit entry is left, and for a
+            # disabled account's right password the try reserved is not a failure; the same
+            # statements run either way (a wrong password's update changes nothing)
+            keep = {"failed_logins": 0, "locked_until": None} if right else \
+                {"failed_logins": users_t.c.failed_logins, "locked_until": users_t.c.locked_until}
+            conn.execute(update(users_t).where(users_t.c.id == row.id).values(**keep))
+            detail = {"disabled": True} if attempt.disabled else {}
             audit.append(conn, f"user:{username}", "login_failed", username,
-                         locked=attempt.locked_until is not None)
-        raise LoginFailed() from None
-    if attempt is None:  # the right password, but too late: the same answer, and the same work, as a wrong one
-        _failed_while_locked(engine, username)
+                         locked=attempt.locked_until is not None and not right, **detail)
         raise LoginFailed()
     token = secrets.token_urlsafe(32)
     idle_until = now + timedelta(minutes=settings.session_idle_minutes)
     with transaction(engine) as conn:  # the right password: the try reserved is not a failure
         conn.execute(update(users_t).where(users_t.c.id == row.id).values(failed_logins=0, locked_until=None))
-        if not attempt.disabled:
-            conn.execute(sessions_t.insert().values(token_hash=token_hash(token), user_id=row.id, created_at=now,
-                                                    expires_at=now + timedelta(hours=settings.session_max_hours),
-                                                    idle_until=idle_until, ended=False))
-            audit.append(conn, f"user:{username}", "login", username)
-    if attempt.disabled:
-        raise AccountDisabled()
+        conn.execute(sessions_t.insert().values(token_hash=token_hash(token), user_id=row.id, created_at=now,
+                                                expires_at=now + timedelta(hours=settings.session_max_hours),
+                                                idle_until=idle_until, ended=False))
+        audit.append(conn, f"user:{username}", "login", username)
     return token, idle_until
 
 
@@ -259,11 +272,12 @@ def _reserve_attempt(engine: Engine, settings: Settings, user_id: int, now: date
             .returning(users_t.c.locked_until, users_t.c.disabled)).first()
 
 
-def _failed_while_locked(engine: Engine, username: str) -> None:
+def _failed_while_locked(engine: Engine, username: str, disabled: bool) -> None:
     """Every try on a locked account is audited, and in one shape whether the password was
     right or wrong, so the time it takes tells nothing either."""
     with transaction(engine) as conn:
-        audit.append(conn, f"user:{username}", "login_failed", username, locked=True)
+        audit.append(conn, f"user:{username}", "login_failed", username, locked=True,
+                     **({"disabled": True} if disabled else {}))
 
 
 def authenticate(engine: Engine, settings: Settings, token: str | None) -> Principal:
@@ -306,8 +320,15 @@ def _ran_out(row, now) -> bool:
 
 
 def logout(engine: Engine, token: str) -> None:
-    with transaction(engine) as conn:
-        conn.execute(update(sessions_t).where(sessions_t.c.token_hash == token_hash(token)).values(ended=True))
+    """End the session (audited as ``logout``, once: a token that names no open session
+    writes nothing, so a flood of made-up cookies cannot grow the log)."""
+    with transaction(engine) as conn:  # one statement ends it: two sign-outs at once audit one
+        ended = conn.execute(update(sessions_t).where(sessions_t.c.token_hash == token_hash(token), ~sessions_t.c.ended)
+                             .values(ended=True).returning(sessions_t.c.user_id)).first()
+        if ended is None:
+            return
+        username = conn.execute(select(users_t.c.username).where(users_t.c.id == ended.user_id)).scalar_one()
+        audit.append(conn, f"user:{username}", "logout", username)
 
 
 def require_role(principal: Principal, *allowed: str) -> Principal:

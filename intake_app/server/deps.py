@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from . import audit
 from .auth import Principal, authenticate, require_role
+from .errors import RoleForbidden
 
 
 def state(request: Request):
@@ -23,11 +25,23 @@ async def principal(request: Request) -> Principal:
     return await run_in_threadpool(authenticate, st.engine, st.settings, bearer(request))
 
 
-def roles(*allowed: str):
-    """Dependency: the caller, who must hold one of ``allowed`` (else 403 role_forbidden)."""
+def audit_wrong_role(request: Request, user: Principal) -> None:
+    """A signed-in user whose role may not use this route (the API, the dashboard, the
+    supervisors' pages alike): ``access_refused`` with the route's template and the method."""
+    audit.refused(request.app.state.engine, user.actor, user.role, "wrong_role",
+                  route=audit.route_template(request.scope), method=request.method)
 
-    async def _check(user: Principal = Depends(principal)) -> Principal:
-        return require_role(user, *allowed)
+
+def roles(*allowed: str):
+    """Dependency: the caller, who must hold one of ``allowed`` (else 403 role_forbidden,
+    audited)."""
+
+    async def _check(request: Request, user: Principal = Depends(principal)) -> Principal:
+        try:
+            return require_role(user, *allowed)
+        except RoleForbidden:
+            await run_in_threadpool(audit_wrong_role, request, user)
+            raise
 
     _check.allowed = allowed  # read by the role-matrix test
     return _check

@@ -160,15 +160,11 @@ class SessionExpired(ServerError):
 
 
 class LoginFailed(ServerError):
-    """Wrong user name or password (which one is never said)."""
+    """Wrong user name or password (which one is never said); a locked or disabled account
+    answers the same, so the answer never tells that a password was right."""
 
     code = "login_failed"
     status = 401
-
-
-class AccountDisabled(ServerError):
-    code = "account_disabled"
-    status = 403
 
 
 class RoleNames(str):

@@ -5,11 +5,17 @@ the conflicts two devices made. The JSON API (``api_cases``) and the supervisor'
 - a supervisor sees the cases of their own institution; one with no institution is a
   national coordinator and sees all;
 - every opening of a case's content is audited (``case_view``), as are reviews and
-  resolutions; nothing is ever deleted (a resolution only moves the head).
+  resolutions; nothing is ever deleted (a resolution only moves the head);
+- a case or conflict refused (another institution's, or none such) answers as a missing
+  one does, and is audited as ``access_refused`` (reason ``other_institution`` or
+  ``not_found``), in one shape and with the same work either way, so an insider trying
+  other institutions' case ids shows in the audit log without learning which exist.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import datetime, timezone
 from typing import Literal
 
@@ -34,13 +40,51 @@ def _scoped(query, user: Principal):
     return query
 
 
+CASE_ID = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
+
+
+class _Refusal:
+    """Why a case or conflict was refused, kept on the error for :func:`_audited` (never in
+    the answer: another institution's case answers as a missing one does)."""
+
+    def __init__(self, reason: str, case_id: str | None, **detail) -> None:
+        self.reason, self.detail = reason, detail
+        # a case id only as this server makes them: typed text never reaches the audit log
+        self.target = case_id if case_id is not None and CASE_ID.fullmatch(case_id) else None
+
+
 def _case_in_scope(conn, case_id: str, user: Principal):
     q = select(cases_t).join(facts_t, facts_t.c.case_id == cases_t.c.case_id, isouter=True) \
         .where(cases_t.c.case_id == case_id)
     row = conn.execute(_scoped(q, user)).first()
     if row is None:
-        raise NotFound()
+        exists = user.institution is not None and conn.execute(
+            select(cases_t.c.case_id).where(cases_t.c.case_id == case_id)).first() is not None
+        err = NotFound()
+        err.refusal = _Refusal("other_institution" if exists else "not_found", case_id)
+        raise err
     return row
+
+
+def _audited(attempt: str):
+    """Audit a refusal of ``fn(engine, user, key, ...)`` (``access_refused``, in its own
+    transaction: the refused one rolled back), then let it answer as before."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(engine: Engine, user: Principal, *args, **kwargs):
+            try:
+                return fn(engine, user, *args, **kwargs)
+            except (NotFound, ConflictNotFound) as err:
+                refusal = getattr(err, "refusal", None)
+                if refusal is not None:
+                    audit.refused(engine, user.actor, user.role, refusal.reason, refusal.target, attempt=attempt,
+                                  **refusal.detail)
+                raise
+
+        return run
+
+    return wrap
 
 
 def list_incoming(engine: Engine, user: Principal, state: State = "new", limit: int = 100,
@@ -57,6 +101,7 @@ def list_incoming(engine: Engine, user: Principal, state: State = "new", limit: 
         return [dict(r._mapping) for r in conn.execute(q)]
 
 
+@_audited("case_view")
 def view_case(engine: Engine, user: Principal, case_id: str) -> dict:
     """The head revision with its content, and the history (audited as a view)."""
     with transaction(engine) as conn:
@@ -77,6 +122,7 @@ def view_case(engine: Engine, user: Principal, case_id: str) -> dict:
             "conflicts": [dict(r._mapping) for r in conflicts]}
 
 
+@_audited("case_review")
 def mark_reviewed(engine: Engine, user: Principal, case_id: str) -> None:
     with transaction(engine) as conn:
         _case_in_scope(conn, case_id, user)
@@ -93,23 +139,32 @@ def list_conflicts(engine: Engine, user: Principal, status: Literal["open", "res
                 for r in conn.execute(_scoped(q, user))]
 
 
-def _conflict_case(conn, c, user: Principal):
+def _conflict_case(conn, c, conflict_id: int, user: Principal):
     """The conflict's case if the user may see it; another institution's conflict answers as
-    a missing one does (its existence does not show)."""
-    if c is None or c.status != "open":
-        raise ConflictNotFound()
+    a missing one does (its existence does not show). A conflict already resolved, of a case
+    the user may see, is no refusal (two supervisors resolving it at once)."""
+    if c is None:
+        err = ConflictNotFound()
+        err.refusal = _Refusal("not_found", None, conflict=conflict_id)
+        raise err
     try:
-        return _case_in_scope(conn, c.case_id, user)
-    except NotFound:
-        raise ConflictNotFound() from None
+        case = _case_in_scope(conn, c.case_id, user)
+    except NotFound as missing:
+        err = ConflictNotFound()
+        err.refusal = _Refusal(missing.refusal.reason, c.case_id, conflict=conflict_id)
+        raise err from None
+    if c.status != "open":
+        raise ConflictNotFound()
+    return case
 
 
+@_audited("conflict_view")
 def conflict_versions(engine: Engine, user: Principal, conflict_id: int) -> dict:
     """An open conflict's two versions, the server's head and the incoming one, side by
     side (audited as a view of the case)."""
     with transaction(engine) as conn:
         c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id)).first()
-        case = _conflict_case(conn, c, user)
+        case = _conflict_case(conn, c, conflict_id, user)
         rows = {r.revision_id: r for r in conn.execute(
             select(revisions_t.c.revision_id, revisions_t.c.codebook_version, revisions_t.c.content,
                    revisions_t.c.officer_id, revisions_t.c.device_id, revisions_t.c.created_at)
@@ -119,12 +174,13 @@ def conflict_versions(engine: Engine, user: Principal, conflict_id: int) -> dict
             "head": dict(rows[case.head_revision_id]._mapping), "incoming": dict(rows[c.revision_id]._mapping)}
 
 
+@_audited("conflict_resolve")
 def resolve_conflict(engine: Engine, user: Principal, conflict_id: int, keep: Literal["head", "incoming"]) -> None:
     """Keep the server's head, or make the conflicting revision the head. Nothing is deleted."""
     now = datetime.now(timezone.utc)
     with transaction(engine) as conn:
         c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id).with_for_update()).first()
-        _conflict_case(conn, c, user)
+        _conflict_case(conn, c, conflict_id, user)
         if keep == "incoming":
             rev = conn.execute(select(revisions_t.c.case_id, revisions_t.c.revision_id,
                                       revisions_t.c.codebook_version, revisions_t.c.content)

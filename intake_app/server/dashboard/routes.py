@@ -30,6 +30,7 @@ from ...errors import IntakeError
 from ...i18n import LANGUAGES, describe_error, t
 from .. import audit, auth, web_session
 from ..db import transaction
+from ..deps import audit_wrong_role
 from ..errors import NotAuthenticated, RoleForbidden, SessionExpired
 from . import views
 from .charts import figure
@@ -102,6 +103,7 @@ def _principal(request: Request) -> auth.Principal:
     try:
         return auth.require_role(principal, *ALLOWED_ROLES)
     except RoleForbidden as err:
+        audit_wrong_role(request, principal)
         raise Refused(principal, err) from None
 
 
@@ -129,6 +131,20 @@ def _error(request: Request, status: int, err: IntakeError, *, principal=None, b
     return render("error.html", status, lang=lang, message=describe_error(err, lang), filters=Filters(lang=lang),
                   principal=principal, back=back, back_label=back_label or t("dashboard.error.back", lang),
                   hint=hint, other_href=_other_language(request, lang))
+
+
+async def wrong_address(request: Request, status: int) -> HTMLResponse:
+    """An address under /dashboard that no page has (or a method it does not take): the
+    dashboard's error page, Spanish first, never the API's JSON."""
+    lang = _lang(request)
+    try:
+        principal = await run_in_threadpool(_signed_in, request)
+    except IntakeError:
+        principal = None
+    return render("error.html", status, lang=lang, message=t("server.page.no_such_address", lang),
+                  filters=Filters(lang=lang), principal=principal, back="/dashboard/" + ("?lang=en" if lang == "en"
+                                                                                          else ""),
+                  back_label=t("dashboard.error.back", lang), hint=None, other_href=_other_language(request, lang))
 
 
 def _other_language(request: Request, lang: str) -> str:
@@ -185,10 +201,10 @@ def router() -> APIRouter:
                             headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
     @r.get("/static/{name}")
-    async def _static(name: str):
+    async def _static(request: Request, name: str):
         path = STATIC / name
         if name not in ("dashboard.js", "dashboard.css") or not path.is_file():
-            raise DashboardViewUnknown(view=name[:40])
+            return await wrong_address(request, 404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
         return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache",
                                                              "X-Content-Type-Options": "nosniff"})

@@ -25,6 +25,7 @@ from ...timefmt import utc_time_iso
 from ...i18n import LANGUAGES, catalog, describe_code, describe_error, placeholders, t
 from .. import audit, auth, web_session
 from ..db import transaction
+from ..deps import audit_wrong_role
 from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, UnsupportedContentType, \
     plain_param
 from . import incoming, outgoing
@@ -114,8 +115,29 @@ async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
     try:
         return auth.require_role(principal, *allowed), None
     except RoleForbidden as err:  # signed in, but not for this: the page still offers to sign out
+        await run_in_threadpool(audit_wrong_role, request, principal)
         return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=principal,
-                            htcds_k=HTCDS_K if principal.role == "analyst" else None)
+                            htcds_k=HTCDS_K if principal.role == "analyst" else None,
+                            htcds_all=principal.institution is None)  # a national analyst gets every institution's
+
+
+async def wrong_address(request: Request, status: int) -> HTMLResponse:
+    """An address under /exchange that no page has (or a method it does not take): a page
+    that says so, Spanish first, never the API's JSON; with the header of whoever is signed in."""
+    lang = _lang(request)
+    st = request.app.state
+    try:
+        who = await run_in_threadpool(auth.authenticate, st.engine, st.settings, request.cookies.get(COOKIE))
+    except IntakeError:
+        who = None
+    return render("error.html", lang, status, principal=who, heading=t("server.page.not_found", lang),
+                  message=t("server.page.no_such_address", lang),
+                  back=("/exchange/" + _q(lang), t("server.page.back_exchange", lang)))
+
+
+def landing(request: Request) -> HTMLResponse:
+    """``GET /``: the two sites' addresses, in words (no data, no sign-in)."""
+    return render("landing.html", _lang(request))
 
 
 def row_id(text: str) -> int | None:
