@@ -58,7 +58,7 @@ def test_plural_forms_follow_the_count():
         assert i18n.t("ui.cases.count", "en", count=n) == en
     assert i18n.t("ui.cases.count", "es", count="1") == "1 caso"  # an int-like string counts too
     assert i18n.t("ui.cases.count", "en", count="1.234") == "1.234 cases"  # anything else: the other form
-    assert i18n.t("dashboard.days.value", "es", days="1.5") == "1.5 días"
+    assert i18n.t("dashboard.days.value", "es", days="1.5") == "1.5\u00a0días"  # no-break space: unit stays with its number
 
 
 def test_a_message_with_two_counts_words_each():

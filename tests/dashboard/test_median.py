@@ -37,7 +37,7 @@ def test_median_shown_when_no_band_is_hidden(dash):
     dash.load(accredited(12, 7) + accredited(11, 8))
     r = build(dash)
     assert not r.tables[0].hidden
-    assert r.kpis[0]["value"] == "7 días"
+    assert r.kpis[0]["value"] == "7\u00a0días"
 
 
 def test_median_hidden_for_fewer_than_11_says_so(dash):

@@ -81,10 +81,10 @@ def test_known_figures_in_every_view(dash):
         "INAMU – Instituto Nacional de las Mujeres": ["0", "12", "0", "0", "0", "12"],
         "Total": ["0", "12", "0", "0", "0", "12"]}
     r = build(dash, "accreditation")
-    assert r.kpis[0]["value"] == "5 días"
+    assert r.kpis[0]["value"] == "5\u00a0días"
     pa = build(dash, "accreditation", country="PA")  # 17 persons, none accredited: a sentence, not "<11" days
     assert pa.kpis[0]["value"] is None and pa.kpis[0]["hidden"].startswith("No se muestra: menos de 11")
-    assert nonzero(table(r, "days")) == {"0 a 7 días": ["12"], "Total con dato registrado": ["12"]}
+    assert nonzero(table(r, "days")) == {"0 a 7\u00a0días": ["12"], "Total con dato registrado": ["12"]}
     assert nonzero(table(build(dash, "smuggling"), "smuggling")) == {"Hombres": ["<11", "x", "15"],
                                                                       "Total": ["<11", "x", "15"]}
     r = build(dash, "sex", lang="en")
@@ -168,7 +168,7 @@ def test_demo_data_matches_independent_counts(dash):
         assert raw(tb, q, "persons") == n
     r = build(dash, "accreditation", **period)
     if len(days) >= 11 and not r.tables[0].hidden:  # beside a hidden band the median is not shown
-        assert r.kpis[0]["value"] == f"{statistics.median(days):g} días"
+        assert r.kpis[0]["value"] == f"{statistics.median(days):g}\u00a0días"
     else:
         assert r.kpis[0]["value"] is None
     for view in views.VIEWS:
@@ -244,7 +244,7 @@ def test_csv_is_the_table_as_shown_with_filters_and_note(dash, view):
     resp = client.get(f"/dashboard/{view}/{tb.id}.csv")
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/csv")
     text = resp.content.decode("utf-8-sig")
-    assert "Filtros,Periodo T2 2025 a T1 2026" in text and "k = 11" in text  # quarters as a person reads them
+    assert "Filtros,Periodo T2 2025 a T1 2026" in text and "k\u00a0=\u00a011" in text  # quarters as a person reads them
     body = text.split("\r\n\r\n", 1)[1]
     import csv
     import io

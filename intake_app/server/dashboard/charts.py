@@ -4,7 +4,10 @@ Hidden cells are drawn as empty bars labelled ``<11`` or ``x``, or, on a line ch
 hollow markers in a band under the zero line, one row per series so that two series hidden
 in the same quarter never sit on each other: a chart never shows more than its table, and
 never drops a hidden point without saying so. Colours: the Okabe–Ito palette, safe for
-colour-blind readers, each series with its own marker shape too.
+colour-blind readers, each series with its own marker shape and line dash too. Series that
+share a value (often 0 in a quarter) share a spot: each later series has a smaller marker and a
+dashed line, so the ones beneath show round it and through its gaps, and a line chart's tooltip
+lists every series at the quarter pointed at, each with its value.
 
 The page shows each chart under its own heading, with the filters above and the suppression
 note under the charts, so the figure drawn on screen has neither a title nor a note (in a
@@ -26,6 +29,8 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 
 
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+MARKER_PX, MARKER_STEP = 8, 3  # the last series' marker, and how much larger each earlier one is
 BAND_STEP = 0.1  # a line chart's rows of hidden points under zero, as a share of the axis top
 LABEL_CHARS = 28
 BAR_PX = 18  # height of one bar of a grouped chart: room for its 12 px label, labels never pile up
@@ -56,10 +61,17 @@ def _line_traces(table: Table, rows, cols) -> tuple[list[dict], dict]:
     for n, i in enumerate(cols):
         col, colour, symbol = table.columns[i], OKABE_ITO[n % 8], SYMBOLS[n % 6]
         vals = [r.cells[i] for r in rows]
+        tip = _label(col) + ": %{customdata}<extra></extra>"  # wrapped: the tooltip fits a phone's chart
+        # series with the same value (often 0) share a spot: each later one is drawn on top, so its
+        # marker is smaller (the earlier ones show round it, each in its own shape) and its line
+        # dashed (the earlier lines show through the gaps); not colour alone
+        size = MARKER_PX + MARKER_STEP * (len(cols) - 1 - n)
         data.append({"type": "scatter", "mode": "lines+markers", "name": col, "legendgroup": col, "x": x,
                      "y": [_num(v) for v in vals], "customdata": vals,
-                     "hovertemplate": "%{x}: %{customdata}<extra>" + col + "</extra>",
-                     "line": {"color": colour, "width": 3}, "marker": {"color": colour, "size": 8, "symbol": symbol}})
+                     "hovertemplate": tip,
+                     "line": {"color": colour, "width": 3, "dash": DASHES[n % 6]},
+                     "marker": {"color": colour, "size": size, "symbol": symbol,
+                                "line": {"color": "#ffffff", "width": 1}}})
         hidden = [(xi, v) for xi, v in zip(x, vals) if _num(v) is None]
         if hidden:  # this series' own row under zero
             band = -step * (hidden_cols.index(i) + 1)
@@ -67,7 +79,7 @@ def _line_traces(table: Table, rows, cols) -> tuple[list[dict], dict]:
                          "showlegend": False, "x": [h[0] for h in hidden], "y": [band] * len(hidden),
                          "text": [h[1] for h in hidden], "textposition": "middle right", "cliponaxis": False,
                          "textfont": {"color": colour, "size": 12}, "customdata": [h[1] for h in hidden],
-                         "hovertemplate": "%{x}: %{customdata}<extra>" + col + "</extra>",
+                         "hovertemplate": tip,
                          "marker": {"color": colour, "size": 9, "symbol": symbol + "-open", "line": {"width": 2}}})
     axes = {"xaxis": {"type": "category", "automargin": True},
             "yaxis": {"range": [-step * (len(hidden_cols) + 0.8), ticks[-1] * 1.05], "tickvals": ticks,
@@ -111,7 +123,10 @@ def figure(table: Table, caption: str) -> dict:
         "font": {"family": FONT, "size": 13, "color": "#1a1a1a"},
         "barmode": "group", "bargap": 0.25, "bargroupgap": 0.05,
         "showlegend": table.chart in ("grouped", "line"),
-        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal",
+                   "itemsizing": "constant"},
+        # a line chart's tooltip lists every series at the quarter pointed at, each with its value
+        "hovermode": "x unified" if table.chart == "line" else "closest",
         "margin": {"l": 10, "r": 50, "t": 40 if table.chart in ("grouped", "line") else 20, "b": 40},
         "height": height, "dragmode": False,  # no zoom: the chart has no tool bar to undo it with
         "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",

@@ -24,6 +24,7 @@ from .tables import TOTAL, VALUE, Table, columns_add_up, crosstab, grouped, part
 VIEWS = ("overview", "sex", "age", "nationality", "exploitation", "control", "recruiter", "flow", "posts",
          "quarters", "referrals", "accreditation", "smuggling")
 DAY_BANDS = ((0, 7), (8, 14), (15, 30), (31, 90), (91, MAX_DAYS))
+NBSP = "\u00a0"  # between a number and its unit ("+23 %", "7 días"): the unit never wraps alone
 
 
 @dataclass
@@ -103,7 +104,7 @@ def view_overview(ctx: Ctx, now: dict, before: dict) -> list[Table]:
     table.chart_cols = [0, 1]
     for r in table.rows:
         cur, prev = r.cells
-        r.cells.append(f"{(int(cur) - int(prev)) * 100 / int(prev):+.0f} %"
+        r.cells.append(f"{(int(cur) - int(prev)) * 100 / int(prev):+.0f}{NBSP}%"
                        if cur.isdigit() and prev.isdigit() and int(prev) > 0 else "—")
     return [table]
 
