@@ -6,7 +6,9 @@ What the app put on the clipboard goes at a lock and a close too (``ClipboardWat
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QDialog, QLineEdit, QToolTip, QWidget
@@ -48,10 +50,24 @@ def carry_typed(old: QDialog, new: QDialog) -> None:
     old.deleteLater()
 
 
+def let_go(dialog: QDialog | None, busy: Callable[[QDialog], bool] | None = None, *ended: str) -> None:
+    """A closed dialog that a new one replaces is destroyed: hidden, it would keep what it
+    showed (a print preview's pages with a name and a QR) until the next lock. One whose job
+    still runs (``busy(dialog)``) goes when it ends (any of its signals named in ``ended``)."""
+    if dialog is None or not shiboken6.isValid(dialog) or dialog.isVisible():
+        return
+    if busy is not None and busy(dialog):
+        for name in ended:
+            getattr(dialog, name).connect(lambda *_: dialog.deleteLater())
+    else:
+        dialog.deleteLater()
+
+
 def close_all(keep: QWidget) -> None:
     """Close every visible top-level widget except ``keep``: dialogs are rejected (which
     also ends a nested ``exec()``, e.g. the print or file chooser) and destroyed;
-    popups and tooltips are hidden."""
+    popups and tooltips are hidden. The dialogs of ``keep`` closed before (hidden, not
+    deleted: a print preview closed with Cerrar still holds its pages) are destroyed too."""
     QToolTip.hideText()
     popup = QApplication.activePopupWidget()
     while popup is not None:
@@ -76,6 +92,9 @@ def close_all(keep: QWidget) -> None:
                 w.deleteLater()
             else:
                 w.hide()
+    for w in keep.findChildren(QDialog):  # closed earlier: hidden, with what they showed
+        if w.isWindow() and not w.isVisible():  # (not a wizard embedded as a page)
+            w.deleteLater()
 
 
 OWNERSHIP_PLATFORMS = ("xcb", "windows", "wayland")  # Qt reports clipboard ownership there

@@ -13,8 +13,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from . import prefs as prefs_mod
-from .dialogs import ClipboardWatch, carry_typed, close_all, open_dialog
+from .dialogs import ClipboardWatch, carry_typed, close_all, let_go, open_dialog
 from .idle import IdleWatch
+from .place import Places, keep_place
 from .sync_service import SyncDriver
 from .sync_status import SyncStatus
 from .text import error_text, set_language, tr
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
         self.workspace = None
         self.wizard = None
         self.unlock_page: UnlockPage | None = None
-        self._place: dict = {}
+        self.places = Places()  # per officer, where each was at their lock: ids and step only
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
         self.start_page = self._start_page()
@@ -215,7 +216,7 @@ class MainWindow(QMainWindow):
 
     def show_unlock(self) -> None:
         hint = tr("ui.demo.unlock_hint", passphrase=self.demo["passphrase"]) if self.demo else ""
-        page = UnlockPage(self.officers, self.last_officer, hint)
+        page = UnlockPage(self.officers, self.last_officer, hint, self.backend)
         page.unlock_requested.connect(self._unlock)
         page.language_chosen.connect(self._unlock_language)
         self._replace("unlock_page", page)
@@ -257,9 +258,9 @@ class MainWindow(QMainWindow):
         self.officer_label.setText(tr("ui.status.officer", name=self.last_officer))
         self.sync_status.refresh()
         self.idle.start()
-        place, self._place = self._place, {}
-        if place:
-            ws.restore(place)  # the draft, or the case its save in flight stored meanwhile
+        place = self.places.take(self.last_officer)  # never the place another officer left
+        if place is not None:
+            ws.restore(place)  # the draft (read from the vault), or the case its save in flight stored
         else:
             ws.list_page.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.unlocked.emit()
@@ -280,15 +281,13 @@ class MainWindow(QMainWindow):
         dialog goes first (print preview, sync, settings, duplicates: they show case data)."""
         if self.workspace is None:
             return
-        from .workspace import keep_place
-
         self.idle.stop()
         close_all(keep=self)
         self.clipboard.forget()
         for attr in ("print_dialog", "sync_dialog", "settings_dialog", "verify_dialog"):
             setattr(self, attr, None)
-        place = self.workspace.place()
-        self._place = place
+        place = self.workspace.place()  # the answers: written as this officer's draft below, not kept here
+        self.places.keep(self.last_officer, place)
         self._replace("workspace", None)  # widgets with personal values go now
         self.officer_label.clear()
         self.sync_driver.stop()
@@ -298,8 +297,10 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
         def job(s):  # after a save still in flight: keep_place knows whether it stored the case
-            keep_place(s, place)
-            s.close()
+            try:
+                keep_place(s, place)
+            finally:  # a draft the disk refused must not leave the vault open
+                s.close()
 
         self.backend.op(job).quiet().success(lambda _: self.locked.emit()).failure(
             lambda e: self.locked.emit()).run()
@@ -308,27 +309,30 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
 
+        previous = getattr(self, "settings_dialog", None)
         dialog = SettingsDialog(self.backend, self.cb, self.prefs, self)
         dialog.prefs_changed.connect(self._prefs_changed)
         self.settings_dialog = dialog
+        let_go(previous)  # closed: not kept alive (hidden) beside the new one
         open_dialog(dialog)
 
     def open_verify(self) -> None:
         """Check a printed summary's code on this laptop (the one that printed it)."""
         from .verify_dialog import VerifyPrintDialog
 
+        previous = getattr(self, "verify_dialog", None)
         self.verify_dialog = VerifyPrintDialog(self.backend, self)
+        let_go(previous)
         open_dialog(self.verify_dialog)
 
     def _prefs_changed(self, prefs) -> None:
         relabel = prefs.language != self.prefs.language
         self._save_prefs(prefs)
         if relabel and self.workspace is not None:  # rebuild in the new language, same place
-            from .workspace import keep_place
-
-            place = self._place = self.workspace.place()
-            if place:
+            place = self.workspace.place()
+            if place:  # the draft is written first, then read back by the rebuilt workspace
                 self.backend.op(lambda s: keep_place(s, place)).quiet().run()
+            self.places.keep(self.last_officer, place)
             self._retitle()
             self._show_workspace()
             self._relabel_settings()
@@ -410,15 +414,18 @@ class MainWindow(QMainWindow):
         dialog.finished_job.connect(lambda kind: self.sync_status.refresh())
         dialog.revoked.connect(self._revoked)
         self.sync_dialog = dialog
-        _let_go(previous)
+        let_go(previous, lambda d: d._busy, "job_ended")  # its job's end reaches the new one (job_ended)
         open_dialog(dialog)
 
     # --- printing ---------------------------------------------------------------------------
     def print_case(self, record) -> None:
         from .printing import PrintDialog
 
+        previous = getattr(self, "print_dialog", None)
         dialog = PrintDialog(self.backend, self.cb, record, self)
         self.print_dialog = dialog
+        # a closed preview keeps its pages (a name, a QR): it goes, once a print it started is painted
+        let_go(previous, lambda d: not d.busy.isHidden(), "done", "refused", "preview_ready")
         open_dialog(dialog)
 
     # --- shortcuts ----------------------------------------------------------------------------
@@ -436,8 +443,6 @@ class MainWindow(QMainWindow):
         self.clipboard.forget()
         self.sync_driver.stop()
         if place:  # the jobs queued run first (a save in flight included), then this one
-            from .workspace import keep_place
-
             self.backend.shutdown(lambda s: keep_place(s, place))
         else:
             self.backend.shutdown()
@@ -462,15 +467,3 @@ def _printing_available() -> bool:
 
     return all(importlib.util.find_spec(m) is not None for m in ("intake_app.printing", "pypdfium2"))
 
-
-def _let_go(dialog) -> None:
-    """A closed sync dialog is deleted once it has nothing left to report (its job's result
-    reaches the new one through ``job_ended``); before, each stayed alive until the lock."""
-    import shiboken6
-
-    if dialog is None or not shiboken6.isValid(dialog) or dialog.isVisible():
-        return
-    if getattr(dialog, "_busy", False):
-        dialog.job_ended.connect(lambda *_: dialog.deleteLater())
-    else:
-        dialog.deleteLater()

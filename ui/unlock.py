@@ -1,12 +1,17 @@
 """Unlock: choose the officer, type the passphrase. The key derivation runs on the
-worker with a busy bar; a wrong passphrase shows the reason and a countdown."""
+worker with a busy bar; a wrong passphrase shows the reason and a countdown. Refused because
+the server revoked this laptop, the page says so and offers «Reactivar este equipo…»
+(``ui.reinstate``: a revocation made by mistake, undone by the office)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
 
 from .countdown import Countdown
+from .style import BASE_POINT_SIZE
 from .text import error_text, tr
 from .widgets import busy_bar, card, heading, message_label, muted, primary, show_message
 
@@ -19,9 +24,25 @@ class UnlockPage(QWidget):
     language_chosen = Signal(str)
     countdown_finished = Signal()
 
-    def __init__(self, officers: list[str], last: str = "", hint: str = "") -> None:
+    def __init__(self, officers: list[str], last: str = "", hint: str = "", backend=None) -> None:
         super().__init__()
-        outer = QVBoxLayout(self)
+        self.backend = backend  # for «Reactivar este equipo…»; without it, not offered
+        self.reinstate_dialog = None
+        self.revoked_device = ""  # the device id the refusal named (said in the dialog)
+        # a long refusal (a revoked laptop) on a small screen at a large font scrolls, never cut
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setAutoFillBackground(False)
+        scroll.viewport().setAutoFillBackground(False)
+        scroll.setWidget(body)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(scroll)
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(11, 2, 11, 2)  # every line for the card on a 600 px screen
         outer.addStretch(1)
         box = card()
         box.setMinimumWidth(480)
@@ -56,6 +77,10 @@ class UnlockPage(QWidget):
         layout.addWidget(self.busy)
         self.message = message_label()
         layout.addWidget(self.message)
+        self.reinstate: QPushButton | None = None  # «Reactivar este equipo…», made at a refusal as revoked
+        self._offer = QHBoxLayout()
+        self._offer.addStretch(1)
+        layout.addLayout(self._offer)
         row = QHBoxLayout()
         for code, key in (("es", "ui.lang.es"), ("en", "ui.lang.en")):
             button = QPushButton(tr(key))
@@ -74,12 +99,14 @@ class UnlockPage(QWidget):
         layout.addLayout(row)
         center = QHBoxLayout()
         center.addStretch(1)
-        center.addWidget(box)
+        center.addWidget(box, 10)  # as wide as its maximum allows; the stretches take the rest
         center.addStretch(1)
         outer.addLayout(center)
         outer.addStretch(2)
-        # a calm width, but never narrower than its buttons with a large system font
-        box.setMaximumWidth(max(560, box.minimumSizeHint().width()))
+        # a calm width (wider with a larger system font: fewer lines for a long message), but
+        # never narrower than its buttons
+        scale = max(1.0, self.font().pointSizeF() / BASE_POINT_SIZE)
+        box.setMaximumWidth(max(round(560 * scale), box.minimumSizeHint().width()))
 
     def set_officers(self, names: list[str]) -> None:
         """The officers as the keyring has them now (one may have been added since the
@@ -99,6 +126,8 @@ class UnlockPage(QWidget):
         if not self.button.isEnabled() or not self.passphrase.text():
             return
         show_message(self.message, "")
+        if self.reinstate is not None:
+            self.reinstate.hide()
         self.button.setEnabled(False)
         self.passphrase.setEnabled(False)
         self.busy.show()
@@ -111,6 +140,44 @@ class UnlockPage(QWidget):
         self.passphrase.setFocus()
         show_message(self.message, error_text(err))
         self.countdown.start(err)
+        from intake_app.sync.errors import DeviceRevoked
+
+        if isinstance(err, DeviceRevoked) and self.backend is not None:
+            self.revoked_device = err.params.get("device_id", "")
+            self._offer_reinstatement()
+
+    def _offer_reinstatement(self) -> None:
+        if self.reinstate is None:  # made now, not hidden beforehand: nothing unused in the card
+            self.reinstate = QPushButton(tr("ui.unlock.reinstate"))
+            self.reinstate.setObjectName("reinstate")
+            self.reinstate.setAccessibleName(tr("ui.unlock.reinstate"))
+            self.reinstate.setAutoDefault(False)
+            self.reinstate.clicked.connect(self.open_reinstate)
+            self._offer.insertWidget(0, self.reinstate)
+            QWidget.setTabOrder(self.passphrase, self.reinstate)  # right after the passphrase
+        self.reinstate.show()
+
+    def open_reinstate(self) -> None:
+        """«Reactivar este equipo…»: the dialog, for the officer chosen here."""
+        from .dialogs import open_dialog
+        from .reinstate import ReinstateDialog
+
+        old = self.reinstate_dialog
+        if old is not None and old.busy:  # its job is still running: that one again
+            open_dialog(old)
+            return
+        if old is not None:
+            old.deleteLater()
+        dialog = ReinstateDialog(self.backend, self.officer.currentText(), self.revoked_device, self)
+        dialog.reinstated.connect(self._reinstated)
+        self.reinstate_dialog = dialog
+        open_dialog(dialog)
+
+    def _reinstated(self, _lease: str) -> None:
+        if self.reinstate is not None:
+            self.reinstate.hide()
+        show_message(self.message, tr("ui.unlock.reinstated"), "ok")
+        self.passphrase.setFocus()
 
     @property
     def seconds_left(self) -> int:

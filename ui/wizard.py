@@ -163,7 +163,11 @@ class _PostPage(QWizardPage):
             self.post.addItem(label, code)
         if current:
             self.post.setCurrentIndex(max(0, self.post.findData(current)))
-        layout.addWidget(QLabel(tr("ui.wizard.post")))
+        label = QLabel(tr("ui.wizard.post"))
+        label.setBuddy(self.post)
+        # Windows and macOS read a combo box by its value: its question is its name
+        self.post.setAccessibleName(tr("ui.wizard.post").rstrip(" :"))
+        layout.addWidget(label)
         layout.addWidget(self.post)
         layout.addStretch(1)
 

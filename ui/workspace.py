@@ -18,6 +18,7 @@ from .drafts import DRAFT_STEP, DraftsDialog, draft_step
 from .duplicates import BACK, LINK, DuplicateDialog
 from .flow import FlowRow
 from .form.intake import IntakeForm, ordered_sections
+from .place import Place, Saving, keep_place, keep_step, own_draft
 from .text import error_text, tr
 from .widgets import message_label, shortcut_tip, show_message
 
@@ -29,46 +30,6 @@ def _defaults(cb, post: str) -> dict:
         out["border_post"] = post
         out["institution"] = "eri" if term.attrs.get("country") == "CR" else "uia"
     return out
-
-
-class Saving:
-    """A save in flight, shared with the worker: its job sets ``case_id`` once the case is
-    stored and ``finished`` when it ends. A lock, a close or a rebuild queued after it (on
-    the same worker, in order) reads it there: the form becomes a draft again only if the
-    save did not store the case."""
-
-    __slots__ = ("case_id", "finished")
-
-    def __init__(self) -> None:
-        self.case_id, self.finished = "", False
-
-
-def keep_place(s, place: dict) -> None:
-    """Worker job: keep the form of ``place`` (``Workspace.place``) as a draft, unless the
-    save in flight when the place was taken has stored the case since: then its draft goes."""
-    v = s.vault
-    if not place or v is None or not v.is_open:
-        return
-    saving = place.get("saving")
-    if saving is not None and saving.case_id:
-        v.delete_draft(place["draft_id"])  # normally gone with the save already
-    else:
-        v.save_draft(place["draft_id"], {**place["content"], DRAFT_STEP: place.get("step", 0)}, place["case_id"])
-
-
-def keep_step(draft_id: str, case_id: str | None, content: dict, step: int):
-    """Worker job: the draft ``draft_id``, if it is in the vault (a form never changed has
-    none), keeps ``step`` beside its answers, so that it reopens there; rewritten only when
-    that changes something (its "last changed" time is the officer's last change)."""
-    def job(s) -> None:
-        v = s.vault
-        if v is None or not v.is_open:
-            return
-        kept = {**content, DRAFT_STEP: step}
-        old = next((d for d in v.load_drafts() if d[0] == draft_id), None)
-        if old is not None and old[3] != kept:
-            v.save_draft(draft_id, kept, case_id)
-    return job
 
 
 class Workspace(QWidget):
@@ -167,18 +128,27 @@ class Workspace(QWidget):
         content = {k: v for k, v in content.items() if k != DRAFT_STEP}
         self.open_draft(draft_id, case_id, content, draft_step(draft[3], len(ordered_sections(self.cb))))
 
-    def restore(self, place: dict) -> None:
-        """Back where ``place`` was taken (after an unlock or a language switch): the form
-        as a draft, or, when a save was in flight then and stored the case, that case."""
-        saving = place.get("saving")
+    def restore(self, place: Place) -> None:
+        """Back where ``place`` was taken (after this officer's unlock or a language switch):
+        the form of the draft, read from the vault (the window kept no answer meanwhile),
+        or, when a save was in flight then and stored the case, that case."""
+        saving = place.saving
         if saving is not None and not saving.finished:  # still queued: decide once it has run
             self.backend.op(lambda s: None, self).quiet().success(lambda _: self.restore(place)).run()
         elif saving is not None and saving.case_id:
             self.open_case(saving.case_id)
             show_message(self.message, tr("ui.form.saved", case=saving.case_id), "ok")
         else:  # a save refused or failed meanwhile: the officer must not think the case is stored
-            self.open_draft(place["draft_id"], place["case_id"], place["content"], place["step"],
-                            tr("ui.form.save_not_done") if saving is not None else "")
+            note = tr("ui.form.save_not_done") if saving is not None else ""
+            self.backend.op(own_draft(place.draft_id), self).success(
+                lambda draft: self._reopen(draft, place.step, note)).failure(self._error).run()
+
+    def _reopen(self, draft, step: int, note: str) -> None:
+        if draft is None:  # not kept (the vault refused the write at the lock): the list
+            self.list_page.search.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        draft_id, case_id, content = draft
+        self.open_draft(draft_id, case_id, content, step, note)
 
     def open_draft(self, draft_id: str, case_id: str | None, content: dict, step: int = 0, note: str = "") -> None:
         """The form of a draft on ``step``, with ``note`` (a problem) above it."""
@@ -358,8 +328,9 @@ class Workspace(QWidget):
 
     # --- lock ------------------------------------------------------------------------------
     def place(self) -> dict:
-        """Where the officer is, and the unsaved answers (taken before the widgets go); with
-        ``saving`` when the form's save is in flight (``keep_place``, ``restore``)."""
+        """Where the officer is, and the unsaved answers (taken before the widgets go, for
+        ``keep_place`` to write as the draft); with ``saving`` when the form's save is in
+        flight. The window remembers only its ids and step (``place.Places``)."""
         if self.form is not None and self.stack.currentWidget() is self.form:
             return self._place_of(self.form)
         return {}

@@ -218,10 +218,7 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
 def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> None:
     """Reactiva un equipo revocado por error, con el estado firmado por el servidor / reinstate a laptop
     revoked by mistake, with the server's signed status."""
-    from ..sync.client import signed_client
-    from ..sync.errors import DeviceRevoked, NoStatus
-    from ..sync.status import apply_status
-    from ..sync.usb import RECEIPTS_DIR, STATUS_NAME, check_dir
+    from ..sync.reinstate import StickStatusBeforeReinstatement, reinstate_from_stick, reinstate_online
 
     if (server_url is None) == (source is None):
         raise click.UsageError(i18n.t("sync_cli.reinstate_one_source"))
@@ -229,18 +226,12 @@ def sync_reinstate(ctx: Context, server_url: str | None, source: str | None) -> 
     device_id = v.device_id
     try:
         if server_url is not None:
-            with _contacting(server_url), signed_client(v, server_url) as client:
-                data = client.status(v.device_id)
-            apply_status(v, data, live=True)
+            with _contacting(server_url):
+                reinstate_online(v, server_url)  # still revoked: DeviceRevoked, the server's own words
         else:
-            path = check_dir(source, write=False) / RECEIPTS_DIR / v.device_id / STATUS_NAME
-            if not path.is_file():
-                raise NoStatus(device_id=v.device_id)
-            apply_status(v, path.read_bytes(), live=False)
-    except DeviceRevoked:
+            reinstate_from_stick(v, source)
+    except StickStatusBeforeReinstatement:
         ctx.close()  # still revoked: lock again at once
-        if server_url is not None:
-            raise  # the server itself still says so: its own words
         # the stick's status still says revoked, or is older than the revocation (left
         # from an earlier sync): the office has not written a reinstatement on it
         raise Refused(i18n.t("sync_cli.reinstate_old_status", device=device_id)) from None

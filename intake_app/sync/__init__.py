@@ -11,6 +11,8 @@ Public API::
     lease_state(vault)                -> "ok" | "expiring" | "expired"
     push(vault, URL)                  -> PushReport     (one online exchange)
     new_identity.new_identity(vault)  -> NewIdentity    (cloned or restored laptop: new id, keys, chain)
+    reinstate_online(vault, URL) / reinstate_from_stick(vault, DIR) -> lease state
+                                      (a laptop revoked by mistake, on a vault opened for_reinstatement)
     SyncService(vault_call, URL, on_status=..., on_progress=...)  (background job queue)
 
 Design and stick layout: docs/sync.md.
@@ -22,6 +24,7 @@ from .outbox import pending, prepare
 from .usb import ExportReport, ReceiptReport, export_to, import_receipts
 from .purge import PurgeReport, purge
 from .enroll import identity, import_enrollment_response, write_enrollment_request
+from .reinstate import StickStatusBeforeReinstatement, reinstate_from_stick, reinstate_online, reinstate_online_via
 
 _LAZY = {"PushReport": "client", "SyncClient": "client", "push": "client",
          "DirectVaultCall": "service", "SyncService": "service"}
@@ -38,4 +41,5 @@ def __getattr__(name: str):  # the HTTP client (httpx) loads only when the onlin
 __all__ = ["DeviceRevoked", "NotEnrolled", "SyncError", "is_enrolled", "is_revoked", "lease_state",
            "refuse_if_revoked", "pending", "prepare", "ExportReport", "ReceiptReport", "export_to",
            "import_receipts", "PurgeReport", "purge", "identity", "import_enrollment_response",
-           "write_enrollment_request", "PushReport", "SyncClient", "push", "DirectVaultCall", "SyncService"]
+           "write_enrollment_request", "StickStatusBeforeReinstatement", "reinstate_from_stick", "reinstate_online",
+           "reinstate_online_via", "PushReport", "SyncClient", "push", "DirectVaultCall", "SyncService"]

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import orjson
 
 from ..codebook import derive, validate_record
-from ..errors import CaseNotFound, StaleRevision
+from ..errors import CaseNotFound, IntakeError, StaleRevision
 from . import search as s
 from .audit import now_iso
 
@@ -283,8 +283,20 @@ def search(self, text: str, limit: int = 50) -> list[CaseRow]:
 
 
 # --- drafts -------------------------------------------------------------------------
+class DraftNotYours(IntakeError):
+    """The draft id is another officer's draft: it is never taken over (nothing written).
+    Each officer's drafts are theirs: listed, continued, saved and discarded by them only."""
+
+    code = "draft_not_yours"
+
+
 def save_draft(self, draft_id: str, content: Mapping[str, Any], case_id: str | None = None) -> None:
+    """Create the signed-in officer's draft ``draft_id``, or update it; another officer's
+    draft of that id stays as it is (``DraftNotYours``)."""
     with self.transaction() as conn:
+        row = conn.execute("SELECT officer_id FROM drafts WHERE draft_id = ?", (draft_id,)).fetchone()
+        if row is not None and row[0] != self.officer.id:
+            raise DraftNotYours()
         conn.execute("INSERT OR REPLACE INTO drafts (draft_id, officer_id, case_id, updated_at, content)"
                      " VALUES (?,?,?,?,?)", (draft_id, self.officer.id, case_id, now_iso(), canonical_json(content)))
 
