@@ -1,6 +1,7 @@
 """Print a case summary: official copy, redacted copy for an institution or the copy the
 person keeps; Spanish or English; a preview, then Qt's print dialog or "save PDF" where the
-officer chooses. Every print and save is audited by the core, whichever the copy.
+officer chooses. Every print and save is audited by the core, whichever the copy; the
+preview is not (``prepare``): of the refusals, only a print or save attempt is audited.
 
 The PDF is made by the core (``intake_app.printing``) on the worker and exists only in
 memory; pages are drawn for the preview with PDFium (``pypdfium2``), also on the
@@ -195,7 +196,7 @@ class PrintDialog(QDialog):
         def job(s):
             from intake_app.printing import prepare
 
-            result = prepare(s.require(), case_id, **opts)
+            result = prepare(s.require(), case_id, **opts)  # a preview: a refusal here is shown, not audited
             return pdf_pages(result.pdf, PREVIEW_SCALE)
 
         self._asked += 1

@@ -9,8 +9,9 @@ Public API (core code, no Qt: the CLI and the desktop app call the same)::
     describe_print_error(err, lang) -> str
 
 Every successful print adds one audit entry ``case_print`` (copy, lang, recipient, purpose,
-basis, destination, code); a redacted copy refused for lack of consent adds
-``case_print_refused`` (recipient, purpose, reason) and raises a PrintRefused subclass.
+basis, destination, code); a print or save of a redacted copy refused for lack of consent adds
+``case_print_refused`` (recipient, purpose, reason) and raises a PrintRefused subclass (a
+preview through :func:`prepare` raises it without an audit entry).
 The PDF exists only in memory until it is written to ``out`` (atomically) or handed back.
 """
 
@@ -52,10 +53,13 @@ class PrintResult:
 
 
 def prepare(vault, case_id: str, copy: str = "official", recipient: str | None = None, lang: str = "es",
-            purpose: str = DEFAULT_PURPOSE, printed_at: datetime | None = None) -> PrintResult:
-    """Render without writing an audit entry (benchmarks, previews never shown as paper).
+            purpose: str = DEFAULT_PURPOSE, printed_at: datetime | None = None,
+            record_refusal: bool = False) -> PrintResult:
+    """Render without writing an audit entry (the desktop preview, benchmarks, tests).
 
-    Raises the same typed errors as :func:`render_summary`, records refusals too."""
+    Raises the same typed errors as :func:`render_summary`. A refusal is audited only with
+    ``record_refusal`` (an actual print or save attempt): a preview the consent does not cover
+    prints nothing, so it leaves nothing in the audit log either."""
     from .layout import render_pdf
 
     rec = vault.get_case(case_id)
@@ -66,8 +70,9 @@ def prepare(vault, case_id: str, copy: str = "official", recipient: str | None =
         try:
             decision = decide(cb, rec, recipient, purpose)
         except PrintRefused as err:
-            vault.record("case_print_refused", rec.case_id, rec.revision_id, copy=copy, lang=lang,
-                         recipient=recipient, purpose=purpose, reason=err.params["reason"])
+            if record_refusal:
+                vault.record("case_print_refused", rec.case_id, rec.revision_id, copy=copy, lang=lang,
+                             recipient=recipient, purpose=purpose, reason=err.params["reason"])
             raise
     summary = build_summary(vault, rec, copy, lang, recipient, purpose, decision, printed_at)
     code = make_code(vault.device_keys().ed25519_seed, rec.case_id, rec.content_hash, copy, recipient)
@@ -90,7 +95,7 @@ def render_summary(vault, case_id: str, copy: str = "official", recipient: str |
     "shelter", "consulate", "uia") or "person" (the neutral copy the person keeps, no
     recipient). ``lang``: "es" or "en". ``purpose``: a consent purpose (redacted copies).
     """
-    result = prepare(vault, case_id, copy, recipient, lang, purpose)
+    result = prepare(vault, case_id, copy, recipient, lang, purpose, record_refusal=True)
     _audit(vault, result, purpose, destination)
     return result.pdf
 
@@ -100,7 +105,7 @@ def print_summary(vault, case_id: str, out: str | Path, copy: str = "official", 
     """Write the PDF to ``out`` (atomically, 0600) and audit it; nothing else touches disk.
     A temporary twin left beside ``out`` by a process that died before its rename (a whole
     plaintext copy) is removed first."""
-    result = prepare(vault, case_id, copy, recipient, lang, purpose)
+    result = prepare(vault, case_id, copy, recipient, lang, purpose, record_refusal=True)
     remove_stale_parts(Path(out))
     atomic_write(Path(out), result.pdf)
     _audit(vault, result, purpose, "file")
@@ -148,6 +153,11 @@ def describe_print_error(err: Exception, lang: str | None = None) -> str:
     params = dict(err.params)
     if params.get("recipient") in cb.vocab("institutions"):
         params["recipient"] = cb.vocab("institutions").label(params["recipient"], lang)
+    for key in ("country", "post_country"):  # the cross-border refusal: "Costa Rica", "Panamá"
+        if params.get(key) in cb.vocab("countries"):
+            params[key] = cb.vocab("countries").label(params[key], lang)
+    if params.get("category") in cb.vocab("consent_recipients"):
+        params["category"] = cb.vocab("consent_recipients").label(params["category"], lang)
     if params.get("purpose") in cb.vocab("consent_purposes"):
         params["purpose"] = cb.vocab("consent_purposes").label(params["purpose"], lang)
     if isinstance(err, PrintCodeMalformed):

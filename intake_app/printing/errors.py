@@ -49,6 +49,14 @@ class PrintLanguageUnknown(PrintError):
     code = "print_language_unknown"
 
 
+class PrintPersonCopyPurged(PrintError):
+    """The case's identity data were removed from this laptop after delivery (the central
+    server keeps them): the copy for the person, which carries their name, cannot be
+    printed here. params: case."""
+
+    code = "print_person_copy_purged"
+
+
 # --- a redacted copy that consent does not cover (params: recipient, purpose, reason) ----------
 class PrintRefused(PrintError):
     """Base of the refusals; ``reason`` is the sharing decision's reason code."""
@@ -70,6 +78,14 @@ class PrintConsentMissing(PrintRefused):
 
 class PrintRecipientNotCovered(PrintRefused):
     code = "print_recipient_not_covered"
+
+
+class PrintOtherCountryNotCovered(PrintRecipientNotCovered):
+    """An institution of the other country (CR ↔ PA) and a consent without ``other_country``.
+    Extra params: ``country`` (the institution's), ``post_country`` (the case's post's),
+    ``category`` (``other_country``)."""
+
+    code = "print_other_country_not_covered"
 
 
 class PrintPurposeNotCovered(PrintRefused):

@@ -67,21 +67,36 @@ def recipient_rows(cb: Codebook, content, decision: Decision, recipient: str, pu
 
 
 def withheld_notice(cb: Codebook, profile: SharingProfile, keep_key: Callable[[str], bool], recipient_label: str,
-                    lang: str) -> str:
+                    lang: str, kept: bool = True) -> str:
     """Which kinds of data this profile leaves out, the same for every record: no counts (a count
     of sensitive answers or of indications tells how much was found). Screening indications are
-    part of "other data"."""
+    part of "other data". A kind the profile keeps in part is worded "some ..." (the shelter's copy
+    shows the names, a direct identifier, and leaves out the document number). ``kept``: the
+    post's official copy keeps what is left out (False once the identity data were purged here)."""
     left_out = {f.sensitivity for f in cb.fields.values() if not profile.allows(f)}
+    shown = {f.sensitivity for f in cb.fields.values() if profile.allows(f)}
     if profile_hides_some(keep_key):
         left_out.add("none")
     if not left_out:
         return i18n.t("print.withheld_none", lang)
-    classes = "; ".join(i18n.t("print.class." + c, lang) for c in CLASS_ORDER if c in left_out)
-    return i18n.t("print.withheld", lang, classes=classes, recipient=recipient_label)
+    classes = "; ".join(i18n.t(("print.class_some." if c in shown else "print.class.") + c, lang)
+                        for c in CLASS_ORDER if c in left_out)
+    text = i18n.t("print.withheld", lang, classes=classes, recipient=recipient_label)
+    return text + " " + i18n.t("print.withheld_kept", lang) if kept else text
 
 
-def person_caption(cb: Codebook, content, derived, lang: str) -> str:
-    """The official copy's second signature: whoever gave consent signs."""
+def person_caption(cb: Codebook, content, derived, lang: str) -> str | None:
+    """The official copy's second signature: whoever gave consent signs. Without consent the
+    person (or, for a child, whoever accompanies them) signs that the interview took place, and
+    the caption says it gives no consent; when consent could not be obtained at all there is no
+    second line (see docs/printing.md)."""
+    status = content.get("consent_status")
+    if status == "not_possible":
+        return None
+    if status != "given":  # refused, or not recorded
+        if derived.get("minor") is True:
+            return i18n.t("print.signature.person_no_consent", lang)
+        return i18n.t("print.signature.self_no_consent", lang)
     by = content.get("consent_by")
     if by == "guardian":
         return i18n.t("print.signature.guardian", lang)
@@ -92,4 +107,4 @@ def person_caption(cb: Codebook, content, derived, lang: str) -> str:
         return i18n.t("print.signature.child_protection", lang, authority=authority)
     if by == "self" or derived.get("minor") is not True:
         return i18n.t("print.signature.self", lang)
-    return i18n.t("print.signature.person", lang)  # a child, consent not given: whoever accompanies them
+    return i18n.t("print.signature.person", lang)  # a child, giver not recorded: whoever accompanies them

@@ -125,10 +125,49 @@ def _cell_style(label_cols, value_cols) -> list:
     return cmds
 
 
+# a table splits across pages only with at least this many rows on each side (below the
+# repeated header): never one row alone at the foot of a page or at the top of the next
+MIN_SPLIT_ROWS = 2
+
+
+class _Table(Table):
+    """A Table that never leaves fewer than MIN_SPLIT_ROWS rows (below its repeated header) on
+    either side of a page break; a shorter table moves to the next page whole. reportlab's
+    ``rowSplitRange`` does it for one split only: the parts it makes lose or shift the range,
+    so the rest of a table was split again with one row left; it is set again on every part."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._keep_rows()
+
+    def _keep_rows(self) -> None:
+        head = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
+        self._rowSplitRange = (head + MIN_SPLIT_ROWS, -MIN_SPLIT_ROWS)
+
+    def split(self, availWidth, availHeight):
+        parts = super().split(availWidth, availHeight)
+        for part in parts:
+            part._keep_rows()
+        return parts
+
+    def splits(self) -> bool:
+        """False for a table too short to split (it moves whole): its heading must go with it."""
+        head = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
+        return len(self._cellvalues) - head >= 2 * MIN_SPLIT_ROWS
+
+
+def _with_heading(heading, flowable) -> list:
+    """The heading and a table that moves whole kept on one page (a heading never ends a page
+    alone); a table that splits by rows follows its heading freely (CondPageBreak before)."""
+    if isinstance(flowable, _Table) and not flowable.splits():
+        return [KeepTogether([heading, flowable])]
+    return [heading, flowable]
+
+
 def _rows_table(rows, label_w: float = LABEL_W, width: float = BODY_W) -> Table:
     value_w = width - label_w
     data = [[_cell(r.label, "label", label_w), _cell(r.value, "value", value_w)] for r in rows]
-    t = Table(data, colWidths=[label_w, value_w], hAlign="LEFT")
+    t = _Table(data, colWidths=[label_w, value_w], hAlign="LEFT")
     t.setStyle(TableStyle(_cell_style([(0, 0, 0, -1)], [(1, 0, 1, -1)]) + [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
@@ -148,7 +187,7 @@ def _repeat_table(table) -> list:
     widths = [BODY_W * share for share in shares]
     data = [[_cell(h, "label", w) for h, w in zip(table.header, widths)]]
     data += [[_cell(v, "value", w) for v, w in zip(row, widths)] for row in table.rows]
-    t = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    t = _Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     t.setStyle(TableStyle(_cell_style([(0, 0, -1, 0)], [(0, 1, -1, -1)]) + [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), BAND),
@@ -159,7 +198,7 @@ def _repeat_table(table) -> list:
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
     ]))
     # a page break only when the title and a few rows would not fit: the table itself splits by rows
-    return [CondPageBreak(25 * mm)] + ([_p(table.title, "sub")] if table.title else []) + [t]
+    return [CondPageBreak(25 * mm)] + (_with_heading(_p(table.title, "sub"), t) if table.title else [t])
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -175,11 +214,16 @@ def _paragraphs(text: str) -> list[str]:
     return out
 
 
-def _block(block) -> list:
+def _block(block, loose_end: bool = False) -> list:
+    """A section's flowables. ``loose_end``: the last section before the signatures, whose last
+    row is a table of its own, so the signature block can take it along (never alone on a page)."""
     story: list = [CondPageBreak(HEAD_ROOM), _p(block.title, "head")]
     short: list = []
 
-    def flush() -> None:
+    def flush(last: bool = False) -> None:
+        if len(short) > 1 and last:
+            story.append(_rows_table(short[:-1]))
+            del short[:-1]
         if short:
             story.append(_rows_table(short))
             short.clear()
@@ -191,13 +235,16 @@ def _block(block) -> list:
         flush()
         story += [CondPageBreak(SUB_ROOM), _p(row.label, "sub")]
         story += [_p(para, "long") for para in _paragraphs(row.value)]
-    flush()
+    flush(last=loose_end and not (block.tables or block.bullets))
     for table in block.tables:
         story.extend(_repeat_table(table))
     for text in block.bullets:
         story.append(_p(text, "bullet", "•"))
     if block.empty and not (block.rows or block.tables or block.bullets):
         story.append(_p(block.empty, "long"))
+    first = next((i for i in range(2, len(story)) if not isinstance(story[i], CondPageBreak)), None)
+    if first is not None and isinstance(story[first], _Table):  # the section's first table, after its heading
+        story[1:first + 1] = _with_heading(story[1], story[first])
     return story
 
 
@@ -206,7 +253,7 @@ def _top(summary: Summary, code: PrintCode) -> Table:
     meta = _rows_table([_Row(k, v) for k, v in summary.meta], label_w=38 * mm, width=BODY_W - QR_SIZE - 6 * mm)
     verify = [
         QrFlowable(code.qr, QR_SIZE),
-        Paragraph(escape(code.short[:19]) + "<br/>" + escape(code.short[20:]), styles()["code"]),
+        Paragraph(escape(code.short[:19]) + "<br/>" + escape(code.short[20:]), _code_style(code.short)),
         Spacer(1, 1.5 * mm),
         _p(summary.verify_help, "small"),
     ]
@@ -218,6 +265,18 @@ def _top(summary: Summary, code: PrintCode) -> Table:
         ("LEFTPADDING", (1, 0), (1, 0), 6 * mm),
     ]))
     return t
+
+
+def _code_style(short: str) -> ParagraphStyle:
+    """The code's style, smaller when its widest half would wrap under the QR (letters such as
+    W are wide: "WP8W" once broke a third line off)."""
+    st = styles()["code"]
+    width = max(stringWidth(half, st.fontName, st.fontSize) for half in (short[:19], short[20:]))
+    room = QR_SIZE - 2
+    if width <= room:
+        return st
+    size = st.fontSize * room / width
+    return ParagraphStyle("code-fit", st, fontSize=size, leading=st.leading)
 
 
 class _Row:
@@ -239,6 +298,15 @@ def _boxed(text: str, background, line) -> Table:
     return t
 
 
+def _together(flowables: list) -> KeepTogether:
+    """KeepTogether over ``flowables``, a KeepTogether among them opened up: reportlab measures
+    a nested KeepTogether as endless, and the whole group would always start a new page."""
+    flat: list = []
+    for f in flowables:
+        flat.extend(_together(f._content)._content if isinstance(f, KeepTogether) else [f])
+    return KeepTogether(flat)
+
+
 def _screening(summary: Summary) -> list:
     lang = summary.lang
     story: list = [_p(i18n.t("screening.title", lang), "head")]  # CondPageBreak(40 mm) before
@@ -252,8 +320,9 @@ def _screening(summary: Summary) -> list:
     if summary.screening_missing:
         story += [CondPageBreak(SUB_ROOM), _p(i18n.t("screening.partial.title", lang), "sub")]
         story += [_p(line, "reason", "–") for line in summary.screening_missing]
-    story.append(Spacer(1, 2 * mm))
-    story.append(_boxed(i18n.t("screening.disclaimer", lang), colors.white, RULE))
+    # the disclaimer is never cut from what it qualifies: the last lines above it come along
+    story.append(_together([story.pop(), Spacer(1, 2 * mm),
+                            _boxed(i18n.t("screening.disclaimer", lang), colors.white, RULE)]))
     return story
 
 
@@ -272,7 +341,7 @@ def _signatures(summary: Summary, tail: list) -> KeepTogether:
     title = i18n.t("print.signature.title" if len(summary.signatures) > 1 else "print.signature.title_one",
                    summary.lang)
     # the last lines before it come along: the signature block never stands alone on a page
-    return KeepTogether(tail + [Spacer(1, 4 * mm), _p(title, "head"), t])
+    return _together(tail + [Spacer(1, 4 * mm), _p(title, "head"), t])
 
 
 def story(summary: Summary, code: PrintCode) -> list:
@@ -280,16 +349,32 @@ def story(summary: Summary, code: PrintCode) -> list:
     if summary.handover:
         out.append(_p(summary.handover, "handover"))
     out.append(_top(summary, code))
+    if summary.purged:  # identity data removed here: said before anything else is read
+        out += [Spacer(1, 3 * mm), _boxed(summary.purged, NOTICE_BG, ALERT)]
     if summary.notice:
         out += [Spacer(1, 3 * mm), _boxed(summary.notice, NOTICE_BG, NOTICE_LINE)]
-    for block in summary.blocks:
-        out.extend(_block(block))
+    blocks = list(summary.blocks)
+    rights = blocks.pop() if blocks and blocks[-1].bullets else None  # the person's rights: kept with the signature
+    for n, block in enumerate(blocks, 1):
+        out.extend(_block(block, loose_end=n == len(blocks) and not summary.screening_shown))
     if summary.screening_shown:
         out.append(CondPageBreak(40 * mm))
         out.extend(_screening(summary))
-    tail = [out.pop()] if isinstance(out[-1], Paragraph) or getattr(out[-1], "_nrows", 0) == 1 else []
+    # the signature block takes along the person's rights, or the last lines before it
+    tail = _block(rights)[1:] if rights is not None else _tail(out)  # [1:]: without its CondPageBreak
     out.append(_signatures(summary, tail))
     return out
+
+
+def _tail(out: list) -> list:
+    """The last flowable of ``out`` when it is short (a paragraph, a kept group, a one-row table),
+    with its heading when the heading comes right before it: they go with the signatures."""
+    if not (isinstance(out[-1], (Paragraph, KeepTogether)) or getattr(out[-1], "_nrows", 0) == 1):
+        return []
+    tail = [out.pop()]
+    if isinstance(out[-1], Paragraph) and out[-1].style.name.startswith(("head", "sub")):
+        tail.insert(0, out.pop())
+    return tail
 
 
 def _canvas_class(summary: Summary, code: PrintCode):

@@ -17,11 +17,29 @@ from __future__ import annotations
 
 from .. import i18n
 from ..codebook.sharing import sharing_policy
+from .errors import PrintPersonCopyPurged
 from .framing import short_name
+from .purged import is_purged
 from .summary import Block, Summary, Table
 
 HIDDEN_CATEGORIES = ("national_authorities",)  # consent_recipients categories never named on this copy
-RIGHTS = ("protected", "access", "withdraw", "how")
+# the consent bullet of the rights, by consent_status: withdrawing is offered only for a consent given
+CONSENT_RIGHT = {"refused": "print.person.rights.not_given", "not_possible": "print.person.rights.not_asked"}
+
+
+def _rights(content, lang: str) -> tuple[str, ...]:
+    """The person's rights in short. The consent bullet follows what happened: a consent given
+    can be withdrawn (by whoever gave it: the person, or on a child's behalf); a consent refused
+    can still be given later; one that could not be asked for can be given or refused later; no
+    consent recorded at all: no bullet."""
+    status = content.get("consent_status")
+    if status == "given":
+        by = content.get("consent_by")
+        consent = "print.person.rights.withdraw" if by in (None, "self") else "print.person.rights.withdraw_other"
+    else:
+        consent = CONSENT_RIGHT.get(status)
+    keys = ["print.person.rights.protected", "print.person.rights.access", consent, "print.person.rights.how"]
+    return tuple(i18n.t(k, lang) for k in keys if k)
 
 
 def _referrals(cb, content, lang: str) -> Table | None:
@@ -40,6 +58,8 @@ def _referrals(cb, content, lang: str) -> Table | None:
 
 
 def build_person_summary(vault, rec, lang: str, printed_text: str) -> Summary:
+    if is_purged(rec):  # their name is gone from this laptop: an empty "Nombre" would mislead
+        raise PrintPersonCopyPurged(case=rec.case_id)
     cb = vault.codebook_for(rec.codebook_version)
     content = rec.content
     name = " ".join(content.get(k) or "" for k in ("given_names", "surnames")).strip()
@@ -47,8 +67,7 @@ def build_person_summary(vault, rec, lang: str, printed_text: str) -> Summary:
     blocks = (
         Block(i18n.t("print.person.referrals", lang), tables=(table,) if table else (),
               empty=None if table else i18n.t("print.person.no_referrals", lang)),
-        Block(i18n.t("print.person.rights.title", lang),
-              bullets=tuple(i18n.t(f"print.person.rights.{r}", lang) for r in RIGHTS)),
+        Block(i18n.t("print.person.rights.title", lang), bullets=_rights(content, lang)),
     )
     meta = ((i18n.t("print.person.name", lang), name), (i18n.t("print.meta.case", lang), rec.case_id),
             (i18n.t("print.person.issued", lang), printed_text))

@@ -18,12 +18,14 @@ from datetime import datetime
 from .. import i18n
 from ..codebook.model import Codebook, Field
 from ..codebook.present import present
-from ..codebook.sharing import Decision, sharing_policy
+from ..codebook.sharing import RECIPIENT_NOT_COVERED, Decision, sharing_policy
 from ..timefmt import local_time
 from . import framing
-from .errors import (REFUSALS, PrintCopyUnknown, PrintLanguageUnknown, PrintPurposeUnknown,
-                     PrintRecipientNotForOfficial, PrintRecipientNotForPerson, PrintRecipientRequired,
-                     PrintRecipientUnknown)
+from ..codebook.crossborder import OTHER_COUNTRY, sharing_category
+from .errors import (REFUSALS, PrintCopyUnknown, PrintLanguageUnknown, PrintOtherCountryNotCovered,
+                     PrintPurposeUnknown, PrintRecipientNotForOfficial, PrintRecipientNotForPerson,
+                     PrintRecipientRequired, PrintRecipientUnknown)
+from .purged import notice as purged_notice
 from .screening_view import ScreeningView, official_view, profile_shows_any, redacted_view
 
 COPIES = ("official", "redacted", "person")
@@ -86,6 +88,7 @@ class Summary:
     recipient: str | None = None
     purpose: str | None = None
     basis: str | None = None  # "consent" or a legal_basis code (redacted copies)
+    purged: str | None = None  # identity data removed here after delivery: the notice line (purged.py)
 
 
 def check_options(cb: Codebook, copy: str, recipient: str | None, lang: str, purpose: str) -> None:
@@ -108,10 +111,23 @@ def check_options(cb: Codebook, copy: str, recipient: str | None, lang: str, pur
 
 
 def decide(cb: Codebook, rec, recipient: str, purpose: str) -> Decision:
-    """The sharing decision for a redacted copy; raises the typed refusal when not allowed."""
-    decision = sharing_policy(cb).decide(rec.content, rec.derived, purpose, institution=recipient)
+    """The sharing decision for a redacted copy; raises the typed refusal when not allowed.
+
+    The recipient's consent category is the exchange's (:mod:`.crossborder`): an institution
+    of the other country than the case's post (PANI or INAMU for a Panamanian post, SENNIAF
+    for a Costa Rican one) needs consent to ``other_country``."""
+    policy = sharing_policy(cb)
+    term = cb.vocab("institutions").get(recipient)
+    country = term.attrs.get("country") if term is not None else None
+    post_country = rec.derived.get("post_country")
+    category = sharing_category(policy.category_of, recipient, country, post_country)
+    decision = policy.decide(rec.content, rec.derived, purpose, institution=recipient, recipient=category)
     if not decision.allowed:
-        raise REFUSALS[decision.reason](recipient=recipient, purpose=purpose, reason=decision.reason)
+        params = dict(recipient=recipient, purpose=purpose, reason=decision.reason)
+        if category == OTHER_COUNTRY and decision.reason == RECIPIENT_NOT_COVERED:
+            raise PrintOtherCountryNotCovered(**params, country=country, post_country=post_country,
+                                              category=OTHER_COUNTRY)
+        raise REFUSALS[decision.reason](**params)
     return decision
 
 
@@ -145,6 +161,13 @@ def _derived_rows(cb: Codebook, derived: dict, lang: str, keep) -> list[Row]:
     return rows
 
 
+
+
+def _official_signatures(vault, cb: Codebook, content: dict, derived: dict, lang: str) -> tuple:
+    """The officer (named) and, unless nobody could be asked for consent, the person's line."""
+    officer = (i18n.t("print.signature.officer", lang), vault.officer.name)
+    caption = framing.person_caption(cb, content, derived, lang)
+    return (officer,) if caption is None else (officer, (caption, ""))
 
 
 def _screening_fields(view: ScreeningView | None) -> dict:
@@ -185,18 +208,18 @@ def build_summary(vault, rec, copy: str, lang: str, recipient: str | None = None
         blocks.insert(at, Block(i18n.t("print.section.derived", lang), tuple(drows)))
 
     meta = framing.meta_rows(vault, cb, rec, lang, keep_key, printed_text, official=profile is None)
+    purged = purged_notice(vault, rec, lang)
     common = dict(
         lang=lang, copy=copy, case_id=rec.case_id, revision_id=rec.revision_id,
         revision_number=rec.revision_count, content_hash=rec.content_hash, codebook_version=rec.codebook_version,
         title=i18n.t("print.title", lang), blocks=tuple(blocks), printed_at=printed_text,
-        marking=i18n.t("print.confidential", lang), verify_help=i18n.t("print.verify.help", lang),
+        marking=i18n.t("print.confidential", lang), verify_help=i18n.t("print.verify.help", lang), purged=purged,
     )
     if profile is None:
         return Summary(
             **common, **_screening_fields(official_view(cb, content, derived, lang)),
             copy_label=i18n.t("print.copy_official", lang), meta=tuple(meta), notice=None,
-            signatures=((i18n.t("print.signature.officer", lang), vault.officer.name),
-                        (framing.person_caption(cb, content, derived, lang), "")),
+            signatures=_official_signatures(vault, cb, content, derived, lang),
             header_copy=i18n.t("print.header.official", lang),
         )
     institutions = cb.vocab("institutions")
@@ -206,7 +229,7 @@ def build_summary(vault, rec, copy: str, lang: str, recipient: str | None = None
     return Summary(
         **common, **_screening_fields(view),
         copy_label=i18n.t("print.copy_redacted", lang, recipient=rlabel), meta=tuple(meta),
-        notice=framing.withheld_notice(cb, profile, keep_key, rlabel, lang),
+        notice=framing.withheld_notice(cb, profile, keep_key, rlabel, lang, kept=purged is None),
         signatures=((i18n.t("print.signature.officer", lang), ""),
                     (i18n.t("print.signature.receiver", lang, recipient=rlabel), "")),
         header_copy=i18n.t("print.header.redacted", lang, recipient=framing.short_name(institutions, recipient, lang)),

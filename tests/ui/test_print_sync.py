@@ -41,6 +41,11 @@ def test_print_preview_refusal_and_save(qtbot, unlocked, sample, tmp_path):
     wait_idle(qtbot, win)
     assert refused.args[0] and dialog.message.isVisible()
     assert not dialog.print_button.isEnabled() and dialog.pdf_pages == []
+    assert "case_print_refused" not in _actions(qtbot, win, case_id)  # a preview prints nothing: not audited
+    # a save asked anyway (a script, a stale button) is refused too, and that attempt is audited
+    with qtbot.waitSignal(dialog.refused, timeout=30_000):
+        dialog.save_to(str(tmp_path / "no.pdf"))
+    assert not (tmp_path / "no.pdf").exists()
     # the official copy, saved where the officer chose
     with qtbot.waitSignal(dialog.preview_ready, timeout=30_000):
         dialog.copy.setCurrentIndex(dialog.copy.findData("official"))
@@ -51,11 +56,16 @@ def test_print_preview_refusal_and_save(qtbot, unlocked, sample, tmp_path):
     assert out.read_bytes().startswith(b"%PDF")
     # and to a printer (Qt's PDF printer stands in for paper here)
     assert print_to_pdf_printer(qtbot, dialog, tmp_path / "printer.pdf").startswith(b"%PDF")
-    actions = []
+    actions = _actions(qtbot, win, case_id)
+    assert actions.count("case_print") == 2 and actions.count("case_print_refused") == 1
+
+
+def _actions(qtbot, win, case_id) -> list[str]:
+    actions: list[str] = []
     with qtbot.waitSignal(win.backend.idle, timeout=20_000):
         win.backend.op(lambda s: [e.action for e in s.require().audit.entries(case_id=case_id)]) \
             .success(actions.extend).run()
-    assert actions.count("case_print") == 2 and "case_print_refused" in actions
+    return actions
 
 
 def test_sync_dialog_on_a_device_not_enrolled(qtbot, unlocked, tmp_path):

@@ -23,6 +23,7 @@ from ...bundle.keys import SigningPublicKeys
 from ...bundle.serverkeys import ServerPublicInfo
 from ...bundle.errors import ServerKeyUntrusted
 from ...codebook import load_codebook
+from ...codebook.crossborder import sharing_category
 from ...codebook.sharing import sharing_policy
 from ...paths import resource
 from .. import audit
@@ -69,9 +70,8 @@ class Recipient:
         ``sender_country`` (None for a coalition: it receives aggregates only)."""
         if self.institution is None:
             return None
-        if self.country in ("CR", "PA") and sender_country in ("CR", "PA") and self.country != sender_country:
-            return "other_country"
-        return sharing_policy().category_of(self.institution)
+        # the rule the printed redacted copy follows too (one copy of it)
+        return sharing_category(sharing_policy().category_of, self.institution, self.country, sender_country)
 
 
 @dataclass(frozen=True)
