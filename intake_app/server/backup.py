@@ -43,6 +43,7 @@ def backup(settings: Settings, keys: ServerKeys, out: Path, schema_revision: str
     _check_target(out)
     url = make_url(settings.db_url)
     kind = url.get_backend_name()
+    check_dump_url(url)  # a URL pg_dump cannot be given safely: refused before anything is written
     created_dirs = _missing_dirs(out)
     free = shutil.disk_usage(created_dirs[0].parent if created_dirs else out).free
     try:
@@ -63,11 +64,13 @@ def backup(settings: Settings, keys: ServerKeys, out: Path, schema_revision: str
         raise BackupFailed(reason=reason, path=str(out), free=_mb(free)) from None
 
 
-def preflight(out: Path) -> None:
+def preflight(out: Path, db_url: str | None = None) -> None:
     """What can be checked about ``out`` before the passphrase is asked: a folder, empty,
     and one this user can write in (probed: a read-only disk or an immutable folder lets
-    root's mode checks pass). Leaves nothing."""
+    root's mode checks pass); and that ``pg_dump`` can be given ``db_url`` safely. Leaves nothing."""
     out = Path(out)
+    if db_url is not None:
+        check_dump_url(db_url)
     _check_target(out)
     reason = probe_folder(out)
     if reason is not None:
@@ -110,8 +113,7 @@ def _write(settings, keys, out: Path, kind: str, url, schema_revision, image: by
         sealed_file.write_sealed(target, keys, "sqlite", created, _chunks(image))
     else:
         target = out / PG_FILE
-        libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        sealed_file.write_sealed(target, keys, "postgresql", created, _pg_dump(libpq))
+        sealed_file.write_sealed(target, keys, "postgresql", created, _pg_dump(*libpq_target(url)))
     written = [target]
     for name in (settings.key_file, CONFIG_NAME):
         src = settings.home / name
@@ -177,12 +179,48 @@ def _chunks(image: bytes) -> Iterator[bytes]:
         yield bytes(view[i:i + READ])
 
 
-def _pg_dump(libpq: str) -> Iterator[bytes]:
+# secrets libpq also takes from the environment: the child's own, never its command line
+SECRET_ENV = {"password": "PGPASSWORD", "passfile": "PGPASSFILE"}
+
+
+def libpq_target(db_url) -> tuple[str, dict[str, str]]:
+    """What ``pg_dump``/``pg_restore`` are given for the database ``db_url``: the URL for
+    ``--dbname`` with no password in it (a command line is readable by every user of the
+    machine, through ``ps`` or ``/proc``), and the environment for that child alone, with the
+    password as ``PGPASSWORD`` (``?passfile=`` as ``PGPASSFILE``). A ``?sslpassword=`` has no
+    variable of its own in libpq: refused in words before anything runs."""
+    url = make_url(db_url) if isinstance(db_url, str) else db_url
+    env = dict(os.environ)
+    secret = {k: k.lower() for k in url.query if k.lower() in ("password", "passfile", "sslpassword")}
+    if "sslpassword" in secret.values():
+        raise BackupFailed(reason="pg_sslpassword")
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    for key, name in secret.items():  # libpq: a query parameter wins over the user:password@ part
+        value = url.query[key]
+        env[SECRET_ENV[name]] = value[-1] if isinstance(value, tuple) else value
+    clean = url._replace(password=None).difference_update_query(list(secret))  # .set(password=None) keeps it
+    return clean.set(drivername="postgresql").render_as_string(hide_password=False), env
+
+
+def check_dump_url(db_url) -> None:
+    """A PostgreSQL URL that ``pg_dump``/``pg_restore`` cannot be given without a secret on
+    their command line is refused (:func:`libpq_target`); SQLite, or a URL that does not
+    parse (worded where it is used), passes."""
+    try:
+        url = make_url(db_url) if isinstance(db_url, str) else db_url
+    except Exception:
+        return
+    if url.get_backend_name() != "sqlite":
+        libpq_target(url)
+
+
+def _pg_dump(libpq: str, env: dict[str, str]) -> Iterator[bytes]:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise BackupFailed(reason="pg_dump_missing")
     proc = subprocess.Popen([pg_dump, "--format=custom", "--no-owner", f"--dbname={libpq}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     done = False
     try:
         while block := proc.stdout.read(READ):

@@ -32,16 +32,18 @@ class Ctx:
 
         return load_settings(self.home, self.db)
 
-    def engine(self, check: bool = True):
+    def engine(self, check: bool = True, schema: bool = True):
+        """The database's engine; with ``check`` the database reached (else
+        :class:`DatabaseNotReachable`) and, with ``schema``, at the program's schema."""
         from .app import check_schema
-        from .db import make_engine, redact_url
+        from .db import check_database, make_engine, redact_url
         from .errors import DatabaseNotReachable, DatabaseUnavailable
 
         url = self.settings().db_url
         engine = make_engine(url)
         if check:
             try:
-                check_schema(engine)
+                check_schema(engine) if schema else check_database(engine)
             except DatabaseUnavailable:  # at a command's start this is a setting to fix, not a moment to wait
                 engine.dispose()
                 raise DatabaseNotReachable(db=redact_url(url)) from None
@@ -191,7 +193,7 @@ def migrate(c: Ctx) -> None:
     """Actualizar el esquema de la base de datos / upgrade the database schema."""
     from .migrate import current_revision, head_revision, upgrade
 
-    engine = c.engine(check=False)
+    engine = c.engine(schema=False)  # reached (else worded as the other commands do), at any schema
     upgrade(engine)
     click.echo(i18n.t("server.migrated", revision=current_revision(engine) or head_revision()))
 
@@ -256,8 +258,12 @@ def keys_rotate(c: Ctx) -> None:
     """Nueva llave de cifrado; las anteriores se conservan / new encryption key; old ones kept."""
     from .keys import rotate_audited
 
-    new = rotate_audited(c.engine(), c.keystore(), "operator")
-    click.echo(i18n.t("server.keys_rotated", key_id=new.current.key_id, count=len(new.key_ids)))
+    keystore = c.keystore()
+    new = rotate_audited(c.engine(), keystore, "operator")
+    # other hosts of this server hold their own copy of the file: until it is copied there, a
+    # laptop that learned the new key refuses them, and they cannot open bundles sealed to it
+    click.echo(i18n.t("server.keys_rotated", key_id=new.current.key_id, count=len(new.key_ids),
+                      path=str(keystore.path)))
 
 
 @keys.command(name="show")
@@ -285,7 +291,8 @@ def backup_cmd(c: Ctx, out: str) -> None:
     from .backup import backup, preflight
     from .migrate import current_revision
 
-    preflight(Path(out))  # not a folder, not empty, read-only, no permission: said before the passphrase
+    # not a folder, not empty, read-only, no permission, a URL pg_dump cannot be given: said before the passphrase
+    preflight(Path(out), c.settings().db_url)
     engine = c.engine()
     files = backup(c.settings(), c.keystore().keys(), Path(out), current_revision(engine))
     click.echo(i18n.t("server.backup_done", path=out, count=len(files)))
@@ -331,10 +338,13 @@ def restore_cmd(c: Ctx, backup_dir: str) -> None:
     from sqlalchemy import func, select
 
     from ..bundle.serverkeys import KEY_ENV
+    from .backup import check_dump_url
     from .db import make_engine
     from .models import Revision
     from .restore import restore
 
+    if c.db:
+        check_dump_url(c.db)  # a URL pg_restore cannot be given safely: said before the passphrase
     passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
     settings = restore(Path(backup_dir), c.home, c.db, passphrase)
     engine = make_engine(settings.db_url)

@@ -6,6 +6,7 @@ secret or announce anything: ``init`` the home, the administrator's name and the
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 
@@ -116,10 +117,35 @@ def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
     if c.db:
         os.environ[DB_ENV] = c.db
     click.echo(i18n.t("server.serving", host=host, port=port, workers=workers, db=redact_url(settings.db_url)))
+    watch_workers()
     # log_config=None: uvicorn's own loggers (its error log prints tracebacks) go through the
-    # root handler and its privacy filter instead of handlers of their own
+    # root handler and its privacy filter instead of handlers of their own. Its error log at
+    # INFO (INTAKE_LOG=INFO shows its start and stop; a worker's death is raised to WARNING by
+    # watch_workers); no access log at all: a request's line holds its query string.
     uvicorn.run("intake_app.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=True, forwarded_allow_ips=trusted, log_config=None)
+                log_level="info", access_log=False, proxy_headers=True, forwarded_allow_ips=trusted,
+                log_config=None)
+
+
+class WorkerDeaths(logging.Filter):
+    """uvicorn's supervisor says at INFO that a worker died (and starts another in its place),
+    below the WARNING an operator's log shows by default: a death is raised to WARNING and says
+    the worker was replaced. Other lines pass as they are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and record.name == "uvicorn.error":
+            message = record.getMessage()
+            if message.startswith("Child process [") and message.endswith("] died"):
+                record.msg, record.args = message + "; a new worker is started in its place", ()
+                record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        return True
+
+
+def watch_workers() -> None:
+    """Let a worker's death reach the log at the default level (once per process)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, WorkerDeaths) for f in logger.filters):
+        logger.addFilter(WorkerDeaths())
 
 
 def register(cli: click.Group) -> None:

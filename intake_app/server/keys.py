@@ -3,7 +3,8 @@
 The file is opened once with the operator's passphrase (Argon2id) or the raw file key
 from ``INTAKE_SERVER_KEY``; the derived file key stays in memory so the file can be
 re-read without the passphrase when another process rotated the keys (every process
-notices the file changed and reloads). Keys never go to the database or to a log.
+reading this file notices it changed and reloads; another host's own copy must be
+replaced by hand, docs/server.md §10). Keys never go to the database or to a log.
 """
 
 from __future__ import annotations

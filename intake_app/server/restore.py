@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from ..bundle.serverkeys import ServerKeys
 from ..fsutil import atomic_writer, secure_mkdir
 from . import sealed_file
-from .backup import PG_FILE, SQLITE_FILE
+from .backup import PG_FILE, SQLITE_FILE, check_dump_url, libpq_target
 from .config import CONFIG_NAME, Settings, load_settings, sqlite_url
 from .db import make_engine
 from .errors import BackupFailed, BackupInvalid, RestoreTargetNotEmpty
@@ -75,6 +75,7 @@ def restore(backup_dir: Path, home: Path, db_url: str | None, passphrase: str | 
     target_kind = make_url(url).get_backend_name()
     if target_kind != kind:
         raise BackupInvalid(reason="database_kind", found=str(kind), target=target_kind)
+    check_dump_url(url)  # a URL pg_restore cannot be given safely: refused before anything is read
     opened = open_backup(backup_dir, passphrase)  # the whole file, before anything is written
     if (home / CONFIG_NAME).exists() or (home / opened.settings.key_file).exists():
         raise RestoreTargetNotEmpty(target=str(home))
@@ -119,10 +120,10 @@ def _restore_pg(sealed: Path, keys, url: str) -> None:
     pg_restore = shutil.which("pg_restore")
     if pg_restore is None:
         raise BackupFailed(reason="pg_restore_missing")
-    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    libpq, env = libpq_target(url)  # the password in pg_restore's environment, never on its command line
     proc = subprocess.Popen([pg_restore, "--no-owner", "--exit-on-error", "--single-transaction",
                              f"--dbname={libpq}"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=env)
     try:
         for chunk in sealed_file.plaintext(sealed, keys):
             proc.stdin.write(chunk)
