@@ -12,12 +12,14 @@ import sys
 
 import click
 
-from .. import i18n
+from .. import __version__, i18n
 from ..logsetup import setup_logging
 from .common import Context, run_group, set_language
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message="%(prog)s %(version)s",
+                      help="Versión / version.")
 @click.option("--home", type=click.Path(file_okay=False), envvar="INTAKE_HOME",
               help="Carpeta de datos / data folder (INTAKE_HOME).")
 @click.option("--passphrase-file", type=click.Path(dir_okay=False, exists=True),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .. import i18n
+from .. import __version__, i18n
 from ..cli.common import set_language
 from ..logsetup import setup_logging
 
@@ -166,6 +166,8 @@ def _moved(ctx: click.Context, name: str) -> str:
 
 
 @click.group(cls=ServerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", message="%(prog)s %(version)s",
+                      help="Versión / version.")
 @click.option("--home", type=click.Path(file_okay=False), envvar="INTAKE_SERVER_HOME",
               help="Carpeta del servidor / server folder (INTAKE_SERVER_HOME).")
 @click.option("--db", envvar="INTAKE_SERVER_DB",
