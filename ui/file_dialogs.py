@@ -1,6 +1,8 @@
 """File dialogs that leave nothing behind: Qt's own dialog (the desktop's GTK or Windows
 dialog keeps a list of recent files and folders), and Qt's history of it put back as it
-was (a folder may be named after a person). Every file dialog of the app goes through here."""
+was (a folder may be named after a person). Every file dialog of the app goes through here;
+a Qt dialog that opens one of its own (the print dialog's "Print to file" browse button)
+runs inside :func:`inner_file_dialogs_forgotten`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 
@@ -37,6 +39,22 @@ def file_dialogs_forgotten() -> Iterator[None]:
         settings.sync()
         if not existed and not settings.allKeys() and os.path.isfile(settings.fileName()):
             os.remove(settings.fileName())
+
+
+@contextmanager
+def inner_file_dialogs_forgotten() -> Iterator[None]:
+    """For a Qt dialog that opens a file dialog of its own, out of the app's reach (Qt's
+    print dialog: "Print to file", then "…"): Qt's own file dialog there too, not the
+    desktop's (``AA_DontUseNativeDialogs`` for the block; the print dialogs of Windows and
+    macOS are the system's anyway), and its settings put back by :func:`file_dialogs_forgotten`."""
+    attribute = Qt.ApplicationAttribute.AA_DontUseNativeDialogs
+    before = QCoreApplication.testAttribute(attribute)
+    QCoreApplication.setAttribute(attribute, True)
+    try:
+        with file_dialogs_forgotten():
+            yield
+    finally:
+        QCoreApplication.setAttribute(attribute, before)
 
 
 def ask_save_path(parent: QWidget, title: str, name_filter: str, suggested: str) -> str | None:

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.workspace = None
         self.wizard = None
         self.unlock_page: UnlockPage | None = None
+        self.revoked: str | None = None  # locked by a revocation: this laptop's id ("" until the lock's job says)
         self.places = Places()  # per officer, where each was at their lock: ids and step only
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
@@ -220,6 +221,9 @@ class MainWindow(QMainWindow):
         page.unlock_requested.connect(self._unlock)
         page.language_chosen.connect(self._unlock_language)
         self._replace("unlock_page", page)
+        if self.revoked is not None:  # said at once, and again on a page rebuilt in another language
+            show_message(page.message, tr("ui.syncdlg.revoked"))
+            page.offer_reinstatement(self.revoked)
         page.focus()
         # the officers as the keyring has them now: one added in the settings since startup
         # must be able to sign in after a lock
@@ -253,6 +257,7 @@ class MainWindow(QMainWindow):
         ws.verify_requested.connect(self.open_verify)
         ws.print_requested.connect(self.print_case)
         ws.set_lease(self.lease)
+        self.revoked = None  # unlocked: not revoked (any more)
         self._replace("unlock_page", None)
         self._replace("workspace", ws)
         self.officer_label.setText(tr("ui.status.officer", name=self.last_officer))
@@ -267,14 +272,16 @@ class MainWindow(QMainWindow):
 
     # --- lock ------------------------------------------------------------------------------
     def _revoked(self) -> None:
-        """The server revoked this laptop: lock now. The vault refuses to open again and
-        the unlock page says why (DeviceRevoked)."""
+        """The server revoked this laptop: lock now. The vault refuses to open again; the
+        unlock page says why and offers «Reactivar este equipo…» at once."""
         dialog = getattr(self, "sync_dialog", None)
         if dialog is not None and dialog.isVisible():
             dialog.close()
+        self.revoked = self.revoked or ""
         self.lock()
         if self.unlock_page is not None:
             show_message(self.unlock_page.message, tr("ui.syncdlg.revoked"))
+            self.unlock_page.offer_reinstatement(self.revoked)
 
     def lock(self) -> None:
         """Hide every personal field at once, keep the draft, then close the vault. Every
@@ -297,13 +304,20 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
         def job(s):  # after a save still in flight: keep_place knows whether it stored the case
+            vault = s.vault
             try:
                 keep_place(s, place)
             finally:  # a draft the disk refused must not leave the vault open
                 s.close()
+            return vault.device_id if vault is not None else ""  # closed: the id it read (no secret)
 
-        self.backend.op(job).quiet().success(lambda _: self.locked.emit()).failure(
-            lambda e: self.locked.emit()).run()
+        self.backend.op(job).quiet().success(self._locked).failure(lambda e: self.locked.emit()).run()
+
+    def _locked(self, device_id: str) -> None:
+        if self.revoked is not None and self.unlock_page is not None:  # «Reactivar…» names the laptop
+            self.revoked = device_id
+            self.unlock_page.offer_reinstatement(device_id)
+        self.locked.emit()
 
     # --- settings ---------------------------------------------------------------------------
     def open_settings(self) -> None:

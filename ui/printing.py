@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from .file_dialogs import ask_save_path
+from .file_dialogs import ask_save_path, inner_file_dialogs_forgotten
 from .text import lang, tr
 from .widgets import ElidedComboBox, busy_bar, fit_window, free_area, heading, message_label, muted, show_message
 
@@ -248,8 +248,10 @@ class PrintDialog(QDialog):
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        with inner_file_dialogs_forgotten():  # "Print to file" has a browse button: Qt's file dialog
+            dialog = QPrintDialog(printer, self)
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if not accepted:
             return
         self.print_to(printer)
 

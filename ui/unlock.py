@@ -1,9 +1,15 @@
 """Unlock: choose the officer, type the passphrase. The key derivation runs on the
-worker with a busy bar; a wrong passphrase shows the reason and a countdown. Refused because
-the server revoked this laptop, the page says so and offers «Reactivar este equipo…»
+worker with a busy bar; a wrong passphrase shows the reason, naming the officer tried, and
+a countdown. The core counts failures and delays per officer, so the countdown and the
+message are the officer's who failed: choosing another shows that one's own (none, or the
+wait left from their own failure here). Refused because the server revoked this laptop, or
+locked by a revocation (the window says so), the page offers «Reactivar este equipo…»
 (``ui.reinstate``: a revocation made by mistake, undone by the office)."""
 
 from __future__ import annotations
+
+import time
+from types import SimpleNamespace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -60,6 +66,10 @@ class UnlockPage(QWidget):
         self.officer.addItems(officers)
         if last in officers:
             self.officer.setCurrentText(last)
+        self._tried = ""  # the officer whose passphrase the last attempt sent
+        self._waits: dict[str, float] = {}  # officer → end of the core's delay (time.monotonic())
+        self._message_for = ""  # the officer whose failure the message says ("": none, or the laptop's)
+        self.officer.currentIndexChanged.connect(self._officer_changed)
         layout.addWidget(self.officer)
         passphrase_label = QLabel(tr("ui.unlock.passphrase"))
         layout.addWidget(passphrase_label)
@@ -114,10 +124,30 @@ class UnlockPage(QWidget):
         if names == [self.officer.itemText(i) for i in range(self.officer.count())]:
             return
         chosen = self.officer.currentText()
+        self.officer.blockSignals(True)  # one change at most, said once below
         self.officer.clear()
         self.officer.addItems(names)
         if chosen in names:
             self.officer.setCurrentText(chosen)
+        self.officer.blockSignals(False)
+        if self.officer.currentText() != chosen:
+            self._officer_changed()
+
+    def _officer_changed(self, _index: int = 0) -> None:
+        """Another officer chosen: their own wait (none, or what is left of theirs), and no
+        other officer's failure on screen. The core still enforces each officer's delay."""
+        if not self.busy.isHidden():  # an attempt runs (the list was read again): its answer decides
+            return
+        officer = self.officer.currentText()
+        if self._message_for and self._message_for != officer:
+            show_message(self.message, "")
+            self._message_for = ""
+        self._count(self._waits.get(officer, 0.0) - time.monotonic())
+
+    def _count(self, seconds: float) -> None:
+        """The countdown from now: ``seconds`` (none when 0 or less: the button enabled)."""
+        self.countdown._until = 0.0  # ui.countdown only lets a wait run out: end any here
+        self.countdown.start(SimpleNamespace(params={"retry_after": max(0.0, seconds)}))
 
     def focus(self) -> None:
         self.passphrase.setFocus()
@@ -130,20 +160,43 @@ class UnlockPage(QWidget):
             self.reinstate.hide()
         self.button.setEnabled(False)
         self.passphrase.setEnabled(False)
+        self.officer.setEnabled(False)  # the answer is this officer's: the choice waits for it
         self.busy.show()
-        self.unlock_requested.emit(self.officer.currentText(), self.passphrase.text())
+        self._tried = self.officer.currentText()
+        self.unlock_requested.emit(self._tried, self.passphrase.text())
 
     def failed(self, err: BaseException) -> None:
+        from intake_app.errors import UnlockThrottled, WrongPassphrase
+        from intake_app.sync.errors import DeviceRevoked
+
         self.busy.hide()
+        self.officer.setEnabled(True)
         self.passphrase.setEnabled(True)
         self.passphrase.clear()
         self.passphrase.setFocus()
-        show_message(self.message, error_text(err))
+        officer = self._tried or self.officer.currentText()
+        params = getattr(err, "params", {})
+        if isinstance(err, WrongPassphrase):  # named: the page preselects the last officer
+            text = tr("ui.unlock.wrong_passphrase", officer=officer, **params)
+        elif isinstance(err, UnlockThrottled):
+            text = tr("ui.unlock.throttled", officer=officer, **params)
+        else:
+            text = error_text(err)
+        show_message(self.message, text)
+        self._message_for = "" if isinstance(err, DeviceRevoked) else officer  # a revocation is the laptop's
+        wait = float(params.get("retry_after", 0) or 0)
+        if wait > 0:
+            self._waits[officer] = time.monotonic() + wait
         self.countdown.start(err)
-        from intake_app.sync.errors import DeviceRevoked
+        if isinstance(err, DeviceRevoked):
+            self.offer_reinstatement(err.params.get("device_id", ""))
 
-        if isinstance(err, DeviceRevoked) and self.backend is not None:
-            self.revoked_device = err.params.get("device_id", "")
+    def offer_reinstatement(self, device_id: str = "") -> None:
+        """«Reactivar este equipo…» shown (with a backend): an unlock refused as revoked, or
+        the window locked by a revocation. ``device_id``: the laptop's, said in the dialog."""
+        if device_id:
+            self.revoked_device = device_id
+        if self.backend is not None:
             self._offer_reinstatement()
 
     def _offer_reinstatement(self) -> None:
@@ -185,6 +238,7 @@ class UnlockPage(QWidget):
 
     def reset(self) -> None:
         self.busy.hide()
+        self.officer.setEnabled(True)
         self.passphrase.clear()
         self.passphrase.setEnabled(True)
         self.button.setEnabled(True)
