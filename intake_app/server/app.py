@@ -218,7 +218,15 @@ def app_from_env():
     setup_logging()
     settings = load_settings(server_home(), os.environ.get("INTAKE_SERVER_DB"))
     engine = make_engine(settings.db_url)
-    check_schema(engine)
+    try:
+        check_schema(engine)
+    except DatabaseUnavailable:
+        # a worker starting while the database is down: one line through the privacy filter,
+        # not multiprocessing's traceback on stderr. Exit 1, so uvicorn's supervisor starts
+        # another worker in its place (its exit code 3 would stop the whole server).
+        log.error("server process not started: the database cannot be reached now (%s)", DatabaseUnavailable.code)
+        engine.dispose()
+        raise SystemExit(1) from None
     keystore = KeyStore.open(Path(settings.key_path))
     app = create_app(settings, keystore, engine)
     marker = mark_running(server_home())  # db move refuses while it runs

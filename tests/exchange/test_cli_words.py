@@ -52,20 +52,20 @@ def test_k_anonymous_is_a_flag_that_takes_no_number(make, files, tmp_path, capsy
         out_file = tmp_path / f"k{value[0]}.csv"
         code, out = cli(capsys, files, cr, "export", "htcds", "--out", str(out_file), "--k-anonymous", *value)
         assert code == 2 and not out_file.exists(), out
-        assert "--k-anonymous no lleva valor" in out and "k = 11" in out
+        assert "--k-anonymous no lleva valor" in out and "k\u00a0=\u00a011" in out  # no-break spaces
     code, out = cli(capsys, files, cr, "export", "htcds", "--out", str(tmp_path / "e.csv"), "--k-anonymous=1")
     assert code == 2 and not (tmp_path / "e.csv").exists()
     assert "htcds_export" not in cr.audit_actions()
 
     code, out = cli(capsys, files, cr, "export", "htcds", "--out", str(tmp_path / "k.csv"), "--k-anonymous")
     assert code == 0, out
-    assert "k-anónima (k = 11)" in out and "formato CSV" in out
-    assert "{" not in out and "k = -" not in out  # words, never a JSON dict
+    assert "k-anónima (k\u00a0=\u00a011)" in out and "formato CSV" in out
+    assert "{" not in out and "k\u00a0=\u00a0-" not in out  # words, never a JSON dict
     assert "De 3 casos, 3 quedaron fuera" in out
     assert audit_params(cr, "htcds_export")[-1]["k"] == 11
 
     code, out = cli(capsys, files, cr, "export", "htcds", "--out", str(tmp_path / "full.json"))
-    assert code == 0 and "SIN k-anonimato" in out and "formato JSON" in out and "k = -" not in out, out
+    assert code == 0 and "SIN k-anonimato" in out and "formato JSON" in out and "k\u00a0=\u00a0-" not in out, out
     assert audit_params(cr, "htcds_export")[-1]["k"] is None
     code, out = cli(capsys, files, cr, "export", "htcds", "--out", str(tmp_path / "full.csv"), lang="en")
     assert code == 0 and "WITHOUT k-anonymity" in out and "CSV format" in out, out

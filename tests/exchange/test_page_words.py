@@ -80,7 +80,8 @@ def test_a_qr_that_does_not_parse_is_worded_without_codes(pair):
 def test_an_analyst_is_offered_the_k11_export_and_no_supervisor_links(pair):
     cr, _ = pair
     analyst = client_of(cr, "analista")
-    for lang, words in (("es", "exportación HTCDS k-anónima (k = 11)"), ("en", "k-anonymous HTCDS export (k = 11)")):
+    for lang, words in (("es", "exportación HTCDS k-anónima (k\u00a0=\u00a011)"),
+                        ("en", "k-anonymous HTCDS export (k\u00a0=\u00a011)")):
         page = analyst.get(f"/exchange/received?lang={lang}")
         assert page.status_code == 403 and words in page.text
         assert 'href="/exchange/htcds.csv?k=11"' in page.text and 'href="/exchange/htcds.json?k=11"' in page.text
@@ -91,7 +92,7 @@ def test_an_analyst_is_offered_the_k11_export_and_no_supervisor_links(pair):
     assert analyst.get("/exchange/htcds.json?k=11").status_code == 200
     nav = client_of(cr).get("/exchange/").text.split('<nav class="tools"')[1].split("</nav>")[0]
     assert "/exchange/cases" in nav and "/exchange/verify-print" in nav  # supervisors keep theirs
-    assert "k = 11) de los casos de su institución" not in client_of(cr).get("/exchange/cases").text
+    assert "k\u00a0=\u00a011) de los casos de su institución" not in client_of(cr).get("/exchange/cases").text
 
 
 @pytest.mark.parametrize("typed, first, last", [

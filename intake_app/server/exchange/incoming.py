@@ -334,17 +334,23 @@ def list_received_cases(engine: Engine, include_withdrawn: bool = False, limit: 
         return [dict(r._mapping) for r in conn.execute(q)] if _for_us(conn, institution) else []
 
 
-def open_received_case(engine: Engine, record_id: int, *, actor: str, institution: str | None = None) -> dict:
-    """One received record with its content; audited as opened. Withdrawn ones are gone."""
+def open_received_case(engine: Engine, record_id: int, *, actor: str, institution: str | None = None,
+                       role: str = "supervisor") -> dict:
+    """One received record with its content; audited as opened. Withdrawn ones are gone.
+    A record received for another institution answers as a missing one does; either refusal
+    is audited as ``access_refused`` (``role``: the caller's; the record id as target)."""
     with transaction(engine) as conn:
         row = conn.execute(select(rcases_t).where(rcases_t.c.id == record_id)).first()
-        if row is None or not _for_us(conn, institution):
-            raise ReceivedCaseUnknown(record_id=record_id)
-        if row.withdrawn:
+        refused = "not_found" if row is None else None if _for_us(conn, institution) else "other_institution"
+        if refused is None and row.withdrawn:
             audit.append(conn, actor, "exchange_open_refused", str(record_id), reason="withdrawn")
-        else:
+        elif refused is None:
             audit.append(conn, actor, "exchange_opened", str(record_id), package_id=row.package_id,
                          sender=row.sender_key)
+    if refused is not None:  # in its own transaction, then answered as a missing record
+        audit.refused(engine, actor, role, refused, str(record_id) if type(record_id) is int else None,
+                      attempt="received_view")
+        raise ReceivedCaseUnknown(record_id=record_id)
     if row.withdrawn:  # raised after the commit, so the refused attempt stays in the log
         raise ReceivedCaseWithdrawn(record_id=record_id)
     return dict(row._mapping)

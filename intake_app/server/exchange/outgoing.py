@@ -26,7 +26,6 @@ institution, or the operator's own commands that release nothing).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -55,12 +54,20 @@ from .errors import (
     SenderCannotRefer,
     refusal,
 )
-from .models import ExchangePackage, ExchangePackageCase
+from .packages import (  # noqa: F401  (re-exported: web.py, cli.py and tests read them here)
+    PackageInfo,
+    audit_unknown,
+    get_package,
+    in_scope as _in_scope,
+    list_packages,
+    locked as _locked,
+    package_cases,
+    packages_t,
+    pcases_t,
+)
 from .registry import Recipient, load_registry, require_peer, self_key
 from .release_checks import audit_refused, cases_digest, check_current_key, check_unchanged
 
-packages_t = ExchangePackage.__table__
-pcases_t = ExchangePackageCase.__table__
 cases_t, revisions_t, facts_t = Case.__table__, Revision.__table__, CaseFacts.__table__
 MAX_CASES = 5000
 
@@ -75,36 +82,6 @@ def iso(dt: datetime) -> str:
 
 def new_package_id() -> str:
     return "xp-" + uuid.uuid4().hex
-
-
-@dataclass(frozen=True)
-class PackageInfo:
-    package_id: str
-    kind: str
-    recipient_key: str
-    purpose: str
-    status: str
-    case_count: int
-    fields: list
-    spec: dict
-    prepared_by: str
-    prepared_at: datetime
-    approved_by: str | None
-    approved_at: datetime | None
-    sent_by: str | None
-    sent_at: datetime | None
-    sha256: str | None
-    institution: str | None = None
-
-
-def _info(row) -> PackageInfo:
-    return PackageInfo(row.package_id, row.kind, row.recipient_key, row.purpose, row.status, row.case_count,
-                       list(row.fields or []), dict(row.spec or {}), row.prepared_by, row.prepared_at,
-                       row.approved_by, row.approved_at, row.sent_by, row.sent_at, row.sha256, row.institution)
-
-
-def _in_scope(q, institution: str | None):
-    return q if institution is None else q.where(packages_t.c.institution == institution)
 
 
 def sender_country(conn: Connection) -> tuple[str, str]:
@@ -275,11 +252,15 @@ _APPROVE_REFUSALS = (SelfApproval, ConsentDoesNotCover, CaseChangedSincePrepared
 def approve(engine: Engine, keystore: KeyStore, package_id: str, *, approver: str, approver_role: str,
             institution: str | None = None) -> PackageInfo:
     """A supervisor's approval: the package is built, encrypted to the recipient and signed now.
-    A refusal (self-approval, consent, a case changed since preparation, an open quarter) is audited."""
+    A refusal (self-approval, consent, a case changed since preparation, an open quarter) is audited;
+    so is another institution's package (or none such), as ``access_refused``."""
     if approver_role != "supervisor":
         raise ApproverNotSupervisor(role=approver_role)
     try:
         _approve(engine, keystore, package_id, approver, institution)
+    except PackageUnknown as err:
+        audit_unknown(engine, err, actor=approver, role=approver_role, attempt="package_approve")
+        raise
     except _APPROVE_REFUSALS as err:  # raised inside the transaction: logged on its own, then raised
         audit_refused(engine, approver, "exchange_approve_refused", package_id, code=err.code,
                       **{k: v for k, v in err.params.items() if k in ("case_id", "reason")})
@@ -320,7 +301,18 @@ def _approve(engine: Engine, keystore: KeyStore, package_id: str, approver: str,
                      purpose=pkg.purpose, cases=cases, sha256=envelope.package_sha256(data), **digest)
 
 
-def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | None = None) -> PackageInfo:
+def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | None = None,
+           role: str = "supervisor") -> PackageInfo:
+    """Drop a package not sent yet (its sealed bytes erased). ``role``: the caller's, for the
+    audit of a package refused as unknown (the pages and commands that cancel are a supervisor's)."""
+    try:
+        return _cancel(engine, package_id, actor, institution)
+    except PackageUnknown as err:
+        audit_unknown(engine, err, actor=actor, role=role, attempt="package_cancel")
+        raise
+
+
+def _cancel(engine: Engine, package_id: str, actor: str, institution: str | None) -> PackageInfo:
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id, institution)
         if pkg.status not in ("prepared", "approved"):
@@ -334,12 +326,19 @@ def cancel(engine: Engine, package_id: str, *, actor: str, institution: str | No
 
 
 # --- export (send) ------------------------------------------------------------------------------------
-def export(engine: Engine, package_id: str, *, actor: str, institution: str | None = None) -> bytes:
+def export(engine: Engine, package_id: str, *, actor: str, institution: str | None = None,
+           role: str = "supervisor") -> bytes:
     """The sealed bytes of an approved (or already sent) package; marks it sent. The bytes must
     be sealed to the recipient's current key; a referral is re-checked against each case's
-    current head first (its consent, and that it is still the revision prepared)."""
+    current head first (its consent, and that it is still the revision prepared). Another
+    institution's package (or none such) is audited as ``access_refused`` (``role``: the caller's)."""
     with engine.connect() as conn:  # check first, outside the write transaction
-        pkg = _locked(conn, package_id, institution)
+        try:
+            pkg = _locked(conn, package_id, institution)
+        except PackageUnknown as err:
+            conn.rollback()
+            audit_unknown(engine, err, actor=actor, role=role, attempt="package_export")
+            raise
         if pkg.status not in ("approved", "sent"):
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved", reason=pkg.status)
         refused = None
@@ -448,40 +447,3 @@ def make_withdrawal(engine: Engine, keystore: KeyStore, recipient: str, items: l
             status="approved", approved_by=actor, approved_at=now, data=data, sha256=envelope.package_sha256(data)))
         audit.append(conn, actor, "exchange_withdrawal_prepared", pid, recipient=recipient, cases=len(case_ids))
     return get_package(engine, pid)
-
-
-# --- reading ---------------------------------------------------------------------------------------------
-def _locked(conn: Connection, package_id: str, institution: str | None = None):
-    q = _in_scope(select(packages_t).where(packages_t.c.package_id == package_id), institution)
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
-    if row is None:
-        raise PackageUnknown(package_id=package_id)
-    return row
-
-
-def get_package(engine: Engine, package_id: str, institution: str | None = None) -> PackageInfo:
-    with engine.connect() as conn:
-        row = conn.execute(_in_scope(select(packages_t).where(packages_t.c.package_id == package_id),
-                                     institution)).first()
-    if row is None:
-        raise PackageUnknown(package_id=package_id)
-    return _info(row)
-
-
-def list_packages(engine: Engine, status: str | None = None, limit: int = 200,
-                  institution: str | None = None) -> list[PackageInfo]:
-    q = _in_scope(select(packages_t), institution).order_by(packages_t.c.prepared_at.desc()).limit(limit)
-    if status:
-        q = q.where(packages_t.c.status == status)
-    with engine.connect() as conn:
-        return [_info(r) for r in conn.execute(q)]
-
-
-def package_cases(engine: Engine, package_id: str) -> list[dict]:
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(select(pcases_t.c.case_id, pcases_t.c.revision_id,
-                                                              pcases_t.c.basis)
-                                                       .where(pcases_t.c.package_id == package_id)
-                                                       .order_by(pcases_t.c.case_id))]
