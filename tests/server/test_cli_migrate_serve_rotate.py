@@ -82,6 +82,13 @@ def test_a_dead_worker_reaches_the_log_and_no_request_line_does(home, tmp_path, 
         Config(app, **kwargs).configure_logging()
 
     monkeypatch.setattr(uvicorn, "run", run)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # as in the fresh process serve runs in: a server started in this test process earlier
+        # (tests.loopback) left uvicorn's own dictConfig here (its loggers not propagating)
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "propagate", True)
+        monkeypatch.setattr(logger, "handlers", [])
+        monkeypatch.setattr(logger, "disabled", False)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
