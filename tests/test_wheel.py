@@ -15,6 +15,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import intake_app
+
 ROOT = Path(__file__).resolve().parent.parent
 # the GNU AGPL version 3, verbatim (gnu.org's agpl-3.0.txt: 34,523 bytes, 661 lines)
 AGPL_3_SHA256 = "8486a10c4393cee1c25392769ddd3b2d6c242d6ec7928e1414efff7dfb2f07ef"
@@ -53,7 +55,7 @@ def test_the_wheel_installs_a_working_copy(tmp_path):
     (wheel,) = out.glob("intake_app-*.whl")
     archive = zipfile.ZipFile(wheel)
     names = set(archive.namelist())
-    info = "intake_app-0.1.0.dist-info"
+    info = f"intake_app-{intake_app.__version__}.dist-info"
     assert archive.read(f"{info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
     metadata = archive.read(f"{info}/METADATA").decode()
     assert "License-Expression: AGPL-3.0-or-later" in metadata.splitlines()

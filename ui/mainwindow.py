@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         page = UnlockPage(self.officers, self.last_officer, hint, self.backend)
         page.unlock_requested.connect(self._unlock)
         page.language_chosen.connect(self._unlock_language)
+        page.reinstated.connect(lambda: setattr(self, "revoked", None))  # not said again on a rebuilt page
         self._replace("unlock_page", page)
         if self.revoked is not None:  # said at once, and again on a page rebuilt in another language
             show_message(page.message, tr("ui.syncdlg.revoked"))

@@ -28,6 +28,7 @@ class UnlockPage(QWidget):
 
     unlock_requested = Signal(str, str)
     language_chosen = Signal(str)
+    reinstated = Signal()  # «Reactivar este equipo…» succeeded: the laptop is no longer revoked
     countdown_finished = Signal()
 
     def __init__(self, officers: list[str], last: str = "", hint: str = "", backend=None) -> None:
@@ -231,6 +232,7 @@ class UnlockPage(QWidget):
             self.reinstate.hide()
         show_message(self.message, tr("ui.unlock.reinstated"), "ok")
         self.passphrase.setFocus()
+        self.reinstated.emit()
 
     @property
     def seconds_left(self) -> int:

@@ -279,3 +279,27 @@ def test_the_offer_and_the_dialog_fit_1024x600_at_16_5_pt(qtbot, large_font, sty
     assert order == [dialog.passphrase, dialog.url, dialog.online_button, dialog.usb_button, dialog.close_button]
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_once_reactivated_a_language_switch_does_not_say_revoked_again(qtbot, unlocked, server):
+    """The window remembers a revocation lock to say it on a page rebuilt in another language;
+    a successful «Reactivar…» ends that (the review found "revoked" said again)."""
+    from intake_app.server import devices
+    from ui.text import set_language
+
+    win = unlocked
+    device_id = _revoked_and_locked(qtbot, win, server)
+    devices.reinstate(server.engine, device_id, actor="test")
+    dialog = _open_dialog(qtbot, win)
+    _online(qtbot, dialog, dialog.reinstated)
+    before = i18n.language()
+    try:
+        win.unlock_page.language_chosen.emit("en")
+        page = win.unlock_page
+        assert page.message.text() != i18n.t("ui.syncdlg.revoked", "en")
+        assert page.reinstate is None or not page.reinstate.isVisible()
+        page.passphrase.setText(PASSPHRASE)
+        with qtbot.waitSignal(win.unlocked, timeout=20_000):
+            qtbot.keyClick(page.passphrase, Qt.Key.Key_Return)
+    finally:
+        set_language(before)
