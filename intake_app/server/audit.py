@@ -54,8 +54,11 @@ def refused(engine: Engine, actor: str, role: str, reason: str, target: str | No
     (``wrong_role``: the role may not use the route; ``other_institution``: a case of another
     institution; ``not_found``: no such case or conflict). ``target`` is a case id or None,
     the details name the route (its template, never the typed path) or the attempt, and
-    never hold text a client typed. Requests without a session are not audited: an
-    anonymous flood cannot grow the log."""
+    never hold text a client typed. Requests without a session are not audited here: an
+    anonymous flood of them cannot grow the log. The exception is signing in:
+    ``auth.login`` writes an ``anonymous`` ``login_failed`` entry for every unknown name,
+    bounded only by each try's Argon2 check and the proxy's rate limit (``limit_req`` on
+    the sign-in addresses, docs/server.md §6)."""
     from .db import transaction
 
     with transaction(engine) as conn:

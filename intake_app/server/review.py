@@ -40,7 +40,8 @@ def _scoped(query, user: Principal):
     return query
 
 
-CASE_ID = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
+CASE_ID = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)  # as vault.cases.new_case_id makes them
+NO_CASE = "----"  # no case id (CASE_ID never matches it): a lookup that finds nothing, for equal work
 
 
 class _Refusal:
@@ -141,9 +142,15 @@ def list_conflicts(engine: Engine, user: Principal, status: Literal["open", "res
 
 def _conflict_case(conn, c, conflict_id: int, user: Principal):
     """The conflict's case if the user may see it; another institution's conflict answers as
-    a missing one does (its existence does not show). A conflict already resolved, of a case
-    the user may see, is no refusal (two supervisors resolving it at once)."""
+    a missing one does (its existence does not show), after the same queries: for a missing
+    conflict the case lookup runs too (scoped select, then the existence query), on an id no
+    case has. A conflict already resolved, of a case the user may see, is no refusal (two
+    supervisors resolving it at once)."""
     if c is None:
+        try:
+            _case_in_scope(conn, NO_CASE, user)  # the same work as for another institution's case
+        except NotFound:
+            pass
         err = ConflictNotFound()
         err.refusal = _Refusal("not_found", None, conflict=conflict_id)
         raise err

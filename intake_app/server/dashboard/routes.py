@@ -329,8 +329,18 @@ def _options(lang: str, result: views.ViewResult) -> dict:
     }
 
 
+# the pages keep their no-break spaces ("0 a 7 días", "+23 %", "k = 11"); a spreadsheet matching
+# "0 a 7 días" typed with ordinary spaces would not find them
+PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
+
+
 def csv_text(result: views.ViewResult, table, f: Filters, withheld_title: str | None = None) -> str:
-    """The table as shown (suppressed), with its filters and the suppression note in it."""
+    """The table as shown (suppressed), with its filters and the suppression note in it, its
+    no-break spaces (U+00A0, U+202F) written as ordinary ones."""
+    return _csv_rows(result, table, f, withheld_title).translate(PLAIN_SPACES)
+
+
+def _csv_rows(result: views.ViewResult, table, f: Filters, withheld_title: str | None) -> str:
     lang = f.lang
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")

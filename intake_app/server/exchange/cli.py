@@ -226,11 +226,16 @@ def cancel_cmd(c, package_id: str, supervisor: str, assume_yes: bool) -> None:
     (drops its sealed data)."""
     from ...cli.common import confirm
     from .manifest_words import institution, kind_label, state_label
-    from .outgoing import cancel, get_package
+    from .errors import PackageUnknown
+    from .outgoing import audit_unknown, cancel, get_package
 
     engine, lang = c.engine(), _lang()
     with next_step(package_id), signed_in(c, supervisor) as who:
-        pkg = get_package(engine, package_id, institution=who.institution)
+        try:
+            pkg = get_package(engine, package_id, institution=who.institution)
+        except PackageUnknown as err:  # another institution's (or none such): audited as the pages do
+            audit_unknown(engine, err, actor=who.actor, role=who.role, attempt="package_cancel")
+            raise
         if not assume_yes and pkg.status in ("prepared", "approved"):
             click.echo(t("exchange.cancel_check", package=pkg.package_id, kind=kind_label(pkg.kind, lang),
                          recipient=institution(pkg.recipient_key, lang), state=state_label(pkg.status, lang),

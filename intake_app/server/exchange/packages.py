@@ -97,11 +97,13 @@ def audit_unknown(engine: Engine, err: PackageUnknown, *, actor: str, role: str,
 
 # --- reading ---------------------------------------------------------------------------------------------
 def get_package(engine: Engine, package_id: str, institution: str | None = None) -> PackageInfo:
+    """The package, or ``PackageUnknown`` carrying why (for :func:`audit_unknown`, which a
+    caller refusing a supervisor runs, as ``exchange cancel`` does before it asks)."""
     with engine.connect() as conn:
         row = conn.execute(in_scope(select(packages_t).where(packages_t.c.package_id == package_id),
                                     institution)).first()
-    if row is None:
-        raise PackageUnknown(package_id=package_id)
+        if row is None:
+            raise unknown(conn, package_id, institution)
     return info(row)
 
 

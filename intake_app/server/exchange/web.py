@@ -28,11 +28,13 @@ from ..db import transaction
 from ..deps import audit_wrong_role
 from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, UnsupportedContentType, \
     plain_param
+from ..review import CASE_ID
 from . import incoming, outgoing
 from .errors import PackageAlreadyReceived, RecipientMissing, ReceivedCaseUnknown
 from .htcds import K as HTCDS_K
 from .htcds import export_htcds
 from .manifest_words import institution, kind_label, manifest_rows
+from .packages import PACKAGE_ID
 from .registry import RECORD_PURPOSES, list_peers, load_registry
 
 COOKIE = "intake_exchange"
@@ -44,9 +46,7 @@ STATIC_JS = Path(__file__).resolve().parent / "exchange.js"
 MAX_PACKAGE = 64 * 1024 * 1024
 OCTET = "application/octet-stream"  # what the import page's script (exchange.js) sends
 ID_MAX = 2**62  # row ids in a path: larger numbers never reach the database
-CASE_ID = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
 PLAIN = re.compile(r"[0-9A-Za-z_.:?,-]{1,80}", re.ASCII)  # codes and ids: no spaces, so no sentences
-PACKAGE_ID = re.compile(r"xp-[0-9a-f]{32}", re.ASCII)  # outgoing.new_package_id
 COUNT = re.compile(r"0|[1-9][0-9]{0,5}", re.ASCII)  # a count of withdrawal notices: 0 … 999999
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -81,7 +81,7 @@ def _safe_next(value: str) -> str:
 
 
 # the page each action (a form's POST) sits on: where a person whose session ran out comes back to
-_ACTION_PAGES = ((re.compile(r"/exchange/cases/([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/review", re.ASCII),
+_ACTION_PAGES = ((re.compile(r"/exchange/cases/(" + CASE_ID.pattern + r")/review", re.ASCII),
                   "/exchange/cases/{}"),
                  (re.compile(r"/exchange/conflicts/([0-9]{1,19})/resolve", re.ASCII), "/exchange/conflicts/{}"),
                  (re.compile(r"/exchange/cases/goto"), "/exchange/cases"),
@@ -95,6 +95,15 @@ def action_page(path: str) -> str:
         if m:
             return page.format(*m.groups())
     return "/exchange/"
+
+
+def _analysts_landing(request: Request, principal) -> bool:
+    """An analyst opening ``/exchange/`` itself: where they land, and the page that offers
+    them their HTCDS downloads. Refused (it is the supervisors' list) but not audited: a
+    wrong_role entry on every visit would bury real probing. Every other route refused to
+    them stays audited."""
+    return principal.role == "analyst" and request.method in ("GET", "HEAD") \
+        and audit.route_template(request.scope) == "/exchange/"
 
 
 async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
@@ -115,7 +124,8 @@ async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
     try:
         return auth.require_role(principal, *allowed), None
     except RoleForbidden as err:  # signed in, but not for this: the page still offers to sign out
-        await run_in_threadpool(audit_wrong_role, request, principal)
+        if not _analysts_landing(request, principal):
+            await run_in_threadpool(audit_wrong_role, request, principal)
         return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=principal,
                             htcds_k=HTCDS_K if principal.role == "analyst" else None,
                             htcds_all=principal.institution is None)  # a national analyst gets every institution's
