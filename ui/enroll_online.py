@@ -14,21 +14,16 @@ network."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from intake_app.errors import IntakeError
-
 from .fingerprint import fingerprint_field
+from .offthread import run_off_gui
 from .sync_service import worker_vault_call
 from .text import tr
 from .widgets import muted
-
-log = logging.getLogger(__name__)
 
 # per HTTP request: an address that never answers is said so after this long rather
 # than the client's 30 s (the officer is looking at the dialog, waiting)
@@ -97,19 +92,7 @@ class EnrollOnlinePanel(QWidget):
         self.started.emit()
         vault_call, finished = worker_vault_call(self.backend), self._finished
 
-        def work() -> None:
-            try:
-                result, error = _enroll(vault_call, url, post, expected), None
-            except Exception as exc:  # typed core errors, handed to the GUI thread
-                result, error = None, exc
-                if not isinstance(exc, IntakeError):
-                    log.error("online enrollment failed: %s", type(exc).__name__)
-            try:
-                finished.emit(result, error)
-            except RuntimeError:  # the dialog is gone: what was pinned stays pinned
-                pass
-
-        threading.Thread(target=work, name="intake-enroll", daemon=True).start()
+        run_off_gui(lambda: _enroll(vault_call, url, post, expected), finished, "intake-enroll", "online enrollment")
 
     def _on_finished(self, result, error) -> None:
         if error is not None:

@@ -20,7 +20,6 @@ said here in the typed error's words and changes nothing."""
 from __future__ import annotations
 
 import logging
-import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
 
@@ -30,10 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from intake_app.errors import IntakeError
-
 from .countdown import Countdown
 from .file_dialogs import ask_folder
+from .offthread import run_off_gui
 from .sync_service import VAULT_STEP_TIMEOUT
 from .text import error_text, tr
 from .widgets import busy_bar, fit_window, message_label, show_message
@@ -247,19 +245,8 @@ class ReinstateDialog(QDialog):
         del passphrase
         self._start()
 
-        def work() -> None:
-            try:
-                result, error = reinstate_online(backend, holder.pop(), url), None
-            except Exception as exc:  # typed core errors, handed to the GUI thread
-                result, error = None, exc
-                if not isinstance(exc, IntakeError):
-                    log.error("reinstatement over the network failed: %s", type(exc).__name__)
-            try:
-                finished.emit(result, error)
-            except RuntimeError:  # the dialog is gone: what was applied stays applied
-                pass
-
-        threading.Thread(target=work, name="intake-reinstate", daemon=True).start()
+        run_off_gui(lambda: reinstate_online(backend, holder.pop(), url), finished, "intake-reinstate",
+                    "reinstatement over the network")
 
     def _choose_stick(self) -> None:
         if self.busy or not self.usb_button.isEnabled() or self._take_passphrase() is None:
