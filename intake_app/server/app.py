@@ -220,11 +220,13 @@ def app_from_env():
     engine = make_engine(settings.db_url)
     try:
         check_schema(engine)
-    except DatabaseUnavailable:
-        # a worker starting while the database is down: one line through the privacy filter,
-        # not multiprocessing's traceback on stderr. Exit 1, so uvicorn's supervisor starts
-        # another worker in its place (its exit code 3 would stop the whole server).
-        log.error("server process not started: the database cannot be reached now (%s)", DatabaseUnavailable.code)
+    except (DatabaseUnavailable, DatabaseNotInitialized) as err:
+        # a worker starting while the database is down (or its schema was dropped or moved
+        # under it): one line through the privacy filter, not multiprocessing's traceback on
+        # stderr. Exit 1, so uvicorn's supervisor starts another worker in its place (its exit
+        # code 3 would stop the whole server); `serve` itself checks both before any worker.
+        why = "cannot be reached now" if isinstance(err, DatabaseUnavailable) else "has no schema or an older one"
+        log.error("server process not started: the database %s (%s)", why, err.code)
         engine.dispose()
         raise SystemExit(1) from None
     keystore = KeyStore.open(Path(settings.key_path))

@@ -82,3 +82,29 @@ def test_a_spawned_worker_says_it_in_one_line_without_a_traceback(home_db_down, 
     assert "Traceback" not in done.stderr and "SpawnProcess" not in done.stderr, done.stderr
     said = [line for line in done.stderr.splitlines() if "server process not started" in line]
     assert len(said) == 1 and "database_unavailable" in said[0], done.stderr
+
+
+def test_a_database_without_the_schema_is_said_in_one_line_too(tmp_path, monkeypatch, capfd):
+    """The schema dropped (or a database moved) under a running server: the worker uvicorn
+    starts again says so in one line and exits 1, no traceback."""
+    from intake_app.server.app import app_from_env
+
+    home = tmp_path / "home"
+    init_server(home, db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin", admin_password=ADMIN_PASSWORD,
+                kdf=FAST_KDF)
+    empty = tmp_path / "vacia.sqlite3"
+    empty.touch()
+    for name in ("INTAKE_LOG", "INTAKE_LOG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(HOME_ENV, str(home))
+    monkeypatch.setenv(DB_ENV, f"sqlite:///{empty}")
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers
+                                           if not any(isinstance(f, PrivacyFilter) for f in h.filters)])
+    monkeypatch.setattr(root, "level", root.level)
+    with pytest.raises(SystemExit) as stopped:
+        app_from_env()
+    assert stopped.value.code == 1
+    err = capfd.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "database_not_initialized" in lines[0] and "Traceback" not in err, err
