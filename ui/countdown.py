@@ -46,6 +46,14 @@ class Countdown(QObject):
             self._tick.start()
         self._update()
 
+    def restart(self, seconds: float) -> None:
+        """Count ``seconds`` down from now instead of whatever was counting (0 or less: none,
+        enable at once), as when the unlock page shows another officer's own wait."""
+        self._until = self._clock.elapsed() / 1000 + max(0.0, seconds)
+        if seconds > 0:
+            self._tick.start()
+        self._update()
+
     def _update(self) -> None:
         left = self.seconds_left
         for button, text in self.buttons.items():

@@ -9,7 +9,6 @@ locked by a revocation (the window says so), the page offers «Reactivar este eq
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -147,8 +146,7 @@ class UnlockPage(QWidget):
 
     def _count(self, seconds: float) -> None:
         """The countdown from now: ``seconds`` (none when 0 or less: the button enabled)."""
-        self.countdown._until = 0.0  # ui.countdown only lets a wait run out: end any here
-        self.countdown.start(SimpleNamespace(params={"retry_after": max(0.0, seconds)}))
+        self.countdown.restart(seconds)
 
     def focus(self) -> None:
         self.passphrase.setFocus()

@@ -23,6 +23,14 @@ class DeviceRevoked(SyncError):
     code = "device_revoked"
 
 
+class StickStatusBeforeReinstatement(DeviceRevoked):
+    """The signed status on the stick was made before this laptop's revocation (left there
+    by an earlier sync), or still says it is revoked: the office has not written a
+    reinstatement on it. Nothing changed; the vault stays locked. params: device_id."""
+
+    code = "sync_reinstate_old_status"
+
+
 class LeaseExpired(SyncError):
     """The device's offline lease has lapsed: no new intake until it syncs (the desktop app
     and ``intake case add`` alike; edits of saved cases go on)."""

@@ -32,20 +32,12 @@ from ..bundle import device_auth
 from ..bundle.errors import BundleError, ServerKeyUntrusted
 from ..bundle.status import StatusNotFromServer
 from ..fsutil import NotPlain, check_plain_dirs, read_plain
-from .errors import DeviceRevoked, NoStatus, StickOtherServer
+from .errors import DeviceRevoked, NoStatus, StickOtherServer, StickStatusBeforeReinstatement
 from .status import apply_status
 
 log = logging.getLogger(__name__)
 
 VaultCall = Callable[[Callable[[Any], Any]], Any]
-
-
-class StickStatusBeforeReinstatement(DeviceRevoked):
-    """The signed status on the stick was made before this laptop's revocation (left there
-    by an earlier sync), or still says it is revoked: the office has not written a
-    reinstatement on it. Nothing changed; the vault stays locked. params: device_id."""
-
-    code = "sync_reinstate_old_status"
 
 
 def reinstate_online(vault, server_url: str, *, client=None) -> str:
