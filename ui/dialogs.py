@@ -63,6 +63,16 @@ def let_go(dialog: QDialog | None, busy: Callable[[QDialog], bool] | None = None
         dialog.deleteLater()
 
 
+def open_replacing(owner: QWidget, attr: str, dialog: QDialog,
+                   busy: Callable[[QDialog], bool] | None = None, *ended: str) -> QDialog:
+    """Open ``dialog`` as ``owner.<attr>``, the window's one dialog of its kind (kept for
+    tests and relabelling); the closed one it replaces is let go (see ``let_go``)."""
+    previous = getattr(owner, attr, None)
+    setattr(owner, attr, dialog)
+    let_go(previous, busy, *ended)
+    return open_dialog(dialog)
+
+
 def close_all(keep: QWidget) -> None:
     """Close every visible top-level widget except ``keep``: dialogs are rejected (which
     also ends a nested ``exec()``, e.g. the print or file chooser) and destroyed;

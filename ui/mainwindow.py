@@ -10,50 +10,21 @@ import logging
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QStackedWidget, QWidget
 
 from . import prefs as prefs_mod
-from .dialogs import ClipboardWatch, carry_typed, close_all, let_go, open_dialog
+from .dialogs import ClipboardWatch, carry_typed, close_all, open_replacing
 from .idle import IdleWatch
 from .place import Places, keep_place
 from .sync_service import SyncDriver
 from .sync_status import SyncStatus
 from .text import error_text, set_language, tr
 from .unlock import UnlockPage
-from .widgets import busy_bar, heading, muted, show_message
+from .startup import StartPage, officer_names_job, printing_available, startup_job
+from .widgets import busy_bar, centered, show_message
 from .worker import Backend
 
 log = logging.getLogger(__name__)
-
-
-def _startup(demo: dict | None):
-    """Worker job at launch: the codebook, preferences, and whether a vault exists."""
-    def job(s):
-        from intake_app.codebook import load_codebook
-        from intake_app.vault.store import officer_names, vault_exists
-
-        cb = load_codebook()
-        prefs = prefs_mod.load(s.home)
-        if demo is not None:
-            from intake_app.demo import fictional_intakes
-
-            from intake_app.sync.state import K_DEMO
-
-            s.create(demo["officer"], demo["passphrase"])
-            with s.vault.transaction():
-                s.vault.set_meta(K_DEMO, "1")  # never enrolled: its fictional cases would count as real
-            s.vault.save_cases_bulk(fictional_intakes(demo["cases"], 2026, cb))
-            return cb, prefs, [demo["officer"]], True
-        exists = vault_exists(s.home)
-        return cb, prefs, officer_names(s.home) if exists else [], False
-    return job
-
-
-def _officer_names(s) -> list[str]:
-    """Worker job: the login names in the keyring, as they are now."""
-    from intake_app.vault.store import officer_names
-
-    return officer_names(s.home)
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +51,7 @@ class MainWindow(QMainWindow):
         self.places = Places()  # per officer, where each was at their lock: ids and step only
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
-        self.start_page = self._start_page()
+        self.start_page = StartPage()
         self.pages.addWidget(self.start_page)
 
         self.sync_driver = SyncDriver(self.backend, self)
@@ -116,26 +87,9 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self._new_intake)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._focus_search)
 
-        self.backend.op(_startup(demo)).success(self._started).failure(self._fatal).run()
+        self.backend.op(startup_job(demo)).success(self._started).failure(self._fatal).run()
 
     # --- pages ---------------------------------------------------------------------------
-    def _start_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addStretch(1)
-        self.start_title = heading(tr("ui.app.title"))
-        self.start_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.start_title)
-        self.start_text = muted(tr("ui.app.opening"))
-        self.start_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.start_text)
-        bar = busy_bar()
-        bar.show()
-        bar.setMaximumWidth(300)
-        layout.addWidget(bar, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
-        return page
-
     def _replace(self, attr: str, widget: QWidget | None) -> None:
         old = getattr(self, attr)
         if old is not None:
@@ -147,8 +101,7 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentWidget(widget)
 
     def _fatal(self, err: BaseException) -> None:
-        self.start_text.setText(error_text(err))
-        self.start_text.setObjectName("error")
+        self.start_page.fail(error_text(err))
 
     def _started(self, result) -> None:
         self.cb, self.prefs, self.officers, opened = result
@@ -173,7 +126,7 @@ class MainWindow(QMainWindow):
         wizard = SetupWizard(posts, self.prefs.language, self.prefs.post)
         wizard.language_chosen.connect(self._wizard_language)
         wizard.completed.connect(self._create_vault)
-        self._replace("wizard", _centered(wizard, 860))
+        self._replace("wizard", centered(wizard, 860))
         self.wizard_widget = wizard
 
     def _wizard_language(self, code: str) -> None:
@@ -228,7 +181,7 @@ class MainWindow(QMainWindow):
         page.focus()
         # the officers as the keyring has them now: one added in the settings since startup
         # must be able to sign in after a lock
-        self.backend.op(_officer_names, page).quiet().success(self._officers_known).failure(lambda e: None).run()
+        self.backend.op(officer_names_job, page).quiet().success(self._officers_known).failure(lambda e: None).run()
 
     def _officers_known(self, names: list[str]) -> None:
         self.officers = names
@@ -252,7 +205,7 @@ class MainWindow(QMainWindow):
     def _show_workspace(self) -> None:
         from .workspace import Workspace
 
-        ws = Workspace(self.backend, self.cb, self.prefs, can_print=_printing_available())
+        ws = Workspace(self.backend, self.cb, self.prefs, can_print=printing_available())
         ws.lock_requested.connect(self.lock)
         ws.settings_requested.connect(self.open_settings)
         ws.verify_requested.connect(self.open_verify)
@@ -324,21 +277,15 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
 
-        previous = getattr(self, "settings_dialog", None)
         dialog = SettingsDialog(self.backend, self.cb, self.prefs, self)
         dialog.prefs_changed.connect(self._prefs_changed)
-        self.settings_dialog = dialog
-        let_go(previous)  # closed: not kept alive (hidden) beside the new one
-        open_dialog(dialog)
+        open_replacing(self, "settings_dialog", dialog)  # the closed one is not kept alive (hidden) beside it
 
     def open_verify(self) -> None:
         """Check a printed summary's code on this laptop (the one that printed it)."""
         from .verify_dialog import VerifyPrintDialog
 
-        previous = getattr(self, "verify_dialog", None)
-        self.verify_dialog = VerifyPrintDialog(self.backend, self)
-        let_go(previous)
-        open_dialog(self.verify_dialog)
+        open_replacing(self, "verify_dialog", VerifyPrintDialog(self.backend, self))
 
     def _prefs_changed(self, prefs) -> None:
         relabel = prefs.language != self.prefs.language
@@ -377,9 +324,7 @@ class MainWindow(QMainWindow):
         title = tr("ui.app.title")
         self.setWindowTitle(title)
         QApplication.instance().setApplicationDisplayName(title)  # some platforms add it to the title
-        self.start_title.setText(title)
-        if self.start_text.objectName() != "error":
-            self.start_text.setText(tr("ui.app.opening"))
+        self.start_page.retitle()
         if self.demo_tag is not None:
             self.demo_tag.setText(tr("ui.demo.tag"))
         old = self.sync_status
@@ -424,24 +369,20 @@ class MainWindow(QMainWindow):
 
         if self.workspace is None:
             return
-        previous = getattr(self, "sync_dialog", None)
         dialog = SyncDialog(self.backend, self.prefs, self, on_prefs=self._save_prefs, driver=self.sync_driver)
         dialog.finished_job.connect(lambda kind: self.sync_status.refresh())
         dialog.revoked.connect(self._revoked)
-        self.sync_dialog = dialog
-        let_go(previous, lambda d: d._busy, "job_ended")  # its job's end reaches the new one (job_ended)
-        open_dialog(dialog)
+        # one whose job still runs goes when that job ends (its end reaches the new one too)
+        open_replacing(self, "sync_dialog", dialog, lambda d: d._busy, "job_ended")
 
     # --- printing ---------------------------------------------------------------------------
     def print_case(self, record) -> None:
         from .printing import PrintDialog
 
-        previous = getattr(self, "print_dialog", None)
         dialog = PrintDialog(self.backend, self.cb, record, self)
-        self.print_dialog = dialog
         # a closed preview keeps its pages (a name, a QR): it goes, once a print it started is painted
-        let_go(previous, lambda d: not d.busy.isHidden(), "done", "refused", "preview_ready")
-        open_dialog(dialog)
+        open_replacing(self, "print_dialog", dialog, lambda d: not d.busy.isHidden(), "done", "refused",
+                       "preview_ready")
 
     # --- shortcuts ----------------------------------------------------------------------------
     def _new_intake(self) -> None:
@@ -462,23 +403,4 @@ class MainWindow(QMainWindow):
         else:
             self.backend.shutdown()
         super().closeEvent(event)
-
-
-def _centered(widget: QWidget, width: int) -> QWidget:
-    from PySide6.QtWidgets import QHBoxLayout
-
-    holder = QWidget()
-    row = QHBoxLayout(holder)
-    row.addStretch(1)
-    widget.setMaximumWidth(width)
-    widget.setMinimumWidth(min(width, 640))
-    row.addWidget(widget, 10)
-    row.addStretch(1)
-    return holder
-
-
-def _printing_available() -> bool:
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) is not None for m in ("intake_app.printing", "pypdfium2"))
 

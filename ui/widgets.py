@@ -133,3 +133,17 @@ class ElidedComboBox(QComboBox):
         opt.currentText = self.fontMetrics().elidedText(opt.currentText, Qt.TextElideMode.ElideRight,
                                                         max(0, field.width() - 8))
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+
+def centered(widget: QWidget, width: int) -> QWidget:
+    """``widget`` in the middle of a row, at most ``width`` wide (the first-run wizard)."""
+    from PySide6.QtWidgets import QHBoxLayout
+
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.addStretch(1)
+    widget.setMaximumWidth(width)
+    widget.setMinimumWidth(min(width, 640))
+    row.addWidget(widget, 10)
+    row.addStretch(1)
+    return holder
