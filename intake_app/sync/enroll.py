@@ -10,6 +10,7 @@ aloud); the server writes ``intake-enroll/<device_id>.response``, which
 from __future__ import annotations
 
 import errno
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from .usb import _os_error, check_dir
 
 ENROLL_DIR = "intake-enroll"
 MAX_RESPONSE = 1 << 20  # a response is a few KiB
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,8 +139,30 @@ def _pinned_or_fingerprint(vault, expected_server_fingerprint: str | None):
 
 def import_enrollment_response(vault, source: str | os.PathLike,
                                expected_server_fingerprint: str | None = None) -> EnrollmentResponse:
+    """Apply the response in a file or on a stick. From a stick, the answered request and
+    the applied response are then removed from it (the files are left when it is not
+    possible, e.g. a read-only stick: enrolled is enrolled, and the next import of the same
+    response changes nothing)."""
     _pinned_or_fingerprint(vault, expected_server_fingerprint)  # said before the stick is read
-    return apply_enrollment_response(vault, find_response(vault, source), expected_server_fingerprint)
+    response = apply_enrollment_response(vault, find_response(vault, source), expected_server_fingerprint)
+    if Path(source).is_dir():
+        _clear_answered(Path(source), vault.device_id)
+    return response
+
+
+def _clear_answered(root: Path, device_id: str) -> None:
+    """The request first: a response left alone (pulled stick) is applied again harmlessly,
+    while a request left alone would have the server answer it again at each import."""
+    try:
+        folder = check_plain_dirs(root, ENROLL_DIR)
+        for name in (f"{device_id}.request", f"{device_id}.response"):
+            try:
+                (folder / name).unlink()  # a link itself is removed, never what it points to
+            except FileNotFoundError:
+                pass
+        fsync_dir(folder)
+    except (OSError, NotPlain) as exc:
+        log.info("enrollment files left on the stick (%s)", type(exc).__name__)
 
 
 def accept_server_key_file(vault, path: str | os.PathLike) -> bool:

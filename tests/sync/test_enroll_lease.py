@@ -42,6 +42,35 @@ def test_request_file_and_response_pin_the_server(vault, stick, server_keys):
         write_enrollment_request(vault, stick, "no_such_post")
 
 
+def test_an_applied_response_leaves_the_stick_with_its_request_a_refused_one_stays(vault, stick, server_keys):
+    folder = stick / ENROLL_DIR
+    write_enrollment_request(vault, stick, "cr_paso_canoas", ["eri-turno-1"])
+    request, response = folder / f"{vault.device_id}.request", folder / f"{vault.device_id}.response"
+    response.write_bytes(enrollment_response_for(vault, server_keys))
+    with pytest.raises(ServerKeyUntrusted):  # refused: nothing removed, the office can look again
+        import_enrollment_response(vault, stick, "AAAA-BBBB")
+    assert request.exists() and response.exists()
+    import_enrollment_response(vault, stick, server_keys.public_info().fingerprint())
+    assert not request.exists() and not response.exists()  # answered: the server stops answering it
+    assert folder.is_dir() and server_info(vault) is not None
+
+
+def test_a_read_only_stick_keeps_its_files_and_the_laptop_is_enrolled(vault, stick, server_keys, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    folder = stick / ENROLL_DIR
+    write_enrollment_request(vault, stick, "cr_paso_canoas", [])
+    (folder / f"{vault.device_id}.response").write_bytes(enrollment_response_for(vault, server_keys))
+
+    def read_only(self, missing_ok=False):  # the operating system's answer on a read-only mount
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    import_enrollment_response(vault, stick, server_keys.public_info().fingerprint())
+    monkeypatch.undo()
+    assert server_info(vault) is not None and (folder / f"{vault.device_id}.response").exists()
+
 def test_response_for_another_device_or_forged_is_refused(vault, second_vault, server_keys):
     other = enrollment_response_for(second_vault, server_keys)
     fp = server_keys.public_info().fingerprint()
