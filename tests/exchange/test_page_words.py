@@ -99,6 +99,7 @@ def test_an_analyst_is_offered_the_k11_export_and_no_supervisor_links(pair):
     ("T3 2026", "2026-Q3", "2026-Q3"), ("q3 2026", "2026-Q3", "2026-Q3"), ("2026-T3", "2026-Q3", "2026-Q3"),
     ("T1 2026..T3 2026", "2026-Q1", "2026-Q3"), ("2026-Q1..2026-Q3", "2026-Q1", "2026-Q3"),
     ("2026", "2026-Q1", "2026-Q4"),
+    ("T3\u00a02026", "2026-Q3", "2026-Q3"), ("T1\u00a02026..T3\u202f2026", "2026-Q1", "2026-Q3"),  # pasted from a page
 ])
 def test_the_period_takes_the_dashboards_spelling(typed, first, last):
     assert parse_period(typed) == (first, last)

@@ -118,13 +118,15 @@ def check_span(quarters: int, param: str) -> None:
         raise DashboardFilterInvalid(param=param, reason="too_long", max=MAX_QUARTERS, years=MAX_QUARTERS // 4)
 
 
-def quarter_label(quarter: str, lang: str) -> str:
+def quarter_label(quarter: str, lang: str, space: str = "\u00a0") -> str:
     """How a person reads a quarter code: "2026-Q3" is "T3 2026" in Spanish, "Q3 2026" in
-    English. Codes stay codes in addresses, filters and CSV column keys."""
+    English, with a no-break space (a page never ends a line between "T3" and "2026"; a CSV
+    writes it as an ordinary space, and a terminal is given ``space=" "``). Codes stay codes
+    in addresses, filters and CSV column keys."""
     year, _, q = quarter.partition("-Q")
     if not (year.isdigit() and q in ("1", "2", "3", "4")):
         return quarter
-    return f"{'T' if lang == 'es' else 'Q'}{q} {year}"
+    return f"{'T' if lang == 'es' else 'Q'}{q}{space}{year}"
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ from .errors import AggregatePeriodInvalid, AggregatePeriodNotClosed
 _QUARTER = r"[0-9]{4}-Q[1-4]"
 
 
-_SPELLINGS = (re.compile(r"([0-9]{4})\s*-?\s*[QT]([1-4])", re.ASCII),  # 2026-Q3, 2026-T3, 2026 T3
-              re.compile(r"[QT]([1-4])\s*-?\s*([0-9]{4})", re.ASCII))  # T3 2026 (the dashboard's), Q3 2026
+# a space may be a no-break one: "T3 2026" copied from the dashboard's page
+_SPELLINGS = (re.compile("([0-9]{4})[\\s\u00a0\u202f]*-?[\\s\u00a0\u202f]*[QT]([1-4])", re.ASCII),  # 2026-Q3, 2026 T3
+              re.compile("[QT]([1-4])[\\s\u00a0\u202f]*-?[\\s\u00a0\u202f]*([0-9]{4})", re.ASCII))  # T3 2026, Q3 2026
 
 
 def normalize_period(period: str) -> str:

@@ -382,8 +382,8 @@ _EXTENSIONS = {".csv": "csv", ".json": "json"}
 @click.option("--format", "fmt", type=click.Choice(("csv", "json")), default=None,
               help="Por defecto, según la extensión (.csv o .json) / default: from the file extension (.csv or .json).")
 @click.option("--k-anonymous", "k", is_flag=False, flag_value=_FLAG, default=None, callback=_k_flag,
-              metavar="", help=f"Variante k-anónima para publicar (k = {HTCDS_K}, sin valor) / k-anonymized variant "
-                               f"for release (k = {HTCDS_K}, no value).")
+              metavar="", help=f"Variante k-anónima para publicar (k={HTCDS_K}, sin valor) / k-anonymized variant "
+                               f"for release (k={HTCDS_K}, no value).")  # "k = 11" could wrap in a terminal
 @pass_ctx
 def export_htcds_cmd(c, out: str, fmt: str | None, k: int | None) -> None:
     """Casos en campos y valores HTCDS 2.0 / cases in HTCDS 2.0 field names and values."""

@@ -53,7 +53,7 @@ def period_label(period: str, lang: str) -> str:
     """An aggregate package's period as the dashboard writes it: 2026-Q3 is T3 2026 (Q3 2026)."""
     from ..dashboard.filters import quarter_label
 
-    return "..".join(quarter_label(end, lang) for end in period.split(".."))
+    return "..".join(quarter_label(end, lang, space=" ") for end in period.split(".."))  # for the terminal
 
 
 def _codebook(version: str):
