@@ -13,14 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QStyle,
+    QComboBox, QDialog, QFormLayout, QFrame, QHBoxLayout, QPushButton, QScrollArea, QStyle,
     QVBoxLayout, QWidget,
 )
 
 from .file_dialogs import ask_save_path, inner_file_dialogs_forgotten
 from .text import lang, tr
+from .page_preview import PreviewArea
 from .widgets import ElidedComboBox, busy_bar, fit_window, free_area, heading, message_label, muted, show_message
 
 PERSON_LANGUAGES = ("es", "en")  # the document languages; Spanish when the person speaks neither
@@ -124,17 +125,9 @@ class PrintDialog(QDialog):
         self.side.setObjectName("print_side")
         self.side.setLayout(side)
         root.addWidget(self.side)
-        self.pages_box = QVBoxLayout()
-        self.pages_box.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        inner = QWidget()
-        inner.setLayout(self.pages_box)
-        scroll = QScrollArea()
-        scroll.setObjectName("preview")
-        scroll.setAccessibleName(tr("ui.print.preview_area"))
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        scroll.setStyleSheet("QScrollArea#preview { background: #d9e2ec; }")
-        root.addWidget(scroll, 1)
+        self.preview = PreviewArea()
+        self.preview.setAccessibleName(tr("ui.print.preview_area"))
+        root.addWidget(self.preview, 1)
         for combo in (self.copy, self.recipient, self.purpose, self.language):
             if combo is not self.copy:
                 combo.currentIndexChanged.connect(lambda _: self.refresh())
@@ -212,23 +205,11 @@ class PrintDialog(QDialog):
 
         self.backend.op(job, self).success(shown).failure(refused).run()
 
-    def _clear_pages(self) -> None:
-        while self.pages_box.count():
-            w = self.pages_box.takeAt(0).widget()
-            if w is not None:
-                w.setParent(None)
-                w.deleteLater()
-
     def _show_pages(self, pages: list) -> None:
         self.busy.hide()
         show_message(self.message, "")
-        self._clear_pages()
         self.pdf_pages = pages
-        for page in pages:
-            label = QLabel()
-            label.setPixmap(QPixmap.fromImage(to_image(page)))
-            label.setStyleSheet("background: white; border: 1px solid #9fb3c8;")
-            self.pages_box.addWidget(label)
+        self.preview.show_pages([to_image(page) for page in pages])
         self._set_ready(bool(pages))
         self.preview_ready.emit()
 
@@ -237,7 +218,7 @@ class PrintDialog(QDialog):
 
         self.busy.hide()
         self._set_ready(False)
-        self._clear_pages()
+        self.preview.show_pages([])
         self.pdf_pages = []
         text = describe_print_error(err, lang())
         show_message(self.message, text)
