@@ -214,8 +214,10 @@ def app_from_env():
     from ..logsetup import setup_logging
 
     from .running import UnmarkOnShutdown, mark_running
+    from .worker_guard import end_with_supervisor
 
     setup_logging()
+    end_with_supervisor()  # a worker never outlives a supervisor killed with SIGKILL
     settings = load_settings(server_home(), os.environ.get("INTAKE_SERVER_DB"))
     engine = make_engine(settings.db_url)
     try:

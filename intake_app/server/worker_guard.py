@@ -1,0 +1,57 @@
+"""A server process started by uvicorn's supervisor (``serve --workers N``, or uvicorn's own
+``--workers N``) ends when that supervisor dies.
+
+A supervisor stopped normally (SIGTERM, Ctrl-C, systemd) stops its workers itself. Killed
+outright (``kill -9``, the out-of-memory killer) it cannot: its workers would go on serving on
+the socket they inherited, unseen by the operator, with the server keys in memory, and a
+``serve`` started again would share the port with them. On Linux the kernel sends each worker
+SIGTERM when its parent dies (``PR_SET_PDEATHSIG``): uvicorn's own graceful shutdown, so a
+request being answered ends first. Elsewhere a thread looks every two seconds whether the parent
+is still the one that started the worker. A server run as one process (``--workers 1``) has
+no supervisor and nothing is set: its parent is the shell or systemd, whose end must not stop it."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+POLL_SECONDS = 2.0
+
+
+def end_with_supervisor() -> None:
+    """Called by each worker as it starts (the app factory)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # one process: no supervisor
+        return
+    if not _ask_kernel():
+        threading.Thread(target=_watch, args=(parent.pid,), name="supervisor-watch", daemon=True).start()
+    if os.getppid() != parent.pid:  # it died before the kernel was asked: nobody else will stop this one
+        log.warning("server process not started: the process that started it has ended")
+        raise SystemExit(1)
+
+
+def _ask_kernel() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch(parent_pid: int) -> None:
+    stop = threading.Event()
+    while not stop.wait(POLL_SECONDS):
+        if os.getppid() != parent_pid:
+            log.warning("the server's supervisor process ended: this server process stops too")
+            os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown, as from the supervisor
+            return
