@@ -195,8 +195,11 @@ def migrate(c: Ctx) -> None:
     """Actualizar el esquema de la base de datos / upgrade the database schema."""
     from .migrate import current_revision, head_revision, upgrade
 
+    from .config import settle_db_path
+
     engine = c.engine(schema=False)  # reached (else worded as the other commands do), at any schema
     upgrade(engine)
+    settle_db_path(c.settings())  # an older folder's absolute SQLite path: relative from now on
     click.echo(i18n.t("server.migrated", revision=current_revision(engine) or head_revision()))
 
 

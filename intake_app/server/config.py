@@ -4,7 +4,8 @@
 name, limits) and ``DIR/server.keys`` (the encrypted key file). A SQLite database inside
 the home is written as a path relative to it (``sqlite:///server.sqlite3``) and resolved
 against the home when read, so a copied home uses its own copy of the database (an
-absolute path written by an older version is still read as it is). The home comes from
+absolute path written by an older version is still read as it is, and ``migrate`` rewrites
+it; a copied older home is refused rather than use the original's file). The home comes from
 ``--home``, else ``INTAKE_SERVER_HOME``, else the per-OS data folder. The database URL
 may be overridden by ``--db`` or ``INTAKE_SERVER_DB`` (so a password need not be
 written to the file). Nothing secret is stored in ``server.json``.
@@ -20,7 +21,7 @@ from pathlib import Path
 import platformdirs
 
 from ..fsutil import atomic_write, secure_mkdir
-from .errors import ServerNotInitialized
+from .errors import ServerDatabaseInOtherFolder, ServerNotInitialized
 
 HOME_ENV = "INTAKE_SERVER_HOME"
 DB_ENV = "INTAKE_SERVER_DB"
@@ -130,14 +131,53 @@ class Settings:
         return replace(self, db_url=db_url) if db_url else self
 
 
-def load_settings(home: Path, db_url: str | None = None) -> Settings:
-    path = home / CONFIG_NAME
+def _stored(home: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads((home / CONFIG_NAME).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ServerNotInitialized(home=str(home)) from None
+
+
+def load_settings(home: Path, db_url: str | None = None) -> Settings:
+    data = _stored(home)
     known = {f for f in Settings.__dataclass_fields__ if f != "home"}
     settings = Settings(home=home, **{k: v for k, v in data.items() if k in known})
+    override = db_url or os.environ.get(DB_ENV)
     if isinstance(settings.db_url, str):
+        if not override:
+            _check_not_another_folders(home, settings.db_url)
         settings = replace(settings, db_url=home_resolved(home, settings.db_url))
-    return settings.with_db(db_url or os.environ.get(DB_ENV))
+    return settings.with_db(override)
+
+
+def _check_not_another_folders(home: Path, stored_url: str) -> None:
+    """A folder made by an older version names its SQLite file by absolute path. Copied
+    as a whole, the copy would work on the original's database (a rehearsal of an upgrade
+    would upgrade production): when the copy holds a file of that name itself, it is refused
+    until the operator says which (``--db`` with ``migrate``, see :func:`settle_db_path`)."""
+    _, path = _sqlite_file(stored_url)
+    if path is None or not path.is_absolute():
+        return
+    try:
+        path.resolve().relative_to(Path(home).resolve())
+        return
+    except ValueError:
+        pass
+    if (Path(home) / path.name).exists():
+        raise ServerDatabaseInOtherFolder(home=str(home), database=str(path), own=str(Path(home) / path.name))
+
+
+def settle_db_path(settings: Settings) -> bool:
+    """Once the database is known (``migrate``): a SQLite file inside the home that
+    ``server.json`` names by absolute path (written by an older version, or the folder's
+    own file given with ``--db`` in a copied folder) is written relative to the home, so a
+    later copy of the folder uses its own copy. Returns whether ``server.json`` changed."""
+    stored = _stored(settings.home).get("db_url")
+    _, path = _sqlite_file(settings.db_url)
+    if not isinstance(stored, str) or path is None:
+        return False
+    relative = home_relative(settings.home, settings.db_url)
+    if relative == stored or relative == settings.db_url:  # already so, or not inside the home
+        return False
+    settings.save()  # written relative to the home (Settings.to_json)
+    return True

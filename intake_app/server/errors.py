@@ -237,6 +237,14 @@ class ServerNotInitialized(ServerError):
     code = "server_not_initialized"
 
 
+class ServerDatabaseInOtherFolder(ServerError):
+    """server.json (written by an older version) names another folder's SQLite file by
+    absolute path while this folder holds one of that name: a copied folder. params: home,
+    database, own."""
+
+    code = "server_database_in_other_folder"
+
+
 class ServerAlreadyInitialized(ServerError):
     """params: home."""
 
