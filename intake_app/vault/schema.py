@@ -38,8 +38,14 @@ def check_supported(conn) -> int:
     return version
 
 
+UNRECORDED_UPGRADE = "schema.unrecorded_upgrade"  # meta: the version an upgrade started from, until audited
+
+
 def upgrade(conn) -> list[int]:
-    """Apply every pending migration; returns the versions applied."""
+    """Apply every pending migration; returns the versions applied. An existing vault's
+    upgrade also leaves, in each migration's own transaction, the version it started from
+    under ``UNRECORDED_UPGRADE``: the audit entry is written later (it needs the opened
+    vault), and a process killed in between leaves the next open to write it."""
     version = check_supported(conn)
     applied = []
     for number, sql in migrations():
@@ -49,6 +55,8 @@ def upgrade(conn) -> list[int]:
         try:
             for statement in _statements(sql):
                 conn.execute(statement)
+            if version > 0:  # not a new vault
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (UNRECORDED_UPGRADE, str(version)))
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:

@@ -186,7 +186,7 @@ class Vault:
         try:
             schema.check_supported(conn)  # before anything writes
             _configure(conn)
-            applied = schema.upgrade(conn)
+            schema.upgrade(conn)
             vid = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
             if vid is None or vid[0] != keyring.vault_id:
                 raise VaultCorrupt(part="keyring_mismatch")
@@ -197,9 +197,7 @@ class Vault:
                 raise _unlock_error(exc) from None
             raise
         try:
-            if applied:
-                log.info("vault upgraded to schema %s", applied[-1])
-                vault._audited("schema_upgrade", to=applied[-1])
+            vault._record_upgrade()  # this open's, or one whose process was killed before it said so
             from ..sync.state import refuse_if_revoked  # a revoked device stays locked (sync contract)
 
             if not for_reinstatement:
@@ -281,6 +279,16 @@ class Vault:
     def _audited(self, action: str, case_id: str | None = None, revision_id: str | None = None, **detail) -> None:
         with self.transaction():
             self.audit.append(self.officer.id, action, case_id, revision_id, **detail)
+
+    def _record_upgrade(self) -> None:
+        started = self.meta(schema.UNRECORDED_UPGRADE)
+        if started is None:
+            return
+        to = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        log.info("vault upgraded to schema %s", to)
+        with self.transaction():  # the entry and the mark's removal together
+            self.audit.append(self.officer.id, "schema_upgrade", **{"from": int(started), "to": to})
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (schema.UNRECORDED_UPGRADE,))
 
     def record(self, action: str, case_id: str | None = None, revision_id: str | None = None, **detail) -> None:
         """Add an audit entry (print, export, view, ...). Details: codes and ids only."""

@@ -46,4 +46,41 @@ def test_the_upgrade_is_applied_once(tmp_path):
     v = Vault.open(tmp_path / "schema2", expected["officer"], "frase de prueba ficticia")
     with v:
         upgrades = [e for e in v.audit.entries() if e.action == "schema_upgrade"]
-        assert len(upgrades) == 1 and upgrades[0].detail == {"to": SCHEMA_VERSION}
+        assert len(upgrades) == 1 and upgrades[0].detail == {"from": 2, "to": SCHEMA_VERSION}
+
+
+KILL_AFTER_UPGRADE = """
+import os, signal, sys
+from intake_app.vault import store
+
+real = store._connect
+
+def connect(*args, **kwargs):
+    conn = real(*args, **kwargs)
+    def trace(statement):  # the first statement after the last migration's COMMIT
+        if "key = 'vault_id'" in statement:
+            os.kill(os.getpid(), signal.SIGKILL)
+    conn.set_trace_callback(trace)
+    return conn
+
+store._connect = connect
+store.Vault.open(sys.argv[1], sys.argv[2], "frase de prueba ficticia")
+"""
+
+
+def test_an_upgrade_killed_before_its_audit_entry_is_recorded_at_the_next_open(tmp_path):
+    import subprocess
+    import sys
+
+    v, expected = _open(tmp_path, 2)  # only to learn the officer; reopened fresh below
+    v.close()
+    home = tmp_path / "killed"
+    shutil.copytree(SAMPLES / "schema2" / "home", home)
+    done = subprocess.run([sys.executable, "-c", KILL_AFTER_UPGRADE, str(home), expected["officer"]],
+                          cwd=Path(__file__).resolve().parents[2], timeout=120, capture_output=True)
+    assert done.returncode == -9, done.stderr[-2000:]
+    v = Vault.open(home, expected["officer"], "frase de prueba ficticia")
+    with v:
+        assert current_version(v.conn) == SCHEMA_VERSION
+        upgrades = [e.detail for e in v.audit.entries() if e.action == "schema_upgrade"]
+        assert upgrades == [{"from": 2, "to": SCHEMA_VERSION}] and v.audit.verify() > 0
