@@ -82,18 +82,56 @@ def _no_ext(code: int, data: bytes) -> Any:
     raise ValueError("ext types are not allowed")
 
 
-def unpackb(data: bytes) -> Any:
-    """Decode one msgpack object, no trailing bytes, no ext types. Raises ValueError."""
+@dataclass(frozen=True)
+class DecodeLimits:
+    """What one decode may build. Decoded objects take up to ~70 times the bytes they come
+    from (an empty map is one byte), so a count of objects, not the input's size, bounds the
+    memory: ``items`` counts every map and list plus its elements (a map's pair counts two),
+    ``array``/``map``/``text`` bound each list, map, str or bin (a list is allocated whole
+    from its declared length, before its elements arrive)."""
+
+    items: int
+    array: int
+    map: int
+    text: int
+
+
+class TooManyItems(ValueError):
+    """The decode went over :attr:`DecodeLimits.items` (raised from inside msgpack)."""
+
+
+def _counting(limit: int) -> Callable[[Any], Any]:
+    left = [limit]
+
+    def count(obj: Any) -> Any:  # msgpack calls it for each finished map and list
+        left[0] -= 1 + (2 * len(obj) if type(obj) is dict else len(obj))
+        if left[0] < 0:
+            raise TooManyItems("items")
+        return obj
+
+    return count
+
+
+def unpackb(data: bytes, limits: DecodeLimits | None = None) -> Any:
+    """Decode one msgpack object, no trailing bytes, no ext types. Raises ValueError
+    (:class:`TooManyItems` when ``limits.items`` is exceeded)."""
+    bounds: dict[str, Any] = {}
+    if limits is not None:
+        count = _counting(limits.items)
+        bounds = {"object_hook": count, "list_hook": count, "max_array_len": limits.array,
+                  "max_map_len": limits.map, "max_str_len": limits.text, "max_bin_len": limits.text}
     try:
         return msgpack.unpackb(data, raw=False, strict_map_key=True, ext_hook=_no_ext,
-                               use_list=True, timestamp=0)
+                               use_list=True, timestamp=0, **bounds)
+    except TooManyItems:
+        raise
     except Exception as exc:  # msgpack raises a zoo of ValueError/TypeError/StackError
         raise ValueError("msgpack") from exc
 
 
-def canonical_unpackb(data: bytes) -> Any:
+def canonical_unpackb(data: bytes, limits: DecodeLimits | None = None) -> Any:
     """Decode and insist the bytes are exactly the canonical encoding (no malleability)."""
-    obj = unpackb(data)
+    obj = unpackb(data, limits)
     try:
         again = canonical_packb(obj)
     except Exception as exc:
@@ -175,6 +213,11 @@ class SignedEnvelope:
         return all(self.verify_each(public))
 
 
+# receipts list up to 1,000,000 revision ids and as many audit seqs, manifests 100,000 entries
+# of 4 fields; every map of an envelope is a record of a few fields
+ENVELOPE_LIMITS = DecodeLimits(items=2_200_000, array=1_000_000, map=64, text=16 * 1024 * 1024)
+
+
 def envelope_signed_part(magic: bytes, version: int, body: Any) -> bytes:
     encoded = canonical_packb(body)
     return magic + _U16.pack(version) + _U32.pack(len(encoded)) + encoded
@@ -222,8 +265,10 @@ def open_envelope(data: bytes, *, magic: bytes, max_version: int, error: type[Bu
     pos = _read(data, len(magic), 6, short)
     (version,) = _U16.unpack_from(data, len(magic))
     (length,) = _U32.unpack_from(data, len(magic) + 2)
-    if not 1 <= version <= max_version:
+    if version > max_version:  # made by a newer program
         raise error(part="version", found=version, supported=max_version)
+    if version < 1:  # no writer ever made it: damaged
+        raise error(part="header")
     if length > max_body:
         raise error(part="length")
     body_end = _read(data, pos, length, short)
@@ -231,7 +276,7 @@ def open_envelope(data: bytes, *, magic: bytes, max_version: int, error: type[Bu
     if end != len(data):
         raise error(part="trailing")
     try:
-        body = canonical_unpackb(data[pos:body_end])
+        body = canonical_unpackb(data[pos:body_end], ENVELOPE_LIMITS)
     except ValueError:
         raise error(part="body") from None
     return SignedEnvelope(version, body, data[:body_end], sig_ed, sig_ml)

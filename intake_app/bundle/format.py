@@ -44,11 +44,23 @@ MAGIC = b"\x89ITKB\r\n\x1a"
 FORMAT_VERSION = 1
 ZSTD_LEVEL = 3
 MAX_HEADER_LEN = 64 * 1024
+MAX_CIPHERTEXT_LEN = 512 * 1024 * 1024  # no bundle is larger (the import reads at most 512 MiB)
 DEFAULT_MAX_PAYLOAD = 256 * 1024 * 1024
 SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 HPKE_OVERHEAD = hpke.KEM.MLKEM768_X25519.enc_length() + 16  # enc || ... || GCM tag
 ZERO_HASH = bytes(32)
 MAX_SEQ = 2**63 - 1  # audit seqs: a signed 64-bit column on the server, like every int of the format
+# What decoding a payload may build (DecodeLimits), from the counts its signed header declares: a
+# revision of codebook 1.0 is at most ~500 values (about 90 in practice), an audit entry about 20.
+# A laptop puts at most 2,000 revisions and 20,000 audit entries in one bundle (sync/outbox.py),
+# so whatever a header declares, decoding builds at most MAX_ITEMS values (~0.5 GB).
+ITEMS_PER_REVISION = 2048
+ITEMS_PER_AUDIT = 128
+ITEMS_FIXED = 64
+MAX_ITEMS = ITEMS_FIXED + 2000 * ITEMS_PER_REVISION + 20_000 * ITEMS_PER_AUDIT
+FIELD_ITEMS = 4096  # a list inside a revision or an audit entry
+FIELD_KEYS = 1024  # a map: a revision's content has ~60 fields
+FIELD_TEXT = 4 * 1024 * 1024  # a str or bin: the longest text field is 20,000 characters
 
 from .codec import (  # noqa: F401  (re-exported: receipts, manifests, enrollment, status use them)
     _U16,
@@ -59,6 +71,8 @@ from .codec import (  # noqa: F401  (re-exported: receipts, manifests, enrollmen
     _read,
     _read_signatures,
     _signatures,
+    DecodeLimits,
+    TooManyItems,
     canonical_packb,
     canonical_unpackb,
     check_bytes,
@@ -195,7 +209,7 @@ def _frame(data: Any) -> _Frame:
     header_end = 14 + header_len
     need(header_end + 4)
     (ct_len,) = _U32.unpack_from(data, header_end)
-    if ct_len < HPKE_OVERHEAD:
+    if not HPKE_OVERHEAD <= ct_len <= MAX_CIPHERTEXT_LEN:  # larger: a damaged length, not a cut file
         raise BundleMalformed(part="ciphertext_length")
     ct_end = need(header_end + 4 + ct_len)
     sig_ed, sig_ml, end = _read_signatures(data, ct_end, short)
@@ -275,6 +289,12 @@ def _verify(frame: _Frame, device_public: SigningPublicKeys) -> None:
                                         missing="ml-dsa-65" if ed_ok else "ed25519")
 
 
+def verify_signatures(data: bytes, device_public: SigningPublicKeys) -> None:
+    """Framing and both signatures only: BundleTampered (or SignatureIncomplete) when the
+    bytes are not what the device signed, e.g. a flipped bit in the header's key id."""
+    _verify(_frame(data), device_public)
+
+
 def _decompress(compressed: bytes, limit: int) -> bytes:
     try:
         size = zstandard.frame_content_size(compressed)
@@ -291,6 +311,14 @@ def _decompress(compressed: bytes, limit: int) -> bytes:
     if len(out) != size:
         raise BundlePayloadMalformed(problem="compression")
     return out
+
+
+def payload_limits(header: BundleHeader, size: int) -> DecodeLimits:
+    """What decoding this payload may build: bounded by the header's (signed) counts."""
+    items = ITEMS_FIXED + header.revision_count * ITEMS_PER_REVISION + header.audit_count * ITEMS_PER_AUDIT
+    array = max(header.revision_count, header.audit_count, FIELD_ITEMS)
+    return DecodeLimits(items=min(items, MAX_ITEMS), array=min(array, size), map=FIELD_KEYS,
+                        text=min(FIELD_TEXT, size))
 
 
 def open_bundle(data: bytes, *, device_public: SigningPublicKeys, server_keys: "ServerKeys",
@@ -313,7 +341,7 @@ def open_bundle(data: bytes, *, device_public: SigningPublicKeys, server_keys: "
     payload = _decompress(compressed, max_payload_size)
     try:
         with gc_paused():
-            body = unpackb(payload)
+            body = unpackb(payload, payload_limits(header, len(payload)))
         check_map(body, "payload", {"v", "revisions", "audit"})
         if type(body["v"]) is not int or body["v"] != header.format_version:  # not True, nor 1.0
             raise FieldError("payload_version")
@@ -321,7 +349,7 @@ def open_bundle(data: bytes, *, device_public: SigningPublicKeys, server_keys: "
         if len(body["revisions"]) != header.revision_count or len(body["audit"]) != header.audit_count:
             raise FieldError("counts")
     except ValueError as exc:
-        problem = exc.args[0] if isinstance(exc, FieldError) else "encoding"
+        problem = exc.args[0] if isinstance(exc, (FieldError, TooManyItems)) else "encoding"
         raise BundlePayloadMalformed(problem=problem) from None
     return OpenedBundle(header, body["revisions"], body["audit"], bundle_hash(bytes(data)),
                         hashlib.sha256(payload).digest())

@@ -89,6 +89,8 @@ class Manifest:
             raise ManifestFileMismatch(file=name, problem="not_listed")
         if data is None:
             raise ManifestFileMismatch(file=name, problem="missing")
+        if len(data) < entry.size:  # cut short (a stick pulled while copying), not changed
+            raise ManifestFileMismatch(file=name, problem="incomplete")
         if len(data) != entry.size or hashlib.sha256(data).digest() != entry.sha256:
             raise ManifestFileMismatch(file=name, problem="differs")
         return entry

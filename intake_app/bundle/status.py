@@ -84,6 +84,16 @@ def _open(data: bytes):
         raise StatusMalformed(part=exc.args[0]) from None
 
 
+def signed_by_another_server(data: bytes, pinned_signing: SigningPublicKeys) -> bool:
+    """Whether a status that the pinned keys refused is whole and signed by the server keys it
+    carries, which are not the pinned ones: another server's. False for a damaged one."""
+    try:
+        env, status = _open(data)
+    except BundleError:
+        return False
+    return status.server.signing != pinned_signing and env.verified_by(status.server.signing)
+
+
 def read_status(data: bytes) -> DeviceStatus:
     """Parse without checking any signature (diagnostics only)."""
     return _open(data)[1]

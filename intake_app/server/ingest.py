@@ -2,7 +2,8 @@
 
 1. Read the cleartext header, find the device (unknown, pending, refused or revoked
    devices are refused with their own error before any cryptography; a known one's bundle
-   sealed for a key this server does not hold is refused as for another server first).
+   sealed for a key this server does not hold is refused as for another server first, once its
+   signatures hold; an unknown device's too).
 2. Verify both signatures, decrypt, decompress (bounded), parse (``open_bundle``).
 3. Check every revision: its fields, its content hash, and its content against the
    codebook version it names (the date rules use the later of the device's and the
@@ -40,7 +41,8 @@ from sqlalchemy.exc import DBAPIError
 
 from ..bundle.codec import gc_paused
 from ..bundle.errors import BundlePayloadMalformed, BundleWrongServer
-from ..bundle.format import FieldError, OpenedBundle, bundle_hash, check_utc, open_bundle, read_header
+from ..bundle.format import FieldError, OpenedBundle, bundle_hash, check_utc, open_bundle, read_header, \
+    verify_signatures
 from ..bundle.receipt import make_receipt
 from ..codebook import load_codebook, validate_record
 from ..errors import InvalidRecord
@@ -213,10 +215,13 @@ class Ingestor:
             return open_bundle(data, device_public=public_keys(device_row), server_keys=self.keystore.keys(),
                                max_payload_size=self.max_payload_bytes)
 
-    def _check_key(self, key_id: str) -> None:
+    def _check_key(self, key_id: str, data: bytes, row) -> None:
         """BundleWrongServer (reason ``other_server``) for a bundle sealed for a key this server
-        never held (keys() re-reads a key file another process rotated)."""
+        never held (keys() re-reads a key file another process rotated); BundleTampered first
+        when a known device's signatures do not hold."""
         if key_id not in self.keystore.keys().key_ids:
+            if row is not None:
+                verify_signatures(data, public_keys(row))
             raise BundleWrongServer(key_id=key_id, reason="other_server")
 
     def ingest(self, data: bytes, *, source: str = "http") -> IngestResult:
@@ -230,8 +235,10 @@ class Ingestor:
         header = read_header(data)
         device_id, sequence = header.device_id, header.sequence
         row = self._device_row(device_id)
-        if row is not None:  # sealed for another server: said before "pending, approve it" (an unknown one stays so)
-            self._check_key(header.server_key_id)
+        # sealed for another server: said before "pending, approve it" or "enrol it" (its laptop is
+        # another server's); for a known device only once its signature holds (a flipped bit in
+        # the key id is tampering). Both checks run only for a key this server does not hold.
+        self._check_key(header.server_key_id, data, row)
         require_active(row, device_id)
         digest = bundle_hash(data)
         stored = self._stored(device_id, sequence)

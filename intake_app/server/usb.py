@@ -38,8 +38,6 @@ written.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
 import os
 import re
@@ -51,25 +49,24 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..bundle.enrollment import parse_and_verify_request
+from ..bundle.codec import FieldError, check_id
 from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevice
 from ..bundle.format import bundle_hash, read_header
 from ..bundle.manifest import parse_and_verify_manifest, read_manifest
 from ..errors import IntakeError
-from ..fsutil import (PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, is_part_leftover, os_error_kind,
-                      read_plain, remove_stale_parts, secure_mkdir)
+from ..fsutil import PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, os_error_kind, read_plain, secure_mkdir
 from . import devices
 from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, EnrollmentResponseOtherServer, ImportDirEmpty,
-                     ImportDirFull, ImportDirMissing, ImportDirReadOnly, ImportStickFull, ImportStickReadOnly,
-                     ImportStickRemoved, ImportStopped, StickWriteFailed)
+                     ImportDirFull, ImportDirMissing, ImportDirReadOnly, ImportStopped)
 from .db import _is_psycopg
 from .ingest import Ingestor, missing_sequences
 from .models import Bundle
+from .usb_stick import (BUNDLES, ENROLL, PROBE, RECEIPTS, _plain_dir, _Stick, stick_error,  # noqa: F401
+                        write_on_stick)
 from .usb_enroll import check_response_slot, foreign_response, mark_other_server, response_target  # noqa: F401
 
 log = logging.getLogger(__name__)
-BUNDLES, RECEIPTS, ENROLL = "intake-bundles", "intake-receipts", "intake-enroll"
 STATUS = "status.msgpack"
-PROBE = ".intake-write-probe"
 BUNDLE_SUFFIXES = (".bundle", ".intake-bundle")
 MANIFEST_NAMES = ("manifest.msgpack",)
 _SEQ = re.compile(r"(\d{1,19})(?:\.intake-bundle|\.bundle)$")
@@ -102,12 +99,22 @@ class ImportSummary:
         return sum(1 for i in self.items if i.outcome == outcome)
 
 
+def shown_name(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 (kept by the file system
+    as surrogates) shown as ``\\xff`` (a strict UTF-8 output would fail on them)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_device_id(name: str) -> bool:
+    try:
+        check_id(name, "device_id")
+    except FieldError:
+        return False
+    return True
+
+
 def _visible(p: Path) -> bool:
     return not p.name.startswith(".") and not p.name.endswith(PART_SUFFIX)
-
-
-def _plain_dir(p: Path) -> bool:
-    return p.is_dir() and not p.is_symlink()
 
 
 def _file_or_link(p: Path) -> bool:
@@ -137,75 +144,6 @@ def _check_writable(root: Path) -> None:
         raise ImportDirReadOnly(path=str(root)) from None
 
 
-def stick_error(exc: OSError, root: Path) -> ImportStopped:
-    """A failed write on a stick, by its cause: full, locked, pulled, or else."""
-    kind = os_error_kind(exc)
-    if kind == "no_space":
-        return ImportStickFull(path=str(root))
-    if kind in ("read_only", "permission"):
-        return ImportStickReadOnly(path=str(root))
-    if kind in ("gone", "io"):
-        return ImportStickRemoved(path=str(root))
-    return ImportStopped(path=str(root))
-
-
-def write_on_stick(fn, root: Path, *args) -> Path:
-    """An administrator's one write on a stick (``device approve/reinstate --dir``), worded
-    as the import words it when the stick is full, locked or pulled."""
-    try:
-        return fn(Path(root), *args)
-    except OSError as exc:
-        reason = {ImportStickFull: "full", ImportStickReadOnly: "read_only",
-                  ImportStickRemoved: "removed"}.get(type(stick_error(exc, Path(root))), "other")
-        raise StickWriteFailed(path=str(root), reason=reason) from None
-
-
-class _Stick:
-    """The stick's folder as seen at the start: before each read and write it must still be
-    that folder (a pulled stick leaves an empty folder of the server's disk at the same path)."""
-
-    def __init__(self, root: Path, ident: tuple[int, int]) -> None:
-        self.root, self.ident = root, ident
-
-    def check(self) -> None:
-        try:
-            st = os.stat(self.root)
-        except OSError:
-            raise ImportStickRemoved(path=str(self.root)) from None
-        same = (st.st_dev, st.st_ino) == self.ident
-        if not same or not ((self.root / BUNDLES).is_dir() or (self.root / ENROLL).is_dir()):
-            raise ImportStickRemoved(path=str(self.root))
-
-    def write(self, fn, *args, **kwargs):
-        """``fn`` writes on the stick; an OSError stops the import, worded by its cause."""
-        self.check()
-        try:
-            return fn(*args, **kwargs)
-        except OSError as exc:
-            self.check()  # gone: that is the cause, whatever the errno says
-            raise stick_error(exc, self.root) from None
-
-    def remove_leftovers(self) -> None:
-        """``.NAME.PID.part`` files the server's writes left when an import was killed (its
-        process gone): receipts and statuses, enrollment responses, the write probe. The
-        laptop's own (bundles, requests) are its business."""
-        self.check()
-        receipts = self.root / RECEIPTS
-        folders = [(self.root, (PROBE,))] + ([(self.root / ENROLL, (".response",))]  # never through a link
-                                             if _plain_dir(self.root / ENROLL) else [])
-        with contextlib.suppress(OSError):
-            folders += [(d, ("",)) for d in receipts.iterdir() if _plain_dir(d)] if _plain_dir(receipts) else []
-        for folder, endings in folders:
-            try:
-                names = {e.name for e in os.scandir(folder) if is_part_leftover(e.name)}
-            except OSError:
-                continue
-            for name in names:
-                base = name[1:-len(PART_SUFFIX)].rpartition(".")[0]  # .NAME.PID.part -> NAME
-                if base and base.endswith(endings):
-                    remove_stale_parts(folder / base)
-
-
 def _sequence_hint(name: str) -> int:
     m = _SEQ.search(name)
     return int(m.group(1)) if m else 1 << 62
@@ -219,6 +157,7 @@ class StickContents:
     requests: list[Path]
     ident: tuple[int, int]  # (st_dev, st_ino) of root when it was looked at
     links: tuple[str, ...] = ()  # folders (relative to root) that are links: nothing is read through them
+    odd: tuple[str, ...] = ()  # folders (relative to root, printable) not named by a device id: never read
 
 
 def preflight(root: Path) -> StickContents:
@@ -230,6 +169,8 @@ def preflight(root: Path) -> StickContents:
     links = [name for name in (BUNDLES, ENROLL) if (root / name).is_symlink()]
     bundle_dirs = sorted(p for p in (root / BUNDLES).iterdir() if _visible(p) and (p.is_dir() or p.is_symlink())) \
         if _plain_dir(root / BUNDLES) else []
+    odd = [f"{BUNDLES}/{shown_name(p.name)}" for p in bundle_dirs if not _is_device_id(p.name)]
+    bundle_dirs = [p for p in bundle_dirs if _is_device_id(p.name)]  # an odd name never reaches a query
     links += [f"{BUNDLES}/{p.name}" for p in bundle_dirs if p.is_symlink()]
     bundle_dirs = [p for p in bundle_dirs if _plain_dir(p)]
     requests = sorted(p for p in (root / ENROLL).glob("*.request") if _file_or_link(p) and _visible(p)) \
@@ -237,10 +178,10 @@ def preflight(root: Path) -> StickContents:
     files_by_dir = {d: sorted((p for p in d.iterdir() if _file_or_link(p) and _visible(p)
                                and p.name.endswith(BUNDLE_SUFFIXES)), key=lambda p: (_sequence_hint(p.name), p.name))
                     for d in bundle_dirs}
-    if not (requests or links or any(files_by_dir.values()) or any(_manifest_path(d) for d in bundle_dirs)):
+    if not (requests or links or odd or any(files_by_dir.values()) or any(_manifest_path(d) for d in bundle_dirs)):
         raise ImportDirEmpty(path=str(root))
     _check_writable(root)
-    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino), tuple(links))
+    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino), tuple(links), tuple(odd))
 
 
 def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickContents, *,
@@ -265,6 +206,8 @@ def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, 
     summary.unread = len(requests) + sum(len(files) for files in files_by_dir.values())
     guard.remove_leftovers()
     summary.items += [_link_item(root, NotPlain(root / rel)) for rel in stick.links]
+    summary.items += [ImportItem("", rel, "refused", code="import_stick_odd_folder", params={"file": rel})
+                      for rel in stick.odd]
     for req in requests:
         guard.check()
         _enrollment(engine, keystore, req, guard, summary, lease_days)
@@ -385,9 +328,7 @@ def _one_bundle(engine: Engine, ingestor: Ingestor, path: Path, rel: str, folder
         return _held(engine, data, rel) or ImportItem(folder_device, rel, "refused", code=exc.code,
                                                       params=dict(exc.params))
     except IntakeError as exc:
-        return ImportItem(folder_device, rel, "refused", code=exc.code,
-                          params={k: v for k, v in exc.params.items() if k != "problems"} | (
-                              {"problems": ", ".join(exc.params["problems"])} if "problems" in exc.params else {}))
+        return ImportItem(folder_device, rel, "refused", code=exc.code, params=_import_params(exc))
     except OSError:
         return ImportItem(folder_device, rel, "refused", code="import_file_unreadable", params={"file": path.name})
     except Exception as exc:  # a bug with this one bundle: the others are still imported
@@ -398,6 +339,22 @@ def _one_bundle(engine: Engine, ingestor: Ingestor, path: Path, rel: str, folder
     outcome = "accepted" if result.status == "stored" else "already_had"
     return ImportItem(result.device_id, rel, outcome, result.sequence, revisions=result.revisions,
                       conflicts=result.conflicts, params={"receipt": result.receipt})
+
+
+_FOR_IMPORT = ("codebook_unknown_version", "bundle_decompression_limit", "upload_too_large")
+
+
+def _import_params(exc: IntakeError) -> dict:
+    """The refusal's params as the summary words them: problems listed, a limit in MB, and
+    ``reason: import`` where the office's wording differs from the laptop's (what to do here)."""
+    params = {k: v for k, v in exc.params.items() if k != "problems"}
+    if "problems" in exc.params:
+        params["problems"] = ", ".join(exc.params["problems"])
+    if isinstance(params.get("limit"), int):
+        params["limit_mb"] = -(-params["limit"] // (1024 * 1024))
+    if exc.code in _FOR_IMPORT:
+        params["reason"] = "import"
+    return params
 
 
 def _held(engine: Engine, data: bytes, rel: str) -> ImportItem | None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..bundle import ManifestEntry, build_manifest
 from ..bundle.errors import BundleError, ReceiptMalformed, ServerKeyUntrusted
-from ..bundle.status import StatusNotFromServer
+from ..bundle.status import StatusMalformed, StatusNotFromServer, signed_by_another_server
 from ..errors import IntakeError
 from ..fsutil import PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, create_new, fsync_dir, is_part_leftover, \
     os_error_kind, read_plain
@@ -80,8 +80,10 @@ class ReceiptReport:
 
 
 def _os_error(exc: OSError, needed: int = 0) -> IntakeError:
+    if isinstance(exc, NotPlain):  # a link on the stick where a folder must be: refused for safety
+        return SyncDirNotFolder(reason="link", folder=Path(exc.filename).name)
     kind = os_error_kind(exc)
-    if kind == "not_folder":  # a link (or a file) where a folder must be
+    if kind == "not_folder":  # a file where a folder must be
         return SyncDirNotFolder()
     if kind in ("read_only", "permission"):
         return SyncDirReadOnly()
@@ -165,14 +167,17 @@ def export_to(vault, target: str | os.PathLike) -> ExportReport:
                         sum(i.revision_count for i in items))
 
 
-def _nothing_applied(vault, refused: list[tuple[str, IntakeError]]) -> IntakeError:
-    """No receipt and no status applied: a status signed by another server says the stick was
-    processed by the wrong server (:class:`StickOtherServer`); another refused status says why
-    (damaged, the stick pulled...); no status at all, :class:`NoReceipts`."""
+def _nothing_applied(vault, refused: list[tuple[str, IntakeError]], other_server: bool) -> IntakeError:
+    """No receipt and no status applied: a status whole and signed by another server's keys
+    says the stick was processed by the wrong server (:class:`StickOtherServer`); one whose
+    signature checks under neither the pinned keys nor its own is damaged; another refused
+    status says why (the stick pulled...); no status at all, :class:`NoReceipts`."""
+    if other_server:
+        return StickOtherServer(device_id=vault.device_id)
     for _name, err in refused:
         if isinstance(err, StatusNotFromServer) or (
                 isinstance(err, ServerKeyUntrusted) and err.params.get("reason") in ("signing_key", "signature")):
-            return StickOtherServer(device_id=vault.device_id)
+            return StatusMalformed(part="signature")  # a flipped bit, not another server
     return refused[0][1] if refused else NoReceipts(device_id=vault.device_id)
 
 
@@ -196,18 +201,22 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
         raise _os_error(exc) from None
     report = ReceiptReport(vault.device_id)
     status = rdir / STATUS_NAME
+    other_server = False
     if status.is_file():  # first: a revocation locks the vault before anything else happens
+        data = b""
         try:
-            report.lease_state = apply_status(vault, read_plain(status, MAX_READ), live=False)
+            data = read_plain(status, MAX_READ)
+            report.lease_state = apply_status(vault, data, live=False)
         except DeviceRevoked:
             raise
         except (BundleError, IntakeError) as err:
             log.warning("status on the stick refused: %s", err.code)
             report.refused.append((STATUS_NAME, err))
+            other_server = signed_by_another_server(data, state.require_server_info(vault).signing)
         except OSError as exc:
             report.refused.append((STATUS_NAME, _read_error(exc, status)))
     if not files and report.lease_state is None:  # nothing to apply: why, when the status was refused
-        raise _nothing_applied(vault, report.refused)
+        raise _nothing_applied(vault, report.refused, other_server)
     for path in files:
         try:
             applied = apply_receipt(vault, read_plain(path, MAX_READ), via="usb")

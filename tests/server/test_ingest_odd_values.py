@@ -55,13 +55,14 @@ def odd_bundle(dev, case: str, rev: dict | None = None) -> tuple[bytes, str]:
                  "audit_deep": dict(entry, detail=DEEP),
                  "audit_nan": dict(entry, detail={"x": float("nan")}),
                  "audit_inf": dict(entry, detail=[float("-inf")])}[case]
-        return sealed(dev, packed([rev], [entry]), 1, 1), "audit_entry"
+        # 1,000 nested maps: more values than one audit entry may decode into (format.payload_limits)
+        return sealed(dev, packed([rev], [entry]), 1, 1), "items" if case == "audit_deep" else "audit_entry"
     if case.startswith("content_"):
         rev["content"] = dict(rev["content"], **{"content_bin_value": {"zz_extra": b"\x00\x01"},
                                                  "content_bin_key": {}, "content_deep": {"zz_extra": DEEP}}[case])
         if case == "content_bin_key":
             rev["content"][b"zz_extra"] = "x"
-        return sealed(dev, packed([rev], [entry]), 1, 1), "revision_content"
+        return sealed(dev, packed([rev], [entry]), 1, 1), "items" if case == "content_deep" else "revision_content"
     if case == "created_year_9999":
         rev["created_at"] = "9999-12-31T23:59:59Z"
         return sealed(dev, packed([rev], [entry]), 1, 1), "revision_created_at"

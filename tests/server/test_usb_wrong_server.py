@@ -65,7 +65,7 @@ def test_bundles_for_another_server_are_refused_as_such_and_the_request_is_flagg
     assert i18n.t("error.device_pending", "en", device_id=dev.device_id) not in out
 
 
-def test_the_key_check_comes_before_pending_but_after_unknown(srv, device_factory):
+def test_the_key_check_comes_before_pending_and_unknown(srv, device_factory):
     here = device_factory()
     devices.register_request(srv.engine, here.enrollment_request(), source="test")
     here.server = srv.keystore.keys().public_info()
@@ -76,8 +76,12 @@ def test_the_key_check_comes_before_pending_but_after_unknown(srv, device_factor
     assert exc.value.params["reason"] == "other_server"
     stranger = device_factory("lap-ajeno")
     stranger.server = ServerKeys.generate().public_info()
-    with pytest.raises(UnknownDevice):  # a laptop this server never saw is still said to be unknown
+    with pytest.raises(BundleWrongServer) as exc:  # another server's laptop: not "enrol it here"
         srv.ingestor().ingest(stranger.new_bundle(1)[0])
+    assert exc.value.params["reason"] == "other_server"
+    stranger.server = srv.keystore.keys().public_info()
+    with pytest.raises(UnknownDevice):  # sealed for this server by a laptop it never saw: unknown
+        srv.ingestor().ingest(stranger.bundle([stranger.revision()], sequence=1))
 
 
 def test_approve_with_dir_never_overwrites_another_servers_response(srv, other_office, tmp_path, capsys):
