@@ -44,7 +44,7 @@ def test_incoming_cases_review_and_scope(pair):
         case = uno.get(f"/exchange/cases/{case_id}")
         assert case.status_code == 200
         assert "María41 FICTICIA" in case.text and "DEMO-100041" in case.text
-        assert "Indicaciones de la evaluación inicial" in case.text and "Marcar como revisado" in case.text
+        assert "Indicios de la evaluación inicial" in case.text and "Marcar como revisado" in case.text
         assert " UTC</td>" in case.text  # the history's times as the pages write times
         assert "Case " + case_id in uno.get(f"/exchange/cases/{case_id}?lang=en").text
 

@@ -20,6 +20,6 @@ def test_exchange_catalogs_keep_every_number_with_its_unit():
         loose = {k: v for k, v in catalog.items() if UNIT.search(v) or "k = " in v}
         assert loose == {}, lang  # an ordinary space there lets the unit wrap onto a line of its own
     assert f"(k{NBSP}={NBSP}11)" in t("exchange.page.analyst_htcds", "es", k=11)
-    assert f"(k{NBSP}={NBSP}11)" in t("exchange.page.htcds_k", "en")
+    assert f"(k{NBSP}={NBSP}11)" in t("exchange.page.htcds_k", "en", k=11)
     assert f"de 40{NBSP}trimestres" in t("error.exchange_period_invalid", "es", period="2026-Q9")
     assert f"of at most 40{NBSP}quarters" in t("error.exchange_period_invalid", "en", period="2026-Q9")

@@ -89,7 +89,7 @@ def test_an_extension_that_is_not_the_format_is_refused(make, files, tmp_path, c
     code, out = cli(capsys, files, cr, "export", "htcds", "--out", str(tmp_path / "casos.txt"), "--format", "csv")
     assert code == 0 and "formato CSV" in out, out  # an explicit format: written, and said
     code, out = cli(capsys, files, cr, "export", "htcds", "--help")
-    assert "k = 11" in out and "11]" not in out
+    assert "k=11" in out and "11]" not in out
 
 
 def test_the_k_of_the_command_line_is_the_web_exports():

@@ -41,10 +41,10 @@ def test_supervisor_pages_end_to_end(pair):
 
         uno, dos = signed_in(cr_url, "sup.uno"), signed_in(cr_url, "sup.dos")
         page = uno.get("/exchange/")
-        assert page.status_code == 200 and "Paquetes enviados" in page.text and "pa_uia" in page.text
-        referral_form = page.text.split('name="purpose" required>')[1].split("</select>")[0]
-        assert 'value="services"' in referral_form and 'value="reporting"' not in referral_form
-        r = uno.post("/exchange/prepare", data={"recipient": "pa_uia", "purpose": "services", "cases": case_id})
+        assert page.status_code == 200 and "Paquetes salientes" in page.text and "pa_uia" in page.text
+        referral_form = page.text.split('name="target" required>')[1].split("</select>")[0]
+        assert 'value="pa_uia:services"' in referral_form and ':reporting"' not in referral_form
+        r = uno.post("/exchange/prepare", data={"target": "pa_uia:services", "cases": case_id})
         assert r.status_code == 303 and "ok=prepared" in r.headers["location"]
         package_id = r.headers["location"].split("package=")[1].split("&")[0]
         assert package_id in uno.get(r.headers["location"]).text

@@ -117,8 +117,9 @@ def test_tampered_packages_are_refused_and_nothing_is_stored(pair):
             assert isinstance(info.value, PackageTampered) and info.value.params["sender"] == "cr_eri"
     with pytest.raises(PackageMalformed):
         incoming.import_package(pa.engine, pa.keystore, data[:-100], actor="operator")
-    with pytest.raises(PackageTampered):
+    with pytest.raises(PackageMalformed) as info:  # damaged in transit: no sender to name ("?")
         incoming.import_package(pa.engine, pa.keystore, data + b"\x00", actor="operator")
+    assert info.value.params == {"part": "trailing"}
     with pytest.raises(NotAPackage):
         incoming.import_package(pa.engine, pa.keystore, b"%PDF-1.7 no es un paquete", actor="operator")
     nothing_stored(pa)
@@ -140,7 +141,7 @@ def test_foreign_packages_are_refused(pair, make):
     me = envelope.read_manifest(referral(cr, [case_id]))
     wrong_key = iom.keystore.keys().current.public
     fields = {k: v for k, v in me.to_wire().items() if k not in ("recipient_key_id", "payload_sha256")}
-    forged, _ = envelope.seal({**fields, "package_id": "xp-" + "1" * 32, "cases": 0}, {"cases": []},
+    forged, _ = envelope.seal({**fields, "package_id": "xp-" + "1" * 32, "cases": 1}, {"cases": []},
                               sender_keys=cr.keystore.keys().signing, recipient_hpke_public=wrong_key)
     with pytest.raises(PackageNotForUs):
         incoming.import_package(pa.engine, pa.keystore, forged, actor="operator")
@@ -174,7 +175,7 @@ def test_a_replayed_package_is_refused_and_stores_nothing_again(pair):
     assert pa.count("exchange_received") == 1 and pa.count("exchange_received_cases") == 2
 
 
-def test_content_beyond_the_profile_or_the_codebook_is_refused(pair):
+def test_content_beyond_the_profile_or_the_codebook_is_refused(pair, make):
     """A sender whose software sends more than the agreement allows, or values the codebook
     does not know, is refused whole; nothing is stored."""
     from intake_app.errors import UnknownCodebookVersion
@@ -184,12 +185,12 @@ def test_content_beyond_the_profile_or_the_codebook_is_refused(pair):
     fields = {"kind": "referral", "sender": "cr_eri", "recipient": "pa_uia", "purpose": "services",
               "created_at": "2026-11-23T10:00:00Z", "codebook_version": "1.0", "cases": 1}
 
-    def send(content: dict, version: str = "1.0", listed=None, **manifest):
+    def send(content: dict, version: str = "1.0", listed=None, keys=None, **manifest):
         case = {"case_id": "caso-demo-1", "revision_id": "rev-demo-1", "codebook_version": version,
                 "basis": "consent", "content": content}
         data, _ = envelope.seal({**fields, **manifest, "package_id": "xp-" + secrets.token_hex(16),
                                  "fields": sorted(listed if listed is not None else content)}, {"cases": [case]},
-                                sender_keys=cr.keystore.keys().signing,
+                                sender_keys=(keys or cr.keystore).keys().signing,
                                 recipient_hpke_public=pa.keystore.keys().current.public)
         return incoming.import_package(pa.engine, pa.keystore, data, actor="operator")
 
@@ -214,9 +215,10 @@ def test_content_beyond_the_profile_or_the_codebook_is_refused(pair):
     with pytest.raises(StatisticsAreAggregates):
         send({"given_names": "Ana FICTICIA"}, purpose="reporting")
     # and only from an institution: a coalition (CONATT) sends aggregates only
-    pa.trust(cr, as_key="cr_conatt")
+    conatt = make("conatt", "cr_conatt")  # its own server: one key is trusted under one name only
+    pa.trust(conatt)
     with pytest.raises(SenderCannotRefer) as info:
-        send({"given_names": "Ana FICTICIA"}, sender="cr_conatt")
+        send({"given_names": "Ana FICTICIA"}, sender="cr_conatt", keys=conatt.keystore)
     assert info.value.params == {"sender": "cr_conatt"}
     nothing_stored(pa)
     assert send({"given_names": "Ana FICTICIA", "gender": "female"}).cases == 1  # the same, well-formed

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ... import i18n
+from ...cli.common import case_id_param  # ids as the laptop's CLI takes them: yhnksfp5gp08 is YHNK-SFP5-GP08
 from ...fsutil import atomic_write
 from ...timefmt import local_time_iso
 from .errors import PackageAlreadyReceived, PackageWrongState
@@ -76,6 +77,7 @@ def identity_cmd(c, key: str) -> None:
 @pass_ctx
 def recipients_cmd(c) -> None:
     """Destinatarios, propósitos y llaves / recipients, purposes and keys."""
+    from .manifest_words import purpose_label
     from .registry import list_peers, load_registry
 
     peers = list_peers(c.engine())
@@ -83,7 +85,8 @@ def recipients_cmd(c) -> None:
     click.echo(t("exchange.recipients_header"))
     for rec in load_registry():
         keys = peers.get(rec.key)
-        click.echo("\t".join([rec.key, rec.country, ",".join(rec.purposes), ", ".join(map(_kind, rec.kinds)),
+        click.echo("\t".join([rec.key, rec.country, "; ".join(purpose_label(p, lang) for p in rec.purposes),
+                              ", ".join(map(_kind, rec.kinds)),
                               keys["fingerprint"] if keys else t("exchange.no_keys"), rec.label(lang)]))
 
 
@@ -158,7 +161,9 @@ def keys_remove(c, key: str, assume_yes: bool) -> None:
 @click.option("--purpose", default=None,
               help="Referencia: services o prosecution; un paquete agregado es siempre reporting / referral: "
                    "services or prosecution; an aggregate package is always reporting.")
-@click.option("--case", "cases", multiple=True, help="Id de caso (repetible) / case id (repeatable).")
+@click.option("--case", "cases", multiple=True, callback=case_id_param,
+              help="Id de caso (repetible; en mayúsculas o minúsculas, con o sin guiones) / case id (repeatable; "
+                   "any case, with or without dashes).")
 @click.option("--period", default=None,
               help="Paquete de cifras agregadas: un año (2026), un trimestre (2026-Q3 o T3 2026) o varios "
                    "(2026-Q1..2026-Q3) / aggregate package: a year (2026), a quarter (2026-Q3 or Q3 2026) or "
@@ -315,14 +320,22 @@ def inspect_cmd(file: str) -> None:
 
 @exchange.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--supervisor", default=None,
+              help="Importar a nombre de este usuario supervisor, con su contraseña (si no, queda como el operador) / "
+                   "import in this supervising user's name, with their password (otherwise as the operator).")
 @pass_ctx
-def import_cmd(c, file: str) -> None:
+def import_cmd(c, file: str, supervisor: str | None) -> None:
     """Importar un paquete recibido / import a received package."""
     from .incoming import import_package
     from .manifest_words import institution, kind_label
 
+    data, engine, keystore = Path(file).read_bytes(), c.engine(), c.keystore()
     try:
-        r = import_package(c.engine(), c.keystore(), Path(file).read_bytes(), actor=ACTOR)
+        if supervisor is None:
+            r = import_package(engine, keystore, data, actor=ACTOR)
+        else:  # audited in their name; one of another institution may not (as on the page)
+            with signed_in(c, supervisor) as who:
+                r = import_package(engine, keystore, data, actor=who.actor, institution=who.institution)
     except PackageAlreadyReceived as err:  # when, as a clock reads here
         err.params["received_at"] = local_time_iso(str(err.params.get("received_at", "")))
         raise
@@ -332,13 +345,22 @@ def import_cmd(c, file: str) -> None:
 
 
 @exchange.command(name="received")
+@click.option("--tables", "tables_of", default=None, metavar="ID",
+              help="Las tablas de un paquete agregado recibido (consulta registrada) / a received aggregate "
+                   "package's tables (the view is logged).")
 @pass_ctx
-def received_cmd(c) -> None:
+def received_cmd(c, tables_of: str | None) -> None:
     """Paquetes y registros recibidos (sin su contenido) / received packages and records (no content)."""
-    from .incoming import list_received, list_received_cases
+    from .incoming import list_received, list_received_cases, open_received_tables
     from .manifest_words import purpose_label
 
     engine, lang = c.engine(), _lang()
+    if tables_of is not None:
+        from .received_tables import text_lines
+
+        pkg = open_received_tables(engine, tables_of, actor=ACTOR, role="operator")
+        click.echo("\n".join(text_lines(pkg, lang)))
+        return
     packages, records = list_received(engine), list_received_cases(engine, include_withdrawn=True)
     if not packages and not records:
         click.echo(t("exchange.received_empty"))

@@ -38,7 +38,7 @@ from ...bundle.format import (
     unpackb,
 )
 from ...bundle.keys import SigningKeys, SigningPublicKeys, hpke_key_id, hpke_public_key
-from .errors import NotAPackage, PackageMalformed, PackageNotForUs, PackageTampered, PackageVersionTooNew
+from .errors import NotAPackage, PackageKeyNotHeld, PackageMalformed, PackageTampered, PackageVersionTooNew
 
 MAGIC = b"\x89ITKX\r\n\x1a"
 VERSION = 1
@@ -155,8 +155,8 @@ def _frame(data: Any) -> _Frame:
         (slen,) = _U16.unpack_from(data, pos - 2)
         s0 = take(slen)
         sigs.append(data[s0:pos])
-    if pos != len(data):
-        raise PackageTampered(sender="?", part="trailing")
+    if pos != len(data):  # bytes after the last signature: damaged in transit, never a sender's
+        raise PackageMalformed(part="trailing")
     return _Frame(data[m0:info_end], data[:info_end], data[c0:signed_end], data[:signed_end], sigs[0], sigs[1])
 
 
@@ -188,12 +188,13 @@ def open_payload(data: bytes, manifest: Manifest, hpke_private) -> dict:
     """Decrypt, decompress (bounded) and parse; the payload must match the manifest's digest.
     ``hpke_private`` is None when this server does not hold the key the package names."""
     frame = _frame(data)
+    not_held = dict(recipient=manifest.recipient, key_id=manifest.recipient_key_id, sender=manifest.sender)
     if hpke_private is None:
-        raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id)
+        raise PackageKeyNotHeld(**not_held)
     try:
         compressed = SUITE.decrypt(frame.ciphertext, hpke_private, info=frame.info)
     except (InvalidTag, ValueError):
-        raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id) from None
+        raise PackageKeyNotHeld(**not_held) from None
     try:
         size = zstandard.frame_content_size(compressed)
         if size < 0 or size > MAX_PAYLOAD:

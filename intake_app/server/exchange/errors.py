@@ -14,6 +14,13 @@ class ExchangeError(ServerError):
     code = "exchange_error"
     status = 400
 
+    def worded_params(self, lang: str) -> dict:
+        """Registry keys, purposes and kinds in words, for ``i18n.describe_error`` (the audit
+        log and page addresses keep the codes)."""
+        from .manifest_words import error_params
+
+        return error_params(self.code, self.params, lang)
+
 
 # --- registry and keys -----------------------------------------------------------------
 class RegistryMalformed(ExchangeError):
@@ -70,6 +77,23 @@ class KeyAlreadyImported(ExchangeError):
     explicit ``replace``. params: recipient, old, new (fingerprints)."""
 
     code = "exchange_key_already_imported"
+    status = 409
+
+
+class KeyHeldByAnotherPeer(ExchangeError):
+    """The file's signing key is already trusted as another institution's: one server's key
+    under two names would let that server read what is sealed to either. params: recipient
+    (the entry named), holder (the entry that already has it)."""
+
+    code = "exchange_key_other_institution"
+    status = 409
+
+
+class KeyOlderThanImported(ExchangeError):
+    """The same peer's key file, but older than the one imported (a rollback to an encryption
+    key it replaced). params: recipient, found (the file's issue time), current (the imported one's)."""
+
+    code = "exchange_key_older"
     status = 409
 
 
@@ -230,7 +254,9 @@ class NotAPackage(ExchangeError):
 
 
 class PackageMalformed(ExchangeError):
-    """Framing, manifest or payload that a correct sender never writes. params: part."""
+    """Framing, manifest or payload that a correct sender never writes. params: part (a code
+    worded by ``error.exchange_package_malformed.<part>``; ``content``: the decrypted payload's
+    structure, with ``field`` naming where)."""
 
     code = "exchange_package_malformed"
     status = 422
@@ -244,11 +270,35 @@ class PackageVersionTooNew(ExchangeError):
 
 
 class PackageNotForUs(ExchangeError):
-    """Encrypted to another recipient, or to a key this server does not hold.
-    params: recipient (the manifest's), key_id."""
+    """Addressed to another recipient. params: recipient (the manifest's), key_id, reason
+    (``other_recipient``: its own wording). A package for us sealed to a key we do not hold
+    is :class:`PackageKeyNotHeld`."""
 
     code = "exchange_package_not_for_us"
     status = 403
+
+
+class PackageKeyNotHeld(PackageNotForUs):
+    """Addressed to this server, but sealed to an encryption key it does not hold (one it no
+    longer has, or the sender imported an old key file). params: recipient, key_id, sender."""
+
+    code = "exchange_package_key_not_held"
+
+
+class PackageFromTheFuture(ExchangeError):
+    """The manifest's creation time is later than this server's clock allows (more than the
+    tolerated skew ahead). params: created_at, now (this server's clock), minutes (the skew allowed)."""
+
+    code = "exchange_package_from_future"
+    status = 422
+
+
+class PackageEmpty(ExchangeError):
+    """A referral or withdrawal notice that names no case: a correct sender never makes one.
+    params: package_id, kind."""
+
+    code = "exchange_package_empty"
+    status = 422
 
 
 class PackageUnknownSender(ExchangeError):

@@ -1,5 +1,5 @@
 // Import page: read the chosen package file, show its manifest, then import it on request;
-// packages page: a form marked data-confirm (cancel) asks first.
+// packages page: a form marked data-confirm (cancel) asks first; a form is sent only once.
 // Served by the server itself (/exchange/static/exchange.js); nothing is fetched from outside.
 (function () {
   "use strict";
@@ -7,6 +7,23 @@
   Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+  // a form sent once is not sent twice (a double click, a slow link): its button is disabled
+  // once it goes; the server also answers a repeated form_token with the first result
+  Array.prototype.forEach.call(document.querySelectorAll("form[method=post]"), function (form) {
+    if (!form.querySelector("input[name=form_token]")) { return; }  // the download stays repeatable
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }  // a cancel that was not confirmed
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+        setTimeout(function () { b.setAttribute("data-sent", "1"); b.disabled = true; }, 0);
+      });
+    });
+  });
+  window.addEventListener("pageshow", function (event) {  // Back to a page kept by the browser
+    if (!event.persisted) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("form[method=post] button[data-sent]"), function (b) {
+      b.disabled = false;
     });
   });
   var input = document.getElementById("package-file");

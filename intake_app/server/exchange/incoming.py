@@ -2,13 +2,18 @@
 
 Order of checks (each refusal is typed, audited, and stores nothing):
 1. the framing and the cleartext manifest (``NotAPackage``, ``PackageMalformed``);
-2. addressed to this server (``PackageNotForUs``: another recipient, or a key we do not hold);
+2. addressed to this server (``PackageNotForUs``: another recipient);
 3. a sender whose keys were imported here (``PackageUnknownSender``), and both of its
    signatures (``PackageTampered``);
 4. never received before (``PackageAlreadyReceived``: a replay stores nothing again);
-5. decrypt, then the content: every record validates against the codebook version it
-   names and carries only fields that the manifest lists *and* that the sharing profile
-   for this recipient and purpose allows (``PackageInvalidContent``).
+5. fresh and not empty: created no later than this server's clock plus :data:`CLOCK_SKEW`
+   (``PackageFromTheFuture``; an old package is accepted: files travel by hand and may
+   wait, and a replay is caught by its id), and a referral or notice names at least one
+   case (``PackageEmpty``);
+6. decrypt (``PackageKeyNotHeld``: sealed to a key this server does not hold), then the
+   content: every record validates against the codebook version it names and carries
+   only fields that the manifest lists *and* that the sharing profile for this recipient
+   and purpose allows (``PackageInvalidContent``).
 
 Received records are kept apart from the server's own cases (``exchange_received_cases``),
 so they are never put into a package again. A withdrawal notice marks the sender's cases
@@ -35,8 +40,11 @@ from ..keys import KeyStore
 from . import envelope
 from .errors import (
     PackageAlreadyReceived,
+    PackageEmpty,
+    PackageFromTheFuture,
     PackageInvalidContent,
     PackageMalformed,
+    PackageUnknown,
     PackageNotForUs,
     PackageUnknownSender,
     ReceivedCaseUnknown,
@@ -53,6 +61,7 @@ received_t = ExchangeReceived.__table__
 rcases_t = ExchangeReceivedCase.__table__
 rwithdrawals_t = ExchangeReceivedWithdrawal.__table__
 TOLERATED = {"required", "not_applicable", "choice_not_allowed_here"}  # minimized records lack the other answers
+CLOCK_SKEW = timedelta(minutes=15)  # how far ahead of this server's clock a sender's may be
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,8 @@ def _import(engine: Engine, keystore: KeyStore, data: bytes, manifest: envelope.
     with engine.connect() as conn:
         me = self_key(conn)
         if manifest.recipient != me:
-            raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id)
+            raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id,
+                                  reason="other_recipient")
         try:
             sender = load_registry().get(manifest.sender)
         except UnknownRecipient:
@@ -112,8 +122,9 @@ def _import(engine: Engine, keystore: KeyStore, data: bytes, manifest: envelope.
             raise PackageUnknownSender(sender=manifest.sender)
         envelope.verify(data, peer.signing)
         _check_not_received(conn, manifest.package_id)
-    body = envelope.open_payload(data, manifest, keystore.keys().hpke_private(manifest.recipient_key_id))
     now = utcnow()
+    check_fresh(manifest, now)
+    body = envelope.open_payload(data, manifest, keystore.keys().hpke_private(manifest.recipient_key_id))
     if manifest.kind == "referral":
         if sender.institution is None:  # the registry's rules, checked again on this side
             raise SenderCannotRefer(sender=sender.key)
@@ -131,6 +142,22 @@ def _check_not_received(conn: Connection, package_id: str) -> None:
     if row is not None:
         raise PackageAlreadyReceived(package_id=package_id,
                                      received_at=row.received_at.replace(microsecond=0).isoformat())
+
+
+def check_fresh(manifest: envelope.Manifest, now: datetime) -> None:
+    """Not created later than this server's clock allows, and not an empty referral or notice
+    (an aggregate package counts no case). The manifest is trusted here: its signatures verified."""
+    created = datetime.fromisoformat(manifest.created_at.replace("Z", "+00:00"))
+    if created > now + CLOCK_SKEW:
+        raise PackageFromTheFuture(created_at=manifest.created_at, now=now.replace(microsecond=0).isoformat()
+                                   .replace("+00:00", "Z"), minutes=int(CLOCK_SKEW.total_seconds() // 60))
+    if manifest.kind in ("referral", "withdrawal") and manifest.cases < 1:
+        raise PackageEmpty(package_id=manifest.package_id, kind=manifest.kind)
+
+
+def _malformed(exc: FieldError) -> PackageMalformed:
+    """The decrypted payload does not have the structure a correct sender writes."""
+    return PackageMalformed(part="content", field=exc.args[0])
 
 
 # --- content checks ---------------------------------------------------------------------------------
@@ -171,7 +198,7 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
         if len(cases) != manifest.cases:
             raise FieldError("counts")
     except FieldError as exc:
-        raise PackageMalformed(part=exc.args[0]) from None
+        raise _malformed(exc) from None
     rows, seen = [], set()
     listed = set(manifest.fields)
     for item in cases:
@@ -182,7 +209,7 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
             if type(item["content"]) is not dict or cid in seen:
                 raise FieldError("content")
         except FieldError as exc:
-            raise PackageMalformed(part=exc.args[0]) from None
+            raise _malformed(exc) from None
         seen.add(cid)
         allowed = _profile_fields(me, sender_country, manifest.purpose, version) & listed
         problems = check_content(version, item["content"], allowed)
@@ -212,7 +239,7 @@ def _aggregate_tables(body: dict) -> dict:
                         if not all(type(c) is str for c in check_list(row["cells"], "cells", 100)):
                             raise FieldError("cells")
     except FieldError as exc:
-        raise PackageMalformed(part=exc.args[0]) from None
+        raise _malformed(exc) from None
     return tables
 
 
@@ -231,7 +258,7 @@ def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[tuple[str, lis
         if len(out) != manifest.cases:
             raise FieldError("counts")
     except FieldError as exc:
-        raise PackageMalformed(part=exc.args[0]) from None
+        raise _malformed(exc) from None
     return out
 
 
@@ -359,3 +386,24 @@ def open_received_case(engine: Engine, record_id: int, *, actor: str, institutio
 def received_tables(engine: Engine, package_id: str) -> dict | None:
     with engine.connect() as conn:
         return conn.execute(select(received_t.c.tables).where(received_t.c.package_id == package_id)).scalar()
+
+
+def open_received_tables(engine: Engine, package_id: str, *, actor: str, institution: str | None = None,
+                         role: str = "supervisor") -> dict:
+    """A received aggregate package's tables, as they came (suppressed cells as sent), with
+    its sender, period and reception time; audited as ``exchange_tables_opened``. Another
+    institution's package, a referral or none such answers as a missing package
+    (:class:`PackageUnknown`), audited as ``access_refused`` (attempt ``received_tables_view``)."""
+    with transaction(engine) as conn:
+        row = conn.execute(select(received_t.c.package_id, received_t.c.kind, received_t.c.sender_key,
+                                  received_t.c.received_at, received_t.c.tables)
+                           .where(received_t.c.package_id == package_id)).first()
+        refused = "not_found" if row is None or row.kind != "aggregate" or row.tables is None else \
+            None if _for_us(conn, institution) else "other_institution"
+        if refused is None:
+            audit.append(conn, actor, "exchange_tables_opened", package_id, sender=row.sender_key)
+    if refused is not None:
+        audit.refused(engine, actor, role, refused, package_id if row is not None else None,
+                      attempt="received_tables_view")
+        raise PackageUnknown(package_id=package_id)
+    return dict(row._mapping)

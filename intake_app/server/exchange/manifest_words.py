@@ -35,6 +35,32 @@ def purpose_label(purpose: str, lang: str, kind: str | None = None) -> str:
     return kind_label(kind, lang) if kind else t("exchange.manifest_view.unknown", lang, code=purpose)
 
 
+# an exchange error's params that name a registry entry, a consent purpose or a package kind:
+# worded for its sentence ("UIA – …", «Atención y servicios de protección»), never the code;
+# the page's address and the audit log keep the codes
+_WORDED = {"recipient": institution, "sender": institution, "holder": institution, "purpose": purpose_label,
+           "kind": kind_label}
+# the recipient is not in the registry: its sentence says so, naming the key that was typed
+_KEEP_CODES = ("exchange_recipient_unknown",)
+# sentences that send the operator to a command (keys import / remove): the institution, and the
+# registry key that command takes, "UIA – … (pa_uia)"
+_WITH_KEY = ("exchange_recipient_no_keys", "exchange_key_other_institution")
+
+
+def error_params(code: str, params: dict, lang: str) -> dict:
+    """The params of exchange error ``code`` in words (as ``describe_error`` words roles);
+    a value left out ("?", from a hand-typed address) stays as it is."""
+    if not code.startswith("exchange_") or code in _KEEP_CODES:
+        return dict(params)
+
+    def worded(name: str, value: str) -> str:
+        words = _WORDED[name](value, lang)
+        return f"{words} ({value})" if code in _WITH_KEY and _WORDED[name] is institution else words
+
+    return {name: worded(name, value) if name in _WORDED and isinstance(value, str) and value
+            and value != "?" else value for name, value in params.items()}
+
+
 def state_label(state: str, lang: str) -> str:
     return t("exchange.page.state_" + state, lang)
 

@@ -202,8 +202,8 @@ def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str
 
     rec = load_registry().check_purpose(recipient, "reporting", "aggregate")
     first, last = parse_period(period)
+    period = normalize_period(period)  # "T3 2026" is kept, audited and refused by name as 2026-Q3
     check_closed(period, last)  # the running quarter's figures still change
-    period = normalize_period(period)  # "T3 2026" is kept and audited as 2026-Q3
     pid = new_package_id()
     with transaction(engine) as conn:
         self_key(conn)

@@ -34,7 +34,9 @@ from .errors import (
     KeyAlreadyImported,
     KeyFileInvalid,
     KeyFingerprintMismatch,
+    KeyHeldByAnotherPeer,
     KeyIsOwn,
+    KeyOlderThanImported,
     PurposeNotAllowed,
     RecipientHasNoKeys,
     RegistryMalformed,
@@ -157,12 +159,28 @@ def load_registry() -> Registry:
     return parse_registry(doc)
 
 
+def referral_purposes(rec: Recipient, sender_country: str) -> tuple[str, ...]:
+    """The purposes a referral to ``rec`` can go for from a server of ``sender_country``: the
+    registry's record purposes that a sharing profile covers for it as seen from there (any
+    other is refused case by case as ``no_profile``, so a form never offers it)."""
+    if "referral" not in rec.kinds or rec.institution is None:
+        return ()
+    category, policy = rec.category_for(sender_country), sharing_policy()
+    return tuple(p for p in rec.purposes if p in RECORD_PURPOSES and category
+                 and policy.profile(category, p, rec.institution) is not None)
+
+
 # --- this server's own identity ---------------------------------------------------------------
 def self_key(conn: Connection) -> str:
     value = conn.execute(select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)).scalar()
     if value is None:
         raise IdentityNotSet()
     return value
+
+
+def self_entry(engine: Engine) -> Recipient:
+    with engine.connect() as conn:
+        return load_registry().get(self_key(conn))
 
 
 def set_self_key(engine: Engine, key: str, *, actor: str = "operator") -> Recipient:
@@ -232,7 +250,10 @@ def import_peer_key_checked(engine: Engine, key: str, data: bytes, fingerprint: 
                             own: SigningPublicKeys | None = None, replace: bool = False) -> ImportedKey:
     """:func:`import_peer_key`, saying which key it replaced. ``own`` (this server's signing
     keys) refuses this server's own file; a peer's verified key with another fingerprint is
-    replaced only with ``replace`` (audited with both fingerprints)."""
+    replaced only with ``replace`` (audited with both fingerprints). A signing key already
+    trusted as another institution's is refused (one server under two names would read what
+    is sealed to either), and so is an older file of the same key (no rollback of its
+    encryption key)."""
     load_registry().get(key)
     try:
         info = ServerPublicInfo.from_bytes(data)
@@ -250,9 +271,12 @@ def import_peer_key_checked(engine: Engine, key: str, data: bytes, fingerprint: 
                   hpke_key_id=info.key_id, fingerprint=found, issued_at=info.issued_at, imported_at=now,
                   imported_by=actor)
     with transaction(engine) as conn:
+        _check_not_held_elsewhere(conn, key, info)
         old = get_peer(conn, key)
         if old is not None and _normal_fp(old.fingerprint) != _normal_fp(found) and not replace:
             raise KeyAlreadyImported(recipient=key, old=old.fingerprint, new=found)
+        if old is not None and _normal_fp(old.fingerprint) == _normal_fp(found):
+            _check_not_older(conn, key, info)
         if old is None:
             conn.execute(peers_t.insert().values(recipient_key=key, **values))
         else:
@@ -261,6 +285,23 @@ def import_peer_key_checked(engine: Engine, key: str, data: bytes, fingerprint: 
                      replaced=old is not None, old_fingerprint=old.fingerprint if old else None)
     return ImportedKey(Peer(key, info.signing, info.hpke_public, info.key_id, found),
                        old.fingerprint if old else None)
+
+
+def _check_not_held_elsewhere(conn: Connection, key: str, info: ServerPublicInfo) -> None:
+    """The same signing keys may be trusted under one registry entry only."""
+    for other, ed, ml in conn.execute(select(peers_t.c.recipient_key, peers_t.c.ed25519, peers_t.c.mldsa65)
+                                      .where(peers_t.c.recipient_key != key)):
+        if bytes(ed) == info.signing.ed25519 or bytes(ml) == info.signing.mldsa65:
+            raise KeyHeldByAnotherPeer(recipient=key, holder=other)
+
+
+def _check_not_older(conn: Connection, key: str, info: ServerPublicInfo) -> None:
+    """As devices refuse a rolled-back server key: a file issued before the imported one (or
+    at the same second with another encryption key) is an old file, not a rotation."""
+    row = conn.execute(select(peers_t.c.hpke_key_id, peers_t.c.issued_at)
+                       .where(peers_t.c.recipient_key == key)).first()
+    if info.issued_at < row.issued_at or (info.issued_at == row.issued_at and info.key_id != row.hpke_key_id):
+        raise KeyOlderThanImported(recipient=key, found=info.issued_at, current=row.issued_at)
 
 
 def remove_peer_key(engine: Engine, key: str, *, actor: str = "operator") -> str:

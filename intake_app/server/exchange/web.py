@@ -11,6 +11,7 @@ records (each opening audited). Pages are Spanish first (``?lang=en``).
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,16 +30,17 @@ from ..deps import audit_wrong_role
 from ..errors import NotAuthenticated, NotFound, RoleForbidden, SessionExpired, UnsupportedContentType, \
     plain_param
 from ..review import CASE_ID
-from . import incoming, outgoing
-from .errors import PackageAlreadyReceived, RecipientMissing, ReceivedCaseUnknown
+from . import incoming
+from .errors import PackageAlreadyReceived, ReceivedCaseUnknown
 from .htcds import K as HTCDS_K
 from .htcds import export_htcds
-from .manifest_words import institution, kind_label, manifest_rows
+from .manifest_words import error_params, institution, kind_label, manifest_rows
 from .packages import PACKAGE_ID
-from .registry import RECORD_PURPOSES, list_peers, load_registry
+from .registry import load_registry
 
 COOKIE = "intake_exchange"
 ALLOWED_ROLES = ("supervisor",)
+ELSEWHERE = ("administrator", "auditor")  # roles with no page on this site: the 403 says where to go
 HTCDS_ROLES = ("supervisor", "analyst")  # the HTCDS export holds no identity field (analysts: k = 11 only)
 SERVER_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = SERVER_DIR / "templates"
@@ -54,6 +56,8 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
            "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
+_env.globals["htcds_k_release"] = HTCDS_K  # the k of the published HTCDS files, in addresses and words
+_env.globals["form_token"] = lambda: secrets.token_urlsafe(24)  # one per rendered form: outgoing_web.first_post
 
 
 def render(name: str, lang: str, status: int = 200, **ctx) -> HTMLResponse:
@@ -126,7 +130,10 @@ async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
     except RoleForbidden as err:  # signed in, but not for this: the page still offers to sign out
         if not _analysts_landing(request, principal):
             await run_in_threadpool(audit_wrong_role, request, principal)
-        return None, render("error.html", lang, 403, message=describe_error(err, lang), principal=principal,
+        # an administrator or auditor reads what this site is for and where their own work is
+        message = t("exchange.page.refused_role", lang, role=t("role." + principal.role, lang)) \
+            if principal.role in ELSEWHERE else describe_error(err, lang)
+        return None, render("error.html", lang, 403, message=message, principal=principal,
                             htcds_k=HTCDS_K if principal.role == "analyst" else None,
                             htcds_all=principal.institution is None)  # a national analyst gets every institution's
 
@@ -140,9 +147,10 @@ async def wrong_address(request: Request, status: int) -> HTMLResponse:
         who = await run_in_threadpool(auth.authenticate, st.engine, st.settings, request.cookies.get(COOKIE))
     except IntakeError:
         who = None
+    back = ("/exchange/", "server.page.back_exchange") if who is None or who.role in ALLOWED_ROLES \
+        else ("/", "server.page.back_home")  # /exchange/ would only refuse them
     return render("error.html", lang, status, principal=who, heading=t("server.page.not_found", lang),
-                  message=t("server.page.no_such_address", lang),
-                  back=("/exchange/" + _q(lang), t("server.page.back_exchange", lang)))
+                  message=t("server.page.no_such_address", lang), back=(back[0] + _q(lang), t(back[1], lang)))
 
 
 def landing(request: Request) -> HTMLResponse:
@@ -177,6 +185,10 @@ def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
     return RedirectResponse(page + _q(lang, **msg), status_code=303, headers=HEADERS)
 
 
+def form_lang(form: dict[str, str]) -> str:
+    return form["lang"] if form.get("lang") in LANGUAGES else "es"
+
+
 def router() -> APIRouter:
     r = APIRouter(prefix="/exchange", include_in_schema=False)
 
@@ -193,7 +205,7 @@ def router() -> APIRouter:
     @r.post("/login")
     async def _login(request: Request):
         form = await _form(request)
-        lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
+        lang = form_lang(form)
         nxt = _safe_next(form.get("next", "/exchange/"))
         try:
             token = await web_session.sign_in(request, form)
@@ -204,98 +216,6 @@ def router() -> APIRouter:
     @r.post("/logout")
     async def _logout(request: Request):
         return await web_session.sign_out(request, cookie=COOKIE, path="/exchange", headers=HEADERS)
-
-    @r.get("/")
-    async def _packages(request: Request):
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = _lang(request)
-        engine = request.app.state.engine
-        try:
-            packages = await run_in_threadpool(lambda: outgoing.list_packages(engine, institution=who.institution))
-            peers = await run_in_threadpool(list_peers, engine)
-            due = await run_in_threadpool(outgoing.due_withdrawals, engine, who.institution)
-        except IntakeError as err:  # e.g. right after init: no exchange identity yet
-            return not_ready(err, lang, who)
-        recipients = [rec for rec in load_registry() if rec.key in peers]
-        due_cases = len({case_id for items in due.values() for case_id, _ in items})
-        return render("packages.html", lang, principal=who, packages=packages,
-                      referral_to=[rec for rec in recipients if "referral" in rec.kinds],
-                      aggregate_to=[rec for rec in recipients if "aggregate" in rec.kinds],
-                      due_cases=due_cases, due_recipients=len(due),
-                      registry=load_registry().recipients, purposes=load_codebook().vocab("consent_purposes"),
-                      record_purposes=RECORD_PURPOSES, message=_message(request, lang))
-
-    @r.post("/prepare")
-    async def _prepare(request: Request):
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        form = await _form(request)
-        lang = form.get("lang") if form.get("lang") in LANGUAGES else "es"
-        engine = request.app.state.engine
-        if not form.get("recipient"):  # an empty list: no institution's keys imported yet
-            return done(lang, error=RecipientMissing.code)
-        try:
-            if form.get("period"):
-                pkg = await run_in_threadpool(lambda: outgoing.prepare_aggregate(
-                    engine, form.get("recipient", ""), form["period"], actor=who.actor, institution=who.institution))
-            else:
-                cases = [c for c in re.split(r"[\s,;]+", form.get("cases", "")) if c][:outgoing.MAX_CASES]
-                pkg = await run_in_threadpool(lambda: outgoing.prepare_referral(
-                    engine, form.get("recipient", ""), form.get("purpose", ""), cases, actor=who.actor,
-                    institution=who.institution))
-        except IntakeError as err:
-            return done(lang, error=err.code, **_params(err))
-        return done(lang, ok="prepared", package=pkg.package_id)
-
-    @r.post("/packages/{package_id}/approve")
-    async def _approve(request: Request, package_id: str):
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = (await _form(request)).get("lang", "es")
-        st = request.app.state
-        try:
-            await run_in_threadpool(lambda: outgoing.approve(st.engine, st.keystore, package_id[:40],
-                                                             approver=who.actor, approver_role=who.role,
-                                                             institution=who.institution))
-        except IntakeError as err:
-            return done(lang if lang in LANGUAGES else "es", error=err.code, **_params(err))
-        return done(lang if lang in LANGUAGES else "es", ok="approved", package=package_id[:40])
-
-    @r.post("/packages/{package_id}/cancel")
-    async def _cancel(request: Request, package_id: str):
-        """What ``exchange cancel`` does: a package not sent yet is dropped (its sealed data
-        erased); the cases stay and can be prepared again."""
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = (await _form(request)).get("lang", "es")
-        lang = lang if lang in LANGUAGES else "es"
-        engine = request.app.state.engine
-        try:
-            await run_in_threadpool(lambda: outgoing.cancel(engine, package_id[:40], actor=who.actor,
-                                                            institution=who.institution))
-        except IntakeError as err:
-            return done(lang, error=err.code, **_params(err))
-        return done(lang, ok="cancelled", package=package_id[:40])
-
-    @r.post("/packages/{package_id}/file")
-    async def _download(request: Request, package_id: str):
-        """A POST, not a link: downloading marks the package sent (a state change)."""
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = (await _form(request)).get("lang", "es")
-        try:
-            data = await run_in_threadpool(lambda: outgoing.export(request.app.state.engine, package_id[:40],
-                                                                   actor=who.actor, institution=who.institution))
-        except IntakeError as err:
-            return done(lang if lang in LANGUAGES else "es", error=err.code, **_params(err))
-        return Response(data, media_type="application/octet-stream",
-                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{package_id[:40]}.intake-exchange"'})
 
     @r.get("/htcds.{fmt}")
     async def _htcds(request: Request, fmt: str):
@@ -323,17 +243,6 @@ def router() -> APIRouter:
         media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
         return Response(data, media_type=media,
                         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
-
-    @r.post("/withdrawals")
-    async def _withdrawals(request: Request):
-        who, refused = await guard(request)
-        if refused:
-            return refused
-        lang = (await _form(request)).get("lang", "es")
-        st = request.app.state
-        made = await run_in_threadpool(lambda: outgoing.prepare_withdrawals(st.engine, st.keystore, actor=who.actor,
-                                                                            institution=who.institution))
-        return done(lang if lang in LANGUAGES else "es", ok="withdrawals", count=len(made))
 
     @r.get("/received")
     async def _received(request: Request):
@@ -426,10 +335,14 @@ def router() -> APIRouter:
                       sender=load_registry().recipients.get(rec["sender_key"]))
 
     from .cases_web import add_case_pages  # the incoming cases and conflicts, on this same site
+    from .outgoing_web import add_outgoing_pages  # the outgoing packages and their forms
     from .print_web import add_print_page  # checking a printed summary's QR
+    from .received_tables import add_received_tables_page  # a received aggregate package's tables
 
+    add_outgoing_pages(r)
     add_case_pages(r)
     add_print_page(r)
+    add_received_tables_page(r)
     return r
 
 
@@ -456,8 +369,11 @@ def _message(request: Request, lang: str) -> dict | None:
         params = {k: v[:80] for k, v in q.items() if k not in ("error", "lang") and PLAIN.fullmatch(v[:80])}
         # a value left out (empty, or not plain) reads "?", never "{recipient}"
         params.update({name: "?" for name in placeholders(t("error." + code, lang)) if name not in params})
-        return {"kind": "error", "text": describe_code(code, params, lang)}
+        # registry keys, purposes and kinds in words (the address keeps the codes)
+        return {"kind": "error", "text": describe_code(code, error_params(code, params, lang), lang)}
     ok = q.get("ok")
+    if ok == "repeated":  # the same form sent twice: done once
+        return {"kind": "hint", "text": t("exchange.page.ok_repeated", lang)}
     if ok not in ("prepared", "approved", "cancelled", "withdrawals", "reviewed", "resolved"):
         return None
     # the same care for a success: a package id as this server makes them, a small count;

@@ -1,0 +1,202 @@
+"""The supervisor's outgoing packages page (``/exchange/``) and its forms: prepare a
+referral or an aggregate package, approve, cancel, download, make withdrawal notices.
+
+A refused form comes back as it was typed (status 422, never a redirect that would carry
+the typed text in an address), with the reason next to its field. Each rendered form
+carries a one-time token, so the same form sent twice is done once (:func:`first_post`).
+Successes answer with a redirect to the list (POST, redirect, GET).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from ...cli.common import normalize_case_id
+from ...codebook import load_codebook
+from ...errors import IntakeError
+from ...i18n import describe_code, placeholders, t
+from .. import auth
+from ..db import transaction
+from ..models import UserSession
+from . import outgoing
+from .errors import NoCases, RecipientMissing
+from .manifest_words import error_params
+from .registry import list_peers, load_registry, referral_purposes, self_entry
+from .web import HEADERS, _form, _lang, _message, _params, done, form_lang, guard, not_ready, render
+
+FORM_ROW = "form:"  # a used form token's row in ``sessions``: no session's key (SHA-256 hex) has a colon
+
+
+def first_post(engine, who, form: dict[str, str]) -> bool:
+    """Whether this is the first POST of a rendered form (its hidden ``form_token``): a
+    second one (a double click, a resend on a slow link) is not done again. The used token
+    is a row of ``sessions`` (ended, keyed ``form:`` and the token's hash, which no
+    session's key can be): the database's primary key decides, across every server process.
+    A POST without a token (a script) has nothing to compare with and goes ahead."""
+    if not form.get("form_token"):
+        return True
+    key = FORM_ROW + hashlib.sha256(form["form_token"][:100].encode()).hexdigest()[:64 - len(FORM_ROW)]
+    now = auth.utcnow()
+    try:
+        with transaction(engine) as conn:
+            conn.execute(UserSession.__table__.insert().values(token_hash=key, user_id=who.user_id, created_at=now,
+                                                               expires_at=now, idle_until=now, ended=True))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def once(request: Request, who) -> tuple[dict[str, str], str, RedirectResponse | None]:
+    """(the form, its language, None) or, for a form already sent, the answer that says so."""
+    form = await _form(request)
+    lang = form_lang(form)
+    if await run_in_threadpool(first_post, request.app.state.engine, who, form):
+        return form, lang, None
+    return form, lang, done(lang, ok="repeated")
+
+
+def add_outgoing_pages(r: APIRouter) -> None:
+    @r.get("/")
+    async def _packages(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        return await packages_page(request, who, _lang(request))
+
+    @r.post("/prepare")
+    async def _prepare(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        form, lang, repeated = await once(request, who)
+        if repeated:
+            return repeated
+        engine = request.app.state.engine
+        if form.get("target"):  # the referral form's one choice of recipient and purpose: "pa_uia:services"
+            form["recipient"], _, form["purpose"] = form["target"].partition(":")
+        try:
+            if not form.get("recipient"):  # an empty list: no institution's keys imported yet
+                raise RecipientMissing()
+            if "period" in form:  # the aggregate form (an empty period is refused as a period)
+                pkg = await run_in_threadpool(lambda: outgoing.prepare_aggregate(
+                    engine, form.get("recipient", ""), form["period"], actor=who.actor, institution=who.institution))
+            else:  # ids as the laptop's CLI takes them: any case, with or without dashes
+                cases = [normalize_case_id(c) for c in re.split(r"[\s,;]+", form.get("cases", "")) if c]
+                pkg = await run_in_threadpool(lambda: outgoing.prepare_referral(
+                    engine, form.get("recipient", ""), form.get("purpose", ""), cases[:outgoing.MAX_CASES],
+                    actor=who.actor, institution=who.institution))
+        except IntakeError as err:  # the form again, as typed, with the reason next to its field
+            return await packages_page(request, who, lang, 422, form, (_field(form, err), _worded(err, lang)))
+        return done(lang, ok="prepared", package=pkg.package_id)
+
+    @r.post("/packages/{package_id}/approve")
+    async def _approve(request: Request, package_id: str):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        _, lang, repeated = await once(request, who)
+        if repeated:
+            return repeated
+        st = request.app.state
+        try:
+            await run_in_threadpool(lambda: outgoing.approve(st.engine, st.keystore, package_id[:40],
+                                                             approver=who.actor, approver_role=who.role,
+                                                             institution=who.institution))
+        except IntakeError as err:
+            return done(lang, error=err.code, **_params(err))
+        return done(lang, ok="approved", package=package_id[:40])
+
+    @r.post("/packages/{package_id}/cancel")
+    async def _cancel(request: Request, package_id: str):
+        """What ``exchange cancel`` does: a package not sent yet is dropped (its sealed data
+        erased); the cases stay and can be prepared again."""
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        _, lang, repeated = await once(request, who)
+        if repeated:
+            return repeated
+        engine = request.app.state.engine
+        try:
+            await run_in_threadpool(lambda: outgoing.cancel(engine, package_id[:40], actor=who.actor,
+                                                            institution=who.institution))
+        except IntakeError as err:
+            return done(lang, error=err.code, **_params(err))
+        return done(lang, ok="cancelled", package=package_id[:40])
+
+    @r.post("/packages/{package_id}/file")
+    async def _download(request: Request, package_id: str):
+        """A POST, not a link: downloading marks the package sent (a state change)."""
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        lang = form_lang(await _form(request))
+        try:
+            data = await run_in_threadpool(lambda: outgoing.export(request.app.state.engine, package_id[:40],
+                                                                   actor=who.actor, institution=who.institution))
+        except IntakeError as err:
+            return done(lang, error=err.code, **_params(err))
+        return Response(data, media_type="application/octet-stream",
+                        headers={**HEADERS, "Content-Disposition": f'attachment; filename="{package_id[:40]}.intake-exchange"'})
+
+    @r.post("/withdrawals")
+    async def _withdrawals(request: Request):
+        who, refused = await guard(request)
+        if refused:
+            return refused
+        _, lang, repeated = await once(request, who)
+        if repeated:
+            return repeated
+        st = request.app.state
+        made = await run_in_threadpool(lambda: outgoing.prepare_withdrawals(st.engine, st.keystore, actor=who.actor,
+                                                                            institution=who.institution))
+        return done(lang, ok="withdrawals", count=len(made))
+
+
+async def packages_page(request: Request, who, lang: str, status: int = 200, typed: dict | None = None,
+                        invalid: tuple[str, str] | None = None) -> HTMLResponse:
+    """The outgoing packages page; after a refused form, that form again with what was typed
+    (only in this page's body: never in an address, a log or the audit) and ``invalid``,
+    (the field's name, the reason in words), shown next to that field."""
+    engine = request.app.state.engine
+    try:
+        packages = await run_in_threadpool(lambda: outgoing.list_packages(engine, institution=who.institution))
+        peers = await run_in_threadpool(list_peers, engine)
+        due = await run_in_threadpool(outgoing.due_withdrawals, engine, who.institution)
+        me = await run_in_threadpool(self_entry, engine)
+    except IntakeError as err:  # e.g. right after init: no exchange identity yet
+        return not_ready(err, lang, who)
+    recipients = [rec for rec in load_registry() if rec.key in peers]
+    due_cases = len({case_id for items in due.values() for case_id, _ in items})
+    # each recipient with the purposes a sharing profile covers from this country: never one
+    # that every case would be refused for (no_profile)
+    targets = [(rec, ps) for rec in recipients if (ps := referral_purposes(rec, me.country))]
+    return render("packages.html", lang, status, principal=who, packages=packages, referral_to=targets,
+                  aggregate_to=[rec for rec in recipients if "aggregate" in rec.kinds],
+                  due_cases=due_cases, due_recipients=len(due),
+                  registry=load_registry().recipients, purposes=load_codebook().vocab("consent_purposes"),
+                  message=None if invalid else _message(request, lang), typed=typed or {},
+                  invalid=dict([invalid]) if invalid else {})
+
+
+def _field(form: dict[str, str], err: IntakeError) -> str:
+    """The field of the refused form that the error is about."""
+    if "period" in form:
+        return "period" if "period" in err.params else "recipient"
+    if "case_id" in err.params or err.code == NoCases.code or err.params.get("state") == "too_many_cases":
+        return "cases"
+    return "target"
+
+
+def _worded(err: IntakeError, lang: str) -> str:
+    """The reason, worded as the page's error box words it (registry keys and purposes in
+    words); the typed value it quotes stays in this page's body."""
+    params = {k: str(v)[:80] for k, v in err.params.items() if isinstance(v, (str, int))}
+    params.update({name: "?" for name in placeholders(t("error." + err.code, lang)) if name not in params})
+    return describe_code(err.code, error_params(err.code, params, lang), lang)
