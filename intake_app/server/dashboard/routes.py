@@ -65,6 +65,7 @@ def plotly_js() -> Path:
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
+_env.globals["k"] = K  # the suppression threshold, said in the footer
 
 
 def render(name: str, status: int = 200, **ctx) -> HTMLResponse:
@@ -203,7 +204,7 @@ def router() -> APIRouter:
     @r.get("/static/{name}")
     async def _static(request: Request, name: str):
         path = STATIC / name
-        if name not in ("dashboard.js", "dashboard.css") or not path.is_file():
+        if name not in ("dashboard.js", "dashboard.css", "fresh.js") or not path.is_file():
             return await wrong_address(request, 404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
         return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache",

@@ -287,7 +287,7 @@ def view_accreditation(ctx: Ctx) -> tuple[list[Table], list[dict]]:
     why = "dashboard.days.median_hidden" if total < K else "dashboard.days.median_hidden_bands"
     kpi = {"label": ctx.t("dashboard.days.median"),
            "value": ctx.t("dashboard.days.value", days=f"{median:g}") if median is not None else None,
-           "hidden": ctx.t(why)}
+           "hidden": ctx.t(why, k=K)}
     return [table], [kpi]
 
 

@@ -7,7 +7,11 @@
    take its place.
    Filters: a choice made with the mouse applies at once; one made with the keyboard (arrow
    keys move through a list one value at a time) waits for Enter, "Aplicar", or the focus
-   leaving the filters, so each step is neither drawn nor written to the audit log. */
+   leaving the filters, so each step is neither drawn nor written to the audit log. Once the
+   new figures are in, a live region (there before the swap) says so, with the filters now in
+   force; only the content is marked busy meanwhile.
+   A chart is one image for a screen reader (role=img, named): plotly's own SVG inside it is
+   hidden from it. Printing redraws the charts at the paper's width, and back after. */
 (function () {
   "use strict";
   var config = {displayModeBar: false, showSendToCloud: false, displaylogo: false, responsive: true,
@@ -23,9 +27,53 @@
       if (!data || !window.Plotly) { continue; }
       var fig = JSON.parse(data.textContent);
       figures[div.id] = fig;
-      window.Plotly.react(div, fig.data, fig.layout, config);
+      window.Plotly.react(div, fig.data, fig.layout, config).then(hideInner);
+      var buttons = div.parentNode.querySelector(".downloads");
+      if (buttons) { buttons.hidden = false; }
     }
     document.body.setAttribute("data-draws", String(Number(document.body.getAttribute("data-draws") || "0") + 1));
+  }
+
+  function hideInner(div) {
+    var inner = div.querySelectorAll(".svg-container");
+    for (var i = 0; i < inner.length; i++) { inner[i].setAttribute("aria-hidden", "true"); }
+    var tester = document.getElementById("js-plotly-tester");  // plotly's text-measuring SVG
+    if (tester) { tester.setAttribute("aria-hidden", "true"); }
+  }
+
+  /* Printing: the page is laid out again at the paper's width before the browser lets a script
+     measure it, and plotly's own resize waits a moment (too late), so each chart is drawn at once
+     at the width a portrait A4 or Letter page leaves inside a block (7.1 in at 96 px an inch),
+     and drawn again for the screen afterwards. */
+  var PRINT_WIDTH = 680;
+
+  function forPrint() {
+    if (!window.Plotly) { return; }
+    for (var id in figures) {
+      var div = document.getElementById(id);
+      if (div) { window.Plotly.relayout(div, {width: PRINT_WIDTH}); }
+    }
+  }
+
+  function afterPrint() {
+    if (!window.Plotly) { return; }
+    for (var id in figures) {
+      var div = document.getElementById(id);
+      if (div) {
+        window.Plotly.relayout(div, {width: null}).then(window.Plotly.Plots.resize);  // the screen's width again
+      }
+    }
+  }
+
+  function announce() {
+    var region = document.getElementById("filters-done"), content = document.getElementById("content");
+    if (!region || !content) { return; }
+    var parts = [region.getAttribute("data-text")];
+    var heading = content.querySelector("h1"), period = content.querySelector(".period");
+    if (heading) { parts.push(heading.textContent.trim() + "."); }
+    if (period) { parts.push(period.textContent.trim()); }
+    region.textContent = "";  // the same words again (the same filters twice) are read again too
+    window.setTimeout(function () { region.textContent = parts.join(" "); }, 50);
   }
 
   function download(event) {
@@ -69,7 +117,8 @@
   }
 
   function swap(url, push) {
-    document.body.setAttribute("aria-busy", "true");
+    var busy = document.getElementById("content");
+    if (busy) { busy.setAttribute("aria-busy", "true"); }
     return fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (resp) {
         if (!resp.ok || resp.redirected) { throw new Error("reload"); }
@@ -87,7 +136,7 @@
         document.title = doc.title;
         if (push) { history.pushState({}, "", url); }
         drawCharts(document);
-        document.body.removeAttribute("aria-busy");
+        announce();
       })
       .catch(function () { window.location.href = url; });
   }
@@ -133,6 +182,8 @@
       var form = filterForm(e.target);
       if (form && pending && !(e.relatedTarget && form.contains(e.relatedTarget))) { apply(form); }
     });
+    window.addEventListener("beforeprint", forPrint);
+    window.addEventListener("afterprint", afterPrint);
     window.addEventListener("popstate", function () {
       pending = false;
       swap(window.location.href, false);
