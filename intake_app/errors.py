@@ -83,6 +83,13 @@ class UnknownOfficer(IntakeError):
     code = "unknown_officer"
 
 
+class OfficerNameInvalid(IntakeError):
+    """An officer name that could not be typed the same way at the unlock prompt. params:
+    reason (empty, spaces, control, too_long), max_length. The name is never a param."""
+
+    code = "officer_name_invalid"
+
+
 class OfficerExists(IntakeError):
     code = "officer_exists"
 

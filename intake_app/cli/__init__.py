@@ -52,8 +52,14 @@ def _closer(obj: Context):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import audit_cmds, case_cmds, demo_cmds, print_cmds, sync_cmds, vault_cmds  # noqa: F401  (register)
-
+    try:
+        from . import audit_cmds, case_cmds, demo_cmds, print_cmds, sync_cmds, vault_cmds  # noqa: F401  (register)
+    except Exception as exc:  # noqa: BLE001 - a broken install (a module missing or damaged): one worded line
+        setup_logging(console_default="ERROR")
+        logging.getLogger(__name__).warning("command modules not loaded: %s", type(exc).__name__)
+        module = getattr(exc, "name", None) or type(exc).__name__
+        click.echo(i18n.t("cli.error_prefix") + " " + i18n.t("cli.broken_install", module=module), err=True)
+        return 1
     return run_group(cli, argv, "intake")
 
 

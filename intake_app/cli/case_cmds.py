@@ -16,6 +16,7 @@ from .common import Context, Refused, case_id_param, case_lookup, pass_ctx
 
 JSON_HELP = "Archivo JSON con las respuestas («-»: entrada estándar) / JSON file with the answers («-»: stdin)."
 MIN_PARENT = 12  # the revision id ``case show`` prints
+MAX_COUNT = 1_000_000_000  # --limit / --offset: far past any vault, well inside SQLite's 64-bit integers
 
 
 @cli.group()
@@ -128,8 +129,9 @@ LIMIT_HELP = "Cuántos casos como máximo / at most this many cases."
 
 
 @case.command("list")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help=LIMIT_HELP)
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0),
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1, max=MAX_COUNT),
+              help=LIMIT_HELP)
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0, max=MAX_COUNT),
               help="Saltar los primeros N (páginas) / skip the first N (pages).")
 @click.option("--filter", "filter_", type=click.Choice(["all", "pending", "review", "conflict"]), default="all",
               show_default=True, help="all: todos / every case; pending: por enviar / not yet sent; review: para "
@@ -147,7 +149,8 @@ def case_list(ctx: Context, limit: int, offset: int, filter_: str) -> None:
 
 @case.command("search")
 @click.argument("text")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help=LIMIT_HELP)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1, max=MAX_COUNT),
+              help=LIMIT_HELP)
 @pass_ctx
 def case_search(ctx: Context, text: str, limit: int) -> None:
     """Busca por nombres o número de documento / search names and document numbers."""

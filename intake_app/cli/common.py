@@ -39,24 +39,48 @@ def set_language(ctx: click.Context, param: click.Parameter, lang: str | None) -
     return lang
 
 
-def prompt_new_secret(prompt: str, repeat: str, mismatch: str) -> str:
-    """Ask twice for a new secret (hidden) until both agree; our words, not Click's."""
+def interactive() -> bool:
+    """Whether a person can answer a prompt: standard input is a terminal. Piped input (a
+    script) answers a passphrase prompt line by line, but a refused answer is not typed
+    again, and a question it was not written for would read the wrong line."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced
+        return False
+
+
+def prompt_new_secret(prompt: str, repeat: str, mismatch: str, check=None) -> str:
+    """Ask twice for a new secret (hidden) until both agree and it passes ``check`` (an
+    :class:`IntakeError`, worded); our words, not Click's. Without a terminal the first
+    refusal ends the command (exit 2): piped lines are not typed again."""
+    from ..errors import IntakeError
+
     while True:
-        first = click.prompt(prompt, hide_input=True)
-        if click.prompt(repeat, hide_input=True) == first:
+        first = click.prompt(prompt, hide_input=True, err=True)
+        if check is not None:
+            try:
+                check(first)
+            except IntakeError as err:
+                if not interactive():
+                    raise
+                click.echo(i18n.describe_error(err), err=True)
+                continue
+        if click.prompt(repeat, hide_input=True, err=True) == first:
             return first
+        if not interactive():
+            raise Refused(i18n.t("cli.secret_mismatch_piped"))
         click.echo(mismatch, err=True)
 
 
-def prompt_choice(prompt: str, choices: list[str], invalid_key: str) -> str:
-    """Ask until the answer is one of ``choices``; ``invalid_key`` words a wrong answer
-    (placeholders ``name`` and ``names``)."""
+def prompt_choice(prompt: str, choices: list[str], invalid: str) -> str:
+    """Ask until the answer is one of ``choices``; ``invalid`` words a wrong answer. The
+    answer itself is never repeated: it may be a passphrase typed at the wrong prompt."""
     names = ", ".join(choices)
     while True:
-        answer = click.prompt(f"{prompt} ({names})").strip()
+        answer = click.prompt(f"{prompt} ({names})", err=True).strip()
         if answer in choices:
             return answer
-        click.echo(i18n.t(invalid_key, name=answer, names=names), err=True)
+        click.echo(invalid, err=True)
 
 
 YES = {"s", "si", "sí", "y", "yes"}
@@ -109,15 +133,26 @@ def case_id_param(ctx: click.Context, param: click.Parameter, value):
     return normalize_case_id(value)
 
 
+def case_not_found(case_id: str) -> Refused:
+    """A case that is not in this vault, worded with where to find the right id; what was
+    typed is repeated only when it has a case id's shape (normalize_case_id gave it that
+    form): other text may be a name typed at the wrong place."""
+    import re
+
+    if re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", case_id):
+        return Refused(i18n.t("cli.case_not_found", case=case_id))
+    return Refused(i18n.t("cli.case_not_found_typed"))
+
+
 @contextmanager
 def case_lookup(case_id: str):
-    """A case that is not in this vault, worded with where to find the right id."""
+    """A case that is not in this vault: :func:`case_not_found`."""
     from ..errors import CaseNotFound
 
     try:
         yield
     except CaseNotFound:
-        raise Refused(i18n.t("cli.case_not_found", case=case_id)) from None
+        raise case_not_found(case_id) from None
 
 
 @dataclass
@@ -132,9 +167,11 @@ class Context:
         if value is not None:
             return value
         if confirm:
+            from ..vault.store import check_passphrase
+
             return prompt_new_secret(i18n.t(prompt_key), i18n.t("cli.prompt_repeat"),
-                                     i18n.t("cli.passphrase_mismatch"))
-        return click.prompt(i18n.t(prompt_key), hide_input=True)
+                                     i18n.t("cli.passphrase_mismatch"), check=check_passphrase)
+        return click.prompt(i18n.t(prompt_key), hide_input=True, err=True)
 
     def vault(self, for_reinstatement: bool = False) -> Vault:
         """The vault, unlocked by ``--officer`` (or the only officer, or a prompt)."""
@@ -144,8 +181,11 @@ class Context:
                 names = officer_names(self.home)
                 if len(names) == 1:
                     name = names[0]
-                else:
-                    name = prompt_choice(i18n.t("cli.prompt_officer"), names, "cli.officer_not_listed")
+                elif len(names) > 1 and not interactive():  # a script: the prompt would read its passphrase
+                    raise Refused(i18n.t("cli.officer_required", names=", ".join(names)))
+                elif names:
+                    name = prompt_choice(i18n.t("cli.prompt_officer"), names,
+                                         i18n.t("cli.officer_not_listed", names=", ".join(names)))
             if not name:
                 raise UnknownOfficer()
             self._vault = Vault.open(self.home, name, self.passphrase(), for_reinstatement=for_reinstatement)

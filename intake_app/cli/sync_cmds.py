@@ -9,7 +9,7 @@ import click
 
 from .. import i18n
 from . import cli
-from .common import Context, Refused, case_id_param, confirm, pass_ctx
+from .common import Context, Refused, case_id_param, case_not_found, confirm, pass_ctx
 
 LABEL_HELP = ("Etiqueta de rol, nunca un nombre: letras sin tilde, números, punto, guion, dos puntos o guion bajo, sin "
               "espacios (p. ej. eri-turno-2) / role label, never a name: unaccented letters, digits, dot, dash, "
@@ -44,6 +44,21 @@ def _check_url(ctx: click.Context, param: click.Parameter, url: str | None) -> s
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise Refused(i18n.t("sync_cli.server_url_invalid", url=url))
     return url.strip()
+
+
+FINGERPRINT_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")  # base32: 20 of them, in 5 groups of 4
+
+
+def _check_fingerprint(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback for ``--server-fingerprint``: the shape of one (20 base32 characters,
+    dashes and spaces aside, any case), said before the passphrase is asked; whether it is
+    this server's is checked against its keys."""
+    if value is None:
+        return None
+    code = value.replace("-", "").replace(" ", "").upper()
+    if len(code) != 20 or not set(code) <= FINGERPRINT_CHARS:
+        raise Refused(i18n.t("sync_cli.fingerprint_invalid"))
+    return value
 
 
 @contextmanager
@@ -127,7 +142,7 @@ def sync_export(ctx: Context, target: str) -> None:
 
 
 @sync.command("receipts")
-@click.option("--from", "source", required=True, type=click.Path(file_okay=False),
+@click.option("--from", "source", required=True, type=click.Path(file_okay=False, exists=True),
               help="Carpeta con los recibos del servidor / folder with the server's receipts.")
 @pass_ctx
 def sync_receipts(ctx: Context, source: str) -> None:
@@ -155,6 +170,11 @@ def sync_purge(ctx: Context, case_ids: tuple[str, ...], yes: bool) -> None:
     from ..sync.purge import purge, purgeable_cases
 
     v = ctx.vault()
+    unknown = [c for c in case_ids if v.conn.execute("SELECT 1 FROM cases WHERE case_id = ?", (c,)).fetchone() is None]
+    if unknown and len(unknown) == len(case_ids):  # a typo is not "nothing to purge"
+        raise case_not_found(unknown[0])
+    for case_id in unknown:  # beside cases that are here: said, and the others purged
+        click.echo(case_not_found(case_id).message, err=True)
     eligible = purgeable_cases(v)
     chosen = [c for c in eligible if c in set(case_ids)] if case_ids else eligible
     if not chosen:
@@ -189,7 +209,8 @@ def sync_push(ctx: Context, server_url: str) -> None:
 @click.option("--server", "server_url", required=True, callback=_check_url, help=SERVER_HELP)
 @click.option("--post", required=True, help="Código del puesto fronterizo / border post code.")
 @click.option("--label", "labels", multiple=True, help=LABEL_HELP)
-@click.option("--server-fingerprint", default=None, help="La huella leída por el administrador / as read aloud.")
+@click.option("--server-fingerprint", default=None, callback=_check_fingerprint,
+              help="La huella leída por el administrador / as read aloud.")
 @pass_ctx
 def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...],
                 server_fingerprint: str | None) -> None:
@@ -304,7 +325,8 @@ def device_enroll_request(ctx: Context, target: str, post: str, labels: tuple[st
 
 @device.command("enroll-import")
 @click.argument("source", type=click.Path(exists=True))
-@click.option("--server-fingerprint", default=None, help="La huella leída por el administrador / as read aloud.")
+@click.option("--server-fingerprint", default=None, callback=_check_fingerprint,
+              help="La huella leída por el administrador / as read aloud.")
 @pass_ctx
 def device_enroll_import(ctx: Context, source: str, server_fingerprint: str | None) -> None:
     """Importa la respuesta firmada del servidor / import the server's signed response."""

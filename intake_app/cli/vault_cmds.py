@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from .. import i18n
-from ..vault import Vault
+from ..errors import OfficerExists, VaultExists
+from ..vault import Vault, officer_names, vault_exists
+from ..vault.keyring import check_officer_name
 from . import cli
 from .common import Context, pass_ctx
 
@@ -21,6 +23,9 @@ def vault() -> None:
 @pass_ctx
 def vault_init(ctx: Context, officer_name: str) -> None:
     """Crea la bóveda y el primer oficial / create the vault and the first officer."""
+    check_officer_name(officer_name)  # said before the passphrase is asked, as a vault already there
+    if vault_exists(ctx.home):
+        raise VaultExists()
     passphrase = ctx.passphrase("cli.prompt_new_passphrase", confirm=True)
     v = Vault.create(ctx.home, officer_name, passphrase)
     click.echo(i18n.t("cli.vault_created", path=str(v.home), device=v.device_id[:12]))
@@ -37,6 +42,9 @@ def officer() -> None:
 @pass_ctx
 def officer_add(ctx: Context, name: str) -> None:
     """Agrega un oficial (la frase nueva va en la línea 2 del archivo) / add an officer."""
+    check_officer_name(name)  # a bad or taken name is said before any passphrase is asked
+    if name in officer_names(ctx.home):
+        raise OfficerExists()
     v = ctx.vault()
     new = ctx.passphrase("cli.prompt_new_passphrase", line=1, confirm=True)
     v.add_officer(name, new)

@@ -116,13 +116,15 @@ def add_user(engine: Engine, settings: Settings, username: str, password: str, r
 
 
 def check_password(settings: Settings, username: str, password: str) -> None:
-    """Long enough, not blank, and not the user name with something added (``weak.two1234``
-    for ``weak.two``)."""
+    """Long enough without the blanks at either end (as the key file's passphrase), not
+    blank, and not the user name with something added (``weak.two1234`` for ``weak.two``)."""
     if len(password) < settings.min_password_length:
         raise WeakPassword(min_length=settings.min_password_length)
     if not password.strip():
         raise WeakPassword(min_length=settings.min_password_length, reason="blank")
-    if password.lower().startswith(username.lower()):
+    if len(password.strip()) < settings.min_password_length:
+        raise WeakPassword(min_length=settings.min_password_length, reason="spaces")
+    if password.strip().lower().startswith(username.lower()):
         raise WeakPassword(min_length=settings.min_password_length, reason="username")
 
 

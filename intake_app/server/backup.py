@@ -89,6 +89,8 @@ def probe_folder(folder: Path) -> str | None:
         os.unlink(name)
     except OSError as exc:
         reason = folder_reason(exc)
+        if reason is None and isinstance(exc, FileNotFoundError) and (made[0] if made else folder).parent.is_dir():
+            reason = "not_writable"  # a folder that takes no new entries (/proc): not a path typed wrong
         if reason is None:
             raise
         return reason
@@ -100,10 +102,16 @@ def probe_folder(folder: Path) -> str | None:
 
 
 def _check_target(out: Path) -> None:
+    """A folder that is empty, or a new one in a folder that exists: a missing parent is
+    refused rather than made (a backup drive that is not mounted would otherwise fill the
+    system disk under its mount point's path)."""
     if out.exists() and not out.is_dir():
         raise BackupFailed(reason="not_folder", path=str(out))
     if out.is_dir() and any(out.iterdir()):
         raise BackupFailed(reason="not_empty", path=str(out))
+    parent = out.absolute().parent
+    if not out.exists() and not out.is_symlink() and not (parent.exists() or parent.is_symlink()):
+        raise BackupFailed(reason="no_parent", path=str(out), parent=str(out.parent))
 
 
 def _write(settings, keys, out: Path, kind: str, url, schema_revision, image: bytes | None) -> list[Path]:

@@ -94,7 +94,9 @@ def first_line(path: str) -> str:
 
 def new_secret(path: str | None, prompt: str, mismatch_key: str, check=None) -> str:
     """A new secret from a file (held to ``check``: refused, exit 2) or typed: asked until it
-    passes ``check`` (its refusal worded, then asked again), then once more to confirm it."""
+    passes ``check`` (its refusal worded, then asked again), then once more to confirm it.
+    Piped (no terminal), the first refusal or mismatch ends the command (exit 2)."""
+    from ..cli.common import Refused, interactive
     from ..errors import IntakeError
 
     if path:
@@ -108,10 +110,14 @@ def new_secret(path: str | None, prompt: str, mismatch_key: str, check=None) -> 
             try:
                 check(value)
             except IntakeError as err:
+                if not interactive():
+                    raise
                 click.echo(i18n.describe_error(err), err=True)
                 continue
         if click.prompt(i18n.t("server.prompt_repeat"), hide_input=True) == value:
             return value
+        if not interactive():
+            raise Refused(i18n.t("cli.secret_mismatch_piped"))
         click.echo(i18n.t(mismatch_key), err=True)
 
 
@@ -186,6 +192,10 @@ def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
 
     restrict_umask()  # the database file, its journal, backups, receipts: readable by this user only
     setup_logging()
+    if db and ctx.get_parameter_source("db") == click.core.ParameterSource.COMMANDLINE:
+        from .cli_db import warn_command_line_password
+
+        warn_command_line_password(db, "--db")  # INTAKE_SERVER_DB is the place for one
     ctx.obj = Ctx(server_home(home), db, passphrase_file, password_file)
 
 
@@ -228,27 +238,33 @@ def import_cmd(c: Ctx, directory: str) -> None:
 
 
 def print_summary(summary) -> None:
+    from .usb import shown_name
+
     t = i18n.t
-    click.echo(t("server.import_totals", accepted=summary.count("accepted"), already=summary.count("already_had"),
-                 refused=summary.count("refused")))
+
+    def echo(line: str) -> None:  # a file name on the stick that is not UTF-8: shown as \xff, never a crash
+        click.echo(shown_name(line))
+
+    echo(t("server.import_totals", accepted=summary.count("accepted"), already=summary.count("already_had"),
+           refused=summary.count("refused")))
     for item in summary.items:
         if item.outcome == "refused":  # worded; the code itself is in the audit log
             reason = i18n.describe_code(item.code, item.params) if item.code else ""
             if item.code == "device_revoked":  # the office's words, not the laptop's ("your vault is locked")
                 reason = t("server.import_device_revoked", device=item.params.get("device_id", item.device_id))
-            click.echo(t("server.import_refused", file=item.file, reason=reason))
+            echo(t("server.import_refused", file=item.file, reason=reason))
         else:
-            click.echo(t("server.import_" + item.outcome, file=item.file, device=item.device_id, sequence=item.sequence,
-                         revisions=item.revisions, conflicts=item.conflicts))
+            echo(t("server.import_" + item.outcome, file=item.file, device=item.device_id, sequence=item.sequence,
+                   revisions=item.revisions, conflicts=item.conflicts))
     for device_id, gaps in summary.gaps.items():
-        click.echo(t("server.import_gap", device=device_id, sequences=", ".join(map(str, gaps[:50]))))
+        echo(t("server.import_gap", device=device_id, sequences=", ".join(map(str, gaps[:50]))))
     for device_id, fingerprint, status in summary.enrollments:
         key = "server.import_enrollment_revoked" if status == "revoked" else "server.import_enrollment"
-        click.echo(t(key, device=device_id, fingerprint=fingerprint, status=t("server.device_state." + status)))
+        echo(t(key, device=device_id, fingerprint=fingerprint, status=t("server.device_state." + status)))
     if summary.statuses:
-        click.echo(t("server.import_statuses", count=len(summary.statuses)))
+        echo(t("server.import_statuses", count=len(summary.statuses)))
     if summary.unread:
-        click.echo(t("server.import_unread", count=summary.unread))
+        echo(t("server.import_unread", count=summary.unread))
 
 
 # --- keys, backup, audit -------------------------------------------------------------------

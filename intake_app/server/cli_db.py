@@ -14,6 +14,21 @@ from .. import i18n
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
 
 
+def warn_command_line_password(url: str | None, option: str) -> None:
+    """A database URL typed on the command line with a password in it (``user:pw@`` or
+    ``?password=``): the command line is readable by every user of the machine (``ps``) and
+    stays in the shell's history. Said on stderr, never with the password; the command goes
+    on (the documented ways are PGPASSWORD, ~/.pgpass or the URL in INTAKE_SERVER_DB)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url) if url else None
+    except Exception:  # noqa: BLE001 - not a URL: worded where it is used
+        return
+    if parsed is not None and (parsed.password or any(k.lower() == "password" for k in parsed.query)):
+        click.echo(i18n.t("server.db_password_on_command_line", option=option), err=True)
+
+
 @click.group(name="db")
 def db_group() -> None:
     """Base de datos del servidor / server database."""
@@ -36,6 +51,7 @@ def db_move(c, target: str) -> None:
     from .running import RUN_DIR, running_pids
 
     check_url(target)  # a plain path or a typo in the scheme: said before anything is announced
+    warn_command_line_password(target, "--to")
     settings = c.settings()
     pids = running_pids(c.home)
     if pids:  # a server of this home, even one that writes nothing meanwhile

@@ -89,6 +89,24 @@ def check_port(host: str, port: int) -> None:
         raise Refused(i18n.t(key, host=host, port=port)) from None
 
 
+def _check_trusted(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Click callback for ``--trusted-proxy``: what uvicorn's ``forwarded_allow_ips`` reads as
+    addresses, IP addresses and networks separated by commas, or ``*`` alone (any). uvicorn
+    takes anything else as a literal that no TCP peer ever matches: a typo would silently
+    trust no proxy, so it is refused in words before anything starts."""
+    import ipaddress
+
+    if value.strip() == "*":
+        return value
+    for item in value.split(","):
+        item = item.strip()
+        try:
+            ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item)  # as uvicorn parses them
+        except ValueError:
+            raise Refused(i18n.t("server.trusted_proxy_invalid", value=item)) from None
+    return value
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Dirección en la que escucha (0.0.0.0 detrás de un proxy en otro equipo) / address to listen on.")
@@ -96,9 +114,10 @@ def check_port(host: str, port: int) -> None:
               help="Puerto / port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Procesos del servidor (más de uno: mejor con PostgreSQL) / server processes (more than one: better on PostgreSQL).")
-@click.option("--trusted-proxy", "trusted", default="127.0.0.1", show_default=True,
-              help="Proxy de TLS cuyas cabeceras X-Forwarded-* se creen (IPs separadas por comas) / "
-                   "TLS proxy whose X-Forwarded-* headers are trusted (comma-separated IPs).")
+@click.option("--trusted-proxy", "trusted", default="127.0.0.1", show_default=True, callback=_check_trusted,
+              help="Proxy de TLS cuyas cabeceras X-Forwarded-* se creen (IPs o redes separadas por comas, «*»: "
+                   "cualquiera) / TLS proxy whose X-Forwarded-* headers are trusted (comma-separated IPs or "
+                   "networks, «*»: any).")
 @pass_ctx
 def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
     """Servir la API / serve the API (uvicorn)."""

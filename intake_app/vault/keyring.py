@@ -33,11 +33,32 @@ from typing import Callable, Iterator, TypeVar
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import OfficerExists, UnknownOfficer, UnlockThrottled, VaultCorrupt, WrongPassphrase
+from ..errors import OfficerExists, OfficerNameInvalid, UnknownOfficer, UnlockThrottled, VaultCorrupt, WrongPassphrase
 from ..fsutil import atomic_write, atomic_writer, exclusive_lock
 from . import kdf
 
 T = TypeVar("T")
+
+MAX_OFFICER_NAME = 64  # as the server's user names
+
+
+def check_officer_name(name: str) -> None:
+    """A new officer's login name: not blank, no space at either end nor two in a row, no
+    tab, line break or other invisible character, at most :data:`MAX_OFFICER_NAME` characters.
+    Letters with accents and single spaces pass (an existing name is never checked again)."""
+    import unicodedata
+
+    reason = None
+    if not name or not name.strip():
+        reason = "empty"
+    elif any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in name):
+        reason = "control"
+    elif name != name.strip() or "  " in name:
+        reason = "spaces"
+    elif len(name) > MAX_OFFICER_NAME:
+        reason = "too_long"
+    if reason is not None:
+        raise OfficerNameInvalid(reason=reason, max_length=MAX_OFFICER_NAME)
 
 FORMAT = 1
 MAX_DELAY = 300.0

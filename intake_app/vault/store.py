@@ -26,7 +26,7 @@ from ..fsutil import os_error_kind, remove_stale_parts, restrict_umask, secure_m
 from ..paths import data_home
 from . import schema
 from .audit import AuditLog, now_iso
-from .keyring import Keyring
+from .keyring import Keyring, check_officer_name
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,7 @@ class Vault:
     @classmethod
     def create(cls, home: str | Path | None, officer_name: str, passphrase: str, kdf_params=None) -> "Vault":
         restrict_umask()
+        check_officer_name(officer_name)
         check_passphrase(passphrase)
         h = secure_mkdir(data_home(home))
         if _present(h):
@@ -318,6 +319,7 @@ class Vault:
         """Add an officer: the row, its audit entry and the keyring entry, all or nothing (a
         disk error: :class:`VaultDiskError`). A row of that name left without a keyring entry
         is taken over rather than duplicated."""
+        check_officer_name(name)
         check_passphrase(passphrase)
         if self._db_key is None:
             raise VaultLocked()

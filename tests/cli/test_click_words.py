@@ -75,7 +75,8 @@ def test_the_translated_texts_are_clicks():
     assert [msgid for msgid, text in escaped.items() if text not in source] == []
 
 
-def test_passphrase_confirmation_at_first_setup(intake, home):
+def test_passphrase_confirmation_at_first_setup(intake, home, monkeypatch):
+    monkeypatch.setattr("intake_app.cli.common.interactive", lambda: True)  # typed at a terminal: asked again
     typed = "frase uno ficticia larga\nfrase dos ficticia larga\n" + f"{PASSPHRASE}\n{PASSPHRASE}\n"
     code, out, err = intake("--home", home, "vault", "init", "--officer", "oficial.prueba", input=typed)
     assert code == 0, err
@@ -84,14 +85,15 @@ def test_passphrase_confirmation_at_first_setup(intake, home):
     Vault.open(home, "oficial.prueba", PASSPHRASE).close()
 
 
-def test_officer_prompt_words_a_name_not_in_the_list(intake, vault, home, passphrase_file):
+def test_officer_prompt_words_a_name_not_in_the_list(intake, vault, home, passphrase_file, monkeypatch):
     vault.add_officer("beto.ficticio", "otra frase ficticia larga")
     vault.close()
+    monkeypatch.setattr("intake_app.cli.common.interactive", lambda: True)  # at a terminal (a script: --officer)
     code, out, err = intake("--home", home, "--passphrase-file", passphrase_file, "officer", "list",
                             input="zz\noficial.prueba\n")
     assert code == 0, err
-    assert "«zz» no es un oficial de este equipo. Elija uno de: oficial.prueba, beto.ficticio." in err \
-        or "«zz» no es un oficial de este equipo. Elija uno de: beto.ficticio, oficial.prueba." in err
+    assert "Ese nombre no es un oficial de este equipo. Elija uno de: oficial.prueba, beto.ficticio." in err \
+        or "Ese nombre no es un oficial de este equipo. Elija uno de: beto.ficticio, oficial.prueba." in err
     assert "beto.ficticio" in out
     _no_english(out + err)
 

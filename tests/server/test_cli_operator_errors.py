@@ -104,7 +104,7 @@ def test_a_disk_that_fills_during_the_backup_is_worded_and_the_partial_copy_dele
     fill(small_disk, 64 * 1024)
     real = shutil.disk_usage
     monkeypatch.setattr(shutil, "disk_usage", lambda p: real(p)._replace(free=10**12))  # the estimate passes
-    code, out, err = op(srv, tmp_path, "backup", small_disk / "nueva" / "copia")
+    code, out, err = op(srv, tmp_path, "backup", small_disk / "copia")  # a new folder: removed again
     assert code == 2, err
     assert "se llenó durante la copia" in err and "Se borró la copia a medias" in err
     assert sorted(p.name for p in small_disk.iterdir()) == ["relleno.bin"]

@@ -28,12 +28,13 @@ def files(tmp_path, passphrase: str = KEY_PASSPHRASE, password: str = PASSWORD) 
     return ["--passphrase-file", str(pp), "--password-file", str(pw)]
 
 
-def test_a_short_key_file_passphrase_is_refused_and_asked_again(tmp_path):
+def test_a_short_key_file_passphrase_is_refused_and_asked_again(tmp_path, monkeypatch):
     home = tmp_path / "srv"
     code, _, err = run("--home", home, *files(tmp_path, passphrase="x"), "init")
     assert code == 2 and "La frase de paso del archivo de llaves debe tener al menos 12 caracteres" in err
     assert not home.exists()  # refused before anything was written
     typed = f"corta\n{KEY_PASSPHRASE}\n{KEY_PASSPHRASE}\n{PASSWORD}\n{PASSWORD}\n"
+    monkeypatch.setattr("intake_app.cli.common.interactive", lambda: True)  # typed at a terminal: asked again
     code, out, err = run("--home", home, "init", input=typed)
     assert code == 0, err
     assert err.count("al menos 12 caracteres") == 1  # typed: worded, then asked again
@@ -138,9 +139,11 @@ def test_a_copied_home_serves_its_own_sqlite_database(tmp_path):
     assert code == 0, err
     code, out, _ = run("--home", old, "user", "list")
     assert code == 0 and "solo.nuevo" not in out
-    # a server.json written by an older version (an absolute path) is read as it is
+    # a server.json written by an older version (an absolute path) is read as it is, unless the
+    # folder holds a file of that name itself: a copy, refused (tests/server/test_copied_home.py)
     config = old / CONFIG_NAME
     config.write_text(config.read_text().replace("sqlite:///server.sqlite3", f"sqlite:///{new / 'server.sqlite3'}"))
+    (old / "server.sqlite3").rename(old / "kept-aside.sqlite3")
     assert load_settings(old).db_url == f"sqlite:///{new / 'server.sqlite3'}"
 
 

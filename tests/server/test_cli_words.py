@@ -20,7 +20,8 @@ def run(*args, input: str | None = None) -> tuple[int, str, str]:
         i18n.set_language("es")
 
 
-def test_init_words_a_mismatch_of_the_new_passphrase_and_password(tmp_path):
+def test_init_words_a_mismatch_of_the_new_passphrase_and_password(tmp_path, monkeypatch):
+    monkeypatch.setattr("intake_app.cli.common.interactive", lambda: True)  # typed at a terminal: asked again
     typed = (f"otra frase ficticia\n{KEY_PASSPHRASE}\n{KEY_PASSPHRASE}\n{KEY_PASSPHRASE}\n"
              f"{PASSWORD}\nclave-distinta-1\n{PASSWORD}\n{PASSWORD}\n")
     code, out, err = run("--home", tmp_path / "srv", "init", input=typed)

@@ -81,6 +81,8 @@ def test_wrong_fingerprint_and_wrong_enrollment_file(vault, home, passphrase_fil
     assert code == 2 and "necesita la huella del servidor" in err and "--server-fingerprint" in err
     _clean(err)
     code, _, err = run(capsys, *enroll, "--server-fingerprint", "AAAA-BBBB")
+    assert code == 2 and "no es una huella de servidor" in err  # not even the shape of one
+    code, _, err = run(capsys, *enroll, "--server-fingerprint", "AAAA-BBBB-CCCC-DDDD-EEEE")
     assert code == 2 and "La huella del servidor no coincide con la que leyó el administrador" in err
     _clean(err)
     wrong = tmp_path / "no-es-respuesta.txt"
