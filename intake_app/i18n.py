@@ -126,7 +126,8 @@ def describe_error(err: Exception, lang: str | None = None) -> str:
             params = {k: ", ".join(t("role." + r.strip(), lang) for r in str(v).split(","))
                       for k, v in err.params.items() if k in ("role", "allowed")}
             return t("error." + err.code, lang, **params)
-        return describe_code(err.code, err.params, lang)
+        worded = getattr(err, "worded_params", None)  # an error whose params name things in words
+        return describe_code(err.code, worded(lang or _current) if callable(worded) else err.params, lang)
     return t("error.internal", lang)
 
 

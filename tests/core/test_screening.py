@@ -83,7 +83,7 @@ def test_an_indication_half_recorded_is_named_as_missing_information_not_as_an_i
     es, en = describe_partial(result, "es"), describe_partial(result, "en")
     assert len(es) == len(en) == 2  # trafficking, and smuggling (entry recorded, the payment not)
     assert es[0].startswith("Trata (incompleto): registrado acción") and "sin registrar: fin de explotación" in es[0]
-    assert es[0].index("acción") < es[0].index("medios") and "no es una indicación" in es[0]
+    assert es[0].index("acción") < es[0].index("medios") and "no es un indicio" in es[0]
     assert "not recorded: purpose of exploitation" in en[0]
     assert describe_partial(screen(CB, BASE), "es") == []  # nothing recorded: nothing to say
     assert describe_partial(screen(CB, {**BASE, "age_estimate": 12}), "es") == []  # a foreign child, nothing else

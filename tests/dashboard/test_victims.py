@@ -47,7 +47,7 @@ def test_only_victims_are_counted_by_form_means_recruiter_and_flow(dash):
     client = dash.client("analyst")
     page = client.get("/dashboard/exploitation").text
     assert "Víctimas: personas con indicios de posible trata o acreditadas" in page
-    assert "Victims: persons with indications" in client.get("/dashboard/flow?lang=en").text
+    assert "Victims: persons with indicators" in client.get("/dashboard/flow?lang=en").text
 
 
 def _store_case(conn, content: dict, now) -> str:

@@ -53,7 +53,7 @@ def test_known_figures_in_every_view(dash):
         "Personas entrevistadas": ["67", "0", "—"], "Indicios de posible trata": ["12", "0", "—"],
         "Víctima acreditada (ERI) / identificada (UIA)": ["12", "0", "—"],
         "Indicios de tráfico ilícito de migrantes": ["15", "0", "—"],
-        "Necesidades urgentes de protección": ["0", "0", "—"], "Menor no acompañado o separado": ["0", "0", "—"]}
+        "Necesidades urgentes de protección": ["0", "0", "—"], "Persona menor no acompañada o separada": ["0", "0", "—"]}
     r = build(dash, "sex")
     # women + girls = female (35): the girls' complement is the women, not the boys (test_sex_linked.py)
     assert table(r, "sex_age_group") == {"Mujeres": ["x"], "Hombres": ["20"], "Niñas": ["<11"], "Niños": ["12"],
@@ -66,7 +66,7 @@ def test_known_figures_in_every_view(dash):
         "Explotación sexual": ["12"], "Personas con al menos una respuesta": ["12"]}
     assert table(build(dash, "control"), "control") == {
         "Servidumbre por deudas": ["12"], "Retención de documentos": ["12"], "Personas con al menos una respuesta": ["12"]}
-    assert nonzero(table(build(dash, "recruiter"), "recruiter")) == {"Conocido": ["12"],
+    assert nonzero(table(build(dash, "recruiter"), "recruiter")) == {"Persona conocida": ["12"],
                                                                       "Total con dato registrado": ["12"]}
     r = build(dash, "flow")
     assert nonzero(table(r, "flow")) == {"Transfronterizo": ["12"], "Total con dato registrado": ["12"]}

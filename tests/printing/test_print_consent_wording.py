@@ -25,13 +25,13 @@ def _text(vault, rec: dict, lang: str = "es", **kwargs) -> str:
 
 
 @pytest.mark.parametrize("change, expected, lang", [
-    ({"consent_status": "refused"}, "No se dio consentimiento para compartir sus datos. Se puede dar más adelante",
+    ({"consent_status": "refused"}, "No se dio consentimiento para compartir sus datos. Puede darlo más adelante, si así lo decide.",
      "es"),
-    ({"consent_status": "refused"}, "Consent to share your data was not given. It can be given later", "en"),
+    ({"consent_status": "refused"}, "Consent to share your data was not given. You can give it later, if you so decide.", "en"),
     ({"consent_status": "not_possible", "legal_basis": "vital_interest"},
-     "No fue posible pedir el consentimiento durante la atención. Se puede dar o negar más adelante.", "es"),
+     "No fue posible pedir el consentimiento durante la atención. Puede darlo o negarlo más adelante.", "es"),
     ({"consent_status": "not_possible", "legal_basis": "vital_interest"},
-     "It was not possible to ask for your consent during the assistance.", "en"),
+     "It was not possible to ask for your consent during the assistance. You can give or refuse it later.", "en"),
 ])
 def test_the_person_is_not_told_to_withdraw_a_consent_never_given(vault, sample, change, expected, lang):
     rec = _without_consent(sample("intake-adult-woman"), **change)

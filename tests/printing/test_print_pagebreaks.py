@@ -76,7 +76,7 @@ def test_the_disclaimer_and_the_last_indication_go_with_the_signatures(vault, sa
     assert isinstance(group, KeepTogether)
     texts = _texts(group._content)
     assert last_indication in texts
-    assert any(t.startswith("Estas son indicaciones para orientar") for t in texts)
+    assert any(t.startswith("Estos son indicios para orientar") for t in texts)
     # reportlab measures a KeepTogether inside another as endless: the group would always start a page
     assert not _nested(flowables)
 

@@ -13,7 +13,7 @@ from tests.printing.print_helpers import flat, pdf_pages, pdf_text
 
 SCREENING_WORDS = {
     "es": ("trata", "indicio", "víctima", "victima", "tráfico", "explotación", "evaluación", "confidencial"),
-    "en": ("traffick", "indication", "victim", "smuggl", "exploitation", "screening", "confidential"),
+    "en": ("traffick", "indication", "indicator", "victim", "smuggl", "exploitation", "screening", "confidential"),
 }
 
 

@@ -31,7 +31,7 @@ def test_official_copy_has_spanish_labels_and_values(vault, cases):
         "Consentimiento otorgado", "Atención y servicios de protección", "Estadísticas no identificables",
         "INAMU – Instituto Nacional de las Mujeres", "Aceptada", "le retuvieron el pasaporte",
         # screening worded as indications, with the reasons and the disclaimer
-        "Indicaciones de la evaluación inicial", "Hay indicios de posible trata de personas",
+        "Indicios de la evaluación inicial", "Hay indicios de posible trata de personas",
         "Hay indicios de tráfico ilícito de migrantes", "no conclusiones",
         # officer, post, revision and the two signatures
         "oficial.prueba", "Revisión impresa", "Firma de la persona funcionaria",

@@ -9,7 +9,7 @@ import re
 from intake_app.printing import prepare, render_summary
 from tests.printing.print_helpers import between, flat, pdf_text
 
-SCREENING_ES, SIGNATURES_ES = "Indicaciones de la evaluación inicial", "Firmas"
+SCREENING_ES, SIGNATURES_ES = "Indicios de la evaluación inicial", "Firmas"
 
 
 def _text(vault, case_id, **kwargs) -> str:
@@ -32,7 +32,7 @@ def test_notice_and_screening_section_do_not_depend_on_the_indications(vault, sa
         notices = {between(t, "Esta copia", "los conserva") for t in texts}
         assert len(notices) == 1, (recipient, notices)  # one wording, whatever was raised
         for t in texts:
-            assert not re.search(r"indicaciones de la evaluación: \d", t), recipient
+            assert not re.search(r"(indicaciones|indicios) de la evaluación: \d", t), recipient
     # INAMU sees the trafficking and urgent indications, not smuggling: a case with only smuggling
     # raised prints the same screening section as a case with nothing raised
     plain_inamu, smuggled_inamu = (_text(vault, case, copy="redacted", recipient="inamu") for case in ids[1:])
@@ -86,7 +86,7 @@ def test_official_copy_lists_missing_elements_redacted_copies_do_not(vault, samp
     case = vault.save_case(rec).case_id
     official = between(_text(vault, case), SCREENING_ES, SIGNATURES_ES)
     assert "Para valorar con la persona" in official and "Trata (incompleto)" in official
-    assert "Sin indicaciones con las respuestas registradas." in official
+    assert "Sin indicios con las respuestas registradas." in official
     for recipient in ("inamu", "dgme"):
         redacted = _text(vault, case, copy="redacted", recipient=recipient)
         assert "Para valorar con la persona" not in redacted and "incompleto" not in redacted, recipient
