@@ -51,13 +51,14 @@ HPKE_OVERHEAD = hpke.KEM.MLKEM768_X25519.enc_length() + 16  # enc || ... || GCM 
 ZERO_HASH = bytes(32)
 MAX_SEQ = 2**63 - 1  # audit seqs: a signed 64-bit column on the server, like every int of the format
 # What decoding a payload may build (DecodeLimits), from the counts its signed header declares: a
-# revision of codebook 1.0 is at most ~500 values (about 90 in practice), an audit entry about 20.
+# revision of codebook 1.0 is at most ~800 values (about 90 in practice), an audit entry about 20.
 # A laptop puts at most 2,000 revisions and 20,000 audit entries in one bundle (sync/outbox.py),
 # so whatever a header declares, decoding builds at most MAX_ITEMS values (~0.5 GB).
 ITEMS_PER_REVISION = 2048
 ITEMS_PER_AUDIT = 128
 ITEMS_FIXED = 64
 MAX_ITEMS = ITEMS_FIXED + 2000 * ITEMS_PER_REVISION + 20_000 * ITEMS_PER_AUDIT
+MAX_ARRAY = 20_000  # the longest list a laptop writes: a bundle's audit entries
 FIELD_ITEMS = 4096  # a list inside a revision or an audit entry
 FIELD_KEYS = 1024  # a map: a revision's content has ~60 fields
 FIELD_TEXT = 4 * 1024 * 1024  # a str or bin: the longest text field is 20,000 characters
@@ -316,7 +317,7 @@ def _decompress(compressed: bytes, limit: int) -> bytes:
 def payload_limits(header: BundleHeader, size: int) -> DecodeLimits:
     """What decoding this payload may build: bounded by the header's (signed) counts."""
     items = ITEMS_FIXED + header.revision_count * ITEMS_PER_REVISION + header.audit_count * ITEMS_PER_AUDIT
-    array = max(header.revision_count, header.audit_count, FIELD_ITEMS)
+    array = min(max(header.revision_count, header.audit_count, FIELD_ITEMS), MAX_ARRAY)  # msgpack allocates it
     return DecodeLimits(items=min(items, MAX_ITEMS), array=min(array, size), map=FIELD_KEYS,
                         text=min(FIELD_TEXT, size))
 

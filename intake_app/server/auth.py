@@ -189,6 +189,9 @@ def count_users(engine: Engine) -> int:
         return conn.execute(select(func.count()).select_from(users_t)).scalar_one()
 
 
+SESSION_ROWS_KEPT = timedelta(days=1)  # past its end, a session row still says "expired" rather than "unknown"
+
+
 def login(engine: Engine, settings: Settings, username: str, password: str) -> tuple[str, datetime]:
     """A new session token and its idle deadline. Raises LoginFailed.
 
@@ -251,6 +254,9 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
                                                 expires_at=now + timedelta(hours=settings.session_max_hours),
                                                 idle_until=idle_until, ended=False))
         audit.append(conn, f"user:{username}", "login", username)
+        # rows no one can use any more go (sessions a day past their absolute end, the used
+        # form tokens of the supervisors' pages a day after use): the table does not grow for ever
+        conn.execute(sessions_t.delete().where(sessions_t.c.expires_at < now - SESSION_ROWS_KEPT))
     return token, idle_until
 
 

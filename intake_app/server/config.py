@@ -150,34 +150,46 @@ def load_settings(home: Path, db_url: str | None = None) -> Settings:
     return settings.with_db(override)
 
 
+def _other_home(home: Path, path: Path) -> bool:
+    """Whether ``path`` (an absolute SQLite file named by ``server.json``) is another server
+    home's own database while this home holds a file of that name: a copied folder. A
+    database placed elsewhere on purpose (``db move`` to a file outside the home, which keeps
+    the home's old file as the way back) is in no server home."""
+    try:
+        path.resolve().relative_to(Path(home).resolve())
+        return False  # inside this home
+    except ValueError:
+        pass
+    return (path.parent / CONFIG_NAME).is_file() and (Path(home) / path.name).exists()
+
+
 def _check_not_another_folders(home: Path, stored_url: str) -> None:
     """A folder made by an older version names its SQLite file by absolute path. Copied
     as a whole, the copy would work on the original's database (a rehearsal of an upgrade
-    would upgrade production): when the copy holds a file of that name itself, it is refused
-    until the operator says which (``--db`` with ``migrate``, see :func:`settle_db_path`)."""
+    would upgrade production): it is refused until the operator says which (``--db`` with
+    ``migrate``, see :func:`settle_db_path`)."""
     _, path = _sqlite_file(stored_url)
-    if path is None or not path.is_absolute():
-        return
-    try:
-        path.resolve().relative_to(Path(home).resolve())
-        return
-    except ValueError:
-        pass
-    if (Path(home) / path.name).exists():
+    if path is not None and path.is_absolute() and _other_home(home, path):
         raise ServerDatabaseInOtherFolder(home=str(home), database=str(path), own=str(Path(home) / path.name))
 
 
 def settle_db_path(settings: Settings) -> bool:
-    """Once the database is known (``migrate``): a SQLite file inside the home that
-    ``server.json`` names by absolute path (written by an older version, or the folder's
-    own file given with ``--db`` in a copied folder) is written relative to the home, so a
-    later copy of the folder uses its own copy. Returns whether ``server.json`` changed."""
-    stored = _stored(settings.home).get("db_url")
-    _, path = _sqlite_file(settings.db_url)
-    if not isinstance(stored, str) or path is None:
+    """Once the database is known (``migrate``), ``server.json``'s absolute SQLite path is
+    written relative to the home in two cases only: it is the home's own file (written by an
+    older version), or it is a copied folder's original and the operator named the copy's
+    own file with ``--db``. A ``--db`` given once for anything else changes nothing. Only
+    ``db_url`` is rewritten. Returns whether ``server.json`` changed."""
+    home = settings.home
+    data = _stored(home)
+    stored = data.get("db_url")
+    _, now = _sqlite_file(settings.db_url)
+    _, was = _sqlite_file(stored) if isinstance(stored, str) else (None, None)
+    if now is None or was is None or not was.is_absolute():
         return False
-    relative = home_relative(settings.home, settings.db_url)
-    if relative == stored or relative == settings.db_url:  # already so, or not inside the home
+    same = was.resolve() == now.resolve()
+    copied = _other_home(home, was) and now.resolve() == (Path(home) / was.name).resolve()
+    relative = home_relative(home, settings.db_url)
+    if not (same or copied) or relative == settings.db_url:  # not one of them, or not inside the home
         return False
-    settings.save()  # written relative to the home (Settings.to_json)
+    atomic_write(Path(home) / CONFIG_NAME, json.dumps({**data, "db_url": relative}, indent=2, sort_keys=True).encode())
     return True

@@ -82,4 +82,5 @@ def test_limits_follow_the_signed_counts():
     assert limits.items == fmt.ITEMS_FIXED + 1000 * (fmt.ITEMS_PER_REVISION + fmt.ITEMS_PER_AUDIT)
     huge = fmt.BundleHeader(1, "dev-0001", (), 1, bytes(32), CREATED_AT, 10**9, 10**9, ("1.0",), "k1")
     assert fmt.payload_limits(huge, 10 * MIB).items == fmt.MAX_ITEMS  # whatever a header declares
-    assert fmt.payload_limits(huge, 10 * MIB).array == 10 * MIB  # never more items than bytes
+    assert fmt.payload_limits(huge, 10 * MIB).array == fmt.MAX_ARRAY == 20_000  # a laptop's longest list
+    assert fmt.payload_limits(header, 100).array == 100  # never more items than bytes

@@ -8,11 +8,9 @@ import hashlib
 import struct
 
 import pytest
-from bundle_samples import bundle_kwargs
 
 from intake_app import i18n
-from intake_app.bundle import (BundleMalformed, BundlePayloadMalformed, BundleTampered, ReceiptMalformed,
-                               build_bundle, make_receipt)
+from intake_app.bundle import BundleMalformed, BundlePayloadMalformed, BundleTampered, ReceiptMalformed, make_receipt
 from intake_app.bundle import format as fmt
 from intake_app.bundle.errors import ManifestFileMismatch, ManifestMalformed, ManifestSignatureInvalid
 from intake_app.bundle.manifest import ManifestEntry, Manifest

@@ -43,9 +43,12 @@ def test_a_refused_referral_comes_back_as_typed_with_the_reason_at_its_field(pai
     with serving(cr) as url:
         uno = signed_in(url, "sup.uno")
         page = uno.get("/exchange/").text
-        r = uno.post("/exchange/prepare", data={"lang": "es", "target": "pa_uia:services", "cases": typed,
-                                                "form_token": _referral_token(page)})
+        sent = {"lang": "es", "target": "pa_uia:services", "cases": typed, "form_token": _referral_token(page)}
+        r = uno.post("/exchange/prepare", data=sent)
         assert r.status_code == 422 and "location" not in r.headers  # no redirect: nothing typed in an address
+        # the same copy sent again (a reload that resubmits, a lost answer): looked at again, not "already sent"
+        again = uno.post("/exchange/prepare", data=sent)
+        assert again.status_code == 422 and "ok=repeated" not in again.headers.get("location", "")
         box = re.search(r'<textarea name="cases"[^>]*>(.*?)</textarea>', r.text, re.S)
         assert html.unescape(box.group(1)) == typed  # all of it, as typed
         assert "<b>FICTICIA</b>" not in r.text  # escaped by the template

@@ -74,3 +74,31 @@ def test_a_database_elsewhere_on_purpose_is_kept_as_it_is(tmp_path):
                 admin_password=ADMIN_PASSWORD, kdf=FAST_KDF)
     assert cli(home, None, tmp_path, "migrate") == 0
     assert json.loads((home / CONFIG_NAME).read_text())["db_url"] == f"sqlite:///{elsewhere}"
+
+
+def test_a_database_moved_out_of_the_home_under_the_same_name_still_serves(tmp_path, capsys):
+    """``db move`` keeps the home's old file as the way back: not a copied folder."""
+    home = tmp_path / "srv"
+    init_server(home, db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin",
+                admin_password=ADMIN_PASSWORD, kdf=FAST_KDF)
+    target = tmp_path / "var" / "server.sqlite3"
+    target.parent.mkdir()
+    assert cli(home, None, tmp_path, "db", "move", "--to", f"sqlite:///{target}") == 0
+    assert (home / "server.sqlite3").exists()  # the way back, kept
+    capsys.readouterr()
+    assert cli(home, None, tmp_path, "user", "list") == 0, capsys.readouterr().err
+    assert load_settings(home).db_url == f"sqlite:///{target}"
+
+
+def test_a_one_off_db_for_migrate_does_not_change_the_servers_database(tmp_path):
+    """``--db`` names a database for this command only: migrating a file left in the home
+    keeps server.json as it was (another database, and keys this version does not know)."""
+    home = tmp_path / "srv"
+    init_server(home, db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin",
+                admin_password=ADMIN_PASSWORD, kdf=FAST_KDF)
+    shutil.copyfile(home / "server.sqlite3", home / "left-behind.sqlite3")
+    conf = json.loads((home / CONFIG_NAME).read_text())
+    conf.update(db_url="postgresql+psycopg://postgres@127.0.0.1:5432/helper_not_used", later_setting=1)
+    (home / CONFIG_NAME).write_text(json.dumps(conf))
+    assert cli(home, f"sqlite:///{home / 'left-behind.sqlite3'}", tmp_path, "migrate") == 0
+    assert json.loads((home / CONFIG_NAME).read_text()) == conf

@@ -116,3 +116,27 @@ def test_signing_out_is_audited_once_per_session(srv):
         assert made_up.post(f"/{area}/logout", follow_redirects=False).status_code == 303
     assert entries(srv, "logout") == [("user:ana.salida", "ana.salida", {}), ("user:ana.salida", "ana.salida", {}),
                                       ("user:sup.salida", "sup.salida", {})]
+
+
+def test_a_sign_in_clears_session_rows_no_one_can_use_any_more(srv):
+    """Sessions a day past their absolute end, and used form tokens a day after use, go;
+    a session still running and a token used today stay."""
+    from datetime import timedelta
+
+    from intake_app.server.models import UserSession
+
+    srv.add_user("ana.limpieza", "analyst")
+    now = auth.utcnow()
+    old, recent = now - timedelta(days=2), now - timedelta(hours=2)
+    rows = {"a" * 64: (old, old + timedelta(hours=10), True), "form:" + "b" * 59: (old, old, True),
+            "form:" + "c" * 59: (recent, recent, True), "d" * 64: (recent, now + timedelta(hours=8), False)}
+    with srv.engine.begin() as conn:
+        uid = conn.execute(text("SELECT id FROM users WHERE username = 'ana.limpieza'")).scalar()
+        for key, (created, expires, ended) in rows.items():
+            conn.execute(UserSession.__table__.insert().values(token_hash=key, user_id=uid, created_at=created,
+                                                               expires_at=expires, idle_until=expires, ended=ended))
+    auth.login(srv.engine, srv.settings, "ana.limpieza", PASSWORD)
+    with srv.engine.connect() as conn:
+        left = {r[0] for r in conn.execute(text("SELECT token_hash FROM sessions"))}
+    assert "a" * 64 not in left and "form:" + "b" * 59 not in left
+    assert {"form:" + "c" * 59, "d" * 64} <= left and len(left) == 3  # and the new session

@@ -20,12 +20,6 @@
       });
     });
   });
-  window.addEventListener("pageshow", function (event) {  // Back to a page kept by the browser
-    if (!event.persisted) { return; }
-    Array.prototype.forEach.call(document.querySelectorAll("form[method=post] button[data-sent]"), function (b) {
-      b.disabled = false;
-    });
-  });
   var input = document.getElementById("package-file");
   if (!input) { return; }
   var out = document.getElementById("manifest");

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine

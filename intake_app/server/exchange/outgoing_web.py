@@ -13,7 +13,7 @@ import hashlib
 import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -33,14 +33,15 @@ from .web import HEADERS, _form, _lang, _message, _params, done, form_lang, guar
 FORM_ROW = "form:"  # a used form token's row in ``sessions``: no session's key (SHA-256 hex) has a colon
 
 
-def first_post(engine, who, form: dict[str, str]) -> bool:
-    """Whether this is the first POST of a rendered form (its hidden ``form_token``): a
-    second one (a double click, a resend on a slow link) is not done again. The used token
-    is a row of ``sessions`` (ended, keyed ``form:`` and the token's hash, which no
-    session's key can be): the database's primary key decides, across every server process.
-    A POST without a token (a script) has nothing to compare with and goes ahead."""
+def first_post(engine, who, form: dict[str, str]) -> str | None:
+    """The used-token row's key if this is the first POST of a rendered form (its hidden
+    ``form_token``; "" for a POST without one, a script's, which has nothing to compare
+    with), None for a second one (a double click, a resend on a slow link): not done again.
+    The used token is a row of ``sessions`` (ended, keyed ``form:`` and the token's hash,
+    which no session's key can be): the database's primary key decides, across every server
+    process."""
     if not form.get("form_token"):
-        return True
+        return ""
     key = FORM_ROW + hashlib.sha256(form["form_token"][:100].encode()).hexdigest()[:64 - len(FORM_ROW)]
     now = auth.utcnow()
     try:
@@ -48,17 +49,41 @@ def first_post(engine, who, form: dict[str, str]) -> bool:
             conn.execute(UserSession.__table__.insert().values(token_hash=key, user_id=who.user_id, created_at=now,
                                                                expires_at=now, idle_until=now, ended=True))
     except IntegrityError:
-        return False
-    return True
+        return None
+    return key
 
 
-async def once(request: Request, who) -> tuple[dict[str, str], str, RedirectResponse | None]:
-    """(the form, its language, None) or, for a form already sent, the answer that says so."""
-    form = await _form(request)
-    lang = form_lang(form)
-    if await run_in_threadpool(first_post, request.app.state.engine, who, form):
-        return form, lang, None
-    return form, lang, done(lang, ok="repeated")
+def _forget_post(engine, key: str) -> None:
+    with transaction(engine) as conn:
+        conn.execute(UserSession.__table__.delete().where(UserSession.token_hash == key))
+
+
+class FormOnce:
+    """``async with FormOnce(request, who) as post``: ``post.form``, ``post.lang``, and
+    ``post.repeated`` (the answer for a form already sent, else None). The token stays used
+    only when the handler says the work was done (``post.done()``): a refused form, or one
+    that failed, sent again is looked at again, never answered "already sent"."""
+
+    def __init__(self, request: Request, who) -> None:
+        self.request, self.who = request, who
+        self.key, self.kept, self.repeated = "", False, None
+
+    async def __aenter__(self) -> "FormOnce":
+        self.form = await _form(self.request)
+        self.lang = form_lang(self.form)
+        key = await run_in_threadpool(first_post, self.request.app.state.engine, self.who, self.form)
+        if key is None:
+            self.repeated = done(self.lang, ok="repeated")
+        else:
+            self.key = key
+        return self
+
+    def done(self) -> None:
+        self.kept = True
+
+    async def __aexit__(self, *exc) -> None:
+        if self.key and not self.kept:
+            await run_in_threadpool(_forget_post, self.request.app.state.engine, self.key)
 
 
 def add_outgoing_pages(r: APIRouter) -> None:
@@ -74,9 +99,11 @@ def add_outgoing_pages(r: APIRouter) -> None:
         who, refused = await guard(request)
         if refused:
             return refused
-        form, lang, repeated = await once(request, who)
-        if repeated:
-            return repeated
+        async with FormOnce(request, who) as post:
+            return post.repeated or await _prepared(request, who, post)
+
+    async def _prepared(request: Request, who, post: FormOnce):
+        form, lang = post.form, post.lang
         engine = request.app.state.engine
         if form.get("target"):  # the referral form's one choice of recipient and purpose: "pa_uia:services"
             form["recipient"], _, form["purpose"] = form["target"].partition(":")
@@ -93,6 +120,7 @@ def add_outgoing_pages(r: APIRouter) -> None:
                     actor=who.actor, institution=who.institution))
         except IntakeError as err:  # the form again, as typed, with the reason next to its field
             return await packages_page(request, who, lang, 422, form, (_field(form, err), _worded(err, lang)))
+        post.done()
         return done(lang, ok="prepared", package=pkg.package_id)
 
     @r.post("/packages/{package_id}/approve")
@@ -100,17 +128,18 @@ def add_outgoing_pages(r: APIRouter) -> None:
         who, refused = await guard(request)
         if refused:
             return refused
-        _, lang, repeated = await once(request, who)
-        if repeated:
-            return repeated
         st = request.app.state
-        try:
-            await run_in_threadpool(lambda: outgoing.approve(st.engine, st.keystore, package_id[:40],
-                                                             approver=who.actor, approver_role=who.role,
-                                                             institution=who.institution))
-        except IntakeError as err:
-            return done(lang, error=err.code, **_params(err))
-        return done(lang, ok="approved", package=package_id[:40])
+        async with FormOnce(request, who) as post:
+            if post.repeated:
+                return post.repeated
+            try:
+                await run_in_threadpool(lambda: outgoing.approve(st.engine, st.keystore, package_id[:40],
+                                                                 approver=who.actor, approver_role=who.role,
+                                                                 institution=who.institution))
+            except IntakeError as err:
+                return done(post.lang, error=err.code, **_params(err))
+            post.done()
+            return done(post.lang, ok="approved", package=package_id[:40])
 
     @r.post("/packages/{package_id}/cancel")
     async def _cancel(request: Request, package_id: str):
@@ -119,16 +148,17 @@ def add_outgoing_pages(r: APIRouter) -> None:
         who, refused = await guard(request)
         if refused:
             return refused
-        _, lang, repeated = await once(request, who)
-        if repeated:
-            return repeated
         engine = request.app.state.engine
-        try:
-            await run_in_threadpool(lambda: outgoing.cancel(engine, package_id[:40], actor=who.actor,
-                                                            institution=who.institution))
-        except IntakeError as err:
-            return done(lang, error=err.code, **_params(err))
-        return done(lang, ok="cancelled", package=package_id[:40])
+        async with FormOnce(request, who) as post:
+            if post.repeated:
+                return post.repeated
+            try:
+                await run_in_threadpool(lambda: outgoing.cancel(engine, package_id[:40], actor=who.actor,
+                                                                institution=who.institution))
+            except IntakeError as err:
+                return done(post.lang, error=err.code, **_params(err))
+            post.done()
+            return done(post.lang, ok="cancelled", package=package_id[:40])
 
     @r.post("/packages/{package_id}/file")
     async def _download(request: Request, package_id: str):
@@ -150,13 +180,15 @@ def add_outgoing_pages(r: APIRouter) -> None:
         who, refused = await guard(request)
         if refused:
             return refused
-        _, lang, repeated = await once(request, who)
-        if repeated:
-            return repeated
         st = request.app.state
-        made = await run_in_threadpool(lambda: outgoing.prepare_withdrawals(st.engine, st.keystore, actor=who.actor,
-                                                                            institution=who.institution))
-        return done(lang, ok="withdrawals", count=len(made))
+        async with FormOnce(request, who) as post:
+            if post.repeated:
+                return post.repeated
+            made = await run_in_threadpool(lambda: outgoing.prepare_withdrawals(st.engine, st.keystore,
+                                                                                actor=who.actor,
+                                                                                institution=who.institution))
+            post.done()
+            return done(post.lang, ok="withdrawals", count=len(made))
 
 
 async def packages_page(request: Request, who, lang: str, status: int = 200, typed: dict | None = None,
