@@ -107,3 +107,24 @@ def test_exchange_recipients_lists_purposes_in_words(make, files, capsys, lang):
     for rec in load_registry():
         shown = rows[rec.key][2]
         assert shown == "; ".join(purposes.label(p, lang) for p in rec.purposes), (rec.key, shown)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_times_in_exchange_refusals_read_as_the_pages_write_them(lang):
+    from intake_app.server.exchange.errors import KeyOlderThanImported, PackageFromTheFuture
+
+    older = describe_error(KeyOlderThanImported(recipient="pa_uia", found="2026-01-05T10:00:00Z",
+                                                current="2026-03-01T08:30:00+00:00"), lang)
+    future = describe_error(PackageFromTheFuture(created_at="2031-01-01T00:00:00Z", now="2026-11-25T01:00:00Z",
+                                                 minutes=15), lang)
+    assert "05/01/2026 10:00 UTC" in older and "01/03/2026 08:30 UTC" in older
+    assert "01/01/2031 00:00 UTC" in future and "25/11/2026 01:00 UTC" in future
+    assert "T10:00" not in older and "2031-01-01T" not in future
+
+
+def test_an_older_key_file_is_told_by_its_time_whatever_the_writer_spelled_it():
+    from intake_app.server.exchange.registry import _moment
+
+    assert _moment("2026-03-01T08:30:00Z") == _moment("2026-03-01T08:30:00+00:00")
+    assert _moment("2026-03-01T08:30:00.5+00:00") > _moment("2026-03-01T08:30:00Z")  # text order says otherwise
+    assert "2026-03-01T08:30:00.5+00:00" < "2026-03-01T08:30:00Z"

@@ -38,8 +38,15 @@ def purpose_label(purpose: str, lang: str, kind: str | None = None) -> str:
 # an exchange error's params that name a registry entry, a consent purpose or a package kind:
 # worded for its sentence ("UIA – …", «Atención y servicios de protección»), never the code;
 # the page's address and the audit log keep the codes
+def when(stamp: str, lang: str) -> str:
+    """A UTC stamp of the format ("2031-01-01T00:00:00Z") as the server's pages write times."""
+    from ...timefmt import utc_time_iso
+
+    return utc_time_iso(stamp) or stamp
+
+
 _WORDED = {"recipient": institution, "sender": institution, "holder": institution, "purpose": purpose_label,
-           "kind": kind_label}
+           "kind": kind_label, "found": when, "current": when, "created_at": when, "now": when}
 # the recipient is not in the registry: its sentence says so, naming the key that was typed
 _KEEP_CODES = ("exchange_recipient_unknown",)
 # sentences that send the operator to a command (keys import / remove): the institution, and the

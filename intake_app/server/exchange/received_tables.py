@@ -56,7 +56,7 @@ def text_lines(pkg: dict, lang: str) -> list[str]:
     k = tables.get("k", 11)
     lines = [t("exchange.tables.heading", lang, package=pkg["package_id"], sender=institution(pkg["sender_key"], lang),
                period=period_words(tables, lang, space=" "),
-               received=pkg["received_at"].strftime("%d/%m/%Y %H:%M")),
+               received=pkg["received_at"].strftime("%d/%m/%Y %H:%M UTC")),
              t("exchange.tables.marks", lang, k=k)]
     for q in shown_quarters(tables, lang, space=" "):
         lines.append("")

@@ -300,8 +300,14 @@ def _check_not_older(conn: Connection, key: str, info: ServerPublicInfo) -> None
     at the same second with another encryption key) is an old file, not a rotation."""
     row = conn.execute(select(peers_t.c.hpke_key_id, peers_t.c.issued_at)
                        .where(peers_t.c.recipient_key == key)).first()
-    if info.issued_at < row.issued_at or (info.issued_at == row.issued_at and info.key_id != row.hpke_key_id):
+    found, current = _moment(info.issued_at), _moment(row.issued_at)  # "…Z" and "+00:00" alike
+    if found < current or (found == current and info.key_id != row.hpke_key_id):
         raise KeyOlderThanImported(recipient=key, found=info.issued_at, current=row.issued_at)
+
+
+def _moment(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def remove_peer_key(engine: Engine, key: str, *, actor: str = "operator") -> str:
