@@ -129,17 +129,8 @@ def add_outgoing_pages(r: APIRouter) -> None:
         if refused:
             return refused
         st = request.app.state
-        async with FormOnce(request, who) as post:
-            if post.repeated:
-                return post.repeated
-            try:
-                await run_in_threadpool(lambda: outgoing.approve(st.engine, st.keystore, package_id[:40],
-                                                                 approver=who.actor, approver_role=who.role,
-                                                                 institution=who.institution))
-            except IntakeError as err:
-                return done(post.lang, error=err.code, **_params(err))
-            post.done()
-            return done(post.lang, ok="approved", package=package_id[:40])
+        return await _package_step(request, who, package_id, "approved", lambda pid: outgoing.approve(
+            st.engine, st.keystore, pid, approver=who.actor, approver_role=who.role, institution=who.institution))
 
     @r.post("/packages/{package_id}/cancel")
     async def _cancel(request: Request, package_id: str):
@@ -149,16 +140,8 @@ def add_outgoing_pages(r: APIRouter) -> None:
         if refused:
             return refused
         engine = request.app.state.engine
-        async with FormOnce(request, who) as post:
-            if post.repeated:
-                return post.repeated
-            try:
-                await run_in_threadpool(lambda: outgoing.cancel(engine, package_id[:40], actor=who.actor,
-                                                                institution=who.institution))
-            except IntakeError as err:
-                return done(post.lang, error=err.code, **_params(err))
-            post.done()
-            return done(post.lang, ok="cancelled", package=package_id[:40])
+        return await _package_step(request, who, package_id, "cancelled", lambda pid: outgoing.cancel(
+            engine, pid, actor=who.actor, institution=who.institution))
 
     @r.post("/packages/{package_id}/file")
     async def _download(request: Request, package_id: str):
@@ -189,6 +172,20 @@ def add_outgoing_pages(r: APIRouter) -> None:
                                                                                 institution=who.institution))
             post.done()
             return done(post.lang, ok="withdrawals", count=len(made))
+
+
+async def _package_step(request: Request, who, package_id: str, ok: str, step) -> Response:
+    """Approve or cancel: ``step(package_id)`` once per form sent, then back to the list
+    saying what was done, or why not."""
+    async with FormOnce(request, who) as post:
+        if post.repeated:
+            return post.repeated
+        try:
+            await run_in_threadpool(step, package_id[:40])
+        except IntakeError as err:
+            return done(post.lang, error=err.code, **_params(err))
+        post.done()
+        return done(post.lang, ok=ok, package=package_id[:40])
 
 
 async def packages_page(request: Request, who, lang: str, status: int = 200, typed: dict | None = None,
