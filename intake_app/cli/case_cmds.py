@@ -123,6 +123,8 @@ def _print_rows(v, rows) -> None:
         gender = cb.vocab("genders").label(r.gender, lang) if r.gender else ""
         click.echo(f"{r.case_id}  {r.record_date or '':10}  {post[:28]:28}  {gender[:14]:14}  "
                    f"{r.age_band or '':6}  {r.citizenship or '':2}  {flags:7}  {i18n.t('sync.' + r.sync_state)}")
+    if any(r.flags & 31 for r in rows):  # what the letters mean, beside the count (stdout stays the rows)
+        click.echo(i18n.t("cli.case_flags_legend"), err=True)
 
 
 LIMIT_HELP = "Cuántos casos como máximo / at most this many cases."

@@ -36,6 +36,8 @@ def test_the_documented_verbs(run, tmp_path):
     assert "Sexual exploitation" in run("case", "show", case_id, lang="en").stdout
     listing = run("case", "list")
     assert case_id in listing.stdout and "Muñoz" not in listing.stdout  # the list shows no names
+    assert "Marcas: T trata" in listing.stderr and "Marcas" not in listing.stdout  # what the letters mean
+    assert "Marks: T trafficking" in run("case", "list", lang="en").stderr
     assert case_id in run("case", "search", "munoz").stdout
     # a second intake of the same person gets a duplicate hint, not a merge
     again = run("case", "add", "--json", str(SAMPLES / "intake-adult-woman.json"))
