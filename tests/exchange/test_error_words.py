@@ -127,4 +127,3 @@ def test_an_older_key_file_is_told_by_its_time_whatever_the_writer_spelled_it():
 
     assert _moment("2026-03-01T08:30:00Z") == _moment("2026-03-01T08:30:00+00:00")
     assert _moment("2026-03-01T08:30:00.5+00:00") > _moment("2026-03-01T08:30:00Z")  # text order says otherwise
-    assert "2026-03-01T08:30:00.5+00:00" < "2026-03-01T08:30:00Z"
