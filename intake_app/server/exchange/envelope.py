@@ -13,6 +13,14 @@ Both signatures cover magic .. end of ciphertext. The manifest names the package
 kind, sender, recipient, purpose, the recipient's HPKE key id, the codebook version,
 counts and the field keys carried: a recipient can read it before importing, and it
 never holds personal data.
+
+Reading is bounded (a package's size is not: 5 kB of zstd can hold 64 MiB of one-byte
+msgpack objects, ~4.5 GB once decoded). Before any signature is checked only the manifest
+is decoded, within :data:`MANIFEST_LIMITS`, and the ciphertext is never copied. After both
+signatures verified, the payload is decompressed only up to the size its zstd frame declares
+(at most :data:`MAX_PAYLOAD`), and decoded by the bundle codec within limits drawn from the
+signed manifest (:func:`payload_limits`): at most :data:`MAX_ITEMS` objects (~150 MB) for
+any package, whoever signed it.
 """
 
 from __future__ import annotations
@@ -26,8 +34,14 @@ import zstandard
 from cryptography.exceptions import InvalidTag
 
 from ...bundle.format import (
+    FIELD_ITEMS,
+    FIELD_KEYS,
+    FIELD_TEXT,
+    MAX_ARRAY,
     SUITE,
+    DecodeLimits,
     FieldError,
+    TooManyItems,
     canonical_packb,
     canonical_unpackb,
     check_id,
@@ -35,9 +49,11 @@ from ...bundle.format import (
     check_list,
     check_map,
     check_utc,
+    gc_paused,
     unpackb,
 )
 from ...bundle.keys import SigningKeys, SigningPublicKeys, hpke_key_id, hpke_public_key
+from ..dashboard.filters import MAX_QUARTERS
 from .errors import NotAPackage, PackageKeyNotHeld, PackageMalformed, PackageTampered, PackageVersionTooNew
 
 MAGIC = b"\x89ITKX\r\n\x1a"
@@ -48,6 +64,19 @@ KINDS = ("referral", "aggregate", "withdrawal")
 MANIFEST_KEYS = {"package_id", "kind", "sender", "recipient", "purpose", "recipient_key_id", "created_at",
                  "codebook_version", "cases", "fields", "payload_sha256"}
 _U16, _U32 = struct.Struct(">H"), struct.Struct(">I")
+MAX_FIELDS = 1000  # field keys a manifest lists (a codebook has ~70)
+# the manifest is read before any signature: a map of its keys, the fields list, short values
+MANIFEST_LIMITS = DecodeLimits(items=2 * len(MANIFEST_KEYS) + MAX_FIELDS + 8, array=MAX_FIELDS,
+                               map=len(MANIFEST_KEYS), text=256)
+# What decoding a payload may build (DecodeLimits; ~70 bytes per object at worst), from the
+# signed manifest's kind and count of cases. A referral record is a minimized revision: at most
+# ~800 values in codebook 1.0 (all 249 transit countries, 40 referrals), ~110 in practice.
+MAX_CASES = {"referral": 5000, "withdrawal": MAX_ARRAY}  # outgoing.MAX_CASES; a notice names case ids only
+ITEMS_FIXED = 64
+ITEMS_PER_CASE = 1024
+ITEMS_PER_WITHDRAWAL = 256  # a case id and the referral packages withdrawn for it
+ITEMS_PER_QUARTER = 32_768  # an aggregate quarter: 13 views of tables (~1,300 objects for 60 persons)
+MAX_ITEMS = 2_097_152  # any package, whatever it declares: ~150 MB decoded at worst
 
 
 @dataclass(frozen=True)
@@ -80,7 +109,7 @@ class Manifest:
         kind = d["kind"]
         if kind not in KINDS:
             raise FieldError("kind")
-        fields = tuple(check_id(f, "fields") for f in check_list(d["fields"], "fields", 1000))
+        fields = tuple(check_id(f, "fields") for f in check_list(d["fields"], "fields", MAX_FIELDS))
         sha = d["payload_sha256"]
         if type(sha) is not bytes or len(sha) != 32:
             raise FieldError("payload_sha256")
@@ -95,8 +124,8 @@ class Manifest:
 class _Frame:
     manifest_bytes: bytes
     info: bytes
-    ciphertext: bytes
-    signed: bytes
+    ciphertext: memoryview  # views of the package's bytes: up to 64 MiB, never copied
+    signed: memoryview
     sig_ed25519: bytes
     sig_mldsa65: bytes
 
@@ -157,12 +186,13 @@ def _frame(data: Any) -> _Frame:
         sigs.append(data[s0:pos])
     if pos != len(data):  # bytes after the last signature: damaged in transit, never a sender's
         raise PackageMalformed(part="trailing")
-    return _Frame(data[m0:info_end], data[:info_end], data[c0:signed_end], data[:signed_end], sigs[0], sigs[1])
+    view = memoryview(data)
+    return _Frame(data[m0:info_end], data[:info_end], view[c0:signed_end], view[:signed_end], sigs[0], sigs[1])
 
 
 def _manifest(frame: _Frame) -> Manifest:
     try:
-        return Manifest.from_wire(canonical_unpackb(frame.manifest_bytes))
+        return Manifest.from_wire(canonical_unpackb(frame.manifest_bytes, MANIFEST_LIMITS))
     except ValueError:
         raise PackageMalformed(part="manifest") from None
 
@@ -184,30 +214,63 @@ def verify(data: bytes, sender_public: SigningPublicKeys) -> Manifest:
     return manifest
 
 
+def payload_limits(manifest: Manifest, size: int) -> DecodeLimits:
+    """What decoding a ``size``-byte payload of this (verified) manifest may build."""
+    if manifest.kind == "aggregate":  # counts no case: at most MAX_QUARTERS quarters of tables
+        items, array = ITEMS_FIXED + MAX_QUARTERS * ITEMS_PER_QUARTER, FIELD_ITEMS
+    else:
+        per = ITEMS_PER_CASE if manifest.kind == "referral" else ITEMS_PER_WITHDRAWAL
+        items, array = ITEMS_FIXED + manifest.cases * per, max(manifest.cases, FIELD_ITEMS)
+    return DecodeLimits(items=min(items, MAX_ITEMS), array=min(array, MAX_ARRAY, size), map=FIELD_KEYS,
+                        text=min(FIELD_TEXT, size))
+
+
+def _decompress(compressed: bytes) -> bytes:
+    """zstd, only up to the size the frame declares (a correct sender always writes it)."""
+    try:
+        size = zstandard.frame_content_size(compressed)
+        if size < 0:  # unknown: decompressing would have no end known in advance
+            raise PackageMalformed(part="compression")
+        if size > MAX_PAYLOAD:
+            raise PackageMalformed(part="payload_size")
+        plain = zstandard.ZstdDecompressor().decompress(compressed, max_output_size=size, allow_extra_data=False)
+    except zstandard.ZstdError:
+        raise PackageMalformed(part="compression") from None
+    if len(plain) != size:
+        raise PackageMalformed(part="compression")
+    return plain
+
+
+def _decode(plain: bytes, manifest: Manifest) -> object:
+    limits = payload_limits(manifest, len(plain))
+    try:
+        with gc_paused():
+            return unpackb(plain, limits)
+    except TooManyItems:  # more than the manifest's cases hold, or than any package may
+        raise (PackageMalformed(part="payload_size") if limits.items == MAX_ITEMS
+               else PackageMalformed(part="content", field="items")) from None
+    except ValueError:  # damaged, or a list, map or text longer than any a sender writes
+        raise PackageMalformed(part="payload") from None
+
+
 def open_payload(data: bytes, manifest: Manifest, hpke_private) -> dict:
-    """Decrypt, decompress (bounded) and parse; the payload must match the manifest's digest.
-    ``hpke_private`` is None when this server does not hold the key the package names."""
+    """Decrypt, decompress and parse, each bounded; the payload must match the manifest's
+    digest. ``hpke_private`` is None when this server does not hold the key the package names."""
     frame = _frame(data)
     not_held = dict(recipient=manifest.recipient, key_id=manifest.recipient_key_id, sender=manifest.sender)
     if hpke_private is None:
         raise PackageKeyNotHeld(**not_held)
+    if manifest.cases > MAX_CASES.get(manifest.kind, manifest.cases):  # more than a sender puts in one
+        raise PackageMalformed(part="payload_size")
     try:
         compressed = SUITE.decrypt(frame.ciphertext, hpke_private, info=frame.info)
     except (InvalidTag, ValueError):
         raise PackageKeyNotHeld(**not_held) from None
-    try:
-        size = zstandard.frame_content_size(compressed)
-        if size < 0 or size > MAX_PAYLOAD:
-            raise PackageMalformed(part="payload_size")
-        plain = zstandard.ZstdDecompressor().decompress(compressed, allow_extra_data=False)
-    except zstandard.ZstdError:
-        raise PackageMalformed(part="compression") from None
+    plain = _decompress(compressed)
+    del compressed
     if hashlib.sha256(plain).digest() != manifest.payload_sha256:
         raise PackageMalformed(part="payload_digest")
-    try:
-        body = unpackb(plain)
-    except ValueError:
-        raise PackageMalformed(part="payload") from None
+    body = _decode(plain, manifest)
     if type(body) is not dict or body.get("v") != VERSION:
         raise PackageMalformed(part="payload")
     return body

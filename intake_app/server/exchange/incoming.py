@@ -13,7 +13,11 @@ Order of checks (each refusal is typed, audited, and stores nothing):
 6. decrypt (``PackageKeyNotHeld``: sealed to a key this server does not hold), then the
    content: every record validates against the codebook version it names and carries
    only fields that the manifest lists *and* that the sharing profile for this recipient
-   and purpose allows (``PackageInvalidContent``).
+   and purpose allows (``PackageInvalidContent``). Decrypting, decompressing and decoding
+   are bounded by what the signed manifest declares (:func:`envelope.payload_limits`);
+   every list is checked against those bounds and every value read here for its type, so
+   a signed but hostile package is refused in words (``PackageMalformed``), never stored
+   in a shape that breaks a page later.
 
 Received records are kept apart from the server's own cases (``exchange_received_cases``),
 so they are never put into a package again. A withdrawal notice marks the sender's cases
@@ -29,11 +33,12 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ...bundle.format import FieldError, check_id, check_list, check_map
+from ...bundle.format import FIELD_ITEMS, FieldError, check_id, check_int, check_list, check_map
 from ...codebook import load_codebook, validate_record
 from ...codebook.sharing import sharing_policy
 from ...errors import IntakeError, InvalidRecord
 from .. import audit
+from ..dashboard.filters import MAX_QUARTERS
 from ..db import transaction
 from ..keys import KeyStore
 from . import envelope
@@ -193,7 +198,7 @@ def check_content(version: str, content: dict, allowed: set[str]) -> list[str]:
 def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str, me: str, now: datetime) -> list[dict]:
     try:
         check_map(body, "payload", {"v", "cases"})
-        cases = check_list(body["cases"], "cases", 100_000)
+        cases = check_list(body["cases"], "cases", envelope.MAX_CASES["referral"])
         if len(cases) != manifest.cases:
             raise FieldError("counts")
     except FieldError as exc:
@@ -207,6 +212,8 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
             version, basis = check_id(item["codebook_version"], "codebook_version"), check_id(item["basis"], "basis")
             if type(item["content"]) is not dict or cid in seen:
                 raise FieldError("content")
+            for key in item["content"].keys() - listed:  # named in a problem: a field key, never a text
+                check_id(key, "content")
         except FieldError as exc:
             raise _malformed(exc) from None
         seen.add(cid)
@@ -223,20 +230,43 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
     return rows
 
 
+def _texts(value, name: str, max_len: int = 100) -> None:
+    if not all(type(c) is str for c in check_list(value, name, max_len)):
+        raise FieldError(name)
+
+
+def _typed(value, kind: type, name: str) -> None:
+    if type(value) is not kind:
+        raise FieldError(name)
+
+
 def _aggregate_tables(body: dict) -> dict:
-    """The dashboard tables as sent: shown strings only (numbers, "<11", "x"), no records."""
+    """The dashboard tables as sent: shown strings only (numbers, "<11", "x"), no records;
+    each value of the type ``aggregate.table_dict`` writes (nothing nested where a page
+    expects a string)."""
     try:
         check_map(body, "payload", {"v", "tables"})
         tables = check_map(body["tables"], "tables", {"period", "from", "to", "k", "quarters"})
-        for block in check_list(tables["quarters"], "quarters", 400):
+        _texts([tables["period"], tables["from"], tables["to"]], "period")
+        check_int(tables["k"], "k", 1, 1000)
+        for block in check_list(tables["quarters"], "quarters", MAX_QUARTERS):
             check_map(block, "quarter", {"quarter", "too_few", "persons", "views"})
-            for view, items in check_map(block["views"], "views", set(block["views"])).items():
+            _typed(block["quarter"], str, "quarter")
+            _typed(block["too_few"], bool, "too_few")
+            if block["persons"] is not None:
+                check_int(block["persons"], "persons")
+            _typed(block["views"], dict, "views")
+            for view, items in block["views"].items():
+                check_id(view, "views")
                 for table in check_list(items, "tables", 100):
                     check_map(table, "table", {"id", "title", "row_header", "columns", "note", "rows"})
-                    for row in check_list(table["rows"], "rows", 10_000):
+                    _texts([table["id"], table["title"], table["row_header"], table["note"]], "table")
+                    _texts(table["columns"], "columns")
+                    for row in check_list(table["rows"], "rows", FIELD_ITEMS):
                         check_map(row, "row", {"code", "label", "cells", "total"})
-                        if not all(type(c) is str for c in check_list(row["cells"], "cells", 100)):
-                            raise FieldError("cells")
+                        _texts([row["code"], row["label"]], "row")
+                        _texts(row["cells"], "cells")
+                        _typed(row["total"], bool, "total")
     except FieldError as exc:
         raise _malformed(exc) from None
     return tables
@@ -246,7 +276,7 @@ def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[tuple[str, lis
     """[(case id, [the referral packages withdrawn for it])], as the notice names them."""
     try:
         check_map(body, "payload", {"v", "withdrawals"})
-        items = check_list(body["withdrawals"], "withdrawals", 100_000)
+        items = check_list(body["withdrawals"], "withdrawals", envelope.MAX_CASES["withdrawal"])
         out = []
         for i in items:
             check_map(i, "withdrawal", {"case_id", "packages"})
