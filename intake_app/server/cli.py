@@ -435,12 +435,14 @@ from .cli_device import register as _register_device  # noqa: E402  (device …)
 from .cli_setup import register as _register_setup  # noqa: E402  (init, serve)
 from .cli_user import register as _register_user  # noqa: E402  (user …)
 from .exchange.cli import register as _register_exchange  # noqa: E402  (exchange, export htcds)
+from .key_passphrase import register as _register_key_passphrase  # noqa: E402  (keys passphrase)
 
 _register_db(cli)
 _register_device(cli)
 _register_setup(cli)
 _register_user(cli)
 _register_exchange(cli)
+_register_key_passphrase(keys, pass_ctx)
 
 
 def main(argv: list[str] | None = None) -> int:
