@@ -121,3 +121,30 @@ def test_referral_from_cr_is_imported_by_pa_with_exactly_the_profile_fields(tmp_
         set_language("es")
         cr.engine.dispose()
         pa.engine.dispose()
+
+
+def test_a_package_file_larger_than_any_sender_writes_is_refused_before_it_is_read(tmp_path, capsys):
+    """A wrong file given to ``exchange inspect`` / ``import`` (a disk image, a video) is
+    refused by its size, in words, without being read into memory."""
+    import tracemalloc
+
+    from intake_app.server.exchange.envelope import MAX_PACKAGE
+
+    files = {"pass": tmp_path / "pass.txt", "pw": tmp_path / "pw.txt"}
+    files["pass"].write_text(KEY_PASSPHRASE + "\n", encoding="utf-8")
+    files["pw"].write_text(PASSWORD + "\n", encoding="utf-8")
+    pa = make_server(tmp_path, "pa", "pa_uia")
+    big = tmp_path / "imagen-de-disco.xp"
+    with open(big, "wb") as f:  # sparse: takes no disk
+        f.truncate(4 * MAX_PACKAGE)
+    set_language("es")
+    try:
+        for command in ("inspect", "import"):
+            tracemalloc.start()
+            code, out = run(capsys, pa.home, "exchange", command, str(big), files=files)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert code != 0 and "mayor de lo que este servidor acepta" in out, out
+            assert peak < MAX_PACKAGE // 4, peak
+    finally:
+        pa.engine.dispose()

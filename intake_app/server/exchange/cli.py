@@ -4,6 +4,7 @@ never with personal data: packages, cases and recipients are named by their ids.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -305,6 +306,21 @@ def withdrawals_cmd(c) -> None:
         click.echo(t("exchange.no_withdrawals"))
 
 
+def read_package(file: str) -> bytes:
+    """A package file, refused past the size any sender writes (as the pages refuse an
+    upload) before it is read whole: a wrong file (a disk image) never fills the memory."""
+    from .envelope import MAX_PACKAGE
+    from .errors import PackageMalformed
+
+    with open(file, "rb") as f:
+        if os.fstat(f.fileno()).st_size > MAX_PACKAGE:
+            raise PackageMalformed(part="payload_size")
+        data = f.read(MAX_PACKAGE + 1)  # a pipe or a device has no size to ask
+    if len(data) > MAX_PACKAGE:
+        raise PackageMalformed(part="payload_size")
+    return data
+
+
 @exchange.command(name="inspect")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 def inspect_cmd(file: str) -> None:
@@ -312,7 +328,7 @@ def inspect_cmd(file: str) -> None:
     from .incoming import inspect
     from .manifest_words import manifest_rows
 
-    words = manifest_rows(inspect(Path(file).read_bytes()), i18n.language())  # as the import page reads it
+    words = manifest_rows(inspect(read_package(file)), i18n.language())  # as the import page reads it
     for label, text in words["rows"]:
         click.echo(f"{label}: {text}")
     click.echo(f"{words['fields_label']}: {', '.join(words['fields'])}" if words["fields"] else words["fields_label"])
@@ -329,7 +345,7 @@ def import_cmd(c, file: str, supervisor: str | None) -> None:
     from .incoming import import_package
     from .manifest_words import institution, kind_label
 
-    data, engine, keystore = Path(file).read_bytes(), c.engine(), c.keystore()
+    data, engine, keystore = read_package(file), c.engine(), c.keystore()
     try:
         if supervisor is None:
             r = import_package(engine, keystore, data, actor=ACTOR)

@@ -60,6 +60,7 @@ MAGIC = b"\x89ITKX\r\n\x1a"
 VERSION = 1
 MAX_MANIFEST = 256 * 1024
 MAX_PAYLOAD = 64 * 1024 * 1024
+MAX_PACKAGE = MAX_PAYLOAD  # a whole package file: its payload compressed, sealed and signed
 KINDS = ("referral", "aggregate", "withdrawal")
 MANIFEST_KEYS = {"package_id", "kind", "sender", "recipient", "purpose", "recipient_key_id", "created_at",
                  "codebook_version", "cases", "fields", "payload_sha256"}
