@@ -31,6 +31,31 @@ def full_id(engine, text: str) -> str:
     return found[0]
 
 
+def _code(fingerprint: str) -> str:
+    return fingerprint.replace("-", "").replace(" ", "").upper()
+
+
+def same_fingerprint(requested: str, given: str | None) -> bool:
+    """Whether the operator compared the request's fingerprint with the laptop's screen:
+    ``--fingerprint`` (any case, dashes and spaces aside) must be it, else a question at a
+    terminal. Without both, anyone who sent a request under a laptop's id first would be
+    approved in its place. Piped without ``--fingerprint``: refused, exit 2."""
+    from ..cli.common import Refused, confirm, interactive
+    from .errors import DeviceFingerprintMismatch
+
+    if given is not None:
+        if _code(given) != _code(requested):
+            raise DeviceFingerprintMismatch()
+        return True
+    if not interactive():
+        raise Refused(i18n.t("server.device_fingerprint_needed"))
+    click.echo(i18n.t("server.device_fingerprint_compare", fingerprint=requested), err=True)
+    if confirm(i18n.t("server.device_fingerprint_same")):
+        return True
+    click.echo(i18n.t("server.device_not_approved"), err=True)
+    return False
+
+
 @click.group()
 def device() -> None:
     """Equipos de campo / field laptops."""
@@ -85,8 +110,11 @@ def device_show(c, device_id: str) -> None:
 @click.argument("device_id")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True),
               help="Escribir la respuesta en esta memoria / write the response to this stick.")
+@click.option("--fingerprint", default=None,
+              help="La huella que muestra el equipo, para compararla (sin terminal, obligatoria) / the fingerprint the "
+                   "laptop shows, to compare (required without a terminal).")
 @pass_ctx
-def device_approve(c, device_id: str, directory: str | None) -> None:
+def device_approve(c, device_id: str, directory: str | None, fingerprint: str | None) -> None:
     """Aprobar tras comparar la huella / approve after comparing the fingerprint."""
     from .devices import approve, device_info
     from .errors import DeviceApproveRevoked
@@ -94,8 +122,11 @@ def device_approve(c, device_id: str, directory: str | None) -> None:
 
     settings, engine = c.settings(), c.engine()
     device_id = full_id(engine, device_id)
-    if device_info(engine, device_id).status == "revoked":  # before the passphrase is asked
+    info = device_info(engine, device_id)
+    if info.status == "revoked":  # before the passphrase is asked
         raise DeviceApproveRevoked(device_id=device_id)
+    if not same_fingerprint(info.fingerprint, fingerprint):
+        return
     keystore = c.keystore()
     if directory:  # another server's response on the stick: refused before anything is approved
         check_response_slot(directory, device_id, keystore.keys().signing_public)

@@ -34,6 +34,14 @@ class DevicePending(ServerError):
     status = 403
 
 
+class DeviceFingerprintMismatch(ServerError):
+    """``device approve --fingerprint``: not the fingerprint of the request under that id
+    (another computer may have asked under the laptop's id). Nothing was approved."""
+
+    code = "device_fingerprint_mismatch"
+    status = 409
+
+
 class DeviceRefused(ServerError):
     """An administrator refused this device's enrollment. params: device_id."""
 

@@ -32,7 +32,8 @@ def test_operator_verbs(srv, device_factory, tmp_path, capsys):
     assert cli(srv, tmp_path, "import", str(stick)) == 0
     out = capsys.readouterr().out
     assert dev.keys.public().fingerprint() in out and "pending" in out
-    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick)) == 0
+    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick),
+               "--fingerprint", dev.keys.public().fingerprint()) == 0
     dev.accept_response((stick / "intake-enroll" / f"{dev.device_id}.response").read_bytes())
     put(stick, dev, 1, dev.new_bundle(3)[0])
     put(stick, dev, 3, dev.new_bundle(1)[0][:-5])
@@ -119,7 +120,8 @@ def test_device_commands_take_the_short_id_a_laptop_prints(srv, device_factory, 
     out = capsys.readouterr().out
     assert f"Laptop: {one.device_id}" in out and one.keys.public().fingerprint() in out
     assert "State: pending" in out
-    assert cli(srv, tmp_path, "device", "approve", "lap-prefijo-0") == 0
+    assert cli(srv, tmp_path, "device", "approve", "lap-prefijo-0",
+               "--fingerprint", one.keys.public().fingerprint().lower()) == 0
     assert f"{one.device_id}" in capsys.readouterr().out
     for verb in (("revoke", "--yes"), ("reinstate",)):
         assert cli(srv, tmp_path, "device", *verb, "lap-prefijo") == 0

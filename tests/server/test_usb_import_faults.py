@@ -198,7 +198,8 @@ def test_approve_onto_a_full_stick_is_worded_and_the_approval_stands(srv, device
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(usb, "atomic_write", full)
-    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick)) == 2
+    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick),
+               "--fingerprint", dev.keys.public().fingerprint()) == 2
     err = capsys.readouterr().err
     assert f"The stick {stick} is full: the file was not written" in err and "internal" not in err
     monkeypatch.undo()

@@ -88,7 +88,8 @@ def test_approve_with_dir_never_overwrites_another_servers_response(srv, other_o
     dev, stick, _, response = other_office
     run(srv, stick)  # the request is now pending here
     capsys.readouterr()
-    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick)) != 0
+    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick),
+               "--fingerprint", dev.keys.public().fingerprint()) != 0
     err = capsys.readouterr().err
     assert "another server's enrollment response" in err and dev.device_id in err
     assert (stick / "intake-enroll" / f"{dev.device_id}.response").read_bytes() == response
@@ -138,7 +139,8 @@ def test_import_keeps_another_servers_response_and_status_for_a_laptop_active_he
 def test_approve_with_dir_refused_approves_nothing(srv, other_office, tmp_path, capsys):
     dev, stick, _, response = other_office
     run(srv, stick)  # the request is now pending here
-    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick)) != 0
+    assert cli(srv, tmp_path, "device", "approve", dev.device_id, "--dir", str(stick),
+               "--fingerprint", dev.keys.public().fingerprint()) != 0
     assert "was not approved here" in capsys.readouterr().err
     assert devices.device_info(srv.engine, dev.device_id).status == "pending"
     assert (stick / "intake-enroll" / f"{dev.device_id}.response").read_bytes() == response

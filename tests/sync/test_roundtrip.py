@@ -68,8 +68,8 @@ def test_two_devices_usb_round_trip(tmp_path, passphrase_file):
     device_ids = {}
     for name, home in homes.items():
         with Vault.open(home, "oficial.prueba", PASSPHRASE) as v:
-            device_ids[name] = v.device_id
-        intake_server(*srv, "device", "approve", device_ids[name], "--dir", stick)
+            device_ids[name], fingerprint = v.device_id, v.device_keys().public().fingerprint()
+        intake_server(*srv, "device", "approve", device_ids[name], "--dir", stick, "--fingerprint", fingerprint)
         intake("--home", home, "--passphrase-file", passphrase_file, "device", "enroll-import", stick,
                "--server-fingerprint", server_fp)
 
