@@ -131,7 +131,7 @@ def _error(request: Request, status: int, err: IntakeError, *, principal=None, b
         back = "/dashboard/" + ("?lang=en" if lang == "en" else "")
     return render("error.html", status, lang=lang, message=describe_error(err, lang), filters=Filters(lang=lang),
                   principal=principal, back=back, back_label=back_label or t("dashboard.error.back", lang),
-                  hint=hint, other_href=_other_language(request, lang))
+                  hint=hint, other_href=_other_language(request, lang), idle=_idle(request, principal))
 
 
 async def wrong_address(request: Request, status: int) -> HTMLResponse:
@@ -145,7 +145,14 @@ async def wrong_address(request: Request, status: int) -> HTMLResponse:
     return render("error.html", status, lang=lang, message=t("server.page.no_such_address", lang),
                   filters=Filters(lang=lang), principal=principal, back="/dashboard/" + ("?lang=en" if lang == "en"
                                                                                           else ""),
-                  back_label=t("dashboard.error.back", lang), hint=None, other_href=_other_language(request, lang))
+                  back_label=t("dashboard.error.back", lang), hint=None, other_href=_other_language(request, lang),
+                  idle=_idle(request, principal))
+
+
+def _idle(request: Request, principal) -> dict | None:
+    """The idle warning's settings for a page shown to someone who may see figures."""
+    ok = principal is not None and principal.role in ALLOWED_ROLES
+    return web_session.idle_page(request, "/dashboard") if ok else None
 
 
 def _other_language(request: Request, lang: str) -> str:
@@ -204,7 +211,7 @@ def router() -> APIRouter:
     @r.get("/static/{name}")
     async def _static(request: Request, name: str):
         path = STATIC / name
-        if name not in ("dashboard.js", "dashboard.css", "fresh.js") or not path.is_file():
+        if name not in ("dashboard.js", "dashboard.css", "fresh.js", "idle.js") or not path.is_file():
             return await wrong_address(request, 404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
         return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache",
@@ -233,6 +240,9 @@ def router() -> APIRouter:
     @r.post("/logout")
     async def _logout(request: Request):
         return await web_session.sign_out(request, cookie=COOKIE, path="/dashboard", headers=HEADERS)
+
+    # the idle warning's "how long is left" and "keep working" (before /{view})
+    web_session.add_idle_routes(r, cookie=COOKIE, roles=ALLOWED_ROLES, headers=HEADERS)
 
     @r.get("/")
     async def _overview(request: Request):
@@ -292,7 +302,7 @@ def router() -> APIRouter:
         figures = {tb.id: figure(tb, caption(result, f, lang)) for tb in result.tables}
         return render("view.html", lang=lang, view=view, views=views.VIEWS, result=result, filters=f,
                       figures=figures, principal=principal, filters_text=filters_text(result, f, lang), K=K,
-                      request_path=request.url.path,
+                      request_path=request.url.path, idle=_idle(request, principal),
                       options=_options(lang, result))
 
     return r

@@ -61,6 +61,8 @@ _env.globals["form_token"] = lambda: secrets.token_urlsafe(24)  # one per render
 
 
 def render(name: str, lang: str, status: int = 200, **ctx) -> HTMLResponse:
+    who = ctx.get("principal")  # a supervisor's page warns before the idle timeout (web_session)
+    ctx.setdefault("idle", web_session.remembered_idle() if who and who.role in ALLOWED_ROLES else None)
     html = _env.get_template(f"exchange/{name}").render(t=lambda key, **p: t(key, lang, **p), lang=lang, status=status,
                                                         **ctx)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
@@ -126,7 +128,10 @@ async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
             target = action_page(request.url.path) + "?notice=expired"
         return None, RedirectResponse("/exchange/login" + _q(lang, next=target), status_code=303, headers=HEADERS)
     try:
-        return auth.require_role(principal, *allowed), None
+        auth.require_role(principal, *allowed)
+        if principal.role in ALLOWED_ROLES:
+            web_session.remember_idle(request, "/exchange")  # the page this request renders warns
+        return principal, None
     except RoleForbidden as err:  # signed in, but not for this: the page still offers to sign out
         if not _analysts_landing(request, principal):
             await run_in_threadpool(audit_wrong_role, request, principal)
@@ -147,6 +152,8 @@ async def wrong_address(request: Request, status: int) -> HTMLResponse:
         who = await run_in_threadpool(auth.authenticate, st.engine, st.settings, request.cookies.get(COOKIE))
     except IntakeError:
         who = None
+    if who is not None and who.role in ALLOWED_ROLES:
+        web_session.remember_idle(request, "/exchange")
     back = ("/exchange/", "server.page.back_exchange") if who is None or who.role in ALLOWED_ROLES \
         else ("/", "server.page.back_home")  # /exchange/ would only refuse them
     return render("error.html", lang, status, principal=who, heading=t("server.page.not_found", lang),
@@ -216,6 +223,9 @@ def router() -> APIRouter:
     @r.post("/logout")
     async def _logout(request: Request):
         return await web_session.sign_out(request, cookie=COOKIE, path="/exchange", headers=HEADERS)
+
+    # the idle warning's "how long is left" and "keep working" (static/idle.js)
+    web_session.add_idle_routes(r, cookie=COOKIE, roles=ALLOWED_ROLES, headers=HEADERS)
 
     @r.get("/htcds.{fmt}")
     async def _htcds(request: Request, fmt: str):

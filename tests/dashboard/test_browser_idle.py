@@ -1,0 +1,123 @@
+"""The warning before the idle timeout in a real headless Chromium (WCAG 2.2.1), with an idle
+length of 42 s so that it comes (21 s before the end): it opens as a modal alert dialog with
+the focus on «Seguir trabajando»; Enter (or Escape) keeps the session, closes the warning and
+gives the focus back; left alone, the page goes to the sign-in page, which says the session
+ended. Spanish and English, at 1280 px and 320 px (screenshots in the test's tmp_path). Real
+server on loopback; every person is fictional (DEMO)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import select
+
+from intake_app.server.app import create_app
+from intake_app.server.auth import sessions_t, users_t
+
+from .conftest import PASSWORD
+from .live import CHROMEDRIVER, CHROMIUM, chromium, serve, sign_in
+from .test_browser import sqlite_only  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
+                                reason="Debian chromium and chromium-driver are needed")
+
+IDLE_MINUTES = 0.7  # 42 s: the warning 21 s before the end (WCAG: at least 20 s to act)
+OPEN = "return document.getElementById('idle-warning').open"
+FOCUSED = "return document.activeElement && document.activeElement.getAttribute('data-idle')"
+DESK = dict(width=1280, height=800, deviceScaleFactor=1, mobile=False)
+PHONE = dict(width=320, height=640, deviceScaleFactor=1, mobile=True)
+
+
+def wait(driver, condition, seconds: float):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds, poll_frequency=0.2).until(condition)
+
+
+def idle_until(dash, username: str) -> datetime:
+    with dash.engine.connect() as conn:
+        return conn.execute(select(sessions_t.c.idle_until).join(users_t, users_t.c.id == sessions_t.c.user_id)
+                            .where(users_t.c.username == username, ~sessions_t.c.ended)).scalar_one()
+
+
+def look(driver, tmp_path, name: str) -> None:
+    """Screenshots at 1280 px and 320 px; at 320 px the warning and its button fit the screen."""
+    for metrics, size in ((DESK, "1280"), (PHONE, "320")):
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        wait(driver, lambda d: d.execute_script("return window.innerWidth") == metrics["width"], 5)
+        driver.save_screenshot(str(tmp_path / f"idle-{name}-{size}.png"))
+        right = driver.execute_script("return Math.max(...[...document.querySelectorAll("
+                                      "'#idle-warning, #idle-warning button:not([hidden])')]"
+                                      ".map(e => e.getBoundingClientRect().right))")
+        assert right <= metrics["width"], (name, size, right)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture
+def short_idle(dash, sqlite_only):  # noqa: F811
+    pytest.importorskip("selenium")
+    dash.add_user("ana-demo", "analyst")
+    dash.add_user("ana-demo-en", "analyst")
+    with serve(create_app(replace(dash.settings, session_idle_minutes=IDLE_MINUTES), dash.keystore,
+                          dash.engine)) as base:
+        yield base
+
+
+def test_the_warning_comes_keeps_the_session_and_then_signs_out(dash, short_idle, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base = short_idle
+    es = chromium(tmp_path / "profile-es", width=1280, height=800)
+    en = chromium(tmp_path / "profile-en", width=1280, height=800)
+    try:
+        sign_in(es, base, "ana-demo", PASSWORD)
+        sign_in(en, base, "ana-demo-en", PASSWORD, lang="en")
+        for driver in (es, en):
+            wait(driver, lambda d: urlparse(d.current_url).path == "/dashboard/"
+                 and d.execute_script("return document.readyState") == "complete", 20)
+            assert not driver.execute_script(OPEN)  # not at once: only near the end
+
+        # Spanish: the warning, with the focus on its button
+        wait(es, lambda d: d.execute_script(OPEN), 40)
+        dialog = es.find_element(By.ID, "idle-warning")
+        assert dialog.get_attribute("role") == "alertdialog" and dialog.is_displayed()
+        assert es.execute_script(FOCUSED) == "keep"
+        assert "Su sesión se cerrará pronto" in dialog.text and "Seguir trabajando" in dialog.text
+        assert "Tiempo que queda:" in dialog.text and "0:" in dialog.text
+        look(es, tmp_path, "es")
+
+        # English, in the other browser (its own session): the same, in English; Escape keeps it
+        wait(en, lambda d: d.execute_script(OPEN), 10)
+        text = en.find_element(By.ID, "idle-warning").text
+        assert "Your session will end soon" in text and "Keep working" in text and "Seguir" not in text
+        look(en, tmp_path, "en")
+        before = idle_until(dash, "ana-demo-en")
+        en.switch_to.active_element.send_keys(Keys.ESCAPE)
+        wait(en, lambda d: not d.execute_script(OPEN), 10)
+        assert idle_until(dash, "ana-demo-en") > before
+
+        # Spanish: Enter on the focused button keeps the session and closes the warning
+        es.switch_to.active_element.send_keys(Keys.ENTER)
+        wait(es, lambda d: not d.execute_script(OPEN), 10)
+        assert idle_until(dash, "ana-demo") > datetime.now(timezone.utc) + timedelta(seconds=35)
+        assert es.execute_script(FOCUSED) != "keep"  # the focus is back on the page
+        assert urlparse(es.current_url).path == "/dashboard/"
+        en.quit()
+
+        # left alone: the warning again, then the sign-in page, which says the session ended
+        wait(es, lambda d: d.execute_script(OPEN), 40)
+        wait(es, lambda d: urlparse(d.current_url).path == "/dashboard/login", 40)
+        wait(es, lambda d: d.find_elements(By.ID, "session-expired"), 10)
+        assert "Su sesión expiró" in es.find_element(By.ID, "session-expired").text
+        assert es.find_elements(By.NAME, "password")
+    finally:
+        es.quit()
+        try:
+            en.quit()
+        except Exception:
+            pass
