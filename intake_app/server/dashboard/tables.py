@@ -3,7 +3,8 @@
 A :class:`Grid` is the raw counts (cells keyed by (row, column)) and its lines; ``protect``
 hides what must be hidden and gives a :class:`Table` that holds only the strings a reader
 may see (numbers, ``<11``, ``x``). Charts and CSV files are drawn from the Table, never
-from the Grid, so they cannot show more than the table does.
+from the Grid, so they cannot show more than the table does. Its cells keep plain digits (the
+CSV files and the API); the page groups them (``shown_rows``, ``numbers``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from . import numbers
 from .suppress import COMPLEMENT, PRIMARY, Withheld, protect, shown
 
 TOTAL = "__total__"
@@ -41,9 +43,17 @@ class Table:
     lines: list = field(default_factory=list)
     chart_cols: list[int] | None = None  # the columns drawn (None: all but a total column)
     withheld: bool = False  # no suppression pattern protects it: neither table nor chart is shown
+    lang: str = "es"  # the page's language: how its counts are grouped on screen (numbers.py)
 
     def value_rows(self) -> list[Row]:
         return [r for r in self.rows if not r.total]
+
+    def shown_rows(self) -> list[tuple[Row, list[str]]]:
+        """Each row with its cells as the page writes them: counts grouped column by column
+        (``numbers.column``), marks and words unchanged. ``cells`` keep plain digits."""
+        cols = [numbers.column([r.cells[j] if j < len(r.cells) else "" for r in self.rows], self.lang)
+                for j in range(max((len(r.cells) for r in self.rows), default=0))]
+        return [(r, [cols[j][i] for j in range(len(r.cells))]) for i, r in enumerate(self.rows)]
 
 
 @dataclass

@@ -326,12 +326,15 @@ def build(conn: Connection, view: str, f: Filters, today: date | None = None) ->
         return result
     if view == "overview":
         result.tables = view_overview(ctx, now, before)
-        result.kpis = [{"label": r.label, "value": r.cells[0], "previous": r.cells[1], "change": r.cells[2]}
-                       for r in result.tables[0].rows]
     elif view == "accreditation":
         result.tables, result.kpis = view_accreditation(ctx)
     else:
         result.tables = BUILDERS[view](ctx)
+    for tb in result.tables:
+        tb.lang = f.lang  # the page groups the counts this language's way (numbers.py)
+    if view == "overview":  # the key figures written as the table beside them writes them
+        result.kpis = [{"label": r.label, "value": c[0], "previous": c[1], "change": c[2]}
+                       for r, c in result.tables[0].shown_rows()]
     result.withheld = [(tb.id, tb.title) for tb in result.tables if tb.withheld]
     result.tables = [tb for tb in result.tables if not tb.withheld]
     return result

@@ -11,7 +11,13 @@
    new figures are in, a live region (there before the swap) says so, with the filters now in
    force; only the content is marked busy meanwhile.
    A chart is one image for a screen reader (role=img, named): plotly's own SVG inside it is
-   hidden from it. Printing redraws the charts at the paper's width, and back after. */
+   hidden from it. Printing redraws the charts at the paper's width, and back after.
+   A chart too narrow for its words (a phone): each chart is drawn as the server wrote it, and
+   only when one of its labels (a category name, a legend entry, a count) then runs past the
+   chart's edge, or the counts under its bars had to be turned on end, is it drawn again with its
+   "narrow" variant (charts.py: names on shorter lines, fewer counts under the bars, legend from
+   the chart's left edge, the height those lines need). A wide screen sees the figure unchanged;
+   a change of window width decides again. */
 (function () {
   "use strict";
   var config = {displayModeBar: false, showSendToCloud: false, displaylogo: false, responsive: true,
@@ -19,19 +25,78 @@
   var figures = {};
   var keyboard = false, pending = false;
 
+  var LABELS = ".xtick text, .ytick text, .legendtext, .bartext, .textpoint text";
+
+  /* Is the chart too narrow for its words: does a label run past the edge of its drawing (where
+     the SVG cuts it), or, under bars, were the counts turned on end to fit? */
+  function tooNarrow(div, fig) {
+    var svg = div.querySelector(".main-svg");
+    if (!svg) { return false; }
+    var box = svg.getBoundingClientRect(), texts = div.querySelectorAll(LABELS);
+    for (var i = 0; i < texts.length; i++) {
+      var r = texts[i].getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 ||
+                      r.bottom > box.bottom + 1)) { return true; }
+    }
+    var turned = /rotate\(\s*-?[1-9]/;
+    return fig.data.length > 0 && fig.data[0].type === "bar" &&
+      Array.prototype.some.call(div.querySelectorAll(".xtick text"), function (t) {
+        return turned.test(t.getAttribute("transform") || "");
+      });
+  }
+
+  function copy(value) { return JSON.parse(JSON.stringify(value)); }  // plotly writes into what it is given
+
+  function narrowed(fig) {
+    var n = fig.narrow, layout = Object.assign(copy(fig.layout), copy(n.layout));
+    var data = copy(fig.data).map(function (trace, i) { trace.name = n.names[i]; return trace; });
+    return {data: data, layout: layout};
+  }
+
+  /* Draws one chart as the server wrote it, then narrowed if a label would be cut. */
+  function drawOne(div, fig) {
+    div.setAttribute("data-width", String(div.clientWidth));
+    return window.Plotly.react(div, copy(fig.data), copy(fig.layout), config).then(function () {
+      div.removeAttribute("data-narrow");
+      if (!fig.narrow || !tooNarrow(div, fig)) { return div; }
+      var n = narrowed(fig);
+      div.setAttribute("data-narrow", "yes");
+      return window.Plotly.react(div, n.data, n.layout, config);
+    }).then(function () { hideInner(div); });
+  }
+
   function drawCharts(root) {
-    var boxes = root.querySelectorAll("[data-figure]");
+    var boxes = root.querySelectorAll("[data-figure]"), drawn = [];
     for (var i = 0; i < boxes.length; i++) {
       var div = boxes[i];
       var data = document.getElementById(div.getAttribute("data-figure"));
       if (!data || !window.Plotly) { continue; }
       var fig = JSON.parse(data.textContent);
       figures[div.id] = fig;
-      window.Plotly.react(div, fig.data, fig.layout, config).then(hideInner);
+      drawn.push(drawOne(div, fig));
       var buttons = div.parentNode.querySelector(".downloads");
       if (buttons) { buttons.hidden = false; }
     }
-    document.body.setAttribute("data-draws", String(Number(document.body.getAttribute("data-draws") || "0") + 1));
+    // counted once every chart is drawn as it stays (narrowed or not)
+    var count = function () {
+      document.body.setAttribute("data-draws", String(Number(document.body.getAttribute("data-draws") || "0") + 1));
+    };
+    Promise.all(drawn).then(count, count);
+  }
+
+  /* A new width (a phone turned, a window made wider): each chart whose width changed decides
+     again; not while printing (forPrint sets the paper's width), nor for a change of height alone
+     (a phone's address bar coming and going). */
+  var resizing = null, printing = false;
+  function redrawForWidth() {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () {
+      if (printing || !window.Plotly) { return; }
+      for (var id in figures) {
+        var div = document.getElementById(id);
+        if (div && div.getAttribute("data-width") !== String(div.clientWidth)) { drawOne(div, figures[id]); }
+      }
+    }, 250);
   }
 
   function hideInner(div) {
@@ -48,6 +113,7 @@
   var PRINT_WIDTH = 680;
 
   function forPrint() {
+    printing = true;
     if (!window.Plotly) { return; }
     for (var id in figures) {
       var div = document.getElementById(id);
@@ -56,6 +122,7 @@
   }
 
   function afterPrint() {
+    printing = false;
     if (!window.Plotly) { return; }
     for (var id in figures) {
       var div = document.getElementById(id);
@@ -182,6 +249,7 @@
       var form = filterForm(e.target);
       if (form && pending && !(e.relatedTarget && form.contains(e.relatedTarget))) { apply(form); }
     });
+    window.addEventListener("resize", redrawForWidth);
     window.addEventListener("beforeprint", forPrint);
     window.addEventListener("afterprint", afterPrint);
     window.addEventListener("popstate", function () {
