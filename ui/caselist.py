@@ -3,7 +3,10 @@
 ``rowCount`` is the vault's count, so the scroll bar is true for 100,000 cases; a row
 the view asks for and that is not loaded yet shows "…" while its page (200 rows) is
 fetched; pages far from view are dropped. The search box asks the vault's full-text
-search as you type (names and document numbers); rows never show a name.
+search as you type (names and document numbers); rows never show a name. Each search is
+audited once (``record_search``: the count, never the text), when its result has stayed
+on screen for ``SETTLE_MS``, or sooner when a result is opened, the box is cleared or
+the list is left (another page, the lock); the same text again is not recorded again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .widgets import heading, shortcut_tip
 
 PAGE = 200
 KEEP_PAGES = 40
+SETTLE_MS = 2000  # a search result on screen this long is audited (typing on replaces it)
 PAD = 24  # a column's room around its sample text: cell margins and the sort indicator
 LEAST_PAD = 12  # the least room: the delegate's text margins and the grid line
 HEADING_PAD = 16  # a heading's room: the sheet's 6 px padding each side and the border
@@ -99,6 +103,9 @@ class CaseTableModel(QAbstractTableModel):
         self._search_rows: list | None = None
         self._purged: set[str] = set()  # case ids shown as purged (identity data removed here)
         self._gen = 0
+        self._unrecorded: tuple[str, int] | None = None  # the search on screen not audited yet: text, count
+        self._recorded = ""  # the text last audited (a refresh of it is not a new search)
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.record_search)
 
     # --- what to show ---------------------------------------------------------
     def set_filter(self, key: str) -> None:
@@ -107,7 +114,17 @@ class CaseTableModel(QAbstractTableModel):
 
     def set_search(self, text: str) -> None:
         self._search = text.strip()
+        if not self._search:  # cleared: the search shown until now is recorded, and ends
+            self.record_search()
+            self._recorded = ""
         self.refresh()
+
+    def record_search(self) -> None:
+        """Audit the search on screen, once (the vault records its count, never its text)."""
+        self._settle.stop()
+        if self._unrecorded is not None:
+            (self._recorded, n), self._unrecorded = self._unrecorded, None
+            self.backend.op(lambda s: s.require().record_search(n)).quiet().failure(lambda e: None).run()
 
     def refresh(self) -> None:
         self._gen += 1
@@ -115,13 +132,14 @@ class CaseTableModel(QAbstractTableModel):
         if self._search:
             text = self._search
             self.backend.op(lambda s: s.require().search(text, 200), self).quiet().success(
-                lambda rows: self._search_done(gen, rows)).failure(lambda e: None).run()
+                lambda rows: self._search_done(gen, rows, text)).failure(lambda e: None).run()
         else:
             self.backend.op(_count(self._filter), self).quiet().success(
                 lambda n: self._count_done(gen, n)).failure(lambda e: None).run()
 
     def clear(self) -> None:
         """Forget every row (on lock)."""
+        self.record_search()
         self._gen += 1
         self.beginResetModel()
         self._pages.clear()
@@ -130,9 +148,13 @@ class CaseTableModel(QAbstractTableModel):
         self._count = 0
         self.endResetModel()
 
-    def _search_done(self, gen: int, rows: list) -> None:
+    def _search_done(self, gen: int, rows: list, text: str = "") -> None:
         if gen != self._gen:
             return
+        self._settle.stop()  # a new search on screen (not the one last audited): audited once it settles
+        self._unrecorded = None if text == self._recorded else (text, len(rows))
+        if self._unrecorded is not None:
+            self._settle.start()
         self.beginResetModel()
         self._search_rows = rows
         self._pages.clear()
@@ -463,7 +485,12 @@ class CaseListPage(QWidget):
     def _open(self, row: int) -> None:
         case_id = self.model.case_id(row)
         if case_id:
+            self.model.record_search()  # a result acted on: its search first in the log
             self.open_case.emit(case_id)
+
+    def hideEvent(self, event) -> None:
+        self.model.record_search()  # left for another page, or locked: the search on screen is recorded
+        super().hideEvent(event)
 
     def _update_count(self) -> None:
         n = self.model.rowCount()

@@ -157,8 +157,7 @@ def case_list(ctx: Context, limit: int, offset: int, filter_: str) -> None:
 def case_search(ctx: Context, text: str, limit: int) -> None:
     """Busca por nombres o número de documento / search names and document numbers."""
     v = ctx.vault()
-    rows = v.search(text, limit=limit)
+    rows = v.search(text, limit=limit, audit=True)  # one entry per command: the count, never the text
     _print_rows(v, rows)
     if not rows:
         click.echo(i18n.t("cli.case_search_empty"), err=True)
-    v.record("case_search", results=len(rows))

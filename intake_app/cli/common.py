@@ -189,12 +189,23 @@ class Context:
             if not name:
                 raise UnknownOfficer()
             self._vault = Vault.open(self.home, name, self.passphrase(), for_reinstatement=for_reinstatement)
+            say_failed_unlocks(self._vault)
         return self._vault
 
     def close(self) -> None:
         if self._vault is not None:
             self._vault.close()
             self._vault = None
+
+
+def say_failed_unlocks(vault: Vault) -> None:
+    """On stderr: the failed tries with this officer's passphrase since the last unlock
+    (cleared and audited by this one), so the officer learns of someone else's tries."""
+    failed = vault.failed_unlocks_since_last
+    if failed:
+        from ..timefmt import local_time_iso
+
+        click.echo(i18n.t("cli.unlock_failures", count=failed[0], at=local_time_iso(failed[1])), err=True)
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -271,15 +271,22 @@ def list_cases(self, offset: int = 0, limit: int = 100, filter: str = "") -> lis
     return [CaseRow(*r) for r in rows]
 
 
-def search(self, text: str, limit: int = 50) -> list[CaseRow]:
-    """Cases whose names or document numbers match every word of ``text`` (prefixes, accents folded)."""
+def search(self, text: str, limit: int = 50, *, audit: bool = False) -> list[CaseRow]:
+    """Cases whose names or document numbers match every word of ``text`` (prefixes, accents folded).
+    ``audit``: recorded at once (:meth:`record_search`): a search a person asked for as a whole
+    (the CLI's); a search as you type is recorded once it settles, by its front end."""
     q = s.fts_query(text)
-    if q is None:
-        return []
-    rows = self.conn.execute(
+    found = [] if q is None else [CaseRow(*r) for r in self.conn.execute(
         f"SELECT {', '.join('c.' + c.strip() for c in ROW_COLUMNS.split(','))} FROM name_index"
-        " JOIN cases c ON c.rowid = name_index.rowid WHERE name_index MATCH ? ORDER BY rank LIMIT ?", (q, limit))
-    return [CaseRow(*r) for r in rows]
+        " JOIN cases c ON c.rowid = name_index.rowid WHERE name_index MATCH ? ORDER BY rank LIMIT ?", (q, limit))]
+    if audit:
+        self.record_search(len(found))
+    return found
+
+
+def record_search(self, results: int) -> None:
+    """Audit one search (``case_search``): how many cases it found, never what was typed."""
+    self._audited("case_search", results=int(results))
 
 
 # --- drafts -------------------------------------------------------------------------

@@ -6,7 +6,11 @@ under the key derived from that officer's passphrase (the vault id and officer i
 the associated data). Adding an officer or changing a passphrase rewrites this small
 file only; the database is never re-encrypted. It holds no survivor data.
 
-Failed unlocks are counted here to impose a growing delay (1 s, 2 s, 4 s … 5 min).
+Failed unlocks are counted here to impose a growing delay (1 s, 2 s, 4 s … 5 min). The
+wait left is never more than that delay: a clock set back after a failure restarts the
+delay from now rather than lock the officer out until the clock catches up. The next
+good unlock clears the count and reports it (:meth:`Keyring.unwrap_reporting`), so the
+vault can audit it and tell the officer.
 
 Several programs may use one keyring at once (the desktop app and the CLI, two CLI
 commands): every change to the file (:meth:`Keyring.update`) is made under an exclusive
@@ -80,6 +84,13 @@ def lock_path(path: Path) -> Path:
 
 def delay_after(failures: int) -> float:
     return 0.0 if failures <= 0 else min(2.0 ** (failures - 1), MAX_DELAY)
+
+
+def wait_left(failures: int, last_failure: float, now: float) -> float:
+    """Seconds still to wait before the next try: at most :func:`delay_after` ``failures``,
+    however far the clock was set back since the last failure."""
+    delay = delay_after(failures)
+    return max(0.0, min(last_failure + delay - now, delay))
 
 
 @dataclass
@@ -226,8 +237,18 @@ class Keyring:
     def unwrap(self, name: str, passphrase: str) -> tuple[OfficerEntry, bytes]:
         """The database key, or WrongPassphrase / UnlockThrottled (with seconds to wait).
         The failure count is changed in the file as it is on disk (:meth:`update`)."""
+        entry, db_key, _ = self.unwrap_reporting(name, passphrase)
+        return entry, db_key
+
+    def unwrap_reporting(self, name: str, passphrase: str) -> tuple[OfficerEntry, bytes, tuple[int, float] | None]:
+        """:meth:`unwrap`, and the failed tries it cleared: (count, time of the last), or
+        None when there were none."""
         entry = self.find(name)
-        wait = entry.last_failure + delay_after(entry.failures) - clock()
+        now = clock()
+        if entry.failures and entry.last_failure > now:  # the clock was set back: the delay runs from now
+            self.update(lambda kr: kr._restart_delay(entry.id, now))
+            entry = self._by_id(entry.id)
+        wait = wait_left(entry.failures, entry.last_failure, now)
         if wait > 0:
             raise UnlockThrottled(retry_after=math.ceil(wait))  # whole seconds, as the message reads
         kek = kdf.derive(passphrase, entry.salt, entry.kdf)
@@ -236,9 +257,10 @@ class Keyring:
         except InvalidTag:
             failures = self.update(lambda kr: kr._count_failure(entry.id))
             raise WrongPassphrase(failures=failures, retry_after=math.ceil(delay_after(failures))) from None
+        cleared = None
         if entry.failures or self._failures_on_disk(entry.id):
-            self.update(lambda kr: kr._reset_failures(entry.id))
-        return self._by_id(entry.id), db_key
+            cleared = self.update(lambda kr: kr._reset_failures(entry.id))
+        return self._by_id(entry.id), db_key, cleared
 
     def _count_failure(self, officer_id: str) -> int:
         entry = self._by_id(officer_id)
@@ -246,9 +268,17 @@ class Keyring:
         entry.last_failure = clock()
         return entry.failures
 
-    def _reset_failures(self, officer_id: str) -> None:
+    def _reset_failures(self, officer_id: str) -> tuple[int, float] | None:
+        """Clear the count; what it was (count, time of the last failure), or None."""
         entry = self._by_id(officer_id)
+        cleared = (entry.failures, entry.last_failure) if entry.failures else None
         entry.failures, entry.last_failure = 0, 0.0
+        return cleared
+
+    def _restart_delay(self, officer_id: str, now: float) -> None:
+        entry = self._by_id(officer_id)
+        if entry.last_failure > now:  # as read again under the lock
+            entry.last_failure = now
 
     def _failures_on_disk(self, officer_id: str) -> int:
         """Failures another program counted since this keyring was read (0 if unreadable)."""

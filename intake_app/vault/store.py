@@ -25,7 +25,7 @@ from ..errors import (IntakeError, VaultBusy, VaultCorrupt, VaultDiskError, Vaul
 from ..fsutil import os_error_kind, remove_stale_parts, restrict_umask, secure_mkdir
 from ..paths import data_home
 from . import schema
-from .audit import AuditLog, now_iso
+from .audit import AuditLog, failed_tries, now_iso
 from .keyring import Keyring, check_officer_name
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,8 @@ class Vault:
         self._conn = conn
         self._tx_depth = 0
         self.audit = AuditLog(conn)
+        self.failed_unlocks_since_last: tuple[int, str] | None = None  # (count, last UTC ISO) cleared by this unlock
+        self._checks_failed = 0  # wrong verify_passphrase tries since the last right one (each audited)
         self.codebook: Codebook = load_codebook()
         self._device_id: str = conn.execute("SELECT device_id FROM device").fetchone()[0]
 
@@ -172,14 +174,15 @@ class Vault:
         remove_stale_parts(h / KEYRING_NAME)  # a copy a killed program left half-written
         keyring = Keyring.load(h / KEYRING_NAME)
         try:
-            entry, db_key = keyring.unwrap(officer_name, passphrase)
+            entry, db_key, cleared = keyring.unwrap_reporting(officer_name, passphrase)
         except OSError as exc:  # the failure count could not be written
             raise (storage_error(exc) or exc) from None
-        return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name), for_reinstatement)
+        return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name), for_reinstatement,
+                                  failed_tries(cleared))
 
     @classmethod
     def _open_with_key(cls, h: Path, keyring: Keyring, db_key: bytes, officer: Officer,
-                       for_reinstatement: bool = False) -> "Vault":
+                       for_reinstatement: bool = False, failed: tuple[int, str] | None = None) -> "Vault":
         try:
             conn = _connect(h / DB_NAME, db_key)
         except sqlcipher3.DatabaseError as exc:  # not even opened (no access to the folder)
@@ -209,7 +212,10 @@ class Vault:
                 from .reindex import refresh_document_index
 
                 refresh_document_index(vault)  # once: document numbers also indexed written together
-            vault._audited("unlock")
+            with vault.transaction():  # failed tries before this unlock: audited, and said (the attribute)
+                vault.audit.append_failed(officer.id, failed)
+                vault.audit.append(officer.id, "unlock")
+            vault.failed_unlocks_since_last = failed
         except BaseException as exc:
             vault._drop()  # not unlocked: no connection and no key left behind, and no "lock" entry
             if isinstance(exc, sqlcipher3.DatabaseError):
@@ -343,17 +349,24 @@ class Vault:
         The keyring is read again from disk, so the failure count and delay are the
         unlock's own: a wrong passphrase raises ``WrongPassphrase`` (counted, audited
         ``passphrase_check_failed``), a try inside the delay ``UnlockThrottled``, without
-        deriving. Nothing else changes."""
+        deriving; the right one clears the count (failed unlocks counted meanwhile by another
+        program are audited ``unlock_failures``). Nothing else changes."""
         if self._db_key is None:
             raise VaultLocked()
         keyring = self._reread_keyring()  # the newest (an officer added by the CLI meanwhile stays)
         try:
-            _, db_key = keyring.unwrap(self.officer.id, passphrase)
+            _, db_key, cleared = keyring.unwrap_reporting(self.officer.id, passphrase)
         except WrongPassphrase as exc:
+            self._checks_failed += 1
             self._audited("passphrase_check_failed", failures=exc.params["failures"])
             raise
         if not hmac.compare_digest(db_key, self._db_key):
             raise VaultCorrupt(part="keyring_mismatch")
+        others = cleared[0] - self._checks_failed if cleared else 0  # failed unlocks elsewhere meanwhile
+        self._checks_failed = 0
+        if others > 0:  # not cleared unseen (this session's own wrong checks are audited already)
+            with self.transaction():
+                self.audit.append_failed(self.officer.id, failed_tries((others, cleared[1])))
 
     def change_passphrase(self, new_passphrase: str) -> None:
         """All or nothing as the officer sees it: if this raises, the old passphrase still
@@ -426,7 +439,7 @@ class Vault:
     # --- cases (implemented in cases.py) -----------------------------------------------
     from .cases import (  # noqa: E402  (methods kept in their own file)
         case_history, count_cases, delete_draft, discard_draft, find_duplicates, get_case, list_cases,
-        load_drafts, save_case, save_draft, search, view_case,
+        load_drafts, record_search, save_case, save_draft, search, view_case,
     )
 
 
