@@ -237,6 +237,19 @@ class UserSession(Base):
     ended: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class FormToken(Base):
+    """A used one-time token of a supervisors' page form (``exchange/outgoing_web.py``): its
+    primary key makes a form sent twice be done once, across server processes. Only the
+    token's hash and who sent it; a row goes a day after ``used_at``, at a later form."""
+
+    __tablename__ = "form_tokens"
+    __table_args__ = (Index("ix_form_tokens_used_at", "used_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AuditEntry(Base):
     """The server's hash-chained audit log: ids, actions and codes, never personal data."""
 

@@ -24,6 +24,7 @@ from intake_app.server.config import CONFIG_NAME, load_settings
 from intake_app.server.dashboard import rollup
 from intake_app.server.db import make_engine, transaction
 from intake_app.server.exchange import incoming, outgoing
+from intake_app.server.exchange.outgoing_web import first_post
 from intake_app.server.ingest import Ingestor
 from intake_app.server.models import Base
 from intake_app.server.review import resolve_conflict
@@ -111,6 +112,7 @@ def build_source(tmp_path: Path) -> Source:
     rollup.fold(pa.engine)
     conflict(pa, a, b)  # open, and its deltas not folded
     login(pa.engine, pa.settings, "sup.uno", PASSWORD)
+    first_post(pa.engine, Principal(2, "sup.uno", "supervisor", None), {"form_token": "ficticio-1"})  # a used form token
     source = Source(pa, cr, a, b)
     empty = [t.name for t in Base.metadata.sorted_tables if pa.count(t.name) == 0]
     assert empty == []  # the move is tested on every table

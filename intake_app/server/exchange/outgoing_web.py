@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -23,31 +25,37 @@ from ...errors import IntakeError
 from ...i18n import describe_code, placeholders, t
 from .. import auth
 from ..db import transaction
-from ..models import UserSession
+from ..models import FormToken
 from . import outgoing
 from .errors import NoCases, RecipientMissing
 from .manifest_words import error_params
 from .registry import list_peers, load_registry, referral_purposes, self_entry
 from .web import HEADERS, _form, _lang, _message, _params, done, form_lang, guard, not_ready, render
 
-FORM_ROW = "form:"  # a used form token's row in ``sessions``: no session's key (SHA-256 hex) has a colon
+# a used token's key: 59 hex digits of its SHA-256, as the tokens migration 0010 moved from
+# ``sessions`` were keyed, so a form sent before that upgrade and again after is done once
+TOKEN_HASH_HEX = 59
+FORM_TOKENS_KEPT = timedelta(days=1)  # a used token's row: a resend comes within seconds, a day is ample
+tokens_t = FormToken.__table__
 
 
 def first_post(engine, who, form: dict[str, str]) -> str | None:
-    """The used-token row's key if this is the first POST of a rendered form (its hidden
+    """The used token's key if this is the first POST of a rendered form (its hidden
     ``form_token``; "" for a POST without one, a script's, which has nothing to compare
     with), None for a second one (a double click, a resend on a slow link): not done again.
-    The used token is a row of ``sessions`` (ended, keyed ``form:`` and the token's hash,
-    which no session's key can be): the database's primary key decides, across every server
-    process."""
+    The used token is a row of ``form_tokens`` (its hash, who, when): the database's primary
+    key decides, across every server process. The same transaction removes the rows used
+    over a day ago, so the table does not grow for ever."""
     if not form.get("form_token"):
         return ""
-    key = FORM_ROW + hashlib.sha256(form["form_token"][:100].encode()).hexdigest()[:64 - len(FORM_ROW)]
+    key = hashlib.sha256(form["form_token"][:100].encode()).hexdigest()[:TOKEN_HASH_HEX]
     now = auth.utcnow()
     try:
         with transaction(engine) as conn:
-            conn.execute(UserSession.__table__.insert().values(token_hash=key, user_id=who.user_id, created_at=now,
-                                                               expires_at=now, idle_until=now, ended=True))
+            conn.execute(tokens_t.insert().values(token_hash=key, user_id=who.user_id, used_at=now))
+            # rows another process is removing right now are skipped (PostgreSQL), never waited for
+            old = select(tokens_t.c.token_hash).where(tokens_t.c.used_at < now - FORM_TOKENS_KEPT)
+            conn.execute(tokens_t.delete().where(tokens_t.c.token_hash.in_(old.with_for_update(skip_locked=True))))
     except IntegrityError:
         return None
     return key
@@ -55,7 +63,7 @@ def first_post(engine, who, form: dict[str, str]) -> str | None:
 
 def _forget_post(engine, key: str) -> None:
     with transaction(engine) as conn:
-        conn.execute(UserSession.__table__.delete().where(UserSession.token_hash == key))
+        conn.execute(tokens_t.delete().where(tokens_t.c.token_hash == key))
 
 
 class FormOnce:
