@@ -13,11 +13,12 @@ import sys
 
 MISSING_EXTRA = 2  # the exit code, as for a command line the program cannot run with
 
-# what each extra brings that its program cannot start without (import names; the extras
-# themselves are in pyproject.toml, and tests/test_packaging_extras.py keeps the two in step)
+# what each extra brings that its program cannot start, or serve its pages, without (import
+# names; the extras themselves are in pyproject.toml, and tests/test_packaging_extras.py keeps
+# the two in step). Password hashing is the core's cryptography: nothing of the extra's.
 EXTRA_MODULES = {
     "desktop": ("PySide6",),
-    "server": ("sqlalchemy", "alembic", "fastapi", "uvicorn", "jinja2", "argon2"),
+    "server": ("sqlalchemy", "alembic", "fastapi", "uvicorn", "jinja2", "plotly"),
 }
 
 

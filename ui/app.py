@@ -207,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, smoke: SmokeTest | None) -> int:
     from intake_app.fsutil import restrict_umask
     from intake_app.logsetup import setup_logging
+    from intake_app.nodump import protect_process
 
+    protect_process()  # no core file or crash report with the vault's key and the cases in memory
     restrict_umask()
     setup_logging()
     if args.lang:

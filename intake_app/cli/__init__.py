@@ -52,6 +52,9 @@ def _closer(obj: Context):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..nodump import protect_process
+
+    protect_process()  # no core file, nor /proc reading, of the vault's key and the cases in memory
     try:
         from . import audit_cmds, case_cmds, demo_cmds, print_cmds, sync_cmds, vault_cmds  # noqa: F401  (register)
     except Exception as exc:  # noqa: BLE001 - a broken install (a module missing or damaged): one worded line

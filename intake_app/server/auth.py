@@ -13,15 +13,17 @@ Sessions: a random bearer token; only its SHA-256 is stored. A session ends afte
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import logging
 import os
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.exceptions import InvalidKey
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from sqlalchemy import case, func, literal, null, or_, select, update
 from sqlalchemy.engine import Engine
 
@@ -49,10 +51,80 @@ _USERNAME = re.compile(USERNAME_PATTERN)
 ROLES = ("administrator", "supervisor", "analyst", "auditor")
 users_t = User.__table__
 sessions_t = UserSession.__table__
+log = logging.getLogger(__name__)
+FAST_ENV = "INTAKE_TEST_FAST_KDF"
+# a stored hash as this server writes it, and as argon2-cffi wrote it before (base64 without padding)
+_PHC = re.compile(r"\$argon2id\$v=19\$m=([0-9]{1,10}),t=([0-9]{1,10}),p=([0-9]{1,8})"
+                  r"\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})", re.ASCII)
+
+
+class PasswordHasher:
+    """Argon2id password hashes as PHC strings (``$argon2id$v=19$m=…,t=…,p=…$salt$hash``, a
+    16-byte salt, a 32-byte hash), by ``cryptography``. The hashes argon2-cffi stored before
+    are the same strings and verify as they are; the cost is read from each stored string."""
+
+    SALT_BYTES = 16
+    HASH_BYTES = 32
+
+    def __init__(self, time_cost: int, memory_cost: int, parallelism: int) -> None:
+        self.time_cost, self.memory_cost, self.parallelism = time_cost, memory_cost, parallelism
+
+    def hash(self, password: str) -> str:
+        kdf = Argon2id(salt=secrets.token_bytes(self.SALT_BYTES), length=self.HASH_BYTES,
+                       iterations=self.time_cost, lanes=self.parallelism, memory_cost=self.memory_cost)
+        return kdf.derive_phc_encoded(_utf8(password))
+
+    def verify(self, hashed: str, password: str) -> bool:
+        """Whether ``password`` matches ``hashed``; never raises. A stored string this code
+        cannot read (another variant, version or shape) is False after the same work as a
+        real check (on the dummy hash), so the time taken tells nothing either."""
+        stored = _stored(hashed)
+        readable = stored is not None
+        if not readable:
+            log.warning("a stored password hash is not an Argon2id PHC string: the sign-in is refused")
+            stored = _stored(_dummy_hash())
+        kdf, digest = stored
+        try:
+            kdf.verify(_utf8(password), digest)
+        except (InvalidKey, MemoryError):  # MemoryError: a stored cost beyond this machine
+            return False
+        return readable
+
+
+def _stored(hashed) -> tuple[Argon2id, bytes] | None:
+    """The check a stored PHC string asks for, or None for a string this code cannot read."""
+    match = _PHC.fullmatch(hashed) if isinstance(hashed, str) else None
+    if match is None:
+        return None
+    memory, iterations, lanes, salt, digest = match.groups()
+    try:
+        salt, digest = (base64.b64decode(part + "=" * (-len(part) % 4), validate=True) for part in (salt, digest))
+        return Argon2id(salt=salt, length=len(digest), iterations=int(iterations), lanes=int(lanes),
+                        memory_cost=int(memory)), digest
+    except (ValueError, OverflowError):  # binascii.Error is a ValueError; so are costs out of range
+        return None
+
+
+def _utf8(password: str) -> bytes:
+    # surrogatepass: a lone surrogate (JSON allows "\\ud800") is a wrong password, not an error
+    return password.encode("utf-8", "surrogatepass")
+
+
+_fast_warned = False
+
+
+def warn_fast_once() -> None:
+    """Said once per process, the first time a password is hashed or checked with the test cost."""
+    global _fast_warned
+    if not _fast_warned:
+        _fast_warned = True
+        log.warning("%s=1: contraseñas con Argon2id mínimo, solo para pruebas; nunca en un servidor real / "
+                    "user passwords with minimal Argon2id, for tests only; never on a real server", FAST_ENV)
 
 
 def _hasher() -> PasswordHasher:
-    if os.environ.get("INTAKE_TEST_FAST_KDF") == "1":  # the test suite only
+    if os.environ.get(FAST_ENV) == "1":  # the test suite only
+        warn_fast_once()
         return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     return PasswordHasher(time_cost=2, memory_cost=65536, parallelism=1)  # ~50 ms: logins stay cheap to serve
 
@@ -219,19 +291,13 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
             row = conn.execute(select(users_t.c.id, users_t.c.password_hash, users_t.c.disabled)
                                .where(users_t.c.username == username)).first()
     if row is None:
-        try:  # the same work as for a real user, so timing does not tell names apart
-            _hasher().verify(_dummy_hash(), password)
-        except VerificationError:
-            pass
+        _hasher().verify(_dummy_hash(), password)  # the same work as for a real user, so timing does not tell names apart
         with transaction(engine) as conn:  # and an audit entry, as for a real user
             audit.append(conn, "anonymous", "login_failed", None, unknown_user=True)
         raise LoginFailed()
     attempt = _reserve_attempt(engine, settings, row.id, now)  # None: locked, no try left
-    try:  # the hash is checked even while locked or disabled, so timing does not tell either
-        _hasher().verify(row.password_hash, password)
-        right = True
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        right = False
+    # the hash is checked even while locked or disabled, so timing does not tell either
+    right = _hasher().verify(row.password_hash, password)
     if attempt is None:  # locked: the right password too late gets the same answer, and work, as a wrong one
         _failed_while_locked(engine, username, row.disabled)
         raise LoginFailed()
@@ -254,8 +320,8 @@ def login(engine: Engine, settings: Settings, username: str, password: str) -> t
                                                 expires_at=now + timedelta(hours=settings.session_max_hours),
                                                 idle_until=idle_until, ended=False))
         audit.append(conn, f"user:{username}", "login", username)
-        # rows no one can use any more go (sessions a day past their absolute end, the used
-        # form tokens of the supervisors' pages a day after use): the table does not grow for ever
+        # sessions a day past their absolute end go: the table does not grow for ever (the
+        # pages' used form tokens have their own table, cleared as forms are sent)
         conn.execute(sessions_t.delete().where(sessions_t.c.expires_at < now - SESSION_ROWS_KEPT))
     return token, idle_until
 

@@ -192,6 +192,10 @@ def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
 
     restrict_umask()  # the database file, its journal, backups, receipts: readable by this user only
     setup_logging()
+    if os.environ.get("INTAKE_TEST_FAST_KDF") == "1":
+        from .auth import warn_fast_once
+
+        warn_fast_once()  # said at the start: passwords this process hashes or checks get the test cost
     if db and ctx.get_parameter_source("db") == click.core.ParameterSource.COMMANDLINE:
         from .cli_db import warn_command_line_password
 
@@ -447,7 +451,9 @@ _register_key_passphrase(keys, pass_ctx)
 
 def main(argv: list[str] | None = None) -> int:
     from ..cli.common import run_group
+    from ..nodump import protect_process
 
+    protect_process()  # no core file, nor /proc reading, of the keys and the data in memory
     return run_group(cli, argv, "intake-server")
 
 

@@ -131,7 +131,11 @@ def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
     check_port(host, port)  # free now, or a worded refusal before the passphrase is asked
     c.engine().dispose()  # database reachable and at the current schema, or a clear error now
     keystore = c.keystore()  # the passphrase is asked once; workers get the derived key
-    os.environ[KEY_ENV] = keystore.file_key.hex()
+    if workers > 1:  # multiprocessing's helper process, started now, never gets the key in its environment
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    os.environ[KEY_ENV] = keystore.file_key.hex()  # each worker reads it and forgets it (KeyStore.open)
     os.environ[HOME_ENV] = str(c.home)
     if c.db:
         os.environ[DB_ENV] = c.db

@@ -14,8 +14,9 @@ import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..bundle.serverkeys import KeyFileKey, ServerKeys, read_key_file, read_key_file_from_env, write_key_file
+from ..bundle.serverkeys import KEY_ENV, KeyFileKey, ServerKeys, read_key_file, read_key_file_from_env, write_key_file
 from ..fsutil import exclusive_lock
+from ..nodump import forget_env
 
 
 class KeyStore:
@@ -35,8 +36,14 @@ class KeyStore:
 
     @classmethod
     def open(cls, path: Path, *, passphrase: str | None = None) -> "KeyStore":
+        """Opened with ``passphrase``, or, without one, with the raw key in ``INTAKE_SERVER_KEY``,
+        which is then gone from this process's environment (``/proc/<pid>/environ`` included)
+        and from whatever it starts later; ``serve`` hands its workers the key again itself."""
         if passphrase is None:
-            keys, fkey = read_key_file_from_env(path)
+            try:
+                keys, fkey = read_key_file_from_env(path)
+            finally:
+                forget_env(KEY_ENV)
         else:
             keys, fkey = read_key_file(path, passphrase=passphrase)
         return cls(path, keys, fkey)

@@ -8,26 +8,30 @@ the socket they inherited, unseen by the operator, with the server keys in memor
 SIGTERM when its parent dies (``PR_SET_PDEATHSIG``): uvicorn's own graceful shutdown, so a
 request being answered ends first. Elsewhere a thread looks every two seconds whether the parent
 is still the one that started the worker. A server run as one process (``--workers 1``) has
-no supervisor and nothing is set: its parent is the shell or systemd, whose end must not stop it."""
+no supervisor and nothing is set: its parent is the shell or systemd, whose end must not stop it.
+
+Every server process, worker or single, is also kept out of core files and other processes'
+reach as it starts (:func:`intake_app.nodump.protect_process`): the kernel resets that at each
+``exec``, so the supervisor's own setting does not reach its workers."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
+
+from ..nodump import PR_SET_PDEATHSIG, prctl, protect_process
 
 log = logging.getLogger(__name__)
 
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 POLL_SECONDS = 2.0
 
 
 def end_with_supervisor() -> None:
-    """Called by each worker as it starts (the app factory)."""
+    """Called by each server process as it starts (the app factory)."""
+    protect_process()
     parent = multiprocessing.parent_process()
     if parent is None:  # one process: no supervisor
         return
@@ -39,13 +43,7 @@ def end_with_supervisor() -> None:
 
 
 def _ask_kernel() -> bool:
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+    return prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 def _watch(parent_pid: int) -> None:

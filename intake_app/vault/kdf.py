@@ -48,7 +48,8 @@ def derive(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
 
 def test_params() -> KdfParams | None:
     if os.environ.get(TEST_ENV) == "1":
-        log.warning("INTAKE_TEST_FAST_KDF=1: weak key derivation for tests; never use in the field")
+        log.warning("INTAKE_TEST_FAST_KDF=1: derivación de claves débil, solo para pruebas; nunca en el campo / "
+                    "weak key derivation for tests; never use in the field")
         return KdfParams(memory_kib=8 * 1024, iterations=1)
     return None
 

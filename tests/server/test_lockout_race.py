@@ -11,10 +11,10 @@ import time
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from intake_app.server import auth
+from intake_app.server.auth import PasswordHasher
 from tests.loopback import serve
 
 from .conftest import PASSWORD
