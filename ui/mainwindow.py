@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QStackedWidget, QWidget
 
+from intake_app.timefmt import local_time_iso
+
 from . import prefs as prefs_mod
 from .dialogs import ClipboardWatch, carry_typed, close_all, open_replacing
 from .idle import IdleWatch
@@ -196,9 +198,13 @@ class MainWindow(QMainWindow):
     def _unlock(self, officer: str, passphrase: str) -> None:
         page = self.unlock_page
 
-        def opened(o):
+        def opened(result):
+            o, failed = result
             self.last_officer = o.name
             self._show_workspace()
+            if failed:  # tries with this officer's passphrase since the last unlock: said, as the CLI says it
+                show_message(self.workspace.message, tr("cli.unlock_failures", count=failed[0],
+                                                        at=local_time_iso(failed[1])), "banner")
 
         self.backend.op(lambda s: s.open(officer, passphrase)).success(opened).failure(page.failed).run()
 

@@ -51,7 +51,7 @@ class Session:
 
         self.close()
         self.vault = Vault.open(self.home, officer, passphrase)
-        return self.vault.officer
+        return self.vault.officer, self.vault.failed_unlocks_since_last  # (count, last UTC) or None
 
     def close(self) -> None:
         if self.vault is not None:
