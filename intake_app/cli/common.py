@@ -92,7 +92,8 @@ def confirm(question: str) -> bool:
     (Click's own confirm shows "[y/N]" and refuses "sí"), y/yes/n/no in English."""
     hint = i18n.t("cli.yes_no_hint")
     while True:
-        answer = click.prompt(f"{question} {hint}", default="", show_default=False).strip().lower()
+        # on stderr, with every prompt: standard output stays what the command reports
+        answer = click.prompt(f"{question} {hint}", default="", show_default=False, err=True).strip().lower()
         if answer in YES or answer in NO:
             return answer in YES
         click.echo(i18n.t("cli.yes_no_invalid"), err=True)

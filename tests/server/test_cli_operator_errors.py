@@ -212,7 +212,8 @@ def test_revoke_shows_the_laptop_and_asks_first(srv, device_factory, tmp_path):
     dev = srv.enroll(device_factory())
     code, out, err = op(srv, tmp_path, "device", "revoke", dev.device_id[:10], input="n\n")
     assert code == 0 and f"Equipo: {dev.device_id}" in out and "Último contacto:" in out and "UTC" in out
-    assert f"¿Revocar el equipo {dev.device_id}?" in out and "No se revocó" in out
+    assert f"¿Revocar el equipo {dev.device_id}?" in err and "No se revocó" in out
+    assert "¿Revocar" not in out  # the question is a prompt: on stderr, as every prompt
     assert devices.device_info(srv.engine, dev.device_id).status == "active"
     code, out, err = op(srv, tmp_path, "device", "revoke", dev.device_id, input="s\n")
     assert code == 0 and f"Equipo {dev.device_id} revocado" in out

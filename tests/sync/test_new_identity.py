@@ -188,8 +188,9 @@ def test_the_command_asks_first(enrolled, home, passphrase_file):
     device_id = enrolled.device_id
     enrolled.close()
     base = ("--home", home, "--passphrase-file", passphrase_file, "sync", "new-identity")
-    code, out, _ = _intake(*base, input="n\n")
-    assert code == 0 and "Revisiones por enviar: 1" in out and "¿Continuar?" in out and "Cancelado." in out
+    code, out, err = _intake(*base, input="n\n")
+    assert code == 0 and "Revisiones por enviar: 1" in err and "¿Continuar?" in err and "Cancelado." in out
+    assert "¿Continuar?" not in out  # the question is a prompt: on stderr, as every prompt
     with Vault.open(home, "oficial.prueba", PASSPHRASE) as v:
         assert v.device_id == device_id and state.is_enrolled(v)
     code, out, _ = _intake(*base, input="s\n")
