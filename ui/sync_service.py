@@ -108,8 +108,11 @@ class SyncDriver(QObject):
         self.stop()
 
     def sync_now(self) -> None:
+        """One attempt as soon as possible (a save, or the officer asked). It ends a backoff
+        wait, but leaves the platform's "no network" pause and the backoff as they are: only
+        the network monitor lifts those (``network_changed``)."""
         if self.service is not None:
-            self.service.network_changed(True) if self.state == "offline" else self.service.sync_now()
+            self.service.sync_now()
 
     # --- from the sync thread, delivered on the GUI thread ------------------------------
     @Slot(object, str, object)

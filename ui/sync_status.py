@@ -130,8 +130,11 @@ class SyncStatus(QWidget):
         shown = STATE_SHOWN.get(state, "offline")
         self.shown_state = shown
         retry = info.get("retry_in")
-        if shown == "offline" and retry:
-            text = tr("ui.sync.state_retry", seconds=max(1, round(retry)))
+        seconds = max(1, round(retry)) if retry else None
+        if shown == "offline" and info.get("reason") == "busy":  # a server or proxy answered 5xx/429
+            text = tr("ui.sync.state_busy_retry", seconds=seconds) if seconds else tr("ui.sync.state_busy")
+        elif shown == "offline" and seconds:
+            text = tr("ui.sync.state_retry", seconds=seconds)
         else:
             text = tr("ui.sync.state_" + shown)
         self.state.setText(text)

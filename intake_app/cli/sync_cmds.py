@@ -199,10 +199,16 @@ def sync_push(ctx: Context, server_url: str) -> None:
     from ..sync import push
 
     v = ctx.vault()
+    click.echo(i18n.t("sync_cli.contacting", server=server_url), err=True)  # a slow network can take a while
     with _contacting(server_url):
         report = push(v, server_url)
-    click.echo(i18n.t("sync_cli.pushed", delivered=len(report.delivered), revisions=report.revisions,
-                      already=len(report.already), lease=_lease(report.lease_state)))
+    lease = _lease(report.lease_state)
+    cases = len(report.delivered) - report.audit_only  # the audit log's own bundles (an unlock...) not counted
+    if cases == 0 and not report.already:
+        click.echo(i18n.t("sync_cli.pushed_nothing_new", lease=lease))
+        return
+    click.echo(i18n.t("sync_cli.pushed", delivered=cases, revisions=report.revisions,
+                      already=len(report.already), lease=lease))
 
 
 @sync.command("enroll")

@@ -22,12 +22,13 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from ..bundle import device_auth
 from ..bundle.keys import SigningKeys
-from . import outbox, state
+from . import deadline, outbox, state
 from .status import apply_status
 from ..bundle.errors import BundleError
 from ..bundle.receipt import MAGIC_RECEIPT
 from ..bundle.status import MAGIC_STATUS
 from .errors import (
+    ConnectionTooSlow,
     EnrollmentPending,
     EnrollmentQueueFull,
     EnrollmentRefused,
@@ -49,17 +50,18 @@ API = "/api/v1"
 
 RETRYABLE = (ServerUnreachable,)  # ServerBusy included
 # retried by the next cycle, not at once: a Wi-Fi's sign-in page or an unsigned "revoked"
-# does not go away in seconds (and the latter is first checked against the signed status)
-NOT_AT_ONCE = (NetworkWebPage, RevocationUnconfirmed)
+# does not go away in seconds (and the latter is first checked against the signed status),
+# nor does a link so slow that a request outlived its overall deadline (a second try of
+# the same would only double the wait: docs/sync.md "Online")
+NOT_AT_ONCE = (NetworkWebPage, RevocationUnconfirmed, ConnectionTooSlow)
 
 # Overall time a request may take (httpx's own timeout is per read or write): GRACE seconds,
 # plus one second per MIN_RATE bytes sent or received so far. A server (or a link) that
 # trickles a byte a second is given up after about GRACE seconds; a 1 MiB bundle on a link
 # doing at least 8 KiB/s gets 60 + 128 s, the largest bundle the server takes (64 MiB)
-# 60 s + 2 h 16 min. docs/sync.md "Online".
+# 60 s + 2 h 16 min. The wait for the answer's headers counts too (deadline.py). docs/sync.md "Online".
 GRACE = 60.0
 MIN_RATE = 8 * 1024
-CHUNK = 64 * 1024
 
 
 def backoff_delay(attempt: int, base: float = 1.0, cap: float = 300.0, rng: random.Random | None = None) -> float:
@@ -77,10 +79,12 @@ class SyncClient:
         self.base = server_url.rstrip("/")
         self.http = httpx.Client(base_url=self.base, timeout=timeout, transport=transport,
                                  headers={"User-Agent": "intake-device/1"}, follow_redirects=False)
+        deadline.install(self.http)  # the deadline and stop() reach the wait for the answer too
         self._device: tuple[str, ed25519.Ed25519PrivateKey] | None = None
         self.grace = GRACE if grace is None else grace
         self.min_rate = MIN_RATE if min_rate is None else min_rate
-        # set by the background service: its stop() ends a request between two chunks
+        # set by the background service: its stop() ends a request between two chunks, or
+        # within deadline.SLICE seconds while it waits for the answer
         self.cancelled: Callable[[], bool] = lambda: False
 
     def sign_as(self, device_id: str, keys: SigningKeys | ed25519.Ed25519PrivateKey) -> "SyncClient":
@@ -99,26 +103,31 @@ class SyncClient:
         self.close()
 
     def _request(self, method: str, path: str, *, content: bytes | None = None, **kw) -> httpx.Response:
-        """One request, with an overall deadline (:data:`GRACE`, :data:`MIN_RATE`): the body
-        goes out and the answer comes in by chunks, the time allowed growing with the bytes."""
-        budget = _Budget(self.grace, self.min_rate, self.cancelled)
+        """One request, with an overall deadline (:data:`GRACE`, :data:`MIN_RATE`), the wait
+        for the answer's headers included: the body goes out and the answer comes in by
+        chunks, the time allowed growing with the bytes.
+
+        A :class:`ServerUnreachable` for a request with a body carries ``upload_out``: True
+        when the whole body went out and no HTTP answer other than a 200 came back (the
+        connection dropped or timed out while the server may have been storing it)."""
+        budget = deadline.Budget(self.grace, self.min_rate, self.cancelled)
         if content is not None:
             kw["headers"] = {**(kw.get("headers") or {}), "Content-Length": str(len(content))}
             kw["content"] = budget.feed(content)
+        status = None
         try:
-            with self.http.stream(method, API + path, **kw) as streamed:
+            with budget.running(), self.http.stream(method, API + path, **kw) as streamed:
+                status = streamed.status_code
                 chunks = []
                 for chunk in streamed.iter_raw():
                     budget.spend(len(chunk))
                     chunks.append(chunk)
             resp = httpx.Response(streamed.status_code, headers=streamed.headers, content=b"".join(chunks),
                                   request=streamed.request)
-        except httpx.TimeoutException:
-            raise ServerUnreachable(reason="timeout") from None
-        except httpx.TransportError as exc:
-            reason = "dropped" if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)) \
-                else "connect"
-            raise ServerUnreachable(reason=reason) from None
+        except (httpx.TransportError, ServerUnreachable) as exc:
+            err = exc if isinstance(exc, ServerUnreachable) else _unreachable(exc)
+            err.upload_out = content is not None and budget.body_out and status in (None, 200)
+            raise err from None
         if 300 <= resp.status_code < 400 or resp.status_code in (407, 511):
             # no endpoint of the server redirects: a Wi-Fi's sign-in page (or a proxy) answered
             raise NetworkWebPage(status=resp.status_code)
@@ -211,26 +220,11 @@ class SyncClient:
         return self._bytes(resp)
 
 
-class _Budget:
-    """The overall deadline of one request: ``grace`` seconds plus one per ``min_rate`` bytes
-    moved so far (monotonic clock), checked between chunks; ``cancelled()`` ends it too."""
-
-    def __init__(self, grace: float, min_rate: float, cancelled: Callable[[], bool]) -> None:
-        self.start, self.grace, self.min_rate, self.cancelled = time.monotonic(), grace, min_rate, cancelled
-        self.moved = 0
-
-    def spend(self, n: int) -> None:
-        self.moved += n
-        if self.cancelled():
-            raise ServerUnreachable(reason="cancelled")
-        if time.monotonic() - self.start > self.grace + self.moved / self.min_rate:
-            raise ServerUnreachable(reason="too_slow")
-
-    def feed(self, data: bytes):
-        for i in range(0, len(data), CHUNK):
-            self.spend(0)
-            yield data[i:i + CHUNK]
-            self.moved += min(CHUNK, len(data) - i)
+def _unreachable(exc: httpx.TransportError) -> ServerUnreachable:
+    if isinstance(exc, httpx.TimeoutException):
+        return ServerUnreachable(reason="timeout")
+    dropped = isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError))
+    return ServerUnreachable(reason="dropped" if dropped else "connect")
 
 
 def _web_page(resp: httpx.Response) -> bool:
@@ -304,6 +298,7 @@ def confirm_revocation(client: SyncClient, device_id: str, apply: Callable[[byte
 class PushReport:
     lease_state: str = "ok"
     delivered: list[int] = field(default_factory=list)
+    audit_only: int = 0  # of those, bundles that carried no case revision (unlocks, views: the audit log)
     already: list[int] = field(default_factory=list)
     revisions: int = 0
     uploads: int = 0  # POSTs that got an answer (retries not counted)
@@ -321,6 +316,14 @@ def push(vault, server_url: str, *, client: SyncClient | None = None, attempts: 
     client = signed_client(vault, server_url, client)
     report = PushReport()
     try:
+        def post(item: outbox.OutboxItem) -> bytes:
+            try:
+                return client.post_bundle(item.bundle)
+            except ServerUnreachable as exc:
+                if getattr(exc, "upload_out", False):  # it left the laptop; its answer did not come
+                    outbox.mark_sent(vault, [item.sequence], via="online")
+                raise
+
         def call(fn, *args):
             for attempt in range(1, attempts + 1):
                 try:
@@ -338,9 +341,8 @@ def push(vault, server_url: str, *, client: SyncClient | None = None, attempts: 
                 _count(report, applied)
             outbox.prepare(vault)
             items = outbox.outstanding(vault)
-            outbox.mark_sent(vault, [i.sequence for i in items if i.state == "built"], via="online")
             for n, item in enumerate(items, 1):
-                receipt = call(client.post_bundle, item.bundle)
+                receipt = call(post, item)
                 report.uploads += 1
                 _count(report, apply_receipt(vault, receipt, via="online"))
                 if on_progress:
@@ -359,6 +361,7 @@ def _count(report: PushReport, applied: Applied) -> None:
     if applied.status == "delivered":
         report.delivered.append(applied.sequence)
         report.revisions += applied.revisions
+        report.audit_only += applied.revisions == 0
     else:
         report.already.append(applied.sequence)
 

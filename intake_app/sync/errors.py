@@ -126,6 +126,15 @@ class RevocationUnconfirmed(ServerUnreachable):
         super().__init__(**{"reason": "revocation_unconfirmed", **params})
 
 
+class ConnectionTooSlow(ServerUnreachable):
+    """A request's overall deadline passed (a link or a server trickling the bytes, in the
+    answer's headers or its body; intake_app/sync/deadline.py): not retried at once, the link
+    will not be faster a second later. params: reason ``too_slow``."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**{"reason": "too_slow", **params})
+
+
 class NetworkWebPage(ServerUnreachable):
     """The network answered with a web page (a redirect, an HTML page, 407 or 511) instead of
     the server: typically a Wi-Fi that asks to sign in first. Nothing was taken as a receipt;

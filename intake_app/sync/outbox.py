@@ -28,7 +28,7 @@ MAX_REVISIONS_PER_BUNDLE = 2000
 MAX_AUDIT_PER_BUNDLE = 20000
 # sync's own bookkeeping: these alone never cause a bundle (else every sync would make one)
 SYNC_ACTIONS = ("sync_bundle_built", "sync_sent", "sync_receipt", "sync_export", "sync_receipts_import",
-                "sync_push", "sync_server_key", "sync_new_identity")
+                "sync_push", "sync_server_key", "sync_new_identity", "sync_last_contact_reset")
 
 
 @dataclass(frozen=True)
@@ -169,16 +169,20 @@ def prepare(vault) -> list[int]:
 
 
 def mark_sent(vault, sequences: list[int], via: str) -> None:
-    """The bundles left the device (written to a stick, or posted). Cases whose head
-    revision is in them show ``sent`` until the receipt comes back."""
+    """The bundles left the device (written to a stick; online: the whole upload went out
+    and its answer was lost, client.push). Cases whose head revision is in them show
+    ``sent`` until the receipt comes back. Bundles marked already are not marked again."""
     if not sequences:
         return
     at = now_iso()
     with vault.transaction() as conn:
         chain = state.chain(vault)
         marks = ",".join("?" * len(sequences))
-        conn.execute(f"UPDATE sync_outbox SET state = 'sent', sent_at = coalesce(sent_at, ?)"
-                     f" WHERE chain = ? AND state = 'built' AND sequence IN ({marks})", (at, chain, *sequences))
+        changed = conn.execute(f"UPDATE sync_outbox SET state = 'sent', sent_at = coalesce(sent_at, ?)"
+                               f" WHERE chain = ? AND state = 'built' AND sequence IN ({marks})",
+                               (at, chain, *sequences)).rowcount
+        if not changed and via == "online":
+            return
         conn.execute(
             f"UPDATE cases SET sync_state = 'sent' WHERE sync_state = 'pending' AND head_revision IN"
             f" (SELECT revision_id FROM sync_revisions WHERE delivered_at IS NULL AND chain = ?"

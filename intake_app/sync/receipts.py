@@ -77,7 +77,7 @@ def apply_receipt(vault, data: bytes, via: str) -> Applied:
             "UPDATE cases SET sync_state = 'delivered' WHERE sync_state != 'delivered' AND head_revision IN"
             " (SELECT revision_id FROM sync_revisions WHERE chain = ? AND sequence = ? AND delivered_at IS NOT NULL)",
             (chain, receipt.sequence))
-        state.record_receipt(vault, receipt.received_at)  # the server's lease length, not a fixed one
+        state.record_receipt(vault, receipt.received_at, receipt.sequence)  # the server's length, not a fixed one
         missing = conn.execute("SELECT count(*) FROM sync_revisions WHERE chain = ? AND sequence = ?"
                                " AND delivered_at IS NULL", (chain, receipt.sequence)).fetchone()[0]
         vault.audit.append(vault.officer.id, "sync_receipt", via=via, sequence=receipt.sequence,

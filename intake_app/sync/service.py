@@ -8,17 +8,22 @@ sequence (a sequence already queued is not queued again); a cycle first asks the
 server's status (lease, revocation, key rotation) and the receipts it already holds.
 
 States reported through ``on_status(state, info)``:
-``idle`` (up to date), ``syncing``, ``offline`` (no network or server: retrying with
-exponential backoff; ``info["retry_in"]`` seconds), ``paused``, ``revoked`` (stops for
-good), ``error`` (the server refused something: ``info["code"]``; retried at the normal
-interval), ``stopped``. Progress: ``on_progress(done, total)`` per bundle delivered.
-Network trouble worth its own words (a Wi-Fi's sign-in page, an unconfirmed "revoked") is
-also reported through ``on_error`` just before ``offline``.
+``idle`` (up to date: a whole cycle went well), ``syncing``, ``offline`` (no network or
+server: retrying with exponential backoff, ``info["retry_in"]`` seconds; or the platform
+says there is no network, ``retry_in`` None; ``info["reason"]``: ``busy`` for a server or
+proxy that answered 5xx/429), ``paused``, ``revoked`` (stops for good), ``error`` (the
+server refused something: ``info["code"]``; retried at the normal interval; an answer that
+is not what the protocol says, ``sync_server_protocol``, is retried with the network
+backoff, ``retry_in``), ``stopped``. A cycle cut short by ``pause()`` or by
+``network_changed(False)`` ends ``paused`` / ``offline``, never ``idle``.
+Progress: ``on_progress(done, total)`` per bundle delivered.
+Network trouble worth its own words (a Wi-Fi's sign-in page, an unconfirmed "revoked", a
+link too slow, a busy server) is also reported through ``on_error`` just before ``offline``.
 
 One thread at a time: ``stop()`` waits up to its timeout; a thread still finishing a request
 stays the service's thread (``start()`` again keeps it going) until it ends. A request ends
-by its overall deadline (``client.GRACE``, ``client.MIN_RATE``) or between two chunks after
-``stop()``.
+by its overall deadline (``client.GRACE``, ``client.MIN_RATE``), or after ``stop()`` between
+two chunks or within ``deadline.SLICE`` seconds while it waits for the answer.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from . import outbox, state
 from .client import (NOT_AT_ONCE, SyncClient, apply_receipt_list, backoff_delay, confirm_revocation,
                      first_unacknowledged)
 from .status import apply_status
-from .errors import DeviceRevoked, RevocationUnconfirmed, ServerUnreachable
+from .errors import DeviceRevoked, RevocationUnconfirmed, ServerBusy, ServerProtocolError, ServerUnreachable
 from .receipts import apply_receipt
 
 log = logging.getLogger(__name__)
@@ -83,6 +88,9 @@ class SyncService:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._paused = False
+        self._paused_offline = False  # the platform says there is no network
+        self._offline_gen = 0  # how many times it said so: a cycle it interrupts stops uploading
+        self._once = False  # sync_now(): one attempt even while the platform says offline
         self._thread: threading.Thread | None = None
         self.state = "stopped"
         self.failures = 0
@@ -99,8 +107,9 @@ class SyncService:
             self._thread.start()
 
     def stop(self, timeout: float | None = 10.0) -> None:
-        """Ask the thread to end (a request in flight ends between two chunks) and wait up to
-        ``timeout``. The thread forgets itself only when it has ended (:meth:`alive`)."""
+        """Ask the thread to end (a request in flight ends between two chunks, or within
+        ``deadline.SLICE`` s while it waits for the answer) and wait up to ``timeout``. The
+        thread forgets itself only when it has ended (:meth:`alive`)."""
         with self._ctl:
             self._stop.set()
             self._wake.set()
@@ -113,7 +122,11 @@ class SyncService:
             return self._thread is not None
 
     def sync_now(self) -> None:
-        """A new save, or the officer pressed "sync": run a cycle as soon as possible."""
+        """A new save, or the officer pressed "sync": one cycle as soon as possible. It ends a
+        backoff wait, and while the platform says there is no network it makes one attempt
+        without lifting that pause; the failures counted (the backoff) stay. Not while
+        ``pause()``d."""
+        self._once = True
         self._wake.set()
 
     def pause(self) -> None:
@@ -126,17 +139,17 @@ class SyncService:
         self._wake.set()
 
     def network_changed(self, online: bool) -> None:
-        """From the platform's network monitor: offline pauses the attempts; online
+        """From the platform's network monitor: offline pauses the attempts (a cycle under
+        way finishes its current request, uploads no more and ends ``offline``); online
         retries at once instead of waiting out the backoff."""
         if online:
             self.failures = 0
             self._paused_offline = False
-            self._wake.set()
         else:
+            self._offline_gen += 1
             self._paused_offline = True
             self._set_state("offline", retry_in=None)
-
-    _paused_offline = False
+        self._wake.set()
 
     def queued(self) -> list[int]:
         with self._lock:
@@ -193,21 +206,32 @@ class SyncService:
             self._wake.clear()
             if self._stop.is_set():
                 break
-            if self._paused or self._paused_offline:
+            gen = self._offline_gen
+            once, self._once = self._once, False
+            if self._paused or (self._paused_offline and not once):
                 self._set_state("paused" if self._paused else "offline", retry_in=None)
                 self._wake.wait()
                 delay = 0.0
                 continue
             try:
-                self._cycle()
+                whole = self._cycle(gen)
             except ServerUnreachable as exc:
                 if self._stop.is_set():
                     break
                 self.failures += 1
                 delay = backoff_delay(self.failures, self.backoff_base, self.backoff_max, self.rng)
-                if isinstance(exc, NOT_AT_ONCE):
+                if isinstance(exc, (*NOT_AT_ONCE, ServerBusy)):
                     self._safe_error(exc)  # its own words (a Wi-Fi's sign-in page, ...) before "offline"
+                if self._paused or self._paused_offline:
+                    delay = 0.0  # the top of the loop says paused / offline and waits
+                    continue
                 self._set_state("offline", retry_in=round(delay, 3), reason=exc.params.get("reason"))
+                continue
+            except ServerProtocolError as exc:  # a 200 that is not the answer (a middlebox): network backoff
+                self.failures += 1
+                delay = backoff_delay(self.failures, self.backoff_base, self.backoff_max, self.rng)
+                self._set_state("error", code=exc.code, retry_in=round(delay, 3))
+                self._safe_error(exc)
                 continue
             except DeviceRevoked as exc:
                 self._set_state("revoked", device_id=exc.params.get("device_id"))
@@ -223,6 +247,11 @@ class SyncService:
                 log.exception("sync cycle failed")
                 self._set_state("error", code="internal")
                 delay = self.interval
+                continue
+            if self._stop.is_set():
+                break
+            if not whole:  # paused, or the network went away, mid-cycle: the top says so
+                delay = 0.0
                 continue
             self.failures = 0
             self._set_state("idle", lease=self._lease())
@@ -244,7 +273,9 @@ class SyncService:
         except Exception:
             log.exception("sync error callback failed")
 
-    def _cycle(self) -> None:
+    def _cycle(self, gen: int | None = None) -> bool:
+        """One exchange; False when cut short (stop, pause, the network gone since ``gen``)."""
+        gen = self._offline_gen if gen is None else gen
         self._set_state("syncing")
         call = self.vault_call
         device_id, keys, after = call(_start_cycle)
@@ -252,15 +283,20 @@ class SyncService:
         client.cancelled = self._stop.is_set
         try:
             try:
-                self._exchange(client, device_id, after)
+                return self._exchange(client, device_id, after, gen)
             except RevocationUnconfirmed:  # locks only if the signed status says so
                 confirm_revocation(client, device_id, lambda data: call(lambda v: apply_status(v, data)))
+                return True  # not reached: confirm_revocation raises
         finally:
             client.close()
 
-    def _exchange(self, client: SyncClient, device_id: str, after: int) -> None:
+    def _interrupted(self, gen: int) -> bool:
+        return self._stop.is_set() or self._paused or self._offline_gen != gen
+
+    def _exchange(self, client: SyncClient, device_id: str, after: int, gen: int) -> bool:
         """Status, receipts already held, then each queued upload (HTTP on this thread,
-        every vault step through ``vault_call``)."""
+        every vault step through ``vault_call``). False when cut short before the queue
+        was empty."""
         call = self.vault_call
         status = client.status(device_id)
         call(lambda v: apply_status(v, status))
@@ -276,9 +312,9 @@ class SyncService:
                 if not self._queue:
                     break
                 seq, data = next(iter(self._queue.items()))
-            if self._stop.is_set() or self._paused:
-                return
-            receipt = client.post_bundle(data)
+            if self._interrupted(gen):
+                return False
+            receipt = self._post(client, seq, data)
             applied = call(lambda v: apply_receipt(v, receipt, via="online"))
             self._drop(seq)
             done += 1
@@ -286,6 +322,20 @@ class SyncService:
                 self.delivered_total += 1
                 self.on_receipt(seq)
             self.on_progress(done, total)
+        return not self._interrupted(gen)
+
+    def _post(self, client: SyncClient, seq: int, data: bytes) -> bytes:
+        """Upload one bundle. Marked ``sent`` only when it went out and its answer was lost
+        (with the receipt it is delivered at once)."""
+        try:
+            return client.post_bundle(data)
+        except ServerUnreachable as exc:
+            if getattr(exc, "upload_out", False):
+                try:
+                    self.vault_call(lambda v: outbox.mark_sent(v, [seq], via="online"))
+                except Exception as err:  # the vault busy or locked: the receipt path still works
+                    log.info("bundle %d not marked sent (%s)", seq, getattr(err, "code", type(err).__name__))
+            raise
 
     def _drop(self, sequence: int) -> None:
         with self._lock:
@@ -302,6 +352,4 @@ def _start_cycle(vault) -> tuple[str, ed25519.Ed25519PrivateKey, int]:
 
 def _prepare_uploads(vault) -> list[tuple[int, bytes]]:
     outbox.prepare(vault)
-    items = outbox.outstanding(vault)
-    outbox.mark_sent(vault, [i.sequence for i in items if i.state == "built"], via="online")
-    return [(i.sequence, i.bundle) for i in items]
+    return [(i.sequence, i.bundle) for i in outbox.outstanding(vault)]

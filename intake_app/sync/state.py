@@ -34,6 +34,11 @@ K_LAST_CONTACT = "sync.last_contact"
 K_LEASE_SECONDS = "sync.lease_seconds"
 K_LEASE_SET_AT = "sync.lease_set_at"
 K_CLOCK_OFFSET = "sync.clock_offset"
+# "chain:sequence", the last bundle built when the last contact (the lease floor) last rose: a
+# receipt for a later bundle was signed after that moment (docs/sync.md "A server clock that
+# was wrong"); and the last contact for which a live status behind it asked for such a receipt
+K_FLOOR_MARK = "sync.floor_mark"
+K_CLOCK_CHECK = "sync.clock_check"
 K_REVOKED = "sync.revoked"
 K_POST = "sync.post"
 K_ENROLL_POSTED = "sync.enroll_posted"
@@ -46,6 +51,9 @@ K_PREVIOUS_SERVER_INFO = "sync.previous_server_info"
 K_DEMO = "demo.seeded"
 
 DEFAULT_LEASE = timedelta(days=30)
+# server times this far behind the last contact are a clock that was wrong, not the drift
+# between several server processes
+CLOCK_TOLERANCE = timedelta(minutes=10)
 EXPIRING_WITHIN = timedelta(days=7)
 LEASE_STATES = ("ok", "expiring", "expired")
 
@@ -132,8 +140,79 @@ def _note_contact(vault, at: datetime, live: bool) -> None:
     last = vault.meta(K_LAST_CONTACT)
     if last is None or parse_time(last) < at:
         vault.set_meta(K_LAST_CONTACT, iso_precise(at))
+        vault.set_meta(K_FLOOR_MARK, _built_mark(vault))
+    elif vault.meta(K_FLOOR_MARK) is None:  # a vault from before the mark: bundles from now on count
+        vault.set_meta(K_FLOOR_MARK, _built_mark(vault))
     if live:
         vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
+
+
+# --- a server clock that was wrong (docs/sync.md "A server clock that was wrong") -----------
+# The last contact only grows, and the lease is judged no earlier than it: a laptop clock set
+# back gains nothing. But one contact with a server whose clock ran far ahead would then hold
+# the lease "expired" until real time caught up. The server is the authority on time, yet a
+# status is not bound to the request that asked for it (it names no nonce): an old one,
+# replayed, must not pull the last contact back. A receipt is bound: it names the bytes of a
+# bundle, and one built after the last contact rose cannot have been signed before that.
+# So a live status behind the last contact asks for such a bundle (an audit entry, which
+# makes one), and its receipt's time becomes the last contact, the lease's floor and start.
+def _built_mark(vault) -> str:
+    ch = chain(vault)
+    top = vault.conn.execute("SELECT coalesce(max(sequence), 0) FROM sync_outbox WHERE chain = ?",
+                             (ch,)).fetchone()[0]
+    return f"{ch}:{top}"
+
+
+def _built_after_mark(vault, sequence: int) -> bool:
+    mark = vault.meta(K_FLOOR_MARK)
+    if mark is None:
+        return False
+    ch, top = (int(x) for x in mark.split(":"))
+    return (chain(vault), sequence) > (ch, top)
+
+
+def _behind(vault, at: datetime) -> timedelta | None:
+    """How far ``at`` is behind the last contact, when by more than the tolerance."""
+    last = vault.meta(K_LAST_CONTACT)
+    if last is None or parse_time(last) - at <= CLOCK_TOLERANCE:
+        return None
+    return parse_time(last) - at
+
+
+def _ask_clock_check(vault, at: datetime) -> None:
+    """A live status behind the last contact (a server clock that ran ahead and was fixed, or
+    an old status replayed): never taken as the floor. Once per last contact, an audit entry
+    (not sync bookkeeping: it makes a bundle) whose receipt can reset it."""
+    behind = _behind(vault, at)
+    last = vault.meta(K_LAST_CONTACT)
+    if behind is None or vault.meta(K_CLOCK_CHECK) == last:
+        return
+    vault.set_meta(K_CLOCK_CHECK, last)
+    vault.audit.append(vault.officer.id, "sync_server_time_behind", hours=round(behind.total_seconds() / 3600))
+    log.warning("a live server status is %d h behind the last contact: asking for a fresh receipt",
+                round(behind.total_seconds() / 3600))
+
+
+def _reset_floor(vault, at: datetime, sequence: int) -> None:
+    """A receipt for a bundle built after the last contact rose, behind it: the server's time
+    now. It becomes the last contact and the lease's start; the lease runs from it. The clock
+    offset a status far ahead left is capped too: the server signed ``at`` after the bundle
+    was built, so its clock now is at most ``at`` plus the time since (on a stick, where no
+    live status corrects it)."""
+    behind = _behind(vault, at)
+    built = vault.conn.execute("SELECT created_at FROM sync_outbox WHERE chain = ? AND sequence = ?",
+                               (chain(vault), sequence)).fetchone()
+    if built is not None:
+        cap = round((at - parse_time(built[0])).total_seconds())
+        if int(vault.meta(K_CLOCK_OFFSET) or 0) > cap:
+            vault.set_meta(K_CLOCK_OFFSET, str(cap))
+    vault.set_meta(K_LAST_CONTACT, iso_precise(at))
+    vault.set_meta(K_FLOOR_MARK, _built_mark(vault))
+    vault.set_meta(K_LEASE_SET_AT, iso_precise(at))
+    vault.set_meta(K_LEASE_UNTIL, iso(at + lease_length(vault)))
+    vault.audit.append(vault.officer.id, "sync_last_contact_reset", hours=round(behind.total_seconds() / 3600))
+    log.warning("last contact set back %d h by a fresh receipt (the server's clock was ahead)",
+                round(behind.total_seconds() / 3600))
 
 
 def _extend_lease(vault, until: datetime) -> None:
@@ -176,12 +255,16 @@ def record_contact(vault, server_time: str, lease_until: str | None = None, live
     _lease_set_at(vault, at)
 
 
-def record_receipt(vault, received_at: str) -> None:
+def record_receipt(vault, received_at: str, sequence: int | None = None) -> None:
     """A verified receipt (caller holds the transaction): a contact, and the lease grows to
     ``received_at`` + the server's lease length, unless a signed status (or the enrollment)
     made at or after ``received_at`` set the lease: its word stands (never extended past,
-    never shortened)."""
+    never shortened). A receipt for bundle ``sequence`` of the current chain, built after the
+    last contact rose and behind it, resets the last contact and the lease (above)."""
     at = parse_time(received_at)
+    if sequence is not None and _behind(vault, at) is not None and _built_after_mark(vault, sequence):
+        _reset_floor(vault, at, sequence)
+        return
     _note_contact(vault, at, live=False)
     set_at = vault.meta(K_LEASE_SET_AT)
     if set_at is not None and parse_time(set_at) >= at:
@@ -195,6 +278,8 @@ def apply_status_lease(vault, server_time: str, lease_until: str, live: bool) ->
     clock offset is set. On a stick (maybe days old, maybe made without a new contact): it
     only extends the lease and teaches no length."""
     at, until = parse_time(server_time), parse_time(lease_until)
+    if live:
+        _ask_clock_check(vault, at)
     _note_contact(vault, at, live)
     if live:
         vault.set_meta(K_LEASE_UNTIL, iso(until))
@@ -221,7 +306,8 @@ def lease_until(vault) -> datetime | None:
 
 def lease_now(vault) -> datetime:
     """The time a lease is judged at: the corrected clock, never before the last contact
-    (a clock set back cannot make the lease look longer than the server gave)."""
+    (a clock set back cannot make the lease look longer than the server gave). The last
+    contact goes back only by a receipt bound to a new bundle (:func:`_reset_floor`)."""
     now = server_now(vault)
     last = vault.meta(K_LAST_CONTACT)
     return max(now, parse_time(last)) if last else now
