@@ -76,11 +76,18 @@ async def list_devices(request: Request, user: Principal = Depends(ADMIN)):
             for d in rows]
 
 
+class ApproveIn(BaseModel):
+    """The fingerprint the laptop shows, read aloud by the officer (any case, dashes and
+    spaces aside): approved only if it is the request's (409 device_fingerprint_mismatch)."""
+
+    fingerprint: str = Field(min_length=1, max_length=200)
+
+
 @router.post("/devices/{device_id}/approve", tags=["administration"])
-async def approve_device(device_id: str, request: Request, user: Principal = Depends(ADMIN)):
+async def approve_device(device_id: str, body: ApproveIn, request: Request, user: Principal = Depends(ADMIN)):
     st = request.app.state
     await run_in_threadpool(devices.approve, st.engine, st.keystore, device_id, actor=user.actor,
-                            lease_days=st.settings.lease_days)
+                            lease_days=st.settings.lease_days, fingerprint=body.fingerprint)
     return {"device_id": device_id, "status": "active"}
 
 

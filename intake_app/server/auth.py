@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sqlalchemy import case, func, literal, null, or_, select, update
 from sqlalchemy.engine import Engine
 
 from ..codebook import load_codebook
+from ..vault.kdf import fast_kdf_allowed
 from . import audit
 from .config import Settings
 from .db import transaction
@@ -116,6 +116,8 @@ _fast_warned = False
 def warn_fast_once() -> None:
     """Said once per process, the first time a password is hashed or checked with the test cost."""
     global _fast_warned
+    if not fast_kdf_allowed():  # a frozen build ignores the variable (and says so once)
+        return
     if not _fast_warned:
         _fast_warned = True
         log.warning("%s=1: contraseñas con Argon2id mínimo, solo para pruebas; nunca en un servidor real / "
@@ -123,7 +125,7 @@ def warn_fast_once() -> None:
 
 
 def _hasher() -> PasswordHasher:
-    if os.environ.get(FAST_ENV) == "1":  # the test suite only
+    if fast_kdf_allowed():  # the test suite only; never in a frozen build
         warn_fast_once()
         return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     return PasswordHasher(time_cost=2, memory_cost=65536, parallelism=1)  # ~50 ms: logins stay cheap to serve

@@ -31,20 +31,17 @@ def full_id(engine, text: str) -> str:
     return found[0]
 
 
-def _code(fingerprint: str) -> str:
-    return fingerprint.replace("-", "").replace(" ", "").upper()
-
-
 def same_fingerprint(requested: str, given: str | None) -> bool:
     """Whether the operator compared the request's fingerprint with the laptop's screen:
     ``--fingerprint`` (any case, dashes and spaces aside) must be it, else a question at a
     terminal. Without both, anyone who sent a request under a laptop's id first would be
     approved in its place. Piped without ``--fingerprint``: refused, exit 2."""
     from ..cli.common import Refused, confirm, interactive
+    from .devices import same_fingerprint_code
     from .errors import DeviceFingerprintMismatch
 
     if given is not None:
-        if _code(given) != _code(requested):
+        if not same_fingerprint_code(requested, given):
             raise DeviceFingerprintMismatch()
         return True
     if not interactive():

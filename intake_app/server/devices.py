@@ -22,8 +22,9 @@ from ..bundle.keys import SigningPublicKeys
 from ..bundle.status import make_status
 from . import audit
 from .db import transaction
-from .errors import (DeviceAlreadyEnrolled, DeviceApproveRevoked, DeviceIdUnknown, DeviceNotPending, DevicePending,
-                     DeviceRefused, DeviceRevokedError, DeviceSignatureRequired, EnrollmentQueueFull)
+from .errors import (DeviceAlreadyEnrolled, DeviceApproveRevoked, DeviceFingerprintMismatch, DeviceIdUnknown,
+                     DeviceNotPending, DevicePending, DeviceRefused, DeviceRevokedError, DeviceSignatureRequired,
+                     EnrollmentQueueFull)
 from .keys import KeyStore
 from .models import Device
 
@@ -111,14 +112,28 @@ def register_request(engine: Engine, data: bytes, *, source: str,
     return request, "pending"
 
 
-def approve(engine: Engine, keystore: KeyStore, device_id: str, *, actor: str, lease_days: int) -> bytes:
+def same_fingerprint_code(requested: str, given: str) -> bool:
+    """Whether ``given`` is the request's fingerprint as a person types it read aloud:
+    any case, dashes and spaces aside (``device approve --fingerprint`` and the API)."""
+    def code(fingerprint: str) -> str:
+        return fingerprint.replace("-", "").replace(" ", "").upper()
+
+    return code(given) == code(requested)
+
+
+def approve(engine: Engine, keystore: KeyStore, device_id: str, *, actor: str, lease_days: int,
+            fingerprint: str | None = None) -> bytes:
     """Approve a pending device (after the fingerprint check) and return the signed response.
-    Approving an active device again returns its stored response."""
+    With ``fingerprint`` (the API) it is compared here, under the row's lock, with the request's:
+    another one is DeviceFingerprintMismatch and nothing is approved. Approving an active device
+    again returns its stored response."""
     now = utcnow()
     with transaction(engine) as conn:
         row = conn.execute(select(devices_t).where(devices_t.c.device_id == device_id).with_for_update()).first()
         if row is None:
             raise DeviceIdUnknown(device_id=device_id)
+        if fingerprint is not None and not same_fingerprint_code(row.fingerprint, fingerprint):
+            raise DeviceFingerprintMismatch()
         if row.status == "active" and row.response:
             return bytes(row.response)
         if row.status == "revoked":  # the office's words (reinstate), not the laptop's ("your vault is locked")

@@ -4,7 +4,9 @@
 Argon2id parameters and salt, and the 256-bit database key sealed with AES-256-GCM
 under the key derived from that officer's passphrase (the vault id and officer id are
 the associated data). Adding an officer or changing a passphrase rewrites this small
-file only; the database is never re-encrypted. It holds no survivor data.
+file only; the database is never re-encrypted. It holds no survivor data. Passphrases are
+derived in Unicode NFC (:func:`kdf.normalized`); an entry wrapped before from another form
+still opens and is sealed again under NFC then.
 
 Failed unlocks are counted here to impose a growing delay (1 s, 2 s, 4 s … 5 min). The
 wait left is never more than that delay: a clock set back after a failure restarts the
@@ -25,6 +27,7 @@ import base64
 import contextlib
 import dataclasses
 import json
+import logging
 import math
 import os
 import secrets
@@ -42,6 +45,7 @@ from ..fsutil import atomic_write, atomic_writer, exclusive_lock
 from . import kdf
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 MAX_OFFICER_NAME = 64  # as the server's user names
 
@@ -200,7 +204,7 @@ class Keyring:
 
     def _wrap(self, entry: OfficerEntry, passphrase: str, db_key: bytes, params: kdf.KdfParams) -> None:
         entry.kdf, entry.salt, entry.nonce = params, os.urandom(16), os.urandom(12)
-        kek = kdf.derive(passphrase, entry.salt, params)
+        kek = kdf.derive(kdf.normalized(passphrase), entry.salt, params)
         entry.wrapped = AESGCM(kek).encrypt(entry.nonce, db_key, self._aad(entry.id))
         entry.failures, entry.last_failure = 0, 0.0
 
@@ -251,16 +255,47 @@ class Keyring:
         wait = wait_left(entry.failures, entry.last_failure, now)
         if wait > 0:
             raise UnlockThrottled(retry_after=math.ceil(wait))  # whole seconds, as the message reads
-        kek = kdf.derive(passphrase, entry.salt, entry.kdf)
-        try:
-            db_key = AESGCM(kek).decrypt(entry.nonce, entry.wrapped, self._aad(entry.id))
-        except InvalidTag:
+        forms = kdf.unlock_forms(passphrase)  # NFC first; the others only for an older wrap
+        db_key = used = None
+        for form in forms:
+            db_key, used = self._open_entry(entry, form), form
+            if db_key is not None:
+                break
+        if db_key is None:  # one failure, however many forms were tried
             failures = self.update(lambda kr: kr._count_failure(entry.id))
             raise WrongPassphrase(failures=failures, retry_after=math.ceil(delay_after(failures))) from None
         cleared = None
         if entry.failures or self._failures_on_disk(entry.id):
             cleared = self.update(lambda kr: kr._reset_failures(entry.id))
+        if used != forms[0]:  # wrapped before passphrases were normalized: sealed again under NFC
+            self._rewrap_normalized(entry, forms[0], db_key)
         return self._by_id(entry.id), db_key, cleared
+
+    def _rewrap_normalized(self, seen: OfficerEntry, normal: str, db_key: bytes) -> None:
+        """Seal ``seen``'s entry again under the NFC form, so the next unlock needs one
+        derivation; derived before the lock, and written only if the entry on disk is still
+        the one that opened (a passphrase changed meanwhile by another program stays). Best
+        effort: if the file cannot be written, the older form still opens the vault."""
+        new = dataclasses.replace(seen)
+        self._wrap(new, normal, db_key, seen.kdf)
+
+        def change(kr: "Keyring") -> None:
+            current = kr._by_id(seen.id)
+            if (current.salt, current.nonce, current.wrapped) == (seen.salt, seen.nonce, seen.wrapped):
+                new.failures, new.last_failure = current.failures, current.last_failure
+                kr.replace(new)
+
+        try:
+            self.update(change)
+        except (OSError, VaultCorrupt, UnknownOfficer):
+            log.warning("keyring: passphrase not sealed again in its normalized form; the older form still opens")
+
+    def _open_entry(self, entry: OfficerEntry, passphrase: str) -> bytes | None:
+        kek = kdf.derive(passphrase, entry.salt, entry.kdf)
+        try:
+            return AESGCM(kek).decrypt(entry.nonce, entry.wrapped, self._aad(entry.id))
+        except InvalidTag:
+            return None
 
     def _count_failure(self, officer_id: str) -> int:
         entry = self._by_id(officer_id)

@@ -16,6 +16,7 @@ from .conftest import ADMIN_PASSWORD, PASSWORD
 SAMPLE_BODIES = {
     "/api/v1/users": {"username": "nuevo.demo", "password": "clave-ficticia-larga-2", "role": "analyst"},
     "/api/v1/conflicts/{conflict_id}/resolve": {"keep": "head"},
+    "/api/v1/devices/{device_id}/approve": {"fingerprint": "ABCD-EF01-FICTICIA"},
 }
 
 

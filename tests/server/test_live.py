@@ -47,7 +47,9 @@ def test_two_vaults_enroll_push_and_one_is_revoked(srv, live, tmp_path):
         for v in vaults:
             with pytest.raises(EnrollmentPending):
                 enroll_online(v, live.url, "cr_paso_canoas")
-            assert httpx.post(f"{live.url}/api/v1/devices/{v.device_id}/approve", headers=admin).status_code == 200
+            listed = {d["device_id"]: d for d in httpx.get(f"{live.url}/api/v1/devices", headers=admin).json()}
+            assert httpx.post(f"{live.url}/api/v1/devices/{v.device_id}/approve", headers=admin,
+                              json={"fingerprint": listed[v.device_id]["fingerprint"]}).status_code == 200
             enroll_online(v, live.url, "cr_paso_canoas",
                           expected_server_fingerprint=srv.keystore.keys().public_info().fingerprint())
         for i, rec in enumerate(records):
