@@ -24,10 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Mapping
 
-import yaml
-
 from ..errors import CodebookError
-from ..paths import resource
 from . import conditions
 from .model import SENSITIVITIES, Codebook, Field
 
@@ -257,15 +254,11 @@ def parse_profiles(cb: Codebook, raw: Any) -> list[SharingProfile]:
 
 @cache
 def _policy(version: str) -> SharingPolicy:
-    from .loader import load_codebook
+    """Checked once per process and version, from the loader's own single reading of the file."""
+    from .loader import load_codebook, shipped_section
 
     cb = load_codebook(version)
-    path = resource("codebook", f"codebook-{version}.yaml")
-    try:
-        doc = yaml.safe_load(path.read_bytes())
-    except yaml.YAMLError:
-        raise CodebookError(field=SECTION, problem="yaml_syntax") from None
-    return SharingPolicy(cb, parse_profiles(cb, doc.get(SECTION)))
+    return SharingPolicy(cb, parse_profiles(cb, shipped_section(version, SECTION)))
 
 
 def sharing_policy(cb: Codebook | None = None) -> SharingPolicy:

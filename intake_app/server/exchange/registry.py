@@ -153,7 +153,7 @@ def parse_registry(doc: Any) -> Registry:
 def load_registry() -> Registry:
     path = resource("exchange", "recipients.yaml")
     try:
-        doc = yaml.safe_load(path.read_bytes())
+        doc = yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError):
         raise _fail("file", "unreadable") from None
     return parse_registry(doc)
