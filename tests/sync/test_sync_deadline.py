@@ -18,12 +18,11 @@ from intake_app.sync.client import SyncClient
 from intake_app.sync.errors import ServerUnreachable
 
 
-class SlowServer:
-    """Reads each request (its body at ``read_rate`` bytes/s at most), then answers 200
-    with ``answer``: the headers at once, the body one byte every ``gap`` seconds."""
+class TinyServer:
+    """A listening socket on 127.0.0.1 that serves each connection with :meth:`_serve` in a
+    thread of its own (subclasses: how slowly they read and answer)."""
 
-    def __init__(self, answer: bytes, gap: float = 0.0, read_rate: float | None = None) -> None:
-        self.answer, self.gap, self.read_rate = answer, gap, read_rate
+    def __init__(self) -> None:
         self.closed = False
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -42,6 +41,18 @@ class SlowServer:
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class SlowServer(TinyServer):
+    """Reads each request (its body at ``read_rate`` bytes/s at most), then answers 200
+    with ``answer``: the headers at once, the body one byte every ``gap`` seconds."""
+
+    def __init__(self, answer: bytes, gap: float = 0.0, read_rate: float | None = None) -> None:
+        self.answer, self.gap, self.read_rate = answer, gap, read_rate
+        super().__init__()
 
     def _serve(self, conn: socket.socket) -> None:
         try:

@@ -5,7 +5,6 @@ retried four times by push, and stop() ends a request waiting for the server's a
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 from intake_app.sync import DirectVaultCall, SyncService, push
@@ -13,32 +12,16 @@ from intake_app.sync import client as client_mod
 from intake_app.sync.client import SyncClient
 from intake_app.sync.errors import ServerUnreachable
 
-from .test_sync_deadline import _in_thread
+from .test_sync_deadline import TinyServer, _in_thread
 
 
-class HeaderTrickle:
+class HeaderTrickle(TinyServer):
     """Reads each request whole, then sends the answer's status line and headers one byte
     every ``gap`` seconds (``gap`` None: never answers). Counts the requests."""
 
     def __init__(self, gap: float | None) -> None:
-        self.gap, self.requests, self.closed = gap, 0, False
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def close(self) -> None:
-        self.closed = True
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self.closed:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        self.gap, self.requests = gap, 0
+        super().__init__()
 
     def _serve(self, conn: socket.socket) -> None:
         try:
