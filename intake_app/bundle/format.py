@@ -296,22 +296,30 @@ def verify_signatures(data: bytes, device_public: SigningPublicKeys) -> None:
     _verify(_frame(data), device_public)
 
 
-def _decompress(compressed: bytes, limit: int) -> bytes:
+def decompress_declared(compressed: bytes, limit: int, *, malformed, too_large) -> bytes:
+    """zstd, only up to the size the frame declares (a correct writer always records it), so
+    the limit holds before any work. ``malformed()`` / ``too_large()`` make the caller's own
+    errors (bundles and exchange packages word them differently)."""
     try:
         size = zstandard.frame_content_size(compressed)
     except zstandard.ZstdError:
-        raise BundlePayloadMalformed(problem="compression") from None
-    if size < 0:  # a correct writer always records the size, so the limit holds before any work
-        raise BundlePayloadMalformed(problem="compression")
+        raise malformed() from None
+    if size < 0:
+        raise malformed()
     if size > limit:
-        raise BundleTooLarge(limit=limit)
+        raise too_large()
     try:
-        out = zstandard.ZstdDecompressor().decompress(compressed, allow_extra_data=False)
+        out = zstandard.ZstdDecompressor().decompress(compressed, max_output_size=size, allow_extra_data=False)
     except zstandard.ZstdError:
-        raise BundlePayloadMalformed(problem="compression") from None
+        raise malformed() from None
     if len(out) != size:
-        raise BundlePayloadMalformed(problem="compression")
+        raise malformed()
     return out
+
+
+def _decompress(compressed: bytes, limit: int) -> bytes:
+    return decompress_declared(compressed, limit, malformed=lambda: BundlePayloadMalformed(problem="compression"),
+                               too_large=lambda: BundleTooLarge(limit=limit))
 
 
 def payload_limits(header: BundleHeader, size: int) -> DecodeLimits:

@@ -49,6 +49,7 @@ from ...bundle.format import (
     check_list,
     check_map,
     check_utc,
+    decompress_declared,
     gc_paused,
     unpackb,
 )
@@ -228,18 +229,8 @@ def payload_limits(manifest: Manifest, size: int) -> DecodeLimits:
 
 def _decompress(compressed: bytes) -> bytes:
     """zstd, only up to the size the frame declares (a correct sender always writes it)."""
-    try:
-        size = zstandard.frame_content_size(compressed)
-        if size < 0:  # unknown: decompressing would have no end known in advance
-            raise PackageMalformed(part="compression")
-        if size > MAX_PAYLOAD:
-            raise PackageMalformed(part="payload_size")
-        plain = zstandard.ZstdDecompressor().decompress(compressed, max_output_size=size, allow_extra_data=False)
-    except zstandard.ZstdError:
-        raise PackageMalformed(part="compression") from None
-    if len(plain) != size:
-        raise PackageMalformed(part="compression")
-    return plain
+    return decompress_declared(compressed, MAX_PAYLOAD, malformed=lambda: PackageMalformed(part="compression"),
+                               too_large=lambda: PackageMalformed(part="payload_size"))
 
 
 def _decode(plain: bytes, manifest: Manifest) -> object:
