@@ -139,6 +139,65 @@ def quit_on_signals(app) -> None:
     tick.start(SIGNAL_CHECK_MS)
 
 
+def where(tb) -> str:
+    """The frames of a traceback as "ui/mainwindow.py:262 < ui/worker.py:88": the file's last
+    two path parts (never a home folder, which may be a person's name) and the line, no values."""
+    import traceback
+
+    return " < ".join(f"{'/'.join(Path(f.filename).parts[-2:])}:{f.lineno}"
+                      for f in reversed(traceback.extract_tb(tb)))
+
+
+def install_excepthook(app) -> None:
+    """An error nobody caught (in a slot, a timer, a thread) is logged through the privacy
+    filter as its class and the frames' file:line only (its message and the values in the
+    frames may quote what the officer typed), never printed raw to stderr; with a window
+    open, a worded message says so, once at a time, in the GUI thread."""
+    import threading
+
+    from PySide6.QtCore import QObject, Signal
+
+    log = logging.getLogger(__name__)
+
+    class Notice(QObject):
+        raised = Signal()  # from any thread: delivered in the GUI thread
+
+    notice = Notice(app)
+    notice.raised.connect(show_error_notice)
+
+    def hook(kind, value, tb) -> None:
+        try:
+            log.error("uncaught %s at %s", kind.__name__, where(tb))
+            notice.raised.emit()
+        except Exception:  # the hook itself must never fail loudly (nor print the original)
+            pass
+
+    def thread_hook(args) -> None:
+        if args.exc_type is not SystemExit:
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+
+def show_error_notice() -> None:
+    """«Algo no funcionó…» over the main window, if one is shown (one message at a time)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+
+    from .text import tr
+
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMainWindow) and w.isVisible()]
+    if not windows or any(isinstance(w, QMessageBox) and w.objectName() == "uncaught" and w.isVisible()
+                          for w in windows[0].findChildren(QMessageBox)):
+        return
+    box = QMessageBox(QMessageBox.Icon.Warning, tr("ui.app.title"), tr("ui.error.uncaught"),
+                      QMessageBox.StandardButton.Ok, windows[0])
+    box.setObjectName("uncaught")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
 class SmokeTest:
     """``--smoke-test``: quit as soon as the window is ready, with 0; with SMOKE_NOT_READY when
     it is not ready within the timeout, SMOKE_FAILED on an error. The result line goes to
@@ -230,6 +289,7 @@ def _run(args: argparse.Namespace, smoke: SmokeTest | None) -> int:
     app.setApplicationDisplayName(i18n.t("ui.app.title"))
     style.apply(app)
     install_qt_translations(i18n.language())
+    install_excepthook(app)  # an uncaught error: logged without values, worded on screen
 
     quit_on_signals(app)  # before the demo folder exists
     remove_stale_demo_folders()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from .caselist_keep import SEARCH_SHOWN, KeepPlace
 from .text import lang, tr
 from .widgets import heading, shortcut_tip
 
@@ -101,6 +102,7 @@ class CaseTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list] = OrderedDict()
         self._pending: set[int] = set()
         self._search_rows: list | None = None
+        self.more = False  # the search matched more than SEARCH_SHOWN
         self._purged: set[str] = set()  # case ids shown as purged (identity data removed here)
         self._gen = 0
         self._unrecorded: tuple[str, int] | None = None  # the search on screen not audited yet: text, count
@@ -108,6 +110,9 @@ class CaseTableModel(QAbstractTableModel):
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS, timeout=self.record_search)
 
     # --- what to show ---------------------------------------------------------
+    def query(self) -> tuple[str, str]:
+        return self._filter, self._search
+
     def set_filter(self, key: str) -> None:
         self._filter = key
         self.refresh()
@@ -131,7 +136,7 @@ class CaseTableModel(QAbstractTableModel):
         gen = self._gen
         if self._search:
             text = self._search
-            self.backend.op(lambda s: s.require().search(text, 200), self).quiet().success(
+            self.backend.op(lambda s: s.require().search(text, SEARCH_SHOWN + 1), self).quiet().success(
                 lambda rows: self._search_done(gen, rows, text)).failure(lambda e: None).run()
         else:
             self.backend.op(_count(self._filter), self).quiet().success(
@@ -151,6 +156,7 @@ class CaseTableModel(QAbstractTableModel):
     def _search_done(self, gen: int, rows: list, text: str = "") -> None:
         if gen != self._gen:
             return
+        self.more, rows = len(rows) > SEARCH_SHOWN, rows[:SEARCH_SHOWN]
         self._settle.stop()  # a new search on screen (not the one last audited): audited once it settles
         self._unrecorded = None if text == self._recorded else (text, len(rows))
         if self._unrecorded is not None:
@@ -449,7 +455,7 @@ class CaseListPage(QWidget):
         self._debounce.timeout.connect(lambda: self.model.set_search(self.search.text()))
         self.search.textChanged.connect(lambda _: self._debounce.start())
         self.filter.currentIndexChanged.connect(lambda _: self._filter_changed())
-        self.model.loaded.connect(self._update_count)
+        self.keep = KeepPlace(self.table, self.model, self.count)  # the officer's case and scroll; the count line
         backend.cases_changed.connect(self.model.refresh)
 
     def _widths(self, cb) -> tuple[dict, dict]:
@@ -491,8 +497,3 @@ class CaseListPage(QWidget):
     def hideEvent(self, event) -> None:
         self.model.record_search()  # left for another page, or locked: the search on screen is recorded
         super().hideEvent(event)
-
-    def _update_count(self) -> None:
-        n = self.model.rowCount()
-        key = "ui.cases.found" if self.model._search_rows is not None else "ui.cases.count"
-        self.count.setText(tr(key, count=n))

@@ -103,6 +103,7 @@ class CaseView(QWidget):
             layout.addWidget(self.purged)
         tabs = QTabWidget()
         tabs.setObjectName("case_tabs")
+        tabs.tabBar().setAccessibleName(tr("ui.a11y.case_tabs"))  # the Tab stop a screen reader announces
         body = QTextBrowser()
         body.setObjectName("record")
         body.setAccessibleName(tr("ui.case.tab_record"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QDialog, QHBoxLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QDialog, QHBoxLayout, QHeaderView, QPushButton, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from .text import lang, tr
@@ -16,6 +16,49 @@ COMPARE = ("given_names", "surnames", "other_names", "document_type", "document_
 MAX_SHOWN = 3
 
 DISMISS, LINK, BACK = "dismiss", "link", "back"
+
+
+def spread(needs: list[int], room: int) -> list[int]:
+    """Column widths: each at least its need (a case id whole in its heading), the room left
+    shared so that the columns are as even as their needs allow. With too little room every
+    column keeps its need, and the table scrolls sideways rather than cut an id."""
+    count, rest, fixed = len(needs), room, set()
+    for i in sorted(range(len(needs)), key=needs.__getitem__, reverse=True):
+        if needs[i] * count <= rest:
+            break
+        fixed.add(i)
+        rest, count = rest - needs[i], count - 1
+    if not count:
+        return list(needs)
+    share, left = divmod(rest, count)
+    widths = [needs[i] if i in fixed else share for i in range(len(needs))]
+    widths[max(i for i in range(len(needs)) if i not in fixed)] += left  # no gap at the right edge
+    return widths
+
+
+class CompareTable(QTableWidget):
+    """The comparison: its columns fill the width, none narrower than its heading (the case
+    ids, on their own line, are never cut: they are what the officer looks up)."""
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def need(self, col: int) -> int:
+        """Its heading whole, and its longest word (cells wrap between words, never inside one)."""
+        metrics = self.fontMetrics()
+        words = [w for row in range(self.rowCount()) if (item := self.item(row, col)) is not None
+                 for w in item.text().split()]
+        longest = max((metrics.horizontalAdvance(w) for w in words), default=0)
+        pad = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 2  # + grid
+        return max(self.horizontalHeader().sectionSizeHint(col), longest + pad)
+
+    def fit_columns(self) -> None:
+        header = self.horizontalHeader()
+        needs = [self.need(c) for c in range(self.columnCount())]
+        for col, width in enumerate(spread(needs, self.viewport().width())):
+            if header.sectionSize(col) != width:
+                header.resizeSection(col, width)
 
 
 class DuplicateDialog(QDialog):
@@ -30,7 +73,7 @@ class DuplicateDialog(QDialog):
         layout.addWidget(heading(tr("ui.dup.title"), 2))
         layout.addWidget(muted(tr("ui.dup.text")))
         shown = candidates[:MAX_SHOWN]
-        table = QTableWidget(len(COMPARE) + 1, 2 + len(shown))
+        table = CompareTable(len(COMPARE) + 1, 2 + len(shown))
         table.setObjectName("duplicates")
         table.setHorizontalHeaderLabels([tr("ui.dup.field"), tr("ui.dup.this_intake")] +
                                         [tr("ui.dup.candidate", case=h.case_id) for h, _ in shown])
@@ -54,7 +97,9 @@ class DuplicateDialog(QDialog):
             table.setItem(i, 1, QTableWidgetItem(cb.value_label(fdef, answers.get(key), lang())))
             for j, (_, rec) in enumerate(shown):
                 table.setItem(i, 2 + j, QTableWidgetItem(cb.value_label(fdef, rec.content.get(key), lang())))
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # CompareTable spreads
+        # less side padding than the sheet's 6 px: three ids side by side fit a 1024 px screen at 16 pt
+        table.horizontalHeader().setStyleSheet("QHeaderView::section { padding-left: 2px; padding-right: 2px; }")
         # rows as tall as their text at the columns' real width (sized before the columns
         # stretched, the reasons' row was as tall as at 100 px), again whenever they change:
         # once the header has settled (during its signal the old widths still count)

@@ -10,11 +10,38 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+from PySide6.QtCore import QCoreApplication, QFileInfo, QSettings, Qt
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QFileIconProvider, QWidget
+
+from .text import tr
 
 
 QT_DIALOG_GROUP = "FileDialog"  # where QFileDialog keeps its history and last folder
+
+
+class _Kinds(QFileIconProvider):
+    """The «Tipo» column in the app's words: "Carpeta", "Archivo PDF" (Qt's own catalog says
+    "Folder" in Spanish, and "fichero", which is not the region's word)."""
+
+    def type(self, info: QFileInfo) -> str:
+        if info.isDir():
+            return tr("ui.filedlg.folder")
+        suffix = info.suffix()
+        return tr("ui.filedlg.file_kind", kind=suffix.upper()) if suffix else tr("ui.filedlg.file")
+
+
+def word(dialog: QFileDialog, accept_key: str, name_key: str) -> _Kinds:
+    """Label Qt's own file dialog from the app's catalogs, in the app's language: Qt's catalog
+    left "Look in:" and "Files of type:" in English and says "fichero". The icon provider
+    returned must live as long as the dialog."""
+    labels = ((QFileDialog.DialogLabel.LookIn, "ui.filedlg.look_in"), (QFileDialog.DialogLabel.FileName, name_key),
+              (QFileDialog.DialogLabel.FileType, "ui.filedlg.file_type"),
+              (QFileDialog.DialogLabel.Accept, accept_key), (QFileDialog.DialogLabel.Reject, "ui.filedlg.cancel"))
+    for label, key in labels:
+        dialog.setLabelText(label, tr(key))
+    kinds = _Kinds()
+    dialog.setIconProvider(kinds)
+    return kinds
 
 
 @contextmanager
@@ -70,6 +97,7 @@ def ask_save_path(parent: QWidget, title: str, name_filter: str, suggested: str)
             dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
             dialog.setNameFilter(name_filter)
             dialog.setDefaultSuffix("pdf")
+            kinds = word(dialog, "ui.filedlg.save", "ui.filedlg.file_name")  # noqa: F841 (lives with the dialog)
             dialog.selectFile(suggested)
             accepted = dialog.exec() == QDialog.DialogCode.Accepted
             files = dialog.selectedFiles()
@@ -88,6 +116,10 @@ def ask_folder(parent: QWidget, title: str) -> str | None:
             dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
             dialog.setOption(QFileDialog.Option.ShowDirsOnly)
             dialog.setFileMode(QFileDialog.FileMode.Directory)
+            kinds = word(dialog, "ui.filedlg.choose", "ui.filedlg.folder_name")  # noqa: F841 (lives with the dialog)
+            types = dialog.findChild(QComboBox, "fileTypeCombo")  # Qt's one entry here: "Directorios"
+            if types is not None and types.count() == 1:
+                types.setItemText(0, tr("ui.filedlg.folders"))
             accepted = dialog.exec() == QDialog.DialogCode.Accepted
             files = dialog.selectedFiles()
         finally:

@@ -249,11 +249,14 @@ class MainWindow(QMainWindow):
         if self.workspace is None:
             return
         self.idle.stop()
-        close_all(keep=self)
-        self.clipboard.forget()
+        try:  # a dialog that fails to close must not keep the form on screen
+            close_all(keep=self)
+            self.clipboard.forget()
+        except Exception as exc:
+            log.error("closing the dialogs at a lock failed (%s)", type(exc).__name__)
         for attr in ("print_dialog", "sync_dialog", "settings_dialog", "verify_dialog"):
             setattr(self, attr, None)
-        place = self.workspace.place()  # the answers: written as this officer's draft below, not kept here
+        place = self._read_place()  # the answers: written as this officer's draft below, not kept here
         self.places.keep(self.last_officer, place)
         self._replace("workspace", None)  # widgets with personal values go now
         self.officer_label.clear()
@@ -272,6 +275,37 @@ class MainWindow(QMainWindow):
             return vault.device_id if vault is not None else ""  # closed: the id it read (no secret)
 
         self.backend.op(job).quiet().success(self._locked).failure(lambda e: self.locked.emit()).run()
+
+    def _read_place(self) -> dict:
+        """``Workspace.place()``, which never stops a lock or a close: when reading the form
+        fails, the answers that can be read, field by field (the one that fails is left out),
+        else none (the draft autosaved last stays). Only the error's class is logged."""
+        ws = self.workspace
+        if ws is None:
+            return {}
+        try:
+            return ws.place()
+        except Exception as exc:
+            log.error("reading the form failed (%s): the draft is kept without it", type(exc).__name__)
+        try:
+            form = ws.form
+            if form is None or ws.stack.currentWidget() is not form:
+                return {}
+            content = {}
+            for key, row in form.rows.items():
+                try:
+                    value = row.editor.value()
+                except Exception as exc:
+                    log.error("a field could not be read (%s): left out of the draft", type(exc).__name__)
+                    continue
+                if value is not None:
+                    content[key] = value
+            saving = getattr(ws, "_saving", None)
+            return {"draft_id": form.draft_id, "case_id": form.case_id, "step": form.step, "content": content,
+                    "saving": saving[1] if saving is not None and saving[0] is form else None}
+        except Exception as exc:
+            log.error("the form could not be read at all (%s)", type(exc).__name__)
+            return {}
 
     def _locked(self, device_id: str) -> None:
         if self.revoked is not None and self.unlock_page is not None:  # «Reactivar…» names the laptop
@@ -297,7 +331,7 @@ class MainWindow(QMainWindow):
         relabel = prefs.language != self.prefs.language
         self._save_prefs(prefs)
         if relabel and self.workspace is not None:  # rebuild in the new language, same place
-            place = self.workspace.place()
+            place = self._read_place()
             if place:  # the draft is written first, then read back by the rebuilt workspace
                 self.backend.op(lambda s: keep_place(s, place)).quiet().run()
             self.places.keep(self.last_officer, place)
@@ -387,7 +421,7 @@ class MainWindow(QMainWindow):
 
         dialog = PrintDialog(self.backend, self.cb, record, self)
         # a closed preview keeps its pages (a name, a QR): it goes, once a print it started is painted
-        open_replacing(self, "print_dialog", dialog, lambda d: not d.busy.isHidden(), "done", "refused",
+        open_replacing(self, "print_dialog", dialog, lambda d: not d.busy.isHidden(), "output_done", "refused",
                        "preview_ready")
 
     # --- shortcuts ----------------------------------------------------------------------------
@@ -401,12 +435,14 @@ class MainWindow(QMainWindow):
             self.workspace.list_page.search.setFocus()
 
     def closeEvent(self, event) -> None:
-        place = self.workspace.place() if self.workspace is not None else {}
-        self.clipboard.forget()
-        self.sync_driver.stop()
-        if place:  # the jobs queued run first (a save in flight included), then this one
-            self.backend.shutdown(lambda s: keep_place(s, place))
-        else:
-            self.backend.shutdown()
-        super().closeEvent(event)
+        place = self._read_place()  # never raises: the worker below must stop, whatever the form holds
+        try:
+            self.clipboard.forget()
+            self.sync_driver.stop()
+        finally:
+            if place:  # the jobs queued run first (a save in flight included), then this one
+                self.backend.shutdown(lambda s: keep_place(s, place))
+            else:
+                self.backend.shutdown()
+            super().closeEvent(event)
 

@@ -57,7 +57,7 @@ def to_image(page) -> QImage:
 class PrintDialog(QDialog):
     preview_ready = Signal()
     refused = Signal(str)
-    done = Signal(str)  # "printed" / "saved"
+    output_done = Signal(str)  # "printed" / "saved" (not "done": that name would hide QDialog.done(int))
 
     def __init__(self, backend, cb, record, parent=None) -> None:
         super().__init__(parent)
@@ -264,7 +264,7 @@ class PrintDialog(QDialog):
             finally:
                 painter.end()
             show_message(self.message, tr("ui.print.printed"), "ok")
-            self.done.emit("printed")
+            self.output_done.emit("printed")
 
         self.backend.op(job, self).success(paint).failure(self._refused).run()
 
@@ -286,7 +286,7 @@ class PrintDialog(QDialog):
         def saved(_):
             self.busy.hide()
             show_message(self.message, tr("ui.print.saved"), "ok")
-            self.done.emit("saved")
+            self.output_done.emit("saved")
 
         self.backend.op(job, self).success(saved).failure(lambda err: self._save_failed(err, path)).run()
 

@@ -58,6 +58,7 @@ class SettingsDialog(QDialog):
         self.officers = OfficersTab(backend, self.busy, self.countdown)
         self.passphrase = PassphraseTab(backend, self.busy, self.countdown)
         self.tabs = QTabWidget()
+        self.tabs.tabBar().setAccessibleName(tr("ui.a11y.settings_tabs"))  # the Tab stop a screen reader announces
         for page, key in ((self._prefs_tab(cb), "ui.settings.tab_prefs"), (self.officers, "ui.settings.tab_officers"),
                           (self.passphrase, "ui.settings.tab_passphrase")):
             self.tabs.addTab(_Scrolled(page), tr(key))  # a message or a large font never squeezes a line

@@ -40,6 +40,7 @@ class UnlockPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no unnamed Tab stop: Tab goes to the fields (scrolled into view)
         body = QWidget()
         body.setAutoFillBackground(False)
         scroll.viewport().setAutoFillBackground(False)

@@ -47,7 +47,7 @@ def test_print_dialog_offers_and_prints_the_copy_for_the_person(qtbot, unlocked,
     assert dialog.pdf_pages and dialog.print_button.isEnabled()
     assert print_to_pdf_printer(qtbot, dialog, tmp_path / "printer.pdf").startswith(b"%PDF")
     out = tmp_path / "persona.pdf"
-    with qtbot.waitSignal(dialog.done, timeout=30_000):
+    with qtbot.waitSignal(dialog.output_done, timeout=30_000):
         dialog.save_to(str(out))
     from tests.printing.print_helpers import flat, pdf_text
 

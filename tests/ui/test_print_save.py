@@ -59,7 +59,7 @@ def test_the_save_dialog_leaves_no_trace_of_the_folder(qtbot, qt_config, unlocke
     folder = tmp_path / f"Ficticia-{CANARY}"
     folder.mkdir()
     seen: list = []
-    with qtbot.waitSignal(dialog.done, timeout=30_000):
+    with qtbot.waitSignal(dialog.output_done, timeout=30_000):
         _answer_save_dialog(folder, "resumen.pdf", seen)
         dialog.save_button.click()
     wait_idle(qtbot, win)
@@ -112,7 +112,7 @@ def test_a_folder_that_does_not_exist_is_worded(qtbot, unlocked, sample, tmp_pat
     # the preview stays: the officer picks another folder and saves
     assert dialog.save_button.isEnabled() and dialog.pdf_pages
     good = tmp_path / "resumen.pdf"
-    with qtbot.waitSignal(dialog.done, timeout=30_000):
+    with qtbot.waitSignal(dialog.output_done, timeout=30_000):
         dialog.save_to(str(good))
     assert good.read_bytes().startswith(b"%PDF")
 

@@ -51,7 +51,7 @@ def test_print_preview_refusal_and_save(qtbot, unlocked, sample, tmp_path):
         dialog.copy.setCurrentIndex(dialog.copy.findData("official"))
     wait_idle(qtbot, win)
     out = tmp_path / "resumen.pdf"
-    with qtbot.waitSignal(dialog.done, timeout=30_000):
+    with qtbot.waitSignal(dialog.output_done, timeout=30_000):
         dialog.save_to(str(out))
     assert out.read_bytes().startswith(b"%PDF")
     # and to a printer (Qt's PDF printer stands in for paper here)

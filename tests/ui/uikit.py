@@ -42,7 +42,7 @@ def print_to_pdf_printer(qtbot, dialog, path) -> bytes:
     printer = QPrinter()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(path))
-    with qtbot.waitSignal(dialog.done, timeout=30_000):
+    with qtbot.waitSignal(dialog.output_done, timeout=30_000):
         dialog.print_to(printer)
     return path.read_bytes()
 

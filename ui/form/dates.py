@@ -14,7 +14,8 @@ from .editor import Editor, name_widget, part_name
 
 def parse_date(text: str) -> Any:
     """DD/MM/AAAA (or AAAA-MM-DD) to ISO; anything else is returned as typed so the
-    codebook check words the problem."""
+    codebook check words the problem. A part too large for a date ("13000000000", a held
+    key) is such a value too: Python says OverflowError, not ValueError, for it."""
     text = text.strip()
     if not text:
         return None
@@ -24,7 +25,7 @@ def parse_date(text: str) -> Any:
             return date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
         if len(parts) == 3 and len(parts[2]) == 4:
             return date(int(parts[2]), int(parts[1]), int(parts[0])).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     return text
 

@@ -1,11 +1,6 @@
-"""Counts as a person reads them on the dashboard's pages: digits in groups of three.
-
-Spanish (Costa Rica and Panama alike): groups of thousands apart by a narrow no-break space
-(U+202F), as the RAE's *Ortografía* (2010) and ISO 80000-1 / the SI recommend: neither a point
-nor a comma, which one country reads as a decimal sign and the other as a thousands separator
-(Costa Rica writes 1,5; Panama 1.5). A number of four digits is not grouped ("1234", as the RAE
-writes it), except in a column beside numbers of five digits or more, where "1 234" keeps the
-thousands under the thousands ("12 345"). English: a comma, from 1,000 on.
+"""Counts as a person reads them on the dashboard's pages: digits in groups of three
+(``intake_app.numbers.group``, shared with the desktop app: Spanish "12 345" with a narrow
+no-break space and "1234" whole, English "12,345"), in cells, columns and axes.
 
 Only the pages (tables, charts, key figures) are grouped; the cells of a
 :class:`~.tables.Table`, the CSV files and the API keep plain digits, which a program reads.
@@ -17,23 +12,9 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-THIN = "\u202f"  # narrow no-break space: never breaks a number across two lines
-SEPARATOR = {"es": THIN, "en": ","}
+from intake_app.numbers import SEPARATOR, THIN, group  # the grouping itself: shared with the desktop app
+
 _NUMBER = re.compile(r"([+\-\u2212]?)(\d+)(\D.*)?", re.DOTALL)  # "+235 %": sign, digits, the rest
-
-
-def group(n: int | str, lang: str, *, in_column: bool = False) -> str:
-    """``n`` (a whole number, or a string of digits) with its thousands grouped for ``lang``.
-    In Spanish a four-digit number is left whole unless ``in_column`` (beside numbers of five
-    digits or more)."""
-    digits = str(abs(int(n)))
-    sign = "-" if int(n) < 0 else ""
-    sep = SEPARATOR.get(lang, SEPARATOR["es"])
-    if len(digits) < 4 or (len(digits) == 4 and sep == THIN and not in_column):
-        return sign + digits
-    head = len(digits) % 3 or 3
-    parts = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
-    return sign + sep.join(parts)
 
 
 def cell(text: str, lang: str, *, in_column: bool = False) -> str:
