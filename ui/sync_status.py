@@ -18,10 +18,11 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from intake_app.numbers import group
 from intake_app.timefmt import local_time_iso
 
 from .flow import FlowRow
-from .text import error_text, tr
+from .text import error_text, lang, tr
 
 REFRESH_MS = 30_000
 NOTE_CHARS = 140  # a longer job result is cut here (whole on hover): the status bar stays one line or two
@@ -114,7 +115,7 @@ class SyncStatus(QWidget):
         pending, contact, lease, enrolled = status
         self.sync_now.setEnabled(sync_available())
         self.pending_count = pending
-        self.pending.setText(tr("ui.sync.pending", count=pending))
+        self.pending.setText(tr("ui.sync.pending", count=group(pending, lang())))  # "100 000 casos por enviar"
         self.pending_pair.show()
         self.receipt.setText(tr("ui.sync.last_contact", when=local_time_iso(contact)) if contact
                              else tr("ui.sync.no_contact") if enrolled else tr("ui.sync.not_enrolled"))

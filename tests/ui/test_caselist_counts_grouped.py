@@ -51,3 +51,16 @@ def test_a_search_that_matched_more_says_so(qtbot, unlocked, monkeypatch):
     assert page.model.rowCount() == 5
     assert page.count.text() == i18n.t("ui.cases.found_more", "es", shown="5")
     assert page.count.text() == "Se muestran los primeros 5; escriba más para acotar"
+
+
+@pytest.mark.parametrize("lang, text", [("es", f"100{THIN}000 casos por enviar"), ("en", "100,000 cases to send")])
+def test_the_status_bar_groups_the_cases_to_send(qtbot, unlocked, lang, text):
+    status = unlocked.sync_status
+    before = i18n.language()
+    i18n.set_language(lang)
+    try:
+        status._show((100_000, None, None, False))  # as the worker's status job answers
+        assert status.pending.text() == text
+    finally:
+        i18n.set_language(before)
+        wait_idle(qtbot, unlocked)
