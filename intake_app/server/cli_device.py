@@ -127,7 +127,8 @@ def device_approve(c, device_id: str, directory: str | None, fingerprint: str | 
     keystore = c.keystore()
     if directory:  # another server's response on the stick: refused before anything is approved
         check_response_slot(directory, device_id, keystore.keys().signing_public)
-    response = approve(engine, keystore, device_id, actor="operator", lease_days=settings.lease_days)
+    response = approve(engine, keystore, device_id, actor="operator", lease_days=settings.lease_days,
+                       fingerprint=info.fingerprint)  # the one compared: checked again under the row's lock
     click.echo(i18n.t("server.device_approved", device=device_id))
     if directory:
         path = write_on_stick(write_enrollment_response, directory, device_id, response)

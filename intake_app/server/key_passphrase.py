@@ -65,7 +65,14 @@ def register(keys_group: click.Group, pass_ctx) -> None:
         keystore = c.keystore()  # the current passphrase (or INTAKE_SERVER_KEY) must open the file
         new = new_secret(new_passphrase_file, i18n.t("server.prompt_new_key_passphrase"), "server.passphrase_mismatch",
                          check=lambda p: check_key_passphrase(p, settings.min_password_length))
-        with transaction(engine) as conn:
-            audit.append(conn, "operator", "keys_passphrase", keystore.path.name)
-            change_passphrase(keystore, new)
+        changed = False
+        try:
+            with transaction(engine) as conn:
+                audit.append(conn, "operator", "keys_passphrase", keystore.path.name)
+                change_passphrase(keystore, new)
+                changed = True
+        except Exception:
+            if changed:  # the file has the new passphrase; only its audit entry was lost: said plainly
+                click.echo(i18n.t("server.keys_passphrase_not_audited"), err=True)
+            raise
         click.echo(i18n.t("server.keys_passphrase_changed", path=str(keystore.path)))

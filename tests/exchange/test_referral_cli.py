@@ -144,7 +144,7 @@ def test_a_package_file_larger_than_any_sender_writes_is_refused_before_it_is_re
             code, out = run(capsys, pa.home, "exchange", command, str(big), files=files)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-            assert code != 0 and "mayor de lo que este servidor acepta" in out, out
+            assert code != 0 and "más grande que cualquier paquete de intercambio" in out, out
             assert peak < MAX_PACKAGE // 4, peak
     finally:
         pa.engine.dispose()

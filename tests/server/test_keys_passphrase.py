@@ -80,3 +80,24 @@ def test_refused_while_a_server_of_the_home_runs(home, tmp_path, capsys):
         marker.unlink()
     assert (home / "server.keys").read_bytes() == data
     assert "still running" in capsys.readouterr().err
+
+
+def test_a_change_whose_audit_entry_is_lost_says_the_passphrase_did_change(home, tmp_path, capsys, monkeypatch):
+    """The file is rewritten inside the audit transaction; if the commit then fails, the
+    operator is told the new passphrase is the one now, not left to believe nothing changed."""
+    from contextlib import contextmanager
+
+    from intake_app.server import db
+
+    real = db.transaction
+
+    @contextmanager
+    def commit_fails(engine):
+        with real(engine) as conn:
+            yield conn
+            raise OSError("disco ficticio lleno")  # at the commit, after the body ran
+
+    monkeypatch.setattr(db, "transaction", commit_fails)
+    assert cli(home, None, tmp_path, "keys", "passphrase", "--new-passphrase-file", _new_file(tmp_path)) != 0
+    assert "DID change" in capsys.readouterr().err
+    read_key_file(home / "server.keys", passphrase=NEW)  # it did

@@ -314,10 +314,10 @@ def read_package(file: str) -> bytes:
 
     with open(file, "rb") as f:
         if os.fstat(f.fileno()).st_size > MAX_PACKAGE:
-            raise PackageMalformed(part="payload_size")
+            raise PackageMalformed(part="file_size")
         data = f.read(MAX_PACKAGE + 1)  # a pipe or a device has no size to ask
     if len(data) > MAX_PACKAGE:
-        raise PackageMalformed(part="payload_size")
+        raise PackageMalformed(part="file_size")
     return data
 
 
