@@ -95,7 +95,10 @@ class KeepPlace(QObject):
             return  # its page is on its way (``loaded`` again)
         self._wanted = None
         found = next((n for n, r in loaded.items() if r is not None and r.case_id == case_id), None)
-        if found is None or found == row:
+        if found is None:  # moved out of the rows at hand: no other case may stand selected in its place
+            self.table.selectionModel().clear()
+            return
+        if found == row:
             return
         current = self.table.currentIndex()
         bar = self.table.verticalScrollBar()

@@ -310,6 +310,17 @@ class Keyring:
         entry.failures, entry.last_failure = 0, 0.0
         return cleared
 
+    def give_back_failures(self, officer_id: str, cleared: tuple[int, float]) -> None:
+        """Count again the failed tries a right passphrase cleared when the unlock then did not
+        get through (the vault busy, a disk error, a revoked device): they are audited and said
+        at the next unlock that does, never lost (their delay runs from their own time, as before)."""
+        def put_back(kr: "Keyring") -> None:
+            entry = kr._by_id(officer_id)
+            entry.failures += cleared[0]
+            entry.last_failure = max(entry.last_failure, cleared[1])
+
+        self.update(put_back)
+
     def _restart_delay(self, officer_id: str, now: float) -> None:
         entry = self._by_id(officer_id)
         if entry.last_failure > now:  # as read again under the lock

@@ -177,8 +177,14 @@ class Vault:
             entry, db_key, cleared = keyring.unwrap_reporting(officer_name, passphrase)
         except OSError as exc:  # the failure count could not be written
             raise (storage_error(exc) or exc) from None
-        return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name), for_reinstatement,
-                                  failed_tries(cleared))
+        try:
+            return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name), for_reinstatement,
+                                      failed_tries(cleared))
+        except BaseException:  # busy, a disk error, revoked: the cleared tries wait for the next unlock
+            if cleared:
+                with contextlib.suppress(OSError):
+                    keyring.give_back_failures(entry.id, cleared)
+            raise
 
     @classmethod
     def _open_with_key(cls, h: Path, keyring: Keyring, db_key: bytes, officer: Officer,

@@ -104,3 +104,29 @@ def test_the_command_line_tells_the_officer(vault, home, passphrase_file, no_del
     assert "intentos fallidos" not in out and WRONG not in err
     code, _, err = run_intake("--home", home, "--passphrase-file", passphrase_file, "case", "list")
     assert code == 0 and "intentos fallidos" not in err
+
+
+def test_tries_cleared_by_an_unlock_that_then_fails_wait_for_the_next_one(vault, home, no_delay):
+    """The right passphrase clears the count before the database opens; when the open then
+    fails (here another program holds the write lock: VaultBusy), the tries are counted again
+    and said at the next unlock that gets through, never lost."""
+    from intake_app.errors import VaultBusy
+    from intake_app.vault.store import _connect
+
+    key = vault._db_key
+    vault.close()
+    _fail(home, 2, no_delay)
+    other = _connect(home / "vault.db", key)
+    other.execute("PRAGMA busy_timeout = 0")
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(VaultBusy):
+            Vault.open(home, OFFICER, PASSPHRASE)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert keyring.Keyring.load(home / "keyring.json").find(OFFICER).failures == 2
+    v = Vault.open(home, OFFICER, PASSPHRASE)
+    assert v.failed_unlocks_since_last[0] == 2
+    assert [e.detail["count"] for e in v.audit.entries() if e.action == "unlock_failures"] == [2]
+    v.close()

@@ -76,3 +76,18 @@ def test_the_case_stays_selected_in_search_results(qtbot, unlocked):
     before = _place(page)
     _refreshed(qtbot, win, page)
     assert _place(page) == before and before[2] == case_id
+
+
+def test_a_case_no_longer_among_the_rows_leaves_no_other_case_selected(qtbot, unlocked):
+    """If the kept case moved beyond the rows at hand (a sync delivered many cases above it
+    under a filter), its old row now shows another case: nothing stays selected, so the
+    officer cannot open the wrong case by Enter (rows show no names)."""
+    win = unlocked
+    _seed(qtbot, win, 30)
+    page = win.workspace.list_page
+    _pick(qtbot, page, 12)
+    keep = page.keep
+    keep._wanted = ("ZZZZ-ZZZZ-ZZZZ", 12)  # the kept case, looked for once row 12's page is here: not there
+    keep._settle()
+    assert page.table.selectionModel().selectedRows() == []
+    assert not page.table.currentIndex().isValid()

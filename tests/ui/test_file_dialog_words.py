@@ -66,3 +66,18 @@ def test_the_folder_dialog_says_the_apps_words(qtbot, lang, tmp_path):
     assert {t("ui.filedlg.look_in"), t("ui.filedlg.folder_name")} <= seen["labels"]
     assert {t("ui.filedlg.choose"), t("ui.filedlg.cancel")} <= seen["buttons"]
     assert seen["types"] == [t("ui.filedlg.folders")]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_dialogs_access_keys_do_not_clash(lang):
+    """Two labels with the same Alt+letter make Qt move between them instead of pressing the
+    button («&Nombre del archivo» and «Ca&ncelar» were both Alt+N)."""
+    import json
+    import re
+    from pathlib import Path
+
+    catalog = json.loads((Path(__file__).resolve().parents[2] / "resources" / "i18n" / f"ui.{lang}.json")
+                         .read_text(encoding="utf-8"))
+    texts = [v for k, v in catalog.items() if k.startswith("ui.filedlg.")]
+    letters = [m.group(1).lower() for m in (re.search(r"&(\w)", t) for t in texts) if m]
+    assert len(letters) == len(set(letters)), texts
