@@ -12,20 +12,12 @@ import pytest
 from intake_app.bundle.errors import ServerKeyWrongPassphrase
 from intake_app.bundle.serverkeys import read_key_file
 from intake_app.server.running import marker_path
-from intake_app.server.setup import init_server
 
-from .conftest import ADMIN_PASSWORD, FAST_KDF, KEY_PASSPHRASE
+from .conftest import FAST_KDF, KEY_PASSPHRASE
 from .test_backup import cli
+from .test_cli_migrate_serve_rotate import home  # noqa: F401  (a fixture: a fresh server folder)
 
 NEW = "otra frase del operador ficticia"
-
-
-@pytest.fixture
-def home(tmp_path):
-    home = tmp_path / "srv"
-    init_server(home, db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin",
-                admin_password=ADMIN_PASSWORD, kdf=FAST_KDF)
-    return home
 
 
 def _new_file(tmp_path, value: str = NEW):
