@@ -42,6 +42,18 @@ class TinyServer:
                 return
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
+    @staticmethod
+    def _request_head(conn: socket.socket) -> bytes | None:
+        """What came in up to the end of the request's headers (some body may follow), or None
+        when the client went away first."""
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            data = conn.recv(65536)
+            if not data:
+                return None
+            buf += data
+        return buf
+
     def _serve(self, conn: socket.socket) -> None:
         raise NotImplementedError
 
@@ -56,12 +68,9 @@ class SlowServer(TinyServer):
 
     def _serve(self, conn: socket.socket) -> None:
         try:
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
+            buf = self._request_head(conn)
+            if buf is None:
+                return
             head, body = buf.split(b"\r\n\r\n", 1)
             length = 0
             for line in head.split(b"\r\n")[1:]:

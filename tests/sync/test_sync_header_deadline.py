@@ -25,12 +25,8 @@ class HeaderTrickle(TinyServer):
 
     def _serve(self, conn: socket.socket) -> None:
         try:
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
+            if self._request_head(conn) is None:
+                return
             self.requests += 1
             head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 60) for i in range(200))
             for i in range(len(head)):
