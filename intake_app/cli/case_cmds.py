@@ -115,14 +115,33 @@ def case_show(ctx: Context, case_id: str, as_json: bool) -> None:
     click.echo("  " + i18n.t("screening.disclaimer", lang))
 
 
+def _columns() -> list[tuple[str, int]]:
+    """Each column's heading, in the language in use, and its width: the widest value a row
+    prints there (a post cut at 28 characters, a gender at 14), or the heading if wider."""
+    headings = (i18n.t("cli.case_col_case"), i18n.t("cli.case_col_date"), i18n.t("cli.case_col_post"),
+                i18n.t("cli.case_col_gender"), i18n.t("cli.case_col_age"), i18n.t("cli.case_col_citizenship"),
+                i18n.t("cli.case_col_marks"), i18n.t("cli.case_col_sync"))
+    return [(h, max(len(h), w)) for h, w in zip(headings, (14, 10, 28, 14, 6, 2, 7, 0))]
+
+
+def _line(cells, widths) -> str:
+    """One line of the list: every cell but the last padded to its column's width."""
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells[:-1], widths)) + "  " + cells[-1]
+
+
 def _print_rows(v, rows) -> None:
+    """The rows on stdout, under their headings on stderr (stdout stays the rows, for a script)."""
     cb, lang = v.codebook, i18n.language()
+    columns = _columns()
+    widths = [w for _, w in columns]
+    if rows:
+        click.echo(_line([h for h, _ in columns], widths), err=True)
     for r in rows:
         flags = "".join(ch for bit, ch in ((1, "T"), (2, "M"), (4, "A"), (8, "U"), (16, "<18")) if r.flags & bit)
         post = cb.vocab("border_posts").label(r.border_post, lang) if r.border_post else ""
         gender = cb.vocab("genders").label(r.gender, lang) if r.gender else ""
-        click.echo(f"{r.case_id}  {r.record_date or '':10}  {post[:28]:28}  {gender[:14]:14}  "
-                   f"{r.age_band or '':6}  {r.citizenship or '':2}  {flags:7}  {i18n.t('sync.' + r.sync_state)}")
+        click.echo(_line([r.case_id, r.record_date or "", post[:28], gender[:14], r.age_band or "",
+                          r.citizenship or "", flags, i18n.t("sync." + r.sync_state)], widths))
     if any(r.flags & 31 for r in rows):  # what the letters mean, beside the count (stdout stays the rows)
         click.echo(i18n.t("cli.case_flags_legend"), err=True)
 
