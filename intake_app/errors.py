@@ -94,6 +94,28 @@ class OfficerExists(IntakeError):
     code = "officer_exists"
 
 
+class OfficerRemoveSelf(IntakeError):
+    """The signed-in officer cannot remove themself: another officer of the vault does it."""
+
+    code = "officer_remove_self"
+
+
+class OfficersMustUnlock(IntakeError):
+    """An officer cannot be removed yet: these remaining officers' keyring entries have no box
+    (a vault from before removal existed), which their next unlock adds. params: count,
+    names (the officers' login names, comma-separated: the one exception to "no names in
+    errors", since they are the officers of this laptop, never people in the cases)."""
+
+    code = "officers_must_unlock"
+
+
+class VaultOpenElsewhere(IntakeError):
+    """Another program (the desktop app, another command) has the vault open, so it cannot be
+    re-keyed (an officer's removal). Nothing was changed."""
+
+    code = "vault_open_elsewhere"
+
+
 class WeakPassphrase(IntakeError):
     """params: min_length."""
 

@@ -1,15 +1,15 @@
-"""``intake vault init``, ``intake officer add|passwd|list``."""
+"""``intake vault init``, ``intake officer add|passwd|list|remove``."""
 
 from __future__ import annotations
 
 import click
 
 from .. import i18n
-from ..errors import OfficerExists, VaultExists
+from ..errors import IntakeError, OfficerExists, OfficerRemoveSelf, UnknownOfficer, VaultExists
 from ..vault import Vault, officer_names, vault_exists
 from ..vault.keyring import check_officer_name
 from . import cli
-from .common import Context, pass_ctx
+from .common import Context, confirm, pass_ctx
 
 
 @cli.group()
@@ -65,5 +65,32 @@ def officer_passwd(ctx: Context) -> None:
 @pass_ctx
 def officer_list(ctx: Context) -> None:
     """Lista los oficiales / list officers."""
-    for o in ctx.vault().officers():
+    v = ctx.vault()
+    for o in v.officers():
         click.echo(f"{o.id}  {o.name}")
+    for name in v.unfinished_removals():
+        click.echo(i18n.t("cli.officer_remove_unfinished", name=name), err=True)
+
+
+@officer.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="No preguntar / do not ask.")
+@pass_ctx
+def officer_remove(ctx: Context, name: str, yes: bool) -> None:
+    """Retira a un oficial y cambia la llave de la bóveda / remove an officer and re-key the vault."""
+    v = ctx.vault()
+    if name in (v.officer.name, v.officer.id):
+        raise OfficerRemoveSelf()
+    known = {n for o in v.officers() for n in (o.name, o.id)} | set(v.unfinished_removals())
+    if name not in known:  # said before the question, as removing oneself
+        raise UnknownOfficer()
+    if not yes and not confirm(i18n.t("cli.officer_remove_confirm", name=name)):
+        click.echo(i18n.t("cli.aborted"))
+        return
+    try:
+        removed = v.remove_officer(name)
+    except IntakeError:
+        if name in v.unfinished_removals():  # stopped after the keyring was marked: run again
+            click.echo(i18n.t("cli.officer_remove_unfinished", name=name), err=True)
+        raise
+    click.echo(i18n.t("cli.officer_removed", name=removed.name))

@@ -1,4 +1,4 @@
-"""The encrypted local store (SQLCipher): see store.py, keyring.py, cases.py, audit.py."""
+"""The encrypted local store (SQLCipher): see store.py, keyring.py (and keybox.py), officers.py, cases.py, audit.py."""
 
 from .cases import CaseRecord, CaseRow, DuplicateHint, SaveResult
 from .store import Officer, Vault, officer_names, vault_exists

@@ -19,6 +19,13 @@ commands): every change to the file (:meth:`Keyring.update`) is made under an ex
 lock on ``keyring.json.lock``, to the file as read again under that lock, so one program's
 change (a new officer, a failure count) is never lost by another writing back what it had
 loaded. The slow Argon2id derivations happen before the lock is taken.
+
+Format 2 (format 1 files are still read, and written back as 2) gives each entry a *box*
+(:mod:`keybox`): a key pair whose private half is sealed under the same passphrase-derived
+key as the wrap, so another officer can seal a new database key to it (``pending``) when an
+officer is removed and the vault re-keyed (:mod:`officers`). An entry without a box gets one
+at that officer's next good unlock (:meth:`Keyring.settle`). An entry marked ``removed``
+never unlocks: it answers as an unknown officer.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import hmac
 import json
 import logging
 import math
@@ -40,9 +48,10 @@ from typing import Callable, Iterator, TypeVar
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import OfficerExists, OfficerNameInvalid, UnknownOfficer, UnlockThrottled, VaultCorrupt, WrongPassphrase
+from ..errors import (OfficerExists, OfficerNameInvalid, OfficersMustUnlock, UnknownOfficer, UnlockThrottled,
+                      VaultCorrupt, WrongPassphrase)
 from ..fsutil import atomic_write, atomic_writer, exclusive_lock
-from . import kdf
+from . import kdf, keybox
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -68,7 +77,8 @@ def check_officer_name(name: str) -> None:
     if reason is not None:
         raise OfficerNameInvalid(reason=reason, max_length=MAX_OFFICER_NAME)
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)  # 1: entries without a box (before officer removal existed)
 MAX_DELAY = 300.0
 clock = time.time  # tests replace this to skip the delay
 
@@ -107,17 +117,55 @@ class OfficerEntry:
     wrapped: bytes
     failures: int = 0
     last_failure: float = 0.0
+    box_public: bytes = b""  # format 2 (keybox): the box's public key, in the clear
+    box_nonce: bytes = b""
+    box_sealed: bytes = b""  # its private key, sealed under the passphrase-derived key
+    pending: bytes = b""  # a new database key (and the one before) sealed to the box by a removal
+    removed: str = ""  # set by a removal under way: the check of the key it re-keys to
+
+    _OPTIONAL = ("box_public", "box_nonce", "box_sealed", "pending")
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "kdf": self.kdf.to_dict(), "salt": _b64(self.salt),
-                "nonce": _b64(self.nonce), "wrapped": _b64(self.wrapped), "failures": self.failures,
-                "last_failure": self.last_failure}
+        d = {"id": self.id, "name": self.name, "kdf": self.kdf.to_dict(), "salt": _b64(self.salt),
+             "nonce": _b64(self.nonce), "wrapped": _b64(self.wrapped), "failures": self.failures,
+             "last_failure": self.last_failure}
+        d.update({k: _b64(getattr(self, k)) for k in self._OPTIONAL if getattr(self, k)})
+        if self.removed:
+            d["removed"] = self.removed
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "OfficerEntry":
-        return cls(d["id"], d["name"], kdf.KdfParams.from_dict(d["kdf"]), _unb64(d["salt"]),
-                   _unb64(d["nonce"]), _unb64(d["wrapped"]), int(d.get("failures", 0)),
-                   float(d.get("last_failure", 0.0)))
+        entry = cls(d["id"], d["name"], kdf.KdfParams.from_dict(d["kdf"]), _unb64(d["salt"]),
+                    _unb64(d["nonce"]), _unb64(d["wrapped"]), int(d.get("failures", 0)),
+                    float(d.get("last_failure", 0.0)))
+        for k in cls._OPTIONAL:
+            setattr(entry, k, _unb64(d[k]) if d.get(k) else b"")
+        entry.removed = str(d.get("removed") or "")
+        return entry
+
+    def sealed_state(self) -> tuple:
+        """What a rewrap replaces: an entry still so on disk is the one that was opened."""
+        return self.salt, self.nonce, self.wrapped, self.box_sealed, self.pending, self.removed
+
+
+@dataclass(repr=False)
+class Unlocked:
+    """What a right passphrase opened (:meth:`Keyring.unlock`): the database keys to try, best
+    first (a pending new key, the key the vault was on when it was sealed, the wrapped key),
+    and what :meth:`Keyring.settle` needs to seal the one that opens without deriving again."""
+
+    entry: OfficerEntry  # as on disk after the failure count was cleared
+    keys: list[bytes]
+    cleared: tuple[int, float] | None
+    seen: OfficerEntry  # the entry that opened
+    kek: bytes
+    form: str  # the passphrase form that opened it
+    normal: str  # its NFC form
+    wrapped_key: bytes
+
+    def __repr__(self) -> str:  # never print a key
+        return "Unlocked(<secret>)"
 
 
 @dataclass
@@ -131,7 +179,7 @@ class Keyring:
     def load(cls, path: Path) -> "Keyring":
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-            if doc.get("format") != FORMAT:
+            if doc.get("format") not in READABLE_FORMATS:
                 raise VaultCorrupt(part="keyring")
             return cls(path, doc["vault_id"], [OfficerEntry.from_dict(o) for o in doc["officers"]])
         except OSError as exc:  # the disk (no access, I/O error) is not damage to the keyring
@@ -187,7 +235,20 @@ class Keyring:
         return cls(path, uuid.uuid4().hex), secrets.token_bytes(32)
 
     # --- officers ----------------------------------------------------------
+    def active(self) -> list[OfficerEntry]:
+        """The officers who may unlock: every entry not marked ``removed``."""
+        return [o for o in self.officers if not o.removed]
+
     def find(self, name: str) -> OfficerEntry:
+        """An officer who may unlock, by name or id; a removed one is :class:`UnknownOfficer`,
+        as a name never added (the answer says nothing more)."""
+        for o in self.active():
+            if o.name == name or o.id == name:
+                return o
+        raise UnknownOfficer()
+
+    def find_any(self, name: str) -> OfficerEntry:
+        """:meth:`find`, a removal under way's entry included (to run the removal again)."""
         for o in self.officers:
             if o.name == name or o.id == name:
                 return o
@@ -203,9 +264,12 @@ class Keyring:
         return f"intake-keyring-v1|{self.vault_id}|{officer_id}".encode()
 
     def _wrap(self, entry: OfficerEntry, passphrase: str, db_key: bytes, params: kdf.KdfParams) -> None:
+        """Derive from ``passphrase`` (new salt) and seal ``db_key`` and a new box under it; no pending."""
         entry.kdf, entry.salt, entry.nonce = params, os.urandom(16), os.urandom(12)
         kek = kdf.derive(kdf.normalized(passphrase), entry.salt, params)
         entry.wrapped = AESGCM(kek).encrypt(entry.nonce, db_key, self._aad(entry.id))
+        entry.box_public, entry.box_nonce, entry.box_sealed = keybox.new_box(kek, self.vault_id, entry.id)
+        entry.pending, entry.removed = b"", ""
         entry.failures, entry.last_failure = 0, 0.0
 
     def new_entry(self, name: str, passphrase: str, db_key: bytes, params: kdf.KdfParams | None = None,
@@ -246,7 +310,19 @@ class Keyring:
 
     def unwrap_reporting(self, name: str, passphrase: str) -> tuple[OfficerEntry, bytes, tuple[int, float] | None]:
         """:meth:`unwrap`, and the failed tries it cleared: (count, time of the last), or
-        None when there were none."""
+        None when there were none. The key is the entry's first candidate (:meth:`unlock`,
+        which the vault uses: it tries each on the database)."""
+        u = self.unlock(name, passphrase)
+        if len(u.keys) == 1:
+            self.settle(u, u.keys[0])
+        return u.entry, u.keys[0], u.cleared
+
+    def unlock(self, name: str, passphrase: str) -> Unlocked:
+        """Check ``passphrase`` against ``name``'s entry (one derivation per passphrase form,
+        the failure count and delay as :meth:`unwrap`) and open what it seals: the wrapped
+        database key and, if the entry has a ``pending`` seal, the box's private key and that
+        seal. Nothing is written but the failure count: which key opens the database is for
+        the caller to find, then :meth:`settle`."""
         entry = self.find(name)
         now = clock()
         if entry.failures and entry.last_failure > now:  # the clock was set back: the delay runs from now
@@ -256,20 +332,63 @@ class Keyring:
         if wait > 0:
             raise UnlockThrottled(retry_after=math.ceil(wait))  # whole seconds, as the message reads
         forms = kdf.unlock_forms(passphrase)  # NFC first; the others only for an older wrap
-        db_key = used = None
+        opened = None
         for form in forms:
-            db_key, used = self._open_entry(entry, form), form
+            kek = kdf.derive(form, entry.salt, entry.kdf)
+            db_key = self._open_wrap(entry, kek)
             if db_key is not None:
+                opened = form, kek, db_key
                 break
-        if db_key is None:  # one failure, however many forms were tried
+        if opened is None:  # one failure, however many forms were tried
             failures = self.update(lambda kr: kr._count_failure(entry.id))
             raise WrongPassphrase(failures=failures, retry_after=math.ceil(delay_after(failures))) from None
         cleared = None
         if entry.failures or self._failures_on_disk(entry.id):
             cleared = self.update(lambda kr: kr._reset_failures(entry.id))
-        if used != forms[0]:  # wrapped before passphrases were normalized: sealed again under NFC
-            self._rewrap_normalized(entry, forms[0], db_key)
-        return self._by_id(entry.id), db_key, cleared
+        form, kek, db_key = opened
+        keys = [db_key]
+        if entry.pending:
+            pending = self._open_pending(entry, kek)
+            if pending is not None:
+                keys = list(dict.fromkeys([*pending, db_key]))  # new, then the one it replaces, then the wrap's
+        return Unlocked(self._by_id(entry.id), keys, cleared, entry, kek, form, forms[0], db_key)
+
+    def _open_wrap(self, entry: OfficerEntry, kek: bytes) -> bytes | None:
+        try:
+            return AESGCM(kek).decrypt(entry.nonce, entry.wrapped, self._aad(entry.id))
+        except InvalidTag:
+            return None
+
+    def _open_pending(self, entry: OfficerEntry, kek: bytes) -> tuple[bytes, bytes] | None:
+        pair = keybox.open_box(kek, entry.box_nonce, entry.box_sealed, self.vault_id, entry.id)
+        found = keybox.open_pending(pair, entry.pending, self.vault_id, entry.id) if pair else None
+        if found is None:  # the wrap still opens what it holds
+            log.warning("keyring: a pending key did not open; the wrapped key is tried alone")
+        return found
+
+    def settle(self, u: Unlocked, db_key: bytes) -> None:
+        """After ``db_key`` (one of ``u.keys``) opened the database: the entry is made to wrap
+        that key, with a box, without a pending seal (format 1 upgraded, a re-key taken on),
+        under the passphrase-derived key already at hand; a wrap opened by an older passphrase
+        form is derived again under NFC (:meth:`_rewrap_normalized`). A pending seal is
+        dropped whichever key opened: the one that did is now wrapped, and a removal run again
+        seals new ones from the key the vault is on (none can run while this program holds
+        the database open). Nothing is written when nothing changes. Best effort, as
+        :meth:`_rewrap_normalized`: if it is not written, the same keys open next time."""
+        seen = u.seen
+        if u.form != u.normal:  # wrapped before passphrases were normalized: sealed again under NFC
+            self._rewrap_normalized(seen, u.normal, db_key)
+            return
+        same_key = hmac.compare_digest(db_key, u.wrapped_key)
+        if same_key and seen.box_public and not seen.pending:
+            return
+        new = dataclasses.replace(seen, pending=b"")
+        if not same_key:
+            new.nonce = os.urandom(12)
+            new.wrapped = AESGCM(u.kek).encrypt(new.nonce, db_key, self._aad(seen.id))
+        if not seen.box_public:  # a format 1 entry
+            new.box_public, new.box_nonce, new.box_sealed = keybox.new_box(u.kek, self.vault_id, seen.id)
+        self._replace_if_unchanged(seen, new, "keyring: entry not sealed again; the same keys still open")
 
     def _rewrap_normalized(self, seen: OfficerEntry, normal: str, db_key: bytes) -> None:
         """Seal ``seen``'s entry again under the NFC form, so the next unlock needs one
@@ -278,24 +397,42 @@ class Keyring:
         effort: if the file cannot be written, the older form still opens the vault."""
         new = dataclasses.replace(seen)
         self._wrap(new, normal, db_key, seen.kdf)
+        self._replace_if_unchanged(seen, new, "keyring: passphrase not sealed again in its normalized form; "
+                                              "the older form still opens")
 
+    def _replace_if_unchanged(self, seen: OfficerEntry, new: OfficerEntry, warning: str) -> None:
         def change(kr: "Keyring") -> None:
             current = kr._by_id(seen.id)
-            if (current.salt, current.nonce, current.wrapped) == (seen.salt, seen.nonce, seen.wrapped):
+            if current.sealed_state() == seen.sealed_state():
                 new.failures, new.last_failure = current.failures, current.last_failure
                 kr.replace(new)
 
         try:
             self.update(change)
         except (OSError, VaultCorrupt, UnknownOfficer):
-            log.warning("keyring: passphrase not sealed again in its normalized form; the older form still opens")
+            log.warning(warning)
 
-    def _open_entry(self, entry: OfficerEntry, passphrase: str) -> bytes | None:
-        kek = kdf.derive(passphrase, entry.salt, entry.kdf)
-        try:
-            return AESGCM(kek).decrypt(entry.nonce, entry.wrapped, self._aad(entry.id))
-        except InvalidTag:
-            return None
+    # --- removal (officers.remove_officer) ----------------------------------------
+    def mark_removed(self, officer_ids: list[str], new_key: bytes, current_key: bytes) -> None:
+        """Step (a) of a removal, in memory (inside :meth:`update`): each of ``officer_ids``
+        is marked ``removed`` with the check of ``new_key``, and every other officer gets
+        ``new_key`` and ``current_key`` sealed to the box (``pending``); wraps stay as they
+        are. :class:`OfficersMustUnlock` (nothing changed) if one of them has no box yet."""
+        targets = set(officer_ids)
+        staying = [o for o in self.active() if o.id not in targets]
+        without_box = [o.name for o in staying if not o.box_public]
+        if without_box:
+            raise OfficersMustUnlock(count=len(without_box), names=", ".join(without_box))
+        for o in staying:
+            o.pending = keybox.seal_pending(o.box_public, new_key, current_key, self.vault_id, o.id)
+        check = keybox.key_check(self.vault_id, new_key)
+        for officer_id in targets:
+            entry = self._by_id(officer_id)
+            entry.removed, entry.pending = check, b""
+
+    def drop(self, officer_ids: list[str]) -> None:
+        """Step (d) of a removal: the removed entries leave the keyring."""
+        self.officers = [o for o in self.officers if o.id not in set(officer_ids) or not o.removed]
 
     def _count_failure(self, officer_id: str) -> int:
         entry = self._by_id(officer_id)

@@ -9,7 +9,6 @@ the desktop app keeps it on one worker thread.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import logging
 import sqlite3
 import uuid
@@ -21,12 +20,12 @@ import sqlcipher3
 from ..bundle.keys import SigningKeys
 from ..codebook import Codebook, load_codebook
 from ..errors import (IntakeError, VaultBusy, VaultCorrupt, VaultDiskError, VaultExists, VaultIncomplete, VaultLocked,
-                      VaultNotFound, WeakPassphrase, WrongPassphrase)
+                      VaultNotFound, WeakPassphrase)
 from ..fsutil import os_error_kind, remove_stale_parts, restrict_umask, secure_mkdir
 from ..paths import data_home
 from . import schema
 from .audit import AuditLog, failed_tries, now_iso
-from .keyring import Keyring, check_officer_name
+from .keyring import Keyring, Unlocked, check_officer_name
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ def officer_names(home: str | Path | None = None) -> list[str]:
     h = data_home(home)
     if not _present(h):
         raise VaultNotFound()
-    return [o.name for o in Keyring.load(h / KEYRING_NAME).officers]
+    return [o.name for o in Keyring.load(h / KEYRING_NAME).active()]  # not an officer being removed
 
 
 # SQLite's primary result codes (the low byte of sqlite_errorcode)
@@ -105,6 +104,53 @@ def _connect(path: Path, key: bytes):
         conn.close()
         raise _unlock_error(exc) from None
     return conn
+
+
+def _connect_any(path: Path, keys: list[bytes]):
+    """(connection, key) for the first of ``keys`` that opens the database (after an
+    officer's removal: the new key, the one before it, the wrapped one); a key that does not
+    is SQLITE_NOTADB, tried quietly (SQLCipher would print its HMAC error on stderr). Busy
+    or a disk error ends the search; none opening is :class:`VaultCorrupt`."""
+    if len(keys) == 1:
+        return _connect(path, keys[0]), keys[0]
+    level = _cipher_log_level("NONE")
+    try:
+        for key in keys[:-1]:
+            with contextlib.suppress(VaultCorrupt):
+                return _connect(path, key), key
+        return _connect(path, keys[-1]), keys[-1]
+    finally:
+        if level:
+            _cipher_log_level(level)
+
+
+def _cipher_log_level(level: str) -> str | None:
+    """Set SQLCipher's log level (process-wide); the one it had, or None if unknown."""
+    with contextlib.suppress(sqlcipher3.Error):
+        probe = sqlcipher3.connect(":memory:")
+        try:
+            was = probe.execute("PRAGMA cipher_log_level").fetchone()[0]
+            if str(level).isalpha():
+                probe.execute(f"PRAGMA cipher_log_level = {level}")
+            return was
+        finally:
+            probe.close()
+    return None
+
+
+def _rekeyed_meanwhile(keyring: Keyring, seen) -> bool:
+    """Whether ``seen``'s entry changed on disk since it was read (an officer's removal
+    re-keyed the vault between reading the keyring and opening the database)."""
+    try:
+        return Keyring.load(keyring.path)._by_id(seen.id).sealed_state() != seen.sealed_state()
+    except (IntakeError, OSError):
+        return False
+
+
+def _merged(first: tuple[int, float] | None, second: tuple[int, float] | None) -> tuple[int, float] | None:
+    if not first or not second:
+        return first or second
+    return first[0] + second[0], max(first[1], second[1])
 
 
 def _configure(conn) -> None:
@@ -172,25 +218,39 @@ class Vault:
         if not _present(h):
             raise VaultNotFound()
         remove_stale_parts(h / KEYRING_NAME)  # a copy a killed program left half-written
-        keyring = Keyring.load(h / KEYRING_NAME)
-        try:
-            entry, db_key, cleared = keyring.unwrap_reporting(officer_name, passphrase)
-        except OSError as exc:  # the failure count could not be written
-            raise (storage_error(exc) or exc) from None
-        try:
-            return cls._open_with_key(h, keyring, db_key, Officer(entry.id, entry.name), for_reinstatement,
-                                      failed_tries(cleared))
-        except BaseException:  # busy, a disk error, revoked: the cleared tries wait for the next unlock
-            if cleared:
-                with contextlib.suppress(OSError):
-                    keyring.give_back_failures(entry.id, cleared)
-            raise
+        carried = None
+        for attempt in (1, 2):  # 2: the vault was re-keyed between reading the keyring and the database
+            keyring = Keyring.load(h / KEYRING_NAME)
+            try:
+                unlocked = keyring.unlock(officer_name, passphrase)
+            except OSError as exc:  # the failure count could not be written
+                raise (storage_error(exc) or exc) from None
+            cleared, entry = _merged(carried, unlocked.cleared), unlocked.entry
+            try:
+                return cls._open_with_key(h, keyring, unlocked, Officer(entry.id, entry.name), for_reinstatement,
+                                          failed_tries(cleared))
+            except VaultCorrupt as exc:
+                if attempt == 1 and exc.params.get("part") == "database" and _rekeyed_meanwhile(keyring, unlocked.seen):
+                    carried = cleared
+                    continue
+                cls._give_back(keyring, entry.id, cleared)
+                raise
+            except BaseException:  # busy, a disk error, revoked: the cleared tries wait for the next unlock
+                cls._give_back(keyring, entry.id, cleared)
+                raise
+        raise AssertionError("not reached")
+
+    @staticmethod
+    def _give_back(keyring: Keyring, officer_id: str, cleared) -> None:
+        if cleared:
+            with contextlib.suppress(OSError):
+                keyring.give_back_failures(officer_id, cleared)
 
     @classmethod
-    def _open_with_key(cls, h: Path, keyring: Keyring, db_key: bytes, officer: Officer,
+    def _open_with_key(cls, h: Path, keyring: Keyring, unlocked: Unlocked, officer: Officer,
                        for_reinstatement: bool = False, failed: tuple[int, str] | None = None) -> "Vault":
         try:
-            conn = _connect(h / DB_NAME, db_key)
+            conn, db_key = _connect_any(h / DB_NAME, unlocked.keys)
         except sqlcipher3.DatabaseError as exc:  # not even opened (no access to the folder)
             raise _unlock_error(exc) from None
         try:
@@ -200,6 +260,9 @@ class Vault:
             vid = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
             if vid is None or vid[0] != keyring.vault_id:
                 raise VaultCorrupt(part="keyring_mismatch")
+            # the key that opened is wrapped for next time (a re-key taken on, a box for a format 1
+            # entry); while this connection is open no removal can re-key (officers._held)
+            keyring.settle(unlocked, db_key)
             vault = cls(h, keyring, db_key, officer, conn)
         except BaseException as exc:
             conn.close()
@@ -307,107 +370,7 @@ class Vault:
         """Add an audit entry (print, export, view, ...). Details: codes and ids only."""
         self._audited(action, case_id, revision_id, **detail)
 
-    # --- officers and device ------------------------------------------------------
-    def _reread_keyring(self) -> Keyring:
-        """The keyring as on disk now (another program may have changed it), kept as ours."""
-        keyring = Keyring.load(self.keyring.path)
-        if keyring.vault_id != self.keyring.vault_id:
-            raise VaultCorrupt(part="keyring_mismatch")
-        self.keyring = keyring
-        return keyring
-
-    def officers(self) -> list[Officer]:
-        """The officers who can unlock: a row whose officer is not in the keyring (left by a
-        crash between the row's commit and the keyring's write) is not one, and may share
-        its name with the officer added again after it (by an older version)."""
-        try:
-            ids = {o.id for o in self._reread_keyring().officers}
-        except VaultCorrupt:  # unreadable now: what was read at unlock
-            ids = {o.id for o in self.keyring.officers}
-        rows = self.conn.execute("SELECT officer_id, name FROM officers ORDER BY name")
-        return [Officer(r[0], r[1]) for r in rows if r[0] in ids]
-
-    def add_officer(self, name: str, passphrase: str, kdf_params=None) -> Officer:
-        """Add an officer: the row, its audit entry and the keyring entry, all or nothing (a
-        disk error: :class:`VaultDiskError`). A row of that name left without a keyring entry
-        is taken over rather than duplicated."""
-        check_officer_name(name)
-        check_passphrase(passphrase)
-        if self._db_key is None:
-            raise VaultLocked()
-        keyring = self._reread_keyring()
-        known = {o.id for o in keyring.officers}
-        orphans = [r[0] for r in self.conn.execute(
-            "SELECT officer_id FROM officers WHERE name = ? ORDER BY created_at", (name,)) if r[0] not in known]
-        entry = keyring.new_entry(name, passphrase, self._db_key, kdf_params, officer_id=(orphans or [None])[0])
-
-        def rows() -> None:
-            self.conn.execute("INSERT OR IGNORE INTO officers VALUES (?, ?, ?)", (entry.id, entry.name, now_iso()))
-            self.audit.append(self.officer.id, "officer_add", officer=entry.id)
-
-        self._keyring_change(rows, lambda kr: kr.insert(entry))
-        return Officer(entry.id, entry.name)
-
-    def verify_passphrase(self, passphrase: str) -> None:
-        """Check the signed-in officer's passphrase as the unlock does, before an act an
-        unlocked session alone should not allow (the desktop app asks it to change the
-        passphrase or add an officer; the CLI unlocks for every command, which checks it).
-        The keyring is read again from disk, so the failure count and delay are the
-        unlock's own: a wrong passphrase raises ``WrongPassphrase`` (counted, audited
-        ``passphrase_check_failed``), a try inside the delay ``UnlockThrottled``, without
-        deriving; the right one clears the count (failed unlocks counted meanwhile by another
-        program are audited ``unlock_failures``). Nothing else changes."""
-        if self._db_key is None:
-            raise VaultLocked()
-        keyring = self._reread_keyring()  # the newest (an officer added by the CLI meanwhile stays)
-        try:
-            _, db_key, cleared = keyring.unwrap_reporting(self.officer.id, passphrase)
-        except WrongPassphrase as exc:
-            self._checks_failed += 1
-            self._audited("passphrase_check_failed", failures=exc.params["failures"])
-            raise
-        if not hmac.compare_digest(db_key, self._db_key):
-            raise VaultCorrupt(part="keyring_mismatch")
-        others = cleared[0] - self._checks_failed if cleared else 0  # failed unlocks elsewhere meanwhile
-        self._checks_failed = 0
-        if others > 0:  # not cleared unseen (this session's own wrong checks are audited already)
-            with self.transaction():
-                self.audit.append_failed(self.officer.id, failed_tries((others, cleared[1])))
-
-    def change_passphrase(self, new_passphrase: str) -> None:
-        """All or nothing as the officer sees it: if this raises, the old passphrase still
-        opens the vault (a disk error: :class:`VaultDiskError`, nothing changed); if it
-        returns, the new one does."""
-        check_passphrase(new_passphrase)
-        if self._db_key is None:
-            raise VaultLocked()
-        keyring = self._reread_keyring()
-        new = keyring.rewrapped(keyring.find(self.officer.id), new_passphrase, self._db_key)
-        self._keyring_change(lambda: self.audit.append(self.officer.id, "passphrase_change"),
-                             lambda kr: kr.replace(new))
-
-    def _keyring_change(self, db_work, change) -> None:
-        """The keyring's ``change`` and ``db_work`` (rows, the audit entry) together: the new
-        keyring is written first beside the old (a full disk fails there, nothing done), the
-        database commits, then the new keyring replaces the old by a rename, which needs no
-        space (Keyring.changing). A failed COMMIT leaves the keyring as it was. Killed between
-        the COMMIT and the rename, the database has the record and the keyring the old state
-        (an officer's row without keyring entry: :meth:`add_officer` takes it over)."""
-        committed = False
-        try:
-            with self.keyring.changing(change):
-                with self.transaction():
-                    db_work()
-                committed = True
-        except Exception as exc:
-            if committed:  # the rename failed after the COMMIT: the log says so beside the record it has
-                with contextlib.suppress(Exception):
-                    self.audit.append(self.officer.id, "keyring_change_not_applied")
-            mapped = storage_error(exc)
-            if mapped is not None:
-                raise mapped from None
-            raise
-
+    # --- device ------------------------------------------------------------------
     def device_keys(self) -> SigningKeys:
         row = self.conn.execute("SELECT ed25519_seed, mldsa65_seed FROM device").fetchone()
         return SigningKeys(bytes(row[0]), bytes(row[1]))
@@ -446,6 +409,12 @@ class Vault:
     from .cases import (  # noqa: E402  (methods kept in their own file)
         case_history, count_cases, delete_draft, discard_draft, find_duplicates, get_case, list_cases,
         load_drafts, record_search, save_case, save_draft, search, view_case,
+    )
+
+    # --- officers (implemented in officers.py) -------------------------------------------
+    from .officers import (  # noqa: E402  (methods kept in their own file)
+        _keyring_change, _reread_keyring, add_officer, change_passphrase, officers, remove_officer,
+        unfinished_removals, verify_passphrase,
     )
 
 
