@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 
 import msgpack
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..bundle import device_auth
 from ..bundle.errors import UnknownDevice
+from ..bundle.status import NONCE_HEADER, NONCE_PATTERN
 from . import devices
 from .errors import RequestMalformed
 from .app import OCTET, read_upload
@@ -97,14 +98,18 @@ async def post_bundle(request: Request):
     return Response(result.receipt, media_type=OCTET)
 
 
-@router.get("/devices/{device_id}/status", openapi_extra=_SIGNED, responses={200: _BYTES, 401: _ERR, 403: _ERR,
-                                                                             404: _ERR})
-async def device_status(device_id: str, request: Request):
-    """Signed: revoked or not, lease end, server time and the current server keys."""
+@router.get("/devices/{device_id}/status", openapi_extra=_SIGNED, responses={200: _BYTES, 400: _ERR, 401: _ERR,
+                                                                             403: _ERR, 404: _ERR})
+async def device_status(device_id: str, request: Request, nonce: str | None = Header(
+        None, alias=NONCE_HEADER, min_length=22, max_length=86, pattern=NONCE_PATTERN,
+        description="optional: a fresh random nonce (base64url of 16 to 64 bytes), signed back in the "
+                    "status body as `nonce` so the device knows the status answers this request")):
+    """Signed: revoked or not, lease end, server time and the current server keys (and the
+    request's nonce when it sent one; another nonce format is 400 ``request_malformed``)."""
     st = request.app.state
     await _signed(request, device_id, "status")
     data = await run_in_threadpool(devices.status_bytes, st.engine, st.keystore, device_id,
-                                   lease_days=st.settings.lease_days)
+                                   lease_days=st.settings.lease_days, nonce=nonce)
     return Response(data, media_type=OCTET)
 
 

@@ -248,11 +248,12 @@ def enrollment_response(engine: Engine, device_id: str) -> bytes | None:
 
 
 def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_days: int,
-                 contact: bool = True) -> bytes:
+                 contact: bool = True, nonce: str | None = None) -> bytes:
     """The signed status (revoked flag, lease, current server keys). With ``contact`` (a read
     the device signed, or a stick with its bundles) it is a contact: the lease runs from now.
     Without (a stick folder named after the device with nothing of its own in it) the lease
-    stays as the last real contact left it, and so does the contact time."""
+    stays as the last real contact left it, and so does the contact time. ``nonce`` (an online
+    read's, already checked) is signed back in the body: the device knows the status is fresh."""
     now = utcnow()
     with transaction(engine) as conn:
         row = get_device(conn, device_id)
@@ -271,7 +272,7 @@ def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_da
     # the server's time to the microsecond: a status made after a revocation is always later
     # than the one that announced it (intake_app/sync/state.reinstate)
     return make_status(server_keys=keystore.keys(), device_id=device_id, revoked=revoked,
-                       lease_until=iso(lease_until),
+                       lease_until=iso(lease_until), nonce=nonce,
                        server_time=now.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"))
 
 

@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from ..bundle import device_auth
 from ..bundle.keys import SigningKeys
 from . import deadline, outbox, state
-from .status import apply_status
+from .status import LiveStatus, apply_status
 from ..bundle.errors import BundleError
 from ..bundle.receipt import MAGIC_RECEIPT
-from ..bundle.status import MAGIC_STATUS
+from ..bundle.status import MAGIC_STATUS, NONCE_HEADER, new_nonce
 from .errors import (
     ConnectionTooSlow,
     EnrollmentPending,
@@ -38,6 +38,7 @@ from .errors import (
     ServerBusy,
     ServerRefused,
     ServerUnreachable,
+    StatusNotForThisRequest,
     SyncError,
 )
 from .receipts import Applied, apply_receipt
@@ -161,7 +162,8 @@ class SyncClient:
             raise ServerProtocolError(part=part)  # not a receipt (status) at all: nothing is applied
         return resp.content
 
-    def _signed_get(self, device_id: str, purpose: str, path: str, **kw) -> httpx.Response:
+    def _signed_get(self, device_id: str, purpose: str, path: str, headers: dict | None = None,
+                    **kw) -> httpx.Response:
         """GET with a fresh signed challenge (intake_app/bundle/device_auth.py); asks for a new
         challenge once if the first expired on the way (a slow link)."""
         if self._device is None or self._device[0] != device_id:
@@ -170,7 +172,7 @@ class SyncClient:
         for attempt in (1, 2):
             resp = self._request("GET", f"/devices/{device_id}/challenge")
             if resp.status_code == 404 and _code(resp) == "not_found":
-                return self._request("GET", path, **kw)  # a server from before signed reads
+                return self._request("GET", path, headers=headers, **kw)  # a server from before signed reads
             try:
                 token = device_auth.unb64(str(resp.json()["challenge"]))
             except Exception:
@@ -179,17 +181,21 @@ class SyncClient:
                 raise self._refusal(resp)
             if token is None:
                 raise ServerProtocolError(part="challenge")
-            headers = {device_auth.CHALLENGE_HEADER: device_auth.b64(token),
-                       device_auth.SIGNATURE_HEADER: device_auth.b64(device_auth.sign_request(keys, purpose, token))}
-            resp = self._request("GET", path, headers=headers, **kw)
+            signed = {**(headers or {}), device_auth.CHALLENGE_HEADER: device_auth.b64(token),
+                      device_auth.SIGNATURE_HEADER: device_auth.b64(device_auth.sign_request(keys, purpose, token))}
+            resp = self._request("GET", path, headers=signed, **kw)
             if attempt == 1 and resp.status_code == 401 and _reason(resp) == "expired":
                 continue
             return resp
         return resp
 
-    def status(self, device_id: str) -> bytes:
-        return self._bytes(self._signed_get(device_id, "status", f"/devices/{device_id}/status"),
-                           MAGIC_STATUS, "status")
+    def status(self, device_id: str) -> LiveStatus:
+        """The signed status, asked with a fresh nonce the server signs back in it: the bytes
+        carry it (``.nonce``) to :func:`.status.apply_status`, which refuses an old status
+        replayed in this one's place (docs/sync.md "A server clock that was wrong")."""
+        nonce = new_nonce()
+        resp = self._signed_get(device_id, "status", f"/devices/{device_id}/status", headers={NONCE_HEADER: nonce})
+        return LiveStatus(self._bytes(resp, MAGIC_STATUS, "status"), nonce)
 
     def post_bundle(self, data: bytes) -> bytes:
         return self._bytes(self._request("POST", "/bundles", content=data, headers={"Content-Type": OCTET}),
@@ -287,7 +293,8 @@ def confirm_revocation(client: SyncClient, device_id: str, apply: Callable[[byte
         raise RevocationUnconfirmed() from None
     try:
         apply(data)
-    except BundleError:  # not signed by the pinned keys, not for this device, malformed
+    # not signed by the pinned keys, not for this device, not for this request (an old one), malformed
+    except (BundleError, StatusNotForThisRequest):
         log.warning("an unsigned 'device revoked' answer and an unverifiable status: not locking")
         raise RevocationUnconfirmed() from None
     log.warning("an unsigned 'device revoked' answer, but the signed status says active: not locking")

@@ -158,6 +158,15 @@ class ServerProtocolError(SyncError):
     code = "sync_server_protocol"
 
 
+class StatusNotForThisRequest(ServerProtocolError):
+    """An online status, signed by the server, that does not carry the nonce this request
+    sent (another one, or none from a server known to sign it back): an old status replayed
+    by something on the way, or a cache. Ignored: nothing changed, nothing locked; retried
+    like a protocol error. params: reason ``other`` or ``missing`` (for the logs)."""
+
+    code = "sync_status_not_for_this_request"
+
+
 class EnrollmentPending(SyncError):
     """The administrator has not approved this device yet."""
 

@@ -39,6 +39,9 @@ K_CLOCK_OFFSET = "sync.clock_offset"
 # was wrong"); and the last contact for which a live status behind it asked for such a receipt
 K_FLOOR_MARK = "sync.floor_mark"
 K_CLOCK_CHECK = "sync.clock_check"
+# the pinned server's signing fingerprint, once one of its live statuses signed back the nonce
+# its request sent: from then on a live status without it is refused (an old one replayed)
+K_STATUS_NONCE = "sync.status_nonce"
 K_REVOKED = "sync.revoked"
 K_POST = "sync.post"
 K_ENROLL_POSTED = "sync.enroll_posted"
@@ -150,12 +153,14 @@ def _note_contact(vault, at: datetime, live: bool) -> None:
 # --- a server clock that was wrong (docs/sync.md "A server clock that was wrong") -----------
 # The last contact only grows, and the lease is judged no earlier than it: a laptop clock set
 # back gains nothing. But one contact with a server whose clock ran far ahead would then hold
-# the lease "expired" until real time caught up. The server is the authority on time, yet a
-# status is not bound to the request that asked for it (it names no nonce): an old one,
-# replayed, must not pull the last contact back. A receipt is bound: it names the bytes of a
-# bundle, and one built after the last contact rose cannot have been signed before that.
-# So a live status behind the last contact asks for such a bundle (an audit entry, which
-# makes one), and its receipt's time becomes the last contact, the lease's floor and start.
+# the lease "expired" until real time caught up. The server is the authority on time, yet an
+# old signed answer, replayed, must not pull the last contact back. Two answers are bound to
+# the moment: a receipt names the bytes of a bundle, and one built after the last contact rose
+# cannot have been signed before that; a live status that signed back the fresh nonce its
+# request sent (``bound``) was made for that request. A bound status behind the last contact
+# resets it at once; an unbound one (a server that does not sign the nonce back, or a status
+# not read online) asks for such a bundle (an audit entry, which makes one), and its receipt's
+# time becomes the last contact, the lease's floor and start.
 def _built_mark(vault) -> str:
     ch = chain(vault)
     top = vault.conn.execute("SELECT coalesce(max(sequence), 0) FROM sync_outbox WHERE chain = ?",
@@ -179,18 +184,31 @@ def _behind(vault, at: datetime) -> timedelta | None:
     return parse_time(last) - at
 
 
-def _ask_clock_check(vault, at: datetime) -> None:
+def _ask_clock_check(vault, at: datetime, bound: bool = False) -> None:
     """A live status behind the last contact (a server clock that ran ahead and was fixed, or
-    an old status replayed): never taken as the floor. Once per last contact, an audit entry
-    (not sync bookkeeping: it makes a bundle) whose receipt can reset it."""
+    an old status replayed). Once per last contact, an audit entry (not sync bookkeeping: it
+    makes a bundle) whose receipt can reset it. An unbound status is never taken as the
+    floor; a bound one resets it at once (:func:`apply_status_lease`), the entry says so too."""
     behind = _behind(vault, at)
     last = vault.meta(K_LAST_CONTACT)
     if behind is None or vault.meta(K_CLOCK_CHECK) == last:
         return
     vault.set_meta(K_CLOCK_CHECK, last)
     vault.audit.append(vault.officer.id, "sync_server_time_behind", hours=round(behind.total_seconds() / 3600))
-    log.warning("a live server status is %d h behind the last contact: asking for a fresh receipt",
-                round(behind.total_seconds() / 3600))
+    log.warning("a live server status is %d h behind the last contact%s", round(behind.total_seconds() / 3600),
+                "" if bound else ": asking for a fresh receipt")
+
+
+def _set_floor(vault, at: datetime, until: datetime, behind: timedelta, by: str) -> None:
+    """The server's time now (``at``, behind the last contact) becomes the last contact and the
+    lease's start, and the lease ends at ``until``."""
+    vault.set_meta(K_LAST_CONTACT, iso_precise(at))
+    vault.set_meta(K_FLOOR_MARK, _built_mark(vault))
+    vault.set_meta(K_LEASE_SET_AT, iso_precise(at))
+    vault.set_meta(K_LEASE_UNTIL, iso(until))
+    vault.audit.append(vault.officer.id, "sync_last_contact_reset", hours=round(behind.total_seconds() / 3600))
+    log.warning("last contact set back %d h by %s (the server's clock was ahead)",
+                round(behind.total_seconds() / 3600), by)
 
 
 def _reset_floor(vault, at: datetime, sequence: int) -> None:
@@ -206,13 +224,7 @@ def _reset_floor(vault, at: datetime, sequence: int) -> None:
         cap = round((at - parse_time(built[0])).total_seconds())
         if int(vault.meta(K_CLOCK_OFFSET) or 0) > cap:
             vault.set_meta(K_CLOCK_OFFSET, str(cap))
-    vault.set_meta(K_LAST_CONTACT, iso_precise(at))
-    vault.set_meta(K_FLOOR_MARK, _built_mark(vault))
-    vault.set_meta(K_LEASE_SET_AT, iso_precise(at))
-    vault.set_meta(K_LEASE_UNTIL, iso(at + lease_length(vault)))
-    vault.audit.append(vault.officer.id, "sync_last_contact_reset", hours=round(behind.total_seconds() / 3600))
-    log.warning("last contact set back %d h by a fresh receipt (the server's clock was ahead)",
-                round(behind.total_seconds() / 3600))
+    _set_floor(vault, at, at + lease_length(vault), behind, "a fresh receipt")
 
 
 def _extend_lease(vault, until: datetime) -> None:
@@ -272,14 +284,22 @@ def record_receipt(vault, received_at: str, sequence: int | None = None) -> None
     _extend_lease(vault, at + lease_length(vault))
 
 
-def apply_status_lease(vault, server_time: str, lease_until: str, live: bool) -> None:
+def apply_status_lease(vault, server_time: str, lease_until: str, live: bool, bound: bool = False) -> None:
     """The lease from a verified status (caller holds the transaction). ``live`` (read from
     the server just now): the server's word, even shorter, and its length is learnt; the
     clock offset is set. On a stick (maybe days old, maybe made without a new contact): it
-    only extends the lease and teaches no length."""
+    only extends the lease and teaches no length. ``bound`` (live, and it signed back this
+    request's nonce): its time is the server's now, so one behind the last contact resets it
+    as a fresh receipt does (:func:`_set_floor`)."""
     at, until = parse_time(server_time), parse_time(lease_until)
     if live:
-        _ask_clock_check(vault, at)
+        _ask_clock_check(vault, at, bound)
+        behind = _behind(vault, at) if bound else None
+        if behind is not None:
+            _set_floor(vault, at, until, behind, "a status made for this request")
+            _learn_length(vault, until - at)
+            vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
+            return
     _note_contact(vault, at, live)
     if live:
         vault.set_meta(K_LEASE_UNTIL, iso(until))
@@ -287,6 +307,18 @@ def apply_status_lease(vault, server_time: str, lease_until: str, live: bool) ->
     else:
         _extend_lease(vault, until)
     _lease_set_at(vault, at)
+
+
+def status_nonce_known(vault, info: ServerPublicInfo) -> bool:
+    """Whether this server (``info``, the pinned one) has signed back a status nonce before."""
+    return vault.meta(K_STATUS_NONCE) == info.fingerprint()
+
+
+def learn_status_nonce(vault, info: ServerPublicInfo) -> None:
+    """This server signs the nonce back (caller holds the transaction): from now on a live
+    status without it is refused."""
+    if vault.meta(K_STATUS_NONCE) != info.fingerprint():
+        vault.set_meta(K_STATUS_NONCE, info.fingerprint())
 
 
 def set_lease(vault, lease_until: str) -> None:

@@ -8,20 +8,57 @@ status carried on a stick may be days old: it only ever extends the lease and le
 clock alone. Either way a revocation locks the vault, a status made after a
 revocation that says the device is active reinstates it, and a newer server key endorsed by
 the pinned signing key is learnt (never an older one).
+
+An online request sends a fresh nonce (``client.SyncClient.status``, which returns a
+:class:`LiveStatus` carrying it). A status that signs back another nonce, or none from a server
+that signed it back before, is an old one replayed: refused before anything changes
+(:class:`StatusNotForThisRequest`). One that signs it back is *bound*: its time is the server's
+now, and may set the last contact back (``state.apply_status_lease``). A server that does not
+sign nonces back yet (from before) gives unbound live statuses, taken as before.
 """
 
 from __future__ import annotations
 
-from ..bundle.status import parse_and_verify_status
+from ..bundle.status import DeviceStatus, parse_and_verify_status
 from . import state
-from .errors import DeviceRevoked
+from .errors import DeviceRevoked, StatusNotForThisRequest
 
 
-def apply_status(vault, data: bytes, *, live: bool = True) -> str:
+class LiveStatus(bytes):
+    """The bytes of a status read online, with the nonce its request sent (``nonce``)."""
+
+    nonce: str | None
+
+    def __new__(cls, data: bytes, nonce: str | None) -> "LiveStatus":
+        obj = super().__new__(cls, data)
+        obj.nonce = nonce
+        return obj
+
+
+def _bound(vault, status: DeviceStatus, nonce: str | None, current) -> bool:
+    """Whether ``status`` signs back the ``nonce`` its request sent; raises
+    StatusNotForThisRequest when it cannot be the answer to that request."""
+    if nonce is None:
+        return False
+    if status.nonce == nonce:
+        return True
+    if status.nonce is not None:
+        raise StatusNotForThisRequest(reason="other")
+    if state.status_nonce_known(vault, current):
+        raise StatusNotForThisRequest(reason="missing")
+    return False  # a server from before nonces: a live status as before
+
+
+def apply_status(vault, data: bytes, *, live: bool = True, nonce: str | None = None) -> str:
     """Verify a status object, then learn lease, server time, key rotation and revocation.
-    Returns the lease state; raises DeviceRevoked (after locking) when revoked."""
+    ``nonce``: the one the request sent (by default a :class:`LiveStatus`'s). Returns the
+    lease state; raises DeviceRevoked (after locking) when revoked, StatusNotForThisRequest
+    (nothing changed) when it answers another request."""
+    if nonce is None:
+        nonce = getattr(data, "nonce", None)
     current = state.require_server_info(vault)
     status = parse_and_verify_status(data, current.signing, device_id=vault.device_id, current=current)
+    bound = _bound(vault, status, nonce, current) and live
     if status.revoked:
         state.mark_revoked(vault, at=status.server_time)
         raise DeviceRevoked(device_id=vault.device_id)
@@ -29,5 +66,7 @@ def apply_status(vault, data: bytes, *, live: bool = True) -> str:
     if status.server.key_id != current.key_id:
         state.accept_server_info(vault, status.server)
     with vault.transaction():
-        state.apply_status_lease(vault, status.server_time, status.lease_until, live=live)
+        state.apply_status_lease(vault, status.server_time, status.lease_until, live=live, bound=bound)
+        if bound:
+            state.learn_status_nonce(vault, current)
     return state.lease_state(vault)
