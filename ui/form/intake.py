@@ -1,6 +1,12 @@
 """The intake form, generated from the codebook: consent first, one step per section,
 live skip logic, inline problems in the officer's language, the screening panel
-beside it, and a draft autosaved in the vault every few seconds."""
+beside it, and a draft autosaved in the vault every few seconds.
+
+A step's fields are built when it is first shown; the other steps are built one per
+turn of the event loop once the form is first painted (building all eight at once
+froze the window for half a second). Values given for a step not built yet wait in
+``_pending`` and are put in its fields when it is built; whatever reads the whole
+record (``rows``, ``raw_answers``, ``answers``, a save) builds every step first."""
 
 from __future__ import annotations
 
@@ -59,8 +65,10 @@ class IntakeForm(QWidget):
         self.draft_id = draft_id or uuid.uuid4().hex
         self.case_id, self.parent_revision = case_id, parent_revision
         self.sections = ordered_sections(cb)
-        self.rows: dict[str, FieldRow] = {}
-        self.section_of: dict[str, int] = {}
+        self._rows: dict[str, FieldRow] = {}  # the fields built so far, in the form's order
+        self.section_of = {f.key: i for i, s in enumerate(self.sections) for f in s.fields}
+        self._pending: dict = {}  # values given for fields whose step is not built yet
+        self._built: set[int] = set()
         self.touched: set[str] = set()
         self.checked_steps: set[int] = set()
         self.problems: dict[str, str] = {}
@@ -98,7 +106,7 @@ class IntakeForm(QWidget):
         center = QVBoxLayout()
         self.stack = QStackedWidget()
         for i, section in enumerate(self.sections):
-            self.stack.addWidget(self._build_section(i, section))
+            self.stack.addWidget(QWidget())  # stands in for the step until it is built
             self.steps.addItem(f"{i + 1}. {section.label(lang())}")
         center.addWidget(self.stack, 1)
         self.message = message_label()
@@ -149,10 +157,13 @@ class IntakeForm(QWidget):
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_draft)
         self._autosave.start()
+        self._builder = QTimer(self)  # the steps not built yet, one per turn of the event loop
+        self._builder.setInterval(0)
+        self._builder.timeout.connect(self._build_next)
 
-        for key, value in {**(defaults or {}), **(answers or {})}.items():
-            if key in self.rows:
-                self.rows[key].editor.set_value(value)
+        given = {**(defaults or {}), **(answers or {})}
+        self._pending = {k: v for k, v in given.items() if k in self.section_of}
+        self._build(0)
         self._loading = False
         self.steps.setCurrentRow(0)
         self.refresh()
@@ -177,35 +188,110 @@ class IntakeForm(QWidget):
             self.left_box.setMaximumWidth(width)
 
     # --- building ----------------------------------------------------------------
-    def _build_section(self, index: int, section) -> QWidget:
+    @property
+    def rows(self) -> dict[str, FieldRow]:
+        """Every field of the form, by key (all steps built first)."""
+        self._build_all()
+        return self._rows
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._builder.isActive() and len(self._built) < len(self.sections):
+            self._builder.start()  # the form is on screen: the other steps, in idle turns
+
+    def _build_next(self) -> None:
+        index = next((i for i in range(len(self.sections)) if i not in self._built), None)
+        if index is not None:
+            self._build(index)
+        if len(self._built) == len(self.sections):
+            self._builder.stop()
+            if index is not None:
+                self.refresh()  # the fields built since: their skip logic, required marks and problems
+
+    def _build_all(self) -> None:
+        if len(self._built) < len(self.sections):
+            self._builder.stop()
+            for index in range(len(self.sections)):
+                self._build(index)
+            self.refresh()
+
+    def _build(self, index: int) -> bool:
+        """Build step ``index`` in place of its stand-in, its fields given their waiting values."""
+        if index in self._built:
+            return False
+        self._built.add(index)
+        section = self.sections[index]
+        loading, self._loading = self._loading, True
+        try:
+            self._build_section(index, section)
+            for fdef in section.fields:
+                if fdef.key in self._pending:
+                    self._rows[fdef.key].editor.set_value(self._pending.pop(fdef.key))
+        finally:
+            self._loading = loading
+        self._rows = {k: self._rows[k] for k in self.section_of if k in self._rows}
+        if len(self._built) == len(self.sections):
+            self._share_width()  # the widest step may be the one just built
+        return True
+
+    def _build_section(self, index: int, section) -> None:
+        """The step's scroll area takes its stand-in's place first, its fields then: each
+        widget is styled once, where it will stay (a widget moved into a styled parent is
+        styled again: built apart and moved in, a step cost three times as much)."""
+        scroll = StepScroll()
+        scroll.setAccessibleName(section.label(lang()))  # a Tab stop: named by its step
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(12, 4, 16, 12)
+        scroll.setWidget(page)
+        current, stand_in = self.stack.currentIndex(), self.stack.widget(index)
+        self.stack.insertWidget(index, scroll)
+        self.stack.removeWidget(stand_in)
+        stand_in.deleteLater()
+        self.stack.setCurrentIndex(current)
         layout.addWidget(heading(section.label(lang())))
         if section.key == "consent":
             layout.addWidget(muted(tr("ui.form.consent_intro")))
         for fdef in section.fields:
             row = FieldRow(fdef, make_editor(self.cb, fdef))
             row.editor.changed.connect(lambda k=fdef.key: self._changed(k))
-            self.rows[fdef.key] = row
-            self.section_of[fdef.key] = index
+            self._rows[fdef.key] = row
             layout.addWidget(row)
         layout.addStretch(1)
-        scroll = StepScroll()
-        scroll.setAccessibleName(section.label(lang()))  # a Tab stop: named by its step
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(page)
-        return scroll
+        self._tab_after_steps(scroll)
+
+    def _tab_after_steps(self, scroll: QWidget) -> None:
+        """Tab: a widget that joins the form comes last in its chain, so a step built after
+        the buttons and the panel came after them; its widgets go back where they were,
+        right after the list of steps, in their order (a step not on show is skipped).
+        They are found among the step's children: walking the window's chain from Python
+        (nextInFocusChain) left PySide 6.11 deleting built steps."""
+        before, window = self.steps, self.window()  # not a list's pop-up (a window of its own)
+        for widget in [scroll, *scroll.findChildren(QWidget)]:
+            if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.window() is window:
+                QWidget.setTabOrder(before, widget)
+                before = widget
 
     # --- answers and skip logic ----------------------------------------------------
     def raw_answers(self) -> dict:
-        return {k: v for k, r in self.rows.items() if (v := r.editor.value()) is not None}
+        self._build_all()
+        return self._raw()
+
+    def _raw(self) -> dict:
+        """The fields built, and the values waiting for the steps not built yet."""
+        values = ((k, self._rows[k].editor.value() if k in self._rows else self._pending.get(k))
+                  for k in self.section_of)
+        return {k: v for k, v in values if v is not None}
 
     def answers(self) -> dict:
         """The answers of visible fields only (hiding cascades: a hidden field's
         dependants are hidden too)."""
-        values = self.raw_answers()
+        self._build_all()
+        return self._visible(self._raw())
+
+    def _visible(self, values: dict) -> dict:
         while True:
             visible = visible_fields(self.cb, values)
             kept = {k: v for k, v in values.items() if k in visible}
@@ -221,10 +307,10 @@ class IntakeForm(QWidget):
         self._live.start()
 
     def refresh(self) -> None:
-        answers = self.answers()
+        answers = self._visible(self._raw())
         visible = visible_fields(self.cb, answers)
         values = {**answers, **derive_demographics(self.cb, answers)}
-        for key, row in self.rows.items():
+        for key, row in self._rows.items():
             row.setVisible(key in visible)
             req = row.fdef.required
             row.set_required(req if isinstance(req, bool) else evaluate(req, values))
@@ -241,7 +327,7 @@ class IntakeForm(QWidget):
         for p in problems:
             self.problems.setdefault(problem_key(p), self._word(p))
         self._all_problems = problems
-        for key, row in self.rows.items():
+        for key, row in self._rows.items():
             # the editor's own problem first: typed text not in the list is why the core finds
             # no answer there ("«zzz» no está en la lista", not "Institución (2): es obligatorio")
             local = row.editor.local_problem()
@@ -253,7 +339,7 @@ class IntakeForm(QWidget):
             if rules & WAIT_FOR_SAVE and not self.save_tried:
                 show = False
             row.set_problem(text if show and not row.isHidden() else "")
-        local = {self.section_of[k] for k, r in self.rows.items() if r.editor.local_problem() and not r.isHidden()}
+        local = {self.section_of[k] for k, r in self._rows.items() if r.editor.local_problem() and not r.isHidden()}
         for i, section in enumerate(self.sections):
             bad = i in local or any(self.section_of.get(problem_key(p)) == i for p in problems)
             mark = "  ⚠" if bad and i in self.checked_steps else "  ✓" if not bad and i in self.checked_steps else ""
@@ -278,7 +364,7 @@ class IntakeForm(QWidget):
             top, _, rest = where.partition("[")
             index, _, sub = rest.partition("].")
             fdef = self.cb.fields[top]
-            editor = self.rows[top].editor if top in self.rows else None
+            editor = self._rows[top].editor if top in self._rows else None
             number = editor.line_number(int(index)) if hasattr(editor, "line_number") else int(index) + 1
             return f"{next((s.label(lang()) for s in fdef.subfields if s.key == sub), sub)} ({number})"
         fdef = self.cb.fields.get(where)
@@ -292,6 +378,7 @@ class IntakeForm(QWidget):
     def _show_step(self, index: int) -> None:
         if index < 0:
             return
+        self._build(index)
         self.stack.setCurrentIndex(index)
         self.back_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.sections) - 1)
@@ -301,7 +388,7 @@ class IntakeForm(QWidget):
     def focus_step(self) -> None:
         """The first field of the step on show takes the keyboard."""
         index = self.stack.currentIndex()
-        first = next((r for k, r in self.rows.items() if self.section_of[k] == index and not r.isHidden()), None)
+        first = next((r for k, r in self._rows.items() if self.section_of[k] == index and not r.isHidden()), None)
         if first is not None:
             first.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -352,7 +439,7 @@ class IntakeForm(QWidget):
         self.checked_steps.update(range(len(self.sections)))
         self.save_tried = True
         self.refresh()
-        bad = [k for k, r in self.rows.items() if r.problem.text() and not r.isHidden()]
+        bad = [k for k, r in self._rows.items() if r.problem.text() and not r.isHidden()]
         if self._all_problems or bad:
             # the first field shown with a problem, in the form's order, takes the keyboard
             # (on its step, even when that step is already on show); the count is what is shown
@@ -361,9 +448,9 @@ class IntakeForm(QWidget):
             # the count first: the line it takes under the step shortens the view scrolled next
             show_message(self.message, tr("ui.form.has_problems", count=len(bad) or len(self._all_problems)))
             self.go(self.section_of.get(key, 0))
-            if key in self.rows:  # in a referral line: the faulty sub-field itself
-                self.rows[key].editor.focus_problem([p.field for p in self._all_problems if problem_key(p) == key])
-                self.reveal_focus(self.rows[key].problem)
+            if key in self._rows:  # in a referral line: the faulty sub-field itself
+                self._rows[key].editor.focus_problem([p.field for p in self._all_problems if problem_key(p) == key])
+                self.reveal_focus(self._rows[key].problem)
             return
         show_message(self.message, "")
         self.save_requested.emit(self.answers())
@@ -395,6 +482,7 @@ class IntakeForm(QWidget):
     def stop(self) -> None:
         self._autosave.stop()
         self._live.stop()
+        self._builder.stop()
 
     def _close(self) -> None:
         self.save_draft(then=self.cancelled.emit)
