@@ -1,5 +1,7 @@
 """Printed summary benchmark: one PDF (goal < 100 ms), 1,000 PDFs (goal < 60 s), beside a bare
 reportlab document with the same text and one table, rendered in the same run (goal: within 2×).
+Also a narrative of 10,000 short lines and no blank line (20,000 characters, 170 pages), beside
+the bare document of the same text (it once took half a minute: quadratic in the lines).
 
 Run: ``python -m bench.bench_pdf`` (or ``make bench``). Uses a throwaway vault with FICTIONAL
 sample cases in a temporary folder, removed at the end.
@@ -22,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 SAMPLES = ("intake-adult-woman", "intake-unaccompanied-boy", "intake-no-indications")
 ONE_RUNS = 60
 MANY = 1000
+LINES = 10_000
+LINES_RUNS = 3
 
 
 def _load_sample(name: str) -> dict:
@@ -92,6 +96,7 @@ def main() -> None:
         vault = Vault.create(home / "vault", "oficial.bench", "frase de banco ficticia",
                              kdf_params=KdfParams(memory_kib=8 * 1024, iterations=1))
         ids = [vault.save_case(_load_sample(name)).case_id for name in SAMPLES]
+        lines_id = vault.save_case(dict(_load_sample(SAMPLES[0]), narrative=("a\n" * LINES)[:2 * LINES - 1])).case_id
         main_id = ids[0]
         for cid in ids:  # warm: fonts, codebook, catalogs, sharing profiles
             prepare(vault, cid)
@@ -103,6 +108,10 @@ def main() -> None:
         one_prep, cpu_prep = _times(lambda: prepare(vault, main_id), ONE_RUNS)
         one_red, cpu_red = _times(lambda: prepare(vault, main_id, copy="redacted", recipient="inamu"), ONE_RUNS)
         one_bare, cpu_bare = _times(lambda: bare_pdf(summary), ONE_RUNS)
+        lines_summary = build_summary(vault, vault.get_case(lines_id), "official", "es")
+        lines_full, cpu_lines = _times(lambda: prepare(vault, lines_id), LINES_RUNS)
+        lines_bare, cpu_lines_bare = _times(lambda: bare_pdf(lines_summary), LINES_RUNS)
+        lines_size, lines_bare_size = len(prepare(vault, lines_id).pdf), len(bare_pdf(lines_summary))
 
         t, c = time.perf_counter(), time.process_time()
         for i in range(MANY):
@@ -128,9 +137,14 @@ def main() -> None:
         ("summary: official, render + sign (no audit)", one_prep, cpu_prep, None, None, None),
         ("summary: redacted (INAMU), render + sign", one_red, cpu_red, None, None, None),
         ("baseline: bare reportlab, same text, one table", one_bare, cpu_bare, many_bare, many_bare_cpu, bare_size),
+        (f"summary: {LINES:,} lines of narrative, render + sign", lines_full, cpu_lines, None, None, lines_size),
+        (f"baseline: bare reportlab, same {LINES:,} lines", lines_bare, cpu_lines_bare, None, None, lines_bare_size),
     ]
     for name, times, cpu, many, many_cpu, nbytes in rows:
-        tail = f"{many:8.1f} {many_cpu:6.1f} {nbytes / 1024:5.1f}" if many is not None else ""
+        tail = ""
+        if nbytes is not None:
+            tail = f"{many:8.1f} {many_cpu:6.1f}" if many is not None else f"{'':8} {'':6}"
+            tail += f" {nbytes / 1024:5.1f}"
         print(f"{name:<50} {p50(times):7.1f} {_p95(times):7.1f} {cpu:7.1f} {tail}")
     print()
     ratio = p50(one_full) / p50(one_bare)
@@ -138,6 +152,9 @@ def main() -> None:
     print(f"goal 1,000 summaries < 60 s: {'met' if many_full < 60 else 'MISSED'} ({many_full:.1f} s)")
     print(f"goal within 2x of bare reportlab: {'met' if ratio <= 2 else 'MISSED'} ({ratio:.2f}x p50, "
           f"{cpu_full / cpu_bare:.2f}x CPU)")
+    ratio = p50(lines_full) / p50(lines_bare)
+    print(f"goal {LINES:,} lines within 2x of bare reportlab: {'met' if ratio <= 2 else 'MISSED'} "
+          f"({ratio:.2f}x p50, {cpu_lines / cpu_lines_bare:.2f}x CPU; {LINES_RUNS} runs)")
 
 if __name__ == "__main__":
     main()

@@ -4,9 +4,12 @@ officer chooses. Every print and save is audited by the core, whichever the copy
 preview is not (``prepare``): of the refusals, only a print or save attempt is audited.
 
 The PDF is made by the core (``intake_app.printing``) on the worker and exists only in
-memory; pages are drawn for the preview with PDFium (``pypdfium2``), also on the
-worker, from those bytes. A copy the person's consent does not cover is refused with
-the reason, and nothing is printed."""
+memory; pages are drawn with PDFium (``pypdfium2``), also on the worker, from those bytes,
+one page at a time: the preview draws a page when it comes into sight, and a print paints
+each page before the next is drawn (a page at 200 dpi is about 12 MB: all of a 170-page
+summary at once took 3 GB). "Print to file" in Qt's print dialog gets the summary's own PDF,
+as «Guardar PDF» does (text kept, audited as a file), not page images. A copy the person's
+consent does not cover is refused with the reason, and nothing is printed."""
 
 from __future__ import annotations
 
@@ -32,20 +35,50 @@ SIDE_SHARE = 0.45  # the side panel takes at most this share of the screen's wid
 PREVIEW_ROOM = 740  # a page at PREVIEW_SCALE (A4: 655 px), its frame, the scroll bar and the margins
 
 
-def pdf_pages(pdf: bytes, scale: float) -> list[tuple[int, int, bytes]]:
-    """(width, height, RGBA bytes) per page; runs on the worker, in memory only."""
+def page_sizes(pdf: bytes, scale: float) -> list[tuple[int, int]]:
+    """(width, height) of each page rendered at ``scale``, as PDFium sizes them; on the worker."""
+    import math
+
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
     try:
-        pages = []
+        sizes = []
         for i in range(len(doc)):
-            bitmap = doc[i].render(scale=scale, rev_byteorder=True)  # RGB byte order
-            channels = 4 if len(bitmap.mode) == 4 else 3
-            pages.append((bitmap.width, bitmap.height, channels, bitmap.stride, bytes(bitmap.buffer)))
-        return pages
+            page = doc[i]
+            width, height = page.get_size()
+            page.close()
+            sizes.append((math.ceil(width * scale), math.ceil(height * scale)))
+        return sizes
     finally:
         doc.close()
+
+
+def render_page(pdf: bytes, index: int, scale: float) -> tuple:
+    """(width, height, channels, stride, RGB(A) bytes) of one page; on the worker (PDFium is
+    used from that one thread only), in memory only."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[index]
+        bitmap = page.render(scale=scale, rev_byteorder=True)  # RGB byte order
+        channels = 4 if len(bitmap.mode) == 4 else 3
+        out = (bitmap.width, bitmap.height, channels, bitmap.stride, bytes(bitmap.buffer))
+        bitmap.close()
+        page.close()
+        return out
+    finally:
+        doc.close()
+
+
+def pdf_file(printer) -> str | None:
+    """The file a printer writes a PDF to ("Print to file" in Qt's print dialog), or None."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    if isinstance(printer, QPrinter) and printer.outputFormat() == QPrinter.OutputFormat.PdfFormat:
+        return printer.outputFileName() or None
+    return None
 
 
 def to_image(page) -> QImage:
@@ -63,7 +96,8 @@ class PrintDialog(QDialog):
         super().__init__(parent)
         self.backend, self.cb, self.record = backend, cb, record
         self.setWindowTitle(tr("ui.print.window"))
-        self.pdf_pages: list = []
+        self.pdf_pages: list[tuple[int, int]] = []  # the preview's page sizes (pixels at PREVIEW_SCALE)
+        self._pdf = b""  # the preview's PDF, its pages drawn as they come into sight
         self._asked = 0
         root = QHBoxLayout(self)
         panel = QVBoxLayout()  # the choices and their help: they scroll when the screen is short
@@ -79,7 +113,9 @@ class PrintDialog(QDialog):
         for term in cb.vocab("institutions").terms:
             self.recipient.addItem(term.label(lang()), term.code)
         self.purpose = ElidedComboBox()
-        for term in cb.vocab("consent_purposes").terms:
+        from intake_app.printing.summary import redacted_purposes
+
+        for term in redacted_purposes(cb):  # never statistics or research: one person's record
             self.purpose.addItem(term.label(lang()), term.code)
         self.language = QComboBox()
         self.language.addItem(tr("ui.lang.es"), "es")
@@ -190,14 +226,14 @@ class PrintDialog(QDialog):
             from intake_app.printing import prepare
 
             result = prepare(s.require(), case_id, **opts)  # a preview: a refusal here is shown, not audited
-            return pdf_pages(result.pdf, PREVIEW_SCALE)
+            return result.pdf, page_sizes(result.pdf, PREVIEW_SCALE)
 
         self._asked += 1
         asked = self._asked
 
-        def shown(pages):
+        def shown(result):
             if asked == self._asked:  # a newer choice is on its way: skip this one
-                self._show_pages(pages)
+                self._show_pages(*result)
 
         def refused(err):
             if asked == self._asked:
@@ -205,13 +241,36 @@ class PrintDialog(QDialog):
 
         self.backend.op(job, self).success(shown).failure(refused).run()
 
-    def _show_pages(self, pages: list) -> None:
-        self.busy.hide()
+    def _show_pages(self, pdf: bytes, sizes: list) -> None:
+        """The pages, blank until drawn: the first at once (``preview_ready`` once it is
+        shown), the others as they come into sight."""
         show_message(self.message, "")
-        self.pdf_pages = pages
-        self.preview.show_pages([to_image(page) for page in pages])
-        self._set_ready(bool(pages))
-        self.preview_ready.emit()
+        self._pdf, self.pdf_pages = pdf, sizes
+        self.preview.show_pages(sizes, self._draw_page)
+        if sizes:
+            self.preview.wanted(0)
+        else:
+            self.busy.hide()
+            self.preview_ready.emit()
+
+    def _draw_page(self, index: int) -> None:
+        pdf = self._pdf
+
+        def drawn(page):
+            if pdf is not self._pdf:  # another copy or language is shown now
+                return
+            self.preview.set_page(index, to_image(page))
+            if index == 0:
+                self.busy.hide()
+                self._set_ready(True)
+                self.preview_ready.emit()
+
+        def failed(err):
+            if pdf is self._pdf:
+                self._refused(err)
+
+        self.backend.op(lambda s: render_page(pdf, index, PREVIEW_SCALE), self).quiet().success(drawn) \
+            .failure(failed).run()
 
     def _refused(self, err: BaseException) -> None:
         from intake_app.printing import describe_print_error
@@ -219,7 +278,7 @@ class PrintDialog(QDialog):
         self.busy.hide()
         self._set_ready(False)
         self.preview.show_pages([])
-        self.pdf_pages = []
+        self.pdf_pages, self._pdf = [], b""
         text = describe_print_error(err, lang())
         show_message(self.message, text)
         self.refused.emit(text)
@@ -237,7 +296,12 @@ class PrintDialog(QDialog):
         self.print_to(printer)
 
     def print_to(self, printer) -> None:
-        """Render (audited as a print) on the worker, then paint the pages on ``printer``."""
+        """Render (audited as a print) on the worker, then paint the pages on ``printer`` one
+        at a time. A PDF file as the printer ("Print to file") gets the summary's PDF itself."""
+        path = pdf_file(printer)
+        if path is not None:
+            self.save_to(path)  # text kept, a few hundred KB, audited as a file
+            return
         case_id, opts = self.record.case_id, self.options()
         self.busy.show()
 
@@ -245,28 +309,48 @@ class PrintDialog(QDialog):
             from intake_app.printing import render_summary
 
             pdf = render_summary(s.require(), case_id, destination="printer", **opts)
-            return pdf_pages(pdf, PRINT_DPI / 72)
+            return pdf, len(page_sizes(pdf, 1))
 
-        def paint(pages):
-            self.busy.hide()
-            painter = QPainter(printer)
+        self.backend.op(job, self).success(lambda r: self._paint(printer, *r)).failure(self._refused).run()
+
+    def _paint(self, printer, pdf: bytes, count: int) -> None:
+        """Page n drawn on the worker, painted here, then page n + 1: one page image at a time."""
+        painter = QPainter(printer)
+
+        def ask(index: int) -> None:
+            self.backend.op(lambda s: render_page(pdf, index, PRINT_DPI / 72), self) \
+                .success(lambda page: paint(index, page)).failure(failed).run()
+
+        def paint(index: int, page) -> None:
             try:
-                for n, page in enumerate(pages):
-                    if n:
-                        printer.newPage()
-                    image = to_image(page)
-                    target = painter.viewport()
-                    size = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                    painter.setViewport(target.x(), target.y(), size.width(), size.height())
-                    painter.setWindow(image.rect())
-                    painter.drawImage(0, 0, image)
-                    painter.setViewport(target)
-            finally:
-                painter.end()
+                if index:
+                    printer.newPage()
+                image = to_image(page)
+                target = painter.viewport()
+                size = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                painter.setViewport(target.x(), target.y(), size.width(), size.height())
+                painter.setWindow(image.rect())
+                painter.drawImage(0, 0, image)
+                painter.setViewport(target)
+            except Exception as err:  # noqa: BLE001 - said to the officer, and the painter is ended
+                failed(err)
+                return
+            if index + 1 < count:
+                ask(index + 1)
+                return
+            painter.end()
+            self.busy.hide()
             show_message(self.message, tr("ui.print.printed"), "ok")
             self.output_done.emit("printed")
 
-        self.backend.op(job, self).success(paint).failure(self._refused).run()
+        def failed(err: BaseException) -> None:
+            from intake_app.printing import describe_print_error
+
+            painter.end()
+            self.busy.hide()
+            show_message(self.message, describe_print_error(err, lang()))
+
+        ask(0)
 
     def _save(self) -> None:
         path = ask_save_path(self, tr("ui.print.save_title"), tr("ui.print.pdf_filter"),

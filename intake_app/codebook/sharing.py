@@ -14,13 +14,29 @@ countries.
   cover the category and the purpose; when consent could not be obtained, the record's
   ``legal_basis`` may still allow it (``without_consent``). A person's explicit refusal is
   overridden only by a rule marked ``also_when_refused`` (child protection for a minor):
-  never by a legal obligation towards, say, migration authorities. ``refuse_if`` blocks a
-  recipient whatever the consent (a protection risk, e.g. a refugee's consulate).
+  never by a legal obligation towards, say, migration authorities.
+- ``refuse_if`` belongs to the **recipient**, not to the purpose it is written under: the
+  condition blocks that recipient category (or that one institution, when the profile names
+  one) whatever the consent **and for every purpose**, including purposes that have no
+  profile today (a refugee's consulate: services, statistics, research, anything). A profile
+  added later without the condition cannot reopen it.
+- A person's record goes out only for the purposes in :data:`RECORD_PURPOSES` (services,
+  prosecution). Statistics and research get aggregate figures (dashboard, aggregate
+  packages, the k = 11 HTCDS file), never one person's record: even without a name, age,
+  nationality, post and dates single a person out (``statistics_are_aggregates``).
+- A field is **withheld with** the field it reveals: a field shown only when another one has
+  certain values (its ``show_if``) tells those values by being there, so when the profile
+  withholds the controlling field it withholds the dependent one too ("Quién decidió la
+  condición" and "Fecha de acreditación" are recorded only for some victim statuses). The
+  dependencies come from the codebook's own ``show_if``; a profile that names such a field in
+  ``allow`` is refused at load. Only ``consent_status`` is exempt (:data:`DISCLOSED_BY_BASIS`):
+  the basis for sharing, on every copy and with every record sent, already says whether
+  consent was given.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Mapping
 
@@ -39,6 +55,14 @@ RECIPIENT_NOT_COVERED = "recipient_not_covered"
 PURPOSE_NOT_COVERED = "purpose_not_covered"
 NO_PROFILE = "no_profile"
 PROTECTION_RISK = "protection_risk"
+STATISTICS_ARE_AGGREGATES = "statistics_are_aggregates"
+
+# the purposes a person's record (a redacted copy, a referral) may go for; the others
+# (reporting, research) get aggregate figures only
+RECORD_PURPOSES = ("services", "prosecution")
+# controlling fields whose value every shared record discloses anyway (its basis: consent, or
+# a legal basis): a field shown only for some of their values reveals nothing more
+DISCLOSED_BY_BASIS = frozenset({"consent_status"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,9 @@ class SharingProfile:
     institution: str | None = None
     refuse_if: dict | None = None
     without_consent: tuple[WithoutConsent, ...] = ()
+    # fields withheld with a field they reveal (their show_if names a withheld field): computed
+    # from the codebook at load (:func:`revealing_fields`), never written in a profile
+    withheld_with: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -67,7 +94,7 @@ class SharingProfile:
         return f"{who}/{self.purpose}"
 
     def allows(self, fdef: Field) -> bool:
-        if fdef.key in self.deny:
+        if fdef.key in self.deny or fdef.key in self.withheld_with:
             return False
         return fdef.key in self.allow or fdef.sensitivity in self.classes
 
@@ -99,6 +126,12 @@ class SharingPolicy:
         self.codebook = cb
         self.profiles = tuple(profiles)
         self._index = {(p.recipient, p.institution, p.purpose): p for p in profiles}
+        # refuse_if is the recipient's (category, or one institution), whatever the purpose
+        blocks: dict[tuple[str, str | None], list[dict]] = {}
+        for p in profiles:
+            if p.refuse_if is not None and p.refuse_if not in blocks.setdefault((p.recipient, p.institution), []):
+                blocks[(p.recipient, p.institution)].append(p.refuse_if)
+        self._blocks = {k: tuple(v) for k, v in blocks.items()}
         self._category_of: dict[str, str] = {}
         for term in cb.vocab("consent_recipients").terms:
             for inst in term.attrs.get("institutions") or []:
@@ -107,6 +140,13 @@ class SharingPolicy:
     def category_of(self, institution: str) -> str | None:
         """The consent_recipients category an institution belongs to (None when in none)."""
         return self._category_of.get(institution)
+
+    def refuse_if(self, recipient: str, institution: str | None = None) -> tuple[dict, ...]:
+        """The conditions that block ``recipient`` (and ``institution``) for every purpose."""
+        found = self._blocks.get((recipient, None), ())
+        if institution is not None:
+            found += self._blocks.get((recipient, institution), ())
+        return found
 
     def profile(self, recipient: str, purpose: str, institution: str | None = None) -> SharingProfile | None:
         if institution is not None:
@@ -125,11 +165,13 @@ class SharingPolicy:
         def refuse(reason: str) -> Decision:
             return Decision(False, recipient or "", purpose, institution, profile, None, reason)
 
+        values = {**content, **derived}
+        if recipient and any(conditions.evaluate(c, values) for c in self.refuse_if(recipient, institution)):
+            return refuse(PROTECTION_RISK)  # the recipient's block: before the purpose, whatever it is
+        if purpose not in RECORD_PURPOSES:
+            return refuse(STATISTICS_ARE_AGGREGATES)
         if profile is None:
             return refuse(NO_PROFILE)
-        values = {**content, **derived}
-        if profile.refuse_if is not None and conditions.evaluate(profile.refuse_if, values):
-            return refuse(PROTECTION_RISK)
         status = content.get("consent_status")
         if status == "given":
             if recipient not in (content.get("consent_recipients") or []):
@@ -163,6 +205,33 @@ def _codes(raw: Any, where: str, problem: str) -> list[str]:
     if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
         raise _fail(where, problem)
     return raw
+
+
+def revealing_fields(cb: Codebook, shown) -> dict[str, str]:
+    """Fields ``shown`` lets through whose ``show_if`` names a field it withholds (directly or
+    through another such field): {field: the withheld field its presence reveals}."""
+    fields = {**cb.fields, **cb.derived_fields}
+    hidden: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for key, f in fields.items():
+            if key in hidden or not f.show_if or not shown(f):
+                continue
+            for ref in sorted(set(conditions.referenced_fields(f.show_if)) - DISCLOSED_BY_BASIS):
+                if ref in hidden or (ref in fields and not shown(fields[ref])):
+                    hidden[key] = hidden.get(ref, ref)
+                    changed = True
+                    break
+    return hidden
+
+
+def _with_dependencies(cb: Codebook, profile: SharingProfile) -> SharingProfile:
+    hidden = revealing_fields(cb, profile.allows)
+    named = sorted(set(hidden) & profile.allow)
+    if named:  # allowed by name, yet its presence gives away a field the profile withholds
+        raise _fail(profile.name, f"allowed_reveals_withheld_{named[0]}_{hidden[named[0]]}")
+    return replace(profile, withheld_with=frozenset(hidden))
 
 
 def parse_profiles(cb: Codebook, raw: Any) -> list[SharingProfile]:
@@ -246,9 +315,9 @@ def parse_profiles(cb: Codebook, raw: Any) -> list[SharingProfile]:
             if key in seen:
                 raise _fail(name, "duplicate_profile")
             seen.add(key)
-            profiles.append(SharingProfile(
+            profiles.append(_with_dependencies(cb, SharingProfile(
                 recipient=r, purpose=purpose, classes=frozenset(classes), allow=lists["allow"],
-                deny=lists["deny"], institution=institution, refuse_if=refuse_if, without_consent=tuple(rules)))
+                deny=lists["deny"], institution=institution, refuse_if=refuse_if, without_consent=tuple(rules))))
     return profiles
 
 

@@ -20,7 +20,9 @@ wraps over two lines is therefore read bottom line first; names and short phrase
 
 Characters no font has (emoji, rare symbols) are left out and each run of them prints as
 ``MISSING_MARK``; invisible format characters (variation selectors, joiners) no font has are
-dropped silently. Nothing prints as an empty box or U+FFFD.
+dropped silently, and so are the bidi controls (U+200E/U+200F/U+061C marks, embeddings,
+overrides, isolates), which DejaVu Sans has: the order is made here, and printed they took the
+space beside them away. Nothing prints as an empty box or U+FFFD.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ SHAPED = frozenset(name for name, _, _, shaping in FALLBACKS if shaping)
 # DejaVu Sans has Arabic letters but not Naskh's joining: Arabic always goes to the Arabic font
 _ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _RTL = ("R", "AL")
+# bidi marks, embeddings, overrides and isolates: the words are put in visual order here, so they
+# have nothing to do; kept, "محمد\u200f López" printed "محمدLópez" (the space gone)
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _arabic(code: int) -> bool:
@@ -103,8 +108,8 @@ def _ranges(codes) -> str:
 def _needs_work():
     """A regex finding a character that DejaVu Sans alone cannot print as it should: not in its
     cmap, Arabic, or right-to-left."""
-    simple = {c for c in _dejavu_cmap()
-              if c > 31 and not _arabic(c) and unicodedata.bidirectional(chr(c)) not in _RTL}
+    simple = {c for c in _dejavu_cmap() if c > 31 and not _arabic(c)
+              and unicodedata.bidirectional(chr(c)) not in _RTL and chr(c) not in BIDI_CONTROLS}
     simple |= {9, 10, 13}
     return re.compile(f"[^{_ranges(simple)}]")
 
@@ -116,7 +121,10 @@ def simple(text: str) -> bool:
 
 @cache
 def font_of(ch: str) -> str | None:
-    """The font for one character: FONT, a fallback font's name, or None (no font has it)."""
+    """The font for one character: FONT, a fallback font's name, or None (no font has it, or a bidi
+    control: dropped)."""
+    if ch in BIDI_CONTROLS:
+        return None
     code = ord(ch)
     dejavu = code in _dejavu_cmap()
     # punctuation, symbols and digits stay in DejaVu Sans, Arabic ones too: a right-to-left word

@@ -24,6 +24,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether, PageTemplate, Paragraph,
                                 Spacer, Table, TableStyle)
+from reportlab.platypus.paragraph import strip as rl_strip  # its whitespace, U+200B too
 
 from .. import i18n
 from . import fonts
@@ -214,6 +215,43 @@ def _paragraphs(text: str) -> list[str]:
     return out
 
 
+# a long text's paragraph is laid out in pieces of at most this many lines: reportlab wraps what
+# is left of a paragraph again at every page it is split over, so one paragraph of 10,000 short
+# lines (a narrative with no blank line) took half a minute; in pieces the time grows linearly
+PIECE_LINES = 40
+
+
+def _long(text: str) -> list[Paragraph]:
+    """One paragraph of a long text (``_paragraphs``) as Paragraphs of at most PIECE_LINES lines
+    each, printed as the single Paragraph was: the same markup cut at line breaks (the same fonts,
+    shaping and right-to-left order), no space between the pieces, the paragraph's space after the
+    last, and only its first line kept from standing alone at the foot of a page."""
+    markup, shaping = fonts.markup(text)
+    lines = markup.split("<br/>")
+    if len(lines) <= PIECE_LINES:
+        return [Paragraph(markup, _piece_style(True, True, shaping))]
+    # a line with no word where the text is cut (only spaces reportlab drops, such as U+200B) is a
+    # no-break space: it keeps its height at a piece's end, and no piece starts with a line without
+    # a word (reportlab fails to split such a paragraph after its first line)
+    cuts = range(PIECE_LINES, len(lines), PIECE_LINES)
+    for cut in cuts:
+        for n in (cut - 1, cut):
+            if not rl_strip(lines[n]):
+                lines[n] = "&#160;"
+    pieces = ["<br/>".join(lines[start:start + PIECE_LINES]) for start in (0, *cuts)]
+    last = len(pieces) - 1
+    return [Paragraph(piece, _piece_style(n == 0, n == last, shaping)) for n, piece in enumerate(pieces)]
+
+
+@cache
+def _piece_style(first: bool, last: bool, shaping: bool) -> ParagraphStyle:
+    base = _shaped("long") if shaping else styles()["long"]
+    if first and last:
+        return base
+    return ParagraphStyle(f"{base.name}-{int(first)}{int(last)}", base, spaceAfter=base.spaceAfter if last else 0,
+                          allowOrphans=0 if first else 1)
+
+
 def _block(block, loose_end: bool = False) -> list:
     """A section's flowables. ``loose_end``: the last section before the signatures, whose last
     row is a table of its own, so the signature block can take it along (never alone on a page)."""
@@ -234,7 +272,8 @@ def _block(block, loose_end: bool = False) -> list:
             continue
         flush()
         story += [CondPageBreak(SUB_ROOM), _p(row.label, "sub")]
-        story += [_p(para, "long") for para in _paragraphs(row.value)]
+        for para in _paragraphs(row.value):
+            story += _long(para)
     flush(last=loose_end and not (block.tables or block.bullets))
     for table in block.tables:
         story.extend(_repeat_table(table))

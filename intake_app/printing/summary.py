@@ -18,13 +18,14 @@ from datetime import datetime
 from .. import i18n
 from ..codebook.model import Codebook, Field
 from ..codebook.present import present
-from ..codebook.sharing import RECIPIENT_NOT_COVERED, Decision, sharing_policy
+from ..codebook.sharing import (RECIPIENT_NOT_COVERED, RECORD_PURPOSES, STATISTICS_ARE_AGGREGATES, Decision,
+                               sharing_policy)
 from ..timefmt import local_time
 from . import framing
 from ..codebook.crossborder import OTHER_COUNTRY, sharing_category
 from .errors import (REFUSALS, PrintCopyUnknown, PrintLanguageUnknown, PrintOtherCountryNotCovered,
                      PrintPurposeUnknown, PrintRecipientNotForOfficial, PrintRecipientNotForPerson,
-                     PrintRecipientRequired, PrintRecipientUnknown)
+                     PrintRecipientRequired, PrintRecipientUnknown, PrintRefused)
 from .purged import notice as purged_notice
 from .screening_view import ScreeningView, official_view, profile_shows_any, redacted_view
 
@@ -33,6 +34,20 @@ DEFAULT_PURPOSE = "services"
 LONG_VALUE = 400  # characters: longer values flow as paragraphs outside the tables
 DERIVED_AFTER = ("identity", "demographics")
 DERIVED_SHOWN = ("age_years", "minor", "foreign_national", "unaccompanied_minor")
+
+
+class PrintStatisticsAreAggregates(PrintRefused):
+    """A redacted copy is one person's record: never for statistics or research, which get
+    aggregate figures (the dashboard, the exchange's aggregate packages). params: recipient,
+    purpose, reason (``statistics_are_aggregates``)."""
+
+    code = "print_statistics_are_aggregates"
+
+
+def redacted_purposes(cb: Codebook) -> list:
+    """The consent purposes a redacted copy can be printed for (vocabulary terms, codebook order):
+    what a print dialog offers."""
+    return [t for t in cb.vocab("consent_purposes").terms if t.code in RECORD_PURPOSES]
 
 
 @dataclass(frozen=True)
@@ -115,7 +130,9 @@ def decide(cb: Codebook, rec, recipient: str, purpose: str) -> Decision:
 
     The recipient's consent category is the exchange's (:mod:`.crossborder`): an institution
     of the other country than the case's post (PANI or INAMU for a Panamanian post, SENNIAF
-    for a Costa Rican one) needs consent to ``other_country``."""
+    for a Costa Rican one) needs consent to ``other_country``. A copy for statistics or
+    research is refused (:class:`PrintStatisticsAreAggregates`), as a referral is, and a
+    recipient's ``refuse_if`` (a refugee's consulate) refuses every purpose."""
     policy = sharing_policy(cb)
     term = cb.vocab("institutions").get(recipient)
     country = term.attrs.get("country") if term is not None else None
@@ -127,6 +144,8 @@ def decide(cb: Codebook, rec, recipient: str, purpose: str) -> Decision:
         if category == OTHER_COUNTRY and decision.reason == RECIPIENT_NOT_COVERED:
             raise PrintOtherCountryNotCovered(**params, country=country, post_country=post_country,
                                               category=OTHER_COUNTRY)
+        if decision.reason == STATISTICS_ARE_AGGREGATES:
+            raise PrintStatisticsAreAggregates(**params)
         raise REFUSALS[decision.reason](**params)
     return decision
 

@@ -49,13 +49,14 @@ def test_printing_without_consent_for_the_recipient_is_refused(vault, cases):
     assert info.value.params == {"recipient": "consulate", "purpose": "services", "reason": "recipient_not_covered"}
     message = describe_print_error(info.value, "es")
     assert "Consulado del país de la persona" in message and "No se imprimió nada" in message
-    with pytest.raises(pe.PrintPurposeNotCovered):
+    with pytest.raises(pe.PrintRefused) as stats:  # one person's record is never for statistics
         render_summary(vault, boy, copy="redacted", recipient="pani", purpose="reporting")
+    assert stats.value.code == "print_statistics_are_aggregates"
     with pytest.raises(pe.PrintNoProfile):  # no profile lets care services have data for prosecution
         render_summary(vault, boy, copy="redacted", recipient="pani", purpose="prosecution")
     refused = _refusals(vault, boy)
     assert [(e.detail["recipient"], e.detail["reason"]) for e in refused] == [
-        ("consulate", "recipient_not_covered"), ("pani", "purpose_not_covered"), ("pani", "no_profile")]
+        ("consulate", "recipient_not_covered"), ("pani", "statistics_are_aggregates"), ("pani", "no_profile")]
     assert not [e for e in vault.audit.entries(case_id=boy) if e.action == "case_print"]
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
-from intake_app.printing import prepare, render_summary
+import pytest
+
+from intake_app.printing import PrintRefused, prepare, render_summary
 from tests.printing.print_helpers import between, flat, pdf_text
 
 SCREENING_ES, SIGNATURES_ES = "Indicios de la evaluación inicial", "Firmas"
@@ -75,9 +77,9 @@ def test_page_header_of_a_redacted_copy_follows_the_profile_and_names_no_officer
     assert "Puesto Paso Canoas (CR)" in inamu and "guardada el" in inamu
     assert "Institución que registra ERI – Equipo de Respuesta Inmediata (CONATT)" in inamu
     assert "oficial.prueba" not in inamu and "Registró esta revisión" not in inamu
-    # statistics: the post stays, the date of the interview (and so the save date) does not
-    stats = _text(vault, case, copy="redacted", recipient="dgme", purpose="reporting")
-    assert "Puesto Paso Canoas (CR)" in stats and "guardada el" not in stats and "oficial.prueba" not in stats
+    # statistics never get one person's copy (docs/printing.md): the dashboard's figures instead
+    with pytest.raises(PrintRefused):
+        _text(vault, case, copy="redacted", recipient="dgme", purpose="reporting")
 
 
 def test_official_copy_lists_missing_elements_redacted_copies_do_not(vault, sample):

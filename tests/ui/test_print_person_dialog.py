@@ -55,4 +55,4 @@ def test_print_dialog_offers_and_prints_the_copy_for_the_person(qtbot, unlocked,
     assert "Record of assistance" in text and "traffick" not in text.lower()
     prints = _print_entries(qtbot, win, case_id)
     assert [(d["copy"], d["lang"], d["recipient"], d["destination"]) for d in prints] == [
-        ("person", "en", None, "printer"), ("person", "en", None, "file")]
+        ("person", "en", None, "file"), ("person", "en", None, "file")]
