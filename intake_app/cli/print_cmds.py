@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .. import i18n
+from ..codebook.sharing import RECORD_PURPOSES
 from ..printing import PrintError, check_code, copy_label, describe_check, describe_print_error, print_summary
 from ..printing.summary import COPIES, DEFAULT_PURPOSE
 from . import cli
@@ -33,7 +34,8 @@ def _fail(err: PrintError) -> None:
 @click.option("--recipient", default=None, help="Institución destinataria de la copia resumida / institution the redacted copy is for (inamu, pani, "
                    "shelter, consulate, uia, ...).")
 @click.option("--purpose", default=DEFAULT_PURPOSE, show_default=True,
-              help="Propósito del consentimiento / consent purpose (services, prosecution, ...).")
+              help="Propósito de una copia resumida / purpose of a redacted copy: " + " | ".join(RECORD_PURPOSES)
+                   + ".")
 @click.option("--lang", "doc_lang", type=click.Choice(i18n.LANGUAGES), default=None,
               help="Idioma del documento / document language (es | en).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),

@@ -28,8 +28,9 @@ from .summary import DEFAULT_PURPOSE, Summary, build_summary, check_options, dec
 from .verify import PrintCheck, PrintCode, make_code, verify_print
 
 __all__ = [
-    "PrintCheck", "PrintCode", "PrintError", "PrintRefused", "PrintResult", "Summary", "check_code", "copy_label",
-    "describe_check", "describe_print_error", "prepare", "print_summary", "render_summary", "verify_print",
+    "PrintCheck", "PrintCode", "PrintError", "PrintRefused", "PrintResult", "Summary", "check_code",
+    "check_purpose_words", "copy_label", "describe_check", "describe_print_error", "prepare", "print_summary",
+    "render_summary", "verify_print",
 ]
 
 
@@ -75,7 +76,7 @@ def prepare(vault, case_id: str, copy: str = "official", recipient: str | None =
                              recipient=recipient, purpose=purpose, reason=err.params["reason"])
             raise
     summary = build_summary(vault, rec, copy, lang, recipient, purpose, decision, printed_at)
-    code = make_code(vault.device_keys().ed25519_seed, rec.case_id, rec.content_hash, copy, recipient)
+    code = make_code(vault.device_keys().ed25519_seed, rec.case_id, rec.content_hash, copy, recipient, purpose)
     pdf = render_pdf(summary, code)
     return PrintResult(rec.case_id, rec.revision_id, copy, lang, recipient, summary.basis, code.short, pdf)
 
@@ -132,14 +133,31 @@ def check_code(vault, text: str) -> PrintCheck:
     except PrintError as err:
         vault.record("print_verify", ok=False, problem=err.code)
         raise
-    vault.record("print_verify", check.case_id, check.revision_id, ok=True)
+    vault.record("print_verify", check.case_id, check.revision_id, ok=True, purpose=check.purpose,
+                 purpose_bound=check.purpose_bound)
     return check
 
 
 def describe_check(check: PrintCheck, lang: str | None = None) -> str:
     lang = lang or i18n.language()
-    return i18n.t("print.cli.verified", lang, case=check.case_id, revision=check.revision_id[:12],
+    text = i18n.t("print.cli.verified", lang, case=check.case_id, revision=check.revision_id[:12],
                   number=check.revision_number, copy=copy_label(check.copy, check.recipient, lang))
+    return text + check_purpose_words(check.purpose, check.purpose_bound, lang)
+
+
+def check_purpose_words(purpose: str | None, bound: bool, lang: str) -> str:
+    """What a check adds about the purpose (a verified code, on the laptop or at the office):
+    the purpose a redacted copy's code binds («Propósito de la copia, firmado en el código:
+    Investigación penal.»), or, for a code signed before purposes were bound, that it says
+    nothing of the purpose; "" otherwise (official copy, copy for the person)."""
+    if not bound:
+        return " " + i18n.t("print.check.unbound", lang)
+    if purpose is None:
+        return ""
+    from ..codebook import load_codebook
+
+    label = load_codebook().vocab("consent_purposes").label(purpose, lang)
+    return " " + i18n.t("print.check.purpose", lang, purpose=label)
 
 
 def describe_print_error(err: Exception, lang: str | None = None) -> str:

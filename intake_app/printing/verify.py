@@ -2,7 +2,20 @@
 
 What is signed (Ed25519, with the device key of the vault that printed)::
 
-    intake-print-v1|<case id>|<revision content hash, hex>|<copy>|<recipient or ->
+    intake-print-v2|<case id>|<revision content hash, hex>|<copy>|<recipient or ->|<purpose or ->
+
+The message binds everything that decides which data a copy shows: the revision (its content
+hash), the copy (official, redacted, person), the recipient institution and, for a redacted
+copy, the purpose it was printed for (one of ``sharing.RECORD_PURPOSES``: a prosecution copy
+for ERI shows more than a services copy for ERI, so the two carry different codes). The
+official copy and the person's copy do not depend on the purpose: theirs is ``-``. Not bound:
+the language (the same fields and values, labels translated), the print time, and a purge's
+notice (it only removes data, and says so on the paper).
+
+The purpose is not in the code's text (same length, same QR): the verifier tries each record
+purpose. Codes printed before purposes were bound were signed over
+``intake-print-v1|<case id>|<hash>|<copy>|<recipient or ->``; they still verify, as
+"issued before purposes were bound" (``purpose_bound`` False, no purpose).
 
 Ed25519 signatures are deterministic, so the vault that holds the device key can recompute
 one and compare a truncated tag; the full 64-byte signature travels in the QR, so whoever
@@ -30,7 +43,9 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from ..codebook.sharing import RECORD_PURPOSES
 from .errors import PrintCodeInvalid, PrintCodeMalformed, PrintCodeUnknownCase, PrintSuperseded
+from .summary import DEFAULT_PURPOSE
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(CROCKFORD)}
@@ -42,8 +57,39 @@ KINDS = {"official": "0", "redacted": "1", "person": "2"}
 COPY_OF_KIND = {v: k for k, v in KINDS.items()}
 
 
-def signed_message(case_id: str, content_hash: str, copy: str, recipient: str | None) -> bytes:
+def bound_purpose(copy: str, purpose: str | None) -> str | None:
+    """The purpose a copy's code binds: a redacted copy's; None for the others (their content
+    does not depend on it)."""
+    return purpose if copy == "redacted" else None
+
+
+def signed_message(case_id: str, content_hash: str, copy: str, recipient: str | None,
+                   purpose: str | None = None) -> bytes:
+    """The v2 message (``purpose``: see :func:`bound_purpose`)."""
+    return f"intake-print-v2|{case_id}|{content_hash}|{copy}|{recipient or '-'}|{purpose or '-'}".encode()
+
+
+def signed_message_v1(case_id: str, content_hash: str, copy: str, recipient: str | None) -> bytes:
+    """The message of codes printed before purposes were bound: verified, never signed."""
     return f"intake-print-v1|{case_id}|{content_hash}|{copy}|{recipient or '-'}".encode()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    recipient: str | None
+    purpose: str | None
+    purpose_bound: bool  # False: a v1 message
+    message: bytes
+
+
+def candidates(case_id: str, content_hash: str, copy: str, recipients) -> list[Candidate]:
+    """Every message a genuine code of this copy of this revision may have been signed over:
+    v2 for each recipient and record purpose, then v1 for each recipient."""
+    purposes = RECORD_PURPOSES if copy == "redacted" else (None,)
+    out = [Candidate(r, p, True, signed_message(case_id, content_hash, copy, r, p))
+           for p in purposes for r in recipients]
+    out += [Candidate(r, None, False, signed_message_v1(case_id, content_hash, copy, r)) for r in recipients]
+    return out
 
 
 def _bits_to_chars(data: bytes, nchars: int) -> str:
@@ -75,9 +121,11 @@ class PrintCode:
     qr: str  # the QR text
 
 
-def make_code(private_seed: bytes, case_id: str, content_hash: str, copy: str, recipient: str | None) -> PrintCode:
+def make_code(private_seed: bytes, case_id: str, content_hash: str, copy: str, recipient: str | None,
+              purpose: str = DEFAULT_PURPOSE) -> PrintCode:
+    """``purpose``: what the copy is printed for (bound for a redacted copy only)."""
     key = ed25519.Ed25519PrivateKey.from_private_bytes(private_seed)
-    sig = key.sign(signed_message(case_id, content_hash, copy, recipient))
+    sig = key.sign(signed_message(case_id, content_hash, copy, recipient, bound_purpose(copy, purpose)))
     digest = bytes.fromhex(content_hash)
     body = case_id.replace("-", "") + KINDS[copy] + _bits_to_chars(digest, HASH_CHARS) + _bits_to_chars(sig, TAG_CHARS)
     body += _check_char(body)
@@ -145,6 +193,8 @@ class PrintCheck:
     recipient: str | None  # institution code for a redacted copy
     created_at: str
     full_signature: bool  # True when the QR's full Ed25519 signature was checked
+    purpose: str | None = None  # a redacted copy's purpose (services, prosecution); None otherwise or when unbound
+    purpose_bound: bool = True  # False: a code issued before purposes were bound (a v1 message)
 
 
 def _recipients_for(cb, copy: str) -> list[str | None]:
@@ -175,17 +225,16 @@ def verify_print(vault, text: str) -> PrintCheck:
         if parsed.full_hash is not None and parsed.full_hash != digest:
             continue
         cb = vault.codebook_for(rec.codebook_version)
-        for recipient in _recipients_for(cb, parsed.copy):
-            message = signed_message(rec.case_id, rec.content_hash, parsed.copy, recipient)
+        for cand in candidates(rec.case_id, rec.content_hash, parsed.copy, _recipients_for(cb, parsed.copy)):
             if parsed.signature is not None:
                 try:
-                    public.verify(parsed.signature, message)
+                    public.verify(parsed.signature, cand.message)
                 except InvalidSignature:
                     continue
-            elif not hmac.compare_digest(_bits_to_chars(private.sign(message), TAG_CHARS), parsed.tag):
+            elif not hmac.compare_digest(_bits_to_chars(private.sign(cand.message), TAG_CHARS), parsed.tag):
                 continue
             if number != len(history):
                 raise PrintSuperseded(case=rec.case_id, revision=rec.revision_id[:12], newer=len(history) - number)
-            return PrintCheck(rec.case_id, rec.revision_id, number, rec.content_hash, parsed.copy, recipient,
-                              rec.created_at, parsed.signature is not None)
+            return PrintCheck(rec.case_id, rec.revision_id, number, rec.content_hash, parsed.copy, cand.recipient,
+                              rec.created_at, parsed.signature is not None, cand.purpose, cand.purpose_bound)
     raise PrintCodeInvalid(case=parsed.case_id)

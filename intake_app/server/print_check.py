@@ -6,7 +6,8 @@ server holds every received revision's content hash and every enrolled device's 
 public key, so it can say whether a paper is genuine without the laptop that printed it: a
 receiving institution calls the office, the supervisor scans the QR (a QR reader types the
 text) and reads the answer. The answer holds no personal data: case id, revision number,
-copy, recipient institution, the printing device's post, and whether a newer revision exists.
+copy, recipient institution, the purpose of a redacted copy (or that the code was issued before
+purposes were bound), the printing device's post, and whether a newer revision exists.
 
 A typed short code carries only a 55-bit tag of the signature, which only the printing
 laptop can recompute; the server says so (:class:`PrintNeedsQr`) instead of guessing.
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from ..codebook import load_codebook
 from ..printing.errors import PrintCodeInvalid, PrintCodeMalformed
-from ..printing.verify import parse_code, signed_message
+from ..printing.verify import candidates, parse_code
 from . import audit
 from .db import transaction
 from .errors import ServerError
@@ -67,6 +68,8 @@ class OfficeCheck:
     device_status: str  # active, revoked, ...
     created_at: str  # when the printed revision was saved (ISO 8601, UTC, as the device wrote it)
     logged: bool = True  # the device's log, as received, has this print's case_print entry
+    purpose: str | None = None  # a redacted copy's purpose (services, prosecution); None otherwise or unbound
+    purpose_bound: bool = True  # False: a code issued before purposes were bound (v1 message)
 
 
 def check_print(engine: Engine, text: str, *, actor: str) -> OfficeCheck:
@@ -94,7 +97,7 @@ def check_print(engine: Engine, text: str, *, actor: str) -> OfficeCheck:
         case = conn.execute(select(cases_t.c.head_revision_id).where(cases_t.c.case_id == parsed.case_id)).first()
         found = _verified(rows, parsed, digest)
         if found is not None:
-            rev, recipient = found
+            rev, cand = found
             total = conn.execute(select(func.count()).select_from(revisions_t)
                                  .where(revisions_t.c.case_id == parsed.case_id)).scalar_one()
             before = conn.execute(select(func.count()).select_from(revisions_t).where(
@@ -107,25 +110,27 @@ def check_print(engine: Engine, text: str, *, actor: str) -> OfficeCheck:
             raise PrintNotReceived(case=parsed.case_id, known=int(case is not None))
         raise PrintCodeInvalid(case=parsed.case_id)
     result = OfficeCheck(parsed.case_id, rev.revision_id, before + 1, total,
-                         case is not None and case.head_revision_id == rev.revision_id, parsed.copy, recipient,
-                         rev.device_id, rev.post, rev.status, rev.created_at, logged)
+                         case is not None and case.head_revision_id == rev.revision_id, parsed.copy, cand.recipient,
+                         rev.device_id, rev.post, rev.status, rev.created_at, logged, cand.purpose, cand.purpose_bound)
     _audit(engine, actor, parsed.case_id, outcome="valid" if result.current else "superseded",
-           revision=rev.revision_id, copy=parsed.copy, recipient=recipient or "-", logged=logged)
+           revision=rev.revision_id, copy=parsed.copy, recipient=cand.recipient or "-",
+           purpose=cand.purpose or "-", purpose_bound=cand.purpose_bound, logged=logged)
     return result
 
 
 def _verified(rows, parsed, digest: str):
-    """(revision row, recipient) whose device signed this paper, or None."""
+    """(revision row, verify.Candidate) whose device signed this paper, or None: the candidate
+    tells the recipient, the purpose and whether the code binds it (v2) or predates that (v1)."""
     for row in rows:
         public = ed25519.Ed25519PublicKey.from_public_bytes(bytes(row.ed25519))
         recipients = load_codebook(row.codebook_version).vocab("institutions").codes \
             if parsed.copy == "redacted" else [None]  # official and the person's copy: no recipient
-        for recipient in recipients:
+        for cand in candidates(parsed.case_id, digest, parsed.copy, recipients):
             try:
-                public.verify(parsed.signature, signed_message(parsed.case_id, digest, parsed.copy, recipient))
+                public.verify(parsed.signature, cand.message)
             except InvalidSignature:
                 continue
-            return row, recipient
+            return row, cand
     return None
 
 
@@ -151,6 +156,7 @@ def _audit(engine: Engine, actor: str, case_id: str | None, **detail) -> None:
 def describe(check: OfficeCheck, lang: str) -> str:
     """The answer in words (Spanish or English), with the codebook's labels."""
     from ..i18n import t
+    from ..printing import check_purpose_words
     from ..timefmt import utc_time_iso
 
     cb = load_codebook()
@@ -160,6 +166,7 @@ def describe(check: OfficeCheck, lang: str) -> str:
     text = t("server.print_check.valid" if check.current else "server.print_check.superseded", lang,
              case=check.case_id, number=check.revision_number, total=check.revisions, copy=copy, post=post,
              saved=utc_time_iso(check.created_at))
+    text += check_purpose_words(check.purpose, check.purpose_bound, lang)
     if not check.logged:
         text += " " + t("server.print_check.not_logged", lang)
     if check.device_status == "revoked":

@@ -24,7 +24,7 @@ from ...bundle.serverkeys import ServerPublicInfo
 from ...bundle.errors import ServerKeyUntrusted
 from ...codebook import load_codebook
 from ...codebook.crossborder import sharing_category
-from ...codebook.sharing import sharing_policy
+from ...codebook.sharing import RECORD_PURPOSES, sharing_policy  # RECORD_PURPOSES: incoming.py imports it from here
 from ...paths import resource
 from .. import audit
 from ..db import transaction
@@ -46,7 +46,7 @@ from .models import ExchangePeer
 
 KINDS = ("referral", "aggregate")
 COUNTRIES = ("CR", "PA", "INT")
-RECORD_PURPOSES = ("services", "prosecution")  # a person's record goes only where the person is helped or heard
+# a person's record goes only for sharing.RECORD_PURPOSES (where the person is helped or heard);
 # reporting and research get aggregate figures (or the k-anonymous HTCDS export), never records
 SELF_META_KEY = "exchange_self"
 _KEY = re.compile(r"[a-z][a-z0-9_]{1,47}", re.ASCII)
