@@ -115,6 +115,17 @@ def _when(stamp: str | None) -> str:
     return local_time_iso(stamp) if stamp else "-"
 
 
+def _ranges(numbers) -> str:
+    """Sequences as ``1–3, 7``."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in runs)
+
+
 def _lease(state: str) -> str:
     return i18n.t({"ok": "sync_cli.lease_ok", "expiring": "sync_cli.lease_expiring",
                    "expired": "sync_cli.lease_expired"}[state])
@@ -137,6 +148,9 @@ def sync_export(ctx: Context, target: str) -> None:
     if not report.written:
         click.echo(i18n.t("sync_cli.export_nothing"))
         return
+    if report.revisions == 0:  # only the audit log's own bundles (an unlock, a view...): as sync push says it
+        click.echo(i18n.t("sync_cli.exported_nothing_new", bundles=len(report.written)))
+        return
     click.echo(i18n.t("sync_cli.exported", bundles=len(report.written), new=len(report.new),
                       revisions=report.revisions, first=report.written[0], last=report.written[-1]))
 
@@ -154,6 +168,12 @@ def sync_receipts(ctx: Context, source: str) -> None:
                       already=len(report.already), refused=len(report.refused)))
     if report.lease_state:
         click.echo(i18n.t("sync_cli.lease_after_receipts", state=i18n.t("sync_cli.lease_" + report.lease_state)))
+    if report.unstored:  # the office read the stick after they were written, and sent no receipt: refused there
+        click.echo(i18n.t("sync_cli.receipts_refused_by_office", count=len(report.unstored),
+                          sequences=_ranges(report.unstored), when=_when(report.read_at)))
+    not_read = [s for s in report.waiting if s not in report.unstored]
+    if not_read:
+        click.echo(i18n.t("sync_cli.receipts_waiting", count=len(not_read), sequences=_ranges(not_read)))
     for name, err in report.refused:
         click.echo(f"  {name}: {i18n.describe_error(err)}", err=True)
     if report.refused:

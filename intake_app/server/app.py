@@ -31,7 +31,7 @@ from .errors import DatabaseNotInitialized, DatabaseUnavailable, ServerError, Un
     plain_param
 from .ingest import Ingestor
 from .keys import KeyStore
-from .migrate import current_revision, head_revision
+from .migrate import check_holds_server, current_revision, head_revision
 
 log = logging.getLogger(__name__)
 OCTET = "application/octet-stream"
@@ -54,10 +54,13 @@ def error_body(err: IntakeError) -> dict:
 
 
 def check_schema(engine: Engine) -> None:
+    """The database reached, holding a server (not an empty one: a wrong URL), at the
+    program's schema."""
     check_database(engine)
+    check_holds_server(engine)
     found, expected = current_revision(engine), head_revision()
     if found != expected:
-        raise DatabaseNotInitialized(found=found or "none", expected=expected)
+        raise DatabaseNotInitialized(found=found, expected=expected)
 
 
 async def read_upload(request: Request, limit: int) -> bytes:
@@ -227,7 +230,8 @@ def app_from_env():
         # under it): one line through the privacy filter, not multiprocessing's traceback on
         # stderr. Exit 1, so uvicorn's supervisor starts another worker in its place (its exit
         # code 3 would stop the whole server); `serve` itself checks both before any worker.
-        why = "cannot be reached now" if isinstance(err, DatabaseUnavailable) else "has no schema or an older one"
+        why = "cannot be reached now" if isinstance(err, DatabaseUnavailable) else \
+            "holds no server" if err.params.get("reason") == "no_server" else "has another schema version"
         log.error("server process not started: the database %s (%s)", why, err.code)
         engine.dispose()
         raise SystemExit(1) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -27,6 +28,32 @@ head_t = AuditHead.__table__
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+OPERATOR = "operator"
+
+
+def operator_actor() -> str:
+    """Who acts at the server's command line, as the audit log names them: ``operator:<login>``,
+    the login that ran the command (``SUDO_USER`` when it ran through sudo: the administrator,
+    not root or the service user), so the log says which administrator revoked a laptop or
+    rotated the keys. Plain ``operator`` when no login can be found."""
+    login = os.environ.get("SUDO_USER") or _process_login()
+    login = "".join(ch for ch in login if ch.isprintable() and not ch.isspace())[:64]  # actor: 80 characters
+    return f"{OPERATOR}:{login}" if login else OPERATOR
+
+
+def _process_login() -> str:
+    try:
+        if os.name == "nt":
+            import getpass
+
+            return getpass.getuser()
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (KeyError, OSError, ImportError):  # a uid with no passwd entry (a container)
+        return ""
 
 
 def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, target: str | None, detail: str) -> str:

@@ -56,7 +56,26 @@ class Ctx:
             return new_secret(self.passphrase_file, prompt, "server.passphrase_mismatch", check)
         if self.passphrase_file:
             return first_line(self.passphrase_file)
-        return click.prompt(prompt, hide_input=True)
+        try:
+            return click.prompt(prompt, hide_input=True)
+        except click.Abort:
+            from ..cli.common import Refused, interactive
+
+            if interactive():  # Ctrl+C or Ctrl+D at a terminal: cancelled (130)
+                raise
+            # no terminal and nothing piped (systemd without its EnvironmentFile): say how to give one
+            raise Refused(i18n.t("server.passphrase_no_terminal")) from None
+
+    def check_owner(self) -> None:
+        """A command that writes into the home is run by the home's owner (else root's files
+        there would close it to the service): refused before anything else, in words."""
+        from .config import HomeOwnedByOtherUser, home_owner_mismatch
+
+        mismatch = home_owner_mismatch(self.home)
+        if mismatch is not None:
+            owner, user = mismatch
+            raise HomeOwnedByOtherUser(home=str(self.home), owner=owner, user=user,
+                                       command=_as_owner(owner, self.home))
 
     def password(self, confirm: bool = True, prompt: str | None = None, check=None) -> str:
         """A user's password; with ``confirm`` a new one, asked twice and held to ``check``.
@@ -152,8 +171,6 @@ def _moved(ctx: click.Context, name: str) -> str:
     database URL's password is never shown."""
     import shlex
 
-    from .db import redact_url
-
     argv, count = ctx.meta["server.argv"]
     start = max(len(argv) - count, 0)
     head, tail = list(argv[:start]), list(argv[start:])
@@ -162,13 +179,38 @@ def _moved(ctx: click.Context, name: str) -> str:
         width = 1 if "=" in tail[at] or at + 1 >= len(tail) else 2
         head += tail[at:at + width]
         del tail[at:at + width]
-    words = head + tail
+    return shlex.join([ctx.find_root().info_name or "intake-server", *_redacted(head + tail)])
+
+
+def _redacted(words: list[str]) -> list[str]:
+    """A command line's words with a database URL's password hidden."""
+    from .db import redact_url
+
+    words = list(words)
     for i, word in enumerate(words):
         if word.startswith("--db="):
             words[i] = "--db=" + redact_url(word[5:])
         elif i and words[i - 1] == "--db":
             words[i] = redact_url(word)
-    return shlex.join([ctx.find_root().info_name or "intake-server", *words])
+    return words
+
+
+def _as_owner(owner: str, home: Path) -> str:
+    """This command line run as ``owner`` with ``sudo -u``, its home named with ``--home``
+    (sudo passes on no INTAKE_SERVER_HOME)."""
+    import shlex
+
+    root = click.get_current_context().find_root()
+    given = list(root.meta.get("server.argv", ([], 0))[0])
+    words, i = [], 0
+    while i < len(given):
+        if given[i] == "--home":
+            i += 2
+            continue
+        if not given[i].startswith("--home="):
+            words.append(given[i])
+        i += 1
+    return shlex.join(["sudo", "-u", owner, root.info_name or "intake-server", "--home", str(home), *_redacted(words)])
 
 
 @click.group(cls=ServerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -207,68 +249,65 @@ def cli(ctx, home, db, passphrase_file, password_file, lang) -> None:
 @pass_ctx
 def migrate(c: Ctx) -> None:
     """Actualizar el esquema de la base de datos / upgrade the database schema."""
-    from .migrate import current_revision, head_revision, upgrade
-
     from .config import settle_db_path
+    from .migrate import check_holds_server, current_revision, head_revision, upgrade
 
     engine = c.engine(schema=False)  # reached (else worded as the other commands do), at any schema
+    check_holds_server(engine)  # an empty database (a wrong URL) is not given an empty server's schema
     upgrade(engine)
     settle_db_path(c.settings())  # an older folder's absolute SQLite path: relative from now on
     click.echo(i18n.t("server.migrated", revision=current_revision(engine) or head_revision()))
 
 
+REFUSED_EXIT = 3  # import: some files refused, the rest stored (docs/server.md §12)
+
+
 @cli.command(name="import")
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("directory", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("-v", "--verbose", is_flag=True, help="Una línea por archivo guardado / one line per stored file.")
 @pass_ctx
-def import_cmd(c: Ctx, directory: str) -> None:
-    """Importar lotes de una memoria USB / import bundles from a USB stick."""
+def import_cmd(c: Ctx, directory: tuple[str, ...], verbose: bool) -> None:
+    """Importar lotes de una o varias memorias USB / import bundles from one or more USB sticks."""
+    from ..cli.common import on_interrupt
     from .errors import ImportStopped
     from .ingest import Ingestor
     from .usb import import_dir, preflight
+    from .usb_stick import merge_summaries, progress_printer
 
     settings = c.settings()
     engine = c.engine()
-    stick = preflight(Path(directory))  # missing, empty, full or read-only: said before asking for the passphrase
+    paths = list({os.path.realpath(d): d for d in directory}.values())  # the same stick twice: read once
+    sticks = [preflight(Path(d)) for d in paths]  # missing, empty, full or read-only: said before the passphrase
     keystore = c.keystore()
+    ingestor = Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes)
+    done: list = []
+    progress = progress_printer()
     try:
-        summary = import_dir(engine, Ingestor(engine, keystore, max_payload_bytes=settings.max_payload_bytes),
-                             keystore, stick, lease_days=settings.lease_days)
-    except ImportStopped as stopped:  # the stick filled up, locked or was pulled: what was stored, then why (exit 2)
-        print_summary(stopped.summary)
+        for path, stick in zip(paths, sticks):
+            done.append((path, import_dir(engine, ingestor, keystore, stick, lease_days=settings.lease_days,
+                                          progress=progress)))
+    except (ImportStopped, KeyboardInterrupt) as exc:  # a stick full, locked or pulled (exit 2), or Ctrl+C (130):
+        progress(None, None)                         # what was stored, then why; importing again is safe
+        if getattr(exc, "summary", None) is not None:
+            print_summary(merge_summaries(engine, done + [(paths[len(done)], exc.summary)]), verbose)
+            if paths[len(done) + 1:]:
+                click.echo(i18n.t("server.import_sticks_not_read", sticks=", ".join(paths[len(done) + 1:])))
+            if isinstance(exc, KeyboardInterrupt):
+                on_interrupt("server.import_interrupted")
         raise
-    print_summary(summary)
+    progress(None, None)
+    summary = merge_summaries(engine, done)
+    print_summary(summary, verbose)
     if summary.count("refused"):
-        sys.exit(1)
+        sys.exit(REFUSED_EXIT)
 
 
-def print_summary(summary) -> None:
+def print_summary(summary, verbose: bool = False) -> None:
     from .usb import shown_name
+    from .usb_stick import summary_lines
 
-    t = i18n.t
-
-    def echo(line: str) -> None:  # a file name on the stick that is not UTF-8: shown as \xff, never a crash
+    for line in summary_lines(summary, verbose):  # a file name that is not UTF-8: shown as \xff, never a crash
         click.echo(shown_name(line))
-
-    echo(t("server.import_totals", accepted=summary.count("accepted"), already=summary.count("already_had"),
-           refused=summary.count("refused")))
-    for item in summary.items:
-        if item.outcome == "refused":  # worded; the code itself is in the audit log
-            reason = i18n.describe_code(item.code, item.params) if item.code else ""
-            if item.code == "device_revoked":  # the office's words, not the laptop's ("your vault is locked")
-                reason = t("server.import_device_revoked", device=item.params.get("device_id", item.device_id))
-            echo(t("server.import_refused", file=item.file, reason=reason))
-        else:
-            echo(t("server.import_" + item.outcome, file=item.file, device=item.device_id, sequence=item.sequence,
-                   revisions=item.revisions, conflicts=item.conflicts))
-    for device_id, gaps in summary.gaps.items():
-        echo(t("server.import_gap", device=device_id, sequences=", ".join(map(str, gaps[:50]))))
-    for device_id, fingerprint, status in summary.enrollments:
-        key = "server.import_enrollment_revoked" if status == "revoked" else "server.import_enrollment"
-        echo(t(key, device=device_id, fingerprint=fingerprint, status=t("server.device_state." + status)))
-    if summary.statuses:
-        echo(t("server.import_statuses", count=len(summary.statuses)))
-    if summary.unread:
-        echo(t("server.import_unread", count=summary.unread))
 
 
 # --- keys, backup, audit -------------------------------------------------------------------
@@ -281,10 +320,11 @@ def keys() -> None:
 @pass_ctx
 def keys_rotate(c: Ctx) -> None:
     """Nueva llave de cifrado; las anteriores se conservan / new encryption key; old ones kept."""
+    from .audit import operator_actor
     from .keys import rotate_audited
 
     keystore = c.keystore()
-    new = rotate_audited(c.engine(), keystore, "operator")
+    new = rotate_audited(c.engine(), keystore, operator_actor())
     # other hosts of this server hold their own copy of the file: until it is copied there, a
     # laptop that learned the new key refuses them, and they cannot open bundles sealed to it
     click.echo(i18n.t("server.keys_rotated", key_id=new.current.key_id, count=len(new.key_ids),
@@ -302,9 +342,15 @@ def keys_show(c: Ctx) -> None:
 
 
 @keys.command(name="env-key")
+@click.option("--show-on-terminal", "on_terminal", is_flag=True,
+              help="Mostrarla aunque la salida sea la terminal / show it even when the output is the terminal.")
 @pass_ctx
-def keys_env_key(c: Ctx) -> None:
+def keys_env_key(c: Ctx, on_terminal: bool) -> None:
     """Imprimir INTAKE_SERVER_KEY (secreto) / print INTAKE_SERVER_KEY (a secret): redirect to a root-only file."""
+    from ..cli.common import Refused
+
+    if sys.stdout.isatty() and not on_terminal:  # on screen it stays in the scrollback: said before the passphrase
+        raise Refused(i18n.t("server.env_key_terminal", home=str(c.home)))
     click.echo(f"INTAKE_SERVER_KEY={c.keystore().file_key.hex()}")
 
 
@@ -317,6 +363,8 @@ def backup_cmd(c: Ctx, out: str) -> None:
     from .migrate import current_revision
 
     # not a folder, not empty, read-only, no permission, a URL pg_dump cannot be given: said before the passphrase
+    if Path(out).resolve().is_relative_to(c.home):  # a backup inside the home: written as its owner
+        c.check_owner()
     preflight(Path(out), c.settings().db_url)
     engine = c.engine()
     files = backup(c.settings(), c.keystore().keys(), Path(out), current_revision(engine))
@@ -330,67 +378,14 @@ def verify_print_cmd(c: Ctx, code: tuple[str, ...]) -> None:
     """Comprueba un resumen impreso por su código QR / check a printed summary by its QR code."""
     from ..cli.common import Refused
     from ..printing import PrintError, describe_print_error
+    from .audit import operator_actor
     from .print_check import check_print, describe
 
     try:
-        result = check_print(c.engine(), " ".join(code), actor="operator")
+        result = check_print(c.engine(), " ".join(code), actor=operator_actor())
     except PrintError as err:  # worded as the web page does ("32 characters", not "(length)")
         raise Refused(describe_print_error(err, i18n.language())) from None
     click.echo(describe(result, i18n.language()))
-
-
-@cli.command(name="check-backup")
-@click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
-@pass_ctx
-def check_backup_cmd(c: Ctx, backup_dir: str) -> None:
-    """Comprueba una copia sin restaurarla / check a backup without restoring it."""
-    from ..bundle.serverkeys import KEY_ENV
-    from ..timefmt import utc_time_iso
-    from .restore import open_backup
-
-    passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
-    opened = open_backup(Path(backup_dir), passphrase, decrypt_all=True)
-    created = opened.info.get("created_at", "?")
-    click.echo(i18n.t("server.backup_checked", path=backup_dir, created=utc_time_iso(created) or created,
-                      database=opened.info["database"], size=f"{opened.size / 1_048_576:.1f}"))
-
-
-@cli.command(name="restore")
-@click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
-@pass_ctx
-def restore_cmd(c: Ctx, backup_dir: str) -> None:
-    """Restaura una copia en una carpeta y base vacías / restore a backup into an empty home and database."""
-    from sqlalchemy import func, select
-
-    from ..bundle.serverkeys import KEY_ENV
-    from .backup import check_dump_url
-    from .db import make_engine
-    from .models import Revision
-    from .restore import restore
-
-    if c.db:
-        check_dump_url(c.db)  # a URL pg_restore cannot be given safely: said before the passphrase
-    passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
-    settings = restore(Path(backup_dir), c.home, c.db, passphrase)
-    engine = make_engine(settings.db_url)
-    try:
-        with engine.connect() as conn:
-            count = conn.execute(select(func.count()).select_from(Revision.__table__)).scalar_one()
-    finally:
-        engine.dispose()
-    click.echo(i18n.t("server.restore_done", home=str(c.home), revisions=count, command=serve_command(c)))
-
-
-def serve_command(c: Ctx) -> str:
-    """How to start the server just restored: with its ``--home`` unless it is the default
-    one (``server.json`` there names the database)."""
-    import shlex
-
-    from .config import default_home
-
-    if c.home == default_home():
-        return "intake-server serve"
-    return f"intake-server --home {shlex.quote(str(c.home))} serve"
 
 
 @cli.group(name="audit")
@@ -447,6 +442,28 @@ _register_setup(cli)
 _register_user(cli)
 _register_exchange(cli)
 _register_key_passphrase(keys, pass_ctx)
+
+# the commands that write into the home (its settings, key file, run/ marks, database file):
+# run by another user (root) they would leave files the service cannot read, so they check first
+HOME_WRITERS = ("init", "serve", "migrate", "restore", "keys rotate", "keys passphrase", "db move")
+
+
+def _owner_checked(callback):
+    import functools
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        click.get_current_context().find_object(Ctx).check_owner()
+        return callback(*args, **kwargs)
+
+    return checked
+
+
+for _path in HOME_WRITERS:
+    _command = cli
+    for _name in _path.split():
+        _command = _command.commands[_name]
+    _command.callback = _owner_checked(_command.callback)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,14 @@
 """``intake-server db …``: the server's database as a whole. ``db move --to URL`` copies it
 into an empty database (SQLite to PostgreSQL, docs/server.md §4) and points ``server.json``
-at it; registered into the server's click group by :func:`register`. URLs are shown
-without their password, and no password is written to ``server.json``."""
+at it; ``check-backup`` and ``restore`` open a backup (docs/server.md §9). Registered into
+the server's click group by :func:`register`. URLs are shown without their password, and no
+password is written to ``server.json``."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import click
 
@@ -45,7 +48,8 @@ def db_move(c, target: str) -> None:
     Detenga el servidor antes / stop the server first."""
     from sqlalchemy.engine import make_url
 
-    from .config import CONFIG_NAME, without_password
+    from .audit import operator_actor
+    from .config import CONFIG_NAME, home_relative, without_password
     from .db import check_url, redact_url
     from .db_move import DbMoveServerRunning, move_database
     from .running import RUN_DIR, running_pids
@@ -60,17 +64,75 @@ def db_move(c, target: str) -> None:
     c.engine().dispose()  # the source reachable and at the current schema, or a clear error now
     source = settings.db_url
     click.echo(i18n.t("dbmove.start", source=redact_url(source), target=redact_url(target)))
-    result = move_database(source, target, actor="operator",
+    result = move_database(source, target, actor=operator_actor(),
                            on_table=lambda name, rows: click.echo(i18n.t("dbmove.table", table=name, count=rows)))
     replace(settings, db_url=target).save()  # Settings.save drops the password
     click.echo(i18n.t("dbmove.done", rows=result.rows, tables=len(result.tables), entries=result.audit_entries,
                       target=redact_url(target)))
-    click.echo(i18n.t("dbmove.go_back", source=without_password(source), config=str(c.home / CONFIG_NAME)))
+    # as server.json keeps it (a SQLite file in the home relative to it, as docs/server.md writes it)
+    click.echo(i18n.t("dbmove.go_back", source=home_relative(c.home, without_password(source)),
+                      config=str(c.home / CONFIG_NAME)))
     if make_url(target).password:
         click.echo(i18n.t("dbmove.password_note"))
     if c.db:
         click.echo(i18n.t("dbmove.override_note"))
 
 
+@click.command(name="check-backup")
+@click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
+@pass_ctx
+def check_backup_cmd(c, backup_dir: str) -> None:
+    """Comprueba una copia sin restaurarla / check a backup without restoring it."""
+    from ..bundle.serverkeys import KEY_ENV
+    from ..timefmt import utc_time_iso
+    from .restore import open_backup
+
+    passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
+    opened = open_backup(Path(backup_dir), passphrase, decrypt_all=True)
+    created = opened.info.get("created_at", "?")
+    click.echo(i18n.t("server.backup_checked", path=backup_dir, created=utc_time_iso(created) or created,
+                      database=opened.info["database"], size=f"{opened.size / 1_048_576:.1f}"))
+
+
+@click.command(name="restore")
+@click.argument("backup_dir", type=click.Path(file_okay=False, exists=True))
+@pass_ctx
+def restore_cmd(c, backup_dir: str) -> None:
+    """Restaura una copia en una carpeta y base vacías / restore a backup into an empty home and database."""
+    from sqlalchemy import func, select
+
+    from ..bundle.serverkeys import KEY_ENV
+    from .db import make_engine
+    from .models import Revision
+    from .restore import check_target, restore
+
+    # --db for a PostgreSQL backup, the kind of database, a URL pg_restore can be given, an empty
+    # home and database in which the role may create tables: said before the passphrase is asked
+    check_target(Path(backup_dir), c.home, c.db)
+    passphrase = None if os.environ.get(KEY_ENV) else c.passphrase()
+    settings = restore(Path(backup_dir), c.home, c.db, passphrase)
+    engine = make_engine(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(Revision.__table__)).scalar_one()
+    finally:
+        engine.dispose()
+    click.echo(i18n.t("server.restore_done", home=str(c.home), revisions=count, command=serve_command(c)))
+
+
+def serve_command(c) -> str:
+    """How to start the server just restored: with its ``--home`` unless it is the default
+    one (``server.json`` there names the database)."""
+    import shlex
+
+    from .config import default_home
+
+    if c.home == default_home():
+        return "intake-server serve"
+    return f"intake-server --home {shlex.quote(str(c.home))} serve"
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(db_group)
+    cli.add_command(check_backup_cmd)
+    cli.add_command(restore_cmd)

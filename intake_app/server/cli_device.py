@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from .. import i18n
+from .audit import operator_actor
 
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
 
@@ -127,7 +128,7 @@ def device_approve(c, device_id: str, directory: str | None, fingerprint: str | 
     keystore = c.keystore()
     if directory:  # another server's response on the stick: refused before anything is approved
         check_response_slot(directory, device_id, keystore.keys().signing_public)
-    response = approve(engine, keystore, device_id, actor="operator", lease_days=settings.lease_days,
+    response = approve(engine, keystore, device_id, actor=operator_actor(), lease_days=settings.lease_days,
                        fingerprint=info.fingerprint)  # the one compared: checked again under the row's lock
     click.echo(i18n.t("server.device_approved", device=device_id))
     if directory:
@@ -144,7 +145,7 @@ def device_refuse(c, device_id: str) -> None:
 
     engine = c.engine()
     device_id = full_id(engine, device_id)
-    changed = refuse(engine, device_id, actor="operator")  # an active or revoked laptop: refused in words
+    changed = refuse(engine, device_id, actor=operator_actor())  # an active or revoked laptop: refused in words
     click.echo(i18n.t("server.device_refused" if changed else "server.device_already_refused", device=device_id))
 
 
@@ -159,7 +160,7 @@ def device_clear_pending(c, older_than_hours: int | None) -> None:
     from .devices import clear_pending
 
     older = timedelta(hours=older_than_hours) if older_than_hours is not None else None
-    count = clear_pending(c.engine(), actor="operator", older_than=older)
+    count = clear_pending(c.engine(), actor=operator_actor(), older_than=older)
     click.echo(i18n.t("server.pending_cleared", count=count))
 
 
@@ -187,7 +188,7 @@ def device_revoke(c, device_id: str, assume_yes: bool) -> None:
         if not confirm(i18n.t("server.device_revoke_confirm", device=device_id)):
             click.echo(i18n.t("server.device_revoke_kept", device=device_id))
             return
-    if revoke(engine, device_id, actor="operator"):
+    if revoke(engine, device_id, actor=operator_actor()):
         click.echo(i18n.t("server.device_revoked", device=device_id))
     else:  # revoked meanwhile by another administrator
         click.echo(i18n.t("server.device_already_revoked", device=device_id, revoked="-"))
@@ -208,12 +209,18 @@ def _post(code: str | None) -> str:
 def device_reinstate(c, device_id: str, directory: str | None) -> None:
     """Reactivar un equipo revocado por error / reinstate a laptop revoked by mistake."""
     from .devices import reinstate, status_bytes
+    from .errors import DeviceNotRevoked
     from .usb import write_on_stick, write_status
 
     engine = c.engine()
     device_id = full_id(engine, device_id)
-    reinstate(engine, device_id, actor="operator")
-    click.echo(i18n.t("server.device_reinstated", device=device_id))
+    try:
+        reinstate(engine, device_id, actor=operator_actor())
+        click.echo(i18n.t("server.device_reinstated", device=device_id))
+    except DeviceNotRevoked as err:  # as revoking a revoked laptop: said, nothing changed, exit 0
+        if err.params.get("reason") != "active":  # a waiting request is approved, never reinstated
+            raise
+        click.echo(i18n.t("server.device_already_active", device=device_id))
     if directory:
         # an administrator's act, not the laptop's: no contact (its next sync is one)
         data = status_bytes(engine, c.keystore(), device_id, lease_days=c.settings().lease_days, contact=False)

@@ -126,6 +126,7 @@ def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
     from ..bundle.serverkeys import KEY_ENV
     from .config import DB_ENV, HOME_ENV
     from .db import redact_url
+    from .same_origin import TRUSTED_ENV
 
     settings = c.settings()
     check_port(host, port)  # free now, or a worded refusal before the passphrase is asked
@@ -139,7 +140,9 @@ def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
     os.environ[HOME_ENV] = str(c.home)
     if c.db:
         os.environ[DB_ENV] = c.db
+    os.environ[TRUSTED_ENV] = trusted  # uvicorn's own default for it; the workers' untrusted-proxy warning reads it
     click.echo(i18n.t("server.serving", host=host, port=port, workers=workers, db=redact_url(settings.db_url)))
+    serve_notes(host, workers, trusted, settings.db_url)
     watch_workers()
     # log_config=None: uvicorn's own loggers (its error log prints tracebacks) go through the
     # root handler and its privacy filter instead of handlers of their own. Its error log at
@@ -148,6 +151,29 @@ def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
     uvicorn.run("intake_app.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="info", access_log=False, proxy_headers=True, forwarded_allow_ips=trusted,
                 log_config=None)
+
+
+def serve_notes(host: str, workers: int, trusted: str, db_url: str) -> None:
+    """What ``serve`` says on standard error before it starts, about choices that work but may
+    not be what was meant: several processes on SQLite (correct, since writers take turns, but
+    they wait for each other: PostgreSQL is the database for that), and listening beyond this
+    host while trusting only a proxy on it (a proxy on another host would be ignored: cookies
+    without ``Secure``, the pages' forms refused as from another site)."""
+    from sqlalchemy.engine import make_url
+
+    if workers > 1 and make_url(db_url).get_backend_name() == "sqlite":
+        click.echo(i18n.t("server.workers_on_sqlite", workers=workers), err=True)
+    if trusted.strip() == "127.0.0.1" and not _loopback(host):
+        click.echo(i18n.t("server.trusted_proxy_local_only", host=host), err=True)
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may be reached from elsewhere
+        return False
 
 
 class WorkerDeaths(logging.Filter):
@@ -159,7 +185,9 @@ class WorkerDeaths(logging.Filter):
         if record.levelno < logging.WARNING and record.name == "uvicorn.error":
             message = record.getMessage()
             if message.startswith("Child process [") and message.endswith("] died"):
-                record.msg, record.args = message + "; a new worker is started in its place", ()
+                pid = message[len("Child process "):-len(" died")]
+                record.msg, record.args = (f"el proceso del servidor {pid} terminó; se inicia otro en su lugar / "
+                                           f"{message}; a new worker is started in its place"), ()
                 record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         return True
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import click
 
 from .. import i18n
+from .audit import operator_actor
 from .errors import InvalidUsername, UnknownUser, UserExists
 
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
@@ -55,7 +56,7 @@ def user_add(c, username: str, role: str, institution: str | None) -> None:
     check_new_user(engine, username, institution)  # before the password is typed
     password = c.password(prompt=i18n.t("server.prompt_user_password", username=username),
                           check=lambda p: check_password(settings, username, p))
-    add_user(engine, settings, username, password, role, institution, actor="operator")
+    add_user(engine, settings, username, password, role, institution, actor=operator_actor())
     click.echo(i18n.t("server.user_added", username=username, role=i18n.t("role." + role)))
 
 
@@ -85,7 +86,7 @@ def user_disable(c, username: str) -> None:
     El último administrador activo no / not the last active administrator."""
     from .auth import set_disabled
 
-    set_disabled(c.engine(), username, True, actor="operator")
+    set_disabled(c.engine(), username, True, actor=operator_actor())
     click.echo(i18n.t("server.user_disabled", username=username))
 
 
@@ -96,7 +97,7 @@ def user_enable(c, username: str) -> None:
     """Reactivar un usuario / enable a user again."""
     from .auth import set_disabled
 
-    set_disabled(c.engine(), username, False, actor="operator")
+    set_disabled(c.engine(), username, False, actor=operator_actor())
     click.echo(i18n.t("server.user_enabled", username=username))
 
 
@@ -107,7 +108,7 @@ def user_unlock(c, username: str) -> None:
     """Levantar el bloqueo por intentos fallidos / lift a lockout after failed sign-ins."""
     from .auth import unlock
 
-    unlock(c.engine(), username, actor="operator")
+    unlock(c.engine(), username, actor=operator_actor())
     click.echo(i18n.t("server.user_unlocked", username=username))
 
 
@@ -123,7 +124,7 @@ def user_password(c, username: str) -> None:
         raise UnknownUser()
     password = c.password(prompt=i18n.t("server.prompt_user_password", username=username),
                           check=lambda p: check_password(settings, username, p))
-    set_password(engine, settings, username, password, actor="operator")
+    set_password(engine, settings, username, password, actor=operator_actor())
     click.echo(i18n.t("server.user_password_set", username=username))
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import platformdirs
 
 from ..fsutil import atomic_write, secure_mkdir
-from .errors import ServerDatabaseInOtherFolder, ServerNotInitialized
+from .errors import ServerDatabaseInOtherFolder, ServerError, ServerNotInitialized
 
 HOME_ENV = "INTAKE_SERVER_HOME"
 DB_ENV = "INTAKE_SERVER_DB"
@@ -36,6 +36,40 @@ def server_home(override: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return default_home()
+
+
+class HomeOwnedByOtherUser(ServerError):
+    """A command that writes into the server home, run by another user than the home's owner
+    (root, typically): the files it wrote would be that user's, closed to the service, which
+    then could no longer read its own key file or settings. Nothing was done. params: home,
+    owner, user, command (the same command line run as the owner)."""
+
+    code = "home_other_owner"
+
+
+def home_owner_mismatch(home: Path) -> tuple[str, str] | None:
+    """(the home's owner, this process's user) when ``home`` exists and belongs to another
+    user than the effective one; None otherwise, and always where there are no POSIX owners
+    (Windows). A home that does not exist yet becomes this user's when it is made."""
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:
+        return None
+    try:
+        owner = os.stat(home).st_uid
+    except OSError:
+        return None
+    me = geteuid()
+    return None if owner == me else (user_name(owner), user_name(me))
+
+
+def user_name(uid: int) -> str:
+    """The login name of ``uid``, or ``#uid`` (as ``sudo -u`` takes a number) when it has none."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"#{uid}"
 
 
 def default_home() -> Path:

@@ -7,7 +7,8 @@ administrator and audit entries the copy then collides with):
 
 - the source is read from **one** read-only transaction (a SQLite snapshot, a PostgreSQL
   ``REPEATABLE READ``), table by table in foreign-key order, streamed in chunks;
-- the target is migrated to the program's Alembic head, must hold no data (an untouched
+- the target (PostgreSQL: one in which the role may create tables) is migrated to the
+  program's Alembic head, must hold no data (an untouched
   ``audit_head`` genesis row is all a fresh migration writes), and receives everything in
   **one** transaction with the migration itself: a failure leaves it as it was;
 - the rows go through the tables' own column types, so JSON, bytes, dates and aware
@@ -61,6 +62,26 @@ class DbMoveTargetSchema(ServerError):
     expected."""
 
     code = "db_move_target_schema"
+
+
+class TargetCannotCreateTables(ServerError):
+    """The PostgreSQL role may not create tables in the target database (one made by another
+    role, ``createdb`` without ``-O``): ``db move`` and ``restore`` refuse it before writing.
+    params: db (URL without password), role, database, schema."""
+
+    code = "pg_target_no_create"
+
+
+def check_can_create(conn: Connection, url: str) -> None:
+    """PostgreSQL: the connected role may create tables in the schema they would go to
+    (the first of its search_path); :class:`TargetCannotCreateTables` otherwise."""
+    if conn.dialect.name != "postgresql":
+        return
+    role, database, schema, allowed = conn.execute(text(
+        "SELECT current_user, current_database(), current_schema(), "
+        "COALESCE(has_schema_privilege(current_schema(), 'CREATE'), false)")).one()
+    if not allowed:
+        raise TargetCannotCreateTables(db=redact_url(url), role=role, database=database, schema=schema or "public")
 
 
 class DbMoveSameDatabase(ServerError):
@@ -118,12 +139,16 @@ def move_database(source_url: str, target_url: str, *, actor: str = "operator",
     committed = False
     try:
         _reachable(target, target_url)
+        with target.connect() as conn:
+            check_can_create(conn, target_url)  # a database of another role: said, not an internal error
         _check_no_server_connected(source)
         result = MoveResult()
         with _snapshot(source) as src, transaction(target) as dst:
             found = MigrationContext.configure(src).get_current_revision()
+            if found is None:
+                raise DatabaseNotInitialized(reason="no_server", db=redact_url(source_url), expected=head_revision())
             if found != head_revision():
-                raise DatabaseNotInitialized(found=found or "none", expected=head_revision())
+                raise DatabaseNotInitialized(found=found, expected=head_revision())
             _prepare_target(dst, target_url)
             chain = _Chain()
             for table in Base.metadata.sorted_tables:

@@ -68,7 +68,7 @@ def register(keys_group: click.Group, pass_ctx) -> None:
         changed = False
         try:
             with transaction(engine) as conn:
-                audit.append(conn, "operator", "keys_passphrase", keystore.path.name)
+                audit.append(conn, audit.operator_actor(), "keys_passphrase", keystore.path.name)
                 change_passphrase(keystore, new)
                 changed = True
         except Exception:

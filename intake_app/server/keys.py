@@ -94,5 +94,7 @@ def rotate_audited(engine, keystore: KeyStore, actor: str) -> ServerKeys:
     with transaction(engine) as conn:
         conn.execute(text("SELECT 1"))
         keys = keystore.rotate()
-        audit.append(conn, actor, "keys_rotate", keys.current.key_id)
+        # public ids only: the new current key, the one it replaced, the signing key's fingerprint
+        audit.append(conn, actor, "keys_rotate", keys.current.key_id, key_id=keys.current.key_id,
+                     previous=keys.hpke_keys[-2].key_id, signing=keys.signing_public.fingerprint())
     return keys

@@ -1,7 +1,9 @@
 """Alembic migrations run from code: no alembic.ini, the script folder is in the package.
 
 ``upgrade(engine)`` brings a database to the newest schema (``intake-server init`` and
-``serve`` call it); ``schema_state(engine)`` tells the server whether it may start.
+``migrate`` call it); :func:`check_holds_server` refuses a database that holds no server (no
+schema, or no user: not what ``init`` leaves), which ``migrate`` would otherwise fill with an
+empty schema and ``serve`` then start on, empty: the URL points at the wrong database.
 """
 
 from __future__ import annotations
@@ -31,6 +33,24 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_holds_server(engine: Engine) -> None:
+    """A database ``init`` (or ``restore``, ``db move``) made: it has the schema at some
+    revision and at least one user (users are never deleted; ``init`` writes the first
+    administrator). Else :class:`DatabaseNotInitialized` with reason ``no_server``."""
+    from sqlalchemy import inspect, text
+
+    from .db import redact_url
+    from .errors import DatabaseNotInitialized
+
+    with engine.connect() as conn:
+        found = MigrationContext.configure(conn).get_current_revision()
+        users = found is not None and "users" in inspect(conn).get_table_names() \
+            and conn.execute(text("SELECT count(*) FROM users")).scalar_one()
+    if not users:
+        shown = redact_url(engine.url.render_as_string(hide_password=False))
+        raise DatabaseNotInitialized(reason="no_server", db=shown, expected=head_revision())
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

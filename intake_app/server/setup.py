@@ -100,9 +100,9 @@ def init_server(home: Path, *, db_url: str | None, passphrase: str, admin_userna
             file_key = KeyFileKey.from_passphrase(passphrase, kdf)
             write_key_file(settings.key_path, ServerKeys.generate(), file_key)
             keystore = KeyStore.open(settings.key_path, passphrase=passphrase)
-        auth.add_user(engine, settings, admin_username, admin_password, "administrator", actor="operator")
+        auth.add_user(engine, settings, admin_username, admin_password, "administrator", actor=audit.operator_actor())
         with transaction(engine) as conn:
-            audit.append(conn, "operator", "server_init", None, key_id=keystore.keys().current.key_id)
+            audit.append(conn, audit.operator_actor(), "server_init", None, key_id=keystore.keys().current.key_id)
         plan.created.append(home / CONFIG_NAME)
         settings.save()  # without the password a --db URL may hold (Settings.to_json)
     except BaseException:

@@ -7,6 +7,8 @@ Layout on the stick::
     intake-receipts/<device_id>/<seq:08d>.receipt     written here, one per stored bundle
     intake-receipts/<device_id>/status.msgpack        written here: the device's signed status
                                                       (lease, server keys, revocation), as online
+    intake-receipts/<device_id>/unknown-device.txt    written here for a device this server does
+                                                      not know: the laptop learns it was read
     intake-enroll/<device_id>.request                 offline enrollment requests
     intake-enroll/<device_id>.response                written here once approved
 
@@ -21,6 +23,10 @@ response) is ``pending_other_server``; that response is never overwritten (``usb
 Receipts are the stored ones: importing the same stick twice writes the same receipts and
 stores nothing twice. ``.part`` leftovers of a
 pulled stick are ignored; those a killed import left (its process gone) are removed.
+A file in a device's folder that the device's verified manifest does not list and that is no
+whole bundle (empty, cut short, not a bundle) is ``ignored``, not refused: the laptop never
+claims it and no export removes it. A real bundle is never ignored: each is judged on its own
+signature, listed or not. Ctrl+C leaves the summary so far on the KeyboardInterrupt (``summary``).
 
 Nothing is read or written through a link on the stick: a linked bundle, manifest or request
 is refused as unreadable; a linked folder (``intake-bundles/<device>``, ``intake-enroll``,
@@ -61,28 +67,30 @@ from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, EnrollmentRespon
 from .db import _is_psycopg
 from .ingest import Ingestor, missing_sequences
 from .models import Bundle
-from .usb_stick import (BUNDLES, ENROLL, PROBE, RECEIPTS, _plain_dir, _Stick, stick_error,  # noqa: F401
-                        write_on_stick)
+from .usb_stick import (BUNDLE_SUFFIXES, BUNDLES, ENROLL, PROBE, RECEIPTS, _plain_dir, _Stick,  # noqa: F401
+                        stick_error, write_on_stick)
 from .usb_enroll import check_response_slot, foreign_response, mark_other_server, response_target  # noqa: F401
 
 log = logging.getLogger(__name__)
 STATUS = "status.msgpack"
-BUNDLE_SUFFIXES = (".bundle", ".intake-bundle")
 MANIFEST_NAMES = ("manifest.msgpack",)
 _SEQ = re.compile(r"(\d{1,19})(?:\.intake-bundle|\.bundle)$")
 MAX_FILE = 512 * 1024 * 1024
+UNKNOWN_MARK = "unknown-device.txt"
+_STRAY = ("bundle_not_a_bundle", "bundle_truncated", "bundle_malformed")  # no whole bundle: nothing to lose
 
 
 @dataclass
 class ImportItem:
     device_id: str
     file: str  # relative to DIR: never a person's name, only what the exporter wrote
-    outcome: str  # accepted, already_had, refused
+    outcome: str  # accepted, already_had, refused, ignored (a stray file: module docstring)
     sequence: int | None = None
     code: str | None = None
     params: dict = field(default_factory=dict)
     revisions: int = 0
     conflicts: int = 0
+    stick: str = ""  # the stick it came from, when several were imported at once (usb_stick.merge_summaries)
 
 
 @dataclass
@@ -185,25 +193,27 @@ def preflight(root: Path) -> StickContents:
 
 
 def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickContents, *,
-               lease_days: int = 30) -> ImportSummary:
+               lease_days: int = 30, progress=None) -> ImportSummary:
     """Import the stick. Raises :class:`ImportStopped` (full, read-only, removed) at the first
-    write the stick refuses, with ``summary`` set to what was done until then."""
+    write the stick refuses, or KeyboardInterrupt, with ``summary`` set to what was done until
+    then. ``progress(done, total)`` is called after every bundle file."""
     stick = root if isinstance(root, StickContents) else preflight(root)
     summary = ImportSummary()
     guard = _Stick(stick.root, stick.ident)
     try:
-        _import(engine, ingestor, keystore, stick, guard, summary, lease_days)
-    except ImportStopped as exc:
-        log.info("import stopped: %s", exc.code)
+        _import(engine, ingestor, keystore, stick, guard, summary, lease_days, progress)
+    except (ImportStopped, KeyboardInterrupt) as exc:
+        log.info("import stopped: %s", getattr(exc, "code", "interrupted"))
         exc.summary = summary
         raise
     return summary
 
 
 def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, guard: _Stick,
-            summary: ImportSummary, lease_days: int) -> None:
+            summary: ImportSummary, lease_days: int, progress=None) -> None:
     root, bundle_dirs, files_by_dir, requests = stick.root, stick.bundle_dirs, stick.files_by_dir, stick.requests
-    summary.unread = len(requests) + sum(len(files) for files in files_by_dir.values())
+    total = sum(len(files) for files in files_by_dir.values())
+    summary.unread = len(requests) + total
     guard.remove_leftovers()
     summary.items += [_link_item(root, NotPlain(root / rel)) for rel in stick.links]
     summary.items += [ImportItem("", rel, "refused", code="import_stick_odd_folder", params={"file": rel})
@@ -215,20 +225,24 @@ def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, 
     unsafe: set[str] = set()  # devices whose receipts folder is a link: nothing written there
     for folder in bundle_dirs:
         guard.check()
-        checked = _manifest(engine, folder, files_by_dir[folder], summary, guard)
+        checked, listed = _manifest(engine, folder, files_by_dir[folder], summary, guard)
         for path in files_by_dir[folder]:
             rel = f"{BUNDLES}/{folder.name}/{path.name}"
             guard.check()
             if path.name in checked:
                 summary.items.append(checked[path.name])
                 summary.unread -= 1
+                _progress(progress, summary, total)
                 continue
             item = _one_bundle(engine, ingestor, path, rel, folder.name)
             if item.code == "import_file_unreadable":
                 guard.check()  # unreadable because the stick is gone: not read, not refused
+            if item.outcome == "refused" and item.code in _STRAY and listed is not None and path.name not in listed:
+                item.outcome = "ignored"  # the laptop's signed manifest does not claim it (module docstring)
             summary.items.append(item)
             summary.unread -= 1
-            if item.outcome != "refused":
+            _progress(progress, summary, total)
+            if item.outcome in ("accepted", "already_had"):
                 seen.add(item.device_id)
                 if _receipts_folder(root, item.device_id, summary, unsafe):
                     guard.write(_write_receipt, root, item)
@@ -240,13 +254,19 @@ def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, 
     signed = {item.device_id for item in summary.items if item.outcome == "accepted"}  # a copy sent again is not
     signing = keystore.keys().signing_public if bundle_dirs else None
     for folder in bundle_dirs:  # not over another server's status for a laptop that server approved
-        if _receipts_folder(root, folder.name, summary, unsafe) and not foreign_response(root, folder.name, signing):
-            _write_status(engine, keystore, guard, folder.name, summary, lease_days, contact=folder.name in signed)
+        if _receipts_folder(root, folder.name, summary, unsafe):
+            _write_status(engine, keystore, guard, folder.name, summary, lease_days, contact=folder.name in signed,
+                          foreign=foreign_response(root, folder.name, signing))
     with engine.connect() as conn:
         for device_id in sorted(seen):
             gaps = missing_sequences(conn, device_id)
             if gaps:
                 summary.gaps[device_id] = gaps
+
+
+def _progress(progress, summary: ImportSummary, total: int) -> None:
+    if progress is not None:  # the requests are read first: what is left unread is bundle files
+        progress(total - summary.unread, total)
 
 
 def _receipts_folder(root: Path, device_id: str, summary: ImportSummary, unsafe: set[str]) -> bool:
@@ -273,13 +293,14 @@ def _manifest_path(folder: Path) -> Path | None:
 
 
 def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSummary,
-              guard: _Stick) -> dict[str, ImportItem]:
-    """Check the device's signed manifest; returns refusals for listed files that differ.
-    A bad manifest is reported; each bundle is still judged on its own signature."""
+              guard: _Stick) -> tuple[dict[str, ImportItem], set[str] | None]:
+    """Check the device's signed manifest; returns refusals for listed files that differ, and
+    the names it lists (None without a verified one). A bad manifest is reported; each bundle
+    is still judged on its own signature."""
     path = _manifest_path(folder)
     refused: dict[str, ImportItem] = {}
     if path is None:
-        return refused
+        return refused, None
     rel = f"{BUNDLES}/{folder.name}/{path.name}"
     try:
         data = read_plain(path, MAX_FILE)
@@ -293,12 +314,12 @@ def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSu
         manifest = parse_and_verify_manifest(data, devices.public_keys(row))
     except IntakeError as exc:
         summary.items.append(ImportItem(folder.name, rel, "refused", code=exc.code, params=dict(exc.params)))
-        return refused
+        return refused, None
     except OSError:
         guard.check()  # unreadable because the stick is gone: stop there
         summary.items.append(ImportItem(folder.name, rel, "refused", code="import_file_unreadable",
                                         params={"file": path.name}))
-        return refused
+        return refused, None
     present = {p.name for p in files}
     for entry in manifest.entries:
         if entry.name not in present:
@@ -313,7 +334,7 @@ def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSu
                                              entry.sequence, exc.code, dict(exc.params))
         except OSError:
             pass  # read again on its own, and refused as unreadable there (or the stick is gone)
-    return refused
+    return refused, {entry.name for entry in manifest.entries}
 
 
 def _one_bundle(engine: Engine, ingestor: Ingestor, path: Path, rel: str, folder_device: str) -> ImportItem:
@@ -384,14 +405,23 @@ def _write_receipt(root: Path, item: ImportItem) -> None:
 
 
 def _write_status(engine: Engine, keystore, guard: _Stick, device_id: str, summary: ImportSummary,
-                  lease_days: int, *, contact: bool) -> None:
+                  lease_days: int, *, contact: bool, foreign: bool = False) -> None:
     """The same signed status a device gets online: its lease renewed, the current server
-    keys, or its revocation. Nothing for a folder that names no enrolled device."""
+    keys, or its revocation; none beside another server's response for it (``foreign``).
+    For a device unknown here, the mark that says so (sync/usb.py)."""
     guard.check()  # a pulled stick renews no lease
+    if foreign:
+        with engine.connect() as conn:
+            if devices.get_device(conn, device_id) is None:
+                guard.write(_write_unknown_mark, guard.root, device_id)
+        return
     try:
         data = devices.status_bytes(engine, keystore, device_id, lease_days=lease_days, contact=contact)
+    except UnknownDevice:  # no status to sign; the laptop learns its folder was read here
+        guard.write(_write_unknown_mark, guard.root, device_id)
+        return
     except IntakeError:
-        return  # unknown, pending or refused: nothing to tell it
+        return  # pending or refused: nothing to tell it
     guard.write(write_status, guard.root, device_id, data)
     summary.statuses.append(device_id)
 
@@ -430,6 +460,11 @@ def _enrollment(engine: Engine, keystore, path: Path, guard: _Stick, summary: Im
                                             params={**exc.params, "reason": "import"}))
             return
         summary.responses_written.append(request.device_id)
+
+
+def _write_unknown_mark(root: Path, device_id: str) -> None:
+    target = secure_mkdir(Path(root) / RECEIPTS / device_id, below=Path(root)) / UNKNOWN_MARK
+    atomic_write(target, b"intake-server: equipo no inscrito aqui / laptop not enrolled here\n", mode=0o644)
 
 
 def write_status(root: Path, device_id: str, status: bytes) -> Path:

@@ -1,17 +1,29 @@
 """The USB stick under an import: a full, locked or pulled stick told apart, and the check
-that before each read and write the folder is still the stick seen at the start (``usb``)."""
+that before each read and write the folder is still the stick seen at the start (``usb``);
+and the import's summary as the operator reads it (``summary_lines``, ``merge_summaries``).
+
+The summary counts bundles only: one line of totals, then a roll-up per laptop, those with a
+refused bundle first, each refusal's reason said once for the files that share it; a laptop
+unknown here (or of another deployment) gets one statement, its manifest's "not enrolled" left
+out beside its bundles' own reason. Manifest problems, files ignored (``usb``) and missing
+bundles (as ranges, the rest counted) are said apart; problems of the stick itself (links,
+odd folders, enrollment requests) follow. ``verbose`` adds a line per stored file.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
+from .. import i18n
 from ..fsutil import PART_SUFFIX, is_part_leftover, os_error_kind, remove_stale_parts
 from .errors import ImportStickFull, ImportStickReadOnly, ImportStickRemoved, ImportStopped, StickWriteFailed
 
 BUNDLES, RECEIPTS, ENROLL = "intake-bundles", "intake-receipts", "intake-enroll"
 PROBE = ".intake-write-probe"
+BUNDLE_SUFFIXES = (".bundle", ".intake-bundle")
 
 
 def _plain_dir(p: Path) -> bool:
@@ -85,3 +97,168 @@ class _Stick:
                 base = name[1:-len(PART_SUFFIX)].rpartition(".")[0]  # .NAME.PID.part -> NAME
                 if base and base.endswith(endings):
                     remove_stale_parts(folder / base)
+
+
+# --- the summary (intake-server import) -------------------------------------------------------
+def _kind(item) -> str:
+    """bundle (counted in the totals), manifest (its problems, and bundles it lists that are
+    not on the stick) or other (the stick's own: links, odd folders, enrollment requests)."""
+    parts = item.file.split("/")
+    if parts[0] != BUNDLES or len(parts) != 3:
+        return "other"
+    if item.code == "manifest_file_mismatch" and item.params.get("problem") == "missing":
+        return "manifest"
+    return "bundle" if parts[2].endswith(BUNDLE_SUFFIXES) else "manifest"
+
+
+def _shown(item) -> str:
+    return f"{item.stick}/{item.file}" if item.stick else item.file
+
+
+def _reason(item) -> str:
+    if item.code == "device_revoked":  # the office's words, not the laptop's ("your vault is locked")
+        return i18n.t("server.import_device_revoked", device=item.params.get("device_id", item.device_id))
+    return i18n.describe_code(item.code, item.params) if item.code else ""  # worded; the code is in the audit log
+
+
+def _file_sequence(name: str) -> int | None:
+    m = re.search(r"(\d{1,19})\.(?:intake-)?bundle$", name)
+    return int(m.group(1)) if m else None
+
+
+def _more(count: int) -> str:
+    return i18n.t("server.import_and_more", count=count) if count > 0 else ""
+
+
+def ranges(numbers, limit: int = 20) -> str:
+    """``1, 12–112, 130`` (the first ``limit`` runs), then how many more."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    shown = ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in runs[:limit])
+    return shown + _more(sum(b - a + 1 for a, b in runs[limit:]))
+
+
+def _names(items, limit: int = 3) -> str:
+    names = [item.file.rsplit("/", 1)[-1] for item in items]
+    return ", ".join(names[:limit]) + _more(len(names) - limit)
+
+
+def _device_lines(device: str, items: list, gaps: list[int] | None, verbose: bool) -> list[str]:
+    t = i18n.t
+    bundles = [i for i in items if _kind(i) == "bundle"]
+    accepted = [i for i in bundles if i.outcome == "accepted"]
+    refused = [i for i in bundles if i.outcome == "refused"]
+    lines = [t("server.import_device", device=device, accepted=len(accepted),
+               revisions=sum(i.revisions for i in accepted), conflicts=sum(i.conflicts for i in accepted),
+               already=sum(i.outcome == "already_had" for i in bundles), refused=len(refused))]
+    groups: dict[str, list] = {}
+    for item in refused:  # one reason, said once for every file that has it
+        groups.setdefault(_reason(item), []).append(item)
+    for reason, group in groups.items():
+        lines.append("  " + (t("server.import_refused", file=_shown(group[0]), reason=reason) if len(group) == 1 else
+                             t("server.import_refused_many", count=len(group), files=_names(group), reason=reason)))
+    manifest = [i for i in items if _kind(i) == "manifest" and i.outcome == "refused"
+                and not (refused and i.code == "device_unknown")]  # beside its bundles' reason: one statement
+    missing = [i for i in manifest if i.code == "manifest_file_mismatch"]
+    lines += ["  " + t("server.import_manifest", file=_shown(i), reason=_reason(i)) for i in manifest if i not in missing]
+    if missing:
+        lines.append("  " + t("server.import_manifest_missing", count=len(missing), files=_names(missing)))
+    ignored = [i for i in bundles if i.outcome == "ignored"]
+    if ignored:
+        lines.append("  " + t("server.import_ignored", count=len(ignored), files=_names(ignored)))
+    said = {i.sequence or _file_sequence(i.file) for i in refused + missing}  # refused here: said above
+    gaps = [g for g in gaps or () if g not in said]
+    if gaps:
+        lines.append("  " + t("server.import_missing", count=len(gaps), sequences=ranges(gaps)))
+    if verbose:
+        lines += ["  " + t("server.import_" + i.outcome, file=_shown(i), device=i.device_id, sequence=i.sequence,
+                           revisions=i.revisions, conflicts=i.conflicts)
+                  for i in bundles if i.outcome in ("accepted", "already_had")]
+    return lines
+
+
+def summary_lines(summary, verbose: bool = False) -> list[str]:
+    """The import's summary, line by line (module docstring)."""
+    t = i18n.t
+    bundles = [i for i in summary.items if _kind(i) == "bundle"]
+    lines = [t("server.import_totals", accepted=sum(i.outcome == "accepted" for i in bundles),
+               already=sum(i.outcome == "already_had" for i in bundles),
+               refused=sum(i.outcome == "refused" for i in bundles))]
+    by_device: dict[str, list] = {}
+    for item in summary.items:
+        if _kind(item) != "other":
+            by_device.setdefault(item.device_id, []).append(item)
+    devices = sorted(set(by_device) | set(summary.gaps))
+    troubled = [d for d in devices if any(i.outcome == "refused" for i in by_device.get(d, []))]
+    for device in troubled:
+        lines += _device_lines(device, by_device[device], summary.gaps.get(device), verbose)
+    lines += [t("server.import_refused", file=_shown(i), reason=_reason(i))
+              for i in summary.items if _kind(i) == "other" and i.outcome == "refused"]
+    for device in devices:
+        if device not in troubled:
+            lines += _device_lines(device, by_device.get(device, []), summary.gaps.get(device), verbose)
+    for device_id, fingerprint, status in summary.enrollments:
+        key = "server.import_enrollment_revoked" if status == "revoked" else "server.import_enrollment"
+        lines.append(t(key, device=device_id, fingerprint=fingerprint, status=t("server.device_state." + status)))
+    if summary.statuses:
+        lines.append(t("server.import_statuses", count=len(summary.statuses)))
+    if summary.unread:
+        lines.append(t("server.import_unread", count=summary.unread))
+    return lines
+
+
+def merge_summaries(engine, parts: list):
+    """Several sticks (``import A B C``) as one summary: each file named with its stick, and
+    the missing bundles of every laptop seen counted after all of them (one stick may bring
+    what another lacks)."""
+    from .ingest import missing_sequences
+
+    if len(parts) == 1:
+        return parts[0][1]
+    merged = type(parts[0][1])()
+    for stick, summary in parts:
+        for item in summary.items:
+            item.stick = stick
+        merged.items += summary.items
+        merged.enrollments += summary.enrollments
+        merged.responses_written += summary.responses_written
+        merged.statuses += summary.statuses
+        merged.unread += summary.unread
+    seen = sorted({i.device_id for i in merged.items if i.outcome in ("accepted", "already_had")})
+    with engine.connect() as conn:
+        merged.gaps = {d: gaps for d in seen if (gaps := missing_sequences(conn, d))}
+    return merged
+
+
+def progress_printer(every: int = 100):
+    """``progress(done, total)`` for ``usb.import_dir``: bundles read so far on standard error,
+    kept on one line at a terminal (at most five times a second), else a line every ``every``
+    bundles (a log stays short); ``progress(None, None)`` ends it."""
+    import sys
+    import time
+
+    import click
+
+    tty = sys.stderr.isatty()
+    shown = {"at": 0.0, "line": False}
+
+    def progress(done: int | None, total: int | None) -> None:
+        if done is None:
+            if shown["line"]:
+                click.echo("\r\033[K", nl=False, err=True)  # the line cleared: the summary follows
+            shown["line"] = False
+            return
+        text = i18n.t("server.import_progress", done=done, total=total)
+        if tty:
+            now = time.monotonic()
+            if now - shown["at"] >= 0.2 or done == total:
+                shown.update(at=now, line=True)
+                click.echo("\r\033[K" + text, nl=False, err=True)
+        elif done % every == 0:
+            click.echo(text, err=True)
+
+    return progress

@@ -38,7 +38,8 @@ def end_with_supervisor() -> None:
     if not _ask_kernel():
         threading.Thread(target=_watch, args=(parent.pid,), name="supervisor-watch", daemon=True).start()
     if os.getppid() != parent.pid:  # it died before the kernel was asked: nobody else will stop this one
-        log.warning("server process not started: the process that started it has ended")
+        log.warning("proceso del servidor no iniciado: el proceso que lo inició ya terminó / "
+                    "server process not started: the process that started it has ended")
         raise SystemExit(1)
 
 
@@ -50,6 +51,7 @@ def _watch(parent_pid: int) -> None:
     stop = threading.Event()
     while not stop.wait(POLL_SECONDS):
         if os.getppid() != parent_pid:
-            log.warning("the server's supervisor process ended: this server process stops too")
+            log.warning("el proceso supervisor del servidor terminó: este proceso del servidor también se "
+                        "detiene / the server's supervisor process ended: this server process stops too")
             os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown, as from the supervisor
             return

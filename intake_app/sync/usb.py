@@ -8,12 +8,18 @@ Stick layout (sync contract)::
     intake-receipts/<device_id>/<seq:08d>.receipt    written by the server
     intake-receipts/<device_id>/status.msgpack       the server's signed status for the device
                                                      (lease, keys, revocation; see sync/status.py)
+    intake-receipts/<device_id>/unknown-device.txt   the office read the stick but its server does
+                                                     not know this device (no status, no receipt)
 
 Every file is written to a hidden ``.part`` name, fsynced and renamed
 (:func:`intake_app.fsutil.atomic_write`), so a stick pulled out at any moment holds whole
 files or ``.part`` leftovers that no reader looks at (and the next export removes).
 Nothing is read or written through a link on the stick (a folder or a file someone else
 may have prepared): a linked folder is refused, a linked receipt is not a receipt.
+
+After the receipts, the bundles that left the laptop and still have none are told apart
+(``ReceiptReport``): written to a stick before the office read it (the status's server time)
+means the office refused them; the others it has not seen yet.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from pathlib import Path
 
 from ..bundle import ManifestEntry, build_manifest
 from ..bundle.errors import BundleError, ReceiptMalformed, ServerKeyUntrusted
-from ..bundle.status import StatusMalformed, StatusNotFromServer, signed_by_another_server
+from ..bundle.status import StatusMalformed, StatusNotFromServer, read_status, signed_by_another_server
 from ..errors import IntakeError
 from ..fsutil import PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, create_new, fsync_dir, is_part_leftover, \
     os_error_kind, read_plain
@@ -44,6 +50,7 @@ BUNDLES_DIR = "intake-bundles"
 RECEIPTS_DIR = "intake-receipts"
 MANIFEST_NAME = "manifest.msgpack"
 STATUS_NAME = "status.msgpack"
+UNKNOWN_NAME = "unknown-device.txt"  # written by intake-server import for a device it does not know
 BUNDLE_RE = re.compile(r"^([0-9]{8})\.bundle$")
 RECEIPT_RE = re.compile(r"^([0-9]{8})\.receipt$")
 MAX_READ = 64 * 1024 * 1024  # a receipt or status is a few kB; more is not one
@@ -73,6 +80,9 @@ class ReceiptReport:
     already: list[Applied] = field(default_factory=list)
     refused: list[tuple[str, IntakeError]] = field(default_factory=list)  # (file name, typed error)
     lease_state: str | None = None  # from the server's status on the stick, when there was one
+    read_at: str | None = None  # that status's server time: when the office read the stick
+    waiting: tuple[int, ...] = ()  # bundles that left the laptop and still have no receipt
+    unstored: tuple[int, ...] = ()  # of those, written before read_at: the office read them and refused them
 
     @property
     def revisions(self) -> int:
@@ -216,7 +226,11 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
         except OSError as exc:
             report.refused.append((STATUS_NAME, _read_error(exc, status)))
     if not files and report.lease_state is None:  # nothing to apply: why, when the status was refused
+        if not report.refused and (rdir / UNKNOWN_NAME).is_file() and not (rdir / UNKNOWN_NAME).is_symlink():
+            raise NoReceipts(device_id=vault.device_id, reason="not_known")  # read, and this laptop unknown there
         raise _nothing_applied(vault, report.refused, other_server)
+    if report.lease_state is not None:
+        report.read_at = read_status(data).server_time  # verified a moment ago (apply_status)
     for path in files:
         try:
             applied = apply_receipt(vault, read_plain(path, MAX_READ), via="usb")
@@ -228,6 +242,18 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
             report.refused.append((path.name, _read_error(exc, path)))
             continue
         (report.delivered if applied.status == "delivered" else report.already).append(applied)
+    _waiting(vault, report)
     vault.record("sync_receipts_import", delivered=len(report.delivered), already=len(report.already),
                  refused=len(report.refused), lease=report.lease_state or "")
     return report
+
+
+def _waiting(vault, report: ReceiptReport) -> None:
+    """The bundles still without a receipt; those written to a stick before the office read it
+    (a laptop clock far ahead of the server's may count them as not read yet)."""
+    rows = vault.conn.execute("SELECT sequence, sent_at FROM sync_outbox WHERE chain = ? AND state = 'sent'"
+                              " ORDER BY sequence", (state.chain(vault),)).fetchall()
+    report.waiting = tuple(r[0] for r in rows)
+    if report.read_at:
+        read = state.parse_time(report.read_at)
+        report.unstored = tuple(r[0] for r in rows if r[1] and state.parse_time(r[1]) < read)

@@ -105,7 +105,8 @@ def test_a_dead_worker_reaches_the_log_and_no_request_line_does(home, tmp_path, 
     finally:
         logging.getLogger().removeHandler(shown)
     lines = [(r.levelname, r.getMessage()) for r in shown.records]
-    assert lines == [("WARNING", "Child process [4242] died; a new worker is started in its place")], lines
+    assert lines == [("WARNING", "el proceso del servidor [4242] terminó; se inicia otro en su lugar / "
+                                 "Child process [4242] died; a new worker is started in its place")], lines
 
 
 def test_keys_rotate_says_to_copy_the_key_file_to_the_other_machines(home, tmp_path, capsys):

@@ -262,7 +262,7 @@ def test_the_cli_words_a_linked_folder(srv, device_factory, tmp_path, outside, c
     put(stick, a, 1, a.new_bundle(1)[0])
     (stick / "intake-receipts").mkdir()
     (stick / "intake-receipts" / a.device_id).symlink_to(outside)
-    assert cli(srv, tmp_path, "import", str(stick)) == 1
+    assert cli(srv, tmp_path, "import", str(stick)) == 3
     out, err = capsys.readouterr()
     assert f"intake-receipts/{a.device_id}" in out and "internal" not in out + err
     assert listing(outside) == ["nota.txt"] and os.stat(outside).st_mode & 0o777 == 0o755

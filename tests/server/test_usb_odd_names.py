@@ -32,9 +32,9 @@ def test_non_utf8_names_are_reported_not_fatal(srv, device_factory, tmp_path):
                            srv.settings.db_url, "--passphrase-file", str(pp), "--lang", "en", "import", str(stick)],
                           capture_output=True, env=env, timeout=120)
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "backslashreplace")
-    assert proc.returncode == 1, err  # something was refused; no internal error
+    assert proc.returncode == 3, err  # something was refused; no internal error
     assert "internal" not in (out + err).lower() and "Traceback" not in err
-    assert "1 accepted, 0 already received, 3 refused" in out
+    assert "1 accepted, 0 already received, 1 refused" in out
     assert out.count("is not named after a field laptop") == 2
     assert "intake-bundles/\\xff\\xfe" in out and "intake-bundles/\\xfe\\xfd" in out
     assert f"intake-bundles/{dev.device_id}/\\xff\\xfe.bundle" in out
@@ -57,5 +57,5 @@ def test_summary_prints_non_utf8_file_under_strict_output(srv, device_factory, t
                            srv.settings.db_url, "--passphrase-file", str(pp), "--lang", "es", "import", str(stick)],
                           capture_output=True, env=dict(os.environ, PYTHONIOENCODING="utf-8"), timeout=120)
     out = proc.stdout.decode("utf-8")
-    assert proc.returncode == 1 and "1 aceptado" in out
+    assert proc.returncode == 3 and "1 aceptado" in out
     assert "\\xe9t\\xe9.bundle" in out

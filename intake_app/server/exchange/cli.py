@@ -14,13 +14,13 @@ from ... import i18n
 from ...cli.common import case_id_param  # ids as the laptop's CLI takes them: yhnksfp5gp08 is YHNK-SFP5-GP08
 from ...fsutil import atomic_write
 from ...timefmt import local_time_iso
+from ..audit import operator_actor
 from .errors import PackageAlreadyReceived, PackageWrongState
 from .htcds import K as HTCDS_K  # the k of the analysts' web export too: one value, everywhere
 
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
 
 t = i18n.t
-ACTOR = "operator"
 SUPERVISOR = click.option("--supervisor", required=True,
                           help="Usuario supervisor, con su contraseña / supervising user, with their password.")
 
@@ -70,7 +70,7 @@ def identity_cmd(c, key: str) -> None:
     """Qué institución del registro es este servidor / which registry entry this server is."""
     from .registry import set_self_key
 
-    rec = set_self_key(c.engine(), key, actor=ACTOR)
+    rec = set_self_key(c.engine(), key, actor=operator_actor())
     click.echo(t("exchange.identity_set", entry=rec.key, name=rec.label(i18n.language())))
 
 
@@ -124,7 +124,7 @@ def keys_import(c, key: str, file: str, fingerprint: str, replace: bool) -> None
     from .registry import import_peer_key_checked
 
     own = c.keystore().keys().signing_public  # never this server's own file as another's
-    done = import_peer_key_checked(c.engine(), key, Path(file).read_bytes(), fingerprint, actor=ACTOR, own=own,
+    done = import_peer_key_checked(c.engine(), key, Path(file).read_bytes(), fingerprint, actor=operator_actor(), own=own,
                                    replace=replace)
     new = done.peer.fingerprint
     if done.old_fingerprint is None:
@@ -152,7 +152,7 @@ def keys_remove(c, key: str, assume_yes: bool) -> None:
         if not confirm(t("exchange.keys_remove_confirm", entry=key)):
             click.echo(t("exchange.keys_remove_kept", entry=key))
             return
-    old = remove_peer_key(engine, key, actor=ACTOR)  # no key: RecipientHasNoKeys, worded
+    old = remove_peer_key(engine, key, actor=operator_actor())  # no key: RecipientHasNoKeys, worded
     click.echo(t("exchange.keys_removed", entry=key, fingerprint=old))
 
 
@@ -298,7 +298,7 @@ def withdrawals_cmd(c) -> None:
 
     from .manifest_words import institution
 
-    made = prepare_withdrawals(c.engine(), c.keystore(), actor=ACTOR)
+    made = prepare_withdrawals(c.engine(), c.keystore(), actor=operator_actor())
     for p in made:
         click.echo(t("exchange.withdrawal_ready", package=p.package_id, recipient=institution(p.recipient_key, _lang()),
                      cases=p.case_count))
@@ -348,7 +348,7 @@ def import_cmd(c, file: str, supervisor: str | None) -> None:
     data, engine, keystore = read_package(file), c.engine(), c.keystore()
     try:
         if supervisor is None:
-            r = import_package(engine, keystore, data, actor=ACTOR)
+            r = import_package(engine, keystore, data, actor=operator_actor())
         else:  # audited in their name; one of another institution may not (as on the page)
             with signed_in(c, supervisor) as who:
                 r = import_package(engine, keystore, data, actor=who.actor, institution=who.institution)
@@ -374,7 +374,7 @@ def received_cmd(c, tables_of: str | None) -> None:
     if tables_of is not None:
         from .received_tables import text_lines
 
-        pkg = open_received_tables(engine, tables_of, actor=ACTOR, role="operator")
+        pkg = open_received_tables(engine, tables_of, actor=operator_actor(), role="operator")
         click.echo("\n".join(text_lines(pkg, lang)))
         return
     packages, records = list_received(engine), list_received_cases(engine, include_withdrawn=True)
@@ -440,7 +440,7 @@ def export_htcds_cmd(c, out: str, fmt: str | None, k: int | None) -> None:
     atomic_write(Path(out), data)
     released = summary.get("released", summary["cases"])
     with transaction(engine) as conn:
-        audit.append(conn, ACTOR, "htcds_export", None, format=fmt, k=k, cases=summary["cases"], released=released)
+        audit.append(conn, operator_actor(), "htcds_export", None, format=fmt, k=k, cases=summary["cases"], released=released)
     if k:
         click.echo(t("exchange.htcds_written_k", path=out, rows=released, fmt=fmt.upper(), k=k))
         _k_summary(summary)

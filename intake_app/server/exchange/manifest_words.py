@@ -79,6 +79,8 @@ def person(actor: str | None, lang: str) -> str:
         return "-"
     if actor == "operator":
         return t("exchange.actor_operator", lang)
+    if actor.startswith("operator:"):  # a command run by that login (audit.operator_actor)
+        return f"{t('exchange.actor_operator', lang)} ({actor.removeprefix('operator:')})"
     return actor.removeprefix("user:")
 
 

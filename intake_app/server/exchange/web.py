@@ -192,6 +192,25 @@ def done(lang: str, page: str = "/exchange/", **msg) -> RedirectResponse:
     return RedirectResponse(page + _q(lang, **msg), status_code=303, headers=HEADERS)
 
 
+def _landing(st, token: str, nxt: str) -> str:
+    """Where a supervisor who signed in to ``/exchange/`` lands: the outgoing packages, or,
+    while the server's exchange identity is not set (the packages page would only say so),
+    the incoming cases, which work meanwhile."""
+    from .errors import IdentityNotSet
+    from .registry import self_key
+
+    try:
+        if auth.authenticate(st.engine, st.settings, token).role not in ALLOWED_ROLES:
+            return nxt  # an analyst's landing says where their downloads are
+        with st.engine.connect() as conn:
+            self_key(conn)
+    except IdentityNotSet:
+        return "/exchange/cases" + nxt[len("/exchange/"):]  # its query (?lang=en) kept
+    except IntakeError:  # the database: the page it goes to says so
+        pass
+    return nxt
+
+
 def form_lang(form: dict[str, str]) -> str:
     return form["lang"] if form.get("lang") in LANGUAGES else "es"
 
@@ -218,6 +237,8 @@ def router() -> APIRouter:
             token = await web_session.sign_in(request, form)
         except IntakeError as err:
             return render("login.html", lang, 401, next=nxt, error=describe_error(err, lang), principal=None)
+        if nxt.split("?")[0] == "/exchange/":
+            nxt = await run_in_threadpool(_landing, request.app.state, token, nxt)
         return web_session.signed_in(request, token, nxt, cookie=COOKIE, path="/exchange", headers=HEADERS, lang=lang)
 
     @r.post("/logout")
