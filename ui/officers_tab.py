@@ -1,17 +1,24 @@
-"""The two settings tabs that touch the keyring: *Oficiales* (add an officer) and *Mi frase
-de paso* (change mine). An unlocked session is not enough for either: both ask for the
-signed-in officer's current passphrase, which the core checks as the unlock does
-(``Vault.verify_passphrase``: Argon2id on the worker, the unlock's failure count and delay,
-a wrong one audited). A wrong one changes nothing and starts the unlock's countdown on both
-buttons. Enter in a field does the tab's action. Passphrases go to the worker job only:
-never to a log, a message or the settings file, and the fields are emptied on close."""
+"""The two settings tabs that touch the keyring: *Oficiales* (add an officer; remove another
+one, confirmed in ui/officer_remove.py) and *Mi frase de paso* (change mine). An unlocked
+session is not enough for any of these: each asks for the signed-in officer's current
+passphrase, which the core checks as the unlock does (``Vault.verify_passphrase``: Argon2id
+on the worker, the unlock's failure count and delay, a wrong one audited). A wrong one
+changes nothing and starts the unlock's countdown on the buttons. Enter in a field does the
+tab's action. Passphrases go to the worker job only: never to a log, a message or the
+settings file, and the fields are emptied on close. The signed-in officer is never offered
+for removal (bold in the list, the button disabled with the reason); a removal left
+unfinished shows under the list with a button that runs it again."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFormLayout, QLineEdit, QListWidget, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
 
 from .countdown import Countdown
+from .dialogs import open_dialog
+from .officer_remove import RemoveOfficerDialog
 from .text import error_text, tr
 from .widgets import heading, message_label, muted, show_message
 from .wizard import MIN_PASSPHRASE, strength
@@ -127,6 +134,10 @@ class OfficersTab(_KeyringTab):
         self.officer_list.setAccessibleName(tr("ui.settings.officers"))
         self.officer_list.setMaximumHeight(self.officer_list.fontMetrics().height() * 4 + 12)  # a few: it scrolls
         layout.addWidget(self.officer_list)
+        self._names: list[str] = []
+        self._me = ""
+        self.remove_dialog: RemoveOfficerDialog | None = None
+        self._removals(layout)
         layout.addWidget(heading(tr("ui.settings.add_officer"), 2))
         form = QFormLayout()
         self.name = _field(tr("ui.wizard.officer_name"), password=False)
@@ -151,9 +162,122 @@ class OfficersTab(_KeyringTab):
     def fields(self) -> list[QLineEdit]:
         return [self.name, self.passphrase, self.repeat, self.current]
 
-    def show_officers(self, names: list[str]) -> None:
+    # --- the list and removal --------------------------------------------------------------
+    def _removals(self, layout: QVBoxLayout) -> None:
+        """Under the list: «Retirar a …» for the officer chosen in it (never the signed-in one),
+        what it does, its message, and a way to finish each removal left unfinished."""
+        row = QHBoxLayout()
+        self.remove_button = QPushButton(tr("ui.officers.remove_choose"))
+        self.remove_button.setObjectName("remove_officer")
+        self.remove_button.setEnabled(False)
+        self.remove_button.clicked.connect(self.ask_remove)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.remove_help = muted()
+        layout.addWidget(self.remove_help)
+        self.remove_message = message_label()
+        layout.addWidget(self.remove_message)
+        self.unfinished = QWidget()
+        self.unfinished_layout = QVBoxLayout(self.unfinished)
+        self.unfinished_layout.setContentsMargins(0, 0, 0, 0)
+        self.unfinished.hide()
+        layout.addWidget(self.unfinished)
+        self.officer_list.currentItemChanged.connect(lambda *_: self._chosen())
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The officers, who is signed in and the unfinished removals, as the vault has them now."""
+        def state(s):
+            vault = s.require()
+            return [o.name for o in vault.officers()], vault.officer.name, vault.unfinished_removals()
+
+        self.backend.op(state, self).quiet().success(lambda r: self.show_officers(*r)).failure(lambda e: None).run()
+
+    def show_officers(self, names: list[str], me: str | None = None, unfinished: list[str] | None = None) -> None:
+        chosen = self.officer_list.currentItem().text() if self.officer_list.currentItem() is not None else ""
+        self._names = list(names)
+        self._me = self._me if me is None else me
         self.officer_list.clear()
-        self.officer_list.addItems(names)
+        for name in names:
+            item = QListWidgetItem(name)  # the name alone: the signed-in one is marked around it
+            if name == self._me:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, tr("ui.officers.you", name=name))
+                item.setToolTip(tr("ui.officers.you_tip"))
+            self.officer_list.addItem(item)
+        keep = chosen if chosen in names else next((n for n in names if n != self._me), names[0] if names else "")
+        if keep:
+            self.officer_list.setCurrentRow(names.index(keep))
+        self._chosen()
+        if unfinished is not None:
+            self._show_unfinished(unfinished)
+
+    def _chosen(self) -> None:
+        item = self.officer_list.currentItem()
+        name = item.text() if item is not None else ""
+        other = bool(name) and bool(self._me) and name != self._me
+        self.remove_button.setText(tr("ui.officers.remove", name=name) if other else tr("ui.officers.remove_choose"))
+        self.remove_button.setEnabled(other)
+        help_text = tr("ui.officers.remove_help", name=self._me) if self._me else ""
+        self.remove_help.setText(help_text)
+        tip = "" if other else tr("ui.officers.remove_self") if name else help_text
+        self.remove_button.setToolTip(tip)
+        self.remove_button.setAccessibleDescription(tip or help_text)
+
+    def _show_unfinished(self, names: list[str]) -> None:
+        while self.unfinished_layout.count():
+            w = self.unfinished_layout.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        for name in names:
+            text = muted(tr("ui.officers.unfinished", name=name))
+            text.setObjectName("error")
+            button = QPushButton(tr("ui.officers.finish", name=name))
+            button.setObjectName("finish_removal")
+            button.setAccessibleDescription(text.text())
+            button.clicked.connect(lambda _=False, n=name: self.ask_remove(n, finish=True))
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(button)
+            line.addStretch(1)
+            self.unfinished_layout.addWidget(text)
+            self.unfinished_layout.addWidget(row)
+        self.unfinished.setVisible(bool(names))
+
+    def ask_remove(self, name: str = "", finish: bool = False) -> None:
+        """The confirmation for removing ``name`` (the officer chosen in the list)."""
+        if not name:
+            item = self.officer_list.currentItem()
+            if item is None or not self.remove_button.isEnabled():
+                return
+            name = item.text()
+        show_message(self.remove_message, "")
+        dialog = RemoveOfficerDialog(self.backend, name, self.countdown, finish, self.window())
+        dialog.removed.connect(self._removed)
+        dialog.changed.connect(self.refresh)
+        dialog.finished.connect(lambda _=0: self._closed(dialog))
+        self.remove_dialog = dialog
+        open_dialog(dialog)
+
+    def _closed(self, dialog: RemoveOfficerDialog) -> None:
+        if self.remove_dialog is dialog:
+            self.remove_dialog = None
+        dialog.deleteLater()  # the typed passphrase goes with it
+
+    def _removed(self, name: str) -> None:
+        self.refresh()
+        show_message(self.remove_message, tr("ui.officers.removed", name=name), "ok")
+        QTimer.singleShot(0, self, self._reveal_removed)
+        self.officer_list.setFocus()
+
+    def _reveal_removed(self) -> None:
+        area = self.parentWidget().parentWidget() if self.parentWidget() is not None else None
+        if isinstance(area, QScrollArea):
+            area.ensureWidgetVisible(self.remove_message, 0, 8)
 
     def submit(self) -> None:
         if not self._ready():

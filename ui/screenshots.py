@@ -247,6 +247,19 @@ def run(lang: str) -> list[Path]:
         wait_idle(win)
         paths.append(shots.shot(dlg, "verify-print"))
         dlg.close()
+
+        win.backend.op(lambda s: s.require().add_officer("segundo.demo", PASSPHRASE)).run()  # last: no renumbering
+        wait_idle(win)
+        win.open_settings()
+        wait_idle(win)
+        dlg, tab = win.settings_dialog, win.settings_dialog.officers
+        dlg.show_tab(tab)
+        tab.officer_list.setCurrentRow(next(i for i in range(tab.officer_list.count())
+                                            if tab.officer_list.item(i).text() == "segundo.demo"))
+        tab.ask_remove()
+        paths.append(shots.shot(tab.remove_dialog, "officer-remove"))
+        tab.remove_dialog.reject()
+        dlg.close()
     finally:
         win.close()
         win.deleteLater()
