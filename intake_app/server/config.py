@@ -49,8 +49,11 @@ class HomeOwnedByOtherUser(ServerError):
 
 def home_owner_mismatch(home: Path) -> tuple[str, str] | None:
     """(the home's owner, this process's user) when ``home`` exists and belongs to another
-    user than the effective one; None otherwise, and always where there are no POSIX owners
-    (Windows). A home that does not exist yet becomes this user's when it is made."""
+    user than the effective one, that user not being root; None otherwise, and always where
+    there are no POSIX owners (Windows). A home that does not exist yet becomes this user's
+    when it is made. A root-owned home is not refused: a mount point or a volume the service
+    may write through its group (Kubernetes fsGroup, OpenShift's arbitrary uid), where the
+    only fix to suggest would be ``sudo -u root``, the very thing this check prevents."""
     geteuid = getattr(os, "geteuid", None)
     if geteuid is None:
         return None
@@ -59,7 +62,7 @@ def home_owner_mismatch(home: Path) -> tuple[str, str] | None:
     except OSError:
         return None
     me = geteuid()
-    return None if owner == me else (user_name(owner), user_name(me))
+    return None if owner in (me, 0) else (user_name(owner), user_name(me))
 
 
 def user_name(uid: int) -> str:

@@ -128,3 +128,16 @@ def test_no_check_where_the_home_does_not_exist_or_there_are_no_owners(tmp_path,
         assert home_owner_mismatch(tmp_path) is None
     finally:
         os.chown(tmp_path, 0, 0)
+
+
+def test_a_root_owned_home_the_service_writes_through_its_group_is_not_refused(tmp_path, monkeypatch):
+    """A volume mounted root-owned and group-writable (Kubernetes fsGroup, OpenShift): the
+    service user runs in it; refusing would suggest ``sudo -u root``, which makes exactly the
+    root-owned files the check is there to prevent."""
+    from intake_app.server.config import home_owner_mismatch
+
+    home = tmp_path / "volumen"
+    home.mkdir(mode=0o770)
+    os.chown(home, 0, 0)
+    monkeypatch.setattr(os, "geteuid", lambda: NOBODY)  # the service user, in root's folder
+    assert home_owner_mismatch(home) is None
