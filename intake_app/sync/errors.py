@@ -159,10 +159,11 @@ class ServerProtocolError(SyncError):
 
 
 class StatusNotForThisRequest(ServerProtocolError):
-    """An online status, signed by the server, that does not carry the nonce this request
-    sent (another one, or none from a server known to sign it back): an old status replayed
-    by something on the way, or a cache. Ignored: nothing changed, nothing locked; retried
-    like a protocol error. params: reason ``other`` or ``missing`` (for the logs)."""
+    """An online status, signed by the server, that signs back another nonce than the one
+    this request sent: an old status replayed by something on the way, or a cache. Ignored:
+    nothing changed, nothing locked; retried like a protocol error. (One with no nonce is not
+    refused: it is unbound, as from a server before nonces.) params: reason ``other`` (for the
+    logs)."""
 
     code = "sync_status_not_for_this_request"
 

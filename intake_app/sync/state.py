@@ -39,8 +39,8 @@ K_CLOCK_OFFSET = "sync.clock_offset"
 # was wrong"); and the last contact for which a live status behind it asked for such a receipt
 K_FLOOR_MARK = "sync.floor_mark"
 K_CLOCK_CHECK = "sync.clock_check"
-# the pinned server's signing fingerprint, once one of its live statuses signed back the nonce
-# its request sent: from then on a live status without it is refused (an old one replayed)
+# written by one earlier build (the pinned server's fingerprint, once it signed a status nonce
+# back); no longer written nor read: a status without a nonce is always unbound (status.py)
 K_STATUS_NONCE = "sync.status_nonce"
 K_REVOKED = "sync.revoked"
 K_POST = "sync.post"
@@ -307,18 +307,6 @@ def apply_status_lease(vault, server_time: str, lease_until: str, live: bool, bo
     else:
         _extend_lease(vault, until)
     _lease_set_at(vault, at)
-
-
-def status_nonce_known(vault, info: ServerPublicInfo) -> bool:
-    """Whether this server (``info``, the pinned one) has signed back a status nonce before."""
-    return vault.meta(K_STATUS_NONCE) == info.fingerprint()
-
-
-def learn_status_nonce(vault, info: ServerPublicInfo) -> None:
-    """This server signs the nonce back (caller holds the transaction): from now on a live
-    status without it is refused."""
-    if vault.meta(K_STATUS_NONCE) != info.fingerprint():
-        vault.set_meta(K_STATUS_NONCE, info.fingerprint())
 
 
 def set_lease(vault, lease_until: str) -> None:

@@ -10,11 +10,13 @@ revocation that says the device is active reinstates it, and a newer server key 
 the pinned signing key is learnt (never an older one).
 
 An online request sends a fresh nonce (``client.SyncClient.status``, which returns a
-:class:`LiveStatus` carrying it). A status that signs back another nonce, or none from a server
-that signed it back before, is an old one replayed: refused before anything changes
-(:class:`StatusNotForThisRequest`). One that signs it back is *bound*: its time is the server's
-now, and may set the last contact back (``state.apply_status_lease``). A server that does not
-sign nonces back yet (from before) gives unbound live statuses, taken as before.
+:class:`LiveStatus` carrying it). A status that signs back another nonce is an old one
+replayed: refused before anything changes (:class:`StatusNotForThisRequest`). One that signs
+it back is *bound*: its time is the server's now, and may set the last contact back
+(``state.apply_status_lease``). One with no nonce is always *unbound*, taken as before, whatever
+this laptop saw earlier: a server from before nonces, one rolled back to such a build, or one
+of several behind a proxy not upgraded yet. An unbound status never lowers the floor, so an
+old one replayed can at worst shorten the lease (as before nonces).
 """
 
 from __future__ import annotations
@@ -35,30 +37,28 @@ class LiveStatus(bytes):
         return obj
 
 
-def _bound(vault, status: DeviceStatus, nonce: str | None, current) -> bool:
+def _bound(status: DeviceStatus, nonce: str | None) -> bool:
     """Whether ``status`` signs back the ``nonce`` its request sent; raises
-    StatusNotForThisRequest when it cannot be the answer to that request."""
-    if nonce is None:
+    StatusNotForThisRequest when it signs back another (the answer to another request). A
+    status with no nonce is unbound (a server that does not sign it back: from before, rolled
+    back, or one of several not upgraded yet), never refused for that."""
+    if nonce is None or status.nonce is None:
         return False
     if status.nonce == nonce:
         return True
-    if status.nonce is not None:
-        raise StatusNotForThisRequest(reason="other")
-    if state.status_nonce_known(vault, current):
-        raise StatusNotForThisRequest(reason="missing")
-    return False  # a server from before nonces: a live status as before
+    raise StatusNotForThisRequest(reason="other")
 
 
 def apply_status(vault, data: bytes, *, live: bool = True, nonce: str | None = None) -> str:
     """Verify a status object, then learn lease, server time, key rotation and revocation.
     ``nonce``: the one the request sent (by default a :class:`LiveStatus`'s). Returns the
     lease state; raises DeviceRevoked (after locking) when revoked, StatusNotForThisRequest
-    (nothing changed) when it answers another request."""
+    (nothing changed) when it signs back another request's nonce."""
     if nonce is None:
         nonce = getattr(data, "nonce", None)
     current = state.require_server_info(vault)
     status = parse_and_verify_status(data, current.signing, device_id=vault.device_id, current=current)
-    bound = _bound(vault, status, nonce, current) and live
+    bound = _bound(status, nonce) and live
     if status.revoked:
         state.mark_revoked(vault, at=status.server_time)
         raise DeviceRevoked(device_id=vault.device_id)
@@ -67,6 +67,4 @@ def apply_status(vault, data: bytes, *, live: bool = True, nonce: str | None = N
         state.accept_server_info(vault, status.server)
     with vault.transaction():
         state.apply_status_lease(vault, status.server_time, status.lease_until, live=live, bound=bound)
-        if bound:
-            state.learn_status_nonce(vault, current)
     return state.lease_state(vault)

@@ -1,9 +1,11 @@
 """An online status read sends a fresh nonce the server signs back: a real signed status for
 this laptop captured earlier, served again by something between the laptop and the server,
 is refused and changes nothing (not even a "revoked" one); a status made for this request
-is the server's time now, and sets back a last contact a clock far ahead left. A laptop that
-sends no nonce, and a server that signs none back, still work. The real server on 127.0.0.1,
-behind a small forging proxy. FICTIONAL data only."""
+is the server's time now, and sets back a last contact a clock far ahead left. A status with
+no nonce is always unbound (taken as before nonces, never lowers the floor): a laptop that
+sends no nonce, and a server that signs none back (from before, or rolled back to such a build
+after a newer one signed nonces back), still work. The real server on 127.0.0.1, behind a small
+forging proxy. FICTIONAL data only."""
 
 from __future__ import annotations
 
@@ -57,22 +59,18 @@ def test_a_status_captured_earlier_and_served_again_is_refused_and_changes_nothi
     real_server.enroll(vault)
     push(vault, real_server.url)  # this server signs the nonce back: learnt
     captured = _capture(real_server, vault)  # answered another request
-    # and one with no nonce (a stick's, an older laptop's)
-    old = devices.status_bytes(real_server.engine, real_server.keystore, vault.device_id,
-                               lease_days=real_server.settings.lease_days, contact=False)
-    assert read_status(captured).nonce and read_status(old).nonce is None
+    assert read_status(captured).nonce
     vault.save_case({**load_sample("intake-adult-woman"), "given_names": "Ana FICTICIA"})
     before, audit = _sync_meta(vault), _audit_count(vault)
-    for data, reason in ((captured, "other"), (old, "missing")):
-        proxy = _replaying(real_server, data)
-        try:
-            with pytest.raises(errors.StatusNotForThisRequest) as caught:
-                push(vault, proxy.url, sleep=lambda s: None)
-        finally:
-            proxy.close()
-        assert caught.value.params == {"reason": reason}
-        assert isinstance(caught.value, ServerProtocolError)  # retried like a middlebox's answer
-        assert _sync_meta(vault) == before and _audit_count(vault) == audit
+    proxy = _replaying(real_server, captured)
+    try:
+        with pytest.raises(errors.StatusNotForThisRequest) as caught:
+            push(vault, proxy.url, sleep=lambda s: None)
+    finally:
+        proxy.close()
+    assert caught.value.params == {"reason": "other"}
+    assert isinstance(caught.value, ServerProtocolError)  # retried like a middlebox's answer
+    assert _sync_meta(vault) == before and _audit_count(vault) == audit
     assert real_server.scalar("SELECT count(*) FROM revisions") == 0  # nothing went either
     err = errors.StatusNotForThisRequest(reason="other")
     assert "no corresponde a esta consulta" in i18n.describe_error(err, "es")
@@ -132,6 +130,28 @@ def test_a_status_made_for_this_request_sets_back_a_last_contact_left_ahead(real
     assert _sync_meta(vault) == before
 
 
+def test_a_status_without_nonce_after_a_bound_one_is_unbound_and_never_lowers_the_floor(real_server, vault,
+                                                                                         monkeypatch):
+    real_server.enroll(vault)
+    with monkeypatch.context() as m:
+        _skew(m, 400)  # one contact with a server whose clock ran 400 days ahead
+        push(vault, real_server.url)  # bound: this server signs the nonce back
+    floor = vault.meta(state.K_LAST_CONTACT)
+    assert state.parse_time(floor) > _now() + 399 * DAY
+    # a status with no nonce (a stick's, an older laptop's read, a server rolled back), served
+    # for a later request: before the fix refused as "missing"; now taken as unbound
+    old = devices.status_bytes(real_server.engine, real_server.keystore, vault.device_id,
+                               lease_days=real_server.settings.lease_days, contact=False)
+    assert read_status(old).nonce is None
+    apply_status(vault, sync_status.LiveStatus(bytes(old), bundle_status.new_nonce()))
+    assert vault.meta(state.K_LAST_CONTACT) == floor  # the floor stays: no reset by an unbound status
+    assert not vault.conn.execute("SELECT 1 FROM audit WHERE action = 'sync_last_contact_reset'").fetchall()
+    assert vault.conn.execute("SELECT count(*) FROM audit WHERE action = 'sync_server_time_behind'").fetchone()[0] == 1
+    assert state.lease_until(vault) == state.parse_time(read_status(old).lease_until)  # the server's word
+    assert abs(int(vault.meta(state.K_CLOCK_OFFSET))) < 300  # the clock offset is set, as before nonces
+    assert vault.meta(state.K_STATUS_NONCE) is None  # nothing remembers the nonce any more
+
+
 def test_a_laptop_that_sends_no_nonce_still_reads_the_new_server(real_server, vault, monkeypatch):
     real_server.enroll(vault)
     assert read_status(_capture(real_server, vault)).nonce  # this laptop's own read is bound
@@ -149,23 +169,25 @@ def test_a_laptop_that_sends_no_nonce_still_reads_the_new_server(real_server, va
     assert report.revisions == 1 and report.lease_state == "ok"
 
 
-def test_a_server_that_signs_no_nonce_back_works_until_this_one_did(real_server, vault, monkeypatch):
+def test_a_server_rolled_back_to_one_that_signs_no_nonce_still_takes_the_push(real_server, vault, monkeypatch):
+    """Before the fix: once a bound status was seen, every status without a nonce was refused
+    ("missing") and no online push delivered anything again (a rollback, mixed servers)."""
     real_server.enroll(vault)
     real = devices.status_bytes
 
-    def older_server(m):
+    def older_server(m):  # the server code from before nonces ignores the header
         m.setattr(devices, "status_bytes", lambda *a, nonce=None, **k: real(*a, **k))
 
     with monkeypatch.context() as m:
         older_server(m)
         assert push(vault, real_server.url).lease_state == "ok"  # taken as before (unbound)
-    assert vault.meta(state.K_STATUS_NONCE) is None
-    push(vault, real_server.url)  # the server upgraded: its status signs the nonce back
-    assert vault.meta(state.K_STATUS_NONCE) == state.require_server_info(vault).fingerprint()
-    before = _sync_meta(vault)
+    push(vault, real_server.url)  # the server upgraded: its status signs the nonce back (bound)
     with monkeypatch.context() as m:
-        older_server(m)  # from now on a status without the nonce is an old one
-        with pytest.raises(errors.StatusNotForThisRequest) as caught:
-            push(vault, real_server.url)
-    assert caught.value.params == {"reason": "missing"}
-    assert _sync_meta(vault) == before
+        older_server(m)  # rolled back (same keys), or an older one of several behind a proxy
+        for given in ("Ana FICTICIA", "Beatriz FICTICIA"):
+            vault.save_case({**load_sample("intake-adult-woman"), "given_names": given})
+            report = push(vault, real_server.url, sleep=lambda s: None)
+            assert report.revisions == 1 and report.lease_state == "ok"
+    assert real_server.scalar("SELECT count(*) FROM revisions") == 2
+    vault.save_case({**load_sample("intake-adult-woman"), "given_names": "Carla FICTICIA"})
+    assert push(vault, real_server.url).revisions == 1  # upgraded again: bound as before
