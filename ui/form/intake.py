@@ -2,11 +2,9 @@
 live skip logic, inline problems in the officer's language, the screening panel
 beside it, and a draft autosaved in the vault every few seconds.
 
-A step's fields are built when it is first shown; the other steps are built one per
-turn of the event loop once the form is first painted (building all eight at once
-froze the window for half a second). Values given for a step not built yet wait in
-``_pending`` and are put in its fields when it is built; whatever reads the whole
-record (``rows``, ``raw_answers``, ``answers``, a save) builds every step first."""
+Here the layout and the wiring: the steps are built when needed by :mod:`.lazy_steps`
+(whatever reads the whole record, ``rows``, ``raw_answers``, ``answers`` or a save, builds
+every step first), and problems are found and shown by :mod:`.problems`."""
 
 from __future__ import annotations
 
@@ -18,25 +16,22 @@ from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QProgressBar, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from intake_app import i18n
-from intake_app.codebook import validate_record, visible_fields
+from intake_app.codebook import visible_fields
 from intake_app.codebook.conditions import evaluate
 from intake_app.codebook.derive import derive_demographics
-from intake_app.errors import InvalidRecord
 
 from ..flow import FlowRow
 from ..text import lang, tr
 from ..widgets import heading, message_label, muted, primary, shortcut_tip, show_message
-from .fields import make_editor
+from .lazy_steps import LazySteps
+from .problems import FormProblems
 from .row import FieldRow
 from .screening_panel import ScreeningPanel
-from .steps import StepList, StepScroll
+from .steps import StepList
 
 AUTOSAVE_MS = 4000
 STEPS_MAX_WIDTH = 290  # the steps column, at most
 FIRST_SECTIONS = ("consent",)
-WAIT_FOR_STEP = {"required"}  # shown once the officer moves past the step
-WAIT_FOR_SAVE = {"choice_not_allowed_here"}  # may depend on later answers (age): shown at save
 
 
 DRAFT_STEP = "_step"  # where a draft keeps the step it was left on, beside the answers (never a field key)
@@ -44,10 +39,6 @@ DRAFT_STEP = "_step"  # where a draft keeps the step it was left on, beside the 
 def ordered_sections(cb) -> list:
     first = [s for key in FIRST_SECTIONS for s in cb.sections if s.key == key]
     return first + [s for s in cb.sections if s.key not in FIRST_SECTIONS]
-
-
-def problem_key(problem) -> str:
-    return problem.field.split("[")[0].split(".")[0]
 
 
 class IntakeForm(QWidget):
@@ -65,15 +56,11 @@ class IntakeForm(QWidget):
         self.draft_id = draft_id or uuid.uuid4().hex
         self.case_id, self.parent_revision = case_id, parent_revision
         self.sections = ordered_sections(cb)
-        self._rows: dict[str, FieldRow] = {}  # the fields built so far, in the form's order
         self.section_of = {f.key: i for i, s in enumerate(self.sections) for f in s.fields}
-        self._pending: dict = {}  # values given for fields whose step is not built yet
-        self._built: set[int] = set()
         self.touched: set[str] = set()
         self.checked_steps: set[int] = set()
-        self.problems: dict[str, str] = {}
+        self._problems = FormProblems(self)
         self._dirty = False
-        self._loading = True
         self.save_tried = False
 
         root = QHBoxLayout(self)
@@ -157,14 +144,8 @@ class IntakeForm(QWidget):
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_draft)
         self._autosave.start()
-        self._builder = QTimer(self)  # the steps not built yet, one per turn of the event loop
-        self._builder.setInterval(0)
-        self._builder.timeout.connect(self._build_next)
-
-        given = {**(defaults or {}), **(answers or {})}
-        self._pending = {k: v for k, v in given.items() if k in self.section_of}
-        self._build(0)
-        self._loading = False
+        self.lazy = LazySteps(self, {**(defaults or {}), **(answers or {})}, self._changed, self._share_width)
+        self.lazy.build(0)
         self.steps.setCurrentRow(0)
         self.refresh()
 
@@ -187,109 +168,26 @@ class IntakeForm(QWidget):
         if width != self.left_box.maximumWidth():
             self.left_box.setMaximumWidth(width)
 
-    # --- building ----------------------------------------------------------------
+    # --- building, answers and skip logic ----------------------------------------------
     @property
     def rows(self) -> dict[str, FieldRow]:
         """Every field of the form, by key (all steps built first)."""
-        self._build_all()
-        return self._rows
+        self.lazy.build_all()
+        return self.lazy.rows
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
-        if not self._builder.isActive() and len(self._built) < len(self.sections):
-            self._builder.start()  # the form is on screen: the other steps, in idle turns
+        self.lazy.start_idle()
 
-    def _build_next(self) -> None:
-        index = next((i for i in range(len(self.sections)) if i not in self._built), None)
-        if index is not None:
-            self._build(index)
-        if len(self._built) == len(self.sections):
-            self._builder.stop()
-            if index is not None:
-                self.refresh()  # the fields built since: their skip logic, required marks and problems
-
-    def _build_all(self) -> None:
-        if len(self._built) < len(self.sections):
-            self._builder.stop()
-            for index in range(len(self.sections)):
-                self._build(index)
-            self.refresh()
-
-    def _build(self, index: int) -> bool:
-        """Build step ``index`` in place of its stand-in, its fields given their waiting values."""
-        if index in self._built:
-            return False
-        self._built.add(index)
-        section = self.sections[index]
-        loading, self._loading = self._loading, True
-        try:
-            self._build_section(index, section)
-            for fdef in section.fields:
-                if fdef.key in self._pending:
-                    self._rows[fdef.key].editor.set_value(self._pending.pop(fdef.key))
-        finally:
-            self._loading = loading
-        self._rows = {k: self._rows[k] for k in self.section_of if k in self._rows}
-        if len(self._built) == len(self.sections):
-            self._share_width()  # the widest step may be the one just built
-        return True
-
-    def _build_section(self, index: int, section) -> None:
-        """The step's scroll area takes its stand-in's place first, its fields then: each
-        widget is styled once, where it will stay (a widget moved into a styled parent is
-        styled again: built apart and moved in, a step cost three times as much)."""
-        scroll = StepScroll()
-        scroll.setAccessibleName(section.label(lang()))  # a Tab stop: named by its step
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(12, 4, 16, 12)
-        scroll.setWidget(page)
-        current, stand_in = self.stack.currentIndex(), self.stack.widget(index)
-        self.stack.insertWidget(index, scroll)
-        self.stack.removeWidget(stand_in)
-        stand_in.deleteLater()
-        self.stack.setCurrentIndex(current)
-        layout.addWidget(heading(section.label(lang())))
-        if section.key == "consent":
-            layout.addWidget(muted(tr("ui.form.consent_intro")))
-        for fdef in section.fields:
-            row = FieldRow(fdef, make_editor(self.cb, fdef))
-            row.editor.changed.connect(lambda k=fdef.key: self._changed(k))
-            self._rows[fdef.key] = row
-            layout.addWidget(row)
-        layout.addStretch(1)
-        self._tab_after_steps(scroll)
-
-    def _tab_after_steps(self, scroll: QWidget) -> None:
-        """Tab: a widget that joins the form comes last in its chain, so a step built after
-        the buttons and the panel came after them; its widgets go back where they were,
-        right after the list of steps, in their order (a step not on show is skipped).
-        They are found among the step's children: walking the window's chain from Python
-        (nextInFocusChain) left PySide 6.11 deleting built steps."""
-        before, window = self.steps, self.window()  # not a list's pop-up (a window of its own)
-        for widget in [scroll, *scroll.findChildren(QWidget)]:
-            if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.window() is window:
-                QWidget.setTabOrder(before, widget)
-                before = widget
-
-    # --- answers and skip logic ----------------------------------------------------
     def raw_answers(self) -> dict:
-        self._build_all()
-        return self._raw()
-
-    def _raw(self) -> dict:
-        """The fields built, and the values waiting for the steps not built yet."""
-        values = ((k, self._rows[k].editor.value() if k in self._rows else self._pending.get(k))
-                  for k in self.section_of)
-        return {k: v for k, v in values if v is not None}
+        self.lazy.build_all()
+        return self.lazy.values()
 
     def answers(self) -> dict:
         """The answers of visible fields only (hiding cascades: a hidden field's
         dependants are hidden too)."""
-        self._build_all()
-        return self._visible(self._raw())
+        self.lazy.build_all()
+        return self._visible(self.lazy.values())
 
     def _visible(self, values: dict) -> dict:
         while True:
@@ -300,75 +198,34 @@ class IntakeForm(QWidget):
             values = kept
 
     def _changed(self, key: str) -> None:
-        if self._loading:
+        if self.lazy.building:  # a value put in a field built just now: no edit
             return
         self.touched.add(key)
         self._dirty = True
         self._live.start()
 
     def refresh(self) -> None:
-        answers = self._visible(self._raw())
+        answers = self._visible(self.lazy.values())
         visible = visible_fields(self.cb, answers)
         values = {**answers, **derive_demographics(self.cb, answers)}
-        for key, row in self._rows.items():
+        for key, row in self.lazy.rows.items():
             row.setVisible(key in visible)
             req = row.fdef.required
             row.set_required(req if isinstance(req, bool) else evaluate(req, values))
         self.screening.update_answers(answers)
-        self._check(answers)
-
-    def _check(self, answers: dict) -> None:
-        try:
-            validate_record(self.cb, answers)
-            problems = []
-        except InvalidRecord as err:
-            problems = err.problems
-        self.problems = {}
-        for p in problems:
-            self.problems.setdefault(problem_key(p), self._word(p))
-        self._all_problems = problems
-        for key, row in self._rows.items():
-            # the editor's own problem first: typed text not in the list is why the core finds
-            # no answer there ("«zzz» no está en la lista", not "Institución (2): es obligatorio")
-            local = row.editor.local_problem()
-            text = local or self.problems.get(key, "")
-            show = key in self.touched or self.section_of[key] in self.checked_steps
-            rules = set() if local else {p.rule for p in problems if problem_key(p) == key}
-            if rules & WAIT_FOR_STEP and self.section_of[key] not in self.checked_steps:
-                show = False
-            if rules & WAIT_FOR_SAVE and not self.save_tried:
-                show = False
-            row.set_problem(text if show and not row.isHidden() else "")
-        local = {self.section_of[k] for k, r in self._rows.items() if r.editor.local_problem() and not r.isHidden()}
-        for i, section in enumerate(self.sections):
-            bad = i in local or any(self.section_of.get(problem_key(p)) == i for p in problems)
-            mark = "  ⚠" if bad and i in self.checked_steps else "  ✓" if not bad and i in self.checked_steps else ""
-            self.steps.item(i).setText(f"{i + 1}. {section.label(lang())}{mark}")
-        self.steps.fit()
+        self._problems.check(answers)
         self.progress.setMaximum(len(self.sections))
         self.progress.setValue(self.stack.currentIndex() + 1)
         self.step_label.setText(self.progress.text())
 
-    def _word(self, p) -> str:
-        if p.rule == "type_date":  # the form reads and shows DD/MM/AAAA (the core's text says AAAA-MM-DD)
-            return tr("ui.form.date_problem", field=self._field_label(p.field))
-        if "[" in p.field:  # a referral line: "Institución (2): es obligatorio."
-            return tr("rule." + p.rule, field=self._field_label(p.field), **p.args)
-        return i18n.describe_problem(p, lang())
+    @property
+    def problems(self) -> dict[str, str]:
+        """Each field's first problem, in the officer's words."""
+        return self._problems.by_field
 
-    def _field_label(self, where: str) -> str:
-        """"referrals[1].date" → "Fecha (3)" when an empty line comes before it: the number of
-        the line on screen, as the screen reader says it (the core counts only lines with an
-        answer); a plain key → its label."""
-        if "[" in where:
-            top, _, rest = where.partition("[")
-            index, _, sub = rest.partition("].")
-            fdef = self.cb.fields[top]
-            editor = self._rows[top].editor if top in self._rows else None
-            number = editor.line_number(int(index)) if hasattr(editor, "line_number") else int(index) + 1
-            return f"{next((s.label(lang()) for s in fdef.subfields if s.key == sub), sub)} ({number})"
-        fdef = self.cb.fields.get(where)
-        return fdef.label(lang()) if fdef else where
+    @property
+    def _all_problems(self) -> list:
+        return self._problems.found
 
     # --- steps -------------------------------------------------------------------------
     def go(self, index: int) -> None:
@@ -378,7 +235,7 @@ class IntakeForm(QWidget):
     def _show_step(self, index: int) -> None:
         if index < 0:
             return
-        self._build(index)
+        self.lazy.build(index)
         self.stack.setCurrentIndex(index)
         self.back_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.sections) - 1)
@@ -388,7 +245,7 @@ class IntakeForm(QWidget):
     def focus_step(self) -> None:
         """The first field of the step on show takes the keyboard."""
         index = self.stack.currentIndex()
-        first = next((r for k, r in self._rows.items() if self.section_of[k] == index and not r.isHidden()), None)
+        first = next((r for k, r in self.lazy.rows.items() if self.section_of[k] == index and not r.isHidden()), None)
         if first is not None:
             first.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -439,18 +296,7 @@ class IntakeForm(QWidget):
         self.checked_steps.update(range(len(self.sections)))
         self.save_tried = True
         self.refresh()
-        bad = [k for k, r in self._rows.items() if r.problem.text() and not r.isHidden()]
-        if self._all_problems or bad:
-            # the first field shown with a problem, in the form's order, takes the keyboard
-            # (on its step, even when that step is already on show); the count is what is shown
-            first = bad[0] if bad else min(self._all_problems, key=lambda p: self.section_of.get(problem_key(p), 0))
-            key = first if bad else problem_key(first)
-            # the count first: the line it takes under the step shortens the view scrolled next
-            show_message(self.message, tr("ui.form.has_problems", count=len(bad) or len(self._all_problems)))
-            self.go(self.section_of.get(key, 0))
-            if key in self._rows:  # in a referral line: the faulty sub-field itself
-                self._rows[key].editor.focus_problem([p.field for p in self._all_problems if problem_key(p) == key])
-                self.reveal_focus(self._rows[key].problem)
+        if self._problems.go_to_first():
             return
         show_message(self.message, "")
         self.save_requested.emit(self.answers())
@@ -482,7 +328,7 @@ class IntakeForm(QWidget):
     def stop(self) -> None:
         self._autosave.stop()
         self._live.stop()
-        self._builder.stop()
+        self.lazy.stop()
 
     def _close(self) -> None:
         self.save_draft(then=self.cancelled.emit)
