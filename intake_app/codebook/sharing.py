@@ -98,6 +98,13 @@ class SharingProfile:
             return False
         return fdef.key in self.allow or fdef.sensitivity in self.classes
 
+    def withheld_only_with(self, fdef: Field) -> bool:
+        """Withheld only because it reveals a withheld field: its own ``allow``/``classes``
+        and ``deny`` let it through. A sender not yet updated still sends such a field; the
+        receiving server drops it on arrival instead of refusing the package."""
+        return fdef.key in self.withheld_with and fdef.key not in self.deny \
+            and (fdef.key in self.allow or fdef.sensitivity in self.classes)
+
     def filter(self, cb: Codebook, content: Mapping[str, Any]) -> dict[str, Any]:
         """The answers this profile lets through (fields and derived fields)."""
         out = {}

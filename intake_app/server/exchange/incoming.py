@@ -13,7 +13,10 @@ Order of checks (each refusal is typed, audited, and stores nothing):
 6. decrypt (``PackageKeyNotHeld``: sealed to a key this server does not hold), then the
    content: every record validates against the codebook version it names and carries
    only fields that the manifest lists *and* that the sharing profile for this recipient
-   and purpose allows (``PackageInvalidContent``). Decrypting, decompressing and decoding
+   and purpose allows (``PackageInvalidContent``); a field the profile withholds only
+   because it reveals a withheld one (``SharingProfile.withheld_with``: a sender not yet
+   updated still sends it) is dropped on arrival, never stored, and counted in the audit
+   (``withheld_dropped``), never refuses the package. Decrypting, decompressing and decoding
    are bounded by what the signed manifest declares (:func:`envelope.payload_limits`);
    every list is checked against those bounds and every value read here for its type, so
    a signed but hostile package is refused in words (``PackageMalformed``), never stored
@@ -76,6 +79,7 @@ class ImportResult:
     purpose: str
     cases: int
     withdrawn: int
+    dropped: int = 0  # field values withheld with a withheld field, dropped on arrival (not stored)
 
 
 def utcnow() -> datetime:
@@ -134,8 +138,8 @@ def _import(engine: Engine, keystore: KeyStore, data: bytes, manifest: envelope.
             raise SenderCannotRefer(sender=sender.key)
         if manifest.purpose not in RECORD_PURPOSES:
             raise StatisticsAreAggregates(recipient=me, purpose=manifest.purpose)
-        rows = _referral_rows(body, manifest, sender.country, me, now)
-        return _store(engine, data, manifest, actor, now, rows=rows)
+        rows, dropped = _referral_rows(body, manifest, sender.country, me, now)
+        return _store(engine, data, manifest, actor, now, rows=rows, dropped=dropped)
     if manifest.kind == "aggregate":
         return _store(engine, data, manifest, actor, now, tables=_aggregate_tables(body))
     return _store(engine, data, manifest, actor, now, withdrawals=_withdrawals(body, manifest))
@@ -165,7 +169,10 @@ def _malformed(exc: FieldError) -> PackageMalformed:
 
 
 # --- content checks ---------------------------------------------------------------------------------
-def _profile_fields(me: str, sender_country: str, purpose: str, version: str) -> set[str]:
+def _profile_fields(me: str, sender_country: str, purpose: str, version: str, *,
+                    withheld_only: bool = False) -> set[str]:
+    """The fields this server's profile for the sender lets through; ``withheld_only``: those
+    it withholds only with a withheld field (dropped on arrival, see the module's notes)."""
     rec = load_registry().get(me)
     if purpose not in rec.purposes or rec.institution is None:
         return set()
@@ -173,7 +180,8 @@ def _profile_fields(me: str, sender_country: str, purpose: str, version: str) ->
     profile = sharing_policy(cb).profile(rec.category_for(sender_country) or "", purpose, rec.institution)
     if profile is None:
         return set()
-    return {k for k, f in {**cb.fields, **cb.derived_fields}.items() if profile.allows(f)}
+    keep = profile.withheld_only_with if withheld_only else profile.allows
+    return {k for k, f in {**cb.fields, **cb.derived_fields}.items() if keep(f)}
 
 
 def check_content(version: str, content: dict, allowed: set[str]) -> list[str]:
@@ -195,7 +203,9 @@ def check_content(version: str, content: dict, allowed: set[str]) -> list[str]:
     return problems
 
 
-def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str, me: str, now: datetime) -> list[dict]:
+def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str, me: str,
+                   now: datetime) -> tuple[list[dict], int]:
+    """(the rows to store, how many field values were dropped on arrival)."""
     try:
         check_map(body, "payload", {"v", "cases"})
         cases = check_list(body["cases"], "cases", envelope.MAX_CASES["referral"])
@@ -203,7 +213,7 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
             raise FieldError("counts")
     except FieldError as exc:
         raise _malformed(exc) from None
-    rows, seen = [], set()
+    rows, seen, dropped = [], set(), 0
     listed = set(manifest.fields)
     for item in cases:
         try:
@@ -218,16 +228,19 @@ def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str,
             raise _malformed(exc) from None
         seen.add(cid)
         allowed = _profile_fields(me, sender_country, manifest.purpose, version) & listed
-        problems = check_content(version, item["content"], allowed)
-        status = item["content"].get("consent_status")
+        drop = _profile_fields(me, sender_country, manifest.purpose, version, withheld_only=True) & listed
+        content = {k: v for k, v in item["content"].items() if k not in drop}
+        dropped += len(item["content"]) - len(content)
+        problems = check_content(version, content, allowed)
+        status = content.get("consent_status")
         if basis == "consent" and status is not None and status != "given":
             problems.append("consent_status:contradicts_basis")  # sent 'under consent' that was not given
         if problems:
             raise PackageInvalidContent(case_id=cid, problems=problems[:50])
         rows.append({"package_id": manifest.package_id, "sender_key": manifest.sender, "sender_case_id": cid,
                      "revision_id": rid, "codebook_version": version, "purpose": manifest.purpose, "basis": basis,
-                     "content": item["content"], "received_at": now, "withdrawn": False})
-    return rows
+                     "content": content, "received_at": now, "withdrawn": False})
+    return rows, dropped
 
 
 def _texts(value, name: str, max_len: int = 100) -> None:
@@ -294,9 +307,9 @@ def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[tuple[str, lis
 # --- storing -------------------------------------------------------------------------------------------
 def _store(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str, now: datetime, *,
            rows: list[dict] | None = None, tables: dict | None = None,
-           withdrawals: list[tuple[str, list[str]]] | None = None) -> ImportResult:
+           withdrawals: list[tuple[str, list[str]]] | None = None, dropped: int = 0) -> ImportResult:
     try:
-        return _store_once(engine, data, manifest, actor, now, rows, tables, withdrawals)
+        return _store_once(engine, data, manifest, actor, now, rows, tables, withdrawals, dropped)
     except IntegrityError:  # the same package imported at this very moment by another process
         raise PackageAlreadyReceived(package_id=manifest.package_id, received_at=now.replace(microsecond=0)
                                      .isoformat()) from None
@@ -304,8 +317,9 @@ def _store(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str,
 
 def _store_once(engine: Engine, data: bytes, manifest: envelope.Manifest, actor: str, now: datetime,
                 rows: list[dict] | None, tables: dict | None,
-                withdrawals: list[tuple[str, list[str]]] | None) -> ImportResult:
+                withdrawals: list[tuple[str, list[str]]] | None, dropped: int = 0) -> ImportResult:
     withdrawn = 0
+    extra = {"withheld_dropped": dropped} if dropped else {}  # a count, never a field's value
     with transaction(engine) as conn:
         _check_not_received(conn, manifest.package_id)  # a concurrent import of the same package
         conn.execute(received_t.insert().values(
@@ -318,9 +332,10 @@ def _store_once(engine: Engine, data: bytes, manifest: envelope.Manifest, actor:
         if withdrawals:
             withdrawn = _record_withdrawals(conn, manifest, withdrawals, now)
         audit.append(conn, actor, "exchange_received", manifest.package_id, kind=manifest.kind,
-                     sender=manifest.sender, purpose=manifest.purpose, cases=manifest.cases, withdrawn=withdrawn)
+                     sender=manifest.sender, purpose=manifest.purpose, cases=manifest.cases, withdrawn=withdrawn,
+                     **extra)
     return ImportResult(manifest.package_id, manifest.kind, manifest.sender, manifest.purpose, manifest.cases,
-                        withdrawn)
+                        withdrawn, dropped)
 
 
 def _apply_earlier_notices(conn: Connection, manifest: envelope.Manifest, rows: list[dict],
