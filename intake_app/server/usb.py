@@ -40,14 +40,14 @@ database: importing the stick again with room writes their receipts). Before eve
 write the folder must still be the stick seen at the start (same device and inode): a pulled
 stick leaves its mount point as an empty folder of the server's own disk, where nothing is
 written.
+
+The stick's contents are listed by :mod:`usb_contents`; the summary is :mod:`usb_stick`'s.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -55,79 +55,27 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..bundle.enrollment import parse_and_verify_request
-from ..bundle.codec import FieldError, check_id
 from ..bundle.errors import ManifestFileMismatch, ManifestMalformed, UnknownDevice
 from ..bundle.format import bundle_hash, read_header
 from ..bundle.manifest import parse_and_verify_manifest, read_manifest
 from ..errors import IntakeError
-from ..fsutil import PART_SUFFIX, NotPlain, atomic_write, check_plain_dirs, os_error_kind, read_plain, secure_mkdir
+from ..fsutil import NotPlain, atomic_write, check_plain_dirs, os_error_kind, read_plain, secure_mkdir
 from . import devices
-from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, EnrollmentResponseOtherServer, ImportDirEmpty,
-                     ImportDirFull, ImportDirMissing, ImportDirReadOnly, ImportStopped)
+from .errors import (DeviceAlreadyEnrolled, DeviceRevokedError, EnrollmentResponseOtherServer, ImportDirFull,
+                     ImportDirMissing, ImportDirReadOnly, ImportStopped)
 from .db import _is_psycopg
 from .ingest import Ingestor, missing_sequences
 from .models import Bundle
-from .usb_stick import (BUNDLE_SUFFIXES, BUNDLES, ENROLL, PROBE, RECEIPTS, _plain_dir, _Stick,  # noqa: F401
-                        stick_error, write_on_stick)
+from .usb_contents import StickContents, manifest_path, scan, shown_name  # noqa: F401 (cli imports shown_name here)
+from .usb_stick import (BUNDLES, ENROLL, PROBE, RECEIPTS, ImportItem, ImportSummary, _Stick, stick_error,  # noqa: F401
+                        write_on_stick)
 from .usb_enroll import check_response_slot, foreign_response, mark_other_server, response_target  # noqa: F401
 
 log = logging.getLogger(__name__)
 STATUS = "status.msgpack"
-MANIFEST_NAMES = ("manifest.msgpack",)
-_SEQ = re.compile(r"(\d{1,19})(?:\.intake-bundle|\.bundle)$")
 MAX_FILE = 512 * 1024 * 1024
 UNKNOWN_MARK = "unknown-device.txt"
 _STRAY = ("bundle_not_a_bundle", "bundle_truncated", "bundle_malformed")  # no whole bundle: nothing to lose
-
-
-@dataclass
-class ImportItem:
-    device_id: str
-    file: str  # relative to DIR: never a person's name, only what the exporter wrote
-    outcome: str  # accepted, already_had, refused, ignored (a stray file: module docstring)
-    sequence: int | None = None
-    code: str | None = None
-    params: dict = field(default_factory=dict)
-    revisions: int = 0
-    conflicts: int = 0
-    stick: str = ""  # the stick it came from, when several were imported at once (usb_stick.merge_summaries)
-
-
-@dataclass
-class ImportSummary:
-    items: list[ImportItem] = field(default_factory=list)
-    gaps: dict[str, list[int]] = field(default_factory=dict)
-    # device_id, fingerprint, status (a device state, or revoked / pending_other_server: usb_enroll)
-    enrollments: list[tuple[str, str, str]] = field(default_factory=list)
-    responses_written: list[str] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)  # devices whose signed status was left on the stick
-    unread: int = 0  # files (bundles, requests) not read because the import stopped
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for i in self.items if i.outcome == outcome)
-
-
-def shown_name(name: str) -> str:
-    """A file name as it can be printed: bytes that are not UTF-8 (kept by the file system
-    as surrogates) shown as ``\\xff`` (a strict UTF-8 output would fail on them)."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _is_device_id(name: str) -> bool:
-    try:
-        check_id(name, "device_id")
-    except FieldError:
-        return False
-    return True
-
-
-def _visible(p: Path) -> bool:
-    return not p.name.startswith(".") and not p.name.endswith(PART_SUFFIX)
-
-
-def _file_or_link(p: Path) -> bool:
-    """A file to read, or a link in its place (read as a link: refused as unreadable)."""
-    return p.is_symlink() or p.is_file()
 
 
 def _link_item(root: Path, exc: NotPlain) -> ImportItem:
@@ -152,44 +100,12 @@ def _check_writable(root: Path) -> None:
         raise ImportDirReadOnly(path=str(root)) from None
 
 
-def _sequence_hint(name: str) -> int:
-    m = _SEQ.search(name)
-    return int(m.group(1)) if m else 1 << 62
-
-
-@dataclass(frozen=True)
-class StickContents:
-    root: Path
-    bundle_dirs: list[Path]
-    files_by_dir: dict[Path, list[Path]]
-    requests: list[Path]
-    ident: tuple[int, int]  # (st_dev, st_ino) of root when it was looked at
-    links: tuple[str, ...] = ()  # folders (relative to root) that are links: nothing is read through them
-    odd: tuple[str, ...] = ()  # folders (relative to root, printable) not named by a device id: never read
-
-
 def preflight(root: Path) -> StickContents:
-    """What the stick holds; refuses a missing, empty or read-only folder before any work."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ImportDirMissing(path=str(root))
-    st = root.stat()
-    links = [name for name in (BUNDLES, ENROLL) if (root / name).is_symlink()]
-    bundle_dirs = sorted(p for p in (root / BUNDLES).iterdir() if _visible(p) and (p.is_dir() or p.is_symlink())) \
-        if _plain_dir(root / BUNDLES) else []
-    odd = [f"{BUNDLES}/{shown_name(p.name)}" for p in bundle_dirs if not _is_device_id(p.name)]
-    bundle_dirs = [p for p in bundle_dirs if _is_device_id(p.name)]  # an odd name never reaches a query
-    links += [f"{BUNDLES}/{p.name}" for p in bundle_dirs if p.is_symlink()]
-    bundle_dirs = [p for p in bundle_dirs if _plain_dir(p)]
-    requests = sorted(p for p in (root / ENROLL).glob("*.request") if _file_or_link(p) and _visible(p)) \
-        if _plain_dir(root / ENROLL) else []
-    files_by_dir = {d: sorted((p for p in d.iterdir() if _file_or_link(p) and _visible(p)
-                               and p.name.endswith(BUNDLE_SUFFIXES)), key=lambda p: (_sequence_hint(p.name), p.name))
-                    for d in bundle_dirs}
-    if not (requests or links or odd or any(files_by_dir.values()) or any(_manifest_path(d) for d in bundle_dirs)):
-        raise ImportDirEmpty(path=str(root))
-    _check_writable(root)
-    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino), tuple(links), tuple(odd))
+    """What the stick holds (:func:`usb_contents.scan`); refuses a missing, empty or read-only
+    folder before any work."""
+    stick = scan(root)
+    _check_writable(stick.root)
+    return stick
 
 
 def import_dir(engine: Engine, ingestor: Ingestor, keystore, root: Path | StickContents, *,
@@ -284,20 +200,12 @@ def _receipts_folder(root: Path, device_id: str, summary: ImportSummary, unsafe:
     return True
 
 
-def _manifest_path(folder: Path) -> Path | None:
-    for name in MANIFEST_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    found = sorted(p for p in folder.glob("*.intake-manifest") if _visible(p))
-    return found[0] if found else None
-
-
 def _manifest(engine: Engine, folder: Path, files: list[Path], summary: ImportSummary,
               guard: _Stick) -> tuple[dict[str, ImportItem], set[str] | None]:
     """Check the device's signed manifest; returns refusals for listed files that differ, and
     the names it lists (None without a verified one). A bad manifest is reported; each bundle
     is still judged on its own signature."""
-    path = _manifest_path(folder)
+    path = manifest_path(folder)
     refused: dict[str, ImportItem] = {}
     if path is None:
         return refused, None

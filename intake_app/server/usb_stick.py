@@ -1,6 +1,7 @@
 """The USB stick under an import: a full, locked or pulled stick told apart, and the check
 that before each read and write the folder is still the stick seen at the start (``usb``);
-and the import's summary as the operator reads it (``summary_lines``, ``merge_summaries``).
+and the import's summary (:class:`ImportSummary` of :class:`ImportItem`) as the operator reads
+it (``summary_lines``, ``merge_summaries``).
 
 The summary counts bundles only: one line of totals, then a roll-up per laptop, those with a
 refused bundle first, each refusal's reason said once for the files that share it; a laptop
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import i18n
@@ -100,6 +102,33 @@ class _Stick:
 
 
 # --- the summary (intake-server import) -------------------------------------------------------
+@dataclass
+class ImportItem:
+    device_id: str
+    file: str  # relative to DIR: never a person's name, only what the exporter wrote
+    outcome: str  # accepted, already_had, refused, ignored (a stray file: ``usb``'s docstring)
+    sequence: int | None = None
+    code: str | None = None
+    params: dict = field(default_factory=dict)
+    revisions: int = 0
+    conflicts: int = 0
+    stick: str = ""  # the stick it came from, when several were imported at once (merge_summaries)
+
+
+@dataclass
+class ImportSummary:
+    items: list[ImportItem] = field(default_factory=list)
+    gaps: dict[str, list[int]] = field(default_factory=dict)
+    # device_id, fingerprint, status (a device state, or revoked / pending_other_server: usb_enroll)
+    enrollments: list[tuple[str, str, str]] = field(default_factory=list)
+    responses_written: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)  # devices whose signed status was left on the stick
+    unread: int = 0  # files (bundles, requests) not read because the import stopped
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for i in self.items if i.outcome == outcome)
+
+
 def _kind(item) -> str:
     """bundle (counted in the totals), manifest (its problems, and bundles it lists that are
     not on the stick) or other (the stick's own: links, odd folders, enrollment requests)."""
