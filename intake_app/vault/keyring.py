@@ -8,11 +8,9 @@ file only; the database is never re-encrypted. It holds no survivor data. Passph
 derived in Unicode NFC (:func:`kdf.normalized`); an entry wrapped before from another form
 still opens and is sealed again under NFC then.
 
-Failed unlocks are counted here to impose a growing delay (1 s, 2 s, 4 s … 5 min). The
-wait left is never more than that delay: a clock set back after a failure restarts the
-delay from now rather than lock the officer out until the clock catches up. The next
-good unlock clears the count and reports it (:meth:`Keyring.unwrap_reporting`), so the
-vault can audit it and tell the officer.
+Failed unlocks are counted here to impose a growing delay (:mod:`keyring_throttle`); the
+next good unlock clears the count and reports it (:meth:`Keyring.unwrap_reporting`). An
+entry's stored form and the check of a new officer's name are :mod:`keyring_entry`.
 
 Several programs may use one keyring at once (the desktop app and the CLI, two CLI
 commands): every change to the file (:meth:`Keyring.update`) is made under an exclusive
@@ -30,7 +28,6 @@ never unlocks: it answers as an unknown officer.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import hmac
@@ -48,105 +45,23 @@ from typing import Callable, Iterator, TypeVar
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import (OfficerExists, OfficerNameInvalid, OfficersMustUnlock, UnknownOfficer, UnlockThrottled,
-                      VaultCorrupt, WrongPassphrase)
+from ..errors import OfficerExists, UnknownOfficer, UnlockThrottled, VaultCorrupt, WrongPassphrase
 from ..fsutil import atomic_write, atomic_writer, exclusive_lock
 from . import kdf, keybox
+from .keyring_entry import MAX_OFFICER_NAME, OfficerEntry, check_officer_name  # noqa: F401 (importers use them here)
+from .keyring_throttle import MAX_DELAY, FailureCounts, delay_after, wait_left  # noqa: F401
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-MAX_OFFICER_NAME = 64  # as the server's user names
-
-
-def check_officer_name(name: str) -> None:
-    """A new officer's login name: not blank, no space at either end nor two in a row, no
-    tab, line break or other invisible character, at most :data:`MAX_OFFICER_NAME` characters.
-    Letters with accents and single spaces pass (an existing name is never checked again)."""
-    import unicodedata
-
-    reason = None
-    if not name or not name.strip():
-        reason = "empty"
-    elif any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in name):
-        reason = "control"
-    elif name != name.strip() or "  " in name:
-        reason = "spaces"
-    elif len(name) > MAX_OFFICER_NAME:
-        reason = "too_long"
-    if reason is not None:
-        raise OfficerNameInvalid(reason=reason, max_length=MAX_OFFICER_NAME)
-
 FORMAT = 2
 READABLE_FORMATS = (1, 2)  # 1: entries without a box (before officer removal existed)
-MAX_DELAY = 300.0
 clock = time.time  # tests replace this to skip the delay
-
-
-def _b64(b: bytes) -> str:
-    return base64.b64encode(b).decode()
-
-
-def _unb64(s: str) -> bytes:
-    return base64.b64decode(s.encode(), validate=True)
 
 
 def lock_path(path: Path) -> Path:
     """The file locked while ``path`` (keyring.json) is read, changed and written back."""
     return path.with_name(path.name + ".lock")
-
-
-def delay_after(failures: int) -> float:
-    return 0.0 if failures <= 0 else min(2.0 ** (failures - 1), MAX_DELAY)
-
-
-def wait_left(failures: int, last_failure: float, now: float) -> float:
-    """Seconds still to wait before the next try: at most :func:`delay_after` ``failures``,
-    however far the clock was set back since the last failure."""
-    delay = delay_after(failures)
-    return max(0.0, min(last_failure + delay - now, delay))
-
-
-@dataclass
-class OfficerEntry:
-    id: str
-    name: str
-    kdf: kdf.KdfParams
-    salt: bytes
-    nonce: bytes
-    wrapped: bytes
-    failures: int = 0
-    last_failure: float = 0.0
-    box_public: bytes = b""  # format 2 (keybox): the box's public key, in the clear
-    box_nonce: bytes = b""
-    box_sealed: bytes = b""  # its private key, sealed under the passphrase-derived key
-    pending: bytes = b""  # a new database key (and the one before) sealed to the box by a removal
-    removed: str = ""  # set by a removal under way: the check of the key it re-keys to
-
-    _OPTIONAL = ("box_public", "box_nonce", "box_sealed", "pending")
-
-    def to_dict(self) -> dict:
-        d = {"id": self.id, "name": self.name, "kdf": self.kdf.to_dict(), "salt": _b64(self.salt),
-             "nonce": _b64(self.nonce), "wrapped": _b64(self.wrapped), "failures": self.failures,
-             "last_failure": self.last_failure}
-        d.update({k: _b64(getattr(self, k)) for k in self._OPTIONAL if getattr(self, k)})
-        if self.removed:
-            d["removed"] = self.removed
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "OfficerEntry":
-        entry = cls(d["id"], d["name"], kdf.KdfParams.from_dict(d["kdf"]), _unb64(d["salt"]),
-                    _unb64(d["nonce"]), _unb64(d["wrapped"]), int(d.get("failures", 0)),
-                    float(d.get("last_failure", 0.0)))
-        for k in cls._OPTIONAL:
-            setattr(entry, k, _unb64(d[k]) if d.get(k) else b"")
-        entry.removed = str(d.get("removed") or "")
-        return entry
-
-    def sealed_state(self) -> tuple:
-        """What a rewrap replaces: an entry still so on disk is the one that was opened."""
-        return self.salt, self.nonce, self.wrapped, self.box_sealed, self.pending, self.removed
 
 
 @dataclass(repr=False)
@@ -169,7 +84,7 @@ class Unlocked:
 
 
 @dataclass
-class Keyring:
+class Keyring(FailureCounts):
     path: Path
     vault_id: str
     officers: list[OfficerEntry] = field(default_factory=list)
@@ -328,7 +243,7 @@ class Keyring:
         if entry.failures and entry.last_failure > now:  # the clock was set back: the delay runs from now
             self.update(lambda kr: kr._restart_delay(entry.id, now))
             entry = self._by_id(entry.id)
-        wait = wait_left(entry.failures, entry.last_failure, now)
+        wait = wait_left(entry.failures, entry.last_failure, now, delay_after)  # ours: replaceable, as clock
         if wait > 0:
             raise UnlockThrottled(retry_after=math.ceil(wait))  # whole seconds, as the message reads
         forms = kdf.unlock_forms(passphrase)  # NFC first; the others only for an older wrap
@@ -340,7 +255,7 @@ class Keyring:
                 opened = form, kek, db_key
                 break
         if opened is None:  # one failure, however many forms were tried
-            failures = self.update(lambda kr: kr._count_failure(entry.id))
+            failures = self.update(lambda kr: kr._count_failure(entry.id, clock()))
             raise WrongPassphrase(failures=failures, retry_after=math.ceil(delay_after(failures))) from None
         cleared = None
         if entry.failures or self._failures_on_disk(entry.id):
@@ -413,59 +328,6 @@ class Keyring:
             log.warning(warning)
 
     # --- removal (officers.remove_officer) ----------------------------------------
-    def mark_removed(self, officer_ids: list[str], new_key: bytes, current_key: bytes) -> None:
-        """Step (a) of a removal, in memory (inside :meth:`update`): each of ``officer_ids``
-        is marked ``removed`` with the check of ``new_key``, and every other officer gets
-        ``new_key`` and ``current_key`` sealed to the box (``pending``); wraps stay as they
-        are. :class:`OfficersMustUnlock` (nothing changed) if one of them has no box yet."""
-        targets = set(officer_ids)
-        staying = [o for o in self.active() if o.id not in targets]
-        without_box = [o.name for o in staying if not o.box_public]
-        if without_box:
-            raise OfficersMustUnlock(count=len(without_box), names=", ".join(without_box))
-        for o in staying:
-            o.pending = keybox.seal_pending(o.box_public, new_key, current_key, self.vault_id, o.id)
-        check = keybox.key_check(self.vault_id, new_key)
-        for officer_id in targets:
-            entry = self._by_id(officer_id)
-            entry.removed, entry.pending = check, b""
-
     def drop(self, officer_ids: list[str]) -> None:
         """Step (d) of a removal: the removed entries leave the keyring."""
         self.officers = [o for o in self.officers if o.id not in set(officer_ids) or not o.removed]
-
-    def _count_failure(self, officer_id: str) -> int:
-        entry = self._by_id(officer_id)
-        entry.failures += 1
-        entry.last_failure = clock()
-        return entry.failures
-
-    def _reset_failures(self, officer_id: str) -> tuple[int, float] | None:
-        """Clear the count; what it was (count, time of the last failure), or None."""
-        entry = self._by_id(officer_id)
-        cleared = (entry.failures, entry.last_failure) if entry.failures else None
-        entry.failures, entry.last_failure = 0, 0.0
-        return cleared
-
-    def give_back_failures(self, officer_id: str, cleared: tuple[int, float]) -> None:
-        """Count again the failed tries a right passphrase cleared when the unlock then did not
-        get through (the vault busy, a disk error, a revoked device): they are audited and said
-        at the next unlock that does, never lost (their delay runs from their own time, as before)."""
-        def put_back(kr: "Keyring") -> None:
-            entry = kr._by_id(officer_id)
-            entry.failures += cleared[0]
-            entry.last_failure = max(entry.last_failure, cleared[1])
-
-        self.update(put_back)
-
-    def _restart_delay(self, officer_id: str, now: float) -> None:
-        entry = self._by_id(officer_id)
-        if entry.last_failure > now:  # as read again under the lock
-            entry.last_failure = now
-
-    def _failures_on_disk(self, officer_id: str) -> int:
-        """Failures another program counted since this keyring was read (0 if unreadable)."""
-        try:
-            return Keyring.load(self.path)._by_id(officer_id).failures
-        except (VaultCorrupt, UnknownOfficer):
-            return 0

@@ -17,15 +17,14 @@ import secrets
 
 import sqlcipher3
 
-from ..errors import (IntakeError, OfficerRemoveSelf, OfficersMustUnlock, VaultCorrupt, VaultLocked, VaultOpenElsewhere,
+from ..errors import (IntakeError, OfficerRemoveSelf, UnknownOfficer, VaultCorrupt, VaultLocked, VaultOpenElsewhere,
                       WrongPassphrase)
-from . import keybox
+from . import box_trust, keybox
 from .audit import failed_tries, now_iso
+from .box_trust import REMOVED_META, REMOVING_META
 from .keyring import Keyring, check_officer_name
 
 log = logging.getLogger(__name__)
-
-REMOVED_META = "officer_removed."  # + officer id: the removed officer's row stays, for the names in the history
 
 
 def _reread_keyring(self) -> Keyring:
@@ -41,23 +40,28 @@ def officers(self) -> list:
     """The officers who can unlock: a row whose officer is not in the keyring (left by a
     crash between the row's commit and the keyring's write, or a removed officer's) is not
     one, and may share its name with the officer added again after it (by an older version);
-    nor is an officer whose removal is under way (marked in the keyring)."""
+    nor is an officer removed or whose removal is under way (marked in the keyring or in the
+    database: box_trust.gone_ids)."""
     from .store import Officer
 
     try:
         ids = {o.id for o in self._reread_keyring().active()}
     except VaultCorrupt:  # unreadable now: what was read at unlock
         ids = {o.id for o in self.keyring.active()}
+    ids -= box_trust.gone_ids(self.conn)
     rows = self.conn.execute("SELECT officer_id, name FROM officers ORDER BY name")
     return [Officer(r[0], r[1]) for r in rows if r[0] in ids]
 
 
 def unfinished_removals(self) -> list[str]:
-    """Names of officers whose removal was interrupted (marked in the keyring, not yet
-    dropped): :func:`remove_officer` run again for each completes it."""
+    """Names of officers whose removal was interrupted (started in the database, or marked in
+    the keyring, not yet dropped): :func:`remove_officer` run again for each completes it."""
     with contextlib.suppress(IntakeError):  # unreadable now: what was read last
         self._reread_keyring()
-    return [o.name for o in self.keyring.officers if o.removed]
+    names = [o.name for o in self.keyring.officers if o.removed]
+    started = box_trust.removing_ids(self.conn)
+    rows = self.conn.execute("SELECT officer_id, name FROM officers ORDER BY name")
+    return names + [r[1] for r in rows if r[0] in started and r[1] not in names]
 
 
 def add_officer(self, name: str, passphrase: str, kdf_params=None):
@@ -74,11 +78,12 @@ def add_officer(self, name: str, passphrase: str, kdf_params=None):
     known = {o.id for o in keyring.officers}
     orphans = [r[0] for r in self.conn.execute(
         "SELECT officer_id FROM officers WHERE name = ? ORDER BY created_at", (name,))
-        if r[0] not in known and self.meta(REMOVED_META + r[0]) is None]
+        if r[0] not in known and r[0] not in box_trust.gone_ids(self.conn)]
     entry = keyring.new_entry(name, passphrase, self._db_key, kdf_params, officer_id=(orphans or [None])[0])
 
     def rows() -> None:
         self.conn.execute("INSERT OR IGNORE INTO officers VALUES (?, ?, ?)", (entry.id, entry.name, now_iso()))
+        box_trust.vouch(self, entry)  # made here, by one holding the key
         self.audit.append(self.officer.id, "officer_add", officer=entry.id)
 
     self._keyring_change(rows, lambda kr: kr.insert(entry))
@@ -126,8 +131,11 @@ def change_passphrase(self, new_passphrase: str) -> None:
         raise VaultLocked()
     keyring = self._reread_keyring()
     new = keyring.rewrapped(keyring.find(self.officer.id), new_passphrase, self._db_key)
-    self._keyring_change(lambda: self.audit.append(self.officer.id, "passphrase_change"),
-                         lambda kr: kr.replace(new))
+    def rows() -> None:
+        box_trust.vouch(self, new)  # the new box, made here
+        self.audit.append(self.officer.id, "passphrase_change")
+
+    self._keyring_change(rows, lambda kr: kr.replace(new))
 
 
 def _keyring_change(self, db_work, change) -> None:
@@ -192,20 +200,22 @@ def remove_officer(self, name: str):
     if self._db_key is None:
         raise VaultLocked()
     keyring = self._reread_keyring()
-    target = keyring.find_any(name)
+    target = _target(self, keyring, name)
     if target.id == self.officer.id or keyring._by_id(self.officer.id).removed:
         raise OfficerRemoveSelf()
-    ids = _targets(keyring, target.id, self.officer.id)
-    _check_boxes(keyring, ids)
+    ids = _targets(self, keyring, target.id)
+    box_trust.check_staying(self, keyring, ids)
     with _held(self):
         try:
             keyring = self._reread_keyring()  # as on disk now that nothing else can open the vault
-            ids = _targets(keyring, target.id, self.officer.id)
+            ids = _targets(self, keyring, target.id)
+            _started(self, ids)  # (0)
             current = self._db_key
             check = keybox.key_check(keyring.vault_id, current)
-            if any(keyring._by_id(i).removed != check for i in ids):  # else re-keyed by the run it resumes
+            marks = {o.id: o.removed for o in keyring.officers}
+            if any(marks.get(i, "") != check for i in ids):  # else re-keyed by the run it resumes
                 new_key = secrets.token_bytes(keybox.KEY_LEN)
-                _mark(keyring, ids, new_key, current)  # (a)
+                _mark(self, keyring, ids, new_key, current)  # (a)
                 _rekey(self, new_key)  # (b)
             _record(self, ids)  # (c)
             _drop(keyring, ids)  # (d)
@@ -215,9 +225,36 @@ def remove_officer(self, name: str):
     return Officer(target.id, target.name)
 
 
-def _mark(keyring: Keyring, ids: list[str], new_key: bytes, current: bytes) -> None:
-    """(a): the removal marked, the new key pending for every remaining officer."""
-    keyring.update(lambda kr: kr.mark_removed(ids, new_key, current))
+def _target(self, keyring: Keyring, name: str):
+    """The officer ``name`` (login name or id) in the keyring, or one whose removal the
+    database says started and whose entry is gone from the keyring (to finish it)."""
+    from .store import Officer
+
+    try:
+        entry = keyring.find_any(name)
+        return Officer(entry.id, entry.name)
+    except UnknownOfficer:
+        started = box_trust.removing_ids(self.conn)
+        for officer_id, row_name in self.conn.execute("SELECT officer_id, name FROM officers"):
+            if officer_id in started and name in (officer_id, row_name):
+                return Officer(officer_id, row_name)
+        raise
+
+
+def _started(self, ids: list[str]) -> None:
+    """(0): the removal written in the database before the keyring is touched, so a ``removed``
+    mark edited out of ``keyring.json`` takes no one off the list (box_trust)."""
+    with self.transaction():
+        for officer_id in ids:
+            if self.meta(REMOVED_META + officer_id) is None and self.meta(REMOVING_META + officer_id) is None:
+                self.set_meta(REMOVING_META + officer_id, now_iso())
+
+
+def _mark(self, keyring: Keyring, ids: list[str], new_key: bytes, current: bytes) -> None:
+    """(a): the removal marked, the new key pending for every remaining officer the database
+    vouches for (box_trust.seal_for_removal), and for no other entry."""
+    trusted, staying = box_trust.vouched(self), box_trust.members(self) - set(ids)
+    keyring.update(lambda kr: box_trust.seal_for_removal(kr, ids, new_key, current, trusted, staying))
 
 
 def _rekey(self, new_key: bytes) -> None:
@@ -234,6 +271,7 @@ def _record(self, ids: list[str]) -> None:
             if self.meta(REMOVED_META + officer_id) is None:
                 self.set_meta(REMOVED_META + officer_id, now_iso())
                 self.audit.append(self.officer.id, "officer_remove", officer=officer_id)
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (REMOVING_META + officer_id,))
 
 
 def _drop(keyring: Keyring, ids: list[str]) -> None:
@@ -241,15 +279,11 @@ def _drop(keyring: Keyring, ids: list[str]) -> None:
     keyring.update(lambda kr: kr.drop(ids))
 
 
-def _targets(keyring: Keyring, officer_id: str, acting_id: str) -> list[str]:
-    """The officer to remove and any whose removal an earlier run left marked."""
-    return [officer_id] + [o.id for o in keyring.officers if o.removed and o.id not in (officer_id, acting_id)]
-
-
-def _check_boxes(keyring: Keyring, ids: list[str]) -> None:
-    without_box = [o.name for o in keyring.active() if o.id not in ids and not o.box_public]
-    if without_box:
-        raise OfficersMustUnlock(count=len(without_box), names=", ".join(without_box))
+def _targets(self, keyring: Keyring, officer_id: str) -> list[str]:
+    """The officer to remove and any whose removal an earlier run left started (in the
+    database) or marked (in the keyring)."""
+    earlier = [o.id for o in keyring.officers if o.removed] + sorted(box_trust.removing_ids(self.conn))
+    return list(dict.fromkeys([officer_id] + [i for i in earlier if i not in (officer_id, self.officer.id)]))
 
 
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED

@@ -20,10 +20,10 @@ import sqlcipher3
 from ..bundle.keys import SigningKeys
 from ..codebook import Codebook, load_codebook
 from ..errors import (IntakeError, VaultBusy, VaultCorrupt, VaultDiskError, VaultExists, VaultIncomplete, VaultLocked,
-                      VaultNotFound, WeakPassphrase)
+                      VaultNotFound, UnknownOfficer, WeakPassphrase)
 from ..fsutil import os_error_kind, remove_stale_parts, restrict_umask, secure_mkdir
 from ..paths import data_home
-from . import schema
+from . import box_trust, schema
 from .audit import AuditLog, failed_tries, now_iso
 from .keyring import Keyring, Unlocked, check_officer_name
 
@@ -201,6 +201,8 @@ class Vault:
         conn.execute("INSERT INTO device VALUES (1, ?, ?, ?, ?)",
                      (uuid.uuid4().hex, keys.ed25519_seed, keys.mldsa65_seed, at))
         conn.execute("INSERT INTO officers VALUES (?, ?, ?)", (entry.id, entry.name, at))
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)",  # the vault vouches for this box
+                     (box_trust.BOX_META + entry.id, box_trust.box_digest(entry.box_public)))
         conn.execute("COMMIT")
         keyring.save()  # the keyring last: a crash before leaves vault.db alone (VaultIncomplete)
         vault = cls(h, keyring, db_key, Officer(entry.id, entry.name), conn)
@@ -260,6 +262,8 @@ class Vault:
             vid = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()
             if vid is None or vid[0] != keyring.vault_id:
                 raise VaultCorrupt(part="keyring_mismatch")
+            if officer.id in box_trust.gone_ids(conn):  # removed, or being removed: as an unknown name
+                raise UnknownOfficer()
             # the key that opened is wrapped for next time (a re-key taken on, a box for a format 1
             # entry); while this connection is open no removal can re-key (officers._held)
             keyring.settle(unlocked, db_key)
@@ -282,6 +286,7 @@ class Vault:
 
                 refresh_document_index(vault)  # once: document numbers also indexed written together
             with vault.transaction():  # failed tries before this unlock: audited, and said (the attribute)
+                box_trust.vouch_at_unlock(vault, keyring, unlocked)
                 vault.audit.append_failed(officer.id, failed)
                 vault.audit.append(officer.id, "unlock")
             vault.failed_unlocks_since_last = failed
