@@ -32,3 +32,19 @@ def group(n: int | str, lang: str, *, in_column: bool = False) -> str:
 
 
 __all__ = ["SEPARATOR", "THIN", "group"]
+
+
+def runs(numbers) -> list[tuple[int, int]]:
+    """Whole numbers as runs of consecutive ones, in order: 1, 2, 3, 7 → (1, 3), (7, 7)."""
+    found: list[list[int]] = []
+    for n in sorted(numbers):
+        if found and n == found[-1][1] + 1:
+            found[-1][1] = n
+        else:
+            found.append([n, n])
+    return [(a, b) for a, b in found]
+
+
+def runs_text(spans) -> str:
+    """Runs as a person reads them: ``1–3, 7`` (an en dash in a run)."""
+    return ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in spans)

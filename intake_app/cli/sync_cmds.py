@@ -117,13 +117,9 @@ def _when(stamp: str | None) -> str:
 
 def _ranges(numbers) -> str:
     """Sequences as ``1–3, 7``."""
-    runs: list[list[int]] = []
-    for n in sorted(numbers):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in runs)
+    from ..numbers import runs, runs_text
+
+    return runs_text(runs(numbers))
 
 
 def _lease(state: str) -> str:

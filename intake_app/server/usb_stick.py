@@ -161,14 +161,10 @@ def _more(count: int) -> str:
 
 def ranges(numbers, limit: int = 20) -> str:
     """``1, 12–112, 130`` (the first ``limit`` runs), then how many more."""
-    runs: list[list[int]] = []
-    for n in sorted(numbers):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    shown = ", ".join(str(a) if a == b else f"{a}\u2013{b}" for a, b in runs[:limit])
-    return shown + _more(sum(b - a + 1 for a, b in runs[limit:]))
+    from ..numbers import runs, runs_text
+
+    spans = runs(numbers)
+    return runs_text(spans[:limit]) + _more(sum(b - a + 1 for a, b in spans[limit:]))
 
 
 def _names(items, limit: int = 3) -> str:

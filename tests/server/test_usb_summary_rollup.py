@@ -11,22 +11,14 @@ import sys
 import pytest
 
 from intake_app import i18n
-from intake_app.server.cli import main, print_summary
+from intake_app.server.cli import print_summary
 from intake_app.server.usb import ImportSummary
 
-from .conftest import KEY_PASSPHRASE
 from .test_usb_import import manifest, put
+from .test_usb_import_exit3 import cli  # the import command, in Spanish, on the test server
 from .test_usb_wrong_server import response_from
 
 
-def cli(srv, tmp_path, *args) -> int:
-    pp = tmp_path / "pp.txt"
-    pp.write_text(KEY_PASSPHRASE + "\n", encoding="utf-8")
-    try:
-        return main(["--home", str(srv.home), "--db", srv.settings.db_url, "--passphrase-file", str(pp),
-                     "--lang", "es", "import", *map(str, args)])
-    finally:
-        i18n.set_language("es")
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
