@@ -103,7 +103,8 @@ def case_show(ctx: Context, case_id: str, as_json: bool) -> None:
     for section, rows in present(cb, rec.content, lang):
         click.echo(f"\n== {section} ==")
         for label, value in rows:
-            click.echo(f"  {label}: {value}")
+            sep = " " if label.endswith(("?", ":")) else ": "  # "¿qué le ocurrió? Captación", not "?:"
+            click.echo(f"  {label}{sep}{value}")
     click.echo(f"\n== {i18n.t('screening.title', lang)} ==")
     described = describe(cb, screen(cb, rec.content), lang)
     if not described:

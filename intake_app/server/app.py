@@ -230,9 +230,11 @@ def app_from_env():
         # under it): one line through the privacy filter, not multiprocessing's traceback on
         # stderr. Exit 1, so uvicorn's supervisor starts another worker in its place (its exit
         # code 3 would stop the whole server); `serve` itself checks both before any worker.
-        why = "cannot be reached now" if isinstance(err, DatabaseUnavailable) else \
-            "holds no server" if err.params.get("reason") == "no_server" else "has another schema version"
-        log.error("server process not started: the database %s (%s)", why, err.code)
+        es, en = ("no está disponible ahora", "cannot be reached now") if isinstance(err, DatabaseUnavailable) \
+            else ("no contiene un servidor", "holds no server") if err.params.get("reason") == "no_server" \
+            else ("tiene otra versión del esquema", "has another schema version")
+        log.error("proceso del servidor no iniciado: la base de datos %s / "
+                  "server process not started: the database %s (%s)", es, en, err.code)
         engine.dispose()
         raise SystemExit(1) from None
     keystore = KeyStore.open(Path(settings.key_path))

@@ -81,7 +81,8 @@ class PasswordHasher:
         stored = _stored(hashed)
         readable = stored is not None
         if not readable:
-            log.warning("a stored password hash is not an Argon2id PHC string: the sign-in is refused")
+            log.warning("un hash de contraseña guardado no es una cadena PHC de Argon2id: se rechaza el inicio "
+                        "de sesión / a stored password hash is not an Argon2id PHC string: the sign-in is refused")
             stored = _stored(_dummy_hash())
         kdf, digest = stored
         try:

@@ -60,6 +60,7 @@ def test_the_root_leads_to_both_sites(pair):
     assert '<html lang="en">' in en.text and 'href="/dashboard/?lang=en"' in en.text and \
         'href="/exchange/?lang=en"' in en.text
     assert es.headers["content-security-policy"].startswith("default-src 'self'")
+    assert 'aria-label="Idioma"' in es.text and 'aria-label="Language"' in en.text  # not the exchange's nav
     assert "/" not in client.get("/openapi.json").json()["paths"]
 
 

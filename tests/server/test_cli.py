@@ -138,7 +138,7 @@ def test_device_commands_take_the_short_id_a_laptop_prints(srv, device_factory, 
 
 def test_verify_print_words_a_code_that_does_not_parse_without_internal_codes(srv, tmp_path, capsys):
     """The web page said "debe tener 32 caracteres"; the command said "(length)"."""
-    for code, words in (("INTAKE1:ABC", "format not recognised"), ("ABCD", "32 characters")):
+    for code, words in (("INTAKE1:ABC", "format not recognized"), ("ABCD", "32 characters")):
         capsys.readouterr()
         assert cli(srv, tmp_path, "verify-print", code) == 2
         err = capsys.readouterr().err

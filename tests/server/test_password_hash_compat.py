@@ -69,7 +69,8 @@ def test_an_unreadable_stored_hash_is_a_wrong_password_after_the_same_work(store
     monkeypatch.setattr(auth, "_stored", lambda h: checked.append(h) or real(h))
     assert PasswordHasher(1, 64, 1).verify(stored, PASSWORD) is False
     assert checked[-1] == auth._dummy_hash()  # an Argon2id check was still made
-    assert "not an Argon2id PHC string" in caplog.text and PASSWORD not in caplog.text
+    assert "no es una cadena PHC de Argon2id" in caplog.text and "not an Argon2id PHC string" in caplog.text
+    assert PASSWORD not in caplog.text
 
 
 def test_the_dummy_password_never_opens_an_unreadable_hash():

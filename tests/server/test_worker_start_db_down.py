@@ -66,7 +66,8 @@ def test_app_from_env_logs_one_line_and_exits_1_when_the_database_is_down(home_d
     err = capfd.readouterr().err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert "ERROR intake_app.server.app: server process not started" in lines[0]
+    assert "ERROR intake_app.server.app: proceso del servidor no iniciado: la base de datos no está" in lines[0]
+    assert " / server process not started: the database cannot be reached now" in lines[0]
     assert "database_unavailable" in lines[0] and "Traceback" not in err and "helper_nowhere" not in err
 
 

@@ -74,7 +74,7 @@ def test_an_export_with_only_the_audit_log_says_no_new_cases(office, capsys):
     assert run(capsys, "sync", "receipts", "--from", stick)[0] == 0
     assert run(capsys, "sync", "purge", "--yes")[0] == 0
     code, out, _ = run(capsys, "sync", "export", "--to", stick)
-    assert code == 0 and "No había casos nuevos que enviar" in out and "registro de auditoría" in out
+    assert code == 0 and "No había casos nuevos que enviar" in out and "bitácora de auditoría" in out
     assert "0 revisiones" not in out
     code, out, _ = run(capsys, "--lang", "en", "sync", "export", "--to", stick)
     assert code == 0 and "There were no new cases to send" in out
