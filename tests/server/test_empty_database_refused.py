@@ -11,19 +11,10 @@ from sqlalchemy import create_engine, inspect
 
 from intake_app.server.db import make_engine
 from intake_app.server.migrate import upgrade
-from intake_app.server.setup import init_server
 from tests.pg import temp_databases
 
-from .conftest import ADMIN_PASSWORD, FAST_KDF, KEY_PASSPHRASE
 from .test_backup import cli
-
-
-@pytest.fixture
-def home(tmp_path):
-    home = tmp_path / "srv"
-    init_server(home, db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin",
-                admin_password=ADMIN_PASSWORD, kdf=FAST_KDF)
-    return home
+from .test_cli_migrate_serve_rotate import home  # noqa: F401  (a fixture: an initialized server home)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
 from intake_app import i18n
 from intake_app.server import restore as restore_mod
@@ -26,6 +26,7 @@ from tests.pg import ADMIN_URL, empty_server_db, temp_databases
 from .conftest import ADMIN_PASSWORD, FAST_KDF, KEY_PASSPHRASE
 from .test_backup import cli, fill
 from .test_cli_words import run
+from .test_empty_database_refused import tables
 
 
 @pytest.fixture
@@ -50,12 +51,6 @@ def role_and_database():
         admin.dispose()
 
 
-def tables(url: str) -> list[str]:
-    engine = create_engine(url)
-    try:
-        return inspect(engine).get_table_names()
-    finally:
-        engine.dispose()
 
 
 def give(url: str, role: str) -> None:
