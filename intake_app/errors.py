@@ -57,6 +57,15 @@ class VaultDiskError(IntakeError):
     code = "vault_disk"
 
 
+class OfficerRemoveUnfinished(VaultDiskError):
+    """The vault's disk failed during an officer removal, after it had started: no case was
+    lost, the officer can no longer unlock here, and running the removal again finishes it (a
+    :class:`VaultDiskError` whose "nothing changed" would not be true). params: name,
+    reason (as :class:`VaultDiskError`'s, or absent)."""
+
+    code = "officer_remove_unfinished"
+
+
 class VaultTooNew(IntakeError):
     """params: found (schema version in the file), supported."""
 

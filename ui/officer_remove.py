@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from intake_app.errors import OfficerRemoveUnfinished
+
 from .countdown import Countdown
 from .text import error_text, tr
 from .widgets import busy_bar, fit_window, heading, message_label, muted, show_message
@@ -161,6 +163,8 @@ class RemoveOfficerDialog(QDialog):
         self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
         self.changed.emit()
         name = self.name
+        if isinstance(err, OfficerRemoveUnfinished):  # its words say so already
+            return
         self.backend.op(lambda s: name in s.require().unfinished_removals(), self).quiet() \
             .success(lambda unfinished: unfinished and self._say(text + "\n\n" + tr("ui.officers.unfinished_after",
                                                                                       name=name))) \

@@ -17,8 +17,8 @@ import secrets
 
 import sqlcipher3
 
-from ..errors import (IntakeError, OfficerRemoveSelf, UnknownOfficer, VaultCorrupt, VaultLocked, VaultOpenElsewhere,
-                      WrongPassphrase)
+from ..errors import (IntakeError, OfficerRemoveSelf, OfficerRemoveUnfinished, UnknownOfficer, VaultCorrupt, VaultDiskError,
+                      VaultLocked, VaultOpenElsewhere, WrongPassphrase)
 from . import box_trust, keybox
 from .audit import failed_tries, now_iso
 from .box_trust import REMOVED_META, REMOVING_META
@@ -206,10 +206,12 @@ def remove_officer(self, name: str):
     ids = _targets(self, keyring, target.id)
     box_trust.check_staying(self, keyring, ids)
     with _held(self):
+        started = False
         try:
             keyring = self._reread_keyring()  # as on disk now that nothing else can open the vault
             ids = _targets(self, keyring, target.id)
             _started(self, ids)  # (0)
+            started = True
             current = self._db_key
             check = keybox.key_check(keyring.vault_id, current)
             marks = {o.id: o.removed for o in keyring.officers}
@@ -219,9 +221,13 @@ def remove_officer(self, name: str):
                 _rekey(self, new_key)  # (b)
             _record(self, ids)  # (c)
             _drop(keyring, ids)  # (d)
-        except (OSError, sqlcipher3.Error) as exc:
+        except (OSError, sqlcipher3.Error, VaultDiskError) as exc:
             log.warning("officer removal stopped: %s", type(exc).__name__)
-            raise (storage_error(exc) or exc) from None
+            mapped = exc if isinstance(exc, VaultDiskError) else storage_error(exc)
+            if started and (mapped is None or isinstance(mapped, VaultDiskError)):  # not "nothing changed"
+                reason = mapped.params.get("reason") if mapped is not None else None
+                raise OfficerRemoveUnfinished(name=target.name, **({"reason": reason} if reason else {})) from None
+            raise (mapped or exc) from None
     return Officer(target.id, target.name)
 
 

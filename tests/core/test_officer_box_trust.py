@@ -109,3 +109,31 @@ def test_a_removed_mark_edited_out_takes_no_one_off_the_list(tmp_path, monkeypat
     assert BETO not in _entries(home)
     _locked_out(home, BETO, PASSES[BETO])
     _all_cases_there(home, CARLA, ids)
+
+
+def test_a_disk_failure_after_the_removal_started_does_not_say_nothing_changed(tmp_path, monkeypatch):
+    from intake_app import i18n
+    from intake_app.errors import OfficerRemoveUnfinished, VaultDiskError
+
+    home = tmp_path / "v"
+    _team(home)
+
+    def full(*_a, **_k):
+        raise OSError(28, "no space")
+
+    with _open(home, ANA) as v:
+        monkeypatch.setattr(officers, "_started", full)  # (0) fails: nothing changed, and it says so
+        with pytest.raises(VaultDiskError) as before:
+            v.remove_officer(BETO)
+        assert not isinstance(before.value, OfficerRemoveUnfinished)
+        assert "No se perdió ni se cambió nada" in i18n.describe_error(before.value, "es")
+        monkeypatch.undo()
+        monkeypatch.setattr(officers, "_drop", full)  # (d) fails: the removal is under way
+        with pytest.raises(OfficerRemoveUnfinished) as after:
+            v.remove_officer(BETO)
+        words = i18n.describe_error(after.value, "es")
+        assert "quedó sin terminar" in words and BETO in words and "ni se cambió nada" not in words
+        assert BETO in i18n.describe_error(after.value, "en") and "unfinished" in i18n.describe_error(after.value, "en")
+        monkeypatch.undo()
+        v.remove_officer(BETO)
+        assert v.unfinished_removals() == []

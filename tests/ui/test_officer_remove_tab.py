@@ -165,7 +165,9 @@ def test_an_unfinished_removal_is_shown_and_finished(qtbot, unlocked, tab, monke
     _choose(tab, SECOND)
     dialog = _confirm(qtbot, win, tab, PASSPHRASE)
     wait_idle(qtbot, win)
-    assert i18n.t("ui.officers.unfinished_after", name=SECOND) in dialog.message.text()
+    # the disk failed after the removal started: said as unfinished, never as "nothing changed"
+    assert i18n.t("error.officer_remove_unfinished", name=SECOND) in dialog.message.text()
+    assert "ni se cambió nada" not in dialog.message.text()
     dialog.reject()
     monkeypatch.undo()
     assert _names(tab) == [OFFICER]
