@@ -29,13 +29,15 @@ countries.
   withholds the controlling field it withholds the dependent one too ("Quién decidió la
   condición" and "Fecha de acreditación" are recorded only for some victim statuses). The
   dependencies come from the codebook's own ``show_if``; a profile that names such a field in
-  ``allow`` is refused at load. Only ``consent_status`` is exempt (:data:`DISCLOSED_BY_BASIS`):
+  ``allow`` (a custom codebook's) is warned about at load (a logged WARNING naming the fields)
+  and the field is withheld anyway. Only ``consent_status`` is exempt (:data:`DISCLOSED_BY_BASIS`):
   the basis for sharing, on every copy and with every record sent, already says whether
   consent was given.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Mapping
@@ -43,6 +45,8 @@ from typing import Any, Mapping
 from ..errors import CodebookError
 from . import conditions
 from .model import SENSITIVITIES, Codebook, Field
+
+log = logging.getLogger(__name__)
 
 SECTION = "sharing_profiles"
 PROFILE_KEYS = {"recipient", "institution", "purpose", "classes", "allow", "deny", "refuse_if", "without_consent"}
@@ -235,9 +239,12 @@ def revealing_fields(cb: Codebook, shown) -> dict[str, str]:
 
 def _with_dependencies(cb: Codebook, profile: SharingProfile) -> SharingProfile:
     hidden = revealing_fields(cb, profile.allows)
-    named = sorted(set(hidden) & profile.allow)
-    if named:  # allowed by name, yet its presence gives away a field the profile withholds
-        raise _fail(profile.name, f"allowed_reveals_withheld_{named[0]}_{hidden[named[0]]}")
+    for key in sorted(set(hidden) & profile.allow):  # allowed by name, yet it gives away a withheld field
+        # withheld anyway (the safe choice), said once at load: refusing the profile would stop
+        # every print and exchange until the custom codebook is fixed (codes only, never values)
+        log.warning("perfil de intercambio %s: «%s» está en allow pero revela «%s», que el perfil no comparte: "
+                    "se retiene igualmente / sharing profile %s: “%s” is in allow but reveals “%s”, which the profile "
+                    "withholds: withheld anyway", profile.name, key, hidden[key], profile.name, key, hidden[key])
     return replace(profile, withheld_with=frozenset(hidden))
 
 

@@ -9,13 +9,13 @@ All data FICTIONAL."""
 from __future__ import annotations
 
 import copy
+import logging
 
 import pytest
 import yaml
 
 from intake_app.codebook import conditions, load_codebook
 from intake_app.codebook.sharing import DISCLOSED_BY_BASIS, parse_profiles, sharing_policy
-from intake_app.errors import CodebookError
 from intake_app.paths import resource
 from intake_app.printing import prepare
 from tests.printing.print_helpers import flat, pdf_text
@@ -49,6 +49,7 @@ def test_no_shipped_profile_shows_a_field_whose_condition_it_withholds():
     cb = load_codebook()
     every = {**cb.fields, **cb.derived_fields}
     for profile in sharing_policy(cb).profiles:
+        assert not profile.withheld_with & profile.allow, profile.name  # none names such a field in allow
         for key, f in every.items():
             if not (f.show_if and profile.allows(f)):
                 continue
@@ -56,11 +57,28 @@ def test_no_shipped_profile_shows_a_field_whose_condition_it_withholds():
                 assert profile.allows(every[ref]), (profile.name, key, ref)
 
 
-def test_a_profile_naming_such_a_field_in_allow_is_refused_at_load():
+def test_a_profile_naming_such_a_field_in_allow_is_warned_about_and_withholds_it(caplog):
+    """A custom codebook's profile that allows such a field by name does not stop every print and
+    exchange (a refusal at first use did): a WARNING at load names the fields, and the field is
+    withheld anyway."""
     raw = yaml.safe_load(resource("codebook", "codebook-1.0.yaml").read_bytes())["sharing_profiles"]
     changed = copy.deepcopy(raw)
     changed[0]["allow"].append("accreditation_date")  # INAMU's profile withholds the status
-    with pytest.raises(CodebookError) as info:
-        parse_profiles(load_codebook(), changed)
-    assert info.value.params == {"field": "sharing_profiles.services/services",
-                                 "problem": "allowed_reveals_withheld_accreditation_date_trafficking_status"}
+    cb = load_codebook()
+    with caplog.at_level(logging.WARNING, logger="intake_app.codebook.sharing"):
+        profile = parse_profiles(cb, changed)[0]
+    assert profile.name == "services/services"
+    assert "accreditation_date" in profile.allow and "accreditation_date" in profile.withheld_with
+    assert not profile.allows(cb.field("accreditation_date"))
+    assert profile.withheld_only_with(cb.field("accreditation_date"))  # a receiving server drops it
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1
+    line = warned[0].getMessage()
+    assert "perfil de intercambio services/services" in line and "/ sharing profile services/services" in line
+    assert line.index("perfil") < line.index("sharing profile")  # Spanish first
+    assert line.count("accreditation_date") == 2 and line.count("trafficking_status") == 2
+    # the shipped profiles give no warning
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="intake_app.codebook.sharing"):
+        parse_profiles(cb, raw)
+    assert not caplog.records

@@ -13,6 +13,7 @@ import click
 from ... import i18n
 from ...cli.common import case_id_param  # ids as the laptop's CLI takes them: yhnksfp5gp08 is YHNK-SFP5-GP08
 from ...fsutil import atomic_write
+from ...numbers import group
 from ...timefmt import local_time_iso
 from ..audit import operator_actor
 from .errors import PackageAlreadyReceived, PackageWrongState
@@ -358,6 +359,8 @@ def import_cmd(c, file: str, supervisor: str | None) -> None:
     lang = _lang()
     click.echo(t("exchange.imported", package=r.package_id, kind=kind_label(r.kind, lang),
                  sender=institution(r.sender, lang), cases=r.cases, withdrawn=r.withdrawn))
+    if r.dropped:  # an older sender still sends fields withheld with a withheld one (docs/exchange.md)
+        click.echo(t("exchange.imported_withheld_dropped", dropped=group(r.dropped, lang)))
 
 
 @exchange.command(name="received")

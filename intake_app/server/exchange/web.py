@@ -24,6 +24,7 @@ from ...codebook import load_codebook
 from ...errors import IntakeError
 from ...timefmt import utc_time_iso
 from ...i18n import LANGUAGES, catalog, describe_code, describe_error, placeholders, t
+from ...numbers import group
 from .. import audit, auth, web_session
 from ..db import transaction
 from ..deps import audit_wrong_role
@@ -328,9 +329,11 @@ def router() -> APIRouter:
             if isinstance(err, PackageAlreadyReceived):  # when, as the pages write a time
                 err.params["received_at"] = utc_time_iso(str(err.params.get("received_at", "")))
             return {"ok": False, "message": describe_error(err, lang)}
-        return {"ok": True, "message": t("exchange.imported", lang, package=res.package_id,
-                                         kind=kind_label(res.kind, lang), sender=institution(res.sender, lang),
-                                         cases=res.cases, withdrawn=res.withdrawn)}
+        message = t("exchange.imported", lang, package=res.package_id, kind=kind_label(res.kind, lang),
+                    sender=institution(res.sender, lang), cases=res.cases, withdrawn=res.withdrawn)
+        if res.dropped:  # an older sender still sends fields withheld with a withheld one (docs/exchange.md)
+            message += " " + t("exchange.imported_withheld_dropped", lang, dropped=group(res.dropped, lang))
+        return {"ok": True, "message": message}
 
     @r.get("/received/{record}")
     async def _record(request: Request, record: str):
