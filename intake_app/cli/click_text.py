@@ -12,6 +12,11 @@ message ids are Click's, so it lives beside the code and not in our catalogs.
 
 A Spanish text may use fewer placeholders than Click's (never others: Click fills
 them by name with ``str.format``) and may quote with «» instead of ``!r``.
+
+A few words are not gettext texts in Click: the usage line's ``[OPTIONS]`` and
+``COMMAND [ARGS]...`` (fixed when a command is made) and a value's type name in the help
+(``TEXT``, ``FILE``, ``INTEGER RANGE``; a class attribute, or fixed when the type is made).
+:func:`install` words them at call time too, through :data:`USAGE` and :data:`TYPE_NAMES`.
 """
 
 from __future__ import annotations
@@ -88,6 +93,30 @@ SPANISH = {
     "Do you want to continue?": "¿Desea continuar?",
 }
 
+# the usage line's pieces that Click does not word through gettext
+USAGE = {
+    "[OPTIONS]": "[OPCIONES]",
+    "COMMAND [ARGS]...": "COMANDO [ARGUMENTOS]...",
+    "[COMMAND] [ARGS]...": "[COMANDO] [ARGUMENTOS]...",
+    "COMMAND1 [ARGS]... [COMMAND2 [ARGS]...]...": "COMANDO1 [ARGUMENTOS]... [COMANDO2 [ARGUMENTOS]...]...",
+    "[COMMAND1] [ARGS]... [COMMAND2 [ARGS]...]...": "[COMANDO1] [ARGUMENTOS]... [COMANDO2 [ARGUMENTOS]...]...",
+}
+
+# a value's type in the help (``--home CARPETA``), by the type's English name; a range's
+# bounds are shown beside its help text ([1<=x<=64])
+TYPE_NAMES = {
+    "text": "texto",
+    "integer": "entero",
+    "integer range": "entero",
+    "float": "número",
+    "float range": "número",
+    "boolean": "sí/no",
+    "file": "archivo",
+    "filename": "archivo",
+    "directory": "carpeta",
+    "path": "ruta",
+}
+
 # Click's modules that word texts through gettext
 MODULES = ("click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
            "click.termui", "click.types")
@@ -101,6 +130,39 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
+
+
+def _usage_pieces(original):
+    def collect_usage_pieces(self, ctx):
+        pieces = original(self, ctx)
+        if i18n.language() == "es":
+            pieces = [USAGE.get(piece, piece) for piece in pieces]
+        return pieces
+    collect_usage_pieces._intake_words = True
+    return collect_usage_pieces
+
+
+def _metavar(original):
+    def make_metavar(self, ctx):
+        if self.metavar is None and i18n.language() == "es" and self.type.get_metavar(param=self, ctx=ctx) is None:
+            name = TYPE_NAMES.get(self.type.name)
+            if name is not None:
+                return name.upper() + ("..." if self.nargs != 1 else "")
+        return original(self, ctx)
+    make_metavar._intake_words = True
+    return make_metavar
+
+
+def _word_usage_and_types() -> None:
+    """Point the usage line's pieces and an option's type name at :data:`USAGE` and
+    :data:`TYPE_NAMES` (idempotent)."""
+    core = importlib.import_module("click.core")
+    for cls, name, wrap in ((core.Command, "collect_usage_pieces", _usage_pieces),
+                            (core.Group, "collect_usage_pieces", _usage_pieces),
+                            (core.Parameter, "make_metavar", _metavar)):
+        method = cls.__dict__[name]
+        if not getattr(method, "_intake_words", False):
+            setattr(cls, name, wrap(method))
 
 
 def _terminal() -> bool:
@@ -130,7 +192,8 @@ def hidden_prompt(prompt: str) -> str:
 
 
 def install() -> None:
-    """Word Click's texts through :func:`gettext`, and its hidden prompts through
+    """Word Click's texts through :func:`gettext` (and its usage line's pieces and type
+    names through :data:`USAGE` and :data:`TYPE_NAMES`), and its hidden prompts through
     :func:`hidden_prompt` (idempotent; a test runner's own prompt functions are left)."""
     termui = importlib.import_module("click.termui")
     if getattr(termui.hidden_prompt_func, "__module__", None) == "click.termui":
@@ -141,6 +204,7 @@ def install() -> None:
             module._ = gettext
         if getattr(module, "ngettext", None) in (_gettext.ngettext, ngettext):
             module.ngettext = ngettext
+    _word_usage_and_types()
 
 
 def reset_help_options(command) -> None:

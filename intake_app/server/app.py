@@ -157,8 +157,10 @@ def create_app(settings: Settings, keystore: KeyStore, engine: Engine | None = N
 
 async def _wrong_address(request: Request, status: int) -> Response | None:
     """The page for an address no route has, or a method it does not take, under the
-    pages' areas (/exchange, /dashboard); None elsewhere (/api answers JSON, and so does a
-    device's API path behind a page's address)."""
+    pages' areas (/exchange, /dashboard), or anywhere else outside /api for a browser (a
+    request that prefers text/html: "/dashbord" typed by hand), with the way to ``/``; None
+    otherwise (/api answers JSON, and so does a device's API path behind a page's address,
+    and any address asked for by a program)."""
     path = request.url.path
     if status not in (404, 405) or "/api/" in path:  # a laptop given /dashboard/ as the server's
         return None  # address: its requests get the JSON it words ("check the address")
@@ -170,7 +172,35 @@ async def _wrong_address(request: Request, status: int) -> Response | None:
         from .dashboard.routes import wrong_address
 
         return await wrong_address(request, status)
-    return None
+    if not _prefers_html(request.headers.get("accept", "")):
+        return None
+    from ..i18n import t
+    from .exchange.web import _lang, _q, render
+
+    lang = _lang(request)
+    return render("error.html", lang, status, principal=None, heading=t("server.page.not_found", lang),
+                  message=t("server.page.no_such_address", lang),
+                  back=("/" + _q(lang), t("server.page.back_home", lang)))
+
+
+def _prefers_html(accept: str) -> bool:
+    """Whether an Accept header puts an HTML page first (a browser's does; a program's
+    ``*/*`` or ``application/json`` does not)."""
+    html, json = 0.0, 0.0
+    for item in accept.lower().split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if kind in ("text/html", "application/xhtml+xml"):
+            html = max(html, q)
+        elif kind == "application/json":
+            json = max(json, q)
+    return html > 0 and html >= json
 
 
 class BaselineHeaders:

@@ -81,10 +81,10 @@ def test_csv_errors_are_worded_pages_not_json(dash):
     dash.load(known())
     client = dash.client("analyst")
     cases = (("/dashboard/sex/nope.csv", 404, "La vista «sex» no tiene esa tabla", "has no such table"),
-             ("/dashboard/sex/sex_age_group.csv?country=XX", 400, "«country»", '"country"'),
+             ("/dashboard/sex/sex_age_group.csv?country=XX", 400, "«country»", "“country”"),
              ("/dashboard/sex/sex_age_group.csv?from=2026-Q3&to=2026-Q1", 400, "termina antes de empezar",
               "ends before it starts"),
-             ("/dashboard/nope/x.csv", 404, "no tiene una vista «nope»", 'no view "nope"'))
+             ("/dashboard/nope/x.csv", 404, "no tiene una vista «nope»", "no view “nope”"))
     for path, status, spanish, english in cases:
         r = client.get(path)
         assert r.status_code == status, path

@@ -77,3 +77,29 @@ def test_the_analysts_refusal_words_the_export_by_scope(pair):
     eri = signed_in(app, "exchange", "analista.eri").get("/exchange/")
     assert eri.status_code == 403 and "de los casos de su institución" in eri.text
     assert "todas las instituciones" not in eri.text and 'href="/dashboard/"' in eri.text
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_mistyped_address_elsewhere_answers_a_browser_a_page(pair):
+    """"/dashbord" typed in a browser: the page in words with the way to the start, not
+    the API's JSON; /api and programs (Accept */* or JSON) keep the JSON."""
+    cr, _ = pair
+    client = TestClient(create_app(cr.settings, cr.keystore, cr.engine), follow_redirects=False)
+    for path in ("/dashbord", "/exchang/cases", "/nope"):
+        r = client.get(path, headers=BROWSER)
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert '<html lang="es">' in r.text and "No hay ninguna página en esta dirección" in r.text, path
+        assert 'href="/"' in r.text and "Ir a la página de inicio del servidor" in r.text, path
+        assert r.headers["content-security-policy"].startswith("default-src 'self'"), path
+        assert "not_found" not in r.text, path
+        en = client.get(path + "?lang=en", headers=BROWSER)
+        assert en.status_code == 404 and '<html lang="en">' in en.text, path
+        assert "There is no page at this address" in en.text and 'href="/?lang=en"' in en.text, path
+    for path, headers in (("/api/v1/nope", BROWSER), ("/dashbord", {}), ("/dashbord", {"Accept": "*/*"}),
+                          ("/dashbord", {"Accept": "application/json"}),
+                          ("/dashbord", {"Accept": "application/json, text/html;q=0.5"})):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 404 and r.json() == {"code": "not_found", "params": {}}, (path, headers)

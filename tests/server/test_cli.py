@@ -132,7 +132,7 @@ def test_device_commands_take_the_short_id_a_laptop_prints(srv, device_factory, 
     devices.register_request(srv.engine, two.enrollment_request(), source="test")
     assert cli(srv, tmp_path, "device", "refuse", "lap-prefijo-00") == 2
     err = capsys.readouterr().err
-    assert '"lap-prefijo-00" is the start of 2 laptops' in err and two.device_id in err
+    assert '“lap-prefijo-00” is the start of 2 laptops' in err and two.device_id in err
     assert cli(srv, tmp_path, "device", "refuse", two.device_id) == 0  # the whole id is never ambiguous
 
 

@@ -105,7 +105,7 @@ def test_db_move_into_a_database_of_another_role_is_refused_in_words(tmp_path):
     with role_and_database() as (role, admin_url, url):
         code, out, err = run("--lang", "en", "--home", home, "db", "move", "--to", url)
         assert code == 2, err
-        assert f'The PostgreSQL role "{role}" cannot create tables' in err and "internal error" not in err, err
+        assert f'The PostgreSQL role “{role}” cannot create tables' in err and "internal error" not in err, err
         assert tables(admin_url) == [] and (home / CONFIG_NAME).read_bytes() == config
         give(admin_url, role)
         code, out, err = run("--lang", "en", "--home", home, "db", "move", "--to", url)
