@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from intake_app.errors import OfficerRemoveUnfinished
 
 from .countdown import Countdown
 from .text import error_text, tr
-from .widgets import busy_bar, fit_window, heading, message_label, muted, show_message
+from .widgets import body_scroll, busy_bar, fit_window, heading, message_label, muted, show_message
 
 
 def remove_job(name: str, passphrase: str):
@@ -62,14 +62,8 @@ class RemoveOfficerDialog(QDialog):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()  # a large font scrolls the text; the buttons stay
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll = body_scroll(body)  # a large font scrolls the text; the buttons stay
         self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll.setWidget(body)
-        body.setAutoFillBackground(False)
-        self.scroll.viewport().setAutoFillBackground(False)
         outer.addWidget(self.scroll, 1)
 
         question = tr("ui.officers.finish_question" if finish else "ui.officers.question", name=name)

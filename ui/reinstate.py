@@ -25,7 +25,7 @@ from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout,
+    QDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
     QWidget,
 )
 
@@ -34,7 +34,7 @@ from .file_dialogs import ask_folder
 from .offthread import run_off_gui
 from .sync_service import VAULT_STEP_TIMEOUT
 from .text import error_text, tr
-from .widgets import busy_bar, fit_window, message_label, show_message
+from .widgets import body_scroll, busy_bar, fit_window, message_label, show_message
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +136,8 @@ class ReinstateDialog(QDialog):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()  # a long answer at a large font scrolls, the buttons stay
+        self.scroll = body_scroll(body)  # a long answer at a large font scrolls, the buttons stay
         self.scroll.setAccessibleName(tr("ui.reinstate.window"))
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(body)
-        body.setAutoFillBackground(False)
-        self.scroll.viewport().setAutoFillBackground(False)
         outer.addWidget(self.scroll, 1)
         explain = QLabel(tr("ui.reinstate.help", device=device_id))  # the window's title says what it is
         explain.setWordWrap(True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QFrame, QLabel, QProgressBar, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter,
-    QWidget,
+    QApplication, QComboBox, QFrame, QLabel, QProgressBar, QPushButton, QScrollArea, QStyle, QStyleOptionComboBox,
+    QStylePainter, QWidget,
 )
 
 
@@ -147,3 +147,16 @@ def centered(widget: QWidget, width: int) -> QWidget:
     row.addWidget(widget, 10)
     row.addStretch(1)
     return holder
+
+
+def body_scroll(body: QWidget) -> QScrollArea:
+    """A dialog's text in a frameless scroll area that only scrolls up and down, drawn on the
+    dialog's own background: at a large font the text scrolls and the buttons below it stay."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(body)
+    body.setAutoFillBackground(False)
+    scroll.viewport().setAutoFillBackground(False)
+    return scroll

@@ -7,14 +7,12 @@ All data FICTIONAL (FICTICIA / DEMO)."""
 
 from __future__ import annotations
 
-import pytest
-
-from intake_app.i18n import set_language
 from intake_app.numbers import THIN
 from intake_app.server.cli import main
 from intake_app.server.exchange import incoming
 
-from .conftest import KEY_PASSPHRASE, PASSWORD, person
+from .conftest import person
+from .test_cli_words import files  # noqa: F401 (a fixture: the key passphrase and password files)
 from .test_page_words import client_of
 from .test_withheld_on_arrival import _accredited, _package, cr_iom, old_sender  # noqa: F401 (fixtures)
 
@@ -22,14 +20,6 @@ ES_WORDS = "que este servidor no guarda para ese destino (el remitente usa una v
 EN_WORDS = "this server does not keep for that recipient"
 OCTET = {"Content-Type": "application/octet-stream"}
 
-
-@pytest.fixture
-def files(tmp_path):
-    found = {"pass": tmp_path / "pass.txt", "pw": tmp_path / "pw.txt"}
-    found["pass"].write_text(KEY_PASSPHRASE + "\n", encoding="utf-8")
-    found["pw"].write_text(PASSWORD + "\n", encoding="utf-8")
-    yield found
-    set_language("es")  # main() sets the process's language
 
 
 def _import_cli(capsys, server, path, files, lang: str) -> tuple[int, str]:
