@@ -109,7 +109,7 @@ async def device_status(device_id: str, request: Request, nonce: str | None = He
     st = request.app.state
     await _signed(request, device_id, "status")
     data = await run_in_threadpool(devices.status_bytes, st.engine, st.keystore, device_id,
-                                   lease_days=st.settings.lease_days, nonce=nonce)
+                                   lease_days=st.settings.lease_days, nonce=nonce, online=True)
     return Response(data, media_type=OCTET)
 
 

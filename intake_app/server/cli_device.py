@@ -88,7 +88,7 @@ def device_show(c, device_id: str) -> None:
     """Un equipo en detalle / one laptop in detail."""
     from ..codebook import load_codebook
     from ..timefmt import utc_time_iso
-    from .devices import device_info, iso
+    from .devices import device_info, iso, learned_revocation
 
     settings, engine = c.settings(), c.engine()
     d = device_info(engine, full_id(engine, device_id))
@@ -102,6 +102,9 @@ def device_show(c, device_id: str) -> None:
                       else (d.post or "-"), requested=when(d.requested_at), approved=when(d.approved_at),
                       revoked=when(d.revoked_at), contact=when(d.last_contact_at),
                       lease=when(d.lease_until(settings.lease_days)) if d.status == "active" else "-"))
+    if d.status == "revoked":  # has the lost laptop learned it (and locked), or not yet?
+        click.echo(i18n.t("server.device_learned_revocation" if learned_revocation(d)
+                          else "server.device_not_yet_learned_revocation"))
 
 
 @device.command(name="approve")

@@ -248,12 +248,16 @@ def enrollment_response(engine: Engine, device_id: str) -> bytes | None:
 
 
 def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_days: int,
-                 contact: bool = True, nonce: str | None = None) -> bytes:
+                 contact: bool = True, nonce: str | None = None, online: bool = False) -> bytes:
     """The signed status (revoked flag, lease, current server keys). With ``contact`` (a read
     the device signed, or a stick with its bundles) it is a contact: the lease runs from now.
     Without (a stick folder named after the device with nothing of its own in it) the lease
     stays as the last real contact left it, and so does the contact time. ``nonce`` (an online
-    read's, already checked) is signed back in the body: the device knows the status is fresh."""
+    read's, already checked) is signed back in the body: the device knows the status is fresh.
+    A revoked device's ``online`` read is its contact too: it learns it now and locks, and the
+    first one after the revocation is audited (``revoked_device_contact``), so the office can
+    tell a lost laptop that has locked from one not yet heard from (a stick's status reaches
+    the laptop only when it reads the stick)."""
     now = utcnow()
     with transaction(engine) as conn:
         row = get_device(conn, device_id)
@@ -264,6 +268,10 @@ def status_bytes(engine: Engine, keystore: KeyStore, device_id: str, *, lease_da
         revoked = row.status == "revoked"
         if revoked:
             lease_until = row.revoked_at
+            if online:  # the laptop learns it now and locks its vault: the office can see it did
+                if row.last_contact_at is None or _aware(row.last_contact_at) <= _aware(row.revoked_at):
+                    audit.append(conn, f"device:{device_id}", "revoked_device_contact", device_id)
+                conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(last_contact_at=now))
         elif contact:
             conn.execute(update(devices_t).where(devices_t.c.device_id == device_id).values(last_contact_at=now))
             lease_until = now + timedelta(days=lease_days)
@@ -304,3 +312,14 @@ def list_devices(engine: Engine) -> list[DeviceInfo]:
     with engine.connect() as conn:
         rows = conn.execute(select(devices_t).order_by(devices_t.c.device_id)).all()
     return [_info(r) for r in rows]
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time in UTC (SQLite hands back naive ones)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def learned_revocation(info: DeviceInfo) -> bool:
+    """Whether a revoked laptop has been in contact since its revocation (and so has locked)."""
+    return (info.status == "revoked" and info.revoked_at is not None and info.last_contact_at is not None
+            and _aware(info.last_contact_at) > _aware(info.revoked_at))
