@@ -117,6 +117,24 @@ TYPE_NAMES = {
     "path": "ruta",
 }
 
+# an argument's name in the usage line and in "Falta el argumento …" (Click shows the parameter's
+# name in capitals): the project's arguments, by name
+ARGUMENT_NAMES = {
+    "username": "usuario",
+    "device_id": "id_equipo",
+    "package_id": "id_paquete",
+    "case_id": "id_caso",
+    "key": "institución",
+    "file": "archivo",
+    "name": "nombre",
+    "code": "código",
+    "backup_dir": "carpeta_copia",
+    "text": "texto",
+    "source": "origen",
+    "out": "carpeta",
+    "directory": "carpeta",
+}
+
 # Click's modules that word texts through gettext
 MODULES = ("click.core", "click.decorators", "click.exceptions", "click.formatting", "click.parser",
            "click.termui", "click.types")
@@ -153,6 +171,28 @@ def _metavar(original):
     return make_metavar
 
 
+def _spanish_argument(param) -> str | None:
+    if param.metavar is None and i18n.language() == "es":
+        name = ARGUMENT_NAMES.get(param.name or "")
+        return name.upper() if name else None
+    return None
+
+
+def _argument_metavar(original):
+    def make_metavar(self, ctx):
+        shown, spanish = original(self, ctx), _spanish_argument(self)
+        return shown.replace((self.name or "").upper(), spanish, 1) if spanish else shown
+    make_metavar._intake_words = True
+    return make_metavar
+
+
+def _argument_name(original):
+    def human_readable_name(self):
+        return _spanish_argument(self) or original.fget(self)
+    human_readable_name._intake_words = True
+    return property(human_readable_name)
+
+
 def _word_usage_and_types() -> None:
     """Point the usage line's pieces and an option's type name at :data:`USAGE` and
     :data:`TYPE_NAMES` (idempotent)."""
@@ -163,6 +203,11 @@ def _word_usage_and_types() -> None:
         method = cls.__dict__[name]
         if not getattr(method, "_intake_words", False):
             setattr(cls, name, wrap(method))
+    if not getattr(core.Argument.__dict__["make_metavar"], "_intake_words", False):  # arguments, by name
+        core.Argument.make_metavar = _argument_metavar(core.Argument.__dict__["make_metavar"])
+    readable = core.Argument.__dict__["human_readable_name"]
+    if not getattr(readable.fget, "_intake_words", False):
+        core.Argument.human_readable_name = _argument_name(readable)
 
 
 def _terminal() -> bool:

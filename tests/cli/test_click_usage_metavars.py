@@ -58,4 +58,15 @@ def test_a_range_and_text_option_and_a_subcommand_usage_are_spanish():
 
 def test_a_usage_error_shows_the_spanish_usage_line():
     code, _, err = _run(intake_main, "case", "show")
-    assert code == 2 and "Uso: intake case show [OPCIONES] CASE_ID" in err
+    assert code == 2 and "Uso: intake case show [OPCIONES] ID_CASO" in err
+
+
+def test_argument_names_are_spanish_in_spanish_and_english_in_english():
+    code, out, _ = _run(intake_main, "case", "show", "--help")
+    assert code == 0 and "[OPCIONES] ID_CASO" in out and "CASE_ID" not in out
+    code, _, err = _run(intake_main, "case", "show")
+    assert code == 2 and "'ID_CASO'" in err and "CASE_ID" not in err
+    code, out, _ = _run(server_main, "device", "show", "--help")
+    assert code == 0 and "ID_EQUIPO" in out and "DEVICE_ID" not in out
+    code, out, _ = _run(intake_main, "--lang", "en", "case", "show", "--help")
+    assert code == 0 and "[OPTIONS] CASE_ID" in out

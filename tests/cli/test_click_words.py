@@ -22,7 +22,7 @@ def _no_english(text: str) -> None:
 
 def test_usage_errors_are_spanish(intake):
     code, _, err = intake("case", "show")
-    assert code == 2 and "Uso: intake case show" in err and "Falta el argumento 'CASE_ID'." in err
+    assert code == 2 and "Uso: intake case show" in err and "Falta el argumento 'ID_CASO'." in err
     assert "Escriba «intake case show --help» para ver la ayuda." in err
     _no_english(err)
     code, _, err = intake("nope")

@@ -33,7 +33,7 @@ def test_init_words_a_mismatch_of_the_new_passphrase_and_password(tmp_path, monk
 
 def test_usage_errors_are_spanish_and_english_with_lang_en(tmp_path):
     code, _, err = run("user", "add")
-    assert code == 2 and "Falta el argumento 'USERNAME'." in err and "Uso: intake-server user add" in err
+    assert code == 2 and "Falta el argumento 'USUARIO'." in err and "Uso: intake-server user add" in err
     code, _, err = run("--lang", "en", "nope")
     assert code == 2 and "No such command 'nope'." in err
     code, _, err = run("user", "add", "x.demo", "--role", "jefe")
