@@ -100,6 +100,14 @@ class PrintProtectionRisk(PrintRefused):
     code = "print_protection_risk"
 
 
+class PrintStatisticsAreAggregates(PrintRefused):
+    """A redacted copy is one person's record: never for statistics or research, which get
+    aggregate figures (the dashboard, the exchange's aggregate packages). params: recipient,
+    purpose, reason (``statistics_are_aggregates``)."""
+
+    code = "print_statistics_are_aggregates"
+
+
 REFUSALS: dict[str, type[PrintRefused]] = {
     "consent_refused": PrintConsentRefused,
     "consent_not_possible": PrintConsentNotPossible,
@@ -108,6 +116,7 @@ REFUSALS: dict[str, type[PrintRefused]] = {
     "purpose_not_covered": PrintPurposeNotCovered,
     "no_profile": PrintNoProfile,
     "protection_risk": PrintProtectionRisk,
+    "statistics_are_aggregates": PrintStatisticsAreAggregates,
 }
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from .. import i18n
 from ..codebook.model import Codebook, Field
 from ..codebook.present import present
-from ..codebook.sharing import (RECIPIENT_NOT_COVERED, RECORD_PURPOSES, STATISTICS_ARE_AGGREGATES, Decision,
+from ..codebook.sharing import (RECIPIENT_NOT_COVERED, RECORD_PURPOSES, Decision,
                                sharing_policy)
 from ..timefmt import local_time
 from . import framing
@@ -34,14 +34,6 @@ DEFAULT_PURPOSE = "services"
 LONG_VALUE = 400  # characters: longer values flow as paragraphs outside the tables
 DERIVED_AFTER = ("identity", "demographics")
 DERIVED_SHOWN = ("age_years", "minor", "foreign_national", "unaccompanied_minor")
-
-
-class PrintStatisticsAreAggregates(PrintRefused):
-    """A redacted copy is one person's record: never for statistics or research, which get
-    aggregate figures (the dashboard, the exchange's aggregate packages). params: recipient,
-    purpose, reason (``statistics_are_aggregates``)."""
-
-    code = "print_statistics_are_aggregates"
 
 
 def redacted_purposes(cb: Codebook) -> list:
@@ -144,8 +136,6 @@ def decide(cb: Codebook, rec, recipient: str, purpose: str) -> Decision:
         if category == OTHER_COUNTRY and decision.reason == RECIPIENT_NOT_COVERED:
             raise PrintOtherCountryNotCovered(**params, country=country, post_country=post_country,
                                               category=OTHER_COUNTRY)
-        if decision.reason == STATISTICS_ARE_AGGREGATES:
-            raise PrintStatisticsAreAggregates(**params)
         raise REFUSALS[decision.reason](**params)
     return decision
 

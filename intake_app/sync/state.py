@@ -39,9 +39,6 @@ K_CLOCK_OFFSET = "sync.clock_offset"
 # was wrong"); and the last contact for which a live status behind it asked for such a receipt
 K_FLOOR_MARK = "sync.floor_mark"
 K_CLOCK_CHECK = "sync.clock_check"
-# written by one earlier build (the pinned server's fingerprint, once it signed a status nonce
-# back); no longer written nor read: a status without a nonce is always unbound (status.py)
-K_STATUS_NONCE = "sync.status_nonce"
 K_REVOKED = "sync.revoked"
 K_POST = "sync.post"
 K_ENROLL_POSTED = "sync.enroll_posted"

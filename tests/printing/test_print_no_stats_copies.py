@@ -12,7 +12,8 @@ import pytest
 from intake_app.codebook import load_codebook
 from intake_app.codebook.sharing import RECORD_PURPOSES
 from intake_app.printing import describe_print_error, prepare, print_summary, render_summary
-from intake_app.printing.summary import PrintStatisticsAreAggregates, redacted_purposes
+from intake_app.printing.errors import PrintStatisticsAreAggregates
+from intake_app.printing.summary import redacted_purposes
 
 STATS = ("reporting", "research")
 
