@@ -4,8 +4,10 @@ from .loader import available_versions, load_codebook, load_codebook_file, parse
 from .model import Codebook, Field, Section, Term, Vocabulary
 from .validate import validate_record, visible_fields
 from .derive import derive
+from .typed import validate_typed
 
 __all__ = [
     "Codebook", "Field", "Section", "Term", "Vocabulary", "available_versions", "derive",
-    "load_codebook", "load_codebook_file", "parse_codebook", "validate_record", "visible_fields",
+    "load_codebook", "load_codebook_file", "parse_codebook", "validate_record", "validate_typed",
+    "visible_fields",
 ]

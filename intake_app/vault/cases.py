@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import orjson
 
-from ..codebook import derive, validate_record
+from ..codebook import derive, validate_typed
 from ..errors import CaseNotFound, IntakeError, StaleRevision
 from . import search as s
 from .audit import now_iso
@@ -109,7 +109,7 @@ def save_case(self, content: Mapping[str, Any], case_id: str | None = None, pare
     """Validate and store a new revision. A new case when ``case_id`` is None; otherwise
     ``parent_revision`` (when given) must be the case's current head."""
     cb = self.codebook
-    clean = validate_record(cb, content, today)
+    clean = validate_typed(cb, content, today)  # the codebook, and the rules for typed input
     derived = derive(cb, clean)
     names, docs = s.index_texts(clean, ["given_names", "surnames", "other_names", "guardian_name"],
                                 ["document_number"])

@@ -189,3 +189,22 @@ def test_leaving_a_typed_institution_completes_or_says_so_at_once(qtbot, unlocke
         assert editor.value() == code, typed
     qtbot.waitUntil(lambda: "zzz" in row.problem.text())
     assert form.section_of["referrals"] not in form.checked_steps
+
+
+def test_a_name_of_only_zero_width_spaces_is_shown_as_a_problem_and_not_saved(qtbot, unlocked, sample):
+    """The form shows the rule for typed text (codebook/typed.py) under the field, and a save
+    stores nothing."""
+    form = _form_with_lines(qtbot, unlocked, sample, [_good_line(0)])
+    form.rows["given_names"].editor.set_value("\u200b\u200b")
+    form.refresh()
+    before = _cases(qtbot, unlocked)
+    form.request_save()
+    row = form.rows["given_names"]
+    assert "caracteres invisibles" in row.problem.text()
+    assert _cases(qtbot, unlocked) == before
+
+
+def _cases(qtbot, win) -> int:
+    from tests.ui.uikit import run_on_backend
+
+    return run_on_backend(qtbot, win, lambda s: len(s.require().list_cases()))

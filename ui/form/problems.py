@@ -5,7 +5,7 @@ them given the keyboard when a save is asked for."""
 from __future__ import annotations
 
 from intake_app import i18n
-from intake_app.codebook import validate_record
+from intake_app.codebook import validate_typed
 from intake_app.errors import InvalidRecord
 
 from ..text import lang, tr
@@ -33,7 +33,7 @@ class FormProblems:
     def check(self, answers: dict) -> None:
         form = self.form
         try:
-            validate_record(form.cb, answers)
+            validate_typed(form.cb, answers)
             problems = []
         except InvalidRecord as err:
             problems = err.problems
