@@ -33,7 +33,7 @@ def remove_job(name: str, passphrase: str):
     def job(s):
         vault = s.require()
         vault.verify_passphrase(passphrase)
-        return vault.remove_officer(name).name
+        return vault.remove_officer(name)
     return job
 
 
@@ -48,7 +48,7 @@ def refusal_text(err: BaseException) -> str:
 
 
 class RemoveOfficerDialog(QDialog):
-    removed = Signal(str)
+    removed = Signal(object)  # officers.RemovedOfficer
     changed = Signal()
 
     def __init__(self, backend, name: str, shared: Countdown | None = None, finish: bool = False,
@@ -139,11 +139,11 @@ class RemoveOfficerDialog(QDialog):
         self.progress.setVisible(on)
         self.working.setVisible(on)
 
-    def _done(self, name: str) -> None:
+    def _done(self, removed) -> None:
         self._busy(False)
         self.passphrase.clear()
         self.accept()
-        self.removed.emit(name)
+        self.removed.emit(removed)
 
     def _failed(self, err: BaseException) -> None:
         self._busy(False)

@@ -268,9 +268,12 @@ class OfficersTab(_KeyringTab):
             self.remove_dialog = None
         dialog.deleteLater()  # the typed passphrase goes with it
 
-    def _removed(self, name: str) -> None:
+    def _removed(self, removed) -> None:
         self.refresh()
-        show_message(self.remove_message, tr("ui.officers.removed", name=name), "ok")
+        text = tr("ui.officers.removed", name=removed.name)
+        if removed.drafts:
+            text += "\n\n" + tr("ui.officers.drafts_handed_over", name=removed.name, count=removed.drafts)
+        show_message(self.remove_message, text, "ok")
         QTimer.singleShot(0, self, self._reveal_removed)
         self.officer_list.setFocus()
 

@@ -94,3 +94,5 @@ def officer_remove(ctx: Context, name: str, yes: bool) -> None:
             click.echo(i18n.t("cli.officer_remove_unfinished", name=name), err=True)
         raise
     click.echo(i18n.t("cli.officer_removed", name=removed.name))
+    if removed.drafts:
+        click.echo(i18n.t("cli.officer_drafts_handed_over", name=removed.name, count=removed.drafts))

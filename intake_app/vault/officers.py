@@ -11,6 +11,7 @@ their next unlock (:meth:`Keyring.settle`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hmac
 import logging
 import secrets
@@ -187,15 +188,17 @@ def remove_officer(self, name: str):
         From here the old key no longer opens ``vault.db``; the remaining officers open it
         with the pending key, which their unlock then wraps under their passphrase.
     (c) The database, one transaction: the removed officer's row is marked (meta
-        ``officer_removed.<id>``; the row stays, for names in the history) and the audit
-        gets ``officer_remove`` (the officer's id only).
+        ``officer_removed.<id>``; the row stays, for names in the history), the audit
+        gets ``officer_remove`` (the officer's id only), and the officer's unsaved drafts
+        pass to the signed-in officer (``draft_handover``, with their count, never their
+        content): nobody else could ever continue them, and they hold what a person said.
     (d) ``keyring.json``: the removed entry is dropped.
 
     Run again, a removal completes: an officer marked ``removed`` is found, the re-key is
     skipped if the vault is already on the key the mark names (else made anew, with new
     pending seals), and (c) writes only what is missing. Officers an earlier interrupted
     removal marked are completed with this one."""
-    from .store import Officer, storage_error
+    from .store import storage_error
 
     if self._db_key is None:
         raise VaultLocked()
@@ -219,7 +222,7 @@ def remove_officer(self, name: str):
                 new_key = secrets.token_bytes(keybox.KEY_LEN)
                 _mark(self, keyring, ids, new_key, current)  # (a)
                 _rekey(self, new_key)  # (b)
-            _record(self, ids)  # (c)
+            drafts = _record(self, ids)  # (c)
             _drop(keyring, ids)  # (d)
         except (OSError, sqlcipher3.Error, VaultDiskError) as exc:
             log.warning("officer removal stopped: %s", type(exc).__name__)
@@ -228,7 +231,17 @@ def remove_officer(self, name: str):
                 reason = mapped.params.get("reason") if mapped is not None else None
                 raise OfficerRemoveUnfinished(name=target.name, **({"reason": reason} if reason else {})) from None
             raise (mapped or exc) from None
-    return Officer(target.id, target.name)
+    return RemovedOfficer(target.id, target.name, drafts)
+
+
+@dataclasses.dataclass(frozen=True)
+class RemovedOfficer:
+    """What :func:`remove_officer` did: who, and how many of their drafts passed to the
+    officer who removed them (this run's; a run that completes an earlier one may say 0)."""
+
+    id: str
+    name: str
+    drafts: int = 0
 
 
 def _target(self, keyring: Keyring, name: str):
@@ -269,15 +282,23 @@ def _rekey(self, new_key: bytes) -> None:
     self._db_key = new_key
 
 
-def _record(self, ids: list[str]) -> None:
-    """(c): the rows marked removed and the audit entries, one transaction; what a run before
-    already wrote is not written again."""
+def _record(self, ids: list[str]) -> int:
+    """(c): the rows marked removed, their drafts handed over and the audit entries, one
+    transaction; what a run before already wrote is not written again. Returns the number of
+    drafts handed over."""
+    handed = 0
     with self.transaction():
         for officer_id in ids:
             if self.meta(REMOVED_META + officer_id) is None:
                 self.set_meta(REMOVED_META + officer_id, now_iso())
                 self.audit.append(self.officer.id, "officer_remove", officer=officer_id)
+            moved = self.conn.execute("UPDATE drafts SET officer_id = ? WHERE officer_id = ?",
+                                      (self.officer.id, officer_id)).rowcount
+            if moved:
+                self.audit.append(self.officer.id, "draft_handover", officer=officer_id, count=moved)
+                handed += moved
             self.conn.execute("DELETE FROM meta WHERE key = ?", (REMOVING_META + officer_id,))
+    return handed
 
 
 def _drop(keyring: Keyring, ids: list[str]) -> None:

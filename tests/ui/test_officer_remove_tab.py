@@ -187,3 +187,26 @@ def test_an_unfinished_removal_is_shown_and_finished(qtbot, unlocked, tab, monke
     assert tab.remove_message.text() == i18n.t("ui.officers.removed", name=SECOND)
     assert not tab.unfinished.isVisible()
     assert _in_keyring(win) == [OFFICER] and not _opens(win, SECOND, SECOND_PASSPHRASE)
+
+
+def test_the_removed_officers_drafts_are_said_to_pass_to_the_signed_in_officer(qtbot, unlocked, caplog):
+    win = unlocked
+    home = win.backend.home
+
+    def second_leaves_a_draft(s) -> None:
+        s.require().add_officer(SECOND, SECOND_PASSPHRASE)
+        with Vault.open(home, SECOND, SECOND_PASSPHRASE) as other:
+            other.save_draft("borrador-ficticio", {"narrative": "relato ficticio sin guardar"})
+
+    run_on_backend(qtbot, win, second_leaves_a_draft)
+    win.open_settings()
+    dialog = win.settings_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    wait_idle(qtbot, win)
+    dialog.show_tab(dialog.officers)
+    tab = dialog.officers
+    _choose(tab, SECOND)
+    _confirm(qtbot, win, tab, PASSPHRASE)
+    handed = i18n.t("ui.officers.drafts_handed_over", name=SECOND, count=1)
+    assert tab.remove_message.text() == i18n.t("ui.officers.removed", name=SECOND) + "\n\n" + handed
+    assert run_on_backend(qtbot, win, lambda s: [d[0] for d in s.require().load_drafts()]) == ["borrador-ficticio"]
