@@ -37,6 +37,11 @@ class VaultLocked(IntakeError):
 
 
 class VaultCorrupt(IntakeError):
+    """params: part, ``keyring`` (keyring.json unreadable), ``keyring_mismatch`` (not this
+    vault's), ``database`` (vault.db damaged), ``key`` (the passphrase opened the keyring's key
+    but it does not open a vault.db that looks whole: keyring.json older than the vault, an
+    officer removed since, or one of the files damaged; worded ``error.vault_corrupt.key``)."""
+
     code = "vault_corrupt"
 
 
@@ -116,6 +121,16 @@ class OfficersMustUnlock(IntakeError):
     errors", since they are the officers of this laptop, never people in the cases)."""
 
     code = "officers_must_unlock"
+
+
+class OfficerBoxReplaced(IntakeError):
+    """The officer's passphrase is right but no longer opens the vault, and their keyring box
+    is not the one their passphrase seals (or the seal an officer's removal left in it does not
+    open): someone who could write keyring.json and held the database key (an officer removed
+    since) swapped it before the removal, which then sealed the new key to their box. Not
+    damage: another officer removes this one and adds them again (a new re-key)."""
+
+    code = "officer_box_replaced"
 
 
 class VaultOpenElsewhere(IntakeError):

@@ -14,6 +14,11 @@ swapped into a real officer's entry (its digest differs). A removal is written i
 database (meta ``officer_removing.<id>``) before the keyring is touched, so editing the
 ``removed`` mark out of ``keyring.json`` does not take anyone off the list; an officer marked
 either way never unlocks.
+
+What it cannot stop: an officer about to be removed holds the key, so they can swap a
+colleague's box *and* write its digest; the removal then seals the colleague's new key to
+them. The colleague's unlock finds it (:func:`box_replaced`: ``OfficerBoxReplaced``, not
+"damaged"), and another officer removing and adding them again re-keys once more.
 """
 
 from __future__ import annotations
@@ -74,6 +79,21 @@ def box_opens(entry: OfficerEntry, kek: bytes, vault_id: str) -> bool:
         return False
     pair = keybox.open_box(kek, entry.box_nonce, entry.box_sealed, vault_id, entry.id)
     return pair is not None and hmac.compare_digest(pair.public_bytes(), entry.box_public)
+
+
+def box_replaced(vault_id: str, unlocked) -> bool:
+    """For a right passphrase whose keys open no database (store, ``OfficerBoxReplaced``):
+    whether the entry's box is not the one this passphrase seals (its private key does not
+    open under the passphrase's key, or does not match the public key beside it) or the
+    entry's pending seal does not open with it: a box swapped in before a removal, which then
+    sealed the new key to whoever swapped it. An entry without a box (format 1): False."""
+    seen = unlocked.seen
+    if not seen.box_public:
+        return False
+    if not box_opens(seen, unlocked.kek, vault_id):
+        return True
+    pair = keybox.open_box(unlocked.kek, seen.box_nonce, seen.box_sealed, vault_id, seen.id)
+    return bool(seen.pending) and keybox.open_pending(pair, seen.pending, vault_id, seen.id) is None
 
 
 def vouch_at_unlock(vault, keyring: Keyring, unlocked) -> None:

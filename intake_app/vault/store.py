@@ -19,8 +19,8 @@ import sqlcipher3
 
 from ..bundle.keys import SigningKeys
 from ..codebook import Codebook, load_codebook
-from ..errors import (IntakeError, VaultBusy, VaultCorrupt, VaultDiskError, VaultExists, VaultIncomplete, VaultLocked,
-                      VaultNotFound, UnknownOfficer, WeakPassphrase)
+from ..errors import (IntakeError, OfficerBoxReplaced, VaultBusy, VaultCorrupt, VaultDiskError, VaultExists,
+                      VaultIncomplete, VaultLocked, VaultNotFound, UnknownOfficer, WeakPassphrase)
 from ..fsutil import os_error_kind, remove_stale_parts, restrict_umask, secure_mkdir
 from ..paths import data_home
 from . import box_trust, schema
@@ -95,6 +95,24 @@ def _unlock_error(exc: BaseException) -> IntakeError:
     return storage_error(exc) or VaultCorrupt(part="database")
 
 
+PAGE_SIZE = 4096  # cipher_page_size, set at create (SQLCipher 4's default)
+_PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+def _looks_whole(path: Path) -> bool:
+    """Whether ``vault.db`` looks like an intact SQLCipher file a wrong key cannot open (for
+    the words only: a key and damage to the first page fail alike): whole pages, and a first
+    16 bytes (SQLCipher's random salt) that are neither SQLite's plain header nor one byte
+    repeated (a zeroed or overwritten start)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            salt = fh.read(16)
+    except OSError:
+        return False
+    return size > 0 and size % PAGE_SIZE == 0 and salt != _PLAIN_HEADER and len(set(salt)) > 1
+
+
 def _connect(path: Path, key: bytes):
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5.0)
     try:
@@ -102,6 +120,8 @@ def _connect(path: Path, key: bytes):
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as exc:
         conn.close()
+        if _primary_code(exc) == _NOTADB and _looks_whole(path):  # the key, or the first page: words only
+            raise VaultCorrupt(part="key") from None  # keyring.json older than the vault, or damage
         raise _unlock_error(exc) from None
     return conn
 
@@ -109,10 +129,9 @@ def _connect(path: Path, key: bytes):
 def _connect_any(path: Path, keys: list[bytes]):
     """(connection, key) for the first of ``keys`` that opens the database (after an
     officer's removal: the new key, the one before it, the wrapped one); a key that does not
-    is SQLITE_NOTADB, tried quietly (SQLCipher would print its HMAC error on stderr). Busy
-    or a disk error ends the search; none opening is :class:`VaultCorrupt`."""
-    if len(keys) == 1:
-        return _connect(path, keys[0]), keys[0]
+    is SQLITE_NOTADB, tried quietly, the last one too (SQLCipher would print its HMAC error
+    on stderr: the unlock's own error says what went wrong). Busy or a disk error ends the
+    search; none opening is :class:`VaultCorrupt`."""
     level = _cipher_log_level("NONE")
     try:
         for key in keys[:-1]:
@@ -232,10 +251,13 @@ class Vault:
                 return cls._open_with_key(h, keyring, unlocked, Officer(entry.id, entry.name), for_reinstatement,
                                           failed_tries(cleared))
             except VaultCorrupt as exc:
-                if attempt == 1 and exc.params.get("part") == "database" and _rekeyed_meanwhile(keyring, unlocked.seen):
+                part = exc.params.get("part")
+                if attempt == 1 and part in ("database", "key") and _rekeyed_meanwhile(keyring, unlocked.seen):
                     carried = cleared
                     continue
                 cls._give_back(keyring, entry.id, cleared)
+                if part == "key" and box_trust.box_replaced(keyring.vault_id, unlocked):
+                    raise OfficerBoxReplaced() from None  # swapped before a removal: not damage
                 raise
             except BaseException:  # busy, a disk error, revoked: the cleared tries wait for the next unlock
                 cls._give_back(keyring, entry.id, cleared)
