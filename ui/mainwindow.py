@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         page = UnlockPage(self.officers, self.last_officer, hint, self.backend)
         page.unlock_requested.connect(self._unlock)
         page.language_chosen.connect(self._unlock_language)
-        page.reinstated.connect(lambda: setattr(self, "revoked", None))  # not said again on a rebuilt page
+        page.reinstated.connect(self._reinstated)
         self._replace("unlock_page", page)
         if self.revoked is not None:  # said at once, and again on a page rebuilt in another language
             show_message(page.message, tr("ui.syncdlg.revoked"))
@@ -184,6 +184,12 @@ class MainWindow(QMainWindow):
         # the officers as the keyring has them now: one added in the settings since startup
         # must be able to sign in after a lock
         self.backend.op(officer_names_job, page).quiet().success(self._officers_known).failure(lambda e: None).run()
+
+    def _reinstated(self) -> None:
+        """Reactivated from the unlock page: not said again on a rebuilt page, nor by the
+        status bar (the background sync is stopped while locked)."""
+        self.revoked = None
+        self.sync_status.set_state("stopped")
 
     def _officers_known(self, names: list[str]) -> None:
         self.officers = names
@@ -381,7 +387,10 @@ class MainWindow(QMainWindow):
         status.status_known.connect(self._sync_known)
         self.sync_driver.state_changed.connect(status.set_state)
         self.sync_driver.failed.connect(status.show_failure)  # a method: let go when the status is replaced
-        status.set_state(self.sync_driver.state, self.sync_driver.info)
+        if self.revoked is not None and self.workspace is None:  # rebuilt in another language while revoked
+            status.set_state("revoked")
+        else:
+            status.set_state(self.sync_driver.state, self.sync_driver.info)
         return status
 
     def _sync_known(self, pending: int, lease: str, enrolled: bool) -> None:

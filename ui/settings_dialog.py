@@ -16,7 +16,10 @@ from .countdown import Countdown
 from .officers_tab import OfficersTab, PassphraseTab
 from .prefs import Prefs
 from .text import tr
-from .widgets import busy_bar, message_label, muted, show_message
+from .style import BASE_POINT_SIZE
+from .widgets import busy_bar, fit_window, message_label, muted, show_message
+
+SIZE = (680, 680)  # at the normal font (the officers' tab needs about 600 with a message shown)
 
 
 class _Scrolled(QScrollArea):
@@ -68,10 +71,18 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.close_asked)
         layout.addWidget(buttons)
         self.discard_box: QMessageBox | None = None
-        hint, screen = self.sizeHint(), (parent.screen() if parent is not None else self.screen()).availableGeometry()
-        self.resize(max(640, hint.width()), min(max(520, hint.height()), screen.height() * 9 // 10))
+        self.fit()
         backend.op(lambda s: [o.name for o in s.require().officers()], self) \
             .success(self.officers.show_officers).failure(lambda e: None).run()
+
+    def fit(self) -> None:
+        """Every tab whole (the officers' list, what a removal does, the fields, a two-line
+        message and «Agregar»): 680×680 at the normal font, larger with a larger font or when
+        the content asks for more; never larger than the screen's free area (the tabs scroll)."""
+        scale = max(1.0, self.font().pointSizeF() / BASE_POINT_SIZE)
+        hint = self.sizeHint()
+        fit_window(self, max(round(SIZE[0] * scale), hint.width()), max(round(SIZE[1] * scale), hint.height()),
+                   by_font=False)
 
     def show_tab(self, page: QWidget) -> None:
         self.tabs.setCurrentWidget(page.parentWidget().parentWidget())  # page ▸ viewport ▸ scroll area

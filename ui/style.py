@@ -40,6 +40,10 @@ QLineEdit, QPlainTextEdit, QComboBox, QSpinBox { padding: 4px 6px; border: 1px s
     border-radius: 5px; background: white; min-height: 24px; }
 QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QSpinBox:focus { border: 2px solid #2b6cb0; }
 QLineEdit[invalid="true"], QComboBox[invalid="true"], QPlainTextEdit[invalid="true"] { border: 2px solid #c53030; }
+QLineEdit:disabled, QPlainTextEdit:disabled, QComboBox:disabled, QSpinBox:disabled { color: #616e7c;
+    background: #eef1f4; border-color: #d9e2ec; }
+QComboBox::down-arrow:disabled, QSpinBox::up-arrow:disabled, QSpinBox::down-arrow:disabled { image: none; }
+QCheckBox:disabled, QRadioButton:disabled { color: #616e7c; }
 QListWidget#steps { background: white; border: 1px solid #d9e2ec; border-radius: 8px; padding: 4px; }
 QListWidget#steps:focus { border: 2px solid #1a4f8a; padding: 3px; }
 QListWidget#steps::item { padding: 8px 6px; }

@@ -381,11 +381,11 @@ class SyncDialog(QDialog):
         if code in ("sync_server_unreachable", "sync_server_busy"):
             # the error's own words say it is retried: nothing retries an enrollment by itself
             text = tr("ui.syncdlg.enroll_unreachable", button=tr("ui.syncdlg.enroll_online"))
-        elif code == "sync_server_fingerprint_required":  # approved; the field right above is what is missing
-            text = tr("ui.syncdlg.fingerprint_needed", button=tr("ui.syncdlg.enroll_online"))
+        elif code == "sync_server_fingerprint_required":  # approved: the expected next step, not an error
+            self._say(tr("ui.syncdlg.fingerprint_needed", button=tr("ui.syncdlg.enroll_online")), "banner")
+            self.enroll.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)  # the field right above
+            return
         self._failed(err, text)
-        if code == "sync_server_fingerprint_required":
-            self.enroll.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def push(self) -> None:
         """"Sync now": the background sync (``SyncDriver``) runs a cycle at once, on its own

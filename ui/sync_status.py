@@ -51,7 +51,8 @@ def _after_dot(label: QLabel) -> QWidget:
     pair = QWidget()
     row = QHBoxLayout(pair)
     row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(QLabel("·"))
+    pair.dot = QLabel("·")  # hidden when nothing stands before it (no connection state shown)
+    row.addWidget(pair.dot)
     row.addWidget(label)
     return pair
 
@@ -86,6 +87,8 @@ class SyncStatus(QWidget):
             row.addWidget(w)
         self.pending_count: int | None = None
         self.shown_state = "offline"
+        self.raw_state = "stopped"  # the background sync's own word: "stopped" is nothing tried (yet)
+        self.open = False  # unlocked, with the vault's counts shown
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -94,9 +97,12 @@ class SyncStatus(QWidget):
         self.show_locked()
 
     def show_locked(self) -> None:
-        """Locked: counts unknown (nothing said about receipts); before any vault exists (the
-        first-run wizard) nothing about a vault or receipts at all."""
+        """Locked: only «bóveda bloqueada» (nothing about the connection or receipts; «Equipo
+        revocado» too while a revocation keeps it locked); before any vault exists (the
+        first-run wizard) nothing at all."""
+        self.open = False
         self.sync_now.setEnabled(False)
+        self.sync_now.hide()
         self.lease.hide()
         self.show_note("")
         self.pending_count = None
@@ -104,6 +110,7 @@ class SyncStatus(QWidget):
         self.receipt.setText("")
         self.receipt_pair.hide()
         self.pending_pair.setVisible((Path(self.backend.home) / VAULT_FILE).exists())
+        self._state_shown()
 
     def refresh(self) -> None:
         self.backend.op(_status_job, self).quiet().success(self._show).failure(lambda e: None).run()
@@ -113,13 +120,16 @@ class SyncStatus(QWidget):
             self.show_locked()
             return
         pending, contact, lease, enrolled = status
+        self.open = True
         self.sync_now.setEnabled(sync_available())
+        self.sync_now.show()
         self.pending_count = pending
         self.pending.setText(tr("ui.sync.pending", count=group(pending, lang())))  # "100 000 casos por enviar"
         self.pending_pair.show()
         self.receipt.setText(tr("ui.sync.last_contact", when=local_time_iso(contact)) if contact
                              else tr("ui.sync.no_contact") if enrolled else tr("ui.sync.not_enrolled"))
         self.receipt_pair.show()
+        self._state_shown()
         self.lease.setText(tr("ui.sync.lease_" + lease) if lease in ("expiring", "expired") else "")
         self.lease.setVisible(lease in ("expiring", "expired"))
         self.status_known.emit(pending, lease, bool(enrolled))
@@ -129,7 +139,7 @@ class SyncStatus(QWidget):
         paused, revoked, error, stopped) become online / syncing / offline / ..."""
         info = info or {}
         shown = STATE_SHOWN.get(state, "offline")
-        self.shown_state = shown
+        self.shown_state, self.raw_state = shown, state
         retry = info.get("retry_in")
         seconds = max(1, round(retry)) if retry else None
         if shown == "offline" and info.get("reason") == "busy":  # a server or proxy answered 5xx/429
@@ -141,6 +151,16 @@ class SyncStatus(QWidget):
         self.state.setText(text)
         if shown in ("online", "syncing"):  # offline keeps why (a Wi-Fi sign-in page, ...): said just before
             self.state.setToolTip("")
+        self._state_shown()
+
+    def _state_shown(self) -> None:
+        """The connection state only once the background sync tried something (never while
+        it is stopped: the wizard, a lock, a laptop not enrolled or without a server address,
+        where «Sin conexión» would read as a fault), and while locked only «Equipo revocado»."""
+        visible = self.raw_state != "stopped" and (self.open or self.shown_state == "revoked")
+        self.state.setVisible(visible)
+        self.pending_pair.dot.setVisible(visible)
+        self.receipt_pair.dot.setVisible(visible or not self.pending_pair.isHidden())
 
     def show_error(self, text: str) -> None:
         """The worded typed error the service reported (details on hover)."""

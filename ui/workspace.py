@@ -23,6 +23,10 @@ from .text import error_text, tr
 from .widgets import message_label, shortcut_tip, show_message
 
 
+def _lease_messages() -> dict[str, str]:
+    return {"expired": tr("ui.lease.blocked"), "expiring": tr("ui.lease.expiring_warning")}
+
+
 def _defaults(cb, post: str) -> dict:
     out = {"record_date": date.today().isoformat(), "interview_language": "es"}
     term = cb.vocab("border_posts").get(post) if post else None
@@ -171,6 +175,10 @@ class Workspace(QWidget):
         """ok / expiring / expired (``intake_app.sync.lease_state``), from the sync status."""
         self.lease = lease
         self.new_button.setToolTip(tr("ui.lease.blocked") if lease == "expired" else self._new_tip)
+        # a lease message on show says the lease as it is now: reworded, or gone once renewed
+        messages = _lease_messages()
+        if not self.message.isHidden() and self.message.text() in messages.values():
+            show_message(self.message, messages.get(lease, ""), "error" if lease == "expired" else "banner")
 
     def new_intake(self) -> IntakeForm | None:
         """A new intake, unless the device's lease has lapsed: then a message asks to
