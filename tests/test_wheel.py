@@ -63,6 +63,7 @@ def test_the_wheel_installs_a_working_copy(tmp_path):
     for needed in ("intake_resources/codebook/codebook-1.0.yaml", "intake_resources/i18n/es.json",
                    "intake_resources/exchange/recipients.yaml", "intake_resources/fonts/DejaVuSans.ttf",
                    "intake_app/server/migrations/versions/0006_dash_delta.py",
+                   "intake_app/server/migrations/script.py.mako",  # Alembic's template for a new revision
                    "intake_app/server/templates/dashboard/view.html", "intake_app/server/static/dashboard.js"):
         assert needed in names, needed
     target = tmp_path / "installed"

@@ -74,21 +74,39 @@ def _argparse_words(lang: str) -> Iterator[None]:
         argparse._, argparse.ngettext = saved
 
 
+# a value's name in the help, in the language of argparse's own words (as Click's CARPETA and
+# DIRECTORY in `intake --help`)
+METAVARS = {"es": ("CARPETA", "ARCHIVO", "SEGUNDOS", "NÚMERO"), "en": ("DIRECTORY", "FILE", "SECONDS", "NUMBER")}
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line. Its help is Spanish, then English, as `intake --help` and
+    `intake-server --help` are; argparse's own words follow ``--lang``. Nothing here imports
+    Qt: ``--help`` and ``--version`` answer without a display (and in a frozen build)."""
+    from intake_app import __version__
     from intake_app.i18n import t
 
+    def both(key: str, **params) -> str:
+        return f"{t(key, 'es', **params).rstrip('.')} / {t(key, 'en', **params)}"
+
     lang = _language(argv)
+    folder, file, seconds, number = METAVARS[lang]
     with _argparse_words(lang):
-        p = argparse.ArgumentParser(prog="intake-app", description=t("ui.cli.description", lang))
-        p.add_argument("--home", help=t("ui.cli.home", lang))
-        p.add_argument("--demo", action="store_true", help=t("ui.cli.demo", lang))
-        p.add_argument("--demo-cases", type=int, default=DEMO_CASES, help=argparse.SUPPRESS)
-        p.add_argument("--lang", choices=("es", "en"), help=t("ui.cli.lang", lang))
-        p.add_argument("--smoke-test", action="store_true", help=t("ui.cli.smoke_test", lang))
+        p = argparse.ArgumentParser(prog="intake-app", description=both("ui.cli.description"))
+        p.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                       help=both("ui.cli.version"))
+        p.add_argument("--home", metavar=folder, help=both("ui.cli.home"))
+        p.add_argument("--demo", action="store_true", help=both("ui.cli.demo"))
+        p.add_argument("--demo-cases", type=int, default=DEMO_CASES, metavar=number,
+                       help=both("ui.cli.demo_cases", count=DEMO_CASES))
+        p.add_argument("--lang", choices=("es", "en"), help=both("ui.cli.lang"))
+        p.add_argument("--smoke-test", action="store_true", help=both("ui.cli.smoke_test"))
         # packaging checks (docs/desktop.md): a windowed build has no stdout, so the result
         # can go to a file too (and always to the exit code); the report implies --smoke-test
-        p.add_argument("--smoke-test-report", metavar="FILE", help=argparse.SUPPRESS)
-        p.add_argument("--smoke-test-timeout", type=float, default=SMOKE_TIMEOUT_S, help=argparse.SUPPRESS)
+        p.add_argument("--smoke-test-report", metavar=file,
+                       help=both("ui.cli.smoke_test_report"))
+        p.add_argument("--smoke-test-timeout", type=float, default=SMOKE_TIMEOUT_S, metavar=seconds,
+                       help=both("ui.cli.smoke_test_timeout", seconds=f"{SMOKE_TIMEOUT_S:g}"))
         return p.parse_args(argv)
 
 

@@ -247,8 +247,9 @@ def sync_enroll(ctx: Context, server_url: str, post: str, labels: tuple[str, ...
     try:
         with _contacting(server_url), _fingerprint_words():
             response = enroll_online(v, server_url, post, labels, expected_server_fingerprint=server_fingerprint)
-    except EnrollmentPending:
-        click.echo(i18n.t("sync_cli.enroll_pending", fingerprint=identity(v).fingerprint))
+    except EnrollmentPending:  # with the fingerprint given already, the next run is this same command
+        key = "sync_cli.enroll_pending_with_fingerprint" if server_fingerprint else "sync_cli.enroll_pending"
+        click.echo(i18n.t(key, fingerprint=identity(v).fingerprint))
         return
     click.echo(i18n.t("sync_cli.enrolled", server=response.server.fingerprint(), until=_when(response.lease_until)))
 

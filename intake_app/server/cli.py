@@ -210,7 +210,23 @@ def _as_owner(owner: str, home: Path) -> str:
         if not given[i].startswith("--home="):
             words.append(given[i])
         i += 1
-    return shlex.join(["sudo", "-u", owner, root.info_name or "intake-server", "--home", str(home), *_redacted(words)])
+    program = _program_path(root.info_name or "intake-server")
+    return shlex.join(["sudo", "-u", owner, program, "--home", str(home), *_redacted(words)])
+
+
+def _program_path(name: str) -> str:
+    """The running console script ``name`` by its absolute path (sudo's ``secure_path`` has no
+    virtualenv's ``bin``: ``sudo -u intake intake-server`` is "command not found" where
+    ``/opt/intake/bin/intake-server`` runs); ``name`` itself when this process is not that
+    script (``python -m``, a test runner)."""
+    import shutil
+
+    script = sys.argv[0] if sys.argv else ""
+    if Path(script).name not in (name, f"{name}.exe"):
+        return name
+    if os.path.dirname(script) and os.path.isfile(script):
+        return os.path.abspath(script)  # as the admin named it: a symlinked /opt/intake stays so
+    return shutil.which(name) or name  # started by its bare name: where the PATH found it
 
 
 @click.group(cls=ServerGroup, context_settings={"help_option_names": ["-h", "--help"]})
