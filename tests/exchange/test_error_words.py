@@ -94,7 +94,7 @@ def test_a_hand_typed_address_words_what_it_knows_and_marks_the_rest():
     assert "«Atención y servicios de protección»" in text
     query = urlencode({"error": "exchange_recipient_no_keys"})  # no recipient: "?", never "{recipient}"
     text = _message(Request({"type": "http", "query_string": query.encode(), "headers": []}), "es")["text"]
-    assert "llaves públicas de ?." in text and "{" not in text
+    assert "llaves públicas de ?:" in text and "{" not in text
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

@@ -17,6 +17,7 @@ from ...numbers import group
 from ...timefmt import local_time_iso
 from ..audit import operator_actor
 from .errors import PackageAlreadyReceived, PackageWrongState
+from .cli_export import FORCE
 from .htcds import K as HTCDS_K  # the k of the analysts' web export too: one value, everywhere
 
 pass_ctx = click.pass_obj  # the server CLI's Ctx (home, database, key file, secrets)
@@ -66,12 +67,16 @@ def exchange() -> None:
 
 @exchange.command(name="identity")
 @click.argument("key")
+@click.option("--yes", "assume_yes", is_flag=True,
+              help="Cambiarla aunque ya se hayan preparado, enviado o recibido paquetes / change it even though "
+                   "packages were already prepared, sent or received.")
 @pass_ctx
-def identity_cmd(c, key: str) -> None:
+def identity_cmd(c, key: str, assume_yes: bool) -> None:
     """Qué institución del registro es este servidor / which registry entry this server is."""
     from .registry import set_self_key
 
-    rec = set_self_key(c.engine(), key, actor=operator_actor())
+    # once packages went or came under another entry, only with --yes (the refusal says what changes)
+    rec = set_self_key(c.engine(), key, actor=operator_actor(), confirmed=assume_yes)
     click.echo(t("exchange.identity_set", entry=rec.key, name=rec.label(i18n.language())))
 
 
@@ -130,6 +135,8 @@ def keys_import(c, key: str, file: str, fingerprint: str, replace: bool) -> None
     new = done.peer.fingerprint
     if done.old_fingerprint is None:
         click.echo(t("exchange.keys_imported", entry=key, fingerprint=new))
+    elif done.unchanged:  # the same file again: nothing to update
+        click.echo(t("exchange.keys_unchanged", entry=key, fingerprint=new))
     elif done.old_fingerprint == new:
         click.echo(t("exchange.keys_refreshed", entry=key, fingerprint=new))
     else:
@@ -143,14 +150,14 @@ def keys_import(c, key: str, file: str, fingerprint: str, replace: bool) -> None
 def keys_remove(c, key: str, assume_yes: bool) -> None:
     """Retirar la llave de otra institución (servidor perdido o comprometido) / remove another institution's key
     (a lost or compromised server)."""
-    from ...cli.common import confirm
+    from .cli_export import ask
     from .registry import list_peers, remove_peer_key
 
     engine = c.engine()
     known = list_peers(engine).get(key)
     if known is not None and not assume_yes:
         click.echo(t("exchange.keys_remove_check", entry=key, fingerprint=known["fingerprint"]))
-        if not confirm(t("exchange.keys_remove_confirm", entry=key)):
+        if not ask(t("exchange.keys_remove_confirm", entry=key)):
             click.echo(t("exchange.keys_remove_kept", entry=key))
             return
     old = remove_peer_key(engine, key, actor=operator_actor())  # no key: RecipientHasNoKeys, worded
@@ -193,10 +200,11 @@ def prepare_cmd(c, recipient: str, purpose: str | None, cases: tuple[str, ...], 
     engine = c.engine()
     with signed_in(c, supervisor) as who:
         if period is not None:
-            pkg = prepare_aggregate(engine, recipient, period, actor=who.actor, institution=who.institution)
+            pkg = prepare_aggregate(engine, recipient, period, actor=who.actor, institution=who.institution,
+                                    role=who.role)
         else:
             pkg = prepare_referral(engine, recipient, purpose, list(cases), actor=who.actor,
-                                   institution=who.institution)
+                                   institution=who.institution, role=who.role)
     lang = _lang()
     words = dict(package=pkg.package_id, kind=kind_label(pkg.kind, lang),
                  recipient=institution(pkg.recipient_key, lang), purpose=purpose_label(pkg.purpose, lang, pkg.kind),
@@ -231,7 +239,7 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
 def cancel_cmd(c, package_id: str, supervisor: str, assume_yes: bool) -> None:
     """Anular un paquete preparado o aprobado (borra sus datos cifrados) / cancel a prepared or approved package
     (drops its sealed data)."""
-    from ...cli.common import confirm
+    from .cli_export import ask
     from .manifest_words import institution, kind_label, state_label
     from .errors import PackageUnknown
     from .outgoing import audit_unknown, cancel, get_package
@@ -247,7 +255,7 @@ def cancel_cmd(c, package_id: str, supervisor: str, assume_yes: bool) -> None:
             click.echo(t("exchange.cancel_check", package=pkg.package_id, kind=kind_label(pkg.kind, lang),
                          recipient=institution(pkg.recipient_key, lang), state=state_label(pkg.status, lang),
                          cases=pkg.case_count))
-            if not confirm(t("exchange.cancel_confirm", package=pkg.package_id)):
+            if not ask(t("exchange.cancel_confirm", package=pkg.package_id)):
                 click.echo(t("exchange.cancel_kept", package=pkg.package_id))
                 return
         cancel(engine, package_id, actor=who.actor, institution=who.institution)
@@ -280,11 +288,14 @@ def list_cmd(c, status: str | None) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Archivo del paquete a escribir / package file to write.")
 @SUPERVISOR
+@FORCE
 @pass_ctx
-def export_cmd(c, package_id: str, out: str, supervisor: str) -> None:
+def export_cmd(c, package_id: str, out: str, supervisor: str, force: bool) -> None:
     """Escribir un paquete aprobado para enviarlo / write an approved package to send it."""
+    from .cli_export import check_new_file
     from .outgoing import export
 
+    check_new_file(out, force)  # before the password, and before the package is marked sent
     with next_step(package_id), signed_in(c, supervisor) as who:
         data = export(c.engine(), package_id, actor=who.actor, institution=who.institution)
     atomic_write(Path(out), data)
@@ -303,6 +314,7 @@ def withdrawals_cmd(c) -> None:
     for p in made:
         click.echo(t("exchange.withdrawal_ready", package=p.package_id, recipient=institution(p.recipient_key, _lang()),
                      cases=p.case_count))
+        click.echo(t("exchange.next.approved", package=p.package_id))  # a notice needs no approval: export it
     if not made:
         click.echo(t("exchange.no_withdrawals"))
 
@@ -344,7 +356,7 @@ def inspect_cmd(file: str) -> None:
 def import_cmd(c, file: str, supervisor: str | None) -> None:
     """Importar un paquete recibido / import a received package."""
     from .incoming import import_package
-    from .manifest_words import institution, kind_label
+    from .manifest_words import imported_words
 
     data, engine, keystore = read_package(file), c.engine(), c.keystore()
     try:
@@ -357,8 +369,7 @@ def import_cmd(c, file: str, supervisor: str | None) -> None:
         err.params["received_at"] = local_time_iso(str(err.params.get("received_at", "")))
         raise
     lang = _lang()
-    click.echo(t("exchange.imported", package=r.package_id, kind=kind_label(r.kind, lang),
-                 sender=institution(r.sender, lang), cases=r.cases, withdrawn=r.withdrawn))
+    click.echo(imported_words(r, lang))
     if r.dropped:  # an older sender still sends fields withheld with a withheld one (docs/exchange.md)
         click.echo(t("exchange.imported_withheld_dropped", dropped=group(r.dropped, lang)))
 
@@ -397,83 +408,9 @@ def received_cmd(c, tables_of: str | None) -> None:
                               state]))
 
 
-# --- export htcds -----------------------------------------------------------------------------
-@click.group(name="export")
-def export_group() -> None:
-    """Exportaciones / exports."""
-
-
-def _k_flag(ctx, param, value):
-    """``--k-anonymous`` is a flag: k is always HTCDS_K. A number after it (``--k-anonymous 1``,
-    meaning "yes", or ``=0``) is refused, never taken as k."""
-    if value is None:
-        return None
-    if value != _FLAG:
-        raise click.UsageError(t("exchange.htcds_k_takes_no_value", value=value[:20], k=HTCDS_K), ctx)
-    return HTCDS_K
-
-
-_FLAG = "\x00flag"
-_EXTENSIONS = {".csv": "csv", ".json": "json"}
-
-
-@export_group.command(name="htcds")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="Archivo a escribir (.csv o .json) / file to write (.csv or .json).")
-@click.option("--format", "fmt", type=click.Choice(("csv", "json")), default=None,
-              help="Por defecto, según la extensión (.csv o .json) / default: from the file extension (.csv or .json).")
-@click.option("--k-anonymous", "k", is_flag=False, flag_value=_FLAG, default=None, callback=_k_flag,
-              metavar="", help=f"Variante k-anónima para publicar (k={HTCDS_K}, sin valor) / k-anonymized variant "
-                               f"for release (k={HTCDS_K}, no value).")  # "k = 11" could wrap in a terminal
-@pass_ctx
-def export_htcds_cmd(c, out: str, fmt: str | None, k: int | None) -> None:
-    """Casos en campos y valores HTCDS 2.0 / cases in HTCDS 2.0 field names and values."""
-    from .. import audit
-    from ..db import transaction
-    from .htcds import export_htcds
-
-    by_name = _EXTENSIONS.get(Path(out).suffix.lower())
-    if fmt is None and by_name is None:
-        raise click.UsageError(t("exchange.htcds_unknown_extension", path=out))
-    if fmt is not None and by_name is not None and fmt != by_name:
-        raise click.UsageError(t("exchange.htcds_extension_mismatch", path=out, fmt=fmt.upper()))
-    fmt = fmt or by_name
-    engine = c.engine()
-    data, summary = export_htcds(engine, fmt, k=k)
-    atomic_write(Path(out), data)
-    released = summary.get("released", summary["cases"])
-    with transaction(engine) as conn:
-        audit.append(conn, operator_actor(), "htcds_export", None, format=fmt, k=k, cases=summary["cases"], released=released)
-    if k:
-        click.echo(t("exchange.htcds_written_k", path=out, rows=released, fmt=fmt.upper(), k=k))
-        _k_summary(summary)
-    else:
-        click.echo(t("exchange.htcds_written", path=out, rows=released, fmt=fmt.upper(), k=HTCDS_K))
-
-
-def _k_summary(summary: dict) -> None:
-    """What k-anonymity cost, in words: records left out, and per column (its codebook
-    label, then its HTCDS name) how many values were emptied."""
-    from ...codebook import load_codebook
-    from .htcds import MAJORITY, columns
-
-    lang, cb = _lang(), load_codebook()
-    field_of = {col.name: col.field for col in columns(cb)}
-    click.echo(t("exchange.htcds_k_dropped", dropped=summary["dropped_records"], cases=summary["cases"],
-                 k=summary["k"]))
-    suppressed = summary["suppressed_values"]
-    if not suppressed:
-        click.echo(t("exchange.htcds_k_none_suppressed"))
-        return
-    click.echo(t("exchange.htcds_k_suppressed"))
-    for name, count in sorted(suppressed.items(), key=lambda kv: (-kv[1], kv[0])):
-        key = field_of.get(name)
-        label = t("exchange.htcds_majority", lang) if name == MAJORITY else \
-            cb.field(key).label(lang) if key and (key in cb.fields or key in cb.derived_fields) else name
-        click.echo(t("exchange.htcds_k_column", label=label, column=name, count=count))
-
-
 def register(cli: click.Group) -> None:
     """Add ``exchange`` and ``export`` to the server's command line."""
+    from .cli_export import export_group
+
     cli.add_command(exchange)
     cli.add_command(export_group)

@@ -110,6 +110,15 @@ class IdentityNotSet(ExchangeError):
     status = 409
 
 
+class IdentityChangeNeedsConfirmation(ExchangeError):
+    """``exchange identity`` names another entry while packages were already prepared, sent
+    or received under the current one: refused unless the operator confirms (``--yes``).
+    params: old, new (registry keys), sent, pending, received (counts)."""
+
+    code = "exchange_identity_change_confirm"
+    status = 409
+
+
 # --- preparing, approving, sending -----------------------------------------------------
 class ConsentDoesNotCover(ExchangeError):
     """A case may not go to this recipient for this purpose. params: case_id, recipient,

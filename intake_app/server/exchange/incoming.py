@@ -371,48 +371,67 @@ def _record_withdrawals(conn: Connection, manifest: envelope.Manifest, withdrawa
 
 # --- reading what was received ---------------------------------------------------------------------
 def check_may_receive(engine: Engine, institution: str | None) -> None:
+    """Importing: a package arrives addressed to this server's registry key (its identity
+    now), so only that institution's supervisors (or national scope) may import."""
     with engine.connect() as conn:
-        if not _for_us(conn, institution):
-            raise NotYourInstitution(recipient=self_key(conn))
+        me = self_key(conn)
+        if institution is not None and load_registry().get(me).institution != institution:
+            raise NotYourInstitution(recipient=me)
 
 
-def _for_us(conn: Connection, institution: str | None) -> bool:
-    """Packages arrive addressed to this server's registry key: only that institution's
-    supervisors (or one without an institution, national scope) may read them."""
-    return institution is None or load_registry().get(self_key(conn)).institution == institution
+def _readers_keys(institution: str | None) -> list[str] | None:
+    """The registry keys whose received packages ``institution``'s supervisors may read (None:
+    national scope, every package). Reading is decided by whom each package was addressed to
+    (its stored manifest), never by this server's identity now: after ``exchange identity``
+    names another entry, what came for the old one stays its institution's."""
+    return None if institution is None else [r.key for r in load_registry() if r.institution == institution]
+
+
+def _addressed_to(keys: list[str]):
+    return received_t.c.manifest["recipient"].as_string().in_(keys)
+
+
+def _may_read(conn: Connection, package_id: str, institution: str | None) -> bool:
+    keys = _readers_keys(institution)
+    return keys is None or conn.execute(select(received_t.c.package_id).where(
+        received_t.c.package_id == package_id, _addressed_to(keys))).first() is not None
 
 
 def list_received(engine: Engine, limit: int = 500, institution: str | None = None) -> list[dict]:
-    """Packages received (manifests only)."""
+    """Packages received (manifests only): those addressed to ``institution`` (None: all)."""
+    q = select(received_t.c.package_id, received_t.c.kind, received_t.c.sender_key, received_t.c.purpose,
+               received_t.c.case_count, received_t.c.received_at, received_t.c.received_by) \
+        .order_by(received_t.c.received_at.desc()).limit(limit)
+    if (keys := _readers_keys(institution)) is not None:
+        q = q.where(_addressed_to(keys))
     with engine.connect() as conn:
-        if not _for_us(conn, institution):
-            return []
-        rows = conn.execute(select(received_t.c.package_id, received_t.c.kind, received_t.c.sender_key,
-                                   received_t.c.purpose, received_t.c.case_count, received_t.c.received_at,
-                                   received_t.c.received_by).order_by(received_t.c.received_at.desc()).limit(limit))
-        return [dict(r._mapping) for r in rows]
+        return [dict(r._mapping) for r in conn.execute(q)]
 
 
 def list_received_cases(engine: Engine, include_withdrawn: bool = False, limit: int = 1000,
                         institution: str | None = None) -> list[dict]:
-    """Received records without their content (ids, sender, purpose, state)."""
+    """Received records without their content (ids, sender, purpose, state), of the packages
+    addressed to ``institution`` (None: all)."""
     q = select(rcases_t.c.id, rcases_t.c.package_id, rcases_t.c.sender_key, rcases_t.c.sender_case_id,
                rcases_t.c.purpose, rcases_t.c.basis, rcases_t.c.received_at, rcases_t.c.withdrawn) \
         .order_by(rcases_t.c.id.desc()).limit(limit)
     if not include_withdrawn:
         q = q.where(rcases_t.c.withdrawn.is_(False))
+    if (keys := _readers_keys(institution)) is not None:
+        q = q.where(rcases_t.c.package_id.in_(select(received_t.c.package_id).where(_addressed_to(keys))))
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(q)] if _for_us(conn, institution) else []
+        return [dict(r._mapping) for r in conn.execute(q)]
 
 
 def open_received_case(engine: Engine, record_id: int, *, actor: str, institution: str | None = None,
                        role: str = "supervisor") -> dict:
     """One received record with its content; audited as opened. Withdrawn ones are gone.
-    A record received for another institution answers as a missing one does; either refusal
-    is audited as ``access_refused`` (``role``: the caller's; the record id as target)."""
+    A record of a package addressed to another institution answers as a missing one does;
+    either refusal is audited as ``access_refused`` (``role``: the caller's; the record id as target)."""
     with transaction(engine) as conn:
         row = conn.execute(select(rcases_t).where(rcases_t.c.id == record_id)).first()
-        refused = "not_found" if row is None else None if _for_us(conn, institution) else "other_institution"
+        refused = "not_found" if row is None else \
+            None if _may_read(conn, row.package_id, institution) else "other_institution"
         if refused is None and row.withdrawn:
             audit.append(conn, actor, "exchange_open_refused", str(record_id), reason="withdrawn")
         elif refused is None:
@@ -443,7 +462,7 @@ def open_received_tables(engine: Engine, package_id: str, *, actor: str, institu
                                   received_t.c.received_at, received_t.c.tables)
                            .where(received_t.c.package_id == package_id)).first()
         refused = "not_found" if row is None or row.kind != "aggregate" or row.tables is None else \
-            None if _for_us(conn, institution) else "other_institution"
+            None if _may_read(conn, package_id, institution) else "other_institution"
         if refused is None:
             audit.append(conn, actor, "exchange_tables_opened", package_id, sender=row.sender_key)
     if refused is not None:

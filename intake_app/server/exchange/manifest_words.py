@@ -68,6 +68,17 @@ def error_params(code: str, params: dict, lang: str) -> dict:
             and value != "?" else value for name, value in params.items()}
 
 
+def imported_words(result, lang: str) -> str:
+    """What an import says (:class:`incoming.ImportResult`): a referral counts its records; a
+    withdrawal notice names cases, and says how many records held here it withdrew; an
+    aggregate package holds figures, no record."""
+    words = dict(package=result.package_id, kind=kind_label(result.kind, lang), sender=institution(result.sender, lang),
+                 cases=result.cases, withdrawn=result.withdrawn)
+    key = {"withdrawal": "exchange.imported_notice", "aggregate": "exchange.imported_aggregate"}.get(result.kind,
+                                                                                                    "exchange.imported")
+    return t(key, lang, **words)
+
+
 def state_label(state: str, lang: str) -> str:
     return t("exchange.page.state_" + state, lang)
 
@@ -104,7 +115,8 @@ def manifest_rows(m: Manifest, lang: str) -> dict:
     purposes = cb.vocab("consent_purposes")
     kind = kind_label(m.kind, lang)
     purpose = purposes.label(m.purpose, lang) if m.purpose in purposes \
-        else t("exchange.manifest_view.unknown", lang, code=m.purpose)
+        else kind if m.kind == m.purpose == "withdrawal" \
+        else t("exchange.manifest_view.unknown", lang, code=m.purpose)  # a notice's purpose is its kind
     rows = [
         [t("exchange.page.sender", lang), institution(m.sender, lang)],
         [t("exchange.page.recipient", lang), institution(m.recipient, lang)],

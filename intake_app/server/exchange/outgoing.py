@@ -66,7 +66,7 @@ from .packages import (  # noqa: F401  (re-exported: web.py, cli.py and tests re
     pcases_t,
 )
 from .registry import Recipient, load_registry, require_peer, self_key
-from .release_checks import audit_refused, cases_digest, check_current_key, check_unchanged
+from .release_checks import audit_prepare_refused, audit_refused, cases_digest, check_current_key, check_unchanged
 
 cases_t, revisions_t, facts_t = Case.__table__, Revision.__table__, CaseFacts.__table__
 MAX_CASES = 5000
@@ -102,7 +102,10 @@ def head_revisions(conn: Connection, case_ids: Iterable[str], institution: str |
     rows = {r.case_id: r for r in conn.execute(q)}
     for cid in ids:
         if cid not in rows:
-            raise CaseUnknown(case_id=cid)
+            err = CaseUnknown(case_id=cid)  # why, for the audit (never in the answer): another institution's, or none
+            err.refusal = "other_institution" if institution is not None and conn.execute(
+                select(cases_t.c.case_id).where(cases_t.c.case_id == cid)).first() is not None else "not_found"
+            raise err
     return rows
 
 
@@ -143,8 +146,15 @@ def profile_fields(rec: Recipient, purpose: str, country: str, version: str) -> 
 
 # --- prepare --------------------------------------------------------------------------------------
 def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: list[str], *, actor: str,
-                     institution: str | None = None) -> PackageInfo:
-    """Check every case (all or nothing) and record a prepared package."""
+                     institution: str | None = None, role: str = "supervisor") -> PackageInfo:
+    """Check every case (all or nothing) and record a prepared package. Every refusal is
+    audited (:func:`release_checks.audit_prepare_refused`; ``role``: the caller's)."""
+    with audit_prepare_refused(engine, actor=actor, role=role, kind="referral", recipient=recipient, purpose=purpose):
+        return _prepare_referral(engine, recipient, purpose, case_ids, actor=actor, institution=institution)
+
+
+def _prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: list[str], *, actor: str,
+                      institution: str | None) -> PackageInfo:
     rec = load_registry().check_purpose(recipient, purpose, "referral")
     case_ids = list(dict.fromkeys(case_ids))
     if not case_ids:
@@ -188,16 +198,24 @@ def prepare_referral(engine: Engine, recipient: str, purpose: str, case_ids: lis
 
 
 def _audit_refusal(engine: Engine, actor: str, recipient: str, purpose: str,
-                   err: ConsentDoesNotCover | CaseChangedSincePrepared) -> None:
-    """Case id and reason code only."""
+                   err: ConsentDoesNotCover | CaseChangedSincePrepared, package_id: str | None = None) -> None:
+    """Case id and reason code only (and the package's id, once there is a package)."""
     reason = err.params.get("reason", "case_changed")
-    extra = {"package_id": err.params["package_id"]} if "package_id" in err.params else {}
+    package_id = err.params.get("package_id", package_id)
+    extra = {"package_id": package_id} if package_id else {}
     audit_refused(engine, actor, "exchange_refused", err.params["case_id"], recipient=recipient, purpose=purpose,
                   reason=reason, **extra)
 
 
 def prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str,
-                      institution: str | None = None) -> PackageInfo:
+                      institution: str | None = None, role: str = "supervisor") -> PackageInfo:
+    with audit_prepare_refused(engine, actor=actor, role=role, kind="aggregate", recipient=recipient,
+                               purpose="reporting"):
+        return _prepare_aggregate(engine, recipient, period, actor=actor, institution=institution)
+
+
+def _prepare_aggregate(engine: Engine, recipient: str, period: str, *, actor: str,
+                       institution: str | None) -> PackageInfo:
     from .aggregate import check_closed, normalize_period, parse_period
 
     rec = load_registry().check_purpose(recipient, "reporting", "aggregate")
@@ -362,7 +380,7 @@ def export(engine: Engine, package_id: str, *, actor: str, institution: str | No
                       recipient=pkg.recipient_key)
         raise refused
     if refused is not None:
-        _audit_refusal(engine, actor, pkg.recipient_key, pkg.purpose, refused)
+        _audit_refusal(engine, actor, pkg.recipient_key, pkg.purpose, refused, package_id)
         raise refused
     with transaction(engine) as conn:
         pkg = _locked(conn, package_id)

@@ -120,12 +120,13 @@ def add_outgoing_pages(r: APIRouter) -> None:
                 raise RecipientMissing()
             if "period" in form:  # the aggregate form (an empty period is refused as a period)
                 pkg = await run_in_threadpool(lambda: outgoing.prepare_aggregate(
-                    engine, form.get("recipient", ""), form["period"], actor=who.actor, institution=who.institution))
+                    engine, form.get("recipient", ""), form["period"], actor=who.actor, institution=who.institution,
+                    role=who.role))
             else:  # ids as the laptop's CLI takes them: any case, with or without dashes
                 cases = [normalize_case_id(c) for c in re.split(r"[\s,;]+", form.get("cases", "")) if c]
                 pkg = await run_in_threadpool(lambda: outgoing.prepare_referral(
                     engine, form.get("recipient", ""), form.get("purpose", ""), cases[:outgoing.MAX_CASES],
-                    actor=who.actor, institution=who.institution))
+                    actor=who.actor, institution=who.institution, role=who.role))
         except IntakeError as err:  # the form again, as typed, with the reason next to its field
             return await packages_page(request, who, lang, 422, form, (_field(form, err), _worded(err, lang)))
         post.done()

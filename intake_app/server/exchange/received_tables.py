@@ -36,15 +36,28 @@ def period_words(tables: dict, lang: str, space: str = "\u00a0") -> str:
     return " – ".join(quarter_label(q, lang, space=space) for q in ends)
 
 
+def received_words(pkg: dict) -> str:
+    """When it was received, as the pages write a time; the sentence says "UTC" once."""
+    return pkg["received_at"].strftime("%d/%m/%Y %H:%M")
+
+
+def _titled(table: dict, view: str) -> dict:
+    """The table with ``shown_title``: its title, or None when it only repeats its view's name
+    (the overview, quarters and referrals tables are titled as their view: «Resumen · Resumen»)."""
+    same = table.get("title") in {catalog(lang).get("dashboard.view." + view) for lang in ("es", "en")}
+    return {**table, "shown_title": None if same else table.get("title")}
+
+
 def shown_quarters(tables: dict, lang: str, space: str = "\u00a0") -> list[dict]:
-    """[{"label", "too_few", "persons", "views": [(view label, [table])]}], in the package's order."""
+    """[{"label", "too_few", "persons", "views": [(view label, [table])]}], in the package's order;
+    each table with ``shown_title`` (:func:`_titled`)."""
     from ..dashboard.views import VIEWS
 
     out = []
     for block in tables.get("quarters", []):  # the views in the dashboard's order (a package's map is sorted)
         found = block.get("views", {})
         order = sorted(found, key=lambda v: (VIEWS.index(v) if v in VIEWS else len(VIEWS), v))
-        views = [(view_label(v, lang), found[v]) for v in order if found[v]]
+        views = [(view_label(v, lang), [_titled(tb, v) for tb in found[v]]) for v in order if found[v]]
         out.append({"label": quarter_label(block.get("quarter", ""), lang, space=space),
                     "too_few": block.get("too_few"), "persons": block.get("persons"), "views": views})
     return out
@@ -56,7 +69,7 @@ def text_lines(pkg: dict, lang: str) -> list[str]:
     k = tables.get("k", 11)
     lines = [t("exchange.tables.heading", lang, package=pkg["package_id"], sender=institution(pkg["sender_key"], lang),
                period=period_words(tables, lang, space=" "),
-               received=pkg["received_at"].strftime("%d/%m/%Y %H:%M UTC")),
+               received=received_words(pkg)),
              t("exchange.tables.marks", lang, k=k)]
     for q in shown_quarters(tables, lang, space=" "):
         lines.append("")
@@ -66,7 +79,8 @@ def text_lines(pkg: dict, lang: str) -> list[str]:
         lines.append(t("exchange.tables.quarter", lang, quarter=q["label"], persons=q["persons"]))
         for view, items in q["views"]:
             for table in items:
-                lines += ["", f"{view} · {table['title']}"] + ([table["note"]] if table.get("note") else [])
+                title = f"{view} · {table['shown_title']}" if table["shown_title"] else view
+                lines += ["", title] + ([table["note"]] if table.get("note") else [])
                 lines.append("\t".join([table["row_header"]] + [c or t("dashboard.col.persons", lang)
                                                                 for c in table["columns"]]))
                 lines += ["\t".join([row["label"]] + row["cells"]) for row in table["rows"]]
@@ -93,4 +107,4 @@ def add_received_tables_page(r: APIRouter) -> None:
         tables = pkg["tables"]
         return render("received_package.html", lang, principal=who, pkg=pkg, k=tables.get("k", 11),
                       sender=institution(pkg["sender_key"], lang), quarters=shown_quarters(tables, lang),
-                      period=period_words(tables, lang))
+                      period=period_words(tables, lang), received=received_words(pkg))

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from ...bundle.keys import SigningPublicKeys
@@ -30,6 +30,7 @@ from .. import audit
 from ..db import transaction
 from ..models import Meta
 from .errors import (
+    IdentityChangeNeedsConfirmation,
     IdentityNotSet,
     KeyAlreadyImported,
     KeyFileInvalid,
@@ -42,7 +43,7 @@ from .errors import (
     RegistryMalformed,
     UnknownRecipient,
 )
-from .models import ExchangePeer
+from .models import ExchangePackage, ExchangePeer, ExchangeReceived
 
 KINDS = ("referral", "aggregate")
 COUNTRIES = ("CR", "PA", "INT")
@@ -183,15 +184,26 @@ def self_entry(engine: Engine) -> Recipient:
         return load_registry().get(self_key(conn))
 
 
-def set_self_key(engine: Engine, key: str, *, actor: str = "operator") -> Recipient:
+def set_self_key(engine: Engine, key: str, *, actor: str = "operator", confirmed: bool = False) -> Recipient:
+    """Say which registry entry this server is. Once packages were prepared, sent or received
+    under another entry, changing it is refused unless ``confirmed``
+    (:class:`IdentityChangeNeedsConfirmation`, saying what it changes); audited with the old
+    value and the new one."""
     rec = load_registry().get(key)
     with transaction(engine) as conn:
         found = conn.execute(select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)).scalar()
+        if found is not None and found != key and not confirmed:
+            packages, received = ExchangePackage.__table__, ExchangeReceived.__table__
+            counts = dict(conn.execute(select(packages.c.status, func.count()).group_by(packages.c.status)).all())
+            sent, pending = counts.get("sent", 0), counts.get("prepared", 0) + counts.get("approved", 0)
+            got = conn.execute(select(func.count()).select_from(received)).scalar_one()
+            if sent or pending or got:
+                raise IdentityChangeNeedsConfirmation(old=found, new=key, sent=sent, pending=pending, received=got)
         if found is None:
             conn.execute(meta_t.insert().values(key=SELF_META_KEY, value=key))
         else:
             conn.execute(meta_t.update().where(meta_t.c.key == SELF_META_KEY).values(value=key))
-        audit.append(conn, actor, "exchange_identity", key)
+        audit.append(conn, actor, "exchange_identity", key, old=found, new=key)
     return rec
 
 
@@ -237,6 +249,7 @@ def _normal_fp(fp: str) -> str:
 class ImportedKey:
     peer: Peer
     old_fingerprint: str | None  # the replaced key's (None: the peer had no key; equal: the same key again)
+    unchanged: bool = False  # the very file imported before (same keys, same issue time): nothing was written
 
 
 def import_peer_key(engine: Engine, key: str, data: bytes, fingerprint: str, *, actor: str = "operator",
@@ -275,16 +288,33 @@ def import_peer_key_checked(engine: Engine, key: str, data: bytes, fingerprint: 
         old = get_peer(conn, key)
         if old is not None and _normal_fp(old.fingerprint) != _normal_fp(found) and not replace:
             raise KeyAlreadyImported(recipient=key, old=old.fingerprint, new=found)
-        if old is not None and _normal_fp(old.fingerprint) == _normal_fp(found):
+        same = old is not None and _normal_fp(old.fingerprint) == _normal_fp(found)
+        if same:
             _check_not_older(conn, key, info)
+        unchanged = same and _unchanged(conn, key, info)
         if old is None:
             conn.execute(peers_t.insert().values(recipient_key=key, **values))
-        else:
+        elif not unchanged:
             conn.execute(peers_t.update().where(peers_t.c.recipient_key == key).values(**values))
-        audit.append(conn, actor, "exchange_key_import", key, fingerprint=found, key_id=info.key_id,
-                     replaced=old is not None, old_fingerprint=old.fingerprint if old else None)
+        # replaced: another signing key took the old one's place (only with ``replace``); the same
+        # key with a new encryption key is a refresh (old_key_id); the very same file, unchanged
+        replaced = old is not None and not same
+        detail = dict(replaced=replaced, old_fingerprint=old.fingerprint if replaced else None)
+        if unchanged:
+            detail["unchanged"] = True
+        elif same and old.hpke_key_id != info.key_id:
+            detail["old_key_id"] = old.hpke_key_id
+        audit.append(conn, actor, "exchange_key_import", key, fingerprint=found, key_id=info.key_id, **detail)
     return ImportedKey(Peer(key, info.signing, info.hpke_public, info.key_id, found),
-                       old.fingerprint if old else None)
+                       old.fingerprint if old else None, unchanged)
+
+
+def _unchanged(conn: Connection, key: str, info: ServerPublicInfo) -> bool:
+    """The file holds exactly what is imported already (the same file imported again)."""
+    row = conn.execute(select(peers_t.c.hpke_key_id, peers_t.c.hpke_public, peers_t.c.issued_at)
+                       .where(peers_t.c.recipient_key == key)).first()
+    return (row.hpke_key_id == info.key_id and bytes(row.hpke_public) == info.hpke_public
+            and _moment(row.issued_at) == _moment(info.issued_at))
 
 
 def _check_not_held_elsewhere(conn: Connection, key: str, info: ServerPublicInfo) -> None:

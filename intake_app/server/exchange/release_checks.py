@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import contextmanager
 from typing import Iterable
 
 from sqlalchemy.engine import Connection, Engine
@@ -21,8 +22,9 @@ from ...bundle.keys import hpke_key_id
 from .. import audit
 from ..db import transaction
 from . import envelope
-from .errors import CaseChangedSincePrepared, PackageSealedToOldKey
-from .registry import require_peer
+from .errors import CaseChangedSincePrepared, CaseUnknown, ConsentDoesNotCover, ExchangeError, IdentityNotSet, \
+    PackageSealedToOldKey
+from .registry import load_registry, require_peer
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +55,37 @@ def audit_refused(engine: Engine, actor: str, action: str, target: str | None, *
             audit.append(conn, actor, action, target, **detail)
     except Exception as exc:  # the log cannot be written now: said in the server's log (codes only)
         log.warning("exchange refusal not audited (%s): %s", action, type(exc).__name__)
+
+
+@contextmanager
+def audit_prepare_refused(engine: Engine, *, actor: str, role: str, kind: str, recipient: str, purpose: str):
+    """A refused preparation in the log, then raised. A case of another institution, or none
+    such, is ``access_refused`` (reason ``other_institution`` or ``not_found``, attempt
+    ``package_prepare``, the case id as target when it has a case id's shape), as for the
+    cases pages; any other refusal (the registry's recipient, purpose or kind, no case, too
+    many, a coalition that refers) is ``exchange_prepare_refused`` with its code and the
+    recipient and purpose only when they are registry and codebook codes: what was typed
+    elsewhere never reaches the log. A consent refusal is ``exchange_refused`` already; a
+    server without an identity refuses nobody in particular."""
+    try:
+        yield
+    except (ConsentDoesNotCover, IdentityNotSet):
+        raise
+    except CaseUnknown as err:
+        from ..review import CASE_ID
+
+        typed = str(err.params.get("case_id", ""))
+        try:
+            audit.refused(engine, actor, role, getattr(err, "refusal", "not_found"),
+                          typed if CASE_ID.fullmatch(typed) else None, attempt="package_prepare")
+        except Exception as exc:  # the refusal stands even if it cannot be logged now
+            log.warning("exchange refusal not audited (access_refused): %s", type(exc).__name__)
+        raise
+    except ExchangeError as err:
+        from ...codebook import load_codebook
+
+        known = load_codebook().vocab("consent_purposes")
+        audit_refused(engine, actor, "exchange_prepare_refused", None, role=role, code=err.code, kind=kind,
+                      recipient=recipient if recipient in load_registry().recipients else None,
+                      purpose=purpose if purpose in known else None)
+        raise

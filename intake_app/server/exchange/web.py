@@ -35,7 +35,7 @@ from . import incoming
 from .errors import PackageAlreadyReceived, ReceivedCaseUnknown
 from .htcds import K as HTCDS_K
 from .htcds import export_htcds
-from .manifest_words import error_params, institution, kind_label, manifest_rows
+from .manifest_words import error_params, imported_words, manifest_rows
 from .packages import PACKAGE_ID
 from .registry import load_registry
 
@@ -329,8 +329,7 @@ def router() -> APIRouter:
             if isinstance(err, PackageAlreadyReceived):  # when, as the pages write a time
                 err.params["received_at"] = utc_time_iso(str(err.params.get("received_at", "")))
             return {"ok": False, "message": describe_error(err, lang)}
-        message = t("exchange.imported", lang, package=res.package_id, kind=kind_label(res.kind, lang),
-                    sender=institution(res.sender, lang), cases=res.cases, withdrawn=res.withdrawn)
+        message = imported_words(res, lang)
         if res.dropped:  # an older sender still sends fields withheld with a withheld one (docs/exchange.md)
             message += " " + t("exchange.imported_withheld_dropped", lang, dropped=group(res.dropped, lang))
         return {"ok": True, "message": message}
