@@ -89,11 +89,19 @@ NO = {"", "n", "no"}
 
 def confirm(question: str) -> bool:
     """Yes or no, default no, in the reader's language: "[s/N]" and s/sí/n/no in Spanish
-    (Click's own confirm shows "[y/N]" and refuses "sí"), y/yes/n/no in English."""
+    (Click's own confirm shows "[y/N]" and refuses "sí"), y/yes/n/no in English. With nobody
+    to answer (standard input not a terminal, and at its end or closed: a script, a service),
+    refused with the advice to add ``--yes`` (exit 2), which every command that asks has; at a
+    terminal, Ctrl+C or Ctrl+D still cancels (130)."""
     hint = i18n.t("cli.yes_no_hint")
     while True:
         # on stderr, with every prompt: standard output stays what the command reports
-        answer = click.prompt(f"{question} {hint}", default="", show_default=False, err=True).strip().lower()
+        try:
+            answer = click.prompt(f"{question} {hint}", default="", show_default=False, err=True).strip().lower()
+        except (click.Abort, RuntimeError):  # end of input; RuntimeError: standard input closed (lost sys.stdin)
+            if interactive():
+                raise
+            raise Refused(i18n.t("cli.confirm_needs_yes")) from None
         if answer in YES or answer in NO:
             return answer in YES
         click.echo(i18n.t("cli.yes_no_invalid"), err=True)

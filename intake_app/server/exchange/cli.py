@@ -150,7 +150,7 @@ def keys_import(c, key: str, file: str, fingerprint: str, replace: bool) -> None
 def keys_remove(c, key: str, assume_yes: bool) -> None:
     """Retirar la llave de otra institución (servidor perdido o comprometido) / remove another institution's key
     (a lost or compromised server)."""
-    from .cli_export import ask
+    from ...cli.common import confirm as ask
     from .registry import list_peers, remove_peer_key
 
     engine = c.engine()
@@ -239,7 +239,7 @@ def approve_cmd(c, package_id: str, supervisor: str) -> None:
 def cancel_cmd(c, package_id: str, supervisor: str, assume_yes: bool) -> None:
     """Anular un paquete preparado o aprobado (borra sus datos cifrados) / cancel a prepared or approved package
     (drops its sealed data)."""
-    from .cli_export import ask
+    from ...cli.common import confirm as ask
     from .manifest_words import institution, kind_label, state_label
     from .errors import PackageUnknown
     from .outgoing import audit_unknown, cancel, get_package

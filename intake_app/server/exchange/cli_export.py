@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from ... import i18n
-from ...cli import common
 from ...cli.common import Refused
 from ...fsutil import atomic_write
 from ..audit import operator_actor
@@ -27,17 +26,6 @@ def check_new_file(out: str, force: bool) -> None:
     path = Path(out)
     if not force and (path.exists() or path.is_symlink()):
         raise Refused(t("exchange.out_exists", path=out))
-
-
-def ask(question: str) -> bool:
-    """:func:`confirm`, but with nothing to read the answer from (a script, a service): refused
-    with the advice to add ``--yes`` (exit 2), as the server's other questions are."""
-    try:
-        return common.confirm(question)
-    except (click.Abort, RuntimeError):  # end of input; RuntimeError: standard input closed (lost sys.stdin)
-        if common.interactive():  # Ctrl+C or Ctrl+D at a terminal: cancelled (130)
-            raise
-        raise Refused(t("exchange.confirm_needs_yes")) from None
 
 
 # --- export htcds -----------------------------------------------------------------------------
