@@ -40,9 +40,6 @@ K_CLOCK_OFFSET = "sync.clock_offset"
 K_FLOOR_MARK = "sync.floor_mark"
 K_CLOCK_CHECK = "sync.clock_check"
 K_REVOKED = "sync.revoked"
-# the server time of the signed status that last reinstated this device: a revocation signed
-# before it is older than the server's word that undid it (``revoked_before_reinstatement``)
-K_REINSTATED_AT = "sync.reinstated_at"
 K_POST = "sync.post"
 K_ENROLL_POSTED = "sync.enroll_posted"
 # the bundle chain in use (absent: 1), and the server pinned before a new device identity
@@ -386,18 +383,8 @@ def reinstate(vault, status_time: str) -> None:
         raise DeviceRevoked(device_id=vault.device_id)
     with vault.transaction():
         vault.conn.execute("DELETE FROM meta WHERE key = ?", (K_REVOKED,))
-        vault.set_meta(K_REINSTATED_AT, iso_precise(parse_time(status_time)))
         vault.audit.append(vault.officer.id, "device_reinstated", device=vault.device_id)
     log.warning("the server reinstated this device; the vault opens again")
-
-
-def revoked_before_reinstatement(vault, status_time: str) -> bool:
-    """Whether a revocation signed at ``status_time`` is older than the status that last
-    reinstated this device: an old word replayed (a stick's from before the reinstatement),
-    which the server has since undone. Only an unbound status is asked: one bound to this
-    request is the server's word now."""
-    reinstated_at = vault.meta(K_REINSTATED_AT)
-    return reinstated_at is not None and parse_time(status_time) <= parse_time(reinstated_at)
 
 
 def check_not_revoked(vault) -> None:

@@ -16,20 +16,14 @@ it back is *bound*: its time is the server's now, and may set the last contact b
 (``state.apply_status_lease``). One with no nonce is always *unbound*, taken as before, whatever
 this laptop saw earlier: a server from before nonces, one rolled back to such a build, or one
 of several behind a proxy not upgraded yet. An unbound status never lowers the floor, so an
-old one replayed can at worst shorten the lease (as before nonces). An unbound revocation signed
-before the status that last reinstated this device is that old word replayed: ignored, as an
-old "active" status cannot undo a revocation (``state.reinstate``).
+old one replayed can at worst shorten the lease (as before nonces).
 """
 
 from __future__ import annotations
 
-import logging
-
 from ..bundle.status import DeviceStatus, parse_and_verify_status
 from . import state
 from .errors import DeviceRevoked, StatusNotForThisRequest
-
-log = logging.getLogger(__name__)
 
 
 class LiveStatus(bytes):
@@ -65,9 +59,6 @@ def apply_status(vault, data: bytes, *, live: bool = True, nonce: str | None = N
     current = state.require_server_info(vault)
     status = parse_and_verify_status(data, current.signing, device_id=vault.device_id, current=current)
     bound = _bound(status, nonce) and live
-    if status.revoked and not bound and state.revoked_before_reinstatement(vault, status.server_time):
-        log.warning("an old revocation, signed before this device was reinstated, was ignored")
-        return state.lease_state(vault)
     if status.revoked:
         state.mark_revoked(vault, at=status.server_time)
         raise DeviceRevoked(device_id=vault.device_id)

@@ -104,34 +104,3 @@ def test_an_old_status_cannot_undo_a_revocation_learnt_from_a_refused_upload(rea
     with pytest.raises(DeviceRevoked):
         apply_status(vault, before, live=False)
     assert state.is_revoked(vault)
-
-
-def test_an_old_revocation_replayed_after_a_reinstatement_does_not_lock(real_server, vault, home):
-    """A revocation signed before the status that reinstated the laptop (e.g. left on a stick)
-    is the server's old word, since undone: it no longer locks. A new revocation still does."""
-    from intake_app.sync import state
-
-    real_server.enroll(vault)
-    real_server.revoke(vault.device_id)
-    with signed_client(vault, real_server.url) as client:
-        old_revoked = client.status(vault.device_id)
-    with pytest.raises(DeviceRevoked):
-        apply_status(vault, old_revoked)
-    vault.close()
-
-    devices.reinstate(real_server.engine, vault.device_id, actor="test")
-    v = Vault.open(home, "oficial.prueba", PASSPHRASE, for_reinstatement=True)
-    try:
-        with signed_client(v, real_server.url) as client:
-            assert apply_status(v, client.status(v.device_id)) == "ok"
-        apply_status(v, old_revoked, live=False)  # replayed from a stick: ignored
-        apply_status(v, bytes(old_revoked), live=True)  # read online without a nonce: ignored too
-        assert not state.is_revoked(v)
-        real_server.revoke(v.device_id)  # a revocation after the reinstatement
-        with signed_client(v, real_server.url) as client:
-            new_revoked = client.status(v.device_id)
-        with pytest.raises(DeviceRevoked):
-            apply_status(v, bytes(new_revoked), live=False)
-        assert state.is_revoked(v)
-    finally:
-        v.close()
