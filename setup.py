@@ -34,7 +34,9 @@ class FreshBuildPy(build_py):
 
     def run(self) -> None:
         lib = Path(self.build_lib).resolve()
-        if not self.editable_mode and lib.is_dir() and lib != HERE and lib not in HERE.parents:
+        # only setuptools' own folder under this checkout's build/: a --build-lib given elsewhere
+        # (or setup.py run from another folder) is never emptied
+        if not self.editable_mode and lib.is_dir() and (HERE / "build") in lib.parents:
             shutil.rmtree(lib)
         super().run()
 

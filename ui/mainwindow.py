@@ -325,7 +325,13 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.backend, self.cb, self.prefs, self)
         dialog.prefs_changed.connect(self._prefs_changed)
+        dialog.officers.drafts_received.connect(self._drafts_received)
         open_replacing(self, "settings_dialog", dialog)  # the closed one is not kept alive (hidden) beside it
+
+    def _drafts_received(self) -> None:
+        """A removed officer's drafts are the signed-in officer's now: the case list's banner says so."""
+        if self.workspace is not None:
+            self.workspace.load_drafts()
 
     def open_verify(self) -> None:
         """Check a printed summary's code on this laptop (the one that printed it)."""

@@ -11,7 +11,7 @@ unfinished shows under the list with a button that runs it again."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
@@ -126,6 +126,8 @@ class _KeyringTab(QWidget):
 
 
 class OfficersTab(_KeyringTab):
+    drafts_received = Signal()  # a removed officer's drafts passed to the signed-in officer
+
     def __init__(self, backend, busy, countdown: Countdown) -> None:
         super().__init__(backend, busy, countdown)
         layout = QVBoxLayout(self)
@@ -274,6 +276,8 @@ class OfficersTab(_KeyringTab):
         if removed.drafts:
             text += "\n\n" + tr("ui.officers.drafts_handed_over", name=removed.name, count=removed.drafts)
         show_message(self.remove_message, text, "ok")
+        if removed.drafts:
+            self.drafts_received.emit()
         QTimer.singleShot(0, self, self._reveal_removed)
         self.officer_list.setFocus()
 

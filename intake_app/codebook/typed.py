@@ -8,8 +8,8 @@ save and the form's live problems: :func:`validate_typed`), never at the server'
 exchange's receipt. A record saved before such a rule keeps what it has until someone edits it.
 
 The one rule so far: a text answer made only of invisible characters (zero-width spaces and
-joiners, direction marks, a byte-order mark, a soft hyphen, blank fillers) is no answer a person
-can read, and it prints blank. It is named ``text_invisible``, never with its value.
+joiners, direction marks, a byte-order mark, a soft hyphen, lone combining marks, variation
+selectors, control characters, blank fillers) is no answer a person can read, and it prints blank. It is named ``text_invisible``, never with its value.
 """
 
 from __future__ import annotations
@@ -23,17 +23,22 @@ from ..errors import FieldProblem, InvalidRecord
 from .model import Codebook, Field
 from .validate import validate_record
 
-# characters that draw nothing but are not Unicode format characters (category Cf)
-_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# categories that draw nothing on their own: format characters (zero-width spaces and joiners,
+# direction marks, tags), marks with no letter to sit on (a lone accent, variation selectors, the
+# combining grapheme joiner), control characters
+_DRAW_NOTHING = frozenset({"Cf", "Mn", "Cc"})
+# letters that draw nothing (Hangul fillers, the blank Braille pattern, Khmer inherent vowels)
+_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
 
 
 def invisible(text: str) -> bool:
-    """Whether ``text`` has characters but shows none: only spaces, format characters and
-    fillers, not only spaces (which the codebook already takes as no answer)."""
+    """Whether ``text`` has characters but shows none: only spaces, format characters, lone
+    marks, control characters and fillers, not only spaces (which the codebook already takes as
+    no answer)."""
     if not text.strip():
         return False
     for ch in text:
-        if not (ch.isspace() or ch in _BLANK_FILLERS or unicodedata.category(ch) == "Cf"):
+        if not (ch.isspace() or ch in _BLANK_FILLERS or unicodedata.category(ch) in _DRAW_NOTHING):
             return False
     return True
 
@@ -64,9 +69,20 @@ def validate_typed(cb: Codebook, content: Mapping[str, Any], today: date | None 
     try:
         clean = validate_record(cb, content, today)
     except InvalidRecord as exc:
-        raise InvalidRecord([*exc.problems, *typed_problems(cb, content)]) from None
+        raise InvalidRecord([*exc.problems, *typed_problems(cb, _shown(cb, content))]) from None
     problems = typed_problems(cb, clean)
     if problems:
         raise InvalidRecord(problems)
     return clean
 
+
+def _shown(cb: Codebook, content: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The answers the form shows (skip logic), for naming invisible ones beside the codebook's
+    problems: an answer a hidden question kept is not named (nothing under a field would say it)."""
+    from .validate import visible_fields
+
+    try:
+        shown = visible_fields(cb, content)
+    except Exception:  # answers too malformed for skip logic: the codebook's problems say enough
+        return {}
+    return {k: v for k, v in content.items() if k in shown}

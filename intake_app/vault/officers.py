@@ -292,12 +292,16 @@ def _record(self, ids: list[str]) -> int:
             if self.meta(REMOVED_META + officer_id) is None:
                 self.set_meta(REMOVED_META + officer_id, now_iso())
                 self.audit.append(self.officer.id, "officer_remove", officer=officer_id)
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (REMOVING_META + officer_id,))
+        # this removal's officers, and any removed by a version from before the handover
+        removed = [k[len(REMOVED_META):] for (k,) in self.conn.execute(
+            "SELECT key FROM meta WHERE key >= ? AND key < ?", (REMOVED_META, REMOVED_META + "\uffff"))]
+        for officer_id in dict.fromkeys([*ids, *removed]):
             moved = self.conn.execute("UPDATE drafts SET officer_id = ? WHERE officer_id = ?",
                                       (self.officer.id, officer_id)).rowcount
             if moved:
                 self.audit.append(self.officer.id, "draft_handover", officer=officer_id, count=moved)
                 handed += moved
-            self.conn.execute("DELETE FROM meta WHERE key = ?", (REMOVING_META + officer_id,))
     return handed
 
 

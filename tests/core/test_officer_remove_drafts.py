@@ -73,3 +73,18 @@ def test_the_cli_says_so(home, tmp_path, no_delay, capsys, lang, words):
     out = capsys.readouterr().out
     assert code == 0 and words in out
     assert SECRET not in out
+
+
+def test_drafts_left_by_a_removal_from_before_the_handover_pass_at_the_next_removal(home, no_delay):
+    """An officer removed by a version without the handover left drafts nobody can reach (their
+    owner is gone): the next removal hands those over too."""
+    _team_with_carlas_drafts(home)
+    with Vault.open(home, ANA, PASSES[ANA]) as v:
+        carla = v.remove_officer(CARLA)
+        with v.transaction() as conn:  # as a removal by the older version left them
+            conn.execute("UPDATE drafts SET officer_id = ? WHERE draft_id LIKE 'd-carla-%'", (carla.id,))
+        assert [d[0] for d in v.load_drafts()] == []
+        assert v.remove_officer(BETO).drafts == 3  # beto's own and carla's two
+        assert sorted(d[0] for d in v.load_drafts()) == ["d-beto", "d-carla-edit", "d-carla-new"]
+        counts = {e.detail["officer"]: e.detail["count"] for e in v.audit.entries() if e.action == "draft_handover"}
+        assert counts[carla.id] == 2

@@ -17,7 +17,8 @@ from tests.core.test_validate_compiled import CB, _variant
 ZWSP, ZWJ, RLM, BOM = "\u200b", "\u200d", "\u200f", "\ufeff"
 
 
-@pytest.mark.parametrize("text", [ZWSP * 3, f"{ZWSP} {ZWJ}", RLM, BOM + ZWSP, "\u3164", "\u00ad\u2060"])
+@pytest.mark.parametrize("text", [ZWSP * 3, f"{ZWSP} {ZWJ}", RLM, BOM + ZWSP, "\u3164", "\u00ad\u2060",
+                                  "\u0301", "\ufe0f\U000e0100", "\u180b\u034f", "\u17b4", "\x07\x7f"])
 def test_invisible_text_is_named_and_nothing_is_saved(vault, text):
     record = {**load_sample("intake-adult-woman"), "given_names": text}
     assert validate_record(CB, record)  # the codebook 1.0 itself takes it
@@ -64,3 +65,12 @@ def test_the_words_are_spanish_first():
     assert "caracteres invisibles" in i18n.describe_error(err, "es")
     assert "invisible characters" in i18n.describe_error(err, "en")
 
+
+def test_a_hidden_questions_answer_is_not_named_beside_the_codebooks_problems():
+    """With another problem in the record, only the answers the form shows are checked: a
+    guardian's name kept while consent is given by the person herself shows under no field."""
+    record = {**load_sample("intake-adult-woman"), "consent_by": "self", "guardian_name": ZWSP,
+              "record_date": "not a date"}
+    with pytest.raises(InvalidRecord) as exc:
+        validate_typed(CB, record)
+    assert "guardian_name" not in [p.field for p in exc.value.problems]

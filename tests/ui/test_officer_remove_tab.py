@@ -210,3 +210,6 @@ def test_the_removed_officers_drafts_are_said_to_pass_to_the_signed_in_officer(q
     handed = i18n.t("ui.officers.drafts_handed_over", name=SECOND, count=1)
     assert tab.remove_message.text() == i18n.t("ui.officers.removed", name=SECOND) + "\n\n" + handed
     assert run_on_backend(qtbot, win, lambda s: [d[0] for d in s.require().load_drafts()]) == ["borrador-ficticio"]
+    banner = win.workspace.list_page.draft_banner  # the way into Borradores, shown at once
+    qtbot.waitUntil(lambda: banner.text() == i18n.t("ui.drafts.banner", count=1))
+    assert not banner.isHidden()
