@@ -40,3 +40,19 @@ def test_a_file_removed_since_the_last_build_is_not_in_the_next_wheel(tmp_path):
     second = _wheel(source, tmp_path / "second")
     assert sorted(set(PROBES) & second) == []
     assert first - set(PROBES) == second
+
+
+def test_a_build_lib_outside_the_checkouts_build_folder_is_never_emptied(tmp_path):
+    """Only setuptools' own folder under the checkout's build/ is emptied: a --build-lib given
+    elsewhere (or a folder inside the checkout) keeps what it holds."""
+    source = tmp_path / "checkout"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info",
+                                                                "__pycache__", ".hypothesis", "docs", "tests"))
+    for target in (tmp_path / "elsewhere", source / "bench"):
+        keep = target / "keep.txt"
+        target.mkdir(exist_ok=True)
+        keep.write_text("not setuptools' own\n", encoding="utf-8")
+        done = subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(target)],
+                              cwd=source, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert keep.read_text(encoding="utf-8") == "not setuptools' own\n"
