@@ -382,6 +382,7 @@ class Ingestor:
         case_ids = sorted({r["case_id"] for r in revs})
         heads: dict[str, str | None] = {}
         held: dict[str, str | None] = {}
+        states: dict[str, str] = {}
         if _pg(conn):  # the cases we have, locked; the new ones are inserted whole below
             held = ingest_pg.lock_heads(conn, case_ids)
             heads.update((c, held.get(c)) for c in case_ids)
@@ -391,9 +392,11 @@ class Ingestor:
                              [{"case_id": c, "head_revision_id": None, "revision_count": 0, "open_conflicts": 0,
                                "review_state": "new", "first_received_at": now, "updated_at": now} for c in part])
             for part in chunks(case_ids):
-                heads.update(conn.execute(select(cases_t.c.case_id, cases_t.c.head_revision_id)
-                                          .where(cases_t.c.case_id.in_(part)).order_by(cases_t.c.case_id)
-                                          .with_for_update()).all())
+                for c, head, state in conn.execute(select(cases_t.c.case_id, cases_t.c.head_revision_id,
+                                                          cases_t.c.review_state).where(cases_t.c.case_id.in_(part))
+                                                   .order_by(cases_t.c.case_id).with_for_update()):
+                    heads[c], states[c] = head, state
+        before = dict(heads)
         changed: dict[str, dict] = {}
         pending: list[dict] = []
         counts: dict[str, int] = defaultdict(int)
@@ -421,8 +424,10 @@ class Ingestor:
             per_case_conflicts[case_id] += 1
         for case_id in superseded:  # a queued revision with a later one below it now: the tip stands for it
             per_case_conflicts[case_id] -= 1
+        # a new head, or a new version queued against it, is news to a supervisor: "new" again, even if reviewed
+        unseen = {c for c in case_ids if heads[c] != before[c]} | set(inserted)
         if _pg(conn):
-            ingest_pg.write_cases(conn, held, case_ids, heads, counts, per_case_conflicts, now)
+            ingest_pg.write_cases(conn, held, case_ids, heads, counts, per_case_conflicts, unseen, now)
             return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
         # one multi-row upsert instead of one UPDATE per case (the rows exist and are locked by us)
         stmt = dialect_insert(conn, cases_t)
@@ -430,10 +435,11 @@ class Ingestor:
             "head_revision_id": stmt.excluded.head_revision_id,
             "revision_count": cases_t.c.revision_count + stmt.excluded.revision_count,
             "open_conflicts": cases_t.c.open_conflicts + stmt.excluded.open_conflicts,
-            "updated_at": stmt.excluded.updated_at})
+            "review_state": stmt.excluded.review_state, "updated_at": stmt.excluded.updated_at})
         for part in chunks(case_ids):
             conn.execute(stmt, [{"case_id": c, "head_revision_id": heads[c], "revision_count": counts[c],
-                                 "open_conflicts": per_case_conflicts[c], "review_state": "new",
+                                 "open_conflicts": per_case_conflicts[c],
+                                 "review_state": "new" if c in unseen else states[c],
                                  "first_received_at": now, "updated_at": now} for c in part])
         return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
 

@@ -11,7 +11,7 @@ processes writing the same keys wait for each other instead of deadlocking.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from sqlalchemy.engine import Connection
 
@@ -70,8 +70,9 @@ def lock_heads(conn: Connection, case_ids: Sequence[str]) -> dict[str, str | Non
 
 
 def write_cases(conn: Connection, held: Mapping[str, str | None], case_ids: Sequence[str], heads: Mapping,
-                counts: Mapping, conflicts: Mapping, now: datetime) -> None:
-    """Insert the new cases whole and move the heads of the held (locked) ones."""
+                counts: Mapping, conflicts: Mapping, unseen: Collection[str], now: datetime) -> None:
+    """Insert the new cases whole and move the heads of the held (locked) ones; a held case
+    in ``unseen`` (a new head or a new conflict) is "new" again for the supervisor."""
     new = [c for c in case_ids if c not in held]
     old = [c for c in case_ids if c in held]
     with pgcopy.cursor(conn) as cur:
@@ -86,11 +87,12 @@ def write_cases(conn: Connection, held: Mapping[str, str | None], case_ids: Sequ
                 raise CaseRace()
         if old:
             cur.execute("UPDATE cases AS c SET head_revision_id = v.h, revision_count = c.revision_count + v.n,"
-                        " open_conflicts = c.open_conflicts + v.oc, updated_at = %s"
-                        " FROM unnest(%s::text[], %s::text[], %s::int[], %s::int[]) AS v(case_id, h, n, oc)"
-                        " WHERE c.case_id = v.case_id",
+                        " open_conflicts = c.open_conflicts + v.oc, updated_at = %s,"
+                        " review_state = CASE WHEN v.r THEN 'new' ELSE c.review_state END"
+                        " FROM unnest(%s::text[], %s::text[], %s::int[], %s::int[], %s::bool[])"
+                        " AS v(case_id, h, n, oc, r) WHERE c.case_id = v.case_id",
                         (now, old, [heads[c] for c in old], [counts[c] for c in old],
-                         [conflicts.get(c, 0) for c in old]))
+                         [conflicts.get(c, 0) for c in old], [c in unseen for c in old]))
 
 
 def write_facts(conn: Connection, columns: Sequence[str], facts: Sequence[Mapping], kinds: Sequence[Mapping]) -> None:

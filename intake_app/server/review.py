@@ -27,11 +27,13 @@ from .auth import Principal
 from .db import transaction
 from .errors import ConflictNotFound, NotFound
 from .ingest import write_facts
-from .models import Case, CaseFacts, Conflict, Revision
+from .models import Case, CaseFacts, Conflict, Device, Revision
 
 cases_t, facts_t, revisions_t, conflicts_t = Case.__table__, CaseFacts.__table__, Revision.__table__, \
     Conflict.__table__
+devices_t = Device.__table__
 State = Literal["new", "reviewed", "all"]
+Reviewed = Literal["reviewed", "already", "changed"]
 
 
 def _scoped(query, user: Principal):
@@ -89,14 +91,17 @@ def _audited(attempt: str):
 
 
 def list_incoming(engine: Engine, user: Principal, state: State = "new", limit: int = 100,
-                  offset: int = 0) -> list[dict]:
-    """Incoming cases, latest change first (no identity fields)."""
+                  offset: int = 0, conflicted: bool = False) -> list[dict]:
+    """Incoming cases, latest change first (no identity fields); ``conflicted``: only those
+    with an open conflict."""
     q = select(cases_t.c.case_id, cases_t.c.head_revision_id, cases_t.c.revision_count,
                cases_t.c.open_conflicts, cases_t.c.review_state, cases_t.c.updated_at, facts_t.c.record_date,
                facts_t.c.border_post, facts_t.c.institution) \
         .join(facts_t, facts_t.c.case_id == cases_t.c.case_id)
     if state != "all":
         q = q.where(cases_t.c.review_state == state)
+    if conflicted:
+        q = q.where(cases_t.c.open_conflicts > 0)
     q = _scoped(q, user).order_by(cases_t.c.updated_at.desc(), cases_t.c.case_id).limit(limit).offset(offset)
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(q)]
@@ -124,11 +129,22 @@ def view_case(engine: Engine, user: Principal, case_id: str) -> dict:
 
 
 @_audited("case_review")
-def mark_reviewed(engine: Engine, user: Principal, case_id: str) -> None:
+def mark_reviewed(engine: Engine, user: Principal, case_id: str, revision_id: str | None = None) -> Reviewed:
+    """Mark the case reviewed, once: "reviewed", or "already" (it was: nothing written, no
+    second audit entry). With ``revision_id`` (the head the supervisor's page showed), a head
+    that moved since answers "changed" and nothing is written: a version nobody has read is
+    never marked reviewed. One guarded UPDATE decides, so a new version arriving at the same
+    moment (ingest locks and moves the case row) is never lost under the mark."""
     with transaction(engine) as conn:
         _case_in_scope(conn, case_id, user)
-        conn.execute(update(cases_t).where(cases_t.c.case_id == case_id).values(review_state="reviewed"))
-        audit.append(conn, user.actor, "case_review", case_id)
+        q = update(cases_t).where(cases_t.c.case_id == case_id, cases_t.c.review_state != "reviewed")
+        if revision_id is not None:
+            q = q.where(cases_t.c.head_revision_id == revision_id)
+        if conn.execute(q.values(review_state="reviewed")).rowcount:
+            audit.append(conn, user.actor, "case_review", case_id)
+            return "reviewed"
+        head = conn.execute(select(cases_t.c.head_revision_id).where(cases_t.c.case_id == case_id)).scalar()
+        return "changed" if revision_id is not None and head != revision_id else "already"
 
 
 def list_conflicts(engine: Engine, user: Principal, status: Literal["open", "resolved"] = "open") -> list[dict]:
@@ -160,8 +176,11 @@ def _conflict_case(conn, c, conflict_id: int, user: Principal):
         err = ConflictNotFound()
         err.refusal = _Refusal(missing.refusal.reason, c.case_id, conflict=conflict_id)
         raise err from None
-    if c.status != "open":
-        raise ConflictNotFound()
+    if c.status != "open":  # resolved meanwhile (another tab, Back, another supervisor): the page says so
+        err = ConflictNotFound()
+        err.resolved = {"id": c.id, "case_id": c.case_id, "by": c.resolved_by, "at": c.resolved_at,
+                        "resolution": c.resolution}
+        raise err
     return case
 
 
@@ -176,9 +195,12 @@ def conflict_versions(engine: Engine, user: Principal, conflict_id: int) -> dict
             select(revisions_t.c.revision_id, revisions_t.c.codebook_version, revisions_t.c.content,
                    revisions_t.c.officer_id, revisions_t.c.device_id, revisions_t.c.created_at)
             .where(revisions_t.c.revision_id.in_([case.head_revision_id, c.revision_id])))}
+        posts = dict(conn.execute(select(devices_t.c.device_id, devices_t.c.post).where(
+            devices_t.c.device_id.in_([r.device_id for r in rows.values()]))).all())
         audit.append(conn, user.actor, "case_view", c.case_id, conflict=conflict_id)
     return {"id": conflict_id, "case_id": c.case_id, "detected_at": c.detected_at,
-            "head": dict(rows[case.head_revision_id]._mapping), "incoming": dict(rows[c.revision_id]._mapping)}
+            **{side: {**rows[rev]._mapping, "post": posts.get(rows[rev].device_id)}
+               for side, rev in (("head", case.head_revision_id), ("incoming", c.revision_id))}}
 
 
 @_audited("conflict_resolve")

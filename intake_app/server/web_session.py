@@ -7,6 +7,7 @@ timeout, with its ``<area>/session`` addresses (see below)."""
 from __future__ import annotations
 
 import math
+import re
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs
@@ -55,8 +56,13 @@ async def sign_in(request: Request, form: dict[str, str]) -> str:
 
 def signed_in(request: Request, token: str, nxt: str, *, cookie: str, path: str, headers: dict,
               lang: str = "es") -> RedirectResponse:
-    if lang != "es" and "lang=" not in nxt:  # signed in on an English page: stay in English
-        nxt += ("&" if "?" in nxt else "?") + f"lang={lang}"
+    if not request.cookies.get(cookie):  # no old cookie: the session was signed out (another tab), not run out
+        nxt = re.sub(r"([?&]notice=)expired(?=&|$)", r"\1signed_out", nxt)
+    # the page comes in the sign-in page's language (perhaps switched there: its link keeps ``next``)
+    where, _, query = nxt.partition("?")
+    params = [p for p in query.split("&") if p and not p.startswith("lang=")]
+    params += [f"lang={lang}"] if lang != "es" else []
+    nxt = where + ("?" + "&".join(params) if params else "")
     resp = RedirectResponse(nxt, status_code=303, headers=headers)
     # a browser-session cookie (no Max-Age, no Expires): on an office PC shared by several
     # people it is gone when the browser closes; the server's idle and maximum-length

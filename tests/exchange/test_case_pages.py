@@ -6,6 +6,8 @@ and resolved either way without deleting anything. All persons are fictional."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import text
 
 from intake_app.server.auth import add_user
@@ -48,7 +50,8 @@ def test_incoming_cases_review_and_scope(pair):
         assert " UTC</td>" in case.text  # the history's times as the pages write times
         assert "Case " + case_id in uno.get(f"/exchange/cases/{case_id}?lang=en").text
 
-        r = uno.post(f"/exchange/cases/{case_id}/review", data={})
+        head = re.search(r'name="revision" value="([0-9a-f]+)"', case.text).group(1)  # the version read
+        r = uno.post(f"/exchange/cases/{case_id}/review", data={"revision": head})
         assert r.status_code == 303 and "ok=reviewed" in r.headers["location"]
         assert "Caso marcado como revisado" in uno.get(r.headers["location"]).text
         assert case_id not in uno.get("/exchange/cases").text
@@ -94,7 +97,7 @@ def test_conflict_side_by_side_and_resolved(pair):
         assert "Conflict resolved" in uno.get(r.headers["location"]).text
         assert "Conflictos abiertos" not in uno.get("/exchange/cases?state=all").text
         again = uno.post(f"/exchange/conflicts/{conflict_id}/resolve", data={"keep": "head", "case_id": case_id})
-        assert again.status_code == 404  # resolved once
+        assert again.status_code == 409 and "Conflicto ya resuelto" in again.text  # resolved once, and said so
     with cr.engine.connect() as conn:
         head = conn.execute(text("SELECT head_revision_id FROM cases WHERE case_id = :c"), {"c": case_id}).scalar_one()
         kept = conn.execute(text("SELECT count(*) FROM revisions WHERE case_id = :c"), {"c": case_id}).scalar_one()

@@ -56,7 +56,11 @@ def test_an_action_posted_from_another_site_is_refused_and_not_done(cr):
         assert refused(uno.post("/exchange/conflicts/1/resolve", data={"keep": "head", "case_id": case_id},
                                 headers=headers))
     assert "case_review" not in cr.audit_actions()
-    r = uno.post(f"/exchange/cases/{case_id}/review", data={}, headers=SAME)  # the page's own button
+    from sqlalchemy import text
+
+    with cr.engine.connect() as conn:  # the version the page showed (its form sends it)
+        head = conn.execute(text("SELECT head_revision_id FROM cases WHERE case_id = :c"), {"c": case_id}).scalar_one()
+    r = uno.post(f"/exchange/cases/{case_id}/review", data={"revision": head}, headers=SAME)  # the page's own button
     assert r.status_code == 303 and "ok=reviewed" in r.headers["location"]
     assert review_state(cr, case_id) != before
 

@@ -42,11 +42,34 @@ def _labelled(cb, content: Mapping[str, Any], lang: str) -> dict[str, str]:
     return {label: value for _, rows in present(cb, content, lang) for label, value in rows}
 
 
+def _page_message(request: Request, lang: str) -> dict | None:
+    """The outcome words of these pages' own notices, else those every exchange page knows."""
+    notice = request.query_params.get("notice")
+    if notice in ("changed", "signed_out"):  # a case changed under the review; signed out (another tab)
+        return {"kind": "error", "text": t("review.page.notice_" + notice, lang)}
+    return _message(request, lang)
+
+
+def _already_resolved(request: Request, who, lang: str, done_: dict):
+    """A conflict resolved meanwhile (another tab, Back, another supervisor): by whom, when,
+    which version stayed, and the way back to its case; not a bare "not found"."""
+    back = f"/exchange/cases/{done_['case_id']}" + ("?lang=en" if lang == "en" else "")
+    text = t("review.page.already_resolved", lang, who=done_["by"] or "?",
+             at=done_["at"].strftime("%d/%m/%Y %H:%M UTC") if done_["at"] else "?",
+             kept=t("review.page.resolved_" + (done_["resolution"] or "kept_head"), lang))
+    return render("error.html", lang, 200 if request.method in ("GET", "HEAD") else 409, principal=who,
+                  heading=t("review.page.already_resolved_title", lang), message=text,
+                  back=(back, "← " + t("review.page.case_title", lang, case=done_["case_id"])),
+                  other_href=f"/exchange/conflicts/{done_['id']}?lang={'es' if lang == 'en' else 'en'}")
+
+
 async def _attempt(request: Request, who, lang: str, fn, *args):
     """(``fn(engine, who, *args)``, None), or (None, the page that says why it was refused)."""
     try:
         return await run_in_threadpool(fn, request.app.state.engine, who, *args), None
     except IntakeError as err:
+        if getattr(err, "resolved", None):
+            return None, _already_resolved(request, who, lang, err.resolved)
         return None, render("error.html", lang, 404, message=describe_error(err, lang), principal=who)
 
 
@@ -77,15 +100,18 @@ def add_case_pages(r: APIRouter) -> None:
         state = state if state in STATES else "new"
         raw = request.query_params.get("page", "0")
         page = min(int(raw), MAX_PAGE) if raw.isdigit() and len(raw) < 8 else 0
+        conflicted = request.query_params.get("conflicts") == "open"  # the banner's link: those cases only
+        if conflicted:
+            state = "all"
         engine = request.app.state.engine
-        rows = await run_in_threadpool(review.list_incoming, engine, who, state, PAGE + 1, page * PAGE)
+        rows = await run_in_threadpool(review.list_incoming, engine, who, state, PAGE + 1, page * PAGE, conflicted)
         conflicts = await run_in_threadpool(review.list_conflicts, engine, who)
         cb = load_codebook()
-        message = _message(request, lang)
+        message = _page_message(request, lang)
         if request.query_params.get("goto") == "invalid":
             message = {"kind": "error", "text": t("review.page.goto_invalid", lang)}
         return render("cases.html", lang, principal=who, rows=rows[:PAGE], more=len(rows) > PAGE, page=page,
-                      state=state, states=STATES, open_conflicts=len(conflicts),
+                      state=state, states=STATES, open_conflicts=len(conflicts), conflicted=conflicted,
                       posts=cb.vocab("border_posts"), institutions=cb.vocab("institutions"), message=message)
 
     @r.post("/cases/goto")
@@ -110,22 +136,31 @@ def add_case_pages(r: APIRouter) -> None:
         case["history"] = [{**h, "saved": utc_time_iso(h["created_at"])} for h in case["history"]]
         return render("case.html", lang, principal=who, case=case,
                       sections=list(present(cb, case["content"], lang)),
-                      screening=describe(cb, screen(cb, case["content"]), lang), message=_message(request, lang))
+                      screening=describe(cb, screen(cb, case["content"]), lang), message=_page_message(request, lang))
 
     @r.post("/cases/{case_id}/review")
     async def _review(request: Request, case_id: str):
-        _, lang, _, refused = await _signed_in_run(request, review.mark_reviewed, case_id, lang_from_form=True)
+        """Marks reviewed the version the page showed (its head, in the form): if another
+        arrived meanwhile, nothing is marked and the case page shows the new one and says so."""
+        seen = (await _form(request)).get("revision", "")[:64]  # no field: no version seen, nothing marked
+        _, lang, result, refused = await _signed_in_run(request, review.mark_reviewed, case_id, seen,
+                                                        lang_from_form=True)
         if refused:
             return refused
-        return done(lang, f"/exchange/cases/{case_id}", ok="reviewed")
+        if result == "changed":
+            return done(lang, f"/exchange/cases/{case_id}", notice="changed")
+        return done(lang, f"/exchange/cases/{case_id}", ok="reviewed")  # "already": the first mark stands
 
     @r.get("/conflicts/{conflict}")
     async def _conflict(request: Request, conflict: str):
         who, lang, c, refused = await _signed_in_run(request, review.conflict_versions, row_id(conflict))
         if refused:
             return refused
-        for side in ("head", "incoming"):
-            c[side]["saved"] = utc_time_iso(c[side]["created_at"])
+        posts = load_codebook().vocab("border_posts")
+        for side in ("head", "incoming"):  # each version named by its laptop's post, when the server knows it
+            v = c[side]
+            v["saved"] = utc_time_iso(v["created_at"])
+            v["post_label"] = posts.label(v["post"], lang) if v["post"] in posts else v["post"]
         head = _labelled(load_codebook(c["head"]["codebook_version"]), c["head"]["content"], lang)
         incoming = _labelled(load_codebook(c["incoming"]["codebook_version"]), c["incoming"]["content"], lang)
         labels = list(dict.fromkeys([*head, *incoming]))
@@ -133,7 +168,7 @@ def add_case_pages(r: APIRouter) -> None:
         differ = [row for row in rows if row[1] != row[2]]
         same = [row for row in rows if row[1] == row[2]]
         return render("conflict.html", lang, principal=who, c=c, differ=differ, same=same,
-                      message=_message(request, lang))
+                      message=_page_message(request, lang))
 
     @r.post("/conflicts/{conflict}/resolve")
     async def _resolve(request: Request, conflict: str):
