@@ -76,6 +76,10 @@ def _contacting(url: str):
             key = "sync_cli.server_busy"
         elif reason in ("web_page", "revocation_unconfirmed", "too_slow"):  # worded apart: the advice differs
             key = f"sync_cli.{reason}"
+        elif getattr(err, "upload_out", False) and getattr(err, "uploading", False):
+            key = "sync_cli.upload_cut"  # it left whole: it may or may not have arrived (client.push)
+        elif getattr(err, "uploading", False) and reason != "connect":
+            key = "sync_cli.upload_cut_midway"  # the server answered the reads; the upload broke off
         else:
             key = "sync_cli.server_unreachable"
         raise Refused(i18n.t(key, server=url)) from None
@@ -122,7 +126,14 @@ def _ranges(numbers) -> str:
     return runs_text(runs(numbers))
 
 
-def _lease(state: str) -> str:
+def _lease(state: str, vault=None) -> str:
+    """The lease state in words; given the vault, an expiry that only the clock offset of the
+    last sync makes (this clock was behind the server's then) says so."""
+    if state == "expired" and vault is not None:
+        from ..sync.state import expired_by_offset
+
+        if expired_by_offset(vault):
+            return i18n.t("sync_cli.lease_expired_clock_behind")
     return i18n.t({"ok": "sync_cli.lease_ok", "expiring": "sync_cli.lease_expiring",
                    "expired": "sync_cli.lease_expired"}[state])
 
@@ -163,7 +174,7 @@ def sync_receipts(ctx: Context, source: str) -> None:
     click.echo(i18n.t("sync_cli.receipts", delivered=len(report.delivered), revisions=report.revisions,
                       already=len(report.already), refused=len(report.refused)))
     if report.lease_state:
-        click.echo(i18n.t("sync_cli.lease_after_receipts", state=i18n.t("sync_cli.lease_" + report.lease_state)))
+        click.echo(i18n.t("sync_cli.lease_after_receipts", state=_lease(report.lease_state, ctx.vault())))
     if report.unstored:  # the office read the stick after they were written, and sent no receipt: refused there
         click.echo(i18n.t("sync_cli.receipts_refused_by_office", count=len(report.unstored),
                           sequences=_ranges(report.unstored), when=_when(report.read_at)))
@@ -319,7 +330,7 @@ def sync_status(ctx: Context) -> None:
                       in_bundles=p.outstanding_revisions))
     if ident.enrolled:
         click.echo(i18n.t("sync_cli.status_lease", until=_when(ident.lease_until),
-                          state=_lease(ident.lease_state)))
+                          state=_lease(ident.lease_state, v)))
     else:
         click.echo(i18n.t("sync_cli.not_enrolled"))
 
@@ -373,6 +384,6 @@ def device_show(ctx: Context) -> None:
     if ident.enrolled:
         click.echo(i18n.t("sync_cli.server", server=ident.server_fingerprint, key_id=ident.server_key_id))
         click.echo(i18n.t("sync_cli.status_lease", until=_when(ident.lease_until),
-                          state=_lease(ident.lease_state)))
+                          state=_lease(ident.lease_state, ctx.vault())))
     else:
         click.echo(i18n.t("sync_cli.not_enrolled"))

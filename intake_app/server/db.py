@@ -91,7 +91,7 @@ def transaction(engine: Engine) -> Iterator[Connection]:
         if _is_transient(exc):
             raise ServerBusy() from None
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
-            log.warning("database unavailable: %s", type(exc.orig).__name__)
+            _log_unavailable(exc.orig)
             raise DatabaseUnavailable() from None
         raise
     except Exception as exc:
@@ -99,9 +99,43 @@ def transaction(engine: Engine) -> Iterator[Connection]:
             if getattr(exc, "sqlstate", None) in TRANSIENT:
                 raise ServerBusy() from None
             if _is_psycopg(exc, "OperationalError"):
-                log.warning("database unavailable: %s", type(exc).__name__)
+                _log_unavailable(exc)
                 raise DatabaseUnavailable() from None
         raise
+
+
+# SQLite's error names (Python's sqlite3 sets ``sqlite_errorname`` on the error), by their primary
+# code, worded for the operator: a full disk is not a lock nor a damaged file. psycopg's errors
+# name themselves (DiskFull, AdminShutdown...). The error's message is never logged: SQLite's
+# may quote part of a statement or a value.
+_SQLITE_WORDS = {
+    "SQLITE_FULL": ("disco lleno", "disk full"),
+    "SQLITE_BUSY": ("bloqueada por otro proceso", "locked by another process"),
+    "SQLITE_LOCKED": ("bloqueada por otro proceso", "locked by another process"),
+    "SQLITE_CORRUPT": ("archivo dañado", "file damaged"),
+    "SQLITE_NOTADB": ("el archivo no es una base de datos SQLite", "the file is not an SQLite database"),
+    "SQLITE_CANTOPEN": ("no se puede abrir el archivo", "the file cannot be opened"),
+    "SQLITE_READONLY": ("solo lectura", "read-only"),
+    "SQLITE_PERM": ("sin permiso", "permission denied"),
+    "SQLITE_IOERR": ("error de lectura o escritura del disco", "disk read or write error"),
+    "SQLITE_NOMEM": ("sin memoria", "out of memory"),
+}
+
+
+def db_error_words(orig: BaseException | None) -> tuple[str, str]:
+    """A database error as a log line may name it (Spanish, English): its type and, from
+    SQLite, its error name (``SQLITE_FULL``...) and what that is; never its message."""
+    kind = type(orig).__name__ if orig is not None else "-"
+    name = getattr(orig, "sqlite_errorname", None)
+    if not isinstance(name, str) or not name.startswith("SQLITE_") or not name.replace("_", "").isalnum():
+        return kind, kind
+    es, en = _SQLITE_WORDS.get("_".join(name.split("_")[:2]), ("", ""))
+    return (f"{kind}, {name}: {es}", f"{kind}, {name}: {en}") if es else (f"{kind}, {name}", f"{kind}, {name}")
+
+
+def _log_unavailable(orig: BaseException | None) -> None:
+    es, en = db_error_words(orig)
+    log.warning("base de datos no disponible (%s) / database unavailable (%s)", es, en)
 
 
 def _is_psycopg(exc: BaseException, name: str) -> bool:

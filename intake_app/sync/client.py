@@ -322,13 +322,18 @@ def push(vault, server_url: str, *, client: SyncClient | None = None, attempts: 
     own = client is None
     client = signed_client(vault, server_url, client)
     report = PushReport()
+    out: set[int] = set()  # bundles a cut upload of this run sent whole (an attempt may have reached the server)
     try:
         def post(item: outbox.OutboxItem) -> bytes:
             try:
                 return client.post_bundle(item.bundle)
             except ServerUnreachable as exc:
                 if getattr(exc, "upload_out", False):  # it left the laptop; its answer did not come
+                    out.add(item.sequence)
                     outbox.mark_sent(vault, [item.sequence], via="online")
+                # for the words (cli/sync_cmds.py): the server answered the reads, an upload was cut;
+                # whole once (maybe arrived, or cut on the way: the next sync asks and sends it again)
+                exc.uploading, exc.upload_out = True, item.sequence in out
                 raise
 
         def call(fn, *args):

@@ -34,6 +34,9 @@ K_LAST_CONTACT = "sync.last_contact"
 K_LEASE_SECONDS = "sync.lease_seconds"
 K_LEASE_SET_AT = "sync.lease_set_at"
 K_CLOCK_OFFSET = "sync.clock_offset"
+# "chain:sequence", the last bundle built when a live contact last set the clock offset: a
+# receipt for a later bundle caps it (:func:`_cap_offset`)
+K_OFFSET_MARK = "sync.offset_mark"
 # "chain:sequence", the last bundle built when the last contact (the lease floor) last rose: a
 # receipt for a later bundle was signed after that moment (docs/sync.md "A server clock that
 # was wrong"); and the last contact for which a live status behind it asked for such a receipt
@@ -144,7 +147,13 @@ def _note_contact(vault, at: datetime, live: bool) -> None:
     elif vault.meta(K_FLOOR_MARK) is None:  # a vault from before the mark: bundles from now on count
         vault.set_meta(K_FLOOR_MARK, _built_mark(vault))
     if live:
-        vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
+        _set_offset(vault, at)
+
+
+def _set_offset(vault, at: datetime) -> None:
+    """A live contact: the server's time ``at`` now, against this laptop's clock."""
+    vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
+    vault.set_meta(K_OFFSET_MARK, _built_mark(vault))
 
 
 # --- a server clock that was wrong (docs/sync.md "A server clock that was wrong") -----------
@@ -165,8 +174,8 @@ def _built_mark(vault) -> str:
     return f"{ch}:{top}"
 
 
-def _built_after_mark(vault, sequence: int) -> bool:
-    mark = vault.meta(K_FLOOR_MARK)
+def _built_after_mark(vault, sequence: int, key: str = K_FLOOR_MARK) -> bool:
+    mark = vault.meta(key)
     if mark is None:
         return False
     ch, top = (int(x) for x in mark.split(":"))
@@ -210,18 +219,36 @@ def _set_floor(vault, at: datetime, until: datetime, behind: timedelta, by: str)
 
 def _reset_floor(vault, at: datetime, sequence: int) -> None:
     """A receipt for a bundle built after the last contact rose, behind it: the server's time
-    now. It becomes the last contact and the lease's start; the lease runs from it. The clock
-    offset a status far ahead left is capped too: the server signed ``at`` after the bundle
-    was built, so its clock now is at most ``at`` plus the time since (on a stick, where no
-    live status corrects it)."""
-    behind = _behind(vault, at)
+    now. It becomes the last contact and the lease's start; the lease runs from it (the clock
+    offset is capped by :func:`_cap_offset`, as for every receipt)."""
+    _set_floor(vault, at, at + lease_length(vault), _behind(vault, at), "a fresh receipt")
+
+
+def _cap_offset(vault, at: datetime, sequence: int) -> None:
+    """A verified receipt for bundle ``sequence``, signed at ``at``: the server signed it after
+    the bundle was built, so the clock offset (server minus this clock) was at most ``at``
+    minus the build time when it was built. Online or on a stick, it lowers the offset a live
+    contact left when that is more (a laptop clock behind then, put right since; a server
+    clock ahead then, fixed since): docs/sync.md "A clock that was wrong at the last sync".
+    Only for a bundle built after that contact (older evidence than it says nothing of the
+    clock now: a receipt for a bundle built before a clock set back, read in the same sync);
+    never below zero (a receipt never makes the lease be judged earlier than this laptop's
+    own clock: one built with the clock set ahead, then set back, would stretch it). The
+    floor (the last contact) is not touched: the lease is still judged no earlier."""
+    key = K_OFFSET_MARK if vault.meta(K_OFFSET_MARK) is not None else K_FLOOR_MARK  # a vault from before it
+    if not _built_after_mark(vault, sequence, key):
+        return
     built = vault.conn.execute("SELECT created_at FROM sync_outbox WHERE chain = ? AND sequence = ?",
                                (chain(vault), sequence)).fetchone()
-    if built is not None:
-        cap = round((at - parse_time(built[0])).total_seconds())
-        if int(vault.meta(K_CLOCK_OFFSET) or 0) > cap:
-            vault.set_meta(K_CLOCK_OFFSET, str(cap))
-    _set_floor(vault, at, at + lease_length(vault), behind, "a fresh receipt")
+    if built is None:
+        return
+    cap = max(0, round((at - parse_time(built[0])).total_seconds()))
+    offset = int(vault.meta(K_CLOCK_OFFSET) or 0)
+    if offset > cap:
+        vault.set_meta(K_CLOCK_OFFSET, str(cap))
+        if offset - cap > CLOCK_TOLERANCE.total_seconds():
+            log.warning("clock offset lowered by %d h by a receipt (the clock was wrong at the last sync)",
+                        round((offset - cap) / 3600))
 
 
 def _extend_lease(vault, until: datetime) -> None:
@@ -271,6 +298,8 @@ def record_receipt(vault, received_at: str, sequence: int | None = None) -> None
     never shortened). A receipt for bundle ``sequence`` of the current chain, built after the
     last contact rose and behind it, resets the last contact and the lease (above)."""
     at = parse_time(received_at)
+    if sequence is not None:
+        _cap_offset(vault, at, sequence)
     if sequence is not None and _behind(vault, at) is not None and _built_after_mark(vault, sequence):
         _reset_floor(vault, at, sequence)
         return
@@ -295,7 +324,7 @@ def apply_status_lease(vault, server_time: str, lease_until: str, live: bool, bo
         if behind is not None:
             _set_floor(vault, at, until, behind, "a status made for this request")
             _learn_length(vault, until - at)
-            vault.set_meta(K_CLOCK_OFFSET, str(round((at - utc_now()).total_seconds())))
+            _set_offset(vault, at)
             return
     _note_contact(vault, at, live)
     if live:
@@ -311,7 +340,8 @@ def set_lease(vault, lease_until: str) -> None:
 
 
 def server_now(vault) -> datetime:
-    """This device's clock corrected by the offset seen at the last contact."""
+    """This device's clock corrected by the offset seen at the last live contact (lowered
+    since by a receipt that proved it too high: :func:`_cap_offset`)."""
     offset = vault.meta(K_CLOCK_OFFSET)
     return utc_now() + timedelta(seconds=int(offset or 0))
 
@@ -345,10 +375,25 @@ def lease_state(vault, now: datetime | None = None) -> str:
     return "ok"
 
 
+def expired_by_offset(vault) -> bool:
+    """The lease is expired by the server's time as this laptop reckons it (its clock plus the
+    offset), but not by its own clock: at the last live contact this clock was behind the
+    server's by more than the tolerance. Either it still is (the lease did run out), or it was
+    put right since (the offset is out of date): the words say so, and that a sync, online or
+    by USB (the receipt lowers the offset), sets it right either way."""
+    until = lease_until(vault)
+    if until is None or int(vault.meta(K_CLOCK_OFFSET) or 0) <= CLOCK_TOLERANCE.total_seconds():
+        return False
+    last = vault.meta(K_LAST_CONTACT)
+    own = max(utc_now(), parse_time(last)) if last else utc_now()
+    return own < until <= lease_now(vault)
+
+
 def check_lease_for_new_intake(vault) -> None:
-    """Raise :class:`LeaseExpired` when the lease has lapsed (a new intake waits for a sync)."""
+    """Raise :class:`LeaseExpired` when the lease has lapsed (a new intake waits for a sync);
+    reason ``clock_behind`` when only the offset learnt at the last sync makes it so."""
     if lease_state(vault) == "expired":
-        raise LeaseExpired()
+        raise LeaseExpired(reason="clock_behind") if expired_by_offset(vault) else LeaseExpired()
 
 
 # --- revocation ----------------------------------------------------------------------------

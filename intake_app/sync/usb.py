@@ -242,6 +242,8 @@ def import_receipts(vault, source: str | os.PathLike) -> ReceiptReport:
             report.refused.append((path.name, _read_error(exc, path)))
             continue
         (report.delivered if applied.status == "delivered" else report.already).append(applied)
+    if report.lease_state is not None:  # after the receipts: one may have lowered the clock offset
+        report.lease_state = state.lease_state(vault)
     _waiting(vault, report)
     vault.record("sync_receipts_import", delivered=len(report.delivered), already=len(report.already),
                  refused=len(report.refused), lease=report.lease_state or "")
