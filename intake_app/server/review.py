@@ -179,9 +179,27 @@ def _conflict_case(conn, c, conflict_id: int, user: Principal):
     if c.status != "open":  # resolved meanwhile (another tab, Back, another supervisor): the page says so
         err = ConflictNotFound()
         err.resolved = {"id": c.id, "case_id": c.case_id, "by": c.resolved_by, "at": c.resolved_at,
-                        "resolution": c.resolution}
+                        "resolution": c.resolution,
+                        "replaced_by": _replacing(conn, c) if c.resolution == "superseded" else None}
         raise err
     return case
+
+
+def _replacing(conn, c) -> int | None:
+    """The open conflict that took a superseded one's place: its version was made on top of
+    the superseded version (case_tree queues a branch by its latest revision); None if none
+    is open now (a supervisor resolved it already)."""
+    parent = dict(conn.execute(select(revisions_t.c.revision_id, revisions_t.c.parent_id)
+                               .where(revisions_t.c.case_id == c.case_id)).all())
+    for conflict_id, rid in conn.execute(select(conflicts_t.c.id, conflicts_t.c.revision_id).where(
+            conflicts_t.c.case_id == c.case_id, conflicts_t.c.status == "open").order_by(conflicts_t.c.id)):
+        seen: set[str] = set()
+        while rid is not None and rid not in seen:
+            if rid == c.revision_id:
+                return conflict_id
+            seen.add(rid)
+            rid = parent.get(rid)
+    return None
 
 
 @_audited("conflict_view")
@@ -205,7 +223,8 @@ def conflict_versions(engine: Engine, user: Principal, conflict_id: int) -> dict
 
 @_audited("conflict_resolve")
 def resolve_conflict(engine: Engine, user: Principal, conflict_id: int, keep: Literal["head", "incoming"]) -> None:
-    """Keep the server's head, or make the conflicting revision the head. Nothing is deleted."""
+    """Keep the server's head, or make the conflicting revision the head (a new head: the
+    case is «Nuevo» again, even if it was reviewed, as ingest does). Nothing is deleted."""
     now = datetime.now(timezone.utc)
     with transaction(engine) as conn:
         c = conn.execute(select(conflicts_t).where(conflicts_t.c.id == conflict_id).with_for_update()).first()
@@ -215,7 +234,7 @@ def resolve_conflict(engine: Engine, user: Principal, conflict_id: int, keep: Li
                                       revisions_t.c.codebook_version, revisions_t.c.content)
                                .where(revisions_t.c.revision_id == c.revision_id)).first()
             conn.execute(update(cases_t).where(cases_t.c.case_id == c.case_id).values(
-                head_revision_id=c.revision_id, updated_at=now))
+                head_revision_id=c.revision_id, review_state="new", updated_at=now))
             write_facts(conn, [dict(rev._mapping)], now)
         conn.execute(update(cases_t).where(cases_t.c.case_id == c.case_id).values(
             open_conflicts=cases_t.c.open_conflicts - 1))

@@ -52,14 +52,18 @@ def _page_message(request: Request, lang: str) -> dict | None:
 
 def _already_resolved(request: Request, who, lang: str, done_: dict):
     """A conflict resolved meanwhile (another tab, Back, another supervisor): by whom, when,
-    which version stayed, and the way back to its case; not a bare "not found"."""
-    back = f"/exchange/cases/{done_['case_id']}" + ("?lang=en" if lang == "en" else "")
-    text = t("review.page.already_resolved", lang, who=done_["by"] or "?",
-             at=done_["at"].strftime("%d/%m/%Y %H:%M UTC") if done_["at"] else "?",
-             kept=t("review.page.resolved_" + (done_["resolution"] or "kept_head"), lang))
-    return render("error.html", lang, 200 if request.method in ("GET", "HEAD") else 409, principal=who,
-                  heading=t("review.page.already_resolved_title", lang), message=text,
-                  back=(back, "← " + t("review.page.case_title", lang, case=done_["case_id"])),
+    which version stayed, and the way back to its case; not a bare "not found". One the server
+    closed because a newer version made on top of it arrived (``superseded``) says so, and
+    links to the open conflict that took its place, if there is one."""
+    at = done_["at"].strftime("%d/%m/%Y %H:%M UTC") if done_["at"] else "?"
+    if done_["resolution"] == "superseded":
+        text = t("review.page.already_superseded", lang, at=at)
+    else:
+        text = t("review.page.already_resolved", lang, who=done_["by"] or "?", at=at,
+                 kept=t("review.page.resolved_" + (done_["resolution"] or "kept_head"), lang))
+    return render("conflict.html", lang, 200 if request.method in ("GET", "HEAD") else 409, principal=who,
+                  c={"id": done_["id"], "case_id": done_["case_id"]}, resolved=text,
+                  replaced_by=done_.get("replaced_by"),
                   other_href=f"/exchange/conflicts/{done_['id']}?lang={'es' if lang == 'en' else 'en'}")
 
 

@@ -68,8 +68,10 @@ def exchange() -> None:
 @exchange.command(name="identity")
 @click.argument("key")
 @click.option("--yes", "assume_yes", is_flag=True,
-              help="Cambiarla aunque ya se hayan preparado, enviado o recibido paquetes / change it even though "
-                   "packages were already prepared, sent or received.")
+              help="Cambiarla aunque ya se hayan preparado, enviado o recibido paquetes (nunca mientras un retiro "
+                   "del consentimiento aún pueda tener que llegar a lo enviado) / change it even though packages were "
+                   "already prepared, sent or received (never while a withdrawal of consent could still have to "
+                   "reach what was sent).")
 @pass_ctx
 def identity_cmd(c, key: str, assume_yes: bool) -> None:
     """Qué institución del registro es este servidor / which registry entry this server is."""
@@ -109,9 +111,13 @@ def keys_group() -> None:
 @keys_group.command(name="export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Archivo de llaves públicas a escribir / public key file to write.")
+@FORCE
 @pass_ctx
-def keys_export(c, out: str) -> None:
+def keys_export(c, out: str, force: bool) -> None:
     """Archivo firmado con las llaves públicas de este servidor / this server's signed public key file."""
+    from .cli_export import check_new_file
+
+    check_new_file(out, force)  # before the passphrase is asked
     info = c.keystore().keys().public_info()
     atomic_write(Path(out), info.to_bytes())
     click.echo(t("exchange.keys_exported", path=out, fingerprint=info.fingerprint()))

@@ -5,6 +5,7 @@ its end, a script without ``--yes``) is refused in words (exit 2), never taken a
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -22,10 +23,17 @@ FORCE = click.option("--force", is_flag=True,
 
 def check_new_file(out: str, force: bool) -> None:
     """``--out`` names a file that exists: refused unless ``--force`` (a package or an export
-    written over another file by a slip of the name loses that file)."""
+    written over another file by a slip of the name loses that file). Its folder must exist and
+    be writable: checked here, before anything is done (a package is not marked sent, nor an
+    export audited, for a file that cannot be written)."""
     path = Path(out)
     if not force and (path.exists() or path.is_symlink()):
         raise Refused(t("exchange.out_exists", path=out))
+    folder = path.parent
+    if not folder.is_dir():
+        raise Refused(t("exchange.out_no_folder", path=out, folder=str(folder)))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Refused(t("exchange.out_folder_not_writable", path=out, folder=str(folder)))
 
 
 # --- export htcds -----------------------------------------------------------------------------

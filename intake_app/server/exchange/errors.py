@@ -119,6 +119,19 @@ class IdentityChangeNeedsConfirmation(ExchangeError):
     status = 409
 
 
+class IdentityChangeStrandsWithdrawals(IdentityChangeNeedsConfirmation):
+    """``exchange identity`` names another entry while records this server sent under the
+    current one could still have to be withdrawn: refused even with ``--yes``. A notice goes
+    under the server's current name, and the recipient withdraws only records received from
+    the sender the notice names, so a person's withdrawal of consent would never reach them.
+    (A subclass: whoever catches "the change was refused" catches this one too.)
+    params: old, new (registry keys), cases (records sent that no notice sent since withdrew),
+    sealed (referrals sealed under the current name, not sent yet)."""
+
+    code = "exchange_identity_change_strands_withdrawals"
+    status = 409
+
+
 # --- preparing, approving, sending -----------------------------------------------------
 class ConsentDoesNotCover(ExchangeError):
     """A case may not go to this recipient for this purpose. params: case_id, recipient,

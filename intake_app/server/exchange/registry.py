@@ -31,6 +31,7 @@ from ..db import transaction
 from ..models import Meta
 from .errors import (
     IdentityChangeNeedsConfirmation,
+    IdentityChangeStrandsWithdrawals,
     IdentityNotSet,
     KeyAlreadyImported,
     KeyFileInvalid,
@@ -43,7 +44,7 @@ from .errors import (
     RegistryMalformed,
     UnknownRecipient,
 )
-from .models import ExchangePackage, ExchangePeer, ExchangeReceived
+from .models import ExchangePackage, ExchangePackageCase, ExchangePeer, ExchangeReceived
 
 KINDS = ("referral", "aggregate")
 COUNTRIES = ("CR", "PA", "INT")
@@ -188,10 +189,17 @@ def set_self_key(engine: Engine, key: str, *, actor: str = "operator", confirmed
     """Say which registry entry this server is. Once packages were prepared, sent or received
     under another entry, changing it is refused unless ``confirmed``
     (:class:`IdentityChangeNeedsConfirmation`, saying what it changes); audited with the old
-    value and the new one."""
+    value and the new one. While records sent under the current entry could still have to be
+    withdrawn, it is refused even ``confirmed`` (:class:`IdentityChangeStrandsWithdrawals`):
+    a withdrawal notice goes under the server's current name, and the recipient withdraws
+    only what it received from the sender a notice names."""
     rec = load_registry().get(key)
     with transaction(engine) as conn:
         found = conn.execute(select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)).scalar()
+        if found is not None and found != key:
+            cases, sealed = withdrawable(conn)
+            if cases or sealed:
+                raise IdentityChangeStrandsWithdrawals(old=found, new=key, cases=cases, sealed=sealed)
         if found is not None and found != key and not confirmed:
             packages, received = ExchangePackage.__table__, ExchangeReceived.__table__
             counts = dict(conn.execute(select(packages.c.status, func.count()).group_by(packages.c.status)).all())
@@ -205,6 +213,28 @@ def set_self_key(engine: Engine, key: str, *, actor: str = "operator", confirmed
             conn.execute(meta_t.update().where(meta_t.c.key == SELF_META_KEY).values(value=key))
         audit.append(conn, actor, "exchange_identity", key, old=found, new=key)
     return rec
+
+
+def withdrawable(conn: Connection) -> tuple[int, int]:
+    """(records sent that a withdrawal of consent could still have to reach: the (recipient,
+    case) pairs of sent referrals that no notice *sent* after them names, as
+    :func:`outgoing.due_withdrawals` pairs them; referrals approved, so sealed under this
+    server's current name, and not sent yet)."""
+    packages, pcases = ExchangePackage.__table__, ExchangePackageCase.__table__
+    rows = conn.execute(select(packages.c.kind, packages.c.recipient_key, pcases.c.case_id, packages.c.prepared_at,
+                               packages.c.sent_at)
+                        .join(pcases, pcases.c.package_id == packages.c.package_id)
+                        .where(packages.c.status == "sent", packages.c.kind.in_(("referral", "withdrawal")))).all()
+    notified: dict[tuple[str, str], datetime] = {}  # (recipient, case) -> the latest notice sent
+    for r in rows:
+        if r.kind == "withdrawal":
+            pair = (r.recipient_key, r.case_id)
+            notified[pair] = max(notified.get(pair, r.prepared_at), r.prepared_at)
+    cases = {(r.recipient_key, r.case_id) for r in rows if r.kind == "referral"
+             and ((r.recipient_key, r.case_id) not in notified or r.sent_at >= notified[(r.recipient_key, r.case_id)])}
+    sealed = conn.execute(select(func.count()).select_from(packages).where(
+        packages.c.kind == "referral", packages.c.status == "approved")).scalar_one()
+    return len(cases), sealed
 
 
 # --- peers' public keys ---------------------------------------------------------------------------
