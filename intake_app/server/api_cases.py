@@ -23,7 +23,7 @@ from .errors import RequestMalformed
 router = APIRouter(prefix="/api/v1")
 SUPERVISOR = roles("supervisor")
 ANALYST = roles("analyst", "supervisor")
-AUDITOR = roles("auditor", "administrator")
+AUDITOR = roles(*audit.READERS)  # the same roles as the page /exchange/audit
 ID_MAX = 2**62  # row ids: larger numbers are refused as malformed, never sent to the database
 
 

@@ -15,7 +15,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import ServerAuditBroken
@@ -97,10 +97,41 @@ def route_template(scope) -> str:
     return getattr(scope.get("route"), "path", None) or "?"
 
 
+# who may read the log and verify its chain: the API (/api/v1/audit) and the page (/exchange/audit)
+READERS = ("auditor", "administrator")
+
+
+def entries(conn: Connection, *, after_seq: int = 0, limit: int = 200, offset: int = 0, newest_first: bool = False,
+            up_to_seq: int | None = None, action: str | None = None, actor: str | None = None,
+            since: str | None = None, until: str | None = None, raw_detail: bool = False) -> list[dict]:
+    """Entries in order of seq (``newest_first``: the other way), those after ``after_seq``
+    (and up to ``up_to_seq``: pages that newer entries do not shift), narrowed by an action
+    code, a part of the actor (any case), and UTC days: ``since`` (``2026-05-01``, that day
+    included) and ``until`` (the first day left out). ``detail`` as parsed JSON, or
+    (``raw_detail``) the stored text, which the hash covers."""
+    where = [entries_t.c.seq > after_seq] if after_seq else []
+    if up_to_seq is not None:
+        where.append(entries_t.c.seq <= up_to_seq)
+    if action:
+        where.append(entries_t.c.action == action)
+    if actor:
+        where.append(func.lower(entries_t.c.actor).contains(actor.lower(), autoescape=True))
+    if since:  # ``at`` is ISO 8601 text in UTC (now_iso): its order is the order of time
+        where.append(entries_t.c.at >= since)
+    if until:
+        where.append(entries_t.c.at < until)
+    order = entries_t.c.seq.desc() if newest_first else entries_t.c.seq
+    rows = conn.execute(select(entries_t).where(*where).order_by(order).limit(limit).offset(offset)).mappings().all()
+    return [{**r, "detail": r["detail"] if raw_detail else json.loads(r["detail"])} for r in rows]
+
+
 def recent(conn: Connection, after_seq: int = 0, limit: int = 200) -> list[dict]:
-    rows = conn.execute(select(entries_t).where(entries_t.c.seq > after_seq).order_by(entries_t.c.seq)
-                        .limit(limit)).mappings().all()
-    return [{**r, "detail": json.loads(r["detail"])} for r in rows]
+    return entries(conn, after_seq=after_seq, limit=limit)
+
+
+def actions(conn: Connection) -> list[str]:
+    """The action codes the log holds, in alphabetical order (the page's action filter)."""
+    return list(conn.execute(select(entries_t.c.action).distinct().order_by(entries_t.c.action)).scalars())
 
 
 def verify(engine: Engine, batch: int = 5000) -> int:

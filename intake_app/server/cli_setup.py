@@ -130,7 +130,9 @@ def serve(c, host: str, port: int, workers: int, trusted: str) -> None:
 
     settings = c.settings()
     check_port(host, port)  # free now, or a worded refusal before the passphrase is asked
-    c.engine().dispose()  # database reachable and at the current schema, or a clear error now
+    engine = c.engine()  # database reachable and at the current schema, or a clear error now
+    warn_autovacuum_off(engine)
+    engine.dispose()
     keystore = c.keystore()  # the passphrase is asked once; workers get the derived key
     if workers > 1:  # multiprocessing's helper process, started now, never gets the key in its environment
         from multiprocessing import resource_tracker
@@ -165,6 +167,26 @@ def serve_notes(host: str, workers: int, trusted: str, db_url: str) -> None:
         click.echo(i18n.t("server.workers_on_sqlite", workers=workers), err=True)
     if trusted.strip() == "127.0.0.1" and not _loopback(host):
         click.echo(i18n.t("server.trusted_proxy_local_only", host=host), err=True)
+
+
+def warn_autovacuum_off(engine) -> None:
+    """PostgreSQL with ``autovacuum`` off (``SHOW autovacuum``): said once at the start, one
+    line in the log, and the server starts. The dashboard's fold empties ``dash_delta`` with
+    DELETE, and without autovacuum its dead rows are never reclaimed (docs/server.md §4)."""
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.connect() as conn:
+            value = str(conn.exec_driver_sql("SHOW autovacuum").scalar() or "")
+    except Exception:  # noqa: BLE001 - a check only: the server starts either way
+        return
+    if value.strip().lower() in ("off", "false", "no", "0"):
+        logging.getLogger(__name__).warning(
+            "autovacuum está desactivado en PostgreSQL: las tablas que se vacían con DELETE (dash_delta "
+            "del tablero) crecen sin límite y las vistas se vuelven más lentas; actívelo (autovacuum = on, "
+            "el valor por defecto; docs/server.md §4) / autovacuum is off in PostgreSQL: tables emptied "
+            "with DELETE (the dashboard's dash_delta) grow without limit and views slow down; turn it on "
+            "(autovacuum = on, the default; docs/server.md §4)")
 
 
 def _loopback(host: str) -> bool:

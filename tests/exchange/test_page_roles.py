@@ -10,6 +10,7 @@ import re
 from fastapi.testclient import TestClient
 
 from intake_app.server.app import create_app
+from intake_app.server.audit import READERS
 from intake_app.server.auth import ROLES, add_user
 from intake_app.server.exchange.web import ALLOWED_ROLES
 
@@ -19,6 +20,12 @@ from .conftest import PASSWORD
 
 OPEN = {"/exchange/login", "/exchange/logout", "/exchange/static/exchange.js"}
 ALSO = {"/exchange/htcds.csv": ("analyst",)}  # the HTCDS export holds no identity field: analysts too
+ONLY = {"/exchange/audit": READERS, "/exchange/audit/filter": READERS}  # the audit page: not the supervisors'
+LANDING = {("GET", "/exchange/", "auditor")}  # an auditor's /exchange/ is a way to their audit page
+
+
+def allowed(path: str) -> tuple[str, ...]:
+    return ONLY.get(path, ALLOWED_ROLES + ALSO.get(path, ()))
 
 
 def page_routes(app):
@@ -46,7 +53,9 @@ def test_every_supervisor_page_refuses_other_roles(pair):
         assert r.status_code == 303, (role, r.text)
         for method, path in routes:
             r = client.request(method, path)
-            if role in ALLOWED_ROLES + ALSO.get(path, ()):
+            if (method, path, role) in LANDING:
+                assert r.status_code == 303 and r.headers["location"] == "/exchange/audit", (method, path, role)
+            elif role in allowed(path):
                 assert r.status_code != 403, (method, path, role)
             else:
                 assert r.status_code == 403, (method, path, role, r.status_code)
@@ -55,7 +64,7 @@ def test_every_supervisor_page_refuses_other_roles(pair):
     for method, path in routes:
         r = anonymous.request(method, path)
         assert r.status_code == 303 and r.headers["location"].startswith("/exchange/login"), (method, path)
-    assert refused == sum(len(ROLES) - len(ALLOWED_ROLES) - len(ALSO.get(path, ())) for _, path in routes)
+    assert refused == sum(len(ROLES) - len(allowed(path)) for _, path in routes) - len(LANDING)
 
 
 def test_numbers_too_large_for_a_row_id_are_refused_not_a_crash(pair):

@@ -2,7 +2,9 @@
 checked against the codebook, and turned back into an address.
 
 ``from``/``to`` are quarters (``2026-Q1``); the default period is the four quarters up to
-the latest with data, and the *previous period* is as many quarters just before it. A period
+the latest with data, never past the server's current quarter (a case dated later, from a
+laptop whose clock runs ahead, waits for its quarter: it does not move everyone's default), and
+the *previous period* is as many quarters just before it. A period
 holds at most :data:`MAX_QUARTERS` quarters, the exchange's own limit for one aggregate
 package (a longer one is refused: it would only cost the server time and memory). A post
 from the other country than the one chosen is refused too, rather than silently showing
@@ -144,7 +146,9 @@ class Period:
 
 
 def resolve_period(f: Filters, available: list[str], today_quarter: str) -> Period:
-    latest = available[-1] if available else today_quarter
+    """The period the filters ask for; an end left open is the latest quarter with data up to
+    ``today_quarter`` (later quarters, dated by a clock that runs ahead, are never a default)."""
+    latest = next((q for q in reversed(available) if q <= today_quarter), today_quarter)  # as the SQL compares
     to = f.period_to or (latest if not f.period_from or q_index(f.period_from) <= q_index(latest)
                          else f.period_from)
     start = f.period_from or q_name(q_index(to) - DEFAULT_SPAN + 1)

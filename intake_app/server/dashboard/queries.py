@@ -69,3 +69,11 @@ def available_quarters(conn: Connection) -> list[str]:
     rows = conn.execute(select(c.quarter).where(c.dim == "m", c.quarter != "").group_by(c.quarter)
                         .having(func.sum(c.n) > 0).order_by(c.quarter)).scalars().all()
     return list(rows)
+
+
+def persons_after(conn: Connection, quarter: str) -> int:
+    """Persons dated after ``quarter`` (the server's current one), every case, no filter: a
+    laptop whose clock ran ahead. No default view counts them; the page says how many."""
+    c = cells_t.c
+    n = conn.execute(select(func.sum(c.n)).where(c.dim == "m", c.code == "persons", c.quarter > quarter)).scalar()
+    return int(n or 0)

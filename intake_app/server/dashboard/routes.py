@@ -303,7 +303,7 @@ def router() -> APIRouter:
         return render("view.html", lang=lang, view=view, views=views.VIEWS, result=result, filters=f,
                       figures=figures, principal=principal, filters_text=filters_text(result, f, lang), K=K,
                       request_path=request.url.path, idle=_idle(request, principal),
-                      options=_options(lang, result))
+                      options=_options(lang, result), later_note=later_note(result, lang))
 
     return r
 
@@ -318,6 +318,17 @@ def _back_to(request: Request, view: str, f: Filters | None = None) -> dict:
 
 def _safe_next(value: str) -> str:
     return web_session.safe_next(value, "/dashboard")
+
+
+def later_note(result: views.ViewResult, lang: str) -> str | None:
+    """How many cases are dated after the current quarter (every case, no filter), when the
+    period shown ends before them: so that nobody takes them for lost."""
+    if not result.later or result.period.last > result.now_quarter:
+        return None
+    from .numbers import cell
+
+    return t("dashboard.note.later", lang, count=cell(str(result.later), lang),
+             quarter=quarter_label(result.now_quarter, lang))
 
 
 def _options(lang: str, result: views.ViewResult) -> dict:

@@ -8,7 +8,7 @@ filters leave fewer than 11 persons in the period shows nothing but that fact.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Callable
 
 from sqlalchemy.engine import Connection
@@ -60,6 +60,8 @@ class ViewResult:
     kpis: list[dict] = field(default_factory=list)
     quarters: list[str] = field(default_factory=list)
     withheld: list[tuple[str, str]] = field(default_factory=list)  # (id, title) of tables nothing could protect
+    now_quarter: str = ""  # the server's current quarter
+    later: int = 0  # persons dated after it, every case (said on the page; in no default figure)
 
 
 def measure_label(ctx: Ctx, code: str) -> str:
@@ -310,18 +312,22 @@ BUILDERS: dict[str, Callable] = {
 
 
 def today_quarter(today: date | None = None) -> str:
-    today = today or date.today()
+    """The quarter running now, by the server's clock in UTC (as the exchange's closed quarters)."""
+    today = today or datetime.now(timezone.utc).date()
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
 def build(conn: Connection, view: str, f: Filters, today: date | None = None) -> ViewResult:
     cb = load_codebook()
-    available = queries.available_quarters(conn)
-    period = resolve_period(f, available, today_quarter(today))
+    now_q = today_quarter(today)
+    # quarters after the current one (a laptop's clock ahead) are offered in no list
+    available = [q for q in queries.available_quarters(conn) if q <= now_q]
+    later = queries.persons_after(conn, now_q)
+    period = resolve_period(f, available, now_q)
     ctx = Ctx(conn, f, period, cb, f.lang)
     now, before = queries.measures(conn, f, period.quarters, period.previous)
     persons = now.get("persons", 0)
-    result = ViewResult(view, period, persons, persons < K, quarters=available)
+    result = ViewResult(view, period, persons, persons < K, quarters=available, now_quarter=now_q, later=later)
     if result.too_few:
         return result
     if view == "overview":

@@ -5,7 +5,8 @@ Sign-in with the server's own users and sessions (an HttpOnly, SameSite=Strict c
 prepares referrals for the cases of their own institution (all cases when they have no
 institution), approves packages prepared by someone else, downloads approved packages,
 makes withdrawal notices, reads a package's manifest and imports it, and opens received
-records (each opening audited). Pages are Spanish first (``?lang=en``).
+records (each opening audited). Auditors and administrators have one page here, the audit
+log (``audit_web.py``), where an auditor lands. Pages are Spanish first (``?lang=en``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .registry import load_registry
 
 COOKIE = "intake_exchange"
 ALLOWED_ROLES = ("supervisor",)
-ELSEWHERE = ("administrator", "auditor")  # roles with no page on this site: the 403 says where to go
+ELSEWHERE = ("administrator", "auditor")  # their work is elsewhere but the audit page: the 403 says where
 HTCDS_ROLES = ("supervisor", "analyst")  # the HTCDS export holds no identity field (analysts: k = 11 only)
 SERVER_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES = SERVER_DIR / "templates"
@@ -59,6 +60,7 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_au
                    trim_blocks=True, lstrip_blocks=True)
 _env.globals["htcds_k_release"] = HTCDS_K  # the k of the published HTCDS files, in addresses and words
 _env.globals["form_token"] = lambda: secrets.token_urlsafe(24)  # one per rendered form: outgoing_web.first_post
+_env.globals["audit_readers"] = audit.READERS  # the roles whose header links to the audit page
 
 
 def render(name: str, lang: str, status: int = 200, **ctx) -> HTMLResponse:
@@ -93,7 +95,8 @@ _ACTION_PAGES = ((re.compile(r"/exchange/cases/(" + CASE_ID.pattern + r")/review
                  (re.compile(r"/exchange/conflicts/([0-9]{1,19})/resolve", re.ASCII), "/exchange/conflicts/{}"),
                  (re.compile(r"/exchange/cases/goto"), "/exchange/cases"),
                  (re.compile(r"/exchange/received/.*"), "/exchange/received"),
-                 (re.compile(r"/exchange/verify-print"), "/exchange/verify-print"))
+                 (re.compile(r"/exchange/verify-print"), "/exchange/verify-print"),
+                 (re.compile(r"/exchange/audit/filter"), "/exchange/audit"))
 
 
 def action_page(path: str) -> str:
@@ -134,6 +137,9 @@ async def guard(request: Request, allowed: tuple[str, ...] = ALLOWED_ROLES):
             web_session.remember_idle(request, "/exchange")  # the page this request renders warns
         return principal, None
     except RoleForbidden as err:  # signed in, but not for this: the page still offers to sign out
+        if principal.role == "auditor" and request.method in ("GET", "HEAD") \
+                and audit.route_template(request.scope) == "/exchange/":  # their landing: the audit log
+            return None, RedirectResponse("/exchange/audit" + _q(lang), status_code=303, headers=HEADERS)
         if not _analysts_landing(request, principal):
             await run_in_threadpool(audit_wrong_role, request, principal)
         # an administrator or auditor reads what this site is for and where their own work is
@@ -201,7 +207,10 @@ def _landing(st, token: str, nxt: str) -> str:
     from .registry import self_key
 
     try:
-        if auth.authenticate(st.engine, st.settings, token).role not in ALLOWED_ROLES:
+        role = auth.authenticate(st.engine, st.settings, token).role
+        if role == "auditor":  # the audit log, their page on this site
+            return "/exchange/audit" + nxt[len("/exchange/"):]
+        if role not in ALLOWED_ROLES:
             return nxt  # an analyst's landing says where their downloads are
         with st.engine.connect() as conn:
             self_key(conn)
@@ -367,6 +376,7 @@ def router() -> APIRouter:
                       purpose=cb.vocab("consent_purposes").label(rec["purpose"], lang),
                       sender=load_registry().recipients.get(rec["sender_key"]))
 
+    from .audit_web import add_audit_page  # the audit log, for auditors and administrators
     from .cases_web import add_case_pages  # the incoming cases and conflicts, on this same site
     from .outgoing_web import add_outgoing_pages  # the outgoing packages and their forms
     from .print_web import add_print_page  # checking a printed summary's QR
@@ -376,6 +386,7 @@ def router() -> APIRouter:
     add_case_pages(r)
     add_print_page(r)
     add_received_tables_page(r)
+    add_audit_page(r)
     return r
 
 
@@ -393,6 +404,8 @@ def _message(request: Request, lang: str) -> dict | None:
     q = request.query_params
     if q.get("notice") == "expired":  # signed in again after a session ran out mid-action
         return {"kind": "error", "text": t("server.session_action_not_done", lang)}
+    if q.get("notice") == "signed_out":  # the same, signed out meanwhile (another tab): web_session.signed_in
+        return {"kind": "error", "text": t("review.page.notice_signed_out", lang)}
     if q.get("error"):
         code = re.sub(r"[^a-z_]", "", q["error"])[:60]
         if "error." + code not in catalog("es"):  # an address typed by hand: no "error.foo" on the page
