@@ -135,25 +135,43 @@ def actions(conn: Connection) -> list[str]:
 
 
 def verify(engine: Engine, batch: int = 5000) -> int:
-    """Walk the whole chain; returns the number of entries, or raises ServerAuditBroken."""
+    """Walk the whole chain; returns the number of entries, or raises ServerAuditBroken.
+
+    Each batch is read in a short transaction of its own: on SQLite every transaction takes the
+    write lock (``BEGIN IMMEDIATE``, db.py), and one held for the whole walk (seconds at a
+    million entries) would stop every sign-in and ingest meanwhile. Entries appended during the
+    walk (each entry and the head move in one transaction) are walked too and must chain on.
+    The head read before the walk must be met on the way (its entry and hash), and no entry may
+    lie beyond the head read after it: a row no head accounts for was not appended by the
+    server."""
     prev, expected, count = GENESIS, 1, 0
+    at_head = None
     with engine.connect() as conn:
         head = conn.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.one == 1)).one()
-        last = 0
-        while True:
+    last = 0
+    while True:
+        with engine.connect() as conn:
             rows = conn.execute(select(entries_t).where(entries_t.c.seq > last).order_by(entries_t.c.seq)
                                 .limit(batch)).all()
-            if not rows:
-                break
-            for r in rows:
-                if r.seq != expected:
-                    raise ServerAuditBroken(seq=expected, reason="missing")
-                if r.prev_hash != prev:
-                    raise ServerAuditBroken(seq=r.seq, reason="chain")
-                if entry_hash(prev, r.seq, r.at, r.actor, r.action, r.target, r.detail) != r.hash:
-                    raise ServerAuditBroken(seq=r.seq, reason="hash")
-                prev, expected, count = r.hash, expected + 1, count + 1
-            last = rows[-1].seq
-    if head.seq != count or head.hash != prev:
+        if not rows:
+            break
+        for r in rows:
+            if r.seq != expected:
+                raise ServerAuditBroken(seq=expected, reason="missing")
+            if r.prev_hash != prev:
+                raise ServerAuditBroken(seq=r.seq, reason="chain")
+            if entry_hash(prev, r.seq, r.at, r.actor, r.action, r.target, r.detail) != r.hash:
+                raise ServerAuditBroken(seq=r.seq, reason="hash")
+            prev, expected, count = r.hash, expected + 1, count + 1
+            if r.seq == head.seq:
+                at_head = r.hash
+        last = rows[-1].seq
+    with engine.connect() as conn:
+        after = conn.execute(select(head_t.c.seq).where(head_t.c.one == 1)).scalar_one()
+    if count < head.seq:  # entries cut from the end
         raise ServerAuditBroken(seq=count + 1, reason="tail")
+    if head.seq and at_head != head.hash:  # the head's entry rewritten (and the chain after it)
+        raise ServerAuditBroken(seq=head.seq, reason="tail")
+    if count > after:  # rows no head accounts for
+        raise ServerAuditBroken(seq=after + 1, reason="tail")
     return count
