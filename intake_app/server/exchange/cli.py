@@ -12,7 +12,7 @@ import click
 
 from ... import i18n
 from ...cli.common import case_id_param  # ids as the laptop's CLI takes them: yhnksfp5gp08 is YHNK-SFP5-GP08
-from ...fsutil import atomic_write
+from ...fsutil import atomic_write, atomic_writer
 from ...numbers import group
 from ...timefmt import local_time_iso
 from ..audit import operator_actor
@@ -302,9 +302,12 @@ def export_cmd(c, package_id: str, out: str, supervisor: str, force: bool) -> No
     from .outgoing import export
 
     check_new_file(out, force)  # before the password, and before the package is marked sent
-    with next_step(package_id), signed_in(c, supervisor) as who:
-        data = export(c.engine(), package_id, actor=who.actor, institution=who.institution)
-    atomic_write(Path(out), data)
+    with next_step(package_id), signed_in(c, supervisor) as who, atomic_writer(Path(out)) as fh:
+        def write(data: bytes) -> None:  # on disk (a full stick fails here) before it is marked sent
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        data = export(c.engine(), package_id, actor=who.actor, institution=who.institution, write=write)
     click.echo(t("exchange.exported", package=package_id, path=out, size=len(data)))
 
 

@@ -6,6 +6,7 @@ its end, a script without ``--yes``) is refused in words (exit 2), never taken a
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import click
@@ -23,10 +24,17 @@ FORCE = click.option("--force", is_flag=True,
 
 def check_new_file(out: str, force: bool) -> None:
     """``--out`` names a file that exists: refused unless ``--force`` (a package or an export
-    written over another file by a slip of the name loses that file). Its folder must exist and
+    written over another file by a slip of the name loses that file); a folder, a pipe or a
+    device is refused even with ``--force``. Its folder must exist and
     be writable: checked here, before anything is done (a package is not marked sent, nor an
     export audited, for a file that cannot be written)."""
     path = Path(out)
+    try:
+        kind = os.lstat(path).st_mode
+    except OSError:
+        kind = None
+    if kind is not None and not (stat.S_ISREG(kind) or stat.S_ISLNK(kind)):  # a pipe, a device: never written
+        raise Refused(t("exchange.out_not_plain", path=out))                  # through, even with --force
     if not force and (path.exists() or path.is_symlink()):
         raise Refused(t("exchange.out_exists", path=out))
     folder = path.parent

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
@@ -84,9 +84,9 @@ def new_package_id() -> str:
     return "xp-" + uuid.uuid4().hex
 
 
-def sender_country(conn: Connection) -> tuple[str, str]:
-    """(this server's registry key, its country)."""
-    me = self_key(conn)
+def sender_country(conn: Connection, *, lock: str | None = None) -> tuple[str, str]:
+    """(this server's registry key, its country); ``lock``: as :func:`registry.self_key`."""
+    me = self_key(conn, lock=lock)
     return me, load_registry().get(me).country
 
 
@@ -256,7 +256,7 @@ def _referral_payload(conn: Connection, rec: Recipient, purpose: str, country: s
 
 def _seal(conn: Connection, keystore: KeyStore, pkg, payload: dict, fields: list[str], cases: int,
           version: str) -> tuple[bytes, envelope.Manifest]:
-    me = self_key(conn)
+    me = self_key(conn, lock="share")  # an identity change waits until this package is committed
     peer = require_peer(conn, pkg.recipient_key)
     return envelope.seal({"package_id": pkg.package_id, "kind": pkg.kind, "sender": me,
                           "recipient": pkg.recipient_key, "purpose": pkg.purpose, "created_at": iso(utcnow()),
@@ -294,7 +294,7 @@ def _approve(engine: Engine, keystore: KeyStore, package_id: str, approver: str,
         if pkg.prepared_by == approver:
             raise SelfApproval(package_id=package_id)
         rec = load_registry().get(pkg.recipient_key)
-        _, country = sender_country(conn)
+        _, country = sender_country(conn, lock="share")  # checked and sealed under one identity
         if pkg.kind == "referral":
             items, versions = _referral_payload(conn, rec, pkg.purpose, country, package_id, recheck_head=True)
             payload = {"cases": items}
@@ -345,11 +345,13 @@ def _cancel(engine: Engine, package_id: str, actor: str, institution: str | None
 
 # --- export (send) ------------------------------------------------------------------------------------
 def export(engine: Engine, package_id: str, *, actor: str, institution: str | None = None,
-           role: str = "supervisor") -> bytes:
+           role: str = "supervisor", write: Callable[[bytes], None] | None = None) -> bytes:
     """The sealed bytes of an approved (or already sent) package; marks it sent. The bytes must
     be sealed to the recipient's current key; a referral is re-checked against each case's
     current head first (its consent, and that it is still the revision prepared). Another
-    institution's package (or none such) is audited as ``access_refused`` (``role``: the caller's)."""
+    institution's package (or none such) is audited as ``access_refused`` (``role``: the caller's).
+    ``write`` (the command line's file) gets the bytes before the package is marked sent, in the
+    same transaction: if it fails (a full stick), the package is not marked sent nor audited."""
     with engine.connect() as conn:  # check first, outside the write transaction
         try:
             pkg = _locked(conn, package_id, institution)
@@ -386,6 +388,8 @@ def export(engine: Engine, package_id: str, *, actor: str, institution: str | No
         pkg = _locked(conn, package_id)
         if pkg.status not in ("approved", "sent"):
             raise PackageWrongState(package_id=package_id, state=pkg.status, needed="approved", reason=pkg.status)
+        if write is not None:
+            write(bytes(pkg.data))
         now = utcnow()
         conn.execute(update(packages_t).where(packages_t.c.package_id == package_id).values(
             status="sent", sent_by=pkg.sent_by or actor, sent_at=pkg.sent_at or now))

@@ -173,8 +173,18 @@ def referral_purposes(rec: Recipient, sender_country: str) -> tuple[str, ...]:
 
 
 # --- this server's own identity ---------------------------------------------------------------
-def self_key(conn: Connection) -> str:
-    value = conn.execute(select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)).scalar()
+def _identity_query(conn: Connection, lock: str | None):
+    """The identity row's value; ``lock`` ("share": a package sealed under it; "update": a
+    change of it) holds the row until the transaction ends on PostgreSQL, so a change and an
+    approval never interleave (SQLite serializes writers already)."""
+    q = select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)
+    if lock is not None and conn.dialect.name == "postgresql":
+        q = q.with_for_update(read=lock == "share")
+    return q
+
+
+def self_key(conn: Connection, *, lock: str | None = None) -> str:
+    value = conn.execute(_identity_query(conn, lock)).scalar()
     if value is None:
         raise IdentityNotSet()
     return value
@@ -195,7 +205,7 @@ def set_self_key(engine: Engine, key: str, *, actor: str = "operator", confirmed
     only what it received from the sender a notice names."""
     rec = load_registry().get(key)
     with transaction(engine) as conn:
-        found = conn.execute(select(meta_t.c.value).where(meta_t.c.key == SELF_META_KEY)).scalar()
+        found = conn.execute(_identity_query(conn, "update")).scalar()  # approvals wait, or are counted
         if found is not None and found != key:
             cases, sealed = withdrawable(conn)
             if cases or sealed:
