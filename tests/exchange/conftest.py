@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -133,9 +134,10 @@ class Server:
         import_peer_key(self.engine, as_key or other.identity, other.key_file(), other.fingerprint(), actor="test")
 
 
-def make_server(root: Path, name: str, identity: str) -> Server:
+def make_server(root: Path, name: str, identity: str, db_url: str | None = None) -> Server:
+    """A server made by ``init`` under ``root/name``: on SQLite, or on the database ``db_url``."""
     home = root / name
-    settings, keystore = init_server(home, db_url=None, passphrase=KEY_PASSPHRASE, admin_username="admin",
+    settings, keystore = init_server(home, db_url=db_url, passphrase=KEY_PASSPHRASE, admin_username="admin",
                                      admin_password=PASSWORD, kdf=FAST_KDF)
     engine = make_engine(settings.db_url)
     set_self_key(engine, identity, actor="test")
@@ -154,6 +156,36 @@ def pair(tmp_path):
     yield cr, pa
     cr.engine.dispose()
     pa.engine.dispose()
+
+
+@pytest.fixture
+def make_on_pg(tmp_path):
+    """make(name, identity): a server on a new PostgreSQL database of its own, dropped afterwards."""
+    from tests.pg import temp_databases
+
+    made = []
+    with ExitStack() as databases:
+        def _make(name: str, identity: str) -> Server:
+            (url,) = databases.enter_context(temp_databases(f"intake_xchg_{name}"))
+            s = make_server(tmp_path, name, identity, db_url=url)
+            made.append(s)
+            assert s.engine.dialect.name == "postgresql"
+            return s
+
+        try:
+            yield _make
+        finally:  # before the databases are dropped
+            for s in made:
+                s.engine.dispose()
+
+
+@pytest.fixture
+def pg_pair(make_on_pg):
+    """The ``pair`` on PostgreSQL: each server on a database of its own."""
+    cr, pa = make_on_pg("cr", "cr_eri"), make_on_pg("pa", "pa_uia")
+    cr.trust(pa)
+    pa.trust(cr)
+    return cr, pa
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from sqlalchemy import text
 from intake_app.server import review
 from intake_app.server.auth import Principal
 
-from . import conftest
 from .conftest import person
 from .test_page_words import client_of
 from .test_supervisor_day_lows import language_link
@@ -106,15 +105,5 @@ def test_taking_the_incoming_version_makes_a_reviewed_case_new_again(pair):
     check_take_incoming_makes_it_new(pair[0])
 
 
-def test_taking_the_incoming_version_makes_it_new_on_postgresql(tmp_path, monkeypatch):
-    from tests.pg import temp_databases
-
-    with temp_databases("intake_xchg_take", 1) as (url,):
-        real_init = conftest.init_server
-        monkeypatch.setattr(conftest, "init_server", lambda home, db_url=None, **kw: real_init(home, db_url=url, **kw))
-        cr = conftest.make_server(tmp_path, "cr", "cr_eri")
-        try:
-            assert cr.engine.dialect.name == "postgresql"
-            check_take_incoming_makes_it_new(cr)
-        finally:
-            cr.engine.dispose()
+def test_taking_the_incoming_version_makes_it_new_on_postgresql(make_on_pg):
+    check_take_incoming_makes_it_new(make_on_pg("cr", "cr_eri"))

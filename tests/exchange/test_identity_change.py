@@ -19,7 +19,6 @@ from intake_app.server.exchange.errors import (
 )
 from intake_app.server.exchange.registry import self_entry, set_self_key
 
-from . import conftest
 from .conftest import PASSWORD, person
 from .test_cli_words import audit_params, cli, files  # noqa: F401  (files: a fixture)
 from .test_page_words import client_of
@@ -110,26 +109,10 @@ def test_changing_the_identity_after_packages_needs_yes(pair, files, capsys):  #
     assert audit_params(pa, "exchange_identity")[-1] == {"old": "pa_uia", "new": "pa_snm"}
 
 
-def test_received_records_stay_with_their_institution_on_postgresql(tmp_path, monkeypatch):
-    from tests.pg import temp_databases
-
-    with temp_databases("intake_xchg_ident", 2) as urls:
-        made = []
-        real_init = conftest.init_server
-        monkeypatch.setattr(conftest, "init_server",
-                            lambda home, db_url=None, **kw: real_init(home, db_url=urls[len(made)], **kw))
-        try:
-            for name, identity in (("cr", "cr_eri"), ("pa", "pa_uia")):
-                made.append(conftest.make_server(tmp_path, name, identity))
-            cr, pa = made
-            assert pa.engine.dialect.name == "postgresql"
-            cr.trust(pa)
-            pa.trust(cr)
-            record_id, tables_id = received_for_the_uia(cr, pa)
-            with pytest.raises(IdentityChangeNeedsConfirmation):
-                set_self_key(pa.engine, "pa_snm", actor="operator")
-            set_self_key(pa.engine, "pa_snm", actor="operator", confirmed=True)
-            check_the_old_recipient_keeps_what_came_for_it(pa, record_id, tables_id)
-        finally:
-            for s in made:
-                s.engine.dispose()
+def test_received_records_stay_with_their_institution_on_postgresql(pg_pair):
+    cr, pa = pg_pair
+    record_id, tables_id = received_for_the_uia(cr, pa)
+    with pytest.raises(IdentityChangeNeedsConfirmation):
+        set_self_key(pa.engine, "pa_snm", actor="operator")
+    set_self_key(pa.engine, "pa_snm", actor="operator", confirmed=True)
+    check_the_old_recipient_keeps_what_came_for_it(pa, record_id, tables_id)

@@ -13,28 +13,16 @@ import pytest
 from intake_app.server.exchange import envelope, outgoing, registry
 from intake_app.server.exchange.errors import IdentityChangeStrandsWithdrawals
 
-from . import conftest
 from .conftest import person
-from tests.pg import temp_databases
 
 
 @pytest.fixture
-def on_pg(tmp_path, monkeypatch):
-    with temp_databases("intake_xchg_test", 1) as urls:
-        real_init = conftest.init_server
-        pending = iter([urls[0]])
-        monkeypatch.setattr(conftest, "init_server",
-                            lambda home, db_url=None, **kw: real_init(home, db_url=next(pending, None), **kw))
-        cr = conftest.make_server(tmp_path, "cr", "cr_eri")  # PostgreSQL
-        pa = conftest.make_server(tmp_path, "pa", "pa_uia")  # SQLite
-        try:
-            assert cr.engine.dialect.name == "postgresql"
-            cr.trust(pa)
-            pa.trust(cr)
-            yield cr, pa
-        finally:
-            cr.engine.dispose()
-            pa.engine.dispose()
+def on_pg(make_on_pg, make):
+    """(CR on PostgreSQL, PA on SQLite), each trusting the other's keys."""
+    cr, pa = make_on_pg("cr", "cr_eri"), make("pa", "pa_uia")
+    cr.trust(pa)
+    pa.trust(cr)
+    return cr, pa
 
 
 def _prepared(cr):

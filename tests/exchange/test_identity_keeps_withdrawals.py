@@ -19,7 +19,6 @@ from intake_app.server.exchange.errors import (
 )
 from intake_app.server.exchange.registry import self_entry, set_self_key
 
-from . import conftest
 from .conftest import person
 from .test_cli_words import cli, files  # noqa: F401  (files: a fixture)
 from .test_refusals import referral
@@ -99,29 +98,13 @@ def test_a_consent_given_again_and_sent_again_holds_the_name_again(pair):
     assert refused_params(cr, "cr_pani")["cases"] == 1
 
 
-def test_the_identity_stays_on_postgresql(tmp_path, monkeypatch):
-    from tests.pg import temp_databases
-
-    with temp_databases("intake_xchg_keepwd", 2) as urls:
-        made = []
-        real_init = conftest.init_server
-        monkeypatch.setattr(conftest, "init_server",
-                            lambda home, db_url=None, **kw: real_init(home, db_url=urls[len(made)], **kw))
-        try:
-            for name, identity in (("cr", "cr_eri"), ("pa", "pa_uia")):
-                made.append(conftest.make_server(tmp_path, name, identity))
-            cr, pa = made
-            assert cr.engine.dialect.name == "postgresql"
-            cr.trust(pa)
-            pa.trust(cr)
-            laptop = cr.laptop()
-            case_id, = laptop.save([person(15)])
-            incoming.import_package(pa.engine, pa.keystore, referral(cr, [case_id]), actor="operator")
-            assert refused_params(cr)["cases"] == 1
-            notice = withdraw_consent(cr, laptop, case_id, 15)
-            outgoing.export(cr.engine, notice.package_id, actor="operator")
-            set_self_key(cr.engine, "cr_dgme", actor="operator", confirmed=True)
-            assert self_entry(cr.engine).key == "cr_dgme"
-        finally:
-            for s in made:
-                s.engine.dispose()
+def test_the_identity_stays_on_postgresql(pg_pair):
+    cr, pa = pg_pair
+    laptop = cr.laptop()
+    case_id, = laptop.save([person(15)])
+    incoming.import_package(pa.engine, pa.keystore, referral(cr, [case_id]), actor="operator")
+    assert refused_params(cr)["cases"] == 1
+    notice = withdraw_consent(cr, laptop, case_id, 15)
+    outgoing.export(cr.engine, notice.package_id, actor="operator")
+    set_self_key(cr.engine, "cr_dgme", actor="operator", confirmed=True)
+    assert self_entry(cr.engine).key == "cr_dgme"
