@@ -2,7 +2,9 @@
 rendered or, in a preview narrower than a page (a small or scaled screen), shrunk to its
 width: a page is never cut on the right, and the officer only scrolls down.
 
-A page is drawn only once it comes into sight (Qt paints only what is in the viewport), and
+A page is drawn only once it comes into sight (Qt paints only what is in the viewport, and a
+page asks only once the layout has placed it there: while the pages are being laid out they
+can all be painted at the top, and a busy laptop once drew 13 pages for one in sight), and
 only the last KEEP pages drawn keep their images: a summary of 170 pages once held every page
 as an image (over a gigabyte) and took a minute to show."""
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
@@ -66,6 +68,7 @@ class PreviewArea(QScrollArea):
         self._pages: list[PageView] = []
         self._images: dict[int, QImage] = {}  # the pages drawn, in the order last seen (at most KEEP)
         self._asked: set[int] = set()
+        self._painted: set[int] = set()  # pages painted blank since the last look at what is in sight
         self._render: Callable[[int], None] | None = None
 
     def show_pages(self, sizes: list[tuple[int, int]], render: Callable[[int], None] | None = None) -> None:
@@ -78,6 +81,7 @@ class PreviewArea(QScrollArea):
                 w.setParent(None)
                 w.deleteLater()
         self._pages, self._images, self._asked, self._render = [], {}, set(), render
+        self._painted.clear()
         for n, size in enumerate(sizes):
             page = PageView(self, n, size)
             self.box.addWidget(page)
@@ -101,11 +105,28 @@ class PreviewArea(QScrollArea):
     def page_widths(self) -> list[int]:
         return [page.page_width() for page in self._pages]
 
-    def wanted(self, index: int) -> None:
+    def draw(self, index: int) -> None:
+        """Ask ``render`` for page ``index`` now (once until its image comes)."""
         if index in self._asked or self._render is None:
             return
         self._asked.add(index)
         self._render(index)
+
+    def wanted(self, index: int) -> None:
+        """Page ``index`` was painted blank: drawn if, once the events queued so far (the
+        layout's among them) are handled, it is still in the viewport."""
+        if not self._painted:
+            QTimer.singleShot(0, self._draw_in_sight)
+        self._painted.add(index)
+
+    def _draw_in_sight(self) -> None:
+        painted, self._painted = self._painted, set()
+        sight = self.viewport().rect()
+        for index in sorted(painted):
+            page = self._pages[index] if index < len(self._pages) else None
+            if page is not None and page.pixmap is None and page.isVisible() and \
+                    QRect(page.mapTo(self.viewport(), QPoint(0, 0)), page.size()).intersects(sight):
+                self.draw(index)
 
     def seen(self, index: int) -> None:
         """Page ``index`` painted: the last one seen, so the last to be forgotten."""

@@ -248,7 +248,7 @@ class PrintDialog(QDialog):
         self._pdf, self.pdf_pages = pdf, sizes
         self.preview.show_pages(sizes, self._draw_page)
         if sizes:
-            self.preview.wanted(0)
+            self.preview.draw(0)
         else:
             self.busy.hide()
             self.preview_ready.emit()
