@@ -12,7 +12,7 @@ from ..codebook.present import present
 from ..screening import describe, screen
 from ..sync.state import check_lease_for_new_intake
 from . import cli
-from .common import Context, Refused, case_id_param, case_lookup, pass_ctx
+from .common import Context, Refused, case_id_param, case_lookup, interactive, pass_ctx
 
 JSON_HELP = "Archivo JSON con las respuestas («-»: entrada estándar) / JSON file with the answers («-»: stdin)."
 MIN_PARENT = 12  # the revision id ``case show`` prints
@@ -169,14 +169,32 @@ def case_list(ctx: Context, limit: int, offset: int, filter_: str) -> None:
     click.echo(i18n.t("cli.case_count", count=v.count_cases()), err=True)
 
 
+def _search_text() -> str:
+    """The search text typed at a prompt, or the next line of standard input (a script): a
+    name on the command line stays in the shell's history and, while the command runs, in
+    the process list any user of the laptop can read."""
+    if interactive():
+        text = click.prompt(i18n.t("cli.case_search_prompt"), default="", show_default=False, err=True)
+    else:
+        text = sys.stdin.readline()
+    if not text.strip():
+        raise Refused(i18n.t("cli.case_search_no_text"))
+    return text.strip()
+
+
 @case.command("search")
-@click.argument("text")
+@click.argument("text", required=False)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1, max=MAX_COUNT),
               help=LIMIT_HELP)
 @pass_ctx
-def case_search(ctx: Context, text: str, limit: int) -> None:
-    """Busca por nombres o número de documento / search names and document numbers."""
+def case_search(ctx: Context, text: str | None, limit: int) -> None:
+    """Busca por nombres o número de documento; sin TEXT (o con -) lo pide o lo lee de la
+    entrada, y no queda en el historial ni a la vista de otros usuarios / search names and
+    document numbers; without TEXT (or with -) it is asked for or read from standard input,
+    kept out of the shell history and other users' sight."""
     v = ctx.vault()
+    if text in (None, "-"):
+        text = _search_text()
     rows = v.search(text, limit=limit, audit=True)  # one entry per command: the count, never the text
     _print_rows(v, rows)
     if not rows:
