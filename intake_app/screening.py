@@ -157,11 +157,11 @@ def screen(cb: Codebook, content: Mapping[str, Any], derived: Mapping[str, Any] 
 
         derived = derive_demographics(cb, content)
     smuggled, aggravated = _smuggling(content, derived)
-    flags = {
+    flags = {  # in the order every explanation lists them: urgent protection needs first
+        "urgent": _urgent(content, derived),  # (the officer under time pressure sees them at the top)
         "trafficking": _trafficking(content, derived),
         "smuggling": smuggled,
         "aggravated_smuggling": aggravated,
-        "urgent": _urgent(content, derived),
     }
     ilo = _list(content, "tr_ilo_indicators")
     return ScreeningResult(flags, len(ilo), (Reason("tr_ilo_indicators", tuple(ilo)),) if ilo else ())

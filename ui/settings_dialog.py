@@ -2,15 +2,19 @@
 each confirmed with the current passphrase), auto-lock minutes, language and border post.
 Key derivations run on the worker. Esc, Cerrar or the window's close ask before discarding
 an officer or a passphrase typed but not yet applied, or a language, post or auto-lock changed
-but not applied (then "Aplicar y cerrar" too); a lock closes the dialog without asking."""
+but not applied (then "Aplicar y cerrar" too); a lock closes the dialog without asking.
+The app's version and the codebook's are on a quiet line beside Cerrar, where support asks
+an officer to look (selectable, to copy into a message)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QMessageBox, QPushButton, QScrollArea, QSpinBox,
-    QTabWidget, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+    QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
+
+from intake_app import __version__
 
 from .countdown import Countdown
 from .officers_tab import OfficersTab, PassphraseTab
@@ -48,6 +52,13 @@ class _Scrolled(QScrollArea):
         return QSize(self._width(hint), hint.height())
 
 
+def version_line(cb) -> QLabel:
+    """«Versión 0.1.0 · libro de códigos 1.0»: what support asks for; selectable, no Tab stop."""
+    label = muted(tr("ui.settings.version", version=__version__, codebook=cb.version))
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
 class SettingsDialog(QDialog):
     prefs_changed = Signal(object)  # Prefs
 
@@ -69,7 +80,10 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.busy)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close_asked)
-        layout.addWidget(buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(version_line(cb), 1)
+        bottom.addWidget(buttons)
+        layout.addLayout(bottom)
         self.discard_box: QMessageBox | None = None
         self.fit()
         backend.op(lambda s: [o.name for o in s.require().officers()], self) \

@@ -1,4 +1,9 @@
-"""Unlock: choose the officer, type the passphrase. The key derivation runs on the
+"""Unlock: choose the officer, type the passphrase. On a shared laptop no officer is
+preselected when there are several (the next person may be a colleague, whose passphrase typed
+against another officer's name would count as that officer's failure): the list says «Elija su
+usuario…», the passphrase box says to choose first, and Enter (or «Desbloquear») with no choice
+says so and sends nothing, so the core counts no failure. With exactly one officer, that one is
+chosen. Who unlocked last is never written anywhere. The key derivation runs on the
 worker with a busy bar; a wrong passphrase shows the reason, naming the officer tried, and
 a countdown. The core counts failures and delays per officer, so the countdown and the
 message are the officer's who failed: choosing another shows that one's own (none, or the
@@ -31,6 +36,8 @@ class UnlockPage(QWidget):
     countdown_finished = Signal()
 
     def __init__(self, officers: list[str], last: str = "", hint: str = "", backend=None) -> None:
+        """``last``, the officer who unlocked last (the window keeps it in memory), is not
+        preselected: among several officers nobody is, and the only one always is."""
         super().__init__()
         self.backend = backend  # for «Reactivar este equipo…»; without it, not offered
         self.reinstate_dialog = None
@@ -63,13 +70,14 @@ class UnlockPage(QWidget):
         self.officer = QComboBox()
         self.officer.setObjectName("officer")
         self.officer.setAccessibleName(tr("ui.unlock.officer"))
+        self.officer.setPlaceholderText(tr("ui.unlock.choose_officer"))  # shown while nobody is chosen
         officer_label.setBuddy(self.officer)
         self.officer.addItems(officers)
-        if last in officers:
-            self.officer.setCurrentText(last)
+        self._choose("")
         self._tried = ""  # the officer whose passphrase the last attempt sent
         self._waits: dict[str, float] = {}  # officer → end of the core's delay (time.monotonic())
         self._message_for = ""  # the officer whose failure the message says ("": none, or the laptop's)
+        self._covered = ("", "error")  # the laptop's message (text, kind) that «choose first» covers
         self.officer.currentIndexChanged.connect(self._officer_changed)
         layout.addWidget(self.officer)
         passphrase_label = QLabel(tr("ui.unlock.passphrase"))
@@ -81,6 +89,7 @@ class UnlockPage(QWidget):
         passphrase_label.setBuddy(self.passphrase)
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.returnPressed.connect(self._submit)
+        self._ask_choice()
         layout.addWidget(self.passphrase)
         if hint:
             layout.addWidget(muted(hint))
@@ -119,27 +128,47 @@ class UnlockPage(QWidget):
         scale = max(1.0, self.font().pointSizeF() / BASE_POINT_SIZE)
         box.setMaximumWidth(max(round(560 * scale), box.minimumSizeHint().width()))
 
+    def _choose(self, name: str) -> None:
+        """``name`` chosen if listed; otherwise the only officer, or nobody among several."""
+        index = self.officer.findText(name) if name else -1
+        if index < 0 and self.officer.count() == 1:
+            index = 0
+        self.officer.setCurrentIndex(index)
+
+    def _ask_choice(self) -> None:
+        """The passphrase box says to choose a name first while nobody is chosen."""
+        self.passphrase.setPlaceholderText("" if self.officer.currentIndex() >= 0
+                                           else tr("ui.unlock.passphrase_choose_first"))
+
     def set_officers(self, names: list[str]) -> None:
         """The officers as the keyring has them now (one may have been added since the
-        page was built); the one chosen stays chosen."""
-        if names == [self.officer.itemText(i) for i in range(self.officer.count())]:
+        page was built); the one a person chose stays chosen. The only officer, chosen by the
+        page, is not kept when others appear: nobody is preselected among several."""
+        before = [self.officer.itemText(i) for i in range(self.officer.count())]
+        if names == before:
             return
-        chosen = self.officer.currentText()
+        chosen = self.officer.currentText() if len(before) > 1 else ""
+        was = self.officer.currentText()
         self.officer.blockSignals(True)  # one change at most, said once below
         self.officer.clear()
         self.officer.addItems(names)
-        if chosen in names:
-            self.officer.setCurrentText(chosen)
+        self._choose(chosen)
         self.officer.blockSignals(False)
-        if self.officer.currentText() != chosen:
+        if self.officer.currentText() != was:
             self._officer_changed()
+        self._ask_choice()
+        if self.officer.currentIndex() < 0 and self.passphrase.hasFocus() and not self.passphrase.text():
+            self.officer.setFocus()  # the page was shown with the only officer chosen: the choice comes first now
 
     def _officer_changed(self, _index: int = 0) -> None:
         """Another officer chosen: their own wait (none, or what is left of theirs), and no
         other officer's failure on screen. The core still enforces each officer's delay."""
+        self._ask_choice()
         if not self.busy.isHidden():  # an attempt runs (the list was read again): its answer decides
             return
         officer = self.officer.currentText()
+        if officer and self.message.text() == tr("ui.unlock.choose_first"):  # chosen now: what it covered
+            show_message(self.message, *self._covered)
         if self._message_for and self._message_for != officer:
             show_message(self.message, "")
             self._message_for = ""
@@ -150,10 +179,24 @@ class UnlockPage(QWidget):
         self.countdown.restart(seconds)
 
     def focus(self) -> None:
-        self.passphrase.setFocus()
+        """Where the officer starts: the passphrase, or the list while nobody is chosen."""
+        (self.passphrase if self.officer.currentIndex() >= 0 else self.officer).setFocus()
+
+    def _nobody_chosen(self) -> bool:
+        """Nobody chosen: said (nothing is sent, so the core counts no failure), the list focused."""
+        if self.officer.currentIndex() >= 0:
+            return False
+        text = tr("ui.unlock.choose_first")
+        if self.message.text() != text:  # a revocation (the laptop's) comes back once a name is chosen
+            laptop = not self._message_for and self.message.text()
+            self._covered = (self.message.text(), self.message.objectName()) if laptop else ("", "error")
+        show_message(self.message, text)
+        self._message_for = ""  # no officer's failure on screen any more
+        self.officer.setFocus()
+        return True
 
     def _submit(self) -> None:
-        if not self.button.isEnabled() or not self.passphrase.text():
+        if not self.button.isEnabled() or self._nobody_chosen() or not self.passphrase.text():
             return
         show_message(self.message, "")
         if self.reinstate is not None:
@@ -176,7 +219,7 @@ class UnlockPage(QWidget):
         self.passphrase.setFocus()
         officer = self._tried or self.officer.currentText()
         params = getattr(err, "params", {})
-        if isinstance(err, WrongPassphrase):  # named: the page preselects the last officer
+        if isinstance(err, WrongPassphrase):  # named: a colleague may have chosen the wrong name
             text = tr("ui.unlock.wrong_passphrase", officer=officer, **params)
         elif isinstance(err, UnlockThrottled):
             text = tr("ui.unlock.throttled", officer=officer, **params)
@@ -211,13 +254,16 @@ class UnlockPage(QWidget):
         self.reinstate.show()
 
     def open_reinstate(self) -> None:
-        """«Reactivar este equipo…»: the dialog, for the officer chosen here."""
+        """«Reactivar este equipo…»: the dialog, for the officer chosen here (nobody chosen:
+        said, as at Enter)."""
         from .dialogs import open_dialog
         from .reinstate import ReinstateDialog
 
         old = self.reinstate_dialog
         if old is not None and old.busy:  # its job is still running: that one again
             open_dialog(old)
+            return
+        if self._nobody_chosen():
             return
         if old is not None:
             old.deleteLater()

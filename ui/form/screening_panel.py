@@ -1,5 +1,8 @@
 """The screening panel: each indication with the answers that produced it, worded
-as an indication for a person to decide; an indication with some of its elements
+as an indication for a person to decide, urgent protection needs first (the core's order,
+``intake_app.screening.screen``: an officer under time pressure sees them without
+scrolling; the case view, the printed summary and the supervisors' page list them first
+too); an indication with some of its elements
 recorded but not all, as missing information to ask about; and the referrals the
 codebook suggests.
 
