@@ -23,7 +23,7 @@ from .sync_status import SyncStatus
 from .text import error_text, set_language, tr
 from .unlock import UnlockPage
 from .startup import StartPage, officer_names_job, printing_available, startup_job
-from .widgets import busy_bar, centered, show_message
+from .widgets import busy_bar, centered, fit_window, show_message
 from .worker import Backend
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.forced_language = language
         self.setWindowTitle(tr("ui.app.title"))
-        self.resize(1280, 820)
+        fit_window(self, 1280, 820, by_font=False)  # smaller on a smaller screen: Save and the status bar in view
         self.backend = Backend(home, self)
         self.demo = demo
         self.cb = None
@@ -170,9 +170,10 @@ class MainWindow(QMainWindow):
 
         self.backend.op(job).success(created).failure(failed).run()
 
-    def show_unlock(self) -> None:
+    def show_unlock(self, chosen: str = "") -> None:
+        """The unlock page; ``chosen``: the name a person chose on the page it replaces."""
         hint = tr("ui.demo.unlock_hint", passphrase=self.demo["passphrase"]) if self.demo else ""
-        page = UnlockPage(self.officers, self.last_officer, hint, self.backend)
+        page = UnlockPage(self.officers, hint, self.backend, chosen=chosen)
         page.unlock_requested.connect(self._unlock)
         page.language_chosen.connect(self._unlock_language)
         page.reinstated.connect(self._reinstated)
@@ -199,7 +200,7 @@ class MainWindow(QMainWindow):
     def _unlock_language(self, code: str) -> None:
         self._save_prefs(self.prefs.with_(language=code))
         self._retitle()
-        self.show_unlock()
+        self.show_unlock(self.unlock_page.officer.currentText() if self.unlock_page is not None else "")
 
     def _unlock(self, officer: str, passphrase: str) -> None:
         page = self.unlock_page

@@ -35,9 +35,10 @@ class UnlockPage(QWidget):
     reinstated = Signal()  # «Reactivar este equipo…» succeeded: the laptop is no longer revoked
     countdown_finished = Signal()
 
-    def __init__(self, officers: list[str], last: str = "", hint: str = "", backend=None) -> None:
-        """``last``, the officer who unlocked last (the window keeps it in memory), is not
-        preselected: among several officers nobody is, and the only one always is."""
+    def __init__(self, officers: list[str], hint: str = "", backend=None, *, chosen: str = "") -> None:
+        """Among several officers nobody is preselected (not even the one who unlocked last),
+        the only one always is; ``chosen``: the name a person chose on the page this one
+        replaces (the same page in another language), kept."""
         super().__init__()
         self.backend = backend  # for «Reactivar este equipo…»; without it, not offered
         self.reinstate_dialog = None
@@ -73,7 +74,7 @@ class UnlockPage(QWidget):
         self.officer.setPlaceholderText(tr("ui.unlock.choose_officer"))  # shown while nobody is chosen
         officer_label.setBuddy(self.officer)
         self.officer.addItems(officers)
-        self._choose("")
+        self._choose(chosen)
         self._tried = ""  # the officer whose passphrase the last attempt sent
         self._waits: dict[str, float] = {}  # officer → end of the core's delay (time.monotonic())
         self._message_for = ""  # the officer whose failure the message says ("": none, or the laptop's)

@@ -16,6 +16,7 @@ def window(qtbot, tmp_path):
     from ui.mainwindow import MainWindow
 
     win = MainWindow(tmp_path / "data", language="es")
+    win.resize(1280, 820)  # the suite's laptop screen (the offscreen one is 800×800: the window fits it)
     qtbot.addWidget(win)
     with qtbot.waitSignal(win.ready, timeout=20_000):
         win.show()
@@ -55,6 +56,7 @@ def styled_window(request, qtbot, tmp_path, styled):
     before = i18n.language()
     set_language(request.param)
     window = MainWindow(tmp_path / "data", language=request.param)
+    window.resize(1280, 820)  # as the window fixture
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.ready, timeout=20_000):
         window.show()

@@ -29,7 +29,7 @@ def page(request, qtbot, qapp, styled):
     large = qapp.font()
     large.setPointSizeF(16.5)
     qapp.setFont(large)
-    unlock = UnlockPage(["Oficial FICTICIA Uno", "Oficial FICTICIO Dos"], "", "Modo demostración (ficticio)")
+    unlock = UnlockPage(["Oficial FICTICIA Uno", "Oficial FICTICIO Dos"], "Modo demostración (ficticio)")
     qtbot.addWidget(unlock)
     unlock.resize(*SCREEN)
     unlock.show()

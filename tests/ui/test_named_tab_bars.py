@@ -16,7 +16,7 @@ from tests.ui.uikit import wait_idle
 def test_the_unlock_page_has_no_unnamed_tab_stop(qtbot, window):
     from ui.unlock import UnlockPage
 
-    page = UnlockPage(["oficial.ficticia"], "oficial.ficticia")
+    page = UnlockPage(["oficial.ficticia"])
     qtbot.addWidget(page)
     page.show()
     qtbot.waitExposed(page)

@@ -28,8 +28,8 @@ def _es(key: str, **params) -> str:
 def page(qtbot):
     from ui.unlock import UnlockPage
 
-    def make(officers: list[str], last: str = ""):
-        p = UnlockPage(officers, last)
+    def make(officers: list[str], chosen: str = ""):
+        p = UnlockPage(officers, chosen=chosen)
         qtbot.addWidget(p)
         p.show()
         p.activateWindow()
@@ -40,7 +40,7 @@ def page(qtbot):
 
 
 def test_several_officers_nobody_is_chosen(qtbot, page):
-    p = page([OFFICER, SECOND, THIRD], last=SECOND)  # even the one who unlocked last is not chosen
+    p = page([OFFICER, SECOND, THIRD])  # (after a lock, not even the one who unlocked last: test_officer_added_can_unlock)
     assert p.officer.currentIndex() == -1 and p.officer.currentText() == ""
     assert p.officer.placeholderText() == _es("ui.unlock.choose_officer")
     assert p.passphrase.placeholderText() == _es("ui.unlock.passphrase_choose_first")
@@ -159,3 +159,24 @@ def test_enter_without_a_choice_counts_no_failure_and_nobody_is_chosen_after_a_l
         if path.is_file() and path.name != "keyring.json":
             data = path.read_bytes()
             assert SECOND.encode() not in data and OFFICER.encode() not in data, path.name
+
+
+def test_a_name_chosen_stays_chosen_when_the_language_changes(qtbot, unlocked):
+    """The page is rebuilt in the other language: the name the person chose on it stays, and
+    a page where nobody was chosen still has nobody."""
+    win = unlocked
+    run_on_backend(qtbot, win, lambda s: s.require().add_officer(SECOND, SECOND_PASSPHRASE))
+    with qtbot.waitSignal(win.locked, timeout=20_000):
+        win.lock()
+    wait_idle(qtbot, win)
+    qtbot.waitUntil(lambda: win.unlock_page.officer.count() == 2, timeout=20_000)
+    win.unlock_page.language_chosen.emit("en")
+    wait_idle(qtbot, win)
+    qtbot.waitUntil(lambda: win.unlock_page.officer.count() == 2, timeout=20_000)
+    assert win.unlock_page.officer.currentIndex() == -1
+    page = win.unlock_page
+    page.officer.setCurrentIndex(page.officer.findText(SECOND))
+    page.language_chosen.emit("es")
+    wait_idle(qtbot, win)
+    assert win.unlock_page is not page and win.unlock_page.officer.currentText() == SECOND
+    assert win.unlock_page.passphrase.placeholderText() == ""
