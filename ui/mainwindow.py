@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         page.reinstated.connect(self._reinstated)
         self._replace("unlock_page", page)
         if self.revoked is not None:  # said at once, and again on a page rebuilt in another language
-            show_message(page.message, tr("ui.syncdlg.revoked"))
+            page.say(tr("ui.syncdlg.revoked"))
             page.offer_reinstatement(self.revoked)
         page.focus()
         # the officers as the keyring has them now: one added in the settings since startup
@@ -247,7 +247,7 @@ class MainWindow(QMainWindow):
         self.revoked = self.revoked or ""
         self.lock()
         if self.unlock_page is not None:
-            show_message(self.unlock_page.message, tr("ui.syncdlg.revoked"))
+            self.unlock_page.say(tr("ui.syncdlg.revoked"))
             self.unlock_page.offer_reinstatement(self.revoked)
 
     def lock(self) -> None:

@@ -129,6 +129,13 @@ class UnlockPage(QWidget):
         scale = max(1.0, self.font().pointSizeF() / BASE_POINT_SIZE)
         box.setMaximumWidth(max(round(560 * scale), box.minimumSizeHint().width()))
 
+    def say(self, text: str, kind: str = "error") -> None:
+        """The page's message, and the same words first in the spoken description of the choice
+        and the passphrase box (a screen reader hears it where the focus goes back to)."""
+        show_message(self.message, text, kind)
+        for widget, base in ((self.officer, ""), (self.passphrase, tr("ui.unlock.text"))):
+            widget.setAccessibleDescription(" ".join(part for part in (text, base) if part))
+
     def _choose(self, name: str) -> None:
         """``name`` chosen if listed; otherwise the only officer, or nobody among several."""
         index = self.officer.findText(name) if name else -1
@@ -169,9 +176,9 @@ class UnlockPage(QWidget):
             return
         officer = self.officer.currentText()
         if officer and self.message.text() == tr("ui.unlock.choose_first"):  # chosen now: what it covered
-            show_message(self.message, *self._covered)
+            self.say(*self._covered)
         if self._message_for and self._message_for != officer:
-            show_message(self.message, "")
+            self.say("")
             self._message_for = ""
         self._count(self._waits.get(officer, 0.0) - time.monotonic())
 
@@ -191,7 +198,7 @@ class UnlockPage(QWidget):
         if self.message.text() != text:  # a revocation (the laptop's) comes back once a name is chosen
             laptop = not self._message_for and self.message.text()
             self._covered = (self.message.text(), self.message.objectName()) if laptop else ("", "error")
-        show_message(self.message, text)
+        self.say(text)
         self._message_for = ""  # no officer's failure on screen any more
         self.officer.setFocus()
         return True
@@ -199,7 +206,7 @@ class UnlockPage(QWidget):
     def _submit(self) -> None:
         if not self.button.isEnabled() or self._nobody_chosen() or not self.passphrase.text():
             return
-        show_message(self.message, "")
+        self.say("")
         if self.reinstate is not None:
             self.reinstate.hide()
         self.button.setEnabled(False)
@@ -226,7 +233,7 @@ class UnlockPage(QWidget):
             text = tr("ui.unlock.throttled", officer=officer, **params)
         else:
             text = error_text(err)
-        show_message(self.message, text)
+        self.say(text)
         self._message_for = "" if isinstance(err, DeviceRevoked) else officer  # a revocation is the laptop's
         wait = float(params.get("retry_after", 0) or 0)
         if wait > 0:
@@ -276,7 +283,7 @@ class UnlockPage(QWidget):
     def _reinstated(self, _lease: str) -> None:
         if self.reinstate is not None:
             self.reinstate.hide()
-        show_message(self.message, tr("ui.unlock.reinstated"), "ok")
+        self.say(tr("ui.unlock.reinstated"), "ok")
         self.passphrase.setFocus()
         self.reinstated.emit()
 

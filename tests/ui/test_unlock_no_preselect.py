@@ -180,3 +180,17 @@ def test_a_name_chosen_stays_chosen_when_the_language_changes(qtbot, unlocked):
     wait_idle(qtbot, win)
     assert win.unlock_page is not page and win.unlock_page.officer.currentText() == SECOND
     assert win.unlock_page.passphrase.placeholderText() == ""
+
+
+def test_what_the_page_says_is_heard_where_the_focus_goes(qtbot, page):
+    """A screen reader reads a field's description when the focus returns to it: the page's
+    message comes first there, and goes when the message does (keyboard review)."""
+    p = page([OFFICER, SECOND])
+    qtbot.keyClick(p.passphrase, Qt.Key.Key_Return)
+    said = _es("ui.unlock.choose_first")
+    qtbot.waitUntil(p.officer.hasFocus, timeout=5000)
+    assert p.officer.accessibleDescription().startswith(said)
+    assert p.passphrase.accessibleDescription().startswith(said)
+    p.officer.setCurrentIndex(0)
+    assert said not in p.officer.accessibleDescription() + p.passphrase.accessibleDescription()
+    assert p.passphrase.accessibleDescription() == _es("ui.unlock.text")
