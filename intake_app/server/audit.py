@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import weakref
 from datetime import datetime, timezone
 from typing import Any
 
@@ -99,6 +100,50 @@ def route_template(scope) -> str:
 
 # who may read the log and verify its chain: the API (/api/v1/audit) and the page (/exchange/audit)
 READERS = ("auditor", "administrator")
+CHECK = "audit_verify"  # a check of the whole chain asked for by a person, recorded as an entry
+
+
+def check(engine: Engine, actor: str, via: str) -> dict:
+    """Walk the chain (:func:`verify`, short read transactions: no write lock is held for the
+    walk), then record the check as an entry of its own (``audit_verify``, ``via`` ``page`` or
+    ``api``), in a short transaction after it: ``result`` ``intact`` with ``entries`` walked
+    (entries 1 to ``entries``), or ``broken`` with ``seq`` and ``reason`` and, as ``entries``,
+    the number the log's head named before the walk. Two checks at once each walk and each are
+    recorded. Returns {"seq": the check's entry, "count": entries walked or None, "broken":
+    the ServerAuditBroken or None}; other errors (the database) record nothing."""
+    from .db import transaction
+
+    with engine.connect() as conn:
+        named = conn.execute(select(head_t.c.seq).where(head_t.c.one == 1)).scalar_one()
+    try:
+        count, broken = verify(engine), None
+    except ServerAuditBroken as err:
+        count, broken = None, err
+    result = {"result": "intact", "entries": count} if broken is None else \
+        {"result": "broken", "entries": named, "seq": broken.params.get("seq"), "reason": broken.params.get("reason")}
+    with transaction(engine) as conn:
+        seq = append(conn, actor, CHECK, None, via=via, **result)
+    return {"seq": seq, "count": count, "broken": broken}
+
+
+def last_check(conn: Connection) -> tuple[dict | None, int]:
+    """(the newest ``audit_verify`` entry, detail parsed ({} if it is no JSON object), or None;
+    the head's seq now: how many entries the log holds)."""
+    head, _, newest = _tail(conn)
+    row = None
+    for again in (False, True):
+        row = conn.execute(select(entries_t).where(entries_t.c.seq == newest)).mappings().first() \
+            if newest else None
+        if newest is None or (row is not None and row["action"] == CHECK):
+            break
+        head, _, newest = _tail(conn, again=True)  # that entry is gone or no check now: look again
+    if row is None or row["action"] != CHECK:
+        return None, head
+    try:
+        detail = json.loads(row["detail"])
+    except ValueError:
+        detail = {}
+    return {**row, "detail": detail if isinstance(detail, dict) else {}}, head
 
 
 def entries(conn: Connection, *, after_seq: int = 0, limit: int = 200, offset: int = 0, newest_first: bool = False,
@@ -131,7 +176,28 @@ def recent(conn: Connection, after_seq: int = 0, limit: int = 200) -> list[dict]
 
 def actions(conn: Connection) -> list[str]:
     """The action codes the log holds, in alphabetical order (the page's action filter)."""
-    return list(conn.execute(select(entries_t.c.action).distinct().order_by(entries_t.c.action)).scalars())
+    return sorted(_tail(conn)[1])
+
+
+# per engine: (the head's seq looked at, the action codes up to it, the newest check up to it).
+# A view reads only the entries appended since the last view (a range of the primary key), never
+# the whole log: a million entries took seconds for the codes alone. A log cut shorter than what
+# was looked at, or a check entry gone, is looked at again from the start.
+_tails: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _tail(conn: Connection, again: bool = False) -> tuple[int, frozenset, int | None]:
+    head = conn.execute(select(head_t.c.seq).where(head_t.c.one == 1)).scalar_one()
+    upto, codes, newest = _tails.get(conn.engine, (0, frozenset(), None))
+    if again or upto > head:
+        upto, codes, newest = 0, frozenset(), None
+    if head > upto:
+        since = (entries_t.c.seq > upto, entries_t.c.seq <= head)
+        codes = codes | set(conn.execute(select(entries_t.c.action).where(*since).distinct()).scalars())
+        newest = conn.execute(select(func.max(entries_t.c.seq)).where(*since, entries_t.c.action == CHECK)) \
+            .scalar() or newest
+        _tails[conn.engine] = (head, codes, newest)  # one tuple: a view in another thread reads a whole one
+    return head, codes, newest
 
 
 def verify(engine: Engine, batch: int = 5000) -> int:

@@ -1,7 +1,8 @@
 """The audit page in a real headless Chromium: an auditor signs in and lands on it; it fits
 1280 px, 320 px and 200 % zoom without sideways scrolling (a long detail wraps in its cell,
-the table stays in its box); the filters work from the keyboard alone. Screenshots go to the
-test's temporary folder (``shots/``). Real server on loopback; every user is fictional."""
+the table stays in its box); «Comprobar la cadena ahora» and the filters work from the keyboard
+alone. Screenshots go to the test's temporary folder (``shots/``). Real server on loopback;
+every user is fictional."""
 
 from __future__ import annotations
 
@@ -52,7 +53,16 @@ def test_the_audit_page_fits_every_screen_and_works_from_the_keyboard(pair, tmp_
             driver.find_element(By.NAME, "password").send_keys(PASSWORD)
             driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
             assert _until(lambda: urlparse(driver.current_url).path == "/exchange/audit")  # the landing
-            assert "Cadena íntegra" in driver.page_source
+            assert "La cadena no se ha comprobado" in driver.page_source  # a view walks nothing
+            shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+            (shots / "audit_unchecked_es.png").write_bytes(base64.b64decode(shot["data"]))
+            # «Comprobar la cadena ahora», from the keyboard: the fresh result, then the same page
+            driver.find_element(By.ID, "check-now").send_keys(Keys.ENTER)
+            assert _until(lambda: "checked=" in driver.current_url)
+            assert "Comprobación hecha ahora" in driver.page_source and "Cadena íntegra en ese momento" \
+                in driver.page_source
+            shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+            (shots / "audit_checked_es.png").write_bytes(base64.b64decode(shot["data"]))
             for screen, metrics in SCREENS:
                 driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
                 for lang in ("es", "en"):

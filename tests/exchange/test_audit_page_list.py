@@ -1,5 +1,5 @@
-"""The audit page's list (/exchange/audit): the chain's check at the top (intact, or where it
-breaks, as ``intake-server audit verify`` says), the entries newest first, 50 a page, the
+"""The audit page's list (/exchange/audit): the last check of the chain at the top (intact, or
+where it broke, as ``intake-server audit verify`` says), the entries newest first, 50 a page, the
 filters (action, actor, UTC days) that reach the address and the view's audit entry only as
 codes, ids and dates, every value escaped, no personal data, Spanish first and English with
 ?lang=en. All persons are fictional (FICTICIA / DEMO)."""
@@ -124,27 +124,43 @@ def test_the_filters_narrow_the_list_and_travel_as_codes_only(one, monkeypatch):
     assert "FICTICIA" not in everything and "María" not in everything and "<b>" not in everything
 
 
+def check(c, lang: str = "es", **form) -> tuple[str, str]:
+    """Press «Comprobar la cadena ahora» on the page: (where it led, that page)."""
+    page = c.get("/exchange/audit" + ("?lang=en" if lang == "en" else "")).text
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    r = c.post("/exchange/audit/check", data={"lang": lang, "form_token": token, **form})
+    assert r.status_code == 303, r.text
+    return r.headers["location"], c.get(r.headers["location"]).text
+
+
 def test_a_broken_chain_is_shown_where_it_breaks(one):
+    """The button's check, as ``intake-server audit verify`` says it; each later view shows that
+    check (as of its time), never a walk of its own."""
     c, _ = client(one, user="auditora.demo")
-    page = c.get("/exchange/audit").text
-    count = last_seq(one) - 1  # the view is written after the check
-    assert f"<strong>Cadena íntegra: {count} entradas.</strong>" in page and 'class="msg ok" id="chain"' in page
-    assert f"Chain intact: {count + 1} entries." in c.get("/exchange/audit?lang=en").text
+    where, page = check(c)
+    count = last_seq(one) - 2  # the check's entry, then the next view's, come after what it walked
+    assert where == f"/exchange/audit?checked={count + 1}"
+    assert f"<strong>Cadena íntegra en ese momento: {count} entradas comprobadas, de la 1 a la {count}.</strong>" \
+        in page and 'class="msg ok" id="chain"' in page
     with one.engine.begin() as conn:  # as tests/server/test_api.py tampers with a row
         actor = conn.execute(text("SELECT actor FROM audit_log WHERE seq = 2")).scalar_one()
         conn.execute(text("UPDATE audit_log SET actor = 'user:otro' WHERE seq = 2"))
-    for _ in range(2):  # still broken at the same entry after the views' own entries
-        page = c.get("/exchange/audit").text
+    page = c.get("/exchange/audit").text  # no walk: still the last check's result, said to be of its time
+    assert "Cadena íntegra en ese momento" in page and "Cadena rota" not in page
+    _, page = check(c)
+    for _ in range(2):  # still broken at the same entry on the next views, without walking again
         assert 'class="msg error" id="chain" role="alert"' in page and "Cadena íntegra" not in page
         assert "Cadena rota a partir de la entrada 2." in page
         assert "La bitácora del servidor no coincide a partir de la entrada 2" in page  # the CLI's own words
         assert seqs(page)[-1] == 1 and "user:otro" in page  # the entries are still listed
+        page = c.get("/exchange/audit").text
     assert "Chain broken from entry 2 on." in c.get("/exchange/audit?lang=en").text
-    assert [v["chain"] for v in views(one)] == ["intact", "intact", "broken", "broken", "broken"]
+    assert all("chain" not in v for v in views(one))  # a view claims no check it did not make
+    assert [v.get("check") for v in views(one)][-3:] == [count + 1 + 4] * 3  # the check each view showed
     with one.engine.begin() as conn:  # a removed entry: where the gap is
         conn.execute(text("UPDATE audit_log SET actor = :actor WHERE seq = 2"), {"actor": actor})
         conn.execute(text("DELETE FROM audit_log WHERE seq = 4"))
-    assert "Cadena rota a partir de la entrada 4." in c.get("/exchange/audit").text
+    assert "Cadena rota a partir de la entrada 4." in check(c)[1]
 
 
 def test_no_personal_data_and_every_value_escaped(one):

@@ -20,7 +20,8 @@ from .conftest import PASSWORD
 
 OPEN = {"/exchange/login", "/exchange/logout", "/exchange/static/exchange.js"}
 ALSO = {"/exchange/htcds.csv": ("analyst",)}  # the HTCDS export holds no identity field: analysts too
-ONLY = {"/exchange/audit": READERS, "/exchange/audit/filter": READERS}  # the audit page: not the supervisors'
+ONLY = {"/exchange/audit": READERS, "/exchange/audit/filter": READERS,  # the audit page: not the supervisors'
+        "/exchange/audit/check": READERS}
 LANDING = {("GET", "/exchange/", "auditor")}  # an auditor's /exchange/ is a way to their audit page
 
 

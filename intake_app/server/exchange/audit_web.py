@@ -1,13 +1,16 @@
 """The auditor's page on the supervision site (/exchange/audit): the server's audit log.
 
 For the roles the API's ``/api/v1/audit`` allows (``audit.READERS``: auditor, administrator),
-with the API's own query (``audit.entries``) and check (``audit.verify``, as ``intake-server
-audit verify``). At the top, whether the chain is intact; below, the entries newest first,
-50 a page, narrowed by action, actor and UTC days. The filters travel in a POST, and only
-the values that pass (codes, an id-like actor, ISO dates) reach the address: a name typed
-into the actor box never enters the browser's history or the proxy's log. Each view is
-audited (``audit_view``) with those filter values only. The log holds ids and codes, and the
-page escapes all of it.
+with the API's own query (``audit.entries``). At the top, the last check of the chain as the
+log recorded it (``audit_verify``: when, by whom, intact or where it broke), said to be the
+result as of that time; a view never walks the chain (seconds at a million entries, on every
+page turn). The button «Comprobar la cadena ahora» walks it (``audit.check``, as
+``/api/v1/audit/verify``), records the check and shows it. Below, the entries newest first, 50
+a page, narrowed by action, actor and UTC days. The filters travel in a POST, and only the values
+that pass (codes, an id-like actor, ISO dates) reach the address: a name typed into the actor
+box never enters the browser's history or the proxy's log. Each view is audited
+(``audit_view``) with those filter values only. The log holds ids and codes, and the page
+escapes all of it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import re
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+import anyio
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import IntakeError
@@ -26,7 +31,8 @@ from ...timefmt import utc_time_iso
 from .. import audit
 from ..db import transaction
 from ..errors import ServerAuditBroken
-from .web import _form, _lang, _message, done, form_lang, guard, not_ready, render
+from .outgoing_web import FormOnce
+from .web import HEADERS, _form, _lang, _message, _q, done, form_lang, guard, not_ready, render
 
 PAGE = 50
 MAX_PAGE = 100_000
@@ -79,22 +85,52 @@ def _query(kept: dict[str, str]) -> dict:
 
 
 def _read(engine, who, kept: dict[str, str], invalid: list[str], page: int, top: int | None, lang: str) -> dict:
-    """The chain's check, one page of entries (up to entry ``top``, so that the entries written
-    since, this view's own among them, do not shift the pages) and the actions present; then
-    the view's entry."""
-    try:
-        count, broken = audit.verify(engine), None
-    except ServerAuditBroken as err:
-        count, broken = None, err
+    """The last check of the chain as recorded (no walk: that is the button's), one page of
+    entries (up to entry ``top``, so that the entries written since, this view's own among
+    them, do not shift the pages) and the actions present; then the view's entry (``check``:
+    the check entry the page showed)."""
     with engine.connect() as conn:
+        last, head = audit.last_check(conn)
         rows = audit.entries(conn, newest_first=True, limit=PAGE + 1, offset=page * PAGE, up_to_seq=top,
                              raw_detail=True, **_query(kept))
         present = audit.actions(conn)
     with transaction(engine) as conn:  # after reading: the page shows the log as it was when opened
         audit.append(conn, who.actor, "audit_view", None, filters=kept, page=page, lang=lang,
-                     chain="broken" if broken else "intact", **({"top": top} if top is not None else {}),
+                     **({"check": last["seq"]} if last else {}), **({"top": top} if top is not None else {}),
                      **({"invalid": invalid} if invalid else {}))
-    return {"count": count, "broken": broken, "rows": rows, "actions": present}
+    return {"last": last, "head": head, "rows": rows, "actions": present}
+
+
+REASONS = ("missing", "chain", "hash", "tail")  # audit.verify's reasons
+
+
+def _count(value) -> int | None:
+    return value if type(value) is int and value >= 0 else None
+
+
+def chain_box(last: dict | None, head: int, checked: int | None, who, lang: str) -> dict:
+    """The box at the top, from the last ``audit_verify`` entry: ``none`` (never checked),
+    ``ok`` (intact then: entries 1 … N; those written since were not checked), ``broken``
+    (where and why, as prominent as an alarm) or ``unreadable`` (an entry that is no check's:
+    the log itself may have been altered). ``checked``: the check this person just made."""
+    if last is None:
+        return {"kind": "none", "text": t("audit_page.check_none", lang)}
+    d, seq = last["detail"], last["seq"]
+    when = utc_time_iso(last["at"]) or last["at"]
+    mine = checked == seq and last["actor"] == who.actor
+    lead = t("audit_page.check_yours", lang, when=when, actor=last["actor"], seq=seq) if mine else \
+        t("audit_page.check_last", lang, when=when, actor=last["actor"], seq=seq)
+    entries = _count(d.get("entries"))
+    if d.get("result") == "intact" and entries is not None:
+        return {"kind": "ok", "lead": lead, "text": t("audit_page.check_intact", lang, count=group(entries, lang)),
+                "note": t("audit_page.check_since", lang, since=group(max(head - entries, 0), lang),
+                          first=entries + 1)}  # an entry's number as the list writes it
+    at = _count(d.get("seq"))
+    if d.get("result") == "broken" and at and d.get("reason") in REASONS and entries is not None:
+        return {"kind": "broken", "lead": lead, "text": t("audit_page.chain_broken", lang, seq=at),
+                "why": describe_error(ServerAuditBroken(seq=at, reason=d["reason"]), lang),
+                "note": t("audit_page.check_broken_note", lang, count=group(entries, lang))}
+    return {"kind": "unreadable", "text": t("audit_page.check_unreadable", lang, seq=seq)}
 
 
 def _shown(row: dict) -> dict:
@@ -119,12 +155,11 @@ def add_audit_page(r: APIRouter) -> None:
             got = await run_in_threadpool(_read, request.app.state.engine, who, kept, invalid, page, top, lang)
         except IntakeError as err:
             return not_ready(err, lang, who)
-        broken = got["broken"]
-        chain = {"ok": True, "text": t("audit_page.chain_ok", lang, count=group(got["count"], lang))} \
-            if broken is None else \
-            {"ok": False, "text": t("audit_page.chain_broken", lang, seq=broken.params.get("seq", "?")),
-             "why": describe_error(broken, lang)}
+        checked = q.get("checked", "")
+        chain = chain_box(got["last"], got["head"], _top(checked), who, lang)
         message = _message(request, lang)
+        if checked == "repeated":  # a second press of the same button: one check
+            message = {"kind": "hint", "text": t("audit_page.check_repeated", lang)}
         if invalid:  # which filters were not applied (their values are not repeated)
             said = dict.fromkeys("date" if name in ("from", "to") else name for name in invalid)
             message = {"kind": "error", "text": " ".join(t("audit_page.invalid_" + n, lang) for n in said)}
@@ -138,8 +173,8 @@ def add_audit_page(r: APIRouter) -> None:
             return "/exchange/audit" + (("?" + urlencode({**kept, **extra})) if kept or extra else "")
 
         return render("audit.html", lang, principal=who, chain=chain, rows=[_shown(r) for r in got["rows"][:PAGE]],
-                      more=len(got["rows"]) > PAGE, page=page, kept=kept, actions=got["actions"], message=message,
-                      invalid=invalid, link=link)
+                      more=len(got["rows"]) > PAGE, page=page, top=top, kept=kept, actions=got["actions"],
+                      message=message, invalid=invalid, link=link)
 
     @r.post("/audit/filter")
     async def _filter(request: Request):
@@ -151,3 +186,45 @@ def add_audit_page(r: APIRouter) -> None:
         kept, invalid = parse_filters(form)
         extra = {**kept, **({"invalid": ",".join(invalid)} if invalid else {})}
         return done(form_lang(form), "/exchange/audit", **extra)
+
+    @r.post("/audit/check")
+    async def _check(request: Request):
+        """«Comprobar la cadena ahora»: walk the chain, record the check, back to the page (its
+        filters and page kept) showing it. A second press of the same rendered form (its
+        ``form_token``) is not walked again: it waits for a check under way here and shows the
+        last one recorded. One walk at a time per server process (a second auditor's waits its
+        turn, without holding a thread, then walks: both are recorded)."""
+        who, refused = await guard(request, audit.READERS)
+        if refused:
+            return refused
+        async with FormOnce(request, who) as post:
+            kept, _ = parse_filters(post.form)
+            page = _page_number(post.form.get("page", "0"))
+            top = _top(post.form.get("top", "")) if page else None
+            where = {**kept, **({"page": page, **({"top": top} if top is not None else {})} if page else {})}
+            lock = _walks(request.app)
+            if post.repeated is not None:
+                async with lock:  # the first press's walk, if it runs in this process, ends first
+                    pass
+                return _back(post.lang, where, "repeated")
+            try:
+                async with lock:
+                    got = await run_in_threadpool(audit.check, request.app.state.engine, who.actor, "page")
+            except IntakeError as err:
+                return not_ready(err, post.lang, who)
+            post.done()
+            return _back(post.lang, where, got["seq"])
+
+
+def _back(lang: str, where: dict, checked) -> RedirectResponse:
+    """To the page as it was (filters, page, top), saying which check was just made."""
+    return RedirectResponse("/exchange/audit" + _q(lang, **where, checked=checked), status_code=303, headers=HEADERS)
+
+
+def _walks(app) -> anyio.Lock:
+    """The lock that lets one walk of the chain run at a time in this process (one per app: a
+    lock belongs to the event loop that first waits on it)."""
+    lock = getattr(app.state, "audit_walks", None)
+    if lock is None:
+        lock = app.state.audit_walks = anyio.Lock()
+    return lock

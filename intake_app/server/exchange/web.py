@@ -96,7 +96,7 @@ _ACTION_PAGES = ((re.compile(r"/exchange/cases/(" + CASE_ID.pattern + r")/review
                  (re.compile(r"/exchange/cases/goto"), "/exchange/cases"),
                  (re.compile(r"/exchange/received/.*"), "/exchange/received"),
                  (re.compile(r"/exchange/verify-print"), "/exchange/verify-print"),
-                 (re.compile(r"/exchange/audit/filter"), "/exchange/audit"))
+                 (re.compile(r"/exchange/audit/(?:filter|check)"), "/exchange/audit"))
 
 
 def action_page(path: str) -> str:
