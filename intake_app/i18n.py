@@ -159,11 +159,28 @@ def describe_problem(problem, lang: str | None = None) -> str:
     cb = load_codebook()
     fdef = cb.fields.get(problem.field)
     label = fdef.label(lang) if fdef else problem.field
-    value = problem.args.get("value")
+    args = problem_params(problem)
+    value = args.get("value")
     if isinstance(value, str):  # a wording for this field and value, when the rule text alone says too little
         specific = f"rule.{problem.rule}.{problem.field}.{value}"
         if specific in catalog(lang) or specific in catalog(DEFAULT_LANGUAGE):
-            return t(specific, lang, field=label, **problem.args)
-    if problem.rule == "max_length" and "length" in problem.args:  # how long it is, to know how much to cut
-        return t("rule.max_length_has", lang, field=label, **problem.args)
-    return t("rule." + problem.rule, lang, field=label, **problem.args)
+            return t(specific, lang, field=label, **args)
+    if problem.rule == "max_length" and "length" in args:  # how long it is, to know how much to cut
+        return t("rule.max_length_has", lang, field=label, **args)
+    return t("rule." + problem.rule, lang, field=label, **args)
+
+
+def problem_params(problem) -> dict[str, Any]:
+    """A FieldProblem's args as its words take them. A date refused as later than today names
+    today as this laptop's clock sees it (``{today}``, DD/MM/AAAA), so a wrong clock is plain
+    to see: the date the check used when it has one (``args["today"]``, ISO), else the local
+    date, which is what the laptop's checks use. Never the value typed."""
+    args = dict(problem.args)
+    if problem.rule == "not_future":
+        from datetime import date
+
+        from .codebook.compiled import local_today
+
+        day = date.fromisoformat(args["today"]) if isinstance(args.get("today"), str) else local_today()
+        args["today"] = day.strftime("%d/%m/%Y")
+    return args

@@ -7,6 +7,8 @@ that a device verifies against the keys it pinned. Nothing here returns personal
 
 from __future__ import annotations
 
+import logging
+import shutil
 import time
 
 import msgpack
@@ -23,6 +25,7 @@ from .errors import RequestMalformed
 from .app import OCTET, read_upload
 from .models import Bundle
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 ENROLL_LIMIT = 64 * 1024
 _OCTET_BODY = {"requestBody": {"required": True, "content": {OCTET: {"schema": {"type": "string",
@@ -135,9 +138,47 @@ async def device_receipts(device_id: str, request: Request, after: int = Query(0
     return Response(data, media_type=OCTET)
 
 
-@router.get("/health")
+_low_seen: set[str] = set()  # folders this process last found low: logged once per episode
+_WHERE_ES = {"home": "carpeta", "database": "base de datos"}
+
+
+def low_disk(settings) -> list[str]:
+    """The names (``home``, ``database``) of the folders the server writes to whose disk has
+    less free space than ``min_free_disk_mb``; logged when one becomes low and when it
+    recovers, by name, never by path. A folder that cannot be read is left to the
+    database check."""
+    floor = settings.min_free_disk_mb * 1024 * 1024
+    folders = settings.disk_folders() if floor > 0 else {}
+    low = []
+    for name, folder in folders.items():
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            continue
+        if free < floor:
+            low.append(name)
+            if name not in _low_seen:
+                log.warning("poco espacio libre en disco (%s del servidor): menos de %d MiB; los lotes pueden no "
+                            "guardarse / low free disk space (server's %s): under %d MiB; bundles may fail to store",
+                            _WHERE_ES[name], settings.min_free_disk_mb, name, settings.min_free_disk_mb)
+        elif name in _low_seen:
+            log.warning("espacio libre en disco (%s del servidor) de nuevo sobre %d MiB / free disk space (server's %s)"
+                        " above %d MiB again", _WHERE_ES[name], settings.min_free_disk_mb, name,
+                        settings.min_free_disk_mb)
+    _low_seen.clear()
+    _low_seen.update(low)
+    return low
+
+
+@router.get("/health", responses={503: {"description": "degraded: the database does not answer, or the disk is"
+                                                       " nearly full (reason disk_low)"}})
 async def health(request: Request):
+    """``{"status": "ok"}``; 503 when the database does not answer (``database_unavailable``),
+    or ``{"status": "degraded", "reason": "disk_low"}`` when free space where the server writes
+    (its home, a SQLite database's folder) is below ``min_free_disk_mb``. No path, no figure."""
     from .db import check_database
 
     await run_in_threadpool(check_database, request.app.state.engine)
+    if await run_in_threadpool(low_disk, request.app.state.settings):
+        return JSONResponse({"status": "degraded", "reason": "disk_low"}, status_code=503)
     return {"status": "ok"}

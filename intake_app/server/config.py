@@ -146,6 +146,9 @@ class Settings:
     lockout_failures: int = 5
     lockout_minutes: int = 15
     min_password_length: int = 12
+    # GET /api/v1/health answers 503 "disk_low" below this much free space (MiB) where the
+    # server writes: its home and a SQLite database's folder (0: not checked)
+    min_free_disk_mb: int = 1024
     extra: dict = field(default_factory=dict)
 
     @property
@@ -166,6 +169,15 @@ class Settings:
 
     def with_db(self, db_url: str | None) -> "Settings":
         return replace(self, db_url=db_url) if db_url else self
+
+    def disk_folders(self) -> dict[str, Path]:
+        """Where this server writes, by name: its home, and a SQLite database's folder (a
+        PostgreSQL database's disk is on its own host, out of this server's sight)."""
+        folders = {"home": self.home}
+        _, path = _sqlite_file(self.db_url)
+        if path is not None:
+            folders["database"] = (path if path.is_absolute() else self.home / path).parent
+        return folders
 
 
 def _stored(home: Path) -> dict:

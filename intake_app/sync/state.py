@@ -341,7 +341,8 @@ def set_lease(vault, lease_until: str) -> None:
 
 def server_now(vault) -> datetime:
     """This device's clock corrected by the offset seen at the last live contact (lowered
-    since by a receipt that proved it too high: :func:`_cap_offset`)."""
+    since by a receipt that proved it too high: :func:`_cap_offset`). Not what the lease is
+    judged at (:func:`lease_now`)."""
     offset = vault.meta(K_CLOCK_OFFSET)
     return utc_now() + timedelta(seconds=int(offset or 0))
 
@@ -352,10 +353,13 @@ def lease_until(vault) -> datetime | None:
 
 
 def lease_now(vault) -> datetime:
-    """The time a lease is judged at: the corrected clock, never before the last contact
-    (a clock set back cannot make the lease look longer than the server gave). The last
-    contact goes back only by a receipt bound to a new bundle (:func:`_reset_floor`)."""
-    now = server_now(vault)
+    """The time a lease is judged at: the corrected clock, never before this laptop's own
+    clock nor the last contact (a clock set back cannot make the lease look longer than the
+    server gave). A negative offset (this clock was ahead at the last live contact) is not
+    applied: put right since, it would take that lead off a right clock and the lease would not
+    run out offline (docs/sync.md "A clock that was ahead at the last sync"). The last contact
+    goes back only by a receipt bound to a new bundle (:func:`_reset_floor`)."""
+    now = utc_now() + timedelta(seconds=max(0, int(vault.meta(K_CLOCK_OFFSET) or 0)))
     last = vault.meta(K_LAST_CONTACT)
     return max(now, parse_time(last)) if last else now
 
@@ -389,11 +393,27 @@ def expired_by_offset(vault) -> bool:
     return own < until <= lease_now(vault)
 
 
+def expired_by_clock_ahead(vault) -> bool:
+    """The lease is expired by this laptop's clock, which was ahead of the server's by more
+    than the tolerance at the last live contact, and would not be by the server's time if it
+    still is (its clock plus that negative offset). Either it still is ahead (set it right) or
+    it was put right since (the lease did run out): the words say so."""
+    until = lease_until(vault)
+    if until is None or int(vault.meta(K_CLOCK_OFFSET) or 0) >= -CLOCK_TOLERANCE.total_seconds():
+        return False
+    last = vault.meta(K_LAST_CONTACT)
+    reckoned = max(server_now(vault), parse_time(last)) if last else server_now(vault)
+    return reckoned < until <= lease_now(vault)
+
+
 def check_lease_for_new_intake(vault) -> None:
     """Raise :class:`LeaseExpired` when the lease has lapsed (a new intake waits for a sync);
-    reason ``clock_behind`` when only the offset learnt at the last sync makes it so."""
+    reason ``clock_behind`` when only the offset learnt at the last sync makes it so,
+    ``clock_ahead`` when only this clock, ahead at the last sync, does."""
     if lease_state(vault) == "expired":
-        raise LeaseExpired(reason="clock_behind") if expired_by_offset(vault) else LeaseExpired()
+        if expired_by_offset(vault):
+            raise LeaseExpired(reason="clock_behind")
+        raise LeaseExpired(reason="clock_ahead") if expired_by_clock_ahead(vault) else LeaseExpired()
 
 
 # --- revocation ----------------------------------------------------------------------------

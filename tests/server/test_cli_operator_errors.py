@@ -21,6 +21,7 @@ import pytest
 from intake_app.server import devices
 
 from .conftest import KEY_PASSPHRASE, PASSWORD
+from .live import answers
 from .test_cli_words import run
 
 SCRATCH = Path("/tmp/helper-clisrv")
@@ -270,7 +271,7 @@ def _serve(srv, tmp_path, workers: int) -> tuple[subprocess.Popen, int]:
         if proc.poll() is not None:
             raise RuntimeError(proc.stderr.read().decode(errors="replace")[-2000:])
         try:
-            ready = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200
+            ready = answers(httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1))
         except httpx.HTTPError:
             ready = False
         if ready and run_dir.is_dir() and len(list(run_dir.iterdir())) >= workers:

@@ -30,7 +30,7 @@ from intake_app.server.setup import init_server
 from tests.loopback import free_port
 
 from .conftest import ADMIN_PASSWORD, FAST_KDF, KEY_PASSPHRASE
-from .live import LiveServer
+from .live import LiveServer, answers
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not Path("/proc/self/limits").is_file(), reason="reads /proc (Linux)")
@@ -165,7 +165,7 @@ def test_serve_and_its_workers_are_protected_and_hold_no_key_in_their_environmen
         def up() -> bool:
             assert proc.poll() is None, proc.stderr.read().decode(errors="replace")[-2000:]
             try:
-                return httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200 \
+                return answers(httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)) \
                     and len(workers_of(proc.pid)) == 2
             except httpx.HTTPError:
                 return False

@@ -64,7 +64,7 @@ class FormProblems:
         if p.rule == "type_date":  # the form reads and shows DD/MM/AAAA (the core's text says AAAA-MM-DD)
             return tr("ui.form.date_problem", field=self.field_label(p.field))
         if "[" in p.field:  # a referral line: "Institución (2): es obligatorio."
-            return tr("rule." + p.rule, field=self.field_label(p.field), **p.args)
+            return tr("rule." + p.rule, field=self.field_label(p.field), **i18n.problem_params(p))
         return i18n.describe_problem(p, lang())
 
     def field_label(self, where: str) -> str:
