@@ -95,6 +95,7 @@ class SyncDialog(QDialog):
         form = QFormLayout(online)
         self.url = QLineEdit(prefs.server_url)
         self.url.setPlaceholderText("https://…")
+        self.url.setAccessibleName(tr("ui.syncdlg.server"))  # its label's words: read by that name everywhere
         form.addRow(tr("ui.syncdlg.server"), self.url)
         self.enroll = EnrollOnlinePanel(backend)  # between the address and "Sync now": the Tab order
         self.enroll.hide()  # until the identity says "not enrolled"
@@ -299,18 +300,23 @@ class SyncDialog(QDialog):
             return report, v.count_cases("WHERE sync_state = 'delivered'") - before, len(purgeable_cases(v))
 
         def done(result):
+            from intake_app.sync.usb import waiting_words
+
             r, cases, purgeable = result
-            text = tr("ui.syncdlg.receipts_done", delivered=len(r.delivered), already=len(r.already),
-                      refused=len(r.refused))
+            lines = [tr("ui.syncdlg.receipts_done", delivered=len(r.delivered), already=len(r.already),
+                        refused=len(r.refused))]
             if cases or r.revisions:
-                text += "\n" + tr("ui.syncdlg.receipts_cases", cases=cases, revisions=r.revisions)
-            if purgeable:
-                text += "\n" + tr("ui.syncdlg.receipts_next", count=purgeable, button=tr("ui.purge.button"))
-            if r.refused:
-                text += "\n" + "\n".join(f"• {name}: {error_text(err)}" for name, err in r.refused[:5])
-                for _name, err in r.refused:
-                    self._show_new_identity(err)
-            self._ok("receipts", text)
+                lines.append(tr("ui.syncdlg.receipts_cases", cases=cases, revisions=r.revisions))
+            lines += waiting_words(r, export=tr("ui.syncdlg.export"))  # the command line's words
+            lines += [f"• {name}: {error_text(err)}" for name, err in r.refused[:5]]
+            if purgeable:  # after what still waits: an offer, never before a refusal
+                lines.append(tr("ui.syncdlg.receipts_next", count=purgeable, button=tr("ui.purge.button")))
+            for _name, err in r.refused:
+                self._show_new_identity(err)
+            trouble = r.refused or r.unstored or r.damaged  # refused here or at the office: not green
+            self._say("\n".join(lines), "error" if trouble else "banner" if r.waiting else "ok")
+            self.refresh()
+            self.finished_job.emit("receipts")
 
         self.backend.op(job, self).changes_cases().success(done).failure(self._failed).run()
 

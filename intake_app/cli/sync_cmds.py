@@ -119,13 +119,6 @@ def _when(stamp: str | None) -> str:
     return local_time_iso(stamp) if stamp else "-"
 
 
-def _ranges(numbers) -> str:
-    """Sequences as ``1–3, 7``."""
-    from ..numbers import runs, runs_text
-
-    return runs_text(runs(numbers))
-
-
 def _lease(state: str, vault=None) -> str:
     """The lease state in words; given the vault, an expiry that only the clock offset of the
     last sync makes (this clock was behind the server's then) says so."""
@@ -157,9 +150,19 @@ def sync_export(ctx: Context, target: str) -> None:
         return
     if report.revisions == 0:  # only the audit log's own bundles (an unlock, a view...): as sync push says it
         click.echo(i18n.t("sync_cli.exported_nothing_new", bundles=len(report.written)))
+        _room_warning(report)
         return
     click.echo(i18n.t("sync_cli.exported", bundles=len(report.written), new=len(report.new),
                       revisions=report.revisions, first=report.written[0], last=report.written[-1]))
+    _room_warning(report)
+
+
+def _room_warning(report) -> None:
+    """A stick left too full for the office's receipts and status: said, the export stands."""
+    from ..sync.usb import room_words
+
+    if report.room_short:
+        click.echo(room_words(report), err=True)
 
 
 @sync.command("receipts")
@@ -169,18 +172,15 @@ def sync_export(ctx: Context, target: str) -> None:
 def sync_receipts(ctx: Context, source: str) -> None:
     """Verifica los recibos y marca lo entregado / verify receipts, mark what was delivered."""
     from ..sync import import_receipts
+    from ..sync.usb import waiting_words
 
     report = import_receipts(ctx.vault(), source)
     click.echo(i18n.t("sync_cli.receipts", delivered=len(report.delivered), revisions=report.revisions,
                       already=len(report.already), refused=len(report.refused)))
     if report.lease_state:
         click.echo(i18n.t("sync_cli.lease_after_receipts", state=_lease(report.lease_state, ctx.vault())))
-    if report.unstored:  # the office read the stick after they were written, and sent no receipt: refused there
-        click.echo(i18n.t("sync_cli.receipts_refused_by_office", count=len(report.unstored),
-                          sequences=_ranges(report.unstored), when=_when(report.read_at)))
-    not_read = [s for s in report.waiting if s not in report.unstored]
-    if not_read:
-        click.echo(i18n.t("sync_cli.receipts_waiting", count=len(not_read), sequences=_ranges(not_read)))
+    for line in waiting_words(report, export=i18n.t("sync_cli.export_command")):  # the desktop's words too
+        click.echo(line)
     for name, err in report.refused:
         click.echo(f"  {name}: {i18n.describe_error(err)}", err=True)
     if report.refused:

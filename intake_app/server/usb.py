@@ -22,7 +22,9 @@ is refused as such, not as "pending"; a request beside one (or beside another se
 response) is ``pending_other_server``; that response is never overwritten (``usb_enroll``).
 Receipts are the stored ones: importing the same stick twice writes the same receipts and
 stores nothing twice. ``.part`` leftovers of a
-pulled stick are ignored; those a killed import left (its process gone) are removed.
+pulled stick are ignored; those a killed import left (its process gone) are removed; a laptop's
+export cut short (its bundle or manifest ``.part``) is said, as the reason when nothing else is
+there (``usb_contents``).
 A file in a device's folder that the device's verified manifest does not list and that is no
 whole bundle (empty, cut short, not a bundle) is ``ignored``, not refused: the laptop never
 claims it and no export removes it. A real bundle is never ignored: each is judged on its own
@@ -131,6 +133,7 @@ def _import(engine: Engine, ingestor: Ingestor, keystore, stick: StickContents, 
     total = sum(len(files) for files in files_by_dir.values())
     summary.unread = len(requests) + total
     guard.remove_leftovers()
+    summary.unfinished += list(stick.unfinished)
     summary.items += [_link_item(root, NotPlain(root / rel)) for rel in stick.links]
     summary.items += [ImportItem("", rel, "refused", code="import_stick_odd_folder", params={"file": rel})
                       for rel in stick.odd]

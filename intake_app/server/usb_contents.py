@@ -5,7 +5,10 @@ manifest, and the enrollment requests under ``intake-enroll``.
 Hidden files and ``.part`` leftovers are not listed. A folder whose name is no device id is
 listed apart (``odd``: never read, its name never reaches a query), as is a folder that is a
 link (``links``: nothing is read through it); a bundle, manifest or request that is a link is
-listed, to be refused as unreadable. A stick with nothing of these is :class:`ImportDirEmpty`.
+listed, to be refused as unreadable. A stick with nothing of these is :class:`ImportDirEmpty`;
+with reason ``unfinished_export`` when a device folder holds only the ``.part`` leftovers of a
+laptop's export killed while it wrote (its bundles or manifest): the laptop must export again.
+Beside other files such a folder is listed in ``unfinished`` (the summary says it too).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..bundle.codec import FieldError, check_id
-from ..fsutil import PART_SUFFIX
+from ..fsutil import PART_SUFFIX, is_part_leftover
 from .errors import ImportDirEmpty, ImportDirMissing
 from .usb_stick import BUNDLE_SUFFIXES, BUNDLES, ENROLL, _plain_dir
 
@@ -51,6 +54,16 @@ def _sequence_hint(name: str) -> int:
     return int(m.group(1)) if m else 1 << 62
 
 
+def _export_cut_short(folder: Path) -> bool:
+    """The folder holds a ``.NAME.PID.part`` of a bundle or manifest: an export that did not finish."""
+    try:
+        names = [p.name for p in folder.iterdir() if is_part_leftover(p.name)]
+    except OSError:
+        return False
+    bases = (n[1:-len(PART_SUFFIX)].rpartition(".")[0] for n in names)  # .NAME.PID.part -> NAME
+    return any(b.endswith(BUNDLE_SUFFIXES + MANIFEST_NAMES + (".intake-manifest",)) for b in bases)
+
+
 def manifest_path(folder: Path) -> Path | None:
     """The device folder's manifest (``manifest.msgpack``, else the first ``*.intake-manifest``)."""
     for name in MANIFEST_NAMES:
@@ -69,6 +82,7 @@ class StickContents:
     ident: tuple[int, int]  # (st_dev, st_ino) of root when it was looked at
     links: tuple[str, ...] = ()  # folders (relative to root) that are links: nothing is read through them
     odd: tuple[str, ...] = ()  # folders (relative to root, printable) not named by a device id: never read
+    unfinished: tuple[str, ...] = ()  # devices whose export was cut short (a bundle or manifest .part left)
 
 
 def scan(root: Path) -> StickContents:
@@ -90,6 +104,10 @@ def scan(root: Path) -> StickContents:
     files_by_dir = {d: sorted((p for p in d.iterdir() if _file_or_link(p) and _visible(p)
                                and p.name.endswith(BUNDLE_SUFFIXES)), key=lambda p: (_sequence_hint(p.name), p.name))
                     for d in bundle_dirs}
+    cut = tuple(d.name for d in bundle_dirs if _export_cut_short(d))
     if not (requests or links or odd or any(files_by_dir.values()) or any(manifest_path(d) for d in bundle_dirs)):
+        if cut:  # a laptop's export killed mid-write: not the wrong stick
+            raise ImportDirEmpty(path=str(root), reason="unfinished_export", devices=", ".join(cut))
         raise ImportDirEmpty(path=str(root))
-    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino), tuple(links), tuple(odd))
+    return StickContents(root, bundle_dirs, files_by_dir, requests, (st.st_dev, st.st_ino), tuple(links), tuple(odd),
+                         cut)

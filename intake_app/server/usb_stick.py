@@ -123,6 +123,7 @@ class ImportSummary:
     enrollments: list[tuple[str, str, str]] = field(default_factory=list)
     responses_written: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)  # devices whose signed status was left on the stick
+    unfinished: list[str] = field(default_factory=list)  # devices whose export was cut short (usb_contents)
     unread: int = 0  # files (bundles, requests) not read because the import stopped
 
     def count(self, outcome: str) -> int:
@@ -226,6 +227,7 @@ def summary_lines(summary, verbose: bool = False) -> list[str]:
     for device in devices:
         if device not in troubled:
             lines += _device_lines(device, by_device.get(device, []), summary.gaps.get(device), verbose)
+    lines += [t("server.import_export_unfinished", device=device) for device in summary.unfinished]
     for device_id, fingerprint, status in summary.enrollments:
         key = "server.import_enrollment_revoked" if status == "revoked" else "server.import_enrollment"
         lines.append(t(key, device=device_id, fingerprint=fingerprint, status=t("server.device_state." + status)))
@@ -252,6 +254,7 @@ def merge_summaries(engine, parts: list):
         merged.enrollments += summary.enrollments
         merged.responses_written += summary.responses_written
         merged.statuses += summary.statuses
+        merged.unfinished += summary.unfinished
         merged.unread += summary.unread
     seen = sorted({i.device_id for i in merged.items if i.outcome in ("accepted", "already_had")})
     with engine.connect() as conn:
