@@ -22,11 +22,16 @@ administrator and audit entries the copy then collides with):
   server still running there wrote anything meanwhile (every bundle, login and
   administrative act is audited), nothing is committed and the operator is told to stop it.
 
-The caller (``cli_db.py``) points ``server.json`` at the target afterwards.
+The caller (``cli_db.py``) points ``server.json`` at the target afterwards. A failure after
+the commit (the chain's check on the target, Ctrl-C, writing ``server.json``) leaves a
+complete copy there and ``server.json`` as it was: said as such (:class:`DbMoveNotSwitched`),
+and the same command run again finishes the move (:func:`_earlier_copy`: it recognises that
+copy by its audit chain, checks it, and the caller only switches ``server.json``).
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +42,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, create_engine, event, func, inspect, literal, null, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from ..cli.common import on_interrupt
 from . import audit
 from .config import without_password
 from .db import check_database, make_engine, redact_url, transaction
@@ -45,6 +51,7 @@ from .migrate import alembic_config, head_revision
 from .models import AuditEntry, AuditHead, Base
 
 CHUNK = 1000  # rows read (yield_per) and written (one executemany) at a time
+log = logging.getLogger(__name__)
 
 entries_t = AuditEntry.__table__
 head_t = AuditHead.__table__
@@ -117,11 +124,21 @@ class DbMoveSourceChanged(ServerError):
     code = "db_move_source_changed"
 
 
+class DbMoveNotSwitched(ServerError):
+    """The copy is committed in the target, complete with its ``db_move`` entry, but the move
+    did not finish (the check after it failed): ``server.json`` still names the old database,
+    untouched. The same command again finishes it (:func:`_earlier_copy`). params: target
+    (URL without password)."""
+
+    code = "db_move_not_switched"
+
+
 @dataclass
 class MoveResult:
     tables: dict[str, int] = field(default_factory=dict)  # rows copied per table, in copy order
     sequences: list[str] = field(default_factory=list)  # PostgreSQL sequences set past their ids
     audit_entries: int = 0  # the target's chain after the move, db_move included
+    earlier: bool = False  # the copy an earlier run committed, found complete: only server.json is left
 
     @property
     def rows(self) -> int:
@@ -131,7 +148,9 @@ class MoveResult:
 def move_database(source_url: str, target_url: str, *, actor: str = "operator",
                   on_table: Callable[[str, int], None] | None = None) -> MoveResult:
     """Copy the whole database at ``source_url`` into the empty one at ``target_url``;
-    ``on_table(name, rows)`` after each table. Writes nothing anywhere if it raises."""
+    ``on_table(name, rows)`` after each table. Writes nothing anywhere if it raises before
+    the commit; after it, raises :class:`DbMoveNotSwitched`. A target that holds the complete
+    copy an earlier run committed is checked and returned as it is (``earlier``)."""
     if _same_database(source_url, target_url):
         raise DbMoveSameDatabase(db=redact_url(target_url))
     fresh_file = _new_sqlite_file(target_url)
@@ -142,6 +161,9 @@ def move_database(source_url: str, target_url: str, *, actor: str = "operator",
         with target.connect() as conn:
             check_can_create(conn, target_url)  # a database of another role: said, not an internal error
         _check_no_server_connected(source)
+        earlier = _earlier_copy(source, target)
+        if earlier is not None:  # an earlier run copied it all, then failed: only server.json is left
+            return earlier
         result = MoveResult()
         with _snapshot(source) as src, transaction(target) as dst:
             found = MigrationContext.configure(src).get_current_revision()
@@ -162,7 +184,13 @@ def move_database(source_url: str, target_url: str, *, actor: str = "operator",
             audit.append(dst, actor, "db_move", None, from_db=without_password(source_url),
                          to_db=without_password(target_url), rows=result.rows, revision=found)
         committed = True
-        result.audit_entries = audit.verify(target)
+        shown = without_password(target_url)
+        on_interrupt("dbmove.interrupted_after_copy", target=shown)  # Ctrl-C from here on: what is where
+        try:
+            result.audit_entries = audit.verify(target)
+        except Exception as exc:  # noqa: BLE001 - the copy is committed: say so, and how the move ends
+            log.warning("db move: the check after the commit failed (%s)", type(exc).__name__)
+            raise DbMoveNotSwitched(target=shown) from None
         return result
     finally:
         source.dispose()
@@ -170,6 +198,37 @@ def move_database(source_url: str, target_url: str, *, actor: str = "operator",
         if fresh_file is not None and not committed:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{fresh_file}{suffix}").unlink(missing_ok=True)
+
+
+def _earlier_copy(source: Engine, target: Engine) -> MoveResult | None:
+    """The copy of this source that an earlier run committed in the target before it failed
+    (the check after the commit, Ctrl-C, writing ``server.json``), or None. It is that copy
+    when the target's audit chain is the source's, entry for entry up to the source's head,
+    followed by that run's ``db_move`` entry and nothing else (the source's head hash is
+    chained into it), and every other table holds as many rows as the source's. The whole
+    chain is then verified on the target (:class:`~.errors.ServerAuditBroken` otherwise).
+    A target with anything else (other data, a copy the source has moved on from, a server
+    that ran on it since) is no such copy: the move goes on and refuses it as not empty."""
+    with target.connect() as dst:
+        if "alembic_version" not in inspect(dst).get_table_names() \
+                or MigrationContext.configure(dst).get_current_revision() != head_revision():
+            return None
+        there = dst.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.one == 1)).first()
+        last = dst.execute(select(entries_t.c.action, entries_t.c.prev_hash)
+                           .where(entries_t.c.seq == there.seq)).first() if there is not None else None
+        if last is None or last.action != "db_move":
+            return None
+        with _snapshot(source) as src:
+            here = src.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.one == 1)).first()
+            if here is None or (there.seq, last.prev_hash) != (here.seq + 1, here.hash):
+                return None
+            tables = {}
+            for table in Base.metadata.sorted_tables:
+                have = dst.execute(select(func.count()).select_from(table)).scalar_one()
+                tables[table.name] = src.execute(select(func.count()).select_from(table)).scalar_one()
+                if have != tables[table.name] + (table is entries_t):  # the db_move entry
+                    return None
+    return MoveResult(tables=tables, audit_entries=audit.verify(target), earlier=True)
 
 
 def _same_database(a: str, b: str) -> bool:

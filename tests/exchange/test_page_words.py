@@ -49,7 +49,9 @@ def test_no_partner_keys_yet_says_how_to_import_them(make):
     assert "intake-server exchange keys import &lt;institución&gt;" in page and "docs/exchange.md" in page
     assert page.count("<button class=\"primary\" type=\"submit\" disabled>") == 2
     r = uno.post("/exchange/prepare", data={"recipient": "", "purpose": "services", "cases": "AAAA-BBBB-CCCC"})
-    assert r.status_code == 422 and 'id="error-target" role="alert"' in r.text
+    assert r.status_code == 303
+    r = uno.get(r.headers["location"])
+    assert 'id="error-target" role="alert"' in r.text
     assert "Elija un destinatario" in r.text and "{recipient}" not in r.text
     assert "To see whose keys are already imported" in uno.get("/exchange/?lang=en").text
 
@@ -69,10 +71,12 @@ def test_a_qr_that_does_not_parse_is_worded_without_codes(pair):
     uno = client_of(cr)
     for code, words in (("INTAKE1:ABC", "formato no reconocido"), ("ABCD", "debe tener 32 caracteres")):
         r = uno.post("/exchange/verify-print", data={"code": code})
-        assert r.status_code == 422 and words in r.text, r.text
+        assert r.status_code == 303 and code not in r.headers["location"]
+        r = uno.get(r.headers["location"])
+        assert words in r.text, r.text
         for internal in ("(length)", "(qr_parts)", "(qr_encoding)", "(format)"):
             assert internal not in r.text
-    english = uno.post("/exchange/verify-print", data={"code": "ABCD", "lang": "en"}).text
+    english = uno.get(uno.post("/exchange/verify-print", data={"code": "ABCD", "lang": "en"}).headers["location"]).text
     assert "(length)" not in english and "32 characters" in english
 
 
@@ -112,8 +116,9 @@ def test_the_period_field_and_its_error_ask_for_the_same_thing(pair):
     r = uno.post("/exchange/prepare", data={"recipient": "pa_uia", "purpose": "reporting", "period": "T3 2026"})
     assert "ok=prepared" in r.headers["location"], r.headers["location"]
     r = uno.post("/exchange/prepare", data={"recipient": "pa_uia", "purpose": "reporting", "period": "2026-13"})
-    assert r.status_code == 422
+    assert r.status_code == 303
+    r = uno.get(r.headers["location"])
     assert "«2026-13» no es válido" in r.text and "T3 2026" in r.text and "AAAA-MM-DD" not in r.text
-    shown = uno.post("/exchange/prepare", data={"recipient": "pa_uia", "purpose": "reporting", "period": "2026-13",
-                                                "lang": "en"}).text
+    shown = uno.get(uno.post("/exchange/prepare", data={"recipient": "pa_uia", "purpose": "reporting",
+                                                        "period": "2026-13", "lang": "en"}).headers["location"]).text
     assert "Q3 2026" in shown and "YYYY-MM-DD" not in shown

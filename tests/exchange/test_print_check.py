@@ -85,5 +85,6 @@ def test_the_office_page_checks_a_scanned_qr(pair):
         assert ok.status_code == 200 and "Resumen auténtico: caso " + case_id in ok.text
         assert "FICTICIA" not in ok.text
         bad = sup.post("/exchange/verify-print", data={"code": code.short, "lang": "en"})
-        assert bad.status_code == 422 and "scan the summary" in bad.text
+        assert bad.status_code == 303 and code.short not in bad.headers["location"]
+        assert "scan the summary" in sup.get(bad.headers["location"]).text
         assert signed_in(url, "analista").get("/exchange/verify-print").status_code == 403

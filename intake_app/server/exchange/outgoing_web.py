@@ -1,10 +1,14 @@
 """The supervisor's outgoing packages page (``/exchange/``) and its forms: prepare a
 referral or an aggregate package, approve, cancel, download, make withdrawal notices.
 
-A refused form comes back as it was typed (status 422, never a redirect that would carry
-the typed text in an address), with the reason next to its field. Each rendered form
-carries a one-time token, so the same form sent twice is done once (:func:`first_post`).
-Successes answer with a redirect to the list (POST, redirect, GET).
+A refused form answers, like a success, with a redirect to the list (POST, redirect, GET;
+:func:`refused_address`): the address holds the refusal's code and plain parameters, the
+field it is about, and of what was typed only codes and the well-formed case ids, so the
+page shows the reason next to that field and the ids stay in their box. Nothing else typed
+(a name pasted into the cases box) travels: never in an address, and never in a page that
+answers a POST, whose body and form state the browser keeps in its profile for session
+restore. Each rendered form carries a one-time token, so the same form sent twice is done
+once (:func:`first_post`).
 """
 
 from __future__ import annotations
@@ -22,20 +26,27 @@ from starlette.concurrency import run_in_threadpool
 from ...cli.common import normalize_case_id
 from ...codebook import load_codebook
 from ...errors import IntakeError
-from ...i18n import describe_code, placeholders, t
+from ...i18n import t
 from .. import auth
 from ..db import transaction
 from ..models import FormToken
+from ..review import CASE_ID
 from . import outgoing
+from .aggregate import normalize_period
 from .errors import NoCases, RecipientMissing
-from .manifest_words import error_params
 from .registry import list_peers, load_registry, referral_purposes, self_entry
-from .web import HEADERS, _form, _lang, _message, _params, done, form_lang, guard, not_ready, render
+from .web import HEADERS, PLAIN, _form, _lang, _message, _params, done, form_lang, guard, not_ready, render
 
 # a used token's key: 59 hex digits of its SHA-256, as the tokens migration 0010 moved from
 # ``sessions`` were keyed, so a form sent before that upgrade and again after is done once
 TOKEN_HASH_HEX = 59
 FORM_TOKENS_KEPT = timedelta(days=1)  # a used token's row: a resend comes within seconds, a day is ample
+KEPT_IDS = 200  # well-formed case ids a refusal's address keeps (about 3 KB: under any proxy's limit)
+BOXES = ("target", "cases", "recipient", "period")  # the fields a refusal can be about (``box=``)
+SPLIT = re.compile(r"[\s,;]+")  # case ids are separated as the box's label says
+# a period's shape (in its code spelling: 2026, 2026-Q3, 2026-Q1..2026-Q3, or a wrong one such as
+# 2026-13): what a refusal's address may keep of the period box, never a word or a document number
+PERIOD_SHAPE = re.compile(r"[0-9]{4}(-[0-9A-Z]{1,2})?(\.\.[0-9]{4}(-[0-9A-Z]{1,2})?)?", re.ASCII)
 tokens_t = FormToken.__table__
 
 
@@ -100,7 +111,9 @@ def add_outgoing_pages(r: APIRouter) -> None:
         who, refused = await guard(request)
         if refused:
             return refused
-        return await packages_page(request, who, _lang(request))
+        lang = _lang(request)
+        refusal = refused_form(request.query_params, _message(request, lang))  # after a refused form: its state
+        return await packages_page(request, who, lang, **refusal)
 
     @r.post("/prepare")
     async def _prepare(request: Request):
@@ -123,12 +136,12 @@ def add_outgoing_pages(r: APIRouter) -> None:
                     engine, form.get("recipient", ""), form["period"], actor=who.actor, institution=who.institution,
                     role=who.role))
             else:  # ids as the laptop's CLI takes them: any case, with or without dashes
-                cases = [normalize_case_id(c) for c in re.split(r"[\s,;]+", form.get("cases", "")) if c]
+                cases = [normalize_case_id(c) for c in SPLIT.split(form.get("cases", "")) if c]
                 pkg = await run_in_threadpool(lambda: outgoing.prepare_referral(
                     engine, form.get("recipient", ""), form.get("purpose", ""), cases[:outgoing.MAX_CASES],
                     actor=who.actor, institution=who.institution, role=who.role))
-        except IntakeError as err:  # the form again, as typed, with the reason next to its field
-            return await packages_page(request, who, lang, 422, form, (_field(form, err), _worded(err, lang)))
+        except IntakeError as err:  # the list again, the reason next to its field: codes and ids only
+            return done(lang, **refused_address(form, err))
         post.done()
         return done(lang, ok="prepared", package=pkg.package_id)
 
@@ -197,11 +210,12 @@ async def _package_step(request: Request, who, package_id: str, ok: str, step) -
         return done(post.lang, ok=ok, package=package_id[:40])
 
 
-async def packages_page(request: Request, who, lang: str, status: int = 200, typed: dict | None = None,
-                        invalid: tuple[str, str] | None = None) -> HTMLResponse:
-    """The outgoing packages page; after a refused form, that form again with what was typed
-    (only in this page's body: never in an address, a log or the audit) and ``invalid``,
-    (the field's name, the reason in words), shown next to that field."""
+async def packages_page(request: Request, who, lang: str, typed: dict | None = None,
+                        invalid: tuple[str, str] | None = None, left_out: int = 0) -> HTMLResponse:
+    """The outgoing packages page; after a refused form (:func:`refused_form`), that form
+    again with what its address kept (``typed``: codes and case ids), ``invalid`` (the
+    field's name, the reason in words) shown next to that field, and ``left_out``: how many
+    other words typed into the cases box were not kept."""
     engine = request.app.state.engine
     try:
         packages = await run_in_threadpool(lambda: outgoing.list_packages(engine, institution=who.institution))
@@ -215,12 +229,61 @@ async def packages_page(request: Request, who, lang: str, status: int = 200, typ
     # each recipient with the purposes a sharing profile covers from this country: never one
     # that every case would be refused for (no_profile)
     targets = [(rec, ps) for rec in recipients if (ps := referral_purposes(rec, me.country))]
-    return render("packages.html", lang, status, principal=who, packages=packages, referral_to=targets,
+    return render("packages.html", lang, principal=who, packages=packages, referral_to=targets,
                   aggregate_to=[rec for rec in recipients if "aggregate" in rec.kinds],
                   due_cases=due_cases, due_recipients=len(due),
                   registry=load_registry().recipients, purposes=load_codebook().vocab("consent_purposes"),
                   message=None if invalid else _message(request, lang), typed=typed or {},
-                  invalid=dict([invalid]) if invalid else {})
+                  invalid=dict([invalid]) if invalid else {}, left_out=left_out, kept_ids=KEPT_IDS)
+
+
+def refused_address(form: dict[str, str], err: IntakeError) -> dict[str, str]:
+    """What a refused prepare form's redirect carries (:func:`web.done`): the refusal's code
+    and plain parameters (:func:`web._params`), ``box``: the field it is about, and of what
+    was typed only what is no free text: the recipient choice (a code), a period in its code
+    spelling if it has a period's shape (else "?"), the case ids that are well-formed (as the
+    form reads them; up to ``KEPT_IDS``, ``ids``) and how many other words were not kept
+    (``left_out``)."""
+    out = {"error": err.code, "box": _field(form, err)}
+    period = None
+    if "period" in form:
+        period = normalize_period(form["period"])[:40]
+        period = period if PERIOD_SHAPE.fullmatch(period) else "?"  # "?": left out
+        kept = {"recipient": form.get("recipient", ""), "period": period}
+    else:
+        kept = {"target": form.get("target") or (f"{form['recipient']}:{form.get('purpose', '')}"
+                                                 if form.get("recipient") else "")}
+        words = [w for w in SPLIT.split(form.get("cases", "")) if w]
+        ids = list(dict.fromkeys(c for c in map(normalize_case_id, words) if CASE_ID.fullmatch(c)))
+        left = sum(1 for w in words if not CASE_ID.fullmatch(normalize_case_id(w))) + max(len(ids) - KEPT_IDS, 0)
+        kept["left_out"] = str(left) if left else ""
+        if ids:  # each one a case id (CASE_ID), so the list holds nothing typed but ids and commas
+            out["ids"] = ",".join(ids[:KEPT_IDS])
+    out.update({k: v for k, v in kept.items() if PLAIN.fullmatch(v)})
+    out.update(_params(err))  # the refusal's own values win: its message quotes them, its field shows them
+    if period is not None:  # but the period the message quotes is the one the address may keep
+        out["period"] = period
+    return out
+
+
+def refused_form(query, message: dict | None) -> dict:
+    """The refused form's state from the page's address (:func:`refused_address`), each
+    value checked again (an address can be typed by hand): ``packages_page``'s ``typed``,
+    ``invalid`` and ``left_out``; {} when the address names no refused field."""
+    box = query.get("box", "")
+    if box not in BOXES or not message or message["kind"] != "error":
+        return {}
+    plain = {k: query.get(k, "")[:80] for k in ("target", "recipient", "period")}
+    typed = {k: v for k, v in plain.items() if PLAIN.fullmatch(v) and "?" not in v}  # "?": a value left out
+    if not PERIOD_SHAPE.fullmatch(typed.get("period", "0000")):
+        del typed["period"]
+    if box in ("recipient", "period"):
+        typed.setdefault("period", "")  # the aggregate form was the one sent
+    ids = [c for c in query.get("ids", "").split(",")[:KEPT_IDS] if CASE_ID.fullmatch(c)]
+    typed["cases"] = "\n".join(ids)
+    left = query.get("left_out", "")
+    return {"typed": typed, "invalid": (box, message["text"]),
+            "left_out": int(left) if left.isdigit() and len(left) <= 6 else 0}
 
 
 def _field(form: dict[str, str], err: IntakeError) -> str:
@@ -230,11 +293,3 @@ def _field(form: dict[str, str], err: IntakeError) -> str:
     if "case_id" in err.params or err.code == NoCases.code or err.params.get("state") == "too_many_cases":
         return "cases"
     return "target"
-
-
-def _worded(err: IntakeError, lang: str) -> str:
-    """The reason, worded as the page's error box words it (registry keys and purposes in
-    words); the typed value it quotes stays in this page's body."""
-    params = {k: str(v)[:80] for k, v in err.params.items() if isinstance(v, (str, int))}
-    params.update({name: "?" for name in placeholders(t("error." + err.code, lang)) if name not in params})
-    return describe_code(err.code, error_params(err.code, params, lang), lang)
