@@ -66,7 +66,13 @@ def db_move(c, target: str) -> None:
     click.echo(i18n.t("dbmove.start", source=redact_url(source), target=redact_url(target)))
     result = move_database(source, target, actor=operator_actor(),
                            on_table=lambda name, rows: click.echo(i18n.t("dbmove.table", table=name, count=rows)))
-    replace(settings, db_url=target).save()  # Settings.save drops the password
+    if result.earlier:  # an earlier run copied it all, then failed after its commit
+        click.echo(i18n.t("dbmove.earlier_copy", target=redact_url(target)))
+    try:
+        replace(settings, db_url=target).save()  # Settings.save drops the password
+    except OSError:  # a full disk, say: the copy is complete all the same, and the same command finishes it
+        click.echo(i18n.t("error.db_move_not_switched", target=without_password(target)), err=True)
+        raise
     click.echo(i18n.t("dbmove.done", rows=result.rows, tables=len(result.tables), entries=result.audit_entries,
                       target=redact_url(target)))
     # as server.json keeps it (a SQLite file in the home relative to it, as docs/server.md writes it)

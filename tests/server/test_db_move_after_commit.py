@@ -108,10 +108,12 @@ def test_a_failure_writing_server_json_is_finished_by_the_same_command(tmp_path,
 
     monkeypatch.setattr(Settings, "save", full)
     assert run(settings.home, tmp_path, "db", "move", "--to", pg_target) == 2
-    assert "no space left on the disk" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no space left on the disk" in err and "The copy is complete in the new database" in err
     assert (settings.home / CONFIG_NAME).read_bytes() == config
     monkeypatch.setattr(Settings, "save", real)
     assert run(settings.home, tmp_path, "db", "move", "--to", pg_target) == 0
+    assert "The complete copy was already in the new database" in capsys.readouterr().out
     assert load_settings(settings.home).db_url == pg_target
 
 
