@@ -82,7 +82,7 @@ def user_list(c) -> None:
 @click.argument("username")
 @pass_ctx
 def user_disable(c, username: str) -> None:
-    """Desactivar un usuario; sus sesiones terminan / disable a user; their sessions end.
+    """Deshabilitar un usuario; sus sesiones terminan / disable a user; their sessions end.
     El último administrador activo no / not the last active administrator."""
     from .auth import set_disabled
 
@@ -94,7 +94,7 @@ def user_disable(c, username: str) -> None:
 @click.argument("username")
 @pass_ctx
 def user_enable(c, username: str) -> None:
-    """Reactivar un usuario / enable a user again."""
+    """Habilitar de nuevo un usuario / enable a user again."""
     from .auth import set_disabled
 
     set_disabled(c.engine(), username, False, actor=operator_actor())
