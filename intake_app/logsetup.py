@@ -94,5 +94,7 @@ def setup_logging(level: str | None = None, console_default: str = "WARNING") ->
     handler.setLevel(chosen or console_default)
     root.addHandler(handler)
     root.setLevel(chosen or "WARNING")
+    if str(chosen or "").upper() != "DEBUG":  # at INFO Alembic says "setup plugin …" seven times per start
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if problem:
         logging.getLogger(__name__).warning("%s: the log file cannot be opened (%s)", LOG_FILE_ENV, problem)

@@ -44,3 +44,20 @@ def test_a_typed_error_keeps_its_code():
     PrivacyFilter().filter(record)
     line = logging.Formatter("%(message)s").format(record)
     assert line.startswith("failed in /x [VaultBusy: ") and VaultBusy.code in line and "Traceback" not in line
+
+
+def test_info_leaves_out_alembics_plugin_lines_and_debug_keeps_them():
+    """At INFO every server start logged Alembic's "setup plugin …" seven times (operator's
+    guide review); DEBUG still shows them."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import logging; from intake_app.logsetup import setup_logging; setup_logging(); "
+            "logging.getLogger('alembic.runtime.plugins').info('setup plugin x'); "
+            "logging.getLogger('intake_app.x').info('kept line')")
+    for level, plugin in (("INFO", False), ("DEBUG", True)):
+        env = {**os.environ, "INTAKE_LOG": level}
+        env.pop("INTAKE_LOG_FILE", None)
+        err = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60).stderr
+        assert "kept line" in err and ("setup plugin" in err) is plugin, err
