@@ -265,10 +265,18 @@ class SyncDialog(QDialog):
 
             return export_to(s.require(), folder)
 
-        self.backend.op(job, self).changes_cases().success(
-            lambda r: self._ok("export", tr("ui.syncdlg.exported", bundles=len(r.written), revisions=r.revisions)
-                               + "\n" + tr("ui.syncdlg.exported_next", button=tr("ui.syncdlg.receipts")))
-        ).failure(self._failed).run()
+        def done(r) -> None:
+            from intake_app.sync.usb import room_words
+
+            lines = [tr("ui.syncdlg.exported", bundles=len(r.written), revisions=r.revisions),
+                     tr("ui.syncdlg.exported_next", button=tr("ui.syncdlg.receipts"))]
+            if r.room_short:  # the office would refuse a stick with no room for its receipts: before leaving
+                lines.insert(0, room_words(r))
+            self._say("\n".join(lines), "banner" if r.room_short else "ok")
+            self.refresh()
+            self.finished_job.emit("export")
+
+        self.backend.op(job, self).changes_cases().success(done).failure(self._failed).run()
 
     def _identity_done(self, done) -> None:
         """The new identity is taken: the panel shows its facts (the fingerprint to read to the

@@ -121,12 +121,15 @@ def _when(stamp: str | None) -> str:
 
 def _lease(state: str, vault=None) -> str:
     """The lease state in words; given the vault, an expiry that only the clock offset of the
-    last sync makes (this clock was behind the server's then) says so."""
+    last sync makes (this clock was behind the server's then), or that only this clock makes
+    (it was ahead of the server's then), says so."""
     if state == "expired" and vault is not None:
-        from ..sync.state import expired_by_offset
+        from ..sync.state import expired_by_clock_ahead, expired_by_offset
 
         if expired_by_offset(vault):
             return i18n.t("sync_cli.lease_expired_clock_behind")
+        if expired_by_clock_ahead(vault):  # ahead at the last sync: still ahead, or put right since
+            return i18n.t("sync_cli.lease_expired_clock_ahead")
     return i18n.t({"ok": "sync_cli.lease_ok", "expiring": "sync_cli.lease_expiring",
                    "expired": "sync_cli.lease_expired"}[state])
 

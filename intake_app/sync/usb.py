@@ -280,7 +280,7 @@ def _office_room(vault, root: Path, items, block: int) -> int:
     total += _rounded(_signed_size(MAGIC_STATUS, 1, status.to_wire()), block)
     total += _rounded(_DIR_ENTRY * (len(items) + 2), block)
     folders = root / RECEIPTS_DIR, root / RECEIPTS_DIR / vault.device_id
-    return total + block * sum(not d.is_dir() for d in folders)
+    return total + block * sum(not _holds(d.is_dir) for d in folders)
 
 
 def _seen_at_export(vault, root: Path) -> str | None:
@@ -397,6 +397,15 @@ def _damaged(err: Exception) -> bool:
     return isinstance(err, (SyncDirMissing, SyncDirNotFolder, SyncDirReadOnly))
 
 
+def _holds(check) -> bool:
+    """``check()`` (a path's is_file/is_dir); False when the stick cannot answer (pulled, an
+    I/O error, no permission: pathlib raises those): the cautious reading either way."""
+    try:
+        return check()
+    except OSError:
+        return False
+
+
 def _waiting(vault, report: ReceiptReport, root: Path) -> None:
     """The bundles still without a receipt, told apart (module docstring). A bundle is
     ``unstored`` when it is on the stick, has no refused receipt there, and the stick's status
@@ -417,7 +426,7 @@ def _waiting(vault, report: ReceiptReport, root: Path) -> None:
     on_stick = root / BUNDLES_DIR / vault.device_id
 
     def read_there(sequence: int, sent_at: str | None) -> bool:
-        if sequence in refused or not (on_stick / bundle_name(sequence)).is_file():
+        if sequence in refused or not _holds((on_stick / bundle_name(sequence)).is_file):
             return False
         if seen:
             return state.parse_time(seen) < read

@@ -88,3 +88,15 @@ def test_a_clock_still_ahead_is_refused_and_told_to_set_the_time(real_server, va
     # and the next live sync learns an offset of about zero
     assert push(vault, real_server.url).lease_state == "ok"
     assert abs(int(vault.meta(state.K_CLOCK_OFFSET))) < 600
+
+
+def test_the_command_line_says_the_clock_was_ahead(real_server, vault, monkeypatch):
+    """``intake sync status`` words a lease expired only by this clock, ahead at the last sync,
+    as the refusal of a new intake does (diff review)."""
+    from intake_app.cli.sync_cmds import _lease
+
+    _synced_with_the_clock_ahead(real_server, vault, monkeypatch, 400 * DAY)
+    _clock(monkeypatch, 31 * DAY)
+    words = _lease(state.lease_state(vault), vault)
+    assert words.startswith("vencido según el reloj de este equipo") and "adelantado" in words
+    assert _lease("expired") == i18n.t("sync_cli.lease_expired")  # without the vault: the general words

@@ -137,3 +137,15 @@ def test_a_stick_with_no_room_at_all_names_no_number(enrolled, stick, monkeypatc
     text = i18n.describe_error(exc.value, "es")
     assert "0 bytes" not in text and "no cabe ni un archivo más" in text
     assert "not one more file fits" in i18n.describe_error(exc.value, "en")
+
+
+def test_a_stick_that_cannot_answer_reads_cautiously():
+    """pathlib raises EIO or EACCES from is_file/is_dir: the room counts the folder as missing,
+    and a bundle is not taken as read by the office (diff review)."""
+    import errno
+
+    def broken():
+        raise OSError(errno.EIO, "I/O error")
+
+    assert usb._holds(broken) is False
+    assert usb._holds(lambda: True) is True

@@ -118,3 +118,25 @@ def test_not_read_yet_is_a_notice_and_all_delivered_is_green(qtbot, unlocked, of
     _office_reads(qtbot, win, office, stick)
     text = _read(qtbot, win, dialog)
     assert "esperando recibo" not in text and dialog.message.objectName() == "ok"
+
+
+def test_an_export_that_leaves_no_room_for_the_receipts_warns_in_the_dialog(qtbot, unlocked, office, sample,
+                                                                           tmp_path, monkeypatch):
+    """As ``intake sync export`` does: the officer hears it before leaving with a stick the
+    office would refuse as full; the export stands (diff review)."""
+    import shutil
+    from collections import namedtuple
+
+    import intake_app.sync.usb as usb
+
+    win, stick = _ready(qtbot, unlocked, office, tmp_path, monkeypatch)
+    _save(qtbot, win, sample, 1)
+    dialog = _open(qtbot, win, monkeypatch, stick)
+    usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(usb.shutil, "disk_usage", lambda path: usage(1 << 30, (1 << 30) - 1500, 1500))
+    _export(qtbot, win, dialog)
+    text = dialog.message.text()
+    first = i18n.t("sync_usb.room_short", "es", free="X", needed="Y", short="Z").split("X")[0]
+    assert text.startswith(first[:20]) and dialog.message.objectName() == "banner", text
+    assert any(p.name.endswith(".bundle") for p in stick.rglob("*"))  # written all the same
+    monkeypatch.setattr(usb.shutil, "disk_usage", shutil.disk_usage)
