@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from .form.intake import DRAFT_STEP, ordered_sections
 from .text import error_text, lang, tr
-from .widgets import fit_window, heading, message_label, muted, primary, show_message
+from .widgets import enter_clicks, fit_window, heading, message_label, muted, primary, show_message
 
 
 def draft_step(content: dict, steps: int) -> int:
@@ -93,6 +93,7 @@ class DraftsDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.discard_button.clicked.connect(self.ask_discard)
         self.continue_button.clicked.connect(self._continue)
+        enter_clicks(self)  # Enter on «Cerrar» or «Descartar» presses it, not «Continuar»
         self._fill()
         fit_window(self, 720, 420)
 

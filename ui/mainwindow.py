@@ -23,7 +23,7 @@ from .sync_status import SyncStatus
 from .text import error_text, set_language, tr
 from .unlock import UnlockPage
 from .startup import StartPage, officer_names_job, printing_available, startup_job
-from .widgets import busy_bar, centered, fit_window, show_message
+from .widgets import busy_bar, centered, enter_clicks, fit_window, show_message
 from .worker import Backend
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         # height it then needs (statusBar() makes it Fixed, which kept one line and cut the rest)
         self.statusBar().setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addWidget(self.sync_status)
+        enter_clicks(self)  # Enter presses «Sincronizar…» and the unlock page's buttons too (the workspace has its own)
         self.officer_label = QLabel()
         self.statusBar().addPermanentWidget(self.officer_label)
         self.demo_tag: QLabel | None = None

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 from .file_dialogs import ask_save_path, inner_file_dialogs_forgotten
 from .text import lang, tr
 from .page_preview import PreviewArea
-from .widgets import ElidedComboBox, busy_bar, fit_window, free_area, heading, message_label, muted, show_message
+from .widgets import (
+    ElidedComboBox, busy_bar, describe_problem, fit_window, free_area, heading, message_label, muted, show_message,
+)
 
 PERSON_LANGUAGES = ("es", "en")  # the document languages; Spanish when the person speaks neither
 PREVIEW_SCALE = 1.1  # about 80 dpi: a whole page width on a laptop screen
@@ -209,6 +211,14 @@ class PrintDialog(QDialog):
             self.language.blockSignals(False)
         self.refresh()
 
+    def _tell(self, text: str, concerned: tuple = (), kind: str = "error") -> None:
+        """The message beside the buttons; a problem also in the description of the widgets
+        it concerns (a refusal: the copy, recipient and purpose choices), so a screen reader
+        says it with the one that has the keyboard; gone from them when the message goes."""
+        show_message(self.message, text, kind)
+        for widget in (self.copy, self.recipient, self.purpose, self.print_button, self.save_button):
+            describe_problem(widget, text if widget in concerned else "")
+
     def _set_ready(self, ready: bool) -> None:
         self.print_button.setEnabled(ready)
         self.save_button.setEnabled(ready)
@@ -244,7 +254,7 @@ class PrintDialog(QDialog):
     def _show_pages(self, pdf: bytes, sizes: list) -> None:
         """The pages, blank until drawn: the first at once (``preview_ready`` once it is
         shown), the others as they come into sight."""
-        show_message(self.message, "")
+        self._tell("")
         self._pdf, self.pdf_pages = pdf, sizes
         self.preview.show_pages(sizes, self._draw_page)
         if sizes:
@@ -280,7 +290,7 @@ class PrintDialog(QDialog):
         self.preview.show_pages([])
         self.pdf_pages, self._pdf = [], b""
         text = describe_print_error(err, lang())
-        show_message(self.message, text)
+        self._tell(text, (self.copy, self.recipient, self.purpose))
         self.refused.emit(text)
 
     # --- print and save -----------------------------------------------------------------
@@ -340,7 +350,7 @@ class PrintDialog(QDialog):
                 return
             painter.end()
             self.busy.hide()
-            show_message(self.message, tr("ui.print.printed"), "ok")
+            self._tell(tr("ui.print.printed"), kind="ok")
             self.output_done.emit("printed")
 
         def failed(err: BaseException) -> None:
@@ -348,7 +358,7 @@ class PrintDialog(QDialog):
 
             painter.end()
             self.busy.hide()
-            show_message(self.message, describe_print_error(err, lang()))
+            self._tell(describe_print_error(err, lang()), (self.print_button,))
 
         ask(0)
 
@@ -369,7 +379,7 @@ class PrintDialog(QDialog):
 
         def saved(_):
             self.busy.hide()
-            show_message(self.message, tr("ui.print.saved"), "ok")
+            self._tell(tr("ui.print.saved"), kind="ok")
             self.output_done.emit("saved")
 
         self.backend.op(job, self).success(saved).failure(lambda err: self._save_failed(err, path)).run()
@@ -382,5 +392,5 @@ class PrintDialog(QDialog):
             return
         self.busy.hide()
         text = tr("print.cli.out_unwritable", path=path)
-        show_message(self.message, text)
+        self._tell(text, (self.save_button,))
         self.refused.emit(text)

@@ -121,6 +121,8 @@ class SettingsDialog(QDialog):
         self.minutes.setSuffix(" " + tr("ui.settings.minutes"))
         self.language.setAccessibleName(tr("ui.settings.language"))
         self.post.setAccessibleName(tr("ui.settings.post"))
+        self.minutes.setAccessibleName(tr("ui.settings.auto_lock"))  # read with its unit, not as a bare number
+        self.minutes.setAccessibleDescription(tr("ui.settings.auto_lock_help"))
         form.addRow(tr("ui.settings.language"), self.language)
         form.addRow(tr("ui.settings.post"), self.post)
         form.addRow(tr("ui.settings.auto_lock"), self.minutes)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from .countdown import Countdown
 from .style import BASE_POINT_SIZE
 from .text import error_text, tr
-from .widgets import busy_bar, card, heading, message_label, muted, primary, show_message
+from .widgets import busy_bar, card, describe_problem, heading, message_label, muted, primary, show_message
 
 
 class UnlockPage(QWidget):
@@ -133,8 +133,9 @@ class UnlockPage(QWidget):
         """The page's message, and the same words first in the spoken description of the choice
         and the passphrase box (a screen reader hears it where the focus goes back to)."""
         show_message(self.message, text, kind)
-        for widget, base in ((self.officer, ""), (self.passphrase, tr("ui.unlock.text"))):
-            widget.setAccessibleDescription(" ".join(part for part in (text, base) if part))
+        said = text if kind == "error" else ""  # a problem stays with the field until it goes; «reactivado» does not
+        describe_problem(self.officer, said)
+        describe_problem(self.passphrase, said, tr("ui.unlock.text"))
 
     def _choose(self, name: str) -> None:
         """``name`` chosen if listed; otherwise the only officer, or nobody among several."""

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPus
 from intake_app.printing import check_code, describe_check, describe_print_error
 
 from .text import tr
-from .widgets import fit_window, heading, keep_tall_enough, message_label, show_message
+from .widgets import describe_problem, fit_window, heading, keep_tall_enough, message_label, show_message
 
 
 class VerifyPrintDialog(QDialog):
@@ -57,11 +57,15 @@ class VerifyPrintDialog(QDialog):
             self._refused).run()
 
     def _valid(self, check) -> None:
-        self.check_button.setEnabled(True)
-        show_message(self.result, describe_check(check), "ok")
-        self.code.selectAll()
+        self._answer(describe_check(check), "ok")
 
     def _refused(self, err: BaseException) -> None:
+        self._answer(describe_print_error(err), "error")
+
+    def _answer(self, text: str, kind: str) -> None:
+        """The answer under the button, and in the code box's description: the keyboard
+        stays in the box (Enter checks), where a screen reader did not say the answer."""
         self.check_button.setEnabled(True)
-        show_message(self.result, describe_print_error(err))
+        show_message(self.result, text, kind)
+        describe_problem(self.code, text)
         self.code.selectAll()

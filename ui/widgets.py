@@ -58,6 +58,48 @@ def primary(text: str) -> QPushButton:
     return button
 
 
+class _EnterClicks(QObject):
+    """Enter on a push button inside ``area`` presses it: each button there, once it has
+    the keyboard, gets this filter, which sees the keys sent to that button itself (not a
+    key another widget left unused while the keyboard moved on to a button)."""
+
+    def __init__(self, area: QWidget) -> None:
+        super().__init__(area)
+        self.area = area
+        QApplication.instance().focusChanged.connect(self._focused)  # undone with this object
+        self._focused(None, QApplication.focusWidget())
+
+    def _focused(self, _old, new) -> None:
+        if isinstance(new, QPushButton) and (new is self.area or self.area.isAncestorOf(new)):
+            new.installEventFilter(self)  # once: installed again, Qt keeps one
+
+    def eventFilter(self, button, event) -> bool:
+        if event.type() != QEvent.Type.KeyPress or event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier or not button.hasFocus():
+            return False
+        if not event.isAutoRepeat():  # a held key presses once
+            button.click()
+        return True
+
+
+def enter_clicks(area: QWidget) -> None:
+    """Enter presses the push button that has the keyboard, as Space does, in ``area`` (a
+    button, or a page, also for buttons added to it later): Qt does so only in a dialog (and
+    for a default button), so outside one Enter on «Editar», «Imprimir», «Hoy» or «Quitar»
+    did nothing. In a dialog: on its buttons that are not "auto default", Enter went on to
+    the dialog's default button instead."""
+    _EnterClicks(area)
+
+
+def describe_problem(widget: QWidget, problem: str, help_text: str = "") -> None:
+    """What a screen reader says about ``widget`` after its name: the problem first, then the
+    help, as the intake form's fields carry theirs (``FieldRow._speak``); with no problem,
+    the help alone again. For a message on screen that belongs to a widget with the
+    keyboard: shown beside it, it was not spoken with it."""
+    widget.setAccessibleDescription(" ".join(part for part in (problem, help_text) if part))
+
+
 def shortcut_tip(action: str, keys: str) -> str:
     """"Nuevo registro (Ctrl+N)": a tooltip that teaches the key."""
     from PySide6.QtGui import QKeySequence
@@ -80,8 +122,9 @@ def fit_window(window: QWidget, width: int, height: int, available: QRect | None
                by_font: bool = True) -> None:
     """Open ``window`` at width×height (given for the normal 11 pt; larger with a larger
     font when ``by_font``), or smaller on a smaller screen (a 1366×768 laptop with a
-    taskbar, or 911×512 at a 1.5 scale): never taller or wider than the screen it opens
-    on. ``available``: that screen's free area (``free_area`` when None)."""
+    taskbar, or 911×512 at a 1.5 scale): never opened taller or wider than the screen it opens
+    on (a page with a larger minimum size still grows it: the intake form needs 986 px wide).
+    ``available``: that screen's free area (``free_area`` when None)."""
     from .style import BASE_POINT_SIZE
 
     available = free_area(window) if available is None else available

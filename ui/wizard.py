@@ -121,6 +121,10 @@ class _OfficerPage(QWizardPage):
         self.repeat.setObjectName("passphrase_repeat")
         for edit in (self.passphrase, self.repeat):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
+        # named as labelled: a box is read by its name, not on every platform by its label
+        for edit, key in ((self.name, "ui.wizard.officer_name"), (self.passphrase, "ui.wizard.passphrase"),
+                          (self.repeat, "ui.wizard.passphrase_repeat")):
+            edit.setAccessibleName(tr(key))
         self.hint = muted()
         self.message = message_label()
         form.addRow(tr("ui.wizard.officer_name"), self.name)
@@ -135,6 +139,7 @@ class _OfficerPage(QWizardPage):
         level = strength(text)
         self.hint.setText(tr("ui.strength." + level, min_length=MIN_PASSPHRASE) if text else
                           tr("ui.wizard.passphrase_advice"))
+        self.passphrase.setAccessibleDescription(self.hint.text())  # the hint under it, said with it
 
     def validatePage(self) -> bool:
         if not self.name.text().strip():

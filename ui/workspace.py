@@ -20,7 +20,7 @@ from .flow import FlowRow
 from .form.intake import IntakeForm, ordered_sections
 from .place import Place, Saving, keep_place, keep_step, own_draft
 from .text import error_text, tr
-from .widgets import message_label, shortcut_tip, show_message
+from .widgets import enter_clicks, message_label, shortcut_tip, show_message
 
 
 def _lease_messages() -> dict[str, str]:
@@ -90,6 +90,7 @@ class Workspace(QWidget):
         self.duplicate_dialog: DuplicateDialog | None = None
         self._saving: tuple[IntakeForm, Saving] | None = None  # the form whose save is in flight
         self._checking: IntakeForm | None = None  # the form whose duplicate check is in flight
+        enter_clicks(self)  # the bar, the drafts banner, the form (with «Hoy», «Quitar») and the case view
         self.list_page.model.refresh()
         self.load_drafts()
 

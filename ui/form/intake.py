@@ -204,6 +204,15 @@ class IntakeForm(QWidget):
         self._dirty = True
         self._live.start()
 
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        """Tab and Shift+Tab from anywhere in the form: the fields an answer just given shows
+        are shown first, so Tab goes to them (the refresh waits 150 ms after a change: a
+        consent chosen with the arrows and Tab at once went past the questions it opens)."""
+        if self._live.isActive():
+            self._live.stop()
+            self.refresh()
+        return super().focusNextPrevChild(forward)
+
     def refresh(self) -> None:
         answers = self._visible(self.lazy.values())
         visible = visible_fields(self.cb, answers)
@@ -279,7 +288,19 @@ class IntakeForm(QWidget):
 
     # --- referrals -----------------------------------------------------------------------
     def _refer(self, code: str) -> None:
-        self.rows["referrals"].editor.add_institution(code)
+        """A referral from the panel's link: a new line, on show with the keyboard on it (its
+        institution, read with the line's number), in sight. The link only went away, and
+        nothing said a line had been added, on a step perhaps not on show."""
+        referrals = self.rows["referrals"].editor
+        lines = len(referrals.items)
+        referrals.add_institution(code)
+        if len(referrals.items) == lines:  # already referred: no new line
+            return
+        self.go(self.section_of["referrals"])
+        line = referrals.items[-1]
+        line.show()  # now, not at the next turn: a hidden widget does not take the keyboard
+        line.keys[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        self.reveal_focus()
 
     # --- saving -------------------------------------------------------------------------
     def settle_typed(self) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QVBoxLayout, QWidget
 
 from ..text import lang, tr
 from ..widgets import heading, muted
+from .editor import Editor
 from .fields import make_editor
 from .row import FieldRow
 from .steps import StepScroll
@@ -78,6 +79,7 @@ class LazySteps:
                     self.rows[fdef.key].editor.set_value(self.pending.pop(fdef.key))
         finally:
             self.building = building
+        self._tab_after_steps(self.form.stack.widget(index))  # with the lines its values added
         self.rows = {k: self.rows[k] for k in self.form.section_of if k in self.rows}
         if self.complete:
             self._completed()  # the widest step may be the one just built
@@ -113,19 +115,53 @@ class LazySteps:
         for fdef in section.fields:
             row = FieldRow(fdef, make_editor(self.form.cb, fdef))
             row.editor.changed.connect(lambda k=fdef.key: self._edited(k))
+            if fdef.type == "repeat":  # a line added later joins the window's chain at its end
+                row.editor.changed.connect(lambda r=row: settle_proxies(r))
             self.rows[fdef.key] = row
             layout.addWidget(row)
         layout.addStretch(1)
-        self._tab_after_steps(scroll)
 
     def _tab_after_steps(self, scroll: QWidget) -> None:
-        """Tab: a widget that joins the form comes last in its chain, so a step built after
-        the buttons and the panel came after them; its widgets go back where they were,
-        right after the list of steps, in their order (a step not on show is skipped).
-        They are found among the step's children: walking the window's chain from Python
-        (nextInFocusChain) left PySide 6.11 deleting built steps."""
-        before, window = self.form.steps, self.form.window()  # not a list's pop-up (a window of its own)
-        for widget in [scroll, *scroll.findChildren(QWidget)]:
-            if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.window() is window:
-                QWidget.setTabOrder(before, widget)
-                before = widget
+        """Tab: a widget that joins the form comes last in the window's chain, so a step
+        built after the buttons and the panel came after them; the step goes back where it
+        was, right after the list of steps (a step not on show is skipped), whole and in its
+        order. Whole: moved box by box, the editors that hand the keyboard to a box of
+        theirs (a focus proxy) stayed behind the panel, the form's last stop, and Tab from
+        the panel went to the first of them, back into the step, never on to «Sincronizar…»
+        and the top bar. Qt moves a widget with a focus proxy inside it together with what
+        follows it in the chain inside it, up to the last widget there that takes the
+        keyboard: for the move, the step's scroll area has a proxy and every widget in it
+        takes the keyboard (else a text box's own scroll bars, last in a step, stayed
+        behind, and Shift+Tab from «Sincronizar…» went to the text box, not the panel).
+        Never asked of a widget Qt made (a scroll area's viewport): PySide 6.11 deleted the
+        widget that ``focusProxy()`` or ``nextInFocusChain()`` returned from such a one (a
+        step, when the chain was walked from Python)."""
+        window = scroll.window()  # not a list's pop-up (a window of its own)
+        viewports = [area.viewport() for area in scroll.findChildren(QAbstractScrollArea)]
+        inert = [w for w in scroll.findChildren(QWidget)  # a proxy's policy would go to its box too:
+                 if w.focusPolicy() == Qt.FocusPolicy.NoFocus and w.window() is window  # editors, viewports
+                 and not isinstance(w, Editor) and not any(w is v for v in viewports)]
+        for widget in inert:
+            widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        scroll.setFocusProxy(scroll.widget())
+        try:
+            QWidget.setTabOrder(self.form.steps, scroll)
+        finally:
+            scroll.setFocusProxy(None)
+            for widget in inert:
+                widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        settle_proxies(scroll)
+
+
+def settle_proxies(root: QWidget) -> None:
+    """Each editor inside ``root`` that hands the keyboard to a box of its own goes right
+    before its boxes in Tab's chain (Qt puts it there when its proxy is set). Left where it
+    was, Tab reaching it gave the keyboard to its box from there: a referral line's boxes
+    are moved after «Agregar referencia» (``RepeatEditor``), their editors were not, and
+    Tab from the panel (a line added later: they were last in the chain) or from the add
+    button (lines of a draft: moved with their step) went back to the line's first box."""
+    for editor in root.findChildren(Editor):
+        proxy = editor.focusProxy()
+        if proxy is not None and editor.isAncestorOf(proxy):
+            editor.setFocusProxy(None)
+            editor.setFocusProxy(proxy)
