@@ -128,22 +128,45 @@ def check(engine: Engine, actor: str, via: str) -> dict:
 
 def last_check(conn: Connection) -> tuple[dict | None, int]:
     """(the newest ``audit_verify`` entry, detail parsed ({} if it is no JSON object), or None;
-    the head's seq now: how many entries the log holds)."""
+    the head's seq now: how many entries the log holds).
+
+    The entry is not taken on trust (a few rows, not a walk): its own hash is recomputed, it
+    must link to its neighbours, and no entry may be missing between it and the head. The
+    newest check this engine saw earlier must still be there, unchanged, unless the log got
+    shorter. Otherwise it comes with ``altered`` True (the page's alarm, never an older check
+    in its place)."""
     head, _, newest = _tail(conn)
-    row = None
-    for again in (False, True):
-        row = conn.execute(select(entries_t).where(entries_t.c.seq == newest)).mappings().first() \
-            if newest else None
-        if newest is None or (row is not None and row["action"] == CHECK):
-            break
-        head, _, newest = _tail(conn, again=True)  # that entry is gone or no check now: look again
-    if row is None or row["action"] != CHECK:
+    if newest is None:
         return None, head
+    row = conn.execute(select(entries_t).where(entries_t.c.seq == newest)).mappings().first()
+    if row is None or row["action"] != CHECK or not _linked(conn, row, head):
+        return {"seq": newest, "at": "", "actor": "", "detail": {}, "altered": True}, head
     try:
         detail = json.loads(row["detail"])
     except ValueError:
         detail = {}
-    return {**row, "detail": detail if isinstance(detail, dict) else {}}, head
+    return {**row, "detail": detail if isinstance(detail, dict) else {}, "altered": False}, head
+
+
+def _linked(conn: Connection, row, head: int) -> bool:
+    """The entry's stored hash is its own, it chains to the entries either side of it, and the
+    log holds every entry from it to the head."""
+    seq = row["seq"]
+    if entry_hash(row["prev_hash"], seq, row["at"], row["actor"], row["action"], row["target"],
+                  row["detail"]) != row["hash"] or seq > head:
+        return False
+    if seq == 1:
+        before = GENESIS
+    else:
+        before = conn.execute(select(entries_t.c.hash).where(entries_t.c.seq == seq - 1)).scalar()
+    if before != row["prev_hash"]:
+        return False
+    if seq < head:
+        after = conn.execute(select(entries_t.c.prev_hash).where(entries_t.c.seq == seq + 1)).scalar()
+        if after != row["hash"]:
+            return False
+    return conn.execute(select(func.count()).select_from(entries_t)
+                        .where(entries_t.c.seq > seq, entries_t.c.seq <= head)).scalar_one() == head - seq
 
 
 def entries(conn: Connection, *, after_seq: int = 0, limit: int = 200, offset: int = 0, newest_first: bool = False,
@@ -182,14 +205,15 @@ def actions(conn: Connection) -> list[str]:
 # per engine: (the head's seq looked at, the action codes up to it, the newest check up to it).
 # A view reads only the entries appended since the last view (a range of the primary key), never
 # the whole log: a million entries took seconds for the codes alone. A log cut shorter than what
-# was looked at, or a check entry gone, is looked at again from the start.
+# was looked at is looked at again from the start; a check entry gone or changed is not looked
+# past (last_check reports it).
 _tails: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tail(conn: Connection, again: bool = False) -> tuple[int, frozenset, int | None]:
+def _tail(conn: Connection) -> tuple[int, frozenset, int | None]:
     head = conn.execute(select(head_t.c.seq).where(head_t.c.one == 1)).scalar_one()
     upto, codes, newest = _tails.get(conn.engine, (0, frozenset(), None))
-    if again or upto > head:
+    if upto > head:
         upto, codes, newest = 0, frozenset(), None
     if head > upto:
         since = (entries_t.c.seq > upto, entries_t.c.seq <= head)

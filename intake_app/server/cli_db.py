@@ -73,8 +73,9 @@ def db_move(c, target: str) -> None:
     except OSError:  # a full disk, say: the copy is complete all the same, and the same command finishes it
         click.echo(i18n.t("error.db_move_not_switched", target=without_password(target)), err=True)
         raise
-    click.echo(i18n.t("dbmove.done", rows=result.rows, tables=len(result.tables), entries=result.audit_entries,
-                      target=redact_url(target)))
+    # the earlier run copied the rows; this one only verified them and switched server.json
+    click.echo(i18n.t("dbmove.switched" if result.earlier else "dbmove.done", rows=result.rows,
+                      tables=len(result.tables), entries=result.audit_entries, target=redact_url(target)))
     # as server.json keeps it (a SQLite file in the home relative to it, as docs/server.md writes it)
     click.echo(i18n.t("dbmove.go_back", source=home_relative(c.home, without_password(source)),
                       config=str(c.home / CONFIG_NAME)))

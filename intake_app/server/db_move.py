@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -205,7 +206,8 @@ def _earlier_copy(source: Engine, target: Engine) -> MoveResult | None:
     (the check after the commit, Ctrl-C, writing ``server.json``), or None. It is that copy
     when the target's audit chain is the source's, entry for entry up to the source's head,
     followed by that run's ``db_move`` entry and nothing else (the source's head hash is
-    chained into it), and every other table holds as many rows as the source's. The whole
+    chained into it), and every table holds the source's rows, value for value (writes that
+    leave no audit entry, a laptop's lease renewal, a session, still count). The whole
     chain is then verified on the target (:class:`~.errors.ServerAuditBroken` otherwise).
     A target with anything else (other data, a copy the source has moved on from, a server
     that ran on it since) is no such copy: the move goes on and refuses it as not empty."""
@@ -224,10 +226,14 @@ def _earlier_copy(source: Engine, target: Engine) -> MoveResult | None:
                 return None
             tables = {}
             for table in Base.metadata.sorted_tables:
-                have = dst.execute(select(func.count()).select_from(table)).scalar_one()
-                tables[table.name] = src.execute(select(func.count()).select_from(table)).scalar_one()
-                if have != tables[table.name] + (table is entries_t):  # the db_move entry
+                if table is head_t:  # the target's head is the db_move entry, checked above
+                    tables[table.name] = src.execute(select(func.count()).select_from(table)).scalar_one()
+                    continue
+                upto = (entries_t.c.seq <= here.seq,) if table is entries_t else ()  # not the db_move entry
+                same = _same_rows(_rows(src, table), _rows(dst, table, upto))
+                if same is None:
                     return None
+                tables[table.name] = same
     return MoveResult(tables=tables, audit_entries=audit.verify(target), earlier=True)
 
 
@@ -317,16 +323,42 @@ def _prepare_target(dst: Connection, target_url: str) -> None:
     dst.execute(head_t.delete())  # the genesis row: the source's head takes its place
 
 
+def _json_nulls(table) -> list[tuple[int, str]]:
+    """A nullable JSON column reads SQL NULL and JSON null both as None: such columns are read
+    with an ``IS NULL`` of their own after the table's columns, to keep them apart."""
+    return [(i, c.name) for i, c in enumerate(table.c) if c.nullable and isinstance(c.type, JSON)]
+
+
+def _rows(conn: Connection, table, where=()):
+    """The table's rows in primary-key order, streamed in chunks: its columns, then one
+    ``IS NULL`` per nullable JSON column (:func:`_json_nulls`)."""
+    query = select(*table.c, *(table.c[name].is_(None) for _, name in _json_nulls(table))).where(*where)
+    if table.primary_key.columns:
+        query = query.order_by(*table.primary_key.columns)
+    return conn.execution_options(yield_per=CHUNK).execute(query)
+
+
+def _same_rows(a, b) -> int | None:
+    """The number of rows when the two streams of :func:`_rows` hold the same rows, value for
+    value and in the same order; None at the first difference."""
+    count, end = 0, object()
+    try:
+        for x, y in zip_longest(a, b, fillvalue=end):
+            if x is end or y is end or tuple(x) != tuple(y):
+                return None
+            count += 1
+        return count
+    finally:
+        a.close()
+        b.close()
+
+
 def _copy_table(src: Connection, dst: Connection, table, chain: "_Chain | None") -> int:
     cols = list(table.c)
     names = [c.name for c in cols]
-    # a nullable JSON column reads SQL NULL and JSON null both as None: keep them apart
-    json_null = [(i, c.name) for i, c in enumerate(cols) if c.nullable and isinstance(c.type, JSON)]
-    query = select(*cols, *(table.c[name].is_(None) for _, name in json_null))
-    if table.primary_key.columns:
-        query = query.order_by(*table.primary_key.columns)
+    json_null = _json_nulls(table)
     count = 0
-    result = src.execution_options(yield_per=CHUNK).execute(query)
+    result = _rows(src, table)
     for part in result.partitions():
         rows = []
         for r in part:

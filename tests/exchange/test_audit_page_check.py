@@ -195,19 +195,31 @@ def test_a_view_reads_only_what_was_appended_since_the_last(one):
     assert "Última comprobación registrada" in box(page) or "Comprobación hecha ahora" in box(page)
 
 
-def test_a_removed_check_or_a_cut_log_is_looked_at_again(one):
+ALARM = 'class="msg error" id="chain" role="alert"'
+
+
+def unreadable(page: str, seq: int) -> bool:
+    shown = box(page)
+    return ALARM in shown and f"La última comprobación registrada (entrada {seq}) no se puede leer" in shown \
+        and "Cadena íntegra" not in shown
+
+
+def test_a_removed_check_is_an_alarm_and_a_cut_log_is_looked_at_again(one):
+    """The newest check's entry deleted (or changed) while the log did not get shorter: the
+    page says so, it does not show the check before it as the last one."""
     c, _ = client(one, user="auditora.demo")
     check(c)
     older = checks(one)[-1]["entry"]
     check(c)
     newer = checks(one)[-1]["entry"]
     assert f"(entrada {newer})" in box(c.get("/exchange/audit").text)
-    with one.engine.begin() as conn:  # the newest check's entry deleted: the one before is the last
+    with one.engine.begin() as conn:  # the newest check's entry deleted: not the one before in its place
         conn.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": newer})
-    assert f"(entrada {older})" in box(c.get("/exchange/audit").text)
-    with one.engine.begin() as conn:  # its action changed: it is no check any more
+    page = c.get("/exchange/audit").text
+    assert unreadable(page, newer) and f"(entrada {older})" not in box(page)
+    with one.engine.begin() as conn:  # the one before changed too: still the alarm
         conn.execute(text("UPDATE audit_log SET action = 'login' WHERE seq = :s"), {"s": older})
-    assert "La cadena no se ha comprobado" in box(c.get("/exchange/audit").text)
+    assert unreadable(c.get("/exchange/audit").text, newer)
     with one.engine.begin() as conn:  # the log cut shorter than the page had read (head too)
         conn.execute(text("DELETE FROM audit_log WHERE seq > 3"))
         conn.execute(text("UPDATE audit_head SET seq = 3"))
@@ -222,3 +234,55 @@ def test_a_check_pressed_after_the_session_ended_leads_back_to_the_audit_page():
 
     assert web.action_page("/exchange/audit/check") == "/exchange/audit"
     assert web.action_page("/exchange/audit/filter") == "/exchange/audit"
+
+
+def _forget_views() -> None:
+    """A server started afresh: no view of this log seen before."""
+    audit._tails.clear()
+
+
+def test_a_broken_check_rewritten_as_intact_is_an_alarm(one):
+    """An UPDATE of the check's detail to «intact» (its hash not recomputed): the page does not
+    say «Cadena íntegra», it says the check cannot be read; in a fresh server too."""
+    c, _ = client(one, user="auditora.demo")
+    with one.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
+    check(c)
+    seq = checks(one)[-1]["entry"]
+    assert checks(one)[-1]["result"] == "broken"
+    with one.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET detail = :d WHERE seq = :s"),
+                     {"d": json.dumps({"entries": seq - 1, "result": "intact", "via": "page"}), "s": seq})
+    assert unreadable(c.get("/exchange/audit").text, seq)
+    _forget_views()
+    assert unreadable(c.get("/exchange/audit").text, seq)
+
+
+def test_a_rewritten_check_with_its_hash_recomputed_no_longer_links_and_is_an_alarm(one):
+    c, _ = client(one, user="auditora.demo")
+    check(c)
+    seq = checks(one)[-1]["entry"]
+    c.get("/exchange/audit")  # an entry after the check (the view's own)
+    with one.engine.begin() as conn:
+        r = conn.execute(text("SELECT * FROM audit_log WHERE seq = :s"), {"s": seq}).mappings().one()
+        detail = json.dumps({"entries": 999, "result": "intact", "via": "page"})
+        rehashed = audit.entry_hash(r["prev_hash"], seq, r["at"], r["actor"], r["action"], r["target"], detail)
+        conn.execute(text("UPDATE audit_log SET detail = :d, hash = :h WHERE seq = :s"),
+                     {"d": detail, "h": rehashed, "s": seq})
+    page = c.get("/exchange/audit").text
+    assert unreadable(page, seq) and "999" not in box(page)
+
+
+def test_a_deleted_check_is_an_alarm_in_a_fresh_server_too(one):
+    """The newest check deleted before any view of a server started afresh: the check before
+    it is found, but an entry is missing between it and the head."""
+    c, _ = client(one, user="auditora.demo")
+    check(c)
+    older = checks(one)[-1]["entry"]
+    check(c)
+    newer = checks(one)[-1]["entry"]
+    with one.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": newer})
+    _forget_views()
+    page = c.get("/exchange/audit").text
+    assert unreadable(page, older) and "Cadena íntegra" not in page

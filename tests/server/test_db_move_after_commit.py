@@ -70,7 +70,8 @@ def test_a_failure_after_the_commit_says_so_and_the_same_command_finishes(tmp_pa
         target.dispose()
     assert run(settings.home, tmp_path, "db", "move", "--to", pg_target) == 0
     out = capsys.readouterr()
-    assert "Database copied" in out.out and "server.json now points to" in out.out, out
+    assert "The complete copy was already in the new database" in out.out and "server.json now points to" in out.out
+    assert "Database copied" not in out.out, out  # this run copied nothing: it does not say it did
     assert json.loads((settings.home / CONFIG_NAME).read_text(encoding="utf-8"))["db_url"] == pg_target
     target = make_engine(pg_target)
     try:
@@ -133,6 +134,35 @@ def test_a_copy_the_source_moved_on_from_is_refused(tmp_path, pg_target, monkeyp
     capsys.readouterr()
     assert run(settings.home, tmp_path, "db", "move", "--to", pg_target) == 2
     assert "is not empty (table" in capsys.readouterr().err
+    assert (settings.home / CONFIG_NAME).read_bytes() == config
+
+
+def test_a_copy_the_source_changed_without_an_audit_entry_is_refused(tmp_path, pg_target, monkeypatch, capsys):
+    """The old server started again after the failed move and renewed a laptop's lease: that
+    writes ``devices.last_contact_at`` and no audit entry, and every count stays. The copy
+    lacks the change, so it is no complete copy: refused as not empty, server.json stays."""
+    from datetime import datetime, timezone
+
+    from intake_app.server.models import Device
+
+    settings = small_server(tmp_path)
+    config = (settings.home / CONFIG_NAME).read_bytes()
+    _fail_after_commit(monkeypatch, RuntimeError("corte de prueba"))
+    assert run(settings.home, tmp_path, "db", "move", "--to", pg_target) == 2
+    source = make_engine(settings.db_url)
+    try:
+        head = audit.verify(source)
+        with transaction(source) as conn:
+            renewed = conn.execute(Device.__table__.update().values(
+                last_contact_at=datetime(2031, 1, 2, 3, 4, 5, tzinfo=timezone.utc)))
+            assert renewed.rowcount == 1
+        assert audit.verify(source) == head  # no audit entry for it
+    finally:
+        source.dispose()
+    capsys.readouterr()
+    assert run(settings.home, tmp_path, "db", "move", "--to", pg_target) == 2
+    out = capsys.readouterr()
+    assert "is not empty (table" in out.err and "Database copied" not in out.out, out
     assert (settings.home / CONFIG_NAME).read_bytes() == config
 
 

@@ -111,10 +111,13 @@ def _count(value) -> int | None:
 def chain_box(last: dict | None, head: int, checked: int | None, who, lang: str) -> dict:
     """The box at the top, from the last ``audit_verify`` entry: ``none`` (never checked),
     ``ok`` (intact then: entries 1 … N; those written since were not checked), ``broken``
-    (where and why, as prominent as an alarm) or ``unreadable`` (an entry that is no check's:
-    the log itself may have been altered). ``checked``: the check this person just made."""
+    (where and why, as prominent as an alarm) or ``unreadable`` (an entry that is no check's,
+    or one :func:`~..audit.last_check` found ``altered``: the log itself may have been altered).
+    ``checked``: the check this person just made."""
     if last is None:
         return {"kind": "none", "text": t("audit_page.check_none", lang)}
+    if last.get("altered"):
+        return {"kind": "unreadable", "text": t("audit_page.check_unreadable", lang, seq=last["seq"])}
     d, seq = last["detail"], last["seq"]
     when = utc_time_iso(last["at"]) or last["at"]
     mine = checked == seq and last["actor"] == who.actor
