@@ -14,6 +14,7 @@ written to the file). Nothing secret is stored in ``server.json``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -187,8 +188,21 @@ def _stored(home: Path) -> dict:
         raise ServerNotInitialized(home=str(home)) from None
 
 
+def _checked(data: dict) -> dict:
+    """``server.json``'s values as the server uses them: a ``min_free_disk_mb`` that is no
+    whole number of at least 0 (``"1024"`` written by hand, -1, 1.5) is the default, said
+    once in the log by the setting's name (never the folder's path), so health answers."""
+    value = data.get("min_free_disk_mb", Settings.min_free_disk_mb)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return data
+    logging.getLogger(__name__).warning(
+        "server.json: min_free_disk_mb no es un número entero >= 0; se usa %d / is not a whole number >= 0;"
+        " using %d", Settings.min_free_disk_mb, Settings.min_free_disk_mb)
+    return {**data, "min_free_disk_mb": Settings.min_free_disk_mb}
+
+
 def load_settings(home: Path, db_url: str | None = None) -> Settings:
-    data = _stored(home)
+    data = _checked(_stored(home))
     known = {f for f in Settings.__dataclass_fields__ if f != "home"}
     settings = Settings(home=home, **{k: v for k, v in data.items() if k in known})
     override = db_url or os.environ.get(DB_ENV)

@@ -1,9 +1,10 @@
 """A refused form of the supervisors' site answers with a redirect (303) that carries codes
-and well-formed ids only, and the page it leads to words the refusal (privacy review): the
+and the ids of cases held only, and the page it leads to words the refusal (privacy review): the
 cases box of «Nueva remisión», the period of «Nuevo paquete agregado» and the code box of
 «Verificar impreso». Before, each refusal answered the POST itself with the page re-rendered
 as typed (422), and the browser keeps such a page's POST body and form state in its profile.
-The canary typed is fictional."""
+A 12-digit document number has a case id's shape once dashed: only a case the server holds
+for the supervisor's institution is an id the address keeps. The canary typed is fictional."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _audit_text(srv) -> str:
         return " ".join(str(v) for row in conn.execute(text("SELECT * FROM audit_log")) for v in row)
 
 
-def test_a_refused_referral_redirects_with_the_well_formed_ids_only(pair, caplog):
+def test_a_refused_referral_redirects_with_the_held_ids_only(pair, caplog):
     cr, _ = pair
     real, = cr.laptop().save([person(96)])
     loose = real.replace("-", "").lower()  # as typed from a phone call: kept in its stored form
@@ -43,23 +44,23 @@ def test_a_refused_referral_redirects_with_the_well_formed_ids_only(pair, caplog
     assert r.status_code == 303, r.text
     query = _clean(r.headers["location"])
     assert urlparse(r.headers["location"]).path == "/exchange/"
-    assert query["error"] == ["exchange_case_unknown"] and query["case_id"] == ["ZZZZ-ZZZZ-ZZZZ"]
-    assert query["box"] == ["cases"] and query["ids"] == [f"{real},ZZZZ-ZZZZ-ZZZZ"]  # each once, in order
-    assert query["left_out"] == ["3"] and query["target"] == ["pa_uia:services"]
+    assert query["error"] == ["exchange_case_unknown"] and query["case_id"] == ["?"]  # no case: not kept
+    assert query["box"] == ["cases"] and query["ids"] == [real]  # once, in its stored form
+    assert query["left_out"] == ["4"] and query["target"] == ["pa_uia:services"]
 
     page = uno.get(r.headers["location"])
     assert page.status_code == 200 and not any(w in page.text for w in WORDS)
     box = re.search(r'<textarea name="cases"[^>]*>(.*?)</textarea>', page.text, re.S)
-    assert box.group(1) == f"{real}\nZZZZ-ZZZZ-ZZZZ"  # the supervisor retypes nothing but the typo
+    assert box.group(1) == real  # the supervisor retypes nothing but the typo
     attrs = box.group(0).split(">")[0]
     assert 'autocomplete="off"' in attrs and 'aria-invalid="true"' in attrs and "autofocus" in attrs
     error = re.search(r'id="error-cases" role="alert">([^<]*)</p>', page.text).group(1)
-    assert "No hay un caso ZZZZ-ZZZZ-ZZZZ en este servidor" in error
+    assert "No hay un caso ? en este servidor" in error
     assert 'role="status"' not in page.text  # said once, at its field
-    assert "se quitó lo demás: 3 elementos" in page.text  # and that the rest was not kept
+    assert "se quitó lo demás: 4 elementos" in page.text  # and that the rest was not kept
     assert 'selected>' in page.text.split('value="pa_uia:services"')[1][:20]  # the choice kept too
     english = uno.get(r.headers["location"] + "&lang=en").text
-    assert "the rest was removed: 3 items" in english and "ZZZZ-ZZZZ-ZZZZ" in english
+    assert "the rest was removed: 4 items" in english and "ZZZZ-ZZZZ-ZZZZ" not in english
     assert cr.count("exchange_packages") == 0
     assert "Canario" not in _audit_text(cr) and "Canario" not in caplog.text
 
@@ -76,6 +77,43 @@ def test_a_refusal_about_a_typed_word_names_no_word(pair):
     for alone in WORDS:  # a word alone, or a document number, is no case id either
         r = uno.post("/exchange/prepare", data={"target": "pa_uia:services", "cases": alone})
         assert _clean(r.headers["location"])["case_id"] == ["?"]
+
+
+DOCUMENT = "155800000012"  # a fictional 12-digit residence document number (DIMEX-like)
+
+
+def test_a_document_number_is_no_case_id_in_the_address_or_the_audit(pair):
+    """Pasted into the cases box, a 12-digit document number reads as 1558-0000-0012: no case
+    this server holds, so neither the address nor the permanent audit log keeps it; a case
+    held beside it stays in the box, one of another institution does not."""
+    cr, _ = pair
+    real, = cr.laptop().save([person(97)])
+    uno = client_of(cr)
+    r = uno.post("/exchange/prepare", data={"lang": "es", "target": "pa_uia:services", "cases": DOCUMENT})
+    assert r.status_code == 303 and "1558" not in r.headers["location"], r.headers["location"]
+    query = _clean(r.headers["location"])
+    assert query["case_id"] == ["?"] and "ids" not in query and query["left_out"] == ["1"]
+    page = uno.get(r.headers["location"]).text
+    assert "No hay un caso ? en este servidor" in page and "1558" not in page
+    with cr.engine.connect() as conn:
+        target, = conn.execute(text("SELECT target FROM audit_log WHERE action = 'access_refused'"
+                                    " ORDER BY seq DESC")).first()
+    assert target is None and "1558-0000-0012" not in _audit_text(cr) and DOCUMENT not in _audit_text(cr)
+
+    r = uno.post("/exchange/prepare", data={"target": "pa_uia:services", "cases": f"{DOCUMENT}\n{real}"})
+    query = _clean(r.headers["location"])
+    assert "1558" not in r.headers["location"] and query["ids"] == [real] and query["case_id"] == ["?"]
+    assert re.search(r'<textarea name="cases"[^>]*>(.*?)</textarea>', uno.get(r.headers["location"]).text,
+                     re.S).group(1) == real
+
+    from intake_app.server.auth import add_user
+
+    from .conftest import PASSWORD
+
+    add_user(cr.engine, cr.settings, "sup.pani", PASSWORD, "supervisor", "pani", actor="test")
+    r = client_of(cr, "sup.pani").post("/exchange/prepare", data={"target": "pa_uia:services", "cases": real})
+    query = _clean(r.headers["location"])  # a case of another institution: the supervisor's scope is theirs
+    assert "ids" not in query and query["case_id"] == ["?"] and real not in r.headers["location"]
 
 
 def test_a_refused_period_redirects_without_what_was_typed(pair):

@@ -3,9 +3,10 @@ referral or an aggregate package, approve, cancel, download, make withdrawal not
 
 A refused form answers, like a success, with a redirect to the list (POST, redirect, GET;
 :func:`refused_address`): the address holds the refusal's code and plain parameters, the
-field it is about, and of what was typed only codes and the well-formed case ids, so the
-page shows the reason next to that field and the ids stay in their box. Nothing else typed
-(a name pasted into the cases box) travels: never in an address, and never in a page that
+field it is about, and of what was typed only codes and the case ids this server holds for
+the supervisor's institution, so the page shows the reason next to that field and the ids
+stay in their box. Nothing else typed (a name pasted into the cases box, a 12-digit document
+number, which has a case id's shape once dashed) travels: never in an address, and never in a page that
 answers a POST, whose body and form state the browser keeps in its profile for session
 restore. Each rendered form carries a one-time token, so the same form sent twice is done
 once (:func:`first_post`).
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from typing import Collection
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -29,7 +31,7 @@ from ...errors import IntakeError
 from ...i18n import t
 from .. import auth
 from ..db import transaction
-from ..models import FormToken
+from ..models import Case, CaseFacts, FormToken
 from ..review import CASE_ID
 from . import outgoing
 from .aggregate import normalize_period
@@ -41,13 +43,14 @@ from .web import HEADERS, PLAIN, _form, _lang, _message, _params, done, form_lan
 # ``sessions`` were keyed, so a form sent before that upgrade and again after is done once
 TOKEN_HASH_HEX = 59
 FORM_TOKENS_KEPT = timedelta(days=1)  # a used token's row: a resend comes within seconds, a day is ample
-KEPT_IDS = 200  # well-formed case ids a refusal's address keeps (about 3 KB: under any proxy's limit)
+KEPT_IDS = 200  # held case ids a refusal's address keeps (about 3 KB: under any proxy's limit)
 BOXES = ("target", "cases", "recipient", "period")  # the fields a refusal can be about (``box=``)
 SPLIT = re.compile(r"[\s,;]+")  # case ids are separated as the box's label says
 # a period's shape (in its code spelling: 2026, 2026-Q3, 2026-Q1..2026-Q3, or a wrong one such as
 # 2026-13): what a refusal's address may keep of the period box, never a word or a document number
 PERIOD_SHAPE = re.compile(r"[0-9]{4}(-[0-9A-Z]{1,2})?(\.\.[0-9]{4}(-[0-9A-Z]{1,2})?)?", re.ASCII)
 tokens_t = FormToken.__table__
+cases_t, facts_t = Case.__table__, CaseFacts.__table__
 
 
 def first_post(engine, who, form: dict[str, str]) -> str | None:
@@ -140,8 +143,10 @@ def add_outgoing_pages(r: APIRouter) -> None:
                 pkg = await run_in_threadpool(lambda: outgoing.prepare_referral(
                     engine, form.get("recipient", ""), form.get("purpose", ""), cases[:outgoing.MAX_CASES],
                     actor=who.actor, institution=who.institution, role=who.role))
-        except IntakeError as err:  # the list again, the reason next to its field: codes and ids only
-            return done(lang, **refused_address(form, err))
+        except IntakeError as err:  # the list again, the reason next to its field: codes and held ids only
+            typed = [] if "period" in form else _typed_ids(form)
+            held = await run_in_threadpool(held_case_ids, engine, typed, who.institution)
+            return done(lang, **refused_address(form, err, held))
         post.done()
         return done(lang, ok="prepared", package=pkg.package_id)
 
@@ -237,13 +242,37 @@ async def packages_page(request: Request, who, lang: str, typed: dict | None = N
                   invalid=dict([invalid]) if invalid else {}, left_out=left_out, kept_ids=KEPT_IDS)
 
 
-def refused_address(form: dict[str, str], err: IntakeError) -> dict[str, str]:
+def _typed_ids(form: dict[str, str]) -> list[str]:
+    """The cases box's words that have a case id's shape once normalized, each once, in order."""
+    words = (normalize_case_id(w) for w in SPLIT.split(form.get("cases", "")) if w)
+    return list(dict.fromkeys(c for c in words if CASE_ID.fullmatch(c)))[:outgoing.MAX_CASES]
+
+
+def held_case_ids(engine, ids: list[str], institution: str | None) -> set[str]:
+    """Which of ``ids`` are cases this server holds for ``institution`` (all of them: None),
+    in one query. A document number has a case id's shape too: only a case held is an id
+    that may travel in an address. Nothing when the database cannot say (the refusal stands)."""
+    if not ids:
+        return set()
+    q = select(cases_t.c.case_id).where(cases_t.c.case_id.in_(ids))
+    if institution is not None:  # a supervisor sees the cases of their own institution only
+        q = q.join(facts_t, facts_t.c.case_id == cases_t.c.case_id).where(facts_t.c.institution == institution)
+    try:
+        with engine.connect() as conn:
+            return {row.case_id for row in conn.execute(q)}
+    except Exception:  # noqa: BLE001  (the refused form keeps no id then)
+        return set()
+
+
+def refused_address(form: dict[str, str], err: IntakeError, held: Collection[str] = frozenset()) -> dict[str, str]:
     """What a refused prepare form's redirect carries (:func:`web.done`): the refusal's code
     and plain parameters (:func:`web._params`), ``box``: the field it is about, and of what
     was typed only what is no free text: the recipient choice (a code), a period in its code
-    spelling if it has a period's shape (else "?"), the case ids that are well-formed (as the
-    form reads them; up to ``KEPT_IDS``, ``ids``) and how many other words were not kept
-    (``left_out``)."""
+    spelling if it has a period's shape (else "?"), the case ids among ``held`` (the cases
+    this server holds for the supervisor's institution, :func:`held_case_ids`; up to
+    ``KEPT_IDS``, ``ids``) and how many other words were not kept (``left_out``). The
+    refusal's ``case_id`` too only when held: a case unknown reads "?" (a document number
+    typed by mistake has a case id's shape)."""
     out = {"error": err.code, "box": _field(form, err)}
     period = None
     if "period" in form:
@@ -254,13 +283,16 @@ def refused_address(form: dict[str, str], err: IntakeError) -> dict[str, str]:
         kept = {"target": form.get("target") or (f"{form['recipient']}:{form.get('purpose', '')}"
                                                  if form.get("recipient") else "")}
         words = [w for w in SPLIT.split(form.get("cases", "")) if w]
-        ids = list(dict.fromkeys(c for c in map(normalize_case_id, words) if CASE_ID.fullmatch(c)))
-        left = sum(1 for w in words if not CASE_ID.fullmatch(normalize_case_id(w))) + max(len(ids) - KEPT_IDS, 0)
+        ids = [c for c in _typed_ids(form) if c in held][:KEPT_IDS]
+        kept_ids = set(ids)
+        left = sum(1 for w in words if normalize_case_id(w) not in kept_ids)
         kept["left_out"] = str(left) if left else ""
-        if ids:  # each one a case id (CASE_ID), so the list holds nothing typed but ids and commas
-            out["ids"] = ",".join(ids[:KEPT_IDS])
+        if ids:  # each one a case held (CASE_ID), so the list holds nothing typed but ids and commas
+            out["ids"] = ",".join(ids)
     out.update({k: v for k, v in kept.items() if PLAIN.fullmatch(v)})
     out.update(_params(err))  # the refusal's own values win: its message quotes them, its field shows them
+    if "case_id" in out and out["case_id"] not in held:
+        out["case_id"] = "?"  # no case held: a typo, or a document number, never in the address
     if period is not None:  # but the period the message quotes is the one the address may keep
         out["period"] = period
     return out

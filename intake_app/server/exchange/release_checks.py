@@ -61,9 +61,10 @@ def audit_refused(engine: Engine, actor: str, action: str, target: str | None, *
 def audit_prepare_refused(engine: Engine, *, actor: str, role: str, kind: str, recipient: str, purpose: str):
     """A refused preparation in the log, then raised. A case of another institution, or none
     such, is ``access_refused`` (reason ``other_institution`` or ``not_found``, attempt
-    ``package_prepare``, the case id as target when it has a case id's shape), as for the
-    cases pages; any other refusal (the registry's recipient, purpose or kind, no case, too
-    many, a coalition that refers) is ``exchange_prepare_refused`` with its code and the
+    ``package_prepare``, the case id as target only when the server holds that case: an id
+    of no case, e.g. a 12-digit document number, which has a case id's shape once dashed,
+    never stays in the permanent log), as for the cases pages; any other refusal (the
+    registry's recipient, purpose or kind, no case, too many, a coalition that refers) is ``exchange_prepare_refused`` with its code and the
     recipient and purpose only when they are registry and codebook codes: what was typed
     elsewhere never reaches the log. A consent refusal is ``exchange_refused`` already; a
     server without an identity refuses nobody in particular."""
@@ -72,12 +73,10 @@ def audit_prepare_refused(engine: Engine, *, actor: str, role: str, kind: str, r
     except (ConsentDoesNotCover, IdentityNotSet):
         raise
     except CaseUnknown as err:
-        from ..review import CASE_ID
-
-        typed = str(err.params.get("case_id", ""))
+        reason = getattr(err, "refusal", "not_found")  # other_institution: a case this server holds
+        held = str(err.params.get("case_id", "")) if reason == "other_institution" else None
         try:
-            audit.refused(engine, actor, role, getattr(err, "refusal", "not_found"),
-                          typed if CASE_ID.fullmatch(typed) else None, attempt="package_prepare")
+            audit.refused(engine, actor, role, reason, held, attempt="package_prepare")
         except Exception as exc:  # the refusal stands even if it cannot be logged now
             log.warning("exchange refusal not audited (access_refused): %s", type(exc).__name__)
         raise
