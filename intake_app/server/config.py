@@ -8,13 +8,14 @@ absolute path written by an older version is still read as it is, and ``migrate`
 it; a copied older home is refused rather than use the original's file). The home comes from
 ``--home``, else ``INTAKE_SERVER_HOME``, else the per-OS data folder. The database URL
 may be overridden by ``--db`` or ``INTAKE_SERVER_DB`` (so a password need not be
-written to the file). Nothing secret is stored in ``server.json``.
+written to the file). Nothing secret is stored in ``server.json``. Its whole-number settings
+are held to :data:`LIMITS` when read: a wrong one stops the command (``serve`` at its start)
+with :class:`SettingsInvalid`, naming it and its range.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -181,28 +182,80 @@ class Settings:
         return folders
 
 
+MIB = 1024 * 1024
+
+# (lowest, highest) of each whole-number setting in server.json, checked whenever the settings
+# are read: a value that is no JSON whole number in its range stops the command (SettingsInvalid)
+# rather than fail deep in a request (a 500) or weaken the server quietly. The highest keep the
+# time arithmetic far from overflowing and a request's memory within reason.
+LIMITS: dict[str, tuple[int, int]] = {
+    "max_upload_bytes": (MIB, 1024 * MIB),  # one bundle sent online, read into memory
+    "max_payload_bytes": (MIB, 4096 * MIB),  # one bundle opened (decompressed) in memory
+    "lease_days": (1, 3650),
+    "max_pending_enrollments": (0, 100_000),  # 0: no online enrollment, only by USB stick
+    "session_idle_minutes": (1, 24 * 60),
+    "session_max_hours": (1, 7 * 24),
+    "lockout_failures": (1, 100),
+    "lockout_minutes": (1, 24 * 60),
+    "min_password_length": (8, 1024),  # the sign-in takes passwords up to 1024 characters
+    "min_free_disk_mb": (0, 1024 * 1024),  # 0: not checked
+}
+
+
+class SettingsInvalid(ServerError):
+    """``server.json`` holds a whole-number setting that is no JSON whole number within its
+    range (:data:`LIMITS`). Nothing was done. params: file (that server.json), settings (the
+    wrong ones' names), allowed ([lowest, highest] of each, in that order); never the value
+    written, which may be anything pasted there."""
+
+    code = "settings_invalid"
+
+    def worded_params(self, lang: str) -> dict:
+        pairs = zip(self.params["settings"], self.params["allowed"])
+        settings = ", ".join(f"{name} ({low}–{high})" for name, (low, high) in pairs)
+        return {"file": self.params["file"], "settings": settings}
+
+
+class SettingsUnreadable(ServerError):
+    """``server.json`` is no JSON object (a comma left by a hand edit, a file cut short, not
+    UTF-8). Nothing was done. params: file, line and column where reading stopped (0 when
+    not known); never the text, which may be anything pasted there."""
+
+    code = "settings_unreadable"
+
+
 def _stored(home: Path) -> dict:
+    path = home / CONFIG_NAME
     try:
-        return json.loads((home / CONFIG_NAME).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ServerNotInitialized(home=str(home)) from None
+    except json.JSONDecodeError as exc:
+        raise SettingsUnreadable(file=str(path), line=exc.lineno, column=exc.colno) from None
+    except UnicodeDecodeError:
+        raise SettingsUnreadable(file=str(path), line=0, column=0) from None
+    if not isinstance(data, dict):
+        raise SettingsUnreadable(file=str(path), line=1, column=1)
+    return data
 
 
-def _checked(data: dict) -> dict:
-    """``server.json``'s values as the server uses them: a ``min_free_disk_mb`` that is no
-    whole number of at least 0 (``"1024"`` written by hand, -1, 1.5) is the default, said
-    once in the log by the setting's name (never the folder's path), so health answers."""
-    value = data.get("min_free_disk_mb", Settings.min_free_disk_mb)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return data
-    logging.getLogger(__name__).warning(
-        "server.json: min_free_disk_mb no es un número entero >= 0; se usa %d / is not a whole number >= 0;"
-        " using %d", Settings.min_free_disk_mb, Settings.min_free_disk_mb)
-    return {**data, "min_free_disk_mb": Settings.min_free_disk_mb}
+def _checked(home: Path, data: dict) -> dict:
+    """``server.json``'s values, each whole-number setting it holds a JSON whole number (not
+    ``true``, not ``1.5``, not ``"30"``) within :data:`LIMITS`; else :class:`SettingsInvalid`
+    naming every wrong one. Unknown keys pass (and are ignored), as do settings left out."""
+    wrong = [name for name, (low, high) in LIMITS.items() if name in data and not _whole(data[name], low, high)]
+    if wrong:
+        raise SettingsInvalid(file=str(Path(home) / CONFIG_NAME), settings=wrong,
+                              allowed=[list(LIMITS[name]) for name in wrong])
+    return data
+
+
+def _whole(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def load_settings(home: Path, db_url: str | None = None) -> Settings:
-    data = _checked(_stored(home))
+    data = _checked(home, _stored(home))
     known = {f for f in Settings.__dataclass_fields__ if f != "home"}
     settings = Settings(home=home, **{k: v for k, v in data.items() if k in known})
     override = db_url or os.environ.get(DB_ENV)

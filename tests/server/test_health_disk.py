@@ -13,7 +13,6 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from intake_app.server import api_device
 
@@ -96,27 +95,23 @@ def test_the_setting_is_read_from_server_json(srv):
     assert load_settings(srv.home, srv.db_url).min_free_disk_mb == 4096
 
 
-def test_a_threshold_that_is_no_whole_number_is_the_default(srv, monkeypatch, caplog):
-    """``"1024"`` written by hand (a string), or -1, or 1.5: health answers (it was a 500), with
-    the default threshold, and the log says so once per reading, by the setting's name."""
+def test_a_threshold_that_is_no_whole_number_stops_the_start(srv, caplog):
+    """``"1024"`` written by hand (a string), -1, 1.5, true, null or more than 1 TiB: the settings
+    are not read (it was a 500 from health, then a quiet fallback to the default), naming the
+    setting and its range, as every whole-number setting in server.json (config.LIMITS)."""
     import json
 
-    from intake_app.server.config import load_settings
+    from intake_app.server.config import SettingsInvalid, load_settings
 
-    _fake_disk(monkeypatch, lambda folder: 50 * 1024 * MIB)
     path = srv.home / "server.json"
     data = json.loads(path.read_text())
-    caplog.set_level(logging.WARNING, logger="intake_app.server.config")
-    for wrong in ("1024", -1, 1.5, True, None):
-        caplog.clear()
+    for wrong in ("1024", -1, 1.5, True, None, 1024 * 1024 + 1):
         path.write_text(json.dumps({**data, "min_free_disk_mb": wrong}))
-        settings = load_settings(srv.home, srv.db_url)
-        assert settings.min_free_disk_mb == 1024, wrong
-        r = TestClient(replace(srv, settings=settings).app(), raise_server_exceptions=False).get("/api/v1/health")
-        assert r.status_code == 200 and r.json() == {"status": "ok"}, (wrong, r.text)
-        said = [rec.getMessage() for rec in caplog.records]
-        assert len(said) == 1 and "min_free_disk_mb" in said[0] and str(srv.home) not in said[0], said
-    caplog.clear()
+        with pytest.raises(SettingsInvalid) as caught:
+            load_settings(srv.home, srv.db_url)
+        assert caught.value.params["settings"] == ["min_free_disk_mb"], wrong
+        assert caught.value.params["allowed"] == [[0, 1024 * 1024]], wrong
+    caplog.set_level(logging.WARNING, logger="intake_app.server.config")
     path.write_text(json.dumps({**data, "min_free_disk_mb": 0}))  # 0 is a setting: not checked
     assert load_settings(srv.home, srv.db_url).min_free_disk_mb == 0 and not caplog.records
 
