@@ -10,6 +10,10 @@ time: ``--lang`` can change it after the modules were imported) and returns the
 English text otherwise. It is Click's translation, like Qt's own ``.qm`` files: its
 message ids are Click's, so it lives beside the code and not in our catalogs.
 
+Every text here is Spanish only, as the project's own messages are, except those Click writes
+into an option's help column (``--help``, ``--version``): there every option's own text reads
+"Spanish / English", so these do too (with ``--lang en``, Click's English as it is).
+
 A Spanish text may use fewer placeholders than Click's (never others: Click fills
 them by name with ``str.format``) and may quote with «» instead of ``!r``.
 
@@ -34,8 +38,9 @@ SPANISH = {
     "Options": "Opciones",
     "Commands": "Comandos",
     "Positional arguments": "Argumentos",
-    "Show this message and exit.": "Muestra esta ayuda y sale.",
-    "Show the version and exit.": "Muestra la versión y sale.",
+    # an option's own text, in the column where every other option's reads "Spanish / English"
+    "Show this message and exit.": "Muestra esta ayuda y sale / show this help and exit.",
+    "Show the version and exit.": "Muestra la versión y sale / show the version and exit.",
     "required": "obligatorio",
     "default: {default}": "por omisión: {default}",
     "env var: {var}": "variable de entorno: {var}",
