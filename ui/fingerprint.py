@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from .text import tr
-from .widgets import message_label, muted, show_message
+from .widgets import describe_problem, message_label, muted, show_message
 
 PLACEHOLDER = "XXXX-XXXX-XXXX-XXXX-XXXX"
 _SHAPE = re.compile(r"[A-Z2-7]{20}")  # 5 groups of 4 base32 characters (bundle.keys.fingerprint)
@@ -55,7 +55,8 @@ def fingerprint_field(help_key: str = "ui.syncdlg.server_fingerprint_help") -> t
 class ServerFingerprintDialog(QDialog):
     """Before a response from a stick is accepted: the server fingerprint the administrator
     reads, typed (or, when typed already in «Por la red», confirmed). Required: an empty or
-    misshapen one is said so here. ``confirmed(text)`` hands it on; the core compares."""
+    misshapen one is said so here, under the field and first in its spoken description, until
+    it is fixed. ``confirmed(text)`` hands it on; the core compares."""
 
     confirmed = Signal(str)
 
@@ -87,18 +88,30 @@ class ServerFingerprintDialog(QDialog):
         self.cancel.clicked.connect(self.reject)
         self.ok.clicked.connect(self._check)
         self.fingerprint.returnPressed.connect(self._check)
+        self.fingerprint.textChanged.connect(self._changed)
         self.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)
         self.resize(max(self.sizeHint().width(), 520), self.sizeHint().height())
 
-    def _check(self) -> None:
+    def problem(self) -> str:
         text = self.fingerprint.text().strip()
-        if not text:
-            show_message(self.message, tr("ui.fingerprint.missing"))
-        elif not looks_like_fingerprint(text):
-            show_message(self.message, tr("ui.fingerprint.shape"))
-        else:
-            show_message(self.message, "")
+        return (tr("ui.fingerprint.missing") if not text else
+                "" if looks_like_fingerprint(text) else tr("ui.fingerprint.shape"))
+
+    def _say(self, text: str) -> None:
+        """The problem under the field, and first in the field's description (the keyboard
+        stays in it, where a screen reader did not say it); "": gone, the help alone again."""
+        show_message(self.message, text)
+        describe_problem(self.fingerprint, text, tr("ui.fingerprint.required_help"))
+
+    def _changed(self) -> None:
+        if self.message.text() and self.problem() != self.message.text():  # fixed (or another one: said at Enter)
+            self._say("")
+
+    def _check(self) -> None:
+        problem = self.problem()
+        self._say(problem)
+        if not problem:
             self.accept()
-            self.confirmed.emit(text)
+            self.confirmed.emit(self.fingerprint.text().strip())
             return
         self.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -20,7 +20,7 @@ from .countdown import Countdown
 from .dialogs import open_dialog
 from .officer_remove import RemoveOfficerDialog
 from .text import error_text, tr
-from .widgets import heading, message_label, muted, show_message
+from .widgets import describe_problem, heading, message_label, muted, show_message
 from .wizard import MIN_PASSPHRASE, strength
 
 
@@ -42,8 +42,14 @@ class _KeyringTab(QWidget):
         self.current.setObjectName("current_passphrase")
         self.message = message_label()
         self.button: QPushButton
+        self._said: tuple[str, QLineEdit] | None = None  # a problem said with the box it concerns
+        self._until = "fixed"  # when a problem said goes: "fixed", "edited" (its box), "retried" (the next try)
 
     def fields(self) -> list[QLineEdit]:
+        raise NotImplementedError
+
+    def problems(self) -> list[tuple[str, QLineEdit]]:
+        """What is wrong with what is typed, what to fix first first: (message, its box)."""
         raise NotImplementedError
 
     def pending(self) -> bool:
@@ -54,36 +60,66 @@ class _KeyringTab(QWidget):
     def forget(self) -> None:
         for e in self.fields():
             e.clear()
+        self._describe("")
         show_message(self.message, "")
 
-    def say(self, text: str, kind: str = "error") -> None:
-        """The tab's message, scrolled into view with the button under it once laid out."""
+    def say(self, text: str, kind: str = "error", box: QLineEdit | None = None, until: str = "fixed") -> None:
+        """The tab's message, scrolled into view with the button under it once laid out; a
+        problem also first in the spoken description of the box it concerns (``box``), until
+        it is fixed, its box ``"edited"``, or ``"retried"`` (a wrong passphrase, with its wait,
+        as the unlock page keeps it)."""
+        self._describe(text if kind == "error" else "", box, until)
         show_message(self.message, text, kind)
         QTimer.singleShot(0, self, self._reveal)  # with self as context: dropped if the tab is gone first
+
+    def _describe(self, text: str, box: QLineEdit | None = None, until: str = "fixed") -> None:
+        """A screen reader says ``text`` with ``box`` (where the keyboard goes back to), as
+        the unlock page does; the box said before says nothing more."""
+        if self._said is not None:
+            describe_problem(self._said[1], "")
+        self._said, self._until = ((text, box) if text and box is not None else None), until
+        if self._said is not None:
+            describe_problem(box, text)
+
+    def _changed(self, edit: QLineEdit) -> None:
+        """``edit`` changed: a problem said with a box that no longer holds goes."""
+        said, until = self._said, self._until
+        if said is not None and (edit is said[1] if until == "edited" else
+                                 until == "fixed" and said not in self.problems()):
+            self._describe("")
+            show_message(self.message, "")
 
     def _reveal(self) -> None:
         area = self.parentWidget().parentWidget() if self.parentWidget() is not None else None
         if isinstance(area, QScrollArea):
             area.ensureWidgetVisible(self.button, 0, 8)
 
-    def _problem(self, text: str, field: QLineEdit) -> bool:
-        self.say(text)
-        field.setFocus()
-        return False
+    def _checked(self) -> bool:
+        """The first problem of what is typed said, with its box (the keyboard goes there);
+        True when there is none."""
+        found = self.problems()
+        if found:
+            text, box = found[0]
+            self.say(text, box=box)
+            box.setFocus()
+        return not found
 
-    def _check_new(self, passphrase: QLineEdit, repeat: QLineEdit) -> bool:
+    @staticmethod
+    def _new_problems(passphrase: QLineEdit, repeat: QLineEdit) -> list[tuple[str, QLineEdit]]:
+        found = []
         if len(passphrase.text()) < MIN_PASSPHRASE:
-            return self._problem(tr("error.weak_passphrase", min_length=MIN_PASSPHRASE), passphrase)
+            found.append((tr("error.weak_passphrase", min_length=MIN_PASSPHRASE), passphrase))
         if passphrase.text() != repeat.text():
-            return self._problem(tr("ui.wizard.mismatch"), repeat)
-        return True
+            found.append((tr("ui.wizard.mismatch"), repeat))
+        return found
 
-    def _check_current(self) -> bool:
-        return bool(self.current.text()) or self._problem(tr("ui.settings.current_missing"), self.current)
+    def _current_problems(self) -> list[tuple[str, QLineEdit]]:
+        return [] if self.current.text() else [(tr("ui.settings.current_missing"), self.current)]
 
     def _run(self, job, done) -> None:
         """``job(vault)`` after the current passphrase is checked, on the worker."""
         current = self.current.text()
+        self._describe("")
         show_message(self.message, "")
         self.setEnabled(False)
         self.busy.show()
@@ -106,17 +142,20 @@ class _KeyringTab(QWidget):
 
     def _failed(self, err: BaseException) -> None:
         self._idle()
-        self.say(error_text(err))
         if "retry_after" in getattr(err, "params", {}):  # the current passphrase: wrong, or too soon
             self.current.clear()
-            self.current.setFocus()
+            box, until = self.current, "retried"
             self.countdown.start(err)
         else:
-            self.fields()[0].setFocus()
+            box, until = self.fields()[0], "edited"
+        self.say(error_text(err), box=box, until=until)
+        box.setFocus()
 
     def _submit_on_enter(self) -> None:
+        """Enter in a field does the tab's action; a change in one may fix the problem said."""
         for e in self.fields():
             e.returnPressed.connect(self.submit)
+            e.textChanged.connect(lambda _text, e=e: self._changed(e))
 
     def submit(self) -> None:
         raise NotImplementedError
@@ -163,6 +202,10 @@ class OfficersTab(_KeyringTab):
 
     def fields(self) -> list[QLineEdit]:
         return [self.name, self.passphrase, self.repeat, self.current]
+
+    def problems(self) -> list[tuple[str, QLineEdit]]:
+        missing = [] if self.name.text().strip() else [(tr("ui.wizard.name_missing"), self.name)]
+        return missing + self._new_problems(self.passphrase, self.repeat) + self._current_problems()
 
     # --- the list and removal --------------------------------------------------------------
     def _removals(self, layout: QVBoxLayout) -> None:
@@ -287,14 +330,9 @@ class OfficersTab(_KeyringTab):
             area.ensureWidgetVisible(self.remove_message, 0, 8)
 
     def submit(self) -> None:
-        if not self._ready():
+        if not self._ready() or not self._checked():
             return
         name = self.name.text().strip()
-        if not name:
-            self._problem(tr("ui.wizard.name_missing"), self.name)
-            return
-        if not (self._check_new(self.passphrase, self.repeat) and self._check_current()):
-            return
         passphrase = self.passphrase.text()
 
         def job(vault):
@@ -335,8 +373,11 @@ class PassphraseTab(_KeyringTab):
     def fields(self) -> list[QLineEdit]:
         return [self.current, self.new, self.repeat]
 
+    def problems(self) -> list[tuple[str, QLineEdit]]:
+        return self._current_problems() + self._new_problems(self.new, self.repeat)
+
     def submit(self) -> None:
-        if not self._ready() or not self._check_current() or not self._check_new(self.new, self.repeat):
+        if not self._ready() or not self._checked():
             return
         new = self.new.text()
 

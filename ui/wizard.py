@@ -14,13 +14,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-    QRadioButton, QVBoxLayout, QWizard, QWizardPage,
+    QRadioButton, QVBoxLayout, QWidget, QWizard, QWizardPage,
 )
 
 from . import prefs as prefs_mod
 from .file_dialogs import ask_folder
 from .text import tr
-from .widgets import message_label, muted, show_message
+from .widgets import describe_problem, message_label, muted, show_message
 
 MIN_PASSPHRASE = 10  # the core's rule (intake_app.vault.store.MIN_PASSPHRASE), checked again there
 FULL_DISK = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS)  # a full or read-only disk
@@ -106,7 +106,59 @@ class _LanguagePage(QWizardPage):
         layout.addStretch(1)
 
 
-class _OfficerPage(QWizardPage):
+Problem = tuple[str, tuple[QWidget, ...]]  # a message, and the boxes it concerns (the keyboard goes to the first)
+
+
+class _ProblemPage(QWizardPage):
+    """A page whose problem shows under its boxes and is said first in the accessible
+    description of the boxes it concerns (``describe_problem``: a screen reader says it where
+    the keyboard is, also when the officer tabs back), until it is fixed: then gone from both,
+    each box's own help (``help_of``) said again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = message_label()
+        self._shown: Problem | None = None
+        self._refusal = False  # the core's word: it goes when one of its boxes changes
+
+    def problems(self) -> list[Problem]:
+        """What is wrong now, what to fix first first."""
+        return []
+
+    def help_of(self, widget: QWidget) -> str:
+        return ""
+
+    def describe(self, widget: QWidget) -> None:
+        """What a screen reader says about ``widget``: the problem shown, if it concerns it, then its help."""
+        said = self._shown is not None and widget in self._shown[1]
+        describe_problem(widget, self._shown[0] if said else "", self.help_of(widget))
+
+    def say(self, text: str, widgets: tuple[QWidget, ...] = (), refusal: bool = False) -> None:
+        before = self._shown[1] if self._shown is not None else ()
+        self._shown, self._refusal = ((text, tuple(widgets)) if text else None), refusal
+        show_message(self.message, text)
+        for widget in dict.fromkeys(before + tuple(widgets)):
+            self.describe(widget)
+        if text and widgets:
+            widgets[0].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def changed(self, widget: QWidget) -> None:
+        """``widget`` changed: a problem said that no longer holds goes."""
+        if self._shown is None:
+            return
+        if (widget in self._shown[1]) if self._refusal else (self._shown not in self.problems()):
+            self.say("")
+
+    def watch(self, widget: QWidget, signal) -> None:
+        signal.connect(lambda *_: self.changed(widget))
+
+    def validatePage(self) -> bool:
+        problems = self.problems()
+        self.say(*(problems[0] if problems else ("",)))
+        return not problems
+
+
+class _OfficerPage(_ProblemPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(tr("ui.wizard.officer_title"))
@@ -126,33 +178,34 @@ class _OfficerPage(QWizardPage):
                           (self.repeat, "ui.wizard.passphrase_repeat")):
             edit.setAccessibleName(tr(key))
         self.hint = muted()
-        self.message = message_label()
         form.addRow(tr("ui.wizard.officer_name"), self.name)
         form.addRow(tr("ui.wizard.passphrase"), self.passphrase)
         form.addRow("", self.hint)
         form.addRow(tr("ui.wizard.passphrase_repeat"), self.repeat)
         form.addRow(self.message)
         self.passphrase.textChanged.connect(self._update_hint)
+        for edit in (self.name, self.passphrase, self.repeat):
+            self.watch(edit, edit.textChanged)
         self._update_hint("")
 
     def _update_hint(self, text: str) -> None:
         level = strength(text)
         self.hint.setText(tr("ui.strength." + level, min_length=MIN_PASSPHRASE) if text else
                           tr("ui.wizard.passphrase_advice"))
-        self.passphrase.setAccessibleDescription(self.hint.text())  # the hint under it, said with it
+        self.describe(self.passphrase)  # the hint under it, said with it (after a problem)
 
-    def validatePage(self) -> bool:
+    def help_of(self, widget: QWidget) -> str:
+        return self.hint.text() if widget is self.passphrase else ""
+
+    def problems(self) -> list[Problem]:
+        found = []
         if not self.name.text().strip():
-            show_message(self.message, tr("ui.wizard.name_missing"))
-            return False
+            found.append((tr("ui.wizard.name_missing"), (self.name,)))
         if len(self.passphrase.text()) < MIN_PASSPHRASE:
-            show_message(self.message, tr("error.weak_passphrase", min_length=MIN_PASSPHRASE))
-            return False
+            found.append((tr("error.weak_passphrase", min_length=MIN_PASSPHRASE), (self.passphrase,)))
         if self.passphrase.text() != self.repeat.text():
-            show_message(self.message, tr("ui.wizard.mismatch"))
-            return False
-        show_message(self.message, "")
-        return True
+            found.append((tr("ui.wizard.mismatch"), (self.repeat,)))
+        return found
 
 
 class _PostPage(QWizardPage):
@@ -177,7 +230,7 @@ class _PostPage(QWizardPage):
         layout.addStretch(1)
 
 
-class _DevicePage(QWizardPage):
+class _DevicePage(_ProblemPage):
     """The device identity, and optionally the offline enrollment request: written to a
     folder the officer chooses (a USB stick) right after the vault is created."""
 
@@ -204,12 +257,15 @@ class _DevicePage(QWizardPage):
         layout.addLayout(row)
         self.enroll_help = muted(tr("ui.wizard.enroll_help"))
         layout.addWidget(self.enroll_help)
-        self.message = message_label()
         layout.addWidget(self.message)
         layout.addStretch(1)
         self.enroll.toggled.connect(self._toggled)
         self.choose.clicked.connect(self._choose)
         self._toggled(False)
+        post = wizard.post_page.post
+        for widget, signal in ((self.enroll, self.enroll.toggled), (self.folder, self.folder.textChanged),
+                               (post, post.currentIndexChanged)):
+            self.watch(widget, signal)
 
     def _toggled(self, on: bool) -> None:
         for w in (self.folder, self.choose, self.enroll_help):
@@ -223,16 +279,18 @@ class _DevicePage(QWizardPage):
     def request_folder(self) -> str:
         return self.folder.text() if self.enroll.isChecked() else ""
 
-    def validatePage(self) -> bool:
-        if self.enroll.isChecked():
-            if not self.folder.text():
-                show_message(self.message, tr("ui.wizard.enroll_no_folder"))
-                return False
-            if not self.wizard_.post_page.post.currentData():
-                show_message(self.message, tr("ui.wizard.enroll_no_post"))
-                return False
-        show_message(self.message, "")
-        return True
+    def problems(self) -> list[Problem]:
+        """No folder: said with «Elegir carpeta…» and the folder box; no border post: with the
+        option and the post's list (on the step before)."""
+        if not self.enroll.isChecked():
+            return []
+        found = []
+        if not self.folder.text():
+            found.append((tr("ui.wizard.enroll_no_folder"), (self.choose, self.folder)))
+        post = self.wizard_.post_page.post
+        if not post.currentData():
+            found.append((tr("ui.wizard.enroll_no_post"), (self.enroll, post)))
+        return found
 
 
 class SetupWizard(QWizard):
@@ -296,9 +354,18 @@ class SetupWizard(QWizard):
             checked.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def fail(self, text: str, officer_page: bool = True) -> None:
-        """Show a problem of the vault's creation: on the officer page (a passphrase the core
-        refused), or where the officer is (a data folder that cannot be written to)."""
+        """Show a problem of the vault's creation: on the officer page (a name or passphrase
+        the core refused: said with both boxes until either is retyped), or where the officer
+        is (a data folder that cannot be written to: said with «Crear la bóveda» until pressed
+        again)."""
         if officer_page:
-            self.setCurrentId(1)
+            while self.currentId() > 1:  # step by step: setCurrentId(1) kept the later pages as
+                self.back()              # visited, and «Siguiente» then did nothing ("already met")
+            page = self.officer_page
+            page.say(text, (page.name, page.passphrase), refusal=True)
+            return
         page = self.currentPage()
-        show_message(page.message if hasattr(page, "message") else self.officer_page.message, text)
+        if page is self.device_page:
+            page.say(text, (self.button(QWizard.WizardButton.FinishButton),), refusal=True)
+        else:
+            self.officer_page.say(text)
