@@ -123,7 +123,8 @@ def fit_window(window: QWidget, width: int, height: int, available: QRect | None
     """Open ``window`` at width×height (given for the normal 11 pt; larger with a larger
     font when ``by_font``), or smaller on a smaller screen (a 1366×768 laptop with a
     taskbar, or 911×512 at a 1.5 scale): never opened taller or wider than the screen it opens
-    on (a page with a larger minimum size still grows it: the intake form needs 986 px wide).
+    on (a page with a larger minimum size still grows it: the intake form needs at most 886 px,
+    its check boxes wrapped).
     ``available``: that screen's free area (``free_area`` when None)."""
     from .style import BASE_POINT_SIZE
 

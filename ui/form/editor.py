@@ -26,6 +26,11 @@ class Editor(QWidget):
     def set_value(self, value: Any) -> None:
         raise NotImplementedError
 
+    def comfort_width(self) -> int:
+        """The width it takes where there is room; its least (``minimumSizeHint``) when
+        squeezed. The same for most editors; check boxes wrap only when squeezed."""
+        return self.minimumSizeHint().width()
+
     def set_accessible(self, name: str, description: str = "") -> None:
         """What a screen reader says for each widget here that takes focus: the question
         (and, for a part of it, "question: part"); the description carries the problem

@@ -27,7 +27,7 @@ from .lazy_steps import LazySteps
 from .problems import FormProblems
 from .row import FieldRow
 from .screening_panel import ScreeningPanel
-from .steps import StepList
+from .steps import StepList, StepScroll
 
 AUTOSAVE_MS = 4000
 STEPS_MAX_WIDTH = 290  # the steps column, at most
@@ -122,6 +122,7 @@ class IntakeForm(QWidget):
         split.setStretchFactor(1, 0)  # (320 px) while the form has room
         split.setChildrenCollapsible(False)
         self.splitter = split
+        self._panel_held = False  # the panel narrowed by _share_width, not by the officer
         root.addWidget(left_box)
         root.addWidget(split, 1)
 
@@ -154,19 +155,33 @@ class IntakeForm(QWidget):
         self._share_width()
 
     def _share_width(self) -> None:
-        """The screening panel comes before the steps column: on a narrow screen the column
-        gives up width, down to its least, while the panel is below its own width (320 px)
-        beside the form's least; only then does the panel narrow. The layout shared the
-        shortfall evenly: at 1024 px the column kept 212 px and the panel got 220, its least,
-        and wrapped its text into a tall narrow strip."""
+        """Who gives up width as the form narrows: first the steps column, down to its least;
+        then the screening panel, from its width (320 px) down to its least (220); only then
+        the step, whose check boxes then wrap (kept on one line, they made the form 986 px
+        wide, wider than a 1366×768 laptop at a 1.5 scale). The layout shared the shortfall
+        evenly: at 1024 px the column kept 212 px and the panel got 220, its least, and
+        wrapped its text into a tall narrow strip. The step's least is now below the width it
+        takes where there is room (``StepScroll.comfort_width``), so the splitter is told the
+        panel's width while room is short (it took the shortfall from the step alone), and
+        given the panel's own width back once there is room."""
         root = self.layout()
         margins = root.contentsMargins()
-        room = (self.width() - margins.left() - margins.right() - root.spacing() - self.splitter.handleWidth()
-                - self.splitter.widget(0).minimumSizeHint().width() - self.screening.sizeHint().width())
+        inner = self.width() - margins.left() - margins.right() - root.spacing() - self.splitter.handleWidth()
+        steps = [self.stack.widget(i) for i in range(self.stack.count())]
+        comfort = max((s.comfort_width() for s in steps if isinstance(s, StepScroll)), default=0)
+        need = self.splitter.widget(0).minimumSizeHint().width() + max(0, comfort - self.stack.minimumSizeHint().width())
         least = self.left_box.minimumSizeHint().width()
-        width = max(least, min(STEPS_MAX_WIDTH, room))
+        panel = self.screening.sizeHint().width()
+        width = max(least, min(STEPS_MAX_WIDTH, inner - need - panel))
         if width != self.left_box.maximumWidth():
             self.left_box.setMaximumWidth(width)
+        room = inner - min(width, self.left_box.sizeHint().width()) - need
+        if room < panel:
+            self._panel_held = True
+            self.splitter.setSizes([need, max(self.screening.minimumWidth(), room)])  # the step takes the rest
+        elif self._panel_held:
+            self._panel_held = False
+            self.splitter.setSizes([need, panel])
 
     # --- building, answers and skip logic ----------------------------------------------
     @property

@@ -40,13 +40,20 @@ class WrapCheckBox(QCheckBox):
         return QSize(hint.width() - text.width(), hint.height() - text.height())
 
     def minimumSizeHint(self) -> QSize:
-        """At the normal size (or smaller) its text on one line, the form as it always was; at a
-        larger font its longest word: the text wraps instead of widening the form."""
-        if self.font().pointSizeF() <= BASE_POINT_SIZE:
-            return super().minimumSizeHint().expandedTo(QSize(super().sizeHint().width(), 0))
+        """Its longest word: the text wraps instead of widening the form. At the normal size it
+        kept its text on one line, and "Pagos o beneficios a quien tiene autoridad sobre la
+        persona" made the form 986 px wide, wider than a 1366×768 laptop at a 1.5 scale (911
+        px); where there is room it is still one line (``comfort_width``)."""
         metrics = QFontMetrics(self.font())
         word = max((metrics.horizontalAdvance(w) for w in self.text().split()), default=0)
         return QSize(self._room().width() + min(word, self._text_size().width()), super().minimumSizeHint().height())
+
+    def comfort_width(self) -> int:
+        """The width it is given when there is room: its text on one line at the normal size
+        (or smaller), as the form always showed it; its least at a larger font."""
+        if self.font().pointSizeF() <= BASE_POINT_SIZE:
+            return max(super().sizeHint().width(), self.minimumSizeHint().width())
+        return self.minimumSizeHint().width()
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -132,6 +139,19 @@ class MultiEditor(Editor):
                 grid.addWidget(box, i % rows, i // rows)
             if self.boxes:
                 self.setFocusProxy(next(iter(self.boxes.values())))
+
+    def comfort_width(self) -> int:
+        """Each column as wide as its widest check box on one line (``WrapCheckBox.comfort_width``)."""
+        grid = self.layout()
+        if self.list is not None or not self.boxes:
+            return super().comfort_width()
+        columns = [0] * grid.columnCount()
+        for box in self.boxes.values():
+            column = grid.getItemPosition(grid.indexOf(box))[1]
+            columns[column] = max(columns[column], box.comfort_width())
+        margins = grid.contentsMargins()
+        return (sum(columns) + max(0, grid.horizontalSpacing()) * (len(columns) - 1)
+                + margins.left() + margins.right())
 
     def set_accessible(self, name: str, description: str = "") -> None:
         if self.list is not None:

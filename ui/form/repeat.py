@@ -23,7 +23,8 @@ class _Item(QFrame):
     takes them in that order, the order they are added in."""
 
     COLUMNS = 2
-    CHOICE_MIN_WIDTH = 160  # a choice box here: less than the form's 260, the card has two columns
+    CHOICE_MIN_WIDTH = 140  # a choice box here: less than the form's 260, the card has two columns (at 160
+    # a line needed 390 px, and the window 906 px: wider than a 1366×768 laptop at a 1.5 scale leaves it)
 
     def __init__(self, cb, fdef, on_remove) -> None:
         super().__init__()

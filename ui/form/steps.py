@@ -59,12 +59,29 @@ class StepScroll(QScrollArea):
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._widest(lambda w: w.minimumSizeHint().width())), hint.height())
+
+    def comfort_width(self) -> int:
+        """The width the step takes where there is room: its check boxes on one line
+        (``Editor.comfort_width``); they wrap only when the window is too narrow for that."""
+        def comfort(widget) -> int:
+            least = widget.minimumSizeHint().width()
+            editor = getattr(widget, "editor", None)
+            if editor is None or widget.layout() is None:
+                return least
+            margins = widget.layout().contentsMargins()
+            return max(least, editor.comfort_width() + margins.left() + margins.right())
+
+        return max(self.minimumSizeHint().width(), self._widest(comfort))
+
+    def _widest(self, width_of) -> int:
+        """The widest field by ``width_of``, with the page's margins, the frame and the scroll bar."""
         page = self.widget()
         if page is None or page.layout() is None:
-            return hint
+            return 0
         layout = page.layout()
         margins = layout.contentsMargins()
-        widest = max((item.widget().minimumSizeHint().width() for item in map(layout.itemAt, range(layout.count()))
+        widest = max((width_of(item.widget()) for item in map(layout.itemAt, range(layout.count()))
                       if item.widget() is not None), default=0)
         extra = 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
-        return QSize(max(hint.width(), widest + margins.left() + margins.right() + extra), hint.height())
+        return widest + margins.left() + margins.right() + extra
