@@ -8,6 +8,9 @@ officer's passphrase is asked again and checked by the core as the unlock does
 the tab's buttons). The removal re-keys the vault on the worker; a refusal is said in the
 core error's words (another program with the vault open: close it and try again). The same
 dialog finishes a removal an earlier run left unfinished (``finish=True``): remove again.
+A problem is said under the text and with the passphrase box (``ui.problem_said``), the
+keyboard there: a missing passphrase until typed; a refusal after the check (a wrong
+passphrase and its wait, the vault open elsewhere) until the next try, as the tab does.
 
 Signals: ``removed(name)`` after success; ``changed`` after a failure (the tab reads the
 officers again: a removal may now be unfinished, or the officer gone). The passphrase goes to
@@ -24,8 +27,9 @@ from PySide6.QtWidgets import (
 from intake_app.errors import OfficerRemoveUnfinished
 
 from .countdown import Countdown
+from .problem_said import ProblemSaid
 from .text import error_text, tr
-from .widgets import body_scroll, busy_bar, fit_window, heading, message_label, muted, show_message
+from .widgets import body_scroll, busy_bar, fit_window, heading, message_label, muted
 
 
 def remove_job(name: str, passphrase: str):
@@ -93,6 +97,8 @@ class RemoveOfficerDialog(QDialog):
         self.message = message_label()
         self.message.setAccessibleName(tr("ui.officers.title"))
         layout.addWidget(self.message)
+        self.said = ProblemSaid(self.message)
+        self.said.watch(self.passphrase, self.passphrase.textChanged)
         layout.addStretch(1)
 
         self.button = QPushButton(tr("ui.officers.finish_button" if finish else "ui.officers.remove_button",
@@ -125,15 +131,14 @@ class RemoveOfficerDialog(QDialog):
             return
         passphrase = self.passphrase.text()
         if not passphrase:
-            self._say(tr("ui.settings.current_missing"))
-            self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._say(tr("ui.settings.current_missing"), "fixed")
             return
         self._busy(True)
         self.backend.op(remove_job(self.name, passphrase), self).success(self._done).failure(self._failed).run()
 
     def _busy(self, on: bool) -> None:
         self.busy = on
-        show_message(self.message, "")
+        self.said.say("")
         for w in (self.passphrase, self.button, self.cancel):
             w.setEnabled(not on)
         self.progress.setVisible(on)
@@ -154,7 +159,6 @@ class RemoveOfficerDialog(QDialog):
             self.countdown.start(err)
             if self.shared is not None:
                 self.shared.start(err)
-        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
         self.changed.emit()
         name = self.name
         if isinstance(err, OfficerRemoveUnfinished):  # its words say so already
@@ -164,8 +168,10 @@ class RemoveOfficerDialog(QDialog):
                                                                                       name=name))) \
             .failure(lambda e: None).run()
 
-    def _say(self, text: str) -> None:
-        show_message(self.message, text)
+    def _say(self, text: str, until: str = "retried") -> None:
+        """The message, scrolled into view once laid out; said with the passphrase box, the
+        keyboard there, until typed (``"fixed"``) or the next try (``ProblemSaid``)."""
+        self.said.say(text, "error", (self.passphrase,), until, lambda: not self.passphrase.text())
         QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.message))
 
     # --- not closed while the re-key runs (a lock still closes it: close_all rejects) ------

@@ -15,7 +15,13 @@ the page. The vault is opened ``for_reinstatement`` (nothing else may use it: it
 the session's vault) and closed again on the vault worker. Over the network the HTTP runs
 on a thread of its own, as ``ui.enroll_online`` does: only the vault steps go to the worker.
 Success emits ``reinstated`` (the page says so; the officer unlocks normally); a failure is
-said here in the typed error's words and changes nothing."""
+said here in the typed error's words and changes nothing.
+
+Each problem is said under the buttons and with the box it concerns (``ui.problem_said``),
+the keyboard there: a missing address or passphrase with its box until typed; a refusal
+after the passphrase is checked (a wrong one and its wait, a server not reached, still
+revoked, a stick without the status) with the passphrase, to be typed again, until the next
+try; a server not reached also with the address."""
 
 from __future__ import annotations
 
@@ -32,9 +38,10 @@ from PySide6.QtWidgets import (
 from .countdown import Countdown
 from .file_dialogs import ask_folder
 from .offthread import run_off_gui
+from .problem_said import ProblemSaid
 from .sync_service import VAULT_STEP_TIMEOUT
 from .text import error_text, tr
-from .widgets import body_scroll, busy_bar, fit_window, message_label, show_message
+from .widgets import body_scroll, busy_bar, fit_window, message_label
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +195,9 @@ class ReinstateDialog(QDialog):
         self.message = message_label()
         self.message.setAccessibleName(tr("ui.reinstate.window"))
         layout.addWidget(self.message)
+        self.said = ProblemSaid(self.message)
+        for box in (self.passphrase, self.url):
+            self.said.watch(box, box.textChanged)
         layout.addStretch(1)
         self.close_button = QPushButton(tr("ui.print.close"))
         self.close_button.setAccessibleName(tr("ui.print.close"))
@@ -219,8 +229,8 @@ class ReinstateDialog(QDialog):
         """The passphrase for one attempt, or None (said) when there is none."""
         text = self.passphrase.text()
         if not text:
-            self._say(tr("ui.reinstate.need_passphrase"))
-            self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._say(tr("ui.reinstate.need_passphrase"), (self.passphrase,), "fixed",
+                      lambda: not self.passphrase.text())
         return text or None
 
     def reinstate_online(self) -> None:
@@ -228,8 +238,7 @@ class ReinstateDialog(QDialog):
             return
         url = self.url.text().strip()
         if not url:
-            self._say(tr("ui.syncdlg.need_server"))
-            self.url.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._say(tr("ui.syncdlg.need_server"), (self.url,), "fixed", lambda: not self.url.text().strip())
             return
         passphrase = self._take_passphrase()
         if passphrase is None:
@@ -260,7 +269,7 @@ class ReinstateDialog(QDialog):
     # --- busy, result -----------------------------------------------------------------------
     def _start(self) -> None:
         self.busy = True
-        show_message(self.message, "")
+        self.said.say("")  # the next try: what was said before goes
         self.passphrase.setEnabled(False)  # the text stays until the job ends, as on the unlock page
         for w in (self.online_button, self.usb_button, self.url):
             w.setEnabled(False)
@@ -277,13 +286,19 @@ class ReinstateDialog(QDialog):
             self.accept()
             self.reinstated.emit(result)
             return
-        self._say(failure_text(error))
-        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._say(failure_text(error), (self.passphrase, self.url) if _unreached(error) else (self.passphrase,))
         self.failed.emit(error)
 
-    def _say(self, text: str) -> None:
-        show_message(self.message, text)
+    def _say(self, text: str, boxes: tuple[QWidget, ...] = (), until: str = "retried", holds=None) -> None:
+        """The message, scrolled into view once laid out; said with ``boxes`` (``ProblemSaid``)."""
+        self.said.say(text, "error", boxes, until, holds)
         QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.message))
+
+
+def _unreached(err: BaseException) -> bool:
+    from intake_app.sync.errors import ServerUnreachable
+
+    return isinstance(err, ServerUnreachable)
 
 
 def _saved_server_url(s) -> str:

@@ -10,7 +10,13 @@ dialog only asks and shows.
 One job at a time: while one runs, the job buttons are disabled (also in a dialog opened
 again meanwhile). A job whose dialog was closed before it ended still reaches the officer:
 its result goes to the window's sync status (``SyncStatus.show_note``), and a revocation
-still locks (``revoked``)."""
+still locks (``revoked``).
+
+A problem is said under the USB group and with the box it concerns (``ui.problem_said``),
+the keyboard there: a missing address with the address until typed; a missing border post
+with the button pressed; a server fingerprint needed, or not the server's, with the
+fingerprint until changed; a server not reached with the button and the address until the
+address changes; any other refusal of a job with its button, until the next try."""
 
 from __future__ import annotations
 
@@ -29,9 +35,10 @@ from .enroll_online import EnrollOnlinePanel
 from .file_dialogs import ask_folder
 from .fingerprint import ServerFingerprintDialog
 from .new_identity import NewIdentityPanel, is_fork
+from .problem_said import ProblemSaid
 from .purge import PurgePanel
 from .text import error_text, tr
-from .widgets import fit_window, heading, message_label, muted, show_message
+from .widgets import fit_window, heading, message_label, muted
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class SyncDialog(QDialog):
         self._pushing = False
         self._busy = False
         self._focus_before = None
+        self._job_box: QWidget | None = None  # the button of the job running: its refusal is said with it
         self._ident = self._counts = None
         self.fingerprint_dialog: ServerFingerprintDialog | None = None
         self.setWindowTitle(tr("ui.syncdlg.window"))
@@ -100,7 +108,7 @@ class SyncDialog(QDialog):
         self.enroll = EnrollOnlinePanel(backend)  # between the address and "Sync now": the Tab order
         self.enroll.hide()  # until the identity says "not enrolled"
         self.enroll.requested.connect(self.enroll_online)
-        self.enroll.started.connect(self._start)
+        self.enroll.started.connect(lambda: self._start(self.enroll.button))
         self.enroll.pending.connect(self._enroll_pending)
         self.enroll.enrolled.connect(lambda r: self._ok("enroll_online", tr("ui.syncdlg.enrolled_now")))
         self.enroll.failed.connect(self._enroll_failed)
@@ -126,7 +134,7 @@ class SyncDialog(QDialog):
         box.addLayout(row)
         layout.addWidget(usb)
         self.purge = PurgePanel(backend)
-        self.purge.started.connect(self._start)
+        self.purge.started.connect(lambda: self._start(self.purge.button))
         self.purge.done.connect(lambda text: self._ok("purge", text))
         self.purge.nothing.connect(lambda text: self._say(text, "banner"))
         self.purge.failed.connect(self._failed)
@@ -137,8 +145,11 @@ class SyncDialog(QDialog):
         layout.addWidget(self.progress)
         self.message = message_label()
         layout.addWidget(self.message)
+        self.said = ProblemSaid(self.message)
+        self.said.watch(self.url, self.url.textChanged)
+        self.said.watch(self.enroll.fingerprint, self.enroll.fingerprint.textChanged)
         self.new_identity = NewIdentityPanel(backend, driver, self)
-        self.new_identity.started.connect(self._start)
+        self.new_identity.started.connect(lambda: self._start(self.new_identity.button))
         self.new_identity.done.connect(self._identity_done)
         self.new_identity.failed.connect(self._failed)
         layout.addWidget(self.new_identity)
@@ -208,8 +219,10 @@ class SyncDialog(QDialog):
         if folder:
             then(folder)
 
-    def _start(self) -> None:
-        show_message(self.message, "")
+    def _start(self, box: QWidget | None = None) -> None:
+        """A job starts (from ``box``, its button): the message before, and a problem said, go."""
+        self.said.say("")
+        self._job_box = box
         self.progress.setRange(0, 0)
         self.progress.show()
         self._focus_before = self.focusWidget()  # a disabled button gives the keyboard away
@@ -221,14 +234,22 @@ class SyncDialog(QDialog):
         self.refresh()
         self.finished_job.emit(kind)
 
-    def _say(self, text: str, kind: str = "error") -> None:
+    def _say(self, text: str, kind: str = "error", boxes: tuple[QWidget, ...] | None = None,
+             until: str = "retried", holds=None) -> None:
         """The message (under the USB group), scrolled into view once laid out; no busy bar,
-        the job buttons back. Closed meanwhile: the window's sync status says it."""
+        the job buttons back. A problem is also said with the boxes it concerns (``boxes``;
+        unsaid, a job's error with its button), the keyboard there, until ``until``
+        (``ProblemSaid``). Closed meanwhile: the window's sync status says it."""
         self.progress.hide()
         was_busy, self._busy = self._busy, False
+        job, self._job_box = self._job_box, None
+        if boxes is None:
+            boxes = (job,) if kind == "error" and job is not None else ()
         self._apply_enabled()
+        if boxes:
+            self._focus_before = None  # the keyboard goes to the problem's box (below)
         self._give_focus_back()
-        show_message(self.message, text, kind)
+        self.said.say(text, kind, boxes, until, holds)
         QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.message))
         if was_busy:
             self._report(text, kind)
@@ -251,14 +272,20 @@ class SyncDialog(QDialog):
             self._say(text, kind)
             self.refresh()
 
-    def _failed(self, err: BaseException, text: str | None = None) -> None:
-        self._say(text or error_text(err))
+    def _failed(self, err: BaseException, text: str | None = None, boxes: tuple[QWidget, ...] | None = None,
+                until: str = "retried") -> None:
+        """A refusal in words; a server not reached also said with the address, until it changes."""
+        from intake_app.sync.errors import ServerUnreachable
+
+        if boxes is None and isinstance(err, ServerUnreachable) and self._job_box is not None:
+            boxes, until = (self._job_box, self.url), "edited"
+        self._say(text or error_text(err), boxes=boxes, until=until)
         self._show_new_identity(err)
         if getattr(err, "code", None) == "device_revoked":
             self.revoked.emit()
 
     def export_to(self, folder: str) -> None:
-        self._start()
+        self._start(self.export_button)
 
         def job(s):
             from intake_app.sync import export_to
@@ -283,9 +310,9 @@ class SyncDialog(QDialog):
         administrator); the enrollment request, which the officer uses next, is the default."""
         self.progress.hide()
         self._busy = False
-        self._focus_before = None  # the next step gets the keyboard (below)
+        self._focus_before = self._job_box = None  # the next step gets the keyboard (below)
         self._apply_enabled()
-        show_message(self.message, "")  # the panel says it (new id, fingerprint, enroll again)
+        self.said.say("")  # the panel says it (new id, fingerprint, enroll again)
         self._report(self.new_identity.result.text(), "banner")
         self.request_button.setObjectName("primary")  # the next step
         self.request_button.style().unpolish(self.request_button)
@@ -296,7 +323,7 @@ class SyncDialog(QDialog):
         self.finished_job.emit("new_identity")
 
     def import_receipts(self, folder: str) -> None:
-        self._start()
+        self._start(self.receipts_button)
 
         def job(s):
             from intake_app.sync import import_receipts
@@ -331,9 +358,9 @@ class SyncDialog(QDialog):
     def enroll_request(self, folder: str) -> None:
         post = self.prefs.post
         if not post:
-            show_message(self.message, tr("ui.syncdlg.need_post"))
+            self._say(tr("ui.syncdlg.need_post"), boxes=(self.request_button,))  # chosen in the settings
             return
-        self._start()
+        self._start(self.request_button)
 
         def job(s):
             from intake_app.sync import write_enrollment_request
@@ -356,7 +383,7 @@ class SyncDialog(QDialog):
             self.fingerprint_dialog = dialog
             dialog.open()
             return
-        self._start()
+        self._start(self.response_button)
 
         def job(s):
             from intake_app.sync import import_enrollment_response
@@ -370,7 +397,8 @@ class SyncDialog(QDialog):
         """The address typed, kept for the background sync; "" (and says so) when empty."""
         url = self.url.text().strip()
         if not url:
-            self._say(tr("ui.syncdlg.need_server"))
+            self._say(tr("ui.syncdlg.need_server"), boxes=(self.url,), until="fixed",
+                      holds=lambda: not self.url.text().strip())
         elif self.on_prefs and url != self.prefs.server_url:
             self.prefs = self.prefs.with_(server_url=url)
             self.on_prefs(self.prefs)
@@ -382,7 +410,7 @@ class SyncDialog(QDialog):
         if not url:
             return
         if not self.prefs.post:
-            self._say(tr("ui.syncdlg.need_post"))
+            self._say(tr("ui.syncdlg.need_post"), boxes=(self.enroll.button,))
             return
         self.enroll.run(url, self.prefs.post)
 
@@ -391,13 +419,16 @@ class SyncDialog(QDialog):
                      button=tr("ui.syncdlg.enroll_online")), "banner")
 
     def _enroll_failed(self, err: BaseException) -> None:
-        text, code = None, getattr(err, "code", None)
+        text, code, fingerprint = None, getattr(err, "code", None), self.enroll.fingerprint
         if code in ("sync_server_unreachable", "sync_server_busy"):
             # the error's own words say it is retried: nothing retries an enrollment by itself
             text = tr("ui.syncdlg.enroll_unreachable", button=tr("ui.syncdlg.enroll_online"))
         elif code == "sync_server_fingerprint_required":  # approved: the expected next step, not an error
-            self._say(tr("ui.syncdlg.fingerprint_needed", button=tr("ui.syncdlg.enroll_online")), "banner")
-            self.enroll.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)  # the field right above
+            self._say(tr("ui.syncdlg.fingerprint_needed", button=tr("ui.syncdlg.enroll_online")), "banner",
+                      (fingerprint,), "fixed", lambda: not fingerprint.text().strip())  # the field right above
+            return
+        elif code == "server_key_untrusted" and err.params.get("reason") == "fingerprint":
+            self._failed(err, boxes=(fingerprint,), until="edited")
             return
         self._failed(err, text)
 
@@ -407,7 +438,7 @@ class SyncDialog(QDialog):
         url = self._server_url()
         if not url:
             return
-        self._start()
+        self._start(self.push_button)
         self._pushing = True
         self._delivered = 0
         self.driver.start(url)
@@ -424,8 +455,8 @@ class SyncDialog(QDialog):
         self._pushing = False
         if state == "idle":
             self._ok("push", tr("ui.syncdlg.synced"))
-        elif state == "offline":
-            self._say(tr("ui.syncdlg.offline_retry"))
+        elif state == "offline":  # with the address too, until it changes
+            self._say(tr("ui.syncdlg.offline_retry"), boxes=(self.push_button, self.url), until="edited")
         elif state == "revoked":
             self._say(tr("ui.syncdlg.revoked"))
             self.revoked.emit()
@@ -441,7 +472,7 @@ class SyncDialog(QDialog):
 
     def _offer_new_identity(self, err: BaseException) -> None:
         if is_fork(err):
-            show_message(self.message, error_text(err))
+            self.said.say(error_text(err))
             self._show_new_identity(err)
             self.refresh()
 
