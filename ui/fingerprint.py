@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from .text import tr
-from .widgets import describe_problem, message_label, muted, show_message
+from .problem_said import ProblemSaid
+from .widgets import message_label, muted
 
 PLACEHOLDER = "XXXX-XXXX-XXXX-XXXX-XXXX"
 _SHAPE = re.compile(r"[A-Z2-7]{20}")  # 5 groups of 4 base32 characters (bundle.keys.fingerprint)
@@ -88,7 +89,8 @@ class ServerFingerprintDialog(QDialog):
         self.cancel.clicked.connect(self.reject)
         self.ok.clicked.connect(self._check)
         self.fingerprint.returnPressed.connect(self._check)
-        self.fingerprint.textChanged.connect(self._changed)
+        self.said = ProblemSaid(self.message, help_of=lambda _box: tr("ui.fingerprint.required_help"))
+        self.said.watch(self.fingerprint, self.fingerprint.textChanged)
         self.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)
         self.resize(max(self.sizeHint().width(), 520), self.sizeHint().height())
 
@@ -97,21 +99,14 @@ class ServerFingerprintDialog(QDialog):
         return (tr("ui.fingerprint.missing") if not text else
                 "" if looks_like_fingerprint(text) else tr("ui.fingerprint.shape"))
 
-    def _say(self, text: str) -> None:
-        """The problem under the field, and first in the field's description (the keyboard
-        stays in it, where a screen reader did not say it); "": gone, the help alone again."""
-        show_message(self.message, text)
-        describe_problem(self.fingerprint, text, tr("ui.fingerprint.required_help"))
-
-    def _changed(self) -> None:
-        if self.message.text() and self.problem() != self.message.text():  # fixed (or another one: said at Enter)
-            self._say("")
-
     def _check(self) -> None:
+        """The problem under the field and first in its description (the keyboard stays in it,
+        where a screen reader did not say it) until fixed; another one is said at Enter."""
         problem = self.problem()
-        self._say(problem)
-        if not problem:
-            self.accept()
-            self.confirmed.emit(self.fingerprint.text().strip())
+        if problem:
+            self.said.say(problem, boxes=(self.fingerprint,), until="fixed", holds=lambda: self.problem() == problem)
+            self.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        self.fingerprint.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.said.say("")
+        self.accept()
+        self.confirmed.emit(self.fingerprint.text().strip())

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 from .countdown import Countdown
 from .dialogs import open_dialog
 from .officer_remove import RemoveOfficerDialog
+from .problem_said import ProblemSaid
 from .text import error_text, tr
-from .widgets import describe_problem, heading, message_label, muted, show_message
+from .widgets import heading, message_label, muted, show_message
 from .wizard import MIN_PASSPHRASE, strength
 
 
@@ -42,8 +43,7 @@ class _KeyringTab(QWidget):
         self.current.setObjectName("current_passphrase")
         self.message = message_label()
         self.button: QPushButton
-        self._said: tuple[str, QLineEdit] | None = None  # a problem said with the box it concerns
-        self._until = "fixed"  # when a problem said goes: "fixed", "edited" (its box), "retried" (the next try)
+        self.said = ProblemSaid(self.message)
 
     def fields(self) -> list[QLineEdit]:
         raise NotImplementedError
@@ -60,34 +60,16 @@ class _KeyringTab(QWidget):
     def forget(self) -> None:
         for e in self.fields():
             e.clear()
-        self._describe("")
-        show_message(self.message, "")
+        self.said.say("")
 
     def say(self, text: str, kind: str = "error", box: QLineEdit | None = None, until: str = "fixed") -> None:
         """The tab's message, scrolled into view with the button under it once laid out; a
-        problem also first in the spoken description of the box it concerns (``box``), until
-        it is fixed, its box ``"edited"``, or ``"retried"`` (a wrong passphrase, with its wait,
-        as the unlock page keeps it)."""
-        self._describe(text if kind == "error" else "", box, until)
-        show_message(self.message, text, kind)
+        problem also said with the box it concerns (``box``), until it is ``"fixed"`` (no longer
+        among ``problems()``), its box ``"edited"``, or ``"retried"`` (a wrong passphrase, with
+        its wait, as the unlock page keeps it), the keyboard there: ``ProblemSaid``."""
+        boxes = (box,) if box is not None and kind == "error" else ()  # an answer that is no problem: not with a box
+        self.said.say(text, kind, boxes, until if boxes else "retried", lambda: (text, box) in self.problems())
         QTimer.singleShot(0, self, self._reveal)  # with self as context: dropped if the tab is gone first
-
-    def _describe(self, text: str, box: QLineEdit | None = None, until: str = "fixed") -> None:
-        """A screen reader says ``text`` with ``box`` (where the keyboard goes back to), as
-        the unlock page does; the box said before says nothing more."""
-        if self._said is not None:
-            describe_problem(self._said[1], "")
-        self._said, self._until = ((text, box) if text and box is not None else None), until
-        if self._said is not None:
-            describe_problem(box, text)
-
-    def _changed(self, edit: QLineEdit) -> None:
-        """``edit`` changed: a problem said with a box that no longer holds goes."""
-        said, until = self._said, self._until
-        if said is not None and (edit is said[1] if until == "edited" else
-                                 until == "fixed" and said not in self.problems()):
-            self._describe("")
-            show_message(self.message, "")
 
     def _reveal(self) -> None:
         area = self.parentWidget().parentWidget() if self.parentWidget() is not None else None
@@ -101,7 +83,6 @@ class _KeyringTab(QWidget):
         if found:
             text, box = found[0]
             self.say(text, box=box)
-            box.setFocus()
         return not found
 
     @staticmethod
@@ -119,8 +100,7 @@ class _KeyringTab(QWidget):
     def _run(self, job, done) -> None:
         """``job(vault)`` after the current passphrase is checked, on the worker."""
         current = self.current.text()
-        self._describe("")
-        show_message(self.message, "")
+        self.said.say("")
         self.setEnabled(False)
         self.busy.show()
 
@@ -149,13 +129,12 @@ class _KeyringTab(QWidget):
         else:
             box, until = self.fields()[0], "edited"
         self.say(error_text(err), box=box, until=until)
-        box.setFocus()
 
     def _submit_on_enter(self) -> None:
         """Enter in a field does the tab's action; a change in one may fix the problem said."""
         for e in self.fields():
             e.returnPressed.connect(self.submit)
-            e.textChanged.connect(lambda _text, e=e: self._changed(e))
+            self.said.watch(e, e.textChanged)
 
     def submit(self) -> None:
         raise NotImplementedError

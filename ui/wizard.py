@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 
 from . import prefs as prefs_mod
 from .file_dialogs import ask_folder
+from .problem_said import ProblemSaid
 from .text import tr
-from .widgets import describe_problem, message_label, muted, show_message
+from .widgets import message_label, muted
 
 MIN_PASSPHRASE = 10  # the core's rule (intake_app.vault.store.MIN_PASSPHRASE), checked again there
 FULL_DISK = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS)  # a full or read-only disk
@@ -110,16 +111,14 @@ Problem = tuple[str, tuple[QWidget, ...]]  # a message, and the boxes it concern
 
 
 class _ProblemPage(QWizardPage):
-    """A page whose problem shows under its boxes and is said first in the accessible
-    description of the boxes it concerns (``describe_problem``: a screen reader says it where
-    the keyboard is, also when the officer tabs back), until it is fixed: then gone from both,
-    each box's own help (``help_of``) said again."""
+    """A page whose problem shows under its boxes and is said with the boxes it concerns, each
+    box's own help (``help_of``) after it (``ProblemSaid``), until it is fixed (no longer among
+    ``problems()``), or, the core's refusal, one of its boxes changes."""
 
     def __init__(self) -> None:
         super().__init__()
         self.message = message_label()
-        self._shown: Problem | None = None
-        self._refusal = False  # the core's word: it goes when one of its boxes changes
+        self.said = ProblemSaid(self.message, self.help_of)
 
     def problems(self) -> list[Problem]:
         """What is wrong now, what to fix first first."""
@@ -128,29 +127,11 @@ class _ProblemPage(QWizardPage):
     def help_of(self, widget: QWidget) -> str:
         return ""
 
-    def describe(self, widget: QWidget) -> None:
-        """What a screen reader says about ``widget``: the problem shown, if it concerns it, then its help."""
-        said = self._shown is not None and widget in self._shown[1]
-        describe_problem(widget, self._shown[0] if said else "", self.help_of(widget))
-
     def say(self, text: str, widgets: tuple[QWidget, ...] = (), refusal: bool = False) -> None:
-        before = self._shown[1] if self._shown is not None else ()
-        self._shown, self._refusal = ((text, tuple(widgets)) if text else None), refusal
-        show_message(self.message, text)
-        for widget in dict.fromkeys(before + tuple(widgets)):
-            self.describe(widget)
-        if text and widgets:
+        problem = (text, tuple(widgets))
+        self.said.say(text, "error", widgets, "edited" if refusal else "fixed", lambda: problem in self.problems())
+        if text and widgets:  # the first box, also when the keyboard is on another one
             widgets[0].setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def changed(self, widget: QWidget) -> None:
-        """``widget`` changed: a problem said that no longer holds goes."""
-        if self._shown is None:
-            return
-        if (widget in self._shown[1]) if self._refusal else (self._shown not in self.problems()):
-            self.say("")
-
-    def watch(self, widget: QWidget, signal) -> None:
-        signal.connect(lambda *_: self.changed(widget))
 
     def validatePage(self) -> bool:
         problems = self.problems()
@@ -185,14 +166,14 @@ class _OfficerPage(_ProblemPage):
         form.addRow(self.message)
         self.passphrase.textChanged.connect(self._update_hint)
         for edit in (self.name, self.passphrase, self.repeat):
-            self.watch(edit, edit.textChanged)
+            self.said.watch(edit, edit.textChanged)
         self._update_hint("")
 
     def _update_hint(self, text: str) -> None:
         level = strength(text)
         self.hint.setText(tr("ui.strength." + level, min_length=MIN_PASSPHRASE) if text else
                           tr("ui.wizard.passphrase_advice"))
-        self.describe(self.passphrase)  # the hint under it, said with it (after a problem)
+        self.said.describe(self.passphrase)  # the hint under it, said with it (after a problem)
 
     def help_of(self, widget: QWidget) -> str:
         return self.hint.text() if widget is self.passphrase else ""
@@ -265,7 +246,7 @@ class _DevicePage(_ProblemPage):
         post = wizard.post_page.post
         for widget, signal in ((self.enroll, self.enroll.toggled), (self.folder, self.folder.textChanged),
                                (post, post.currentIndexChanged)):
-            self.watch(widget, signal)
+            self.said.watch(widget, signal)
 
     def _toggled(self, on: bool) -> None:
         for w in (self.folder, self.choose, self.enroll_help):
