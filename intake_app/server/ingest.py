@@ -343,14 +343,14 @@ class Ingestor:
 
     def _insert_revisions(self, conn: Connection, opened: OpenedBundle, bundle_id: int) -> set[str]:
         device_id = opened.header.device_id
+        if not opened.revisions:
+            return set()
+        if _pg(conn):
+            return ingest_pg.insert_revisions(conn, opened.revisions, device_id, bundle_id)
         rows = [{"revision_id": r["revision_id"], "case_id": r["case_id"], "parent_id": r["parent_id"],
                  "officer_id": r["officer_id"], "device_id": device_id, "bundle_id": bundle_id,
                  "created_at": r["created_at"], "codebook_version": r["codebook_version"],
                  "content_hash": r["content_hash"], "content": r["content"]} for r in opened.revisions]
-        if not rows:
-            return set()
-        if _pg(conn):
-            return ingest_pg.insert_revisions(conn, rows)
         stmt = dialect_insert(conn, revisions_t).on_conflict_do_nothing(index_elements=["revision_id"])
         for part in chunks(rows):
             conn.execute(stmt, part)

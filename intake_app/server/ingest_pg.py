@@ -11,6 +11,7 @@ processes writing the same keys wait for each other instead of deadlocking.
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
 from typing import Collection, Mapping, Sequence
 
 from sqlalchemy.engine import Connection
@@ -21,6 +22,8 @@ from .jsontext import json_text
 
 REVISION_COLUMNS = ("revision_id", "case_id", "parent_id", "officer_id", "device_id", "bundle_id", "created_at",
                     "codebook_version", "content_hash", "content")
+CASE_COLUMNS = ("case_id", "head_revision_id", "revision_count", "open_conflicts", "review_state", "first_received_at",
+                "updated_at")
 
 
 class CaseRace(Exception):
@@ -28,11 +31,12 @@ class CaseRace(Exception):
     caller rolls back and stores the bundle again (it then finds and locks the case)."""
 
 
-def insert_revisions(conn: Connection, rows: Sequence[Mapping]) -> set[str]:
-    """Store the revisions; returns the ids that were new. A revision held already must
-    be the very same one (same content hash)."""
-    cols = REVISION_COLUMNS
-    tuples = sorted((*(r[c] for c in cols[:-1]), json_text(r["content"])) for r in rows)
+def insert_revisions(conn: Connection, rows: Sequence[Mapping], device_id: str, bundle_id: int) -> set[str]:
+    """Store a bundle's revisions (its checked revision maps); returns the ids that were new.
+    A revision held already must be the very same one (same content hash)."""
+    cols = REVISION_COLUMNS  # the row of each, in this order
+    tuples = sorted((r["revision_id"], r["case_id"], r["parent_id"], r["officer_id"], device_id, bundle_id,
+                     r["created_at"], r["codebook_version"], r["content_hash"], json_text(r["content"])) for r in rows)
     with pgcopy.cursor(conn) as cur:
         if pgcopy.copy_fresh(cur, "revisions", cols, tuples):
             return {t[0] for t in tuples}
@@ -76,7 +80,12 @@ def write_cases(conn: Connection, held: Mapping[str, str | None], case_ids: Sequ
     new = [c for c in case_ids if c not in held]
     old = [c for c in case_ids if c in held]
     with pgcopy.cursor(conn) as cur:
-        if new:
+        # new cases straight in, in key order; one that another transaction created meanwhile
+        # makes the COPY fail, and the INSERT below finds it: CaseRace. (The time as text, written
+        # once: the same timestamptz, without formatting a datetime twice per row.)
+        stamp = now.isoformat() if now.utcoffset() is not None else now
+        rows = sorted((c, heads[c], counts[c], conflicts.get(c, 0), "new", stamp, stamp) for c in new)
+        if not pgcopy.copy_fresh(cur, "cases", CASE_COLUMNS, rows):
             cur.execute("INSERT INTO cases (case_id, head_revision_id, revision_count, open_conflicts, review_state,"
                         " first_received_at, updated_at) SELECT v.c, v.h, v.n, v.oc, 'new', %s, %s"
                         " FROM unnest(%s::text[], %s::text[], %s::int[], %s::int[]) AS v(c, h, n, oc) ORDER BY v.c"
@@ -97,7 +106,8 @@ def write_cases(conn: Connection, held: Mapping[str, str | None], case_ids: Sequ
 
 def write_facts(conn: Connection, columns: Sequence[str], facts: Sequence[Mapping], kinds: Sequence[Mapping]) -> None:
     """Upsert ``case_facts`` rows and replace the cases' ``case_fact_exploitation`` rows."""
-    tuples = sorted(tuple(f[c] for c in columns) for f in facts)  # case_id first: key order
+    row_of = itemgetter(*columns)
+    tuples = sorted(map(row_of, facts))  # case_id first: key order
     ids = [t[0] for t in tuples]
     with pgcopy.cursor(conn) as cur:
         if not pgcopy.copy_fresh(cur, "case_facts", columns, tuples):
@@ -107,6 +117,5 @@ def write_facts(conn: Connection, columns: Sequence[str], facts: Sequence[Mappin
                         f" ORDER BY case_id ON CONFLICT (case_id) DO UPDATE SET {sets}")
             cur.execute("DELETE FROM case_fact_exploitation WHERE case_id = ANY(%s)", (ids,))
         if kinds:
-            cur.execute("INSERT INTO case_fact_exploitation (case_id, exploitation_type)"
-                        " SELECT * FROM unnest(%s::text[], %s::text[])",
-                        ([k["case_id"] for k in kinds], [k["exploitation_type"] for k in kinds]))
+            pgcopy.copy_rows(cur, "case_fact_exploitation", ("case_id", "exploitation_type"),
+                             [(k["case_id"], k["exploitation_type"]) for k in kinds])

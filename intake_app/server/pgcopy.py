@@ -24,7 +24,8 @@ def cursor(conn: Connection):
     return conn.connection.driver_connection.cursor()
 
 
-def _copy(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+def copy_rows(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """COPY rows into ``table`` (a plain insert: a duplicate key fails the statement)."""
     with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
         for row in rows:
             cp.write_row(row)
@@ -35,7 +36,7 @@ def stage(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> str
     name = f"stage_{table}"
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table}) ON COMMIT DELETE ROWS")
     cur.execute(f"DELETE FROM {name}")  # an earlier statement of this transaction may have used it
-    _copy(cur, name, columns, rows)
+    copy_rows(cur, name, columns, rows)
     return name
 
 
@@ -46,7 +47,7 @@ def copy_fresh(cur, table: str, columns: Sequence[str], rows: Sequence[tuple]) -
         return True
     cur.execute("SAVEPOINT copy_fresh")
     try:
-        _copy(cur, table, columns, rows)
+        copy_rows(cur, table, columns, rows)
     except psycopg.errors.UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT copy_fresh")
         return False
