@@ -221,7 +221,8 @@ def test_content_beyond_the_profile_or_the_codebook_is_refused(pair, make):
         send({"given_names": "Ana FICTICIA"}, sender="cr_conatt", keys=conatt.keystore)
     assert info.value.params == {"sender": "cr_conatt"}
     nothing_stored(pa)
-    assert send({"given_names": "Ana FICTICIA", "gender": "female"}).cases == 1  # the same, well-formed
+    consented = {"consent_status": "given", "consent_recipients": ["other_country"], "consent_purposes": ["services"]}
+    assert send({"given_names": "Ana FICTICIA", "gender": "female", **consented}).cases == 1  # the same, well-formed
 
 
 def test_a_refusal_is_not_overridden_by_a_legal_obligation(pair):

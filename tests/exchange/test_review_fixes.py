@@ -88,7 +88,8 @@ def test_an_older_key_file_does_not_roll_back_the_peers_key(pair):
 def _signed(cr, pa, *, created_at: str, cases: int, body: dict | None = None, kind: str = "referral") -> bytes:
     return envelope.seal({"package_id": "xp-" + secrets.token_hex(16), "kind": kind, "sender": "cr_eri",
                           "recipient": "pa_uia", "purpose": "services", "created_at": created_at,
-                          "codebook_version": "1.0", "cases": cases, "fields": ["given_names"]},
+                          "codebook_version": "1.0", "cases": cases,
+                          "fields": ["consent_purposes", "consent_recipients", "consent_status", "given_names"]},
                          body if body is not None else {"cases": []}, sender_keys=cr.keystore.keys().signing,
                          recipient_hpke_public=pa.keystore.keys().current.public)[0]
 
@@ -118,7 +119,8 @@ def test_a_package_from_the_future_or_naming_no_case_is_refused(pair):
     assert refusal_codes(pa) == ["exchange_package_from_future"] * 2 + ["exchange_package_empty"] * 2
     # an old package that is well-formed is imported: age has no limit (docs/exchange.md § 4)
     case = {"case_id": "caso-demo-1", "revision_id": "rev-demo-1", "codebook_version": "1.0", "basis": "consent",
-            "content": {"given_names": "Ana FICTICIA"}}
+            "content": {"given_names": "Ana FICTICIA", "consent_status": "given", "consent_recipients": ["other_country"],
+                        "consent_purposes": ["services"]}}
     old = _signed(cr, pa, created_at="2019-01-01T00:00:00Z", cases=1, body={"cases": [case]})
     assert incoming.import_package(pa.engine, pa.keystore, old, actor="operator").cases == 1
 

@@ -56,6 +56,8 @@ from ...bundle.format import (
 from ...bundle.keys import SigningKeys, SigningPublicKeys, hpke_key_id, hpke_public_key
 from ..dashboard.filters import MAX_QUARTERS
 from .errors import NotAPackage, PackageKeyNotHeld, PackageMalformed, PackageTampered, PackageVersionTooNew
+from .models import ExchangeReceived, ExchangeReceivedCase
+from .packages import PACKAGE_ID
 
 MAGIC = b"\x89ITKX\r\n\x1a"
 VERSION = 1
@@ -79,6 +81,25 @@ ITEMS_PER_CASE = 1024
 ITEMS_PER_WITHDRAWAL = 256  # a case id and the referral packages withdrawn for it
 ITEMS_PER_QUARTER = 32_768  # an aggregate quarter: 13 views of tables (~1,300 objects for 60 persons)
 MAX_ITEMS = 2_097_152  # any package, whatever it declares: ~150 MB decoded at worst
+# a manifest's identifiers are stored in columns narrower than check_id's 64 characters: the package
+# id is one outgoing.new_package_id writes (PACKAGE_ID), the others fit the columns that keep them
+_WIDTHS = {"sender": ExchangeReceived.sender_key.type.length, "recipient": ExchangeReceived.sender_key.type.length,
+           "purpose": ExchangeReceived.purpose.type.length,
+           "codebook_version": ExchangeReceivedCase.codebook_version.type.length}
+
+
+def _narrow(value: Any, name: str) -> str:
+    """check_id, and no wider than the column that stores it (PostgreSQL would refuse it, SQLite not)."""
+    if len(check_id(value, name)) > _WIDTHS[name]:
+        raise FieldError(name)
+    return value
+
+
+def check_package_id(value: Any, name: str = "package_id") -> str:
+    """A package id as the sending side writes it (``xp-`` and 32 hex digits)."""
+    if type(value) is not str or not PACKAGE_ID.fullmatch(value):
+        raise FieldError(name)
+    return value
 
 
 @dataclass(frozen=True)
@@ -115,10 +136,10 @@ class Manifest:
         sha = d["payload_sha256"]
         if type(sha) is not bytes or len(sha) != 32:
             raise FieldError("payload_sha256")
-        return cls(check_id(d["package_id"], "package_id"), kind, check_id(d["sender"], "sender"),
-                   check_id(d["recipient"], "recipient"), check_id(d["purpose"], "purpose"),
+        return cls(check_package_id(d["package_id"]), kind, _narrow(d["sender"], "sender"),
+                   _narrow(d["recipient"], "recipient"), _narrow(d["purpose"], "purpose"),
                    check_id(d["recipient_key_id"], "recipient_key_id"), check_utc(d["created_at"], "created_at"),
-                   check_id(d["codebook_version"], "codebook_version"), check_int(d["cases"], "cases", 0, 10**7),
+                   _narrow(d["codebook_version"], "codebook_version"), check_int(d["cases"], "cases", 0, 10**7),
                    fields, sha)
 
 
@@ -194,9 +215,13 @@ def _frame(data: Any) -> _Frame:
 
 def _manifest(frame: _Frame) -> Manifest:
     try:
-        return Manifest.from_wire(canonical_unpackb(frame.manifest_bytes, MANIFEST_LIMITS))
+        wire = canonical_unpackb(frame.manifest_bytes, MANIFEST_LIMITS)
     except ValueError:
         raise PackageMalformed(part="manifest") from None
+    try:
+        return Manifest.from_wire(wire)
+    except FieldError as exc:  # decoded, but a value no sender writes: named by its field (never its value)
+        raise PackageMalformed(part="manifest", field=exc.args[0]) from None
 
 
 def read_manifest(data: bytes) -> Manifest:
@@ -256,8 +281,9 @@ def open_payload(data: bytes, manifest: Manifest, hpke_private) -> dict:
         raise PackageMalformed(part="payload_size")
     try:
         compressed = SUITE.decrypt(frame.ciphertext, hpke_private, info=frame.info)
-    except (InvalidTag, ValueError):
-        raise PackageKeyNotHeld(**not_held) from None
+    except (InvalidTag, ValueError):  # the key is this server's: the manifest (the HPKE info) or the
+        # ciphertext changed after sealing, then signed again (a peer rewrote another's ``sender``)
+        raise PackageTampered(sender=manifest.sender, part="ciphertext") from None
     plain = _decompress(compressed)
     del compressed
     if hashlib.sha256(plain).digest() != manifest.payload_sha256:

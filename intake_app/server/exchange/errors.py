@@ -324,7 +324,9 @@ class PackageEmpty(ExchangeError):
 
 
 class PackageUnknownSender(ExchangeError):
-    """Signed by a sender this server has no keys for. params: sender."""
+    """Signed by a sender this server has no keys for. params: sender (a registry key this
+    server knows); or reason "not_in_registry" and no sender, for a name that is no registry
+    key at all (unverified text is never echoed)."""
 
     code = "exchange_package_unknown_sender"
     status = 403
@@ -332,7 +334,9 @@ class PackageUnknownSender(ExchangeError):
 
 class PackageTampered(ExchangeError):
     """The signatures do not verify under the sender's registered keys (the bytes were
-    changed, or someone else signed it). params: sender, part."""
+    changed, or someone else signed it). params: sender, part ("ciphertext": the signatures
+    hold but the content does not open under this server's own key, e.g. a peer re-signed
+    another's package after rewriting its sender)."""
 
     code = "exchange_package_tampered"
     status = 422

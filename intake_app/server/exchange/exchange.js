@@ -27,15 +27,24 @@
   var status = document.getElementById("import-status");
   var lang = document.documentElement.lang || "es";
   var bytes = null;
+  function said(name) { return {ok: false, message: status.getAttribute("data-" + name)}; }
+  // every answer is worded on the page: a refusal by the server's message; a file over the
+  // size limit (413), a database down (503), any other failure or no answer at all (the
+  // network) by the page's own words, since those answers carry a code, not a message
   function post(path) {
     return fetch(path + "?lang=" + lang, {method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/octet-stream"}, body: bytes}).then(function (r) {
       // a session that ran out is sent to the sign-in page: say so instead of failing silently
-      if (r.redirected || (r.headers.get("Content-Type") || "").indexOf("json") < 0) {
-        return {ok: false, message: status.getAttribute("data-expired")};
+      if (r.redirected) { return said("expired"); }
+      if (r.status === 413) { return said("too-large"); }
+      if (r.status === 503) { return said("unavailable"); }
+      if ((r.headers.get("Content-Type") || "").indexOf("json") < 0) {
+        return said(r.ok ? "expired" : "failed");
       }
-      return r.json();
-    });
+      return r.json().then(function (res) {
+        return res && typeof res.ok === "boolean" && (res.ok || res.message) ? res : said("failed");
+      }, function () { return said("failed"); });
+    }, function () { return said("unreachable"); });
   }
   function cell(row, tag, text) {
     var c = document.createElement(tag);
@@ -71,7 +80,11 @@
       bytes = buf;
       return post("/exchange/received/inspect");
     }).then(function (res) {
-      if (!res.ok) { status.textContent = res.message; return; }
+      if (!res.ok) {  // nothing to import: the same file can be chosen again
+        status.textContent = res.message;
+        input.value = "";
+        return;
+      }
       show(res.shown);
       button.disabled = false;
     });
@@ -81,6 +94,7 @@
     post("/exchange/received/import").then(function (res) {
       status.textContent = res.message;
       if (res.ok) { setTimeout(function () { window.location.reload(); }, 1500); }
+      else { button.disabled = false; }  // tried again once the cause is fixed (a replay stores nothing twice)
     });
   });
 }());

@@ -13,7 +13,9 @@ Order of checks (each refusal is typed, audited, and stores nothing):
 6. decrypt (``PackageKeyNotHeld``: sealed to a key this server does not hold), then the
    content: every record validates against the codebook version it names and carries
    only fields that the manifest lists *and* that the sharing profile for this recipient
-   and purpose allows (``PackageInvalidContent``); a field the profile withholds only
+   and purpose allows, and its basis is the one the sharing decision made again here for
+   this server reaches; an aggregate holds the dashboard's suppressed tables only
+   (``PackageInvalidContent``; the rules: received_rules.py); a field the profile withholds only
    because it reveals a withheld one (``SharingProfile.withheld_with``: a sender not yet
    updated still sends it) is dropped on arrival, never stored, and counted in the audit
    (``withheld_dropped``), never refuses the package. Decrypting, decompressing and decoding
@@ -30,18 +32,14 @@ withdrawn here and erases their content.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ...bundle.format import FIELD_ITEMS, FieldError, check_id, check_int, check_list, check_map
-from ...codebook import load_codebook, validate_record
-from ...codebook.sharing import sharing_policy
-from ...errors import IntakeError, InvalidRecord
+from ...errors import IntakeError
 from .. import audit
-from ..dashboard.filters import MAX_QUARTERS
 from ..db import transaction
 from ..keys import KeyStore
 from . import envelope
@@ -49,7 +47,6 @@ from .errors import (
     PackageAlreadyReceived,
     PackageEmpty,
     PackageFromTheFuture,
-    PackageInvalidContent,
     PackageMalformed,
     PackageUnknown,
     PackageNotForUs,
@@ -62,12 +59,19 @@ from .errors import (
     UnknownRecipient,
 )
 from .models import ExchangeReceived, ExchangeReceivedCase, ExchangeReceivedWithdrawal
+from .received_rules import (  # noqa: F401  (check_content, _profile_fields, TOLERATED: read here by tests)
+    TOLERATED,
+    _aggregate_tables,
+    _profile_fields,
+    _referral_rows,
+    _withdrawals,
+    check_content,
+)
 from .registry import RECORD_PURPOSES, get_peer, load_registry, self_key
 
 received_t = ExchangeReceived.__table__
 rcases_t = ExchangeReceivedCase.__table__
 rwithdrawals_t = ExchangeReceivedWithdrawal.__table__
-TOLERATED = {"required", "not_applicable", "choice_not_allowed_here"}  # minimized records lack the other answers
 CLOCK_SKEW = timedelta(minutes=15)  # how far ahead of this server's clock a sender's may be
 
 
@@ -91,11 +95,22 @@ def inspect(data: bytes) -> envelope.Manifest:
     return envelope.read_manifest(data)
 
 
+def _in_registry(key: str) -> bool:
+    """A registry key this server knows (an unverified manifest may name anything else)."""
+    try:
+        return key in load_registry().recipients
+    except IntakeError:
+        return False
+
+
 def _audit_refused(engine: Engine, actor: str, err: IntakeError, manifest: envelope.Manifest | None) -> None:
+    """The refusal in the audit log: of the unverified manifest, only a package id of the form
+    a sender writes and a sender that is a registry key, never other text it carries."""
+    package_id = manifest.package_id if manifest and envelope.PACKAGE_ID.fullmatch(manifest.package_id) else None
+    sender = manifest.sender if manifest and _in_registry(manifest.sender) else None
     try:
         with transaction(engine) as conn:
-            audit.append(conn, actor, "exchange_import_refused", manifest.package_id if manifest else None,
-                         code=err.code, sender=manifest.sender if manifest else None)
+            audit.append(conn, actor, "exchange_import_refused", package_id, code=err.code, sender=sender)
     except Exception:  # the refusal stands even if it cannot be logged now
         pass
 
@@ -118,13 +133,15 @@ def import_package(engine: Engine, keystore: KeyStore, data: bytes, *, actor: st
 def _import(engine: Engine, keystore: KeyStore, data: bytes, manifest: envelope.Manifest, actor: str) -> ImportResult:
     with engine.connect() as conn:
         me = self_key(conn)
+        if manifest.recipient != me and not _in_registry(manifest.recipient):  # no recipient at all: damaged
+            raise PackageMalformed(part="manifest", field="recipient")
         if manifest.recipient != me:
             raise PackageNotForUs(recipient=manifest.recipient, key_id=manifest.recipient_key_id,
                                   reason="other_recipient")
         try:
             sender = load_registry().get(manifest.sender)
-        except UnknownRecipient:
-            raise PackageUnknownSender(sender=manifest.sender) from None
+        except UnknownRecipient:  # never echoed: an unverified manifest may carry any text there
+            raise PackageUnknownSender(reason="not_in_registry") from None
         peer = get_peer(conn, sender.key)
         if peer is None:
             raise PackageUnknownSender(sender=manifest.sender)
@@ -141,7 +158,7 @@ def _import(engine: Engine, keystore: KeyStore, data: bytes, manifest: envelope.
         rows, dropped = _referral_rows(body, manifest, sender.country, me, now)
         return _store(engine, data, manifest, actor, now, rows=rows, dropped=dropped)
     if manifest.kind == "aggregate":
-        return _store(engine, data, manifest, actor, now, tables=_aggregate_tables(body))
+        return _store(engine, data, manifest, actor, now, tables=_aggregate_tables(body, manifest, me))
     return _store(engine, data, manifest, actor, now, withdrawals=_withdrawals(body, manifest))
 
 
@@ -161,147 +178,6 @@ def check_fresh(manifest: envelope.Manifest, now: datetime) -> None:
                                    .replace("+00:00", "Z"), minutes=int(CLOCK_SKEW.total_seconds() // 60))
     if manifest.kind in ("referral", "withdrawal") and manifest.cases < 1:
         raise PackageEmpty(package_id=manifest.package_id, kind=manifest.kind)
-
-
-def _malformed(exc: FieldError) -> PackageMalformed:
-    """The decrypted payload does not have the structure a correct sender writes."""
-    return PackageMalformed(part="content", field=exc.args[0])
-
-
-# --- content checks ---------------------------------------------------------------------------------
-def _profile_fields(me: str, sender_country: str, purpose: str, version: str, *,
-                    withheld_only: bool = False) -> set[str]:
-    """The fields this server's profile for the sender lets through; ``withheld_only``: those
-    it withholds only with a withheld field (dropped on arrival, see the module's notes)."""
-    rec = load_registry().get(me)
-    if purpose not in rec.purposes or rec.institution is None:
-        return set()
-    cb = load_codebook(version)
-    profile = sharing_policy(cb).profile(rec.category_for(sender_country) or "", purpose, rec.institution)
-    if profile is None:
-        return set()
-    keep = profile.withheld_only_with if withheld_only else profile.allows
-    return {k for k, f in {**cb.fields, **cb.derived_fields}.items() if keep(f)}
-
-
-def check_content(version: str, content: dict, allowed: set[str]) -> list[str]:
-    """Problems ("field:rule") of one minimized record; never its values."""
-    cb = load_codebook(version)
-    problems = [f"{k}:not_in_profile" for k in sorted(content) if k not in allowed]
-    answers = {k: v for k, v in content.items() if k in cb.fields}
-    derived = {k: v for k, v in content.items() if k in cb.derived_fields}
-    try:
-        validate_record(cb, answers, today=date.today() + timedelta(days=1))
-    except InvalidRecord as exc:
-        problems += [f"{p.field}:{p.rule}" for p in exc.problems if p.rule not in TOLERATED]
-    for key, value in derived.items():
-        f = cb.derived_fields[key]
-        ok = ((f.type == "integer" and type(value) is int) or (f.type == "boolean" and type(value) is bool)
-              or (f.type == "choice" and type(value) is str and value in cb.vocab(f)))
-        if not ok:
-            problems.append(f"{key}:type")
-    return problems
-
-
-def _referral_rows(body: dict, manifest: envelope.Manifest, sender_country: str, me: str,
-                   now: datetime) -> tuple[list[dict], int]:
-    """(the rows to store, how many field values were dropped on arrival)."""
-    try:
-        check_map(body, "payload", {"v", "cases"})
-        cases = check_list(body["cases"], "cases", envelope.MAX_CASES["referral"])
-        if len(cases) != manifest.cases:
-            raise FieldError("counts")
-    except FieldError as exc:
-        raise _malformed(exc) from None
-    rows, seen, dropped = [], set(), 0
-    listed = set(manifest.fields)
-    for item in cases:
-        try:
-            check_map(item, "case", {"case_id", "revision_id", "codebook_version", "basis", "content"})
-            cid, rid = check_id(item["case_id"], "case_id"), check_id(item["revision_id"], "revision_id")
-            version, basis = check_id(item["codebook_version"], "codebook_version"), check_id(item["basis"], "basis")
-            if type(item["content"]) is not dict or cid in seen:
-                raise FieldError("content")
-            for key in item["content"].keys() - listed:  # named in a problem: a field key, never a text
-                check_id(key, "content")
-        except FieldError as exc:
-            raise _malformed(exc) from None
-        seen.add(cid)
-        allowed = _profile_fields(me, sender_country, manifest.purpose, version) & listed
-        drop = _profile_fields(me, sender_country, manifest.purpose, version, withheld_only=True) & listed
-        content = {k: v for k, v in item["content"].items() if k not in drop}
-        dropped += len(item["content"]) - len(content)
-        problems = check_content(version, content, allowed)
-        status = content.get("consent_status")
-        if basis == "consent" and status is not None and status != "given":
-            problems.append("consent_status:contradicts_basis")  # sent 'under consent' that was not given
-        if problems:
-            raise PackageInvalidContent(case_id=cid, problems=problems[:50])
-        rows.append({"package_id": manifest.package_id, "sender_key": manifest.sender, "sender_case_id": cid,
-                     "revision_id": rid, "codebook_version": version, "purpose": manifest.purpose, "basis": basis,
-                     "content": content, "received_at": now, "withdrawn": False})
-    return rows, dropped
-
-
-def _texts(value, name: str, max_len: int = 100) -> None:
-    if not all(type(c) is str for c in check_list(value, name, max_len)):
-        raise FieldError(name)
-
-
-def _typed(value, kind: type, name: str) -> None:
-    if type(value) is not kind:
-        raise FieldError(name)
-
-
-def _aggregate_tables(body: dict) -> dict:
-    """The dashboard tables as sent: shown strings only (numbers, "<11", "x"), no records;
-    each value of the type ``aggregate.table_dict`` writes (nothing nested where a page
-    expects a string)."""
-    try:
-        check_map(body, "payload", {"v", "tables"})
-        tables = check_map(body["tables"], "tables", {"period", "from", "to", "k", "quarters"})
-        _texts([tables["period"], tables["from"], tables["to"]], "period")
-        check_int(tables["k"], "k", 1, 1000)
-        for block in check_list(tables["quarters"], "quarters", MAX_QUARTERS):
-            check_map(block, "quarter", {"quarter", "too_few", "persons", "views"})
-            _typed(block["quarter"], str, "quarter")
-            _typed(block["too_few"], bool, "too_few")
-            if block["persons"] is not None:
-                check_int(block["persons"], "persons")
-            _typed(block["views"], dict, "views")
-            for view, items in block["views"].items():
-                check_id(view, "views")
-                for table in check_list(items, "tables", 100):
-                    check_map(table, "table", {"id", "title", "row_header", "columns", "note", "rows"})
-                    _texts([table["id"], table["title"], table["row_header"], table["note"]], "table")
-                    _texts(table["columns"], "columns")
-                    for row in check_list(table["rows"], "rows", FIELD_ITEMS):
-                        check_map(row, "row", {"code", "label", "cells", "total"})
-                        _texts([row["code"], row["label"]], "row")
-                        _texts(row["cells"], "cells")
-                        _typed(row["total"], bool, "total")
-    except FieldError as exc:
-        raise _malformed(exc) from None
-    return tables
-
-
-def _withdrawals(body: dict, manifest: envelope.Manifest) -> list[tuple[str, list[str]]]:
-    """[(case id, [the referral packages withdrawn for it])], as the notice names them."""
-    try:
-        check_map(body, "payload", {"v", "withdrawals"})
-        items = check_list(body["withdrawals"], "withdrawals", envelope.MAX_CASES["withdrawal"])
-        out = []
-        for i in items:
-            check_map(i, "withdrawal", {"case_id", "packages"})
-            packages = [check_id(p, "packages") for p in check_list(i["packages"], "packages", 10_000)]
-            if not packages:
-                raise FieldError("packages")
-            out.append((check_id(i["case_id"], "case_id"), packages))
-        if len(out) != manifest.cases:
-            raise FieldError("counts")
-    except FieldError as exc:
-        raise _malformed(exc) from None
-    return out
 
 
 # --- storing -------------------------------------------------------------------------------------------
