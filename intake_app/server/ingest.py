@@ -16,7 +16,7 @@
    server audit entry. Either all of it commits or none. On PostgreSQL the rows travel
    by COPY (``ingest_pg``); a case another transaction creates meanwhile makes the
    bundle go round once more.
-5. After the commit, now and then: fold the dashboard's deltas (``dashboard.rollup.fold``).
+5. After the commit, once ``FOLD_AFTER`` deltas wait (earlier processes' too): fold them (``rollup.fold``).
 
 The same bundle sent twice, or by two processes at once, meets the unique constraint:
 the second finds the first's row and answers with the very same stored receipt. The
@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -80,8 +80,8 @@ CREATED_MIN = datetime(1970, 1, 1, tzinfo=timezone.utc)
 CREATED_END = datetime(3000, 1, 1, tzinfo=timezone.utc)
 AUDIT_MAX_DEPTH = 32
 _SCALARS = frozenset({int, bool, type(None)})  # str is checked for NUL apart, float for NaN and ±inf
-# dashboard delta rows this process appends before it folds them: the views read unfolded
-# deltas with a scan, so this bounds what a view pays for them (docs/dashboard.md)
+# unfolded dashboard delta rows that make ingest fold them: the views read unfolded deltas
+# with a scan, so this bounds what a view pays for them (docs/dashboard.md)
 FOLD_AFTER = 20_000
 # test hook: after the rows are written and before commit, create this file and wait
 # for it to disappear (lets a test kill the process or the database mid-ingest)
@@ -195,7 +195,7 @@ class Ingestor:
         self.engine = engine
         self.keystore = keystore
         self.max_payload_bytes = max_payload_bytes
-        self._unfolded = 0  # dashboard deltas this process appended since its last fold (scheduling only)
+        self._unfolded: int | None = None  # dashboard deltas waiting (scheduling only); None: not read yet
 
     def _device_row(self, device_id: str):
         with self.engine.connect() as conn:
@@ -257,11 +257,15 @@ class Ingestor:
         return self._store(opened, digest, source)
 
     def _fold_when_due(self) -> None:
-        """Fold the dashboard's deltas once this process has appended enough of them (after
+        """Fold the dashboard's deltas once FOLD_AFTER wait, those earlier processes left too (after
         the bundle's commit, in a transaction of its own; the receipt is already safe)."""
-        if self._unfolded < FOLD_AFTER:
-            return
         try:
+            if self._unfolded is None:  # at most FOLD_AFTER rows read, however many are waiting
+                with self.engine.connect() as conn:
+                    self._unfolded = conn.execute(select(func.count()).select_from(
+                        select(dashboard_rollup.delta_t.c.n).limit(FOLD_AFTER).subquery())).scalar_one()
+            if self._unfolded < FOLD_AFTER:
+                return
             dashboard_rollup.fold(self.engine)
             self._unfolded = 0
         except DBAPIError as exc:  # the figures stay exact (views read the deltas): try again later
@@ -328,7 +332,7 @@ class Ingestor:
                          source=source, revisions=len(opened.revisions), new=len(new_ids), conflicts=conflicts,
                          audit_entries=len(opened.audit))
             _hold_for_tests()
-        self._unfolded += deltas
+        self._unfolded = None if self._unfolded is None else self._unfolded + deltas
         return IngestResult("stored", h.device_id, h.sequence, receipt, len(opened.revisions), len(new_ids),
                             conflicts)
 
@@ -354,15 +358,18 @@ class Ingestor:
         stmt = dialect_insert(conn, revisions_t).on_conflict_do_nothing(index_elements=["revision_id"])
         for part in chunks(rows):
             conn.execute(stmt, part)
-        # the rows that carry our (brand-new) bundle id are the ones this bundle added
-        new_ids = set(conn.execute(select(revisions_t.c.revision_id)
-                                   .where(revisions_t.c.bundle_id == bundle_id)).scalars())
-        old = [r for r in rows if r["revision_id"] not in new_ids]
-        for part in chunks(old):  # already held (sent in another bundle): must be the same revision
-            held = dict(conn.execute(select(revisions_t.c.revision_id, revisions_t.c.content_hash).where(
-                revisions_t.c.revision_id.in_([r["revision_id"] for r in part]))).all())
+        # rows with our (brand-new) bundle id are the ones this bundle added; one held already must be
+        # the same revision. By revision id (the key: a scan for our bundle_id would hold the write lock)
+        new_ids: set[str] = set()
+        for part in chunks(rows):
+            held = {rid: (bid, digest) for rid, bid, digest in conn.execute(select(
+                revisions_t.c.revision_id, revisions_t.c.bundle_id, revisions_t.c.content_hash).where(
+                revisions_t.c.revision_id.in_([r["revision_id"] for r in part])))}
             for r in part:
-                if held.get(r["revision_id"]) != r["content_hash"]:
+                bid, digest = held.get(r["revision_id"], (None, None))
+                if bid == bundle_id:
+                    new_ids.add(r["revision_id"])
+                elif digest != r["content_hash"]:
                     raise RevisionConflictingCopy(revision_id=r["revision_id"])
         return new_ids
 
@@ -428,7 +435,8 @@ class Ingestor:
         unseen = {c for c in case_ids if heads[c] != before[c]} | set(inserted)
         if _pg(conn):
             ingest_pg.write_cases(conn, held, case_ids, heads, counts, per_case_conflicts, unseen, now)
-            return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
+            return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now,
+                                              new_cases=not any(c in held for c in changed))
         # one multi-row upsert instead of one UPDATE per case (the rows exist and are locked by us)
         stmt = dialect_insert(conn, cases_t)
         stmt = stmt.on_conflict_do_update(index_elements=["case_id"], set_={
@@ -444,9 +452,9 @@ class Ingestor:
         return len(inserted), write_facts(conn, [changed[c] for c in sorted(changed)], now)
 
 
-def write_facts(conn: Connection, heads: list[dict], now: datetime) -> int:
-    """Upsert the non-identifying facts of these head revisions (same transaction).
-    Returns the number of dashboard delta rows appended."""
+def write_facts(conn: Connection, heads: list[dict], now: datetime, *, new_cases: bool = False) -> int:
+    """Upsert the non-identifying facts of these head revisions (same transaction). Returns the number
+    of dashboard delta rows appended. ``new_cases``: none had facts (PostgreSQL COPYs them straight in)."""
     if not heads:
         return 0
     facts, kinds = [], []
@@ -455,7 +463,7 @@ def write_facts(conn: Connection, heads: list[dict], now: datetime) -> int:
         facts.append(row)
         kinds.extend(k)
     if _pg(conn):
-        ingest_pg.write_facts(conn, [c.name for c in facts_t.columns], facts, kinds)
+        ingest_pg.write_facts(conn, [c.name for c in facts_t.columns], facts, kinds, fresh=new_cases)
         return dashboard_rollup.apply(conn, heads, facts)
     stmt = dialect_insert(conn, facts_t)
     stmt = stmt.on_conflict_do_update(index_elements=["case_id"],

@@ -4,7 +4,9 @@ The common case is a bundle of new revisions of new cases, and it takes the chea
 path: rows COPYed straight into their tables (:func:`pgcopy.copy_fresh`). Anything that
 is there already (a revision sent again in another bundle, a case another device or
 process created) makes that COPY fail under its savepoint, and the rows go the careful
-way: a stage and one ``INSERT … ON CONFLICT``. Rows are written in key order, so two
+way: a stage and one ``INSERT … ON CONFLICT``. Rows known to be there already (the facts
+of a case being edited) go the careful way at once: a failed COPY costs a rolled-back
+savepoint and an ERROR in PostgreSQL's log. Rows are written in key order, so two
 processes writing the same keys wait for each other instead of deadlocking.
 """
 
@@ -104,13 +106,15 @@ def write_cases(conn: Connection, held: Mapping[str, str | None], case_ids: Sequ
                          [conflicts.get(c, 0) for c in old], [c in unseen for c in old]))
 
 
-def write_facts(conn: Connection, columns: Sequence[str], facts: Sequence[Mapping], kinds: Sequence[Mapping]) -> None:
-    """Upsert ``case_facts`` rows and replace the cases' ``case_fact_exploitation`` rows."""
+def write_facts(conn: Connection, columns: Sequence[str], facts: Sequence[Mapping], kinds: Sequence[Mapping], *,
+                fresh: bool) -> None:
+    """Upsert ``case_facts`` rows and replace the cases' ``case_fact_exploitation`` rows.
+    ``fresh``: none of these cases had facts, so try the straight COPY first."""
     row_of = itemgetter(*columns)
     tuples = sorted(map(row_of, facts))  # case_id first: key order
     ids = [t[0] for t in tuples]
     with pgcopy.cursor(conn) as cur:
-        if not pgcopy.copy_fresh(cur, "case_facts", columns, tuples):
+        if not (fresh and pgcopy.copy_fresh(cur, "case_facts", columns, tuples)):
             stage = pgcopy.stage(cur, "case_facts", columns, tuples)
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "case_id")
             cur.execute(f"INSERT INTO case_facts ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {stage}"
