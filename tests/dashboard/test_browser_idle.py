@@ -1,9 +1,13 @@
-"""The warning before the idle timeout in a real headless Chromium (WCAG 2.2.1), with an idle
-length of 42 s so that it comes (21 s before the end): it opens as a modal alert dialog with
-the focus on «Seguir trabajando»; Enter (or Escape) keeps the session, closes the warning and
-gives the focus back; left alone, the page goes to the sign-in page, which says the session
-ended. Spanish and English, at 1280 px and 320 px (screenshots in the test's tmp_path). Real
-server on loopback; every person is fictional (DEMO)."""
+"""The warning before the idle timeout in a real headless Chromium (WCAG 2.2.1), with a short
+idle length so that the test waits little: the page takes the length from the server's settings
+(<body data-idle-seconds>) and warns half of it before the end, as for any length under 4
+minutes; in production the length is at least 1 minute (config.LIMITS), so the warning comes at
+least 30 s before the end. It opens as a modal alert dialog with the focus on «Seguir
+trabajando»; Enter (or Escape) keeps the session a full idle length, closes the warning and
+gives the focus back; left alone, the warning comes again and the page goes to the sign-in page,
+which says the session ended: the server really ended it (no clock is mocked). Spanish and
+English, at 1280 px and 320 px (screenshots in the test's tmp_path). Real server on loopback;
+every person is fictional (DEMO)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,13 @@ from .test_browser import sqlite_only  # noqa: F401  (a fixture)
 pytestmark = pytest.mark.skipif(not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
                                 reason="Debian chromium and chromium-driver are needed")
 
-IDLE_MINUTES = 0.7  # 42 s: the warning 21 s before the end (WCAG: at least 20 s to act)
+# The settings object is built here, not read from server.json, so a length under config.LIMITS'
+# 1 minute needs no hook. 12 s: the warning 6 s before the end, several times what the few steps
+# the test takes while a warning is open need on a loaded machine (each browser is handled in
+# its own window of time; the screenshots come at the second warnings, with nothing else waiting).
+IDLE_SECONDS = 12
+IDLE_MINUTES = IDLE_SECONDS / 60
+WAIT = IDLE_SECONDS + 10  # the longest a step waits: one idle length and room for a slow machine
 OPEN = "return document.getElementById('idle-warning').open"
 FOCUSED = "return document.activeElement && document.activeElement.getAttribute('data-idle')"
 DESK = dict(width=1280, height=800, deviceScaleFactor=1, mobile=False)
@@ -58,7 +68,7 @@ def look(driver, tmp_path, name: str) -> None:
 
 
 @pytest.fixture
-def short_idle(dash, sqlite_only):  # noqa: F811
+def short_idle(sqlite_only, dash):  # noqa: F811  (skipped on PostgreSQL before its server is made)
     pytest.importorskip("selenium")
     dash.add_user("ana-demo", "analyst")
     dash.add_user("ana-demo-en", "analyst")
@@ -67,53 +77,59 @@ def short_idle(dash, sqlite_only):  # noqa: F811
         yield base
 
 
-def test_the_warning_comes_keeps_the_session_and_then_signs_out(dash, short_idle, tmp_path):
+def test_the_warning_comes_keeps_the_session_and_then_signs_out(sqlite_only, dash, short_idle, tmp_path):  # noqa: F811
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     base = short_idle
-    es = chromium(tmp_path / "profile-es", width=1280, height=800)
     en = chromium(tmp_path / "profile-en", width=1280, height=800)
+    es = chromium(tmp_path / "profile-es", width=1280, height=800)
     try:
-        sign_in(es, base, "ana-demo", PASSWORD)
-        sign_in(en, base, "ana-demo-en", PASSWORD, lang="en")
-        for driver in (es, en):
+        # each browser checked as soon as its page is in: the other's sign-in may take a while
+        for driver, user, lang in ((en, "ana-demo-en", "en"), (es, "ana-demo", "es")):
+            sign_in(driver, base, user, PASSWORD, lang=lang)
             wait(driver, lambda d: urlparse(d.current_url).path == "/dashboard/"
                  and d.execute_script("return document.readyState") == "complete", 20)
             assert not driver.execute_script(OPEN)  # not at once: only near the end
+            assert driver.execute_script("return document.body.dataset.idleSeconds") == str(IDLE_SECONDS)
 
-        # Spanish: the warning, with the focus on its button
-        wait(es, lambda d: d.execute_script(OPEN), 40)
-        dialog = es.find_element(By.ID, "idle-warning")
-        assert dialog.get_attribute("role") == "alertdialog" and dialog.is_displayed()
-        assert es.execute_script(FOCUSED) == "keep"
-        assert "Su sesión se cerrará pronto" in dialog.text and "Seguir trabajando" in dialog.text
-        assert "Tiempo que queda:" in dialog.text and "0:" in dialog.text
-        look(es, tmp_path, "es")
-
-        # English, in the other browser (its own session): the same, in English; Escape keeps it
-        wait(en, lambda d: d.execute_script(OPEN), 10)
+        # English (signed in first, so warned first): the warning, in English; Escape keeps it
+        wait(en, lambda d: d.execute_script(OPEN), WAIT)
+        assert en.execute_script(FOCUSED) == "keep"
         text = en.find_element(By.ID, "idle-warning").text
         assert "Your session will end soon" in text and "Keep working" in text and "Seguir" not in text
-        look(en, tmp_path, "en")
         before = idle_until(dash, "ana-demo-en")
         en.switch_to.active_element.send_keys(Keys.ESCAPE)
         wait(en, lambda d: not d.execute_script(OPEN), 10)
         # the warning closes at once; the request that extends the session lands just after
         wait(en, lambda d: idle_until(dash, "ana-demo-en") > before, 10)
 
-        # Spanish: Enter on the focused button keeps the session and closes the warning
+        # Spanish: the warning, a modal alert dialog with the focus on its button
+        wait(es, lambda d: d.execute_script(OPEN), WAIT)
+        dialog = es.find_element(By.ID, "idle-warning")
+        assert dialog.get_attribute("role") == "alertdialog" and dialog.is_displayed()
+        assert es.execute_script(FOCUSED) == "keep"
+        text = dialog.text
+        assert "Su sesión se cerrará pronto" in text and "Seguir trabajando" in text
+        assert "Tiempo que queda:" in text and "0:" in text
+        # Enter on the focused button keeps the session a full idle length from now (the
+        # deadline was at most half of one away) and closes the warning
+        kept = datetime.now(timezone.utc) + timedelta(seconds=IDLE_SECONDS - 1)
         es.switch_to.active_element.send_keys(Keys.ENTER)
         wait(es, lambda d: not d.execute_script(OPEN), 10)
-        kept = datetime.now(timezone.utc) + timedelta(seconds=35)
         wait(es, lambda d: idle_until(dash, "ana-demo") > kept, 10)
         assert es.execute_script(FOCUSED) != "keep"  # the focus is back on the page
         assert urlparse(es.current_url).path == "/dashboard/"
+
+        # a kept session is warned again; at 1280 px and at 320 px the warning fits
+        for driver, name in ((en, "en"), (es, "es")):
+            wait(driver, lambda d: d.execute_script(OPEN), WAIT)
+            assert driver.execute_script(FOCUSED) == "keep"
+            look(driver, tmp_path, name)
         en.quit()
 
-        # left alone: the warning again, then the sign-in page, which says the session ended
-        wait(es, lambda d: d.execute_script(OPEN), 40)
-        wait(es, lambda d: urlparse(d.current_url).path == "/dashboard/login", 40)
+        # left alone: the sign-in page, which says the session ended
+        wait(es, lambda d: urlparse(d.current_url).path == "/dashboard/login", WAIT)
         wait(es, lambda d: d.find_elements(By.ID, "session-expired"), 10)
         assert "Su sesión expiró" in es.find_element(By.ID, "session-expired").text
         assert es.find_elements(By.NAME, "password")

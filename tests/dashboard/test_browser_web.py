@@ -52,7 +52,7 @@ def open_view(driver, url, metrics=DESK):
 
 
 @pytest.fixture
-def demo_server(dash, sqlite_only, tmp_path):  # noqa: F811
+def demo_server(sqlite_only, dash, tmp_path):  # noqa: F811  (skipped on PostgreSQL before its server is made)
     pytest.importorskip("selenium")
     import uuid
 
