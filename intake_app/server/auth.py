@@ -16,8 +16,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -56,6 +58,10 @@ FAST_ENV = "INTAKE_TEST_FAST_KDF"
 # a stored hash as this server writes it, and as argon2-cffi wrote it before (base64 without padding)
 _PHC = re.compile(r"\$argon2id\$v=19\$m=([0-9]{1,10}),t=([0-9]{1,10}),p=([0-9]{1,8})"
                   r"\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})", re.ASCII)
+# at most this many Argon2 runs at once in one process (hash and verify, the unknown user's
+# dummy check too): each takes 64 MiB and a worker has 40 threads; further sign-ins wait
+ARGON2_AT_ONCE = max(1, min(4, os.cpu_count() or 1))
+_argon2_slots = threading.BoundedSemaphore(ARGON2_AT_ONCE)
 
 
 class PasswordHasher:
@@ -72,7 +78,8 @@ class PasswordHasher:
     def hash(self, password: str) -> str:
         kdf = Argon2id(salt=secrets.token_bytes(self.SALT_BYTES), length=self.HASH_BYTES,
                        iterations=self.time_cost, lanes=self.parallelism, memory_cost=self.memory_cost)
-        return kdf.derive_phc_encoded(_utf8(password))
+        with _argon2_slots:
+            return kdf.derive_phc_encoded(_utf8(password))
 
     def verify(self, hashed: str, password: str) -> bool:
         """Whether ``password`` matches ``hashed``; never raises. A stored string this code
@@ -86,7 +93,8 @@ class PasswordHasher:
             stored = _stored(_dummy_hash())
         kdf, digest = stored
         try:
-            kdf.verify(_utf8(password), digest)
+            with _argon2_slots:
+                kdf.verify(_utf8(password), digest)
         except (InvalidKey, MemoryError):  # MemoryError: a stored cost beyond this machine
             return False
         return readable

@@ -1,12 +1,14 @@
 """``intake-server backup OUT``: a consistent copy while the server runs, sealed.
 
-SQLite: the online backup API into memory (a snapshot even while writers commit).
-PostgreSQL: ``pg_dump --format=custom`` to a pipe (one snapshot transaction). Either way
-the database copy never touches the disk in the clear: it is sealed as it is read
-(``sealed_file``: encrypted to the server's own HPKE key, signed by its signing keys), so
-the backup is worth nothing without the key file and its passphrase. Beside it go the
-encrypted key file and ``server.json``, plus ``backup.json`` naming the schema revision.
-``intake-server restore`` (``restore.py``) checks and opens it again.
+SQLite: the online backup API into a private temporary file in the server's home (a
+snapshot even while writers commit; the home is the owner's alone and already holds the
+database in the clear), read back in 1 MiB pieces as it is sealed and removed, so memory
+stays flat whatever the database's size. PostgreSQL: ``pg_dump --format=custom`` to a pipe
+(one snapshot transaction). Either way the backup's folder never holds a clear copy: the
+copy is sealed as it is read (``sealed_file``: encrypted to the server's own HPKE key,
+signed by its signing keys), so the backup is worth nothing without the key file and its
+passphrase. Beside it go the encrypted key file and ``server.json``, plus ``backup.json``
+naming the schema revision. ``intake-server restore`` (``restore.py``) checks and opens it again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from .errors import BackupFailed, folder_reason
 SQLITE_FILE = "server.sqlite3.sealed"
 PG_FILE = "server.pgdump.sealed"
 READ = 1024 * 1024
+# the SQLite snapshot while it is sealed: ``.backup-<random>.sqlite3`` in the home, 0600
+SNAPSHOT_PREFIX, SNAPSHOT_SUFFIX = ".backup-", ".sqlite3"
 
 
 def backup(settings: Settings, keys: ServerKeys, out: Path, schema_revision: str | None) -> list[Path]:
@@ -48,14 +52,17 @@ def backup(settings: Settings, keys: ServerKeys, out: Path, schema_revision: str
     free = shutil.disk_usage(created_dirs[0].parent if created_dirs else out).free
     try:
         secure_mkdir(out)
-        image = None
-        if kind == "sqlite":
-            image = _sqlite_snapshot(url.database)
-            need = len(image) + 4096 * (len(image) // sealed_file.CHUNK + 2) \
+        if kind != "sqlite":
+            return _write(settings, keys, out, kind, url, schema_revision, None)
+        with _sqlite_snapshot(url.database, settings.home) as image:
+            size = _size(image)
+            # measured again: on the home's disk the snapshot itself took room
+            free = shutil.disk_usage(created_dirs[0].parent if created_dirs else out).free
+            need = size + 4096 * (size // sealed_file.CHUNK + 2) \
                 + sum(_size(settings.home / n) for n in (settings.key_file, CONFIG_NAME)) + 4096
             if need > free:  # said before a byte is written: the copy and the free room, in MB
                 raise BackupFailed(reason="no_space_need", path=str(out), need=_mb(need), free=_mb(free))
-        return _write(settings, keys, out, kind, url, schema_revision, image)
+            return _write(settings, keys, out, kind, url, schema_revision, image)
     except BaseException as exc:
         _clean(out, created_dirs, settings.key_file)
         reason = folder_reason(exc)
@@ -114,11 +121,11 @@ def _check_target(out: Path) -> None:
         raise BackupFailed(reason="no_parent", path=str(out), parent=str(out.parent))
 
 
-def _write(settings, keys, out: Path, kind: str, url, schema_revision, image: bytes | None) -> list[Path]:
+def _write(settings, keys, out: Path, kind: str, url, schema_revision, image: Path | None) -> list[Path]:
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if kind == "sqlite":
         target = out / SQLITE_FILE
-        sealed_file.write_sealed(target, keys, "sqlite", created, _chunks(image))
+        sealed_file.write_sealed(target, keys, "sqlite", created, _file_chunks(image))
     else:
         target = out / PG_FILE
         sealed_file.write_sealed(target, keys, "postgresql", created, _pg_dump(*libpq_target(url)))
@@ -166,25 +173,105 @@ def _mb(size: int) -> str:
     return f"{max(size, 0) / 1_048_576:.1f}"
 
 
-def _sqlite_snapshot(path: str) -> bytes:
-    """The database as one consistent image, taken into memory (never a clear file)."""
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+@contextlib.contextmanager
+def _sqlite_snapshot(path: str, home: Path) -> Iterator[Path]:
+    """The database as one consistent image, in a private temporary file in ``home`` that
+    is removed when the block ends, however it ends. A snapshot left by a backup that was
+    killed is removed first (:func:`remove_stale_snapshots`)."""
+    home = Path(home)
+    remove_stale_snapshots(home)
+    estimate = _size(Path(path)) + _size(Path(f"{path}-wal"))  # the image is no larger than both
+    free = shutil.disk_usage(home).free
+    if estimate > free:
+        raise BackupFailed(reason="no_space_need", path=str(home), need=_mb(estimate), free=_mb(free))
     try:
-        mem = sqlite3.connect(":memory:")
-        src.backup(mem)
-        image = mem.serialize()
-        mem.close()
-    except sqlite3.Error:
-        raise BackupFailed(reason="sqlite") from None
+        fd, image = _new_snapshot_file(home)
+    except OSError as exc:
+        raise BackupFailed(reason=folder_reason(exc) or "sqlite", path=str(home), free=_mb(free)) from None
+    try:
+        _copy_database(path, image, home, free)
+        yield image
     finally:
-        src.close()
-    return image
+        _remove_snapshot(image)
+        os.close(fd)  # the lock goes last: no other backup removes a file still in use
 
 
-def _chunks(image: bytes) -> Iterator[bytes]:
-    view = memoryview(image)
-    for i in range(0, len(view), READ):
-        yield bytes(view[i:i + READ])
+def _copy_database(path: str, image: Path, home: Path, free: int) -> None:
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(image)
+            try:
+                dst.execute("PRAGMA journal_mode=OFF")  # a scratch copy: no journal beside it
+                dst.execute("PRAGMA synchronous=OFF")
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            raise BackupFailed(reason="no_space", path=str(home), free=_mb(free)) from None
+        raise BackupFailed(reason="sqlite") from None
+
+
+def _new_snapshot_file(home: Path) -> tuple[int, Path]:
+    """A new empty 0600 file ``.backup-<random>.sqlite3`` in ``home`` and an open descriptor
+    holding its lock (``flock``) for as long as it is in use: :func:`remove_stale_snapshots`
+    of another backup leaves a locked file alone; the lock dies with a killed process."""
+    while True:
+        fd, name = tempfile.mkstemp(dir=home, prefix=SNAPSHOT_PREFIX, suffix=SNAPSHOT_SUFFIX)
+        try:
+            _lock(fd, wait=True)
+            # another backup's clean-up could have removed it before the lock: take a new one
+            if os.stat(name).st_ino == os.fstat(fd).st_ino:
+                return fd, Path(name)
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise
+        os.close(fd)
+
+
+def remove_stale_snapshots(home: Path) -> None:
+    """Remove the snapshots that no running backup holds (left by one killed mid-way)."""
+    for image in Path(home).glob(f"{SNAPSHOT_PREFIX}*{SNAPSHOT_SUFFIX}"):
+        try:
+            fd = os.open(image, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            _lock(fd, wait=False)
+            _remove_snapshot(image)
+        except OSError:  # BlockingIOError: a backup running now holds it
+            pass
+        finally:
+            os.close(fd)
+
+
+def _lock(fd: int, *, wait: bool) -> None:
+    """An exclusive ``flock`` on ``fd`` (BlockingIOError when taken and not ``wait``). On
+    Windows nothing: a file another process holds open cannot be removed there anyway."""
+    if os.name == "nt":  # pragma: no cover - the server's backups are tested on Linux
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _remove_snapshot(image: Path) -> None:
+    for name in (image, Path(f"{image}-journal")):
+        with contextlib.suppress(FileNotFoundError):
+            name.unlink()
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while block := f.read(READ):
+            yield block
 
 
 # secrets libpq also takes from the environment: the child's own, never its command line
