@@ -5,10 +5,11 @@ The window title never names a person or a case."""
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSizePolicy, QStackedWidget, QWidget
 
@@ -25,6 +26,16 @@ from .unlock import UnlockPage
 from .startup import StartPage, officer_names_job, printing_available, startup_job
 from .widgets import busy_bar, centered, enter_clicks, fit_window, show_message
 from .worker import Backend
+
+
+def forget_destroyed() -> None:
+    """The widgets deleted at a lock are destroyed now, then Python's cyclic gc runs: what
+    their Python side held in reference cycles (a record, a PDF, page images, a name typed)
+    goes at the lock, not whenever Python next runs a full collection (a quiet laptop
+    rarely does)."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +293,7 @@ class MainWindow(QMainWindow):
                 s.close()
             return vault.device_id if vault is not None else ""  # closed: the id it read (no secret)
 
-        self.backend.op(job).quiet().success(self._locked).failure(lambda e: self.locked.emit()).run()
+        self.backend.op(job).quiet().success(self._locked).failure(lambda e: self._locked(None)).run()
 
     def _read_place(self) -> dict:
         """``Workspace.place()``, which never stops a lock or a close: when reading the form
@@ -315,10 +326,12 @@ class MainWindow(QMainWindow):
             log.error("the form could not be read at all (%s)", type(exc).__name__)
             return {}
 
-    def _locked(self, device_id: str) -> None:
-        if self.revoked is not None and self.unlock_page is not None:  # «Reactivar…» names the laptop
-            self.revoked = device_id
+    def _locked(self, device_id: str | None) -> None:
+        """The vault is closed (``device_id`` None: closing it failed)."""
+        if device_id is not None and self.revoked is not None and self.unlock_page is not None:
+            self.revoked = device_id  # «Reactivar…» names the laptop
             self.unlock_page.offer_reinstatement(device_id)
+        forget_destroyed()
         self.locked.emit()
 
     # --- settings ---------------------------------------------------------------------------

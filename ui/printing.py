@@ -174,8 +174,17 @@ class PrintDialog(QDialog):
         self.print_button.clicked.connect(self._print)
         self.save_button.clicked.connect(self._save)
         close.clicked.connect(self.reject)
+        self.finished.connect(lambda _: self._empty())
         self.fit()
         self.refresh()
+
+    def _empty(self) -> None:
+        """Closed: the pages, the PDF and the record go now, not when Python's cyclic gc next
+        runs (a closed preview is never shown again; a print or save already on the worker
+        keeps what its job took, and still ends with its signal)."""
+        self._asked += 1  # a preview still on its way is not shown
+        self.preview.show_pages([])
+        self.pdf_pages, self._pdf, self.record = [], b"", None
 
     def fit(self, available: QRect | None = None) -> None:
         """As large as a page and the choices need (1120×780 at the normal font), within the

@@ -36,8 +36,9 @@ def install_qt_translations(code: str) -> None:
     app = QApplication.instance()
     if app is None:
         return
-    for old in _translators:
+    for old in _translators:  # each call's catalog replaces the last: the old one is destroyed
         app.removeTranslator(old)
+        old.deleteLater()
     _translators.clear()
     QLocale.setDefault(QLocale(QLocale.Language.Spanish if code == "es" else QLocale.Language.English))
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
@@ -45,3 +46,5 @@ def install_qt_translations(code: str) -> None:
     if translator.load(f"qtbase_{code}", folder):
         app.installTranslator(translator)
         _translators.append(translator)
+    else:  # no catalog for this language: none kept
+        translator.deleteLater()

@@ -122,6 +122,7 @@ class Workspace(QWidget):
         dialog.chosen.connect(self.continue_draft)
         dialog.discarded.connect(self.load_drafts)
         dialog.finished.connect(lambda _: setattr(self, "drafts_dialog", None))
+        dialog.finished.connect(dialog.deleteLater)  # closed: not kept hidden (with its rows) until the lock
         self.drafts_dialog = dialog
         open_dialog(dialog)
         dialog.focus()
